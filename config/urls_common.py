@@ -1,0 +1,21 @@
+"""URLs served on every host: sign-in, tokens, the OpenAPI schema and docs, language switch."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from shared_apps.accounts import api as accounts_api
+from shared_apps.accounts import views as accounts_views
+from shared_apps.platform import views as platform_views
+
+common_api_urlpatterns = [
+    path("auth/token", accounts_api.TokenCreateView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+common_page_urlpatterns = [
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
+    path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", platform_views.healthz, name="healthz"),
+]

@@ -1,0 +1,21 @@
+"""URLs of the public host (BASE_DOMAIN): the HQ console, HQ and onboarding API."""
+
+from django.urls import include, path
+
+from config.urls_common import common_api_urlpatterns, common_page_urlpatterns
+from shared_apps.accounts import api as accounts_api
+
+api_urlpatterns = [
+    *common_api_urlpatterns,
+    path("me", accounts_api.MeView.as_view(), name="api-me"),
+    path("hq/", include("hq_reports.urls_api")),
+]
+
+urlpatterns = [
+    *common_page_urlpatterns,
+    path("api/v1/", include(api_urlpatterns)),
+    path("", include("hq_reports.urls")),
+]
+
+handler404 = "shared_apps.platform.views.page_not_found"
+handler500 = "shared_apps.platform.views.server_error"

@@ -1,0 +1,24 @@
+"""URLs of a store host (<subdomain>.<BASE_DOMAIN>)."""
+
+from django.urls import include, path
+
+from config.urls_common import common_api_urlpatterns, common_page_urlpatterns
+from shared_apps.accounts import api as accounts_api
+
+api_urlpatterns = [
+    *common_api_urlpatterns,
+    path("me", accounts_api.MeView.as_view(), name="api-me"),
+    path("", include("shared_apps.accounts.urls_store_api")),
+    path("", include("tenant_apps.workspace.urls_api")),
+    path("", include("tenant_apps.notifications.urls_api")),
+]
+
+urlpatterns = [
+    *common_page_urlpatterns,
+    path("api/v1/", include(api_urlpatterns)),
+    path("", include("tenant_apps.workspace.urls")),
+    path("notifications/", include("tenant_apps.notifications.urls")),
+]
+
+handler404 = "shared_apps.platform.views.page_not_found"
+handler500 = "shared_apps.platform.views.server_error"

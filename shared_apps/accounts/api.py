@@ -1,0 +1,117 @@
+"""Token and identity endpoints (every host)."""
+
+from __future__ import annotations
+
+import logging
+
+from axes.exceptions import AxesBackendPermissionDenied
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from shared_apps.accounts.permissions import on_store_host
+from shared_apps.accounts.services import token_create
+from shared_apps.platform.errors import DomainError, ErrorCode
+
+logger = logging.getLogger("shared_apps.accounts.auth")
+
+
+class LockedOut(DomainError):
+    status = 429
+    code = ErrorCode.THROTTLED
+    default_title = _("Too many failed sign-in attempts. Try again later.")
+
+
+class BadCredentials(DomainError):
+    status = 401
+    code = ErrorCode.AUTHENTICATION_FAILED
+    default_title = _("Wrong email or password.")
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, max_length=256)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=80)
+
+
+class TokenCreateView(APIView):
+    """Exchange email and password for a bearer token (valid on every store of the user)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email = serializer.validated_data["email"].lower()
+        try:
+            user = authenticate(request._request, email=email, password=serializer.validated_data["password"])
+        except AxesBackendPermissionDenied as exc:
+            logger.warning("token request locked out for %s", email)
+            raise LockedOut() from exc
+        if getattr(request._request, "axes_locked_out", False):
+            raise LockedOut()
+        if user is None or not user.is_active:
+            logger.info("failed token request for %s", email)
+            raise BadCredentials()
+        _token, value = token_create(user=user, name=serializer.validated_data.get("name", ""))
+        return Response({"token": value})
+
+
+class MeView(APIView):
+    """The signed-in user, their role on this host and what they may do."""
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Me",
+                {
+                    "id": serializers.IntegerField(),
+                    "email": serializers.EmailField(),
+                    "name": serializers.CharField(),
+                    "hq_role": serializers.CharField(),
+                    "store": serializers.DictField(allow_null=True),
+                    "role": serializers.CharField(allow_null=True),
+                    "read_only": serializers.BooleanField(),
+                    "permissions": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        }
+    )
+    def get(self, request):
+        user = request.user
+        body = {
+            "id": user.pk,
+            "email": user.email,
+            "name": user.name,
+            "hq_role": user.hq_role or None,
+            "store": None,
+            "role": None,
+            "read_only": False,
+            "permissions": [],
+        }
+        if on_store_host(request):
+            access = request._request.store_access
+            store = request.tenant
+            body.update(
+                store={"id": store.pk, "name": store.name, "subdomain": store.subdomain, "status": store.status},
+                role=access.role,
+                read_only=access.read_only or store.status != store.Status.ACTIVE,
+                permissions=sorted(access.permissions),
+            )
+        return Response(body)

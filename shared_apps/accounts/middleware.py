@@ -1,0 +1,122 @@
+"""Request-level identity and the store gate.
+
+BearerTokenMiddleware: an ``Authorization: Bearer`` header authenticates the request (pages and
+API alike); a bad token is remembered so that the API answers 401 with the precise code.
+
+StoreAccessMiddleware, on a store host:
+* a signed-in user with neither a membership nor an HQ role gets 404 for every path: the store
+  does not exist for them;
+* a suspended store answers 403 ``store_suspended`` to its members, 404 to everyone else;
+* a read-only store (or HQ read-only access) refuses unsafe methods with 423 / 403;
+* every request an HQ user makes on a store host is audited.
+Anonymous requests pass: views answer 401 (API) or redirect to the login page.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from shared_apps.accounts.access import resolve_store_access
+from shared_apps.accounts.services import TokenError, token_authenticate
+from shared_apps.platform.audit import record_hq_access
+from shared_apps.platform.errors import ErrorCode
+from shared_apps.platform.problems import problem_response, wants_json
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+# Paths that work on a store host without membership (they reveal nothing of the store).
+OPEN_PATH_PREFIXES = (
+    "/static/",
+    "/login/",
+    "/logout/",
+    "/i18n/",
+    "/api/v1/auth/token",
+    "/api/v1/schema/",
+    "/api/v1/docs/",
+    "/healthz",
+)
+
+
+def bearer_value(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+class BearerTokenMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.token_error = None
+        raw = bearer_value(request)
+        if raw:
+            try:
+                user, token = token_authenticate(raw)
+            except TokenError as exc:
+                request.token_error = exc
+            else:
+                request.user = user
+                request.api_token = token
+                request._dont_enforce_csrf_checks = True
+        return self.get_response(request)
+
+
+def _is_store_host(request) -> bool:
+    tenant = getattr(request, "tenant", None)
+    return tenant is not None and tenant.schema_name != settings.PUBLIC_SCHEMA_NAME
+
+
+class StoreAccessMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.store_access = None
+        if not _is_store_host(request):
+            return self.get_response(request)
+        store = request.tenant
+        if not request.user.is_authenticated:
+            if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
+                from tenants.middleware import not_found_response
+
+                return not_found_response(request)
+            return self.get_response(request)
+
+        access = resolve_store_access(user=request.user, store=store)
+        if access is None:
+            if request.path.startswith(OPEN_PATH_PREFIXES):
+                return self.get_response(request)
+            from tenants.middleware import not_found_response
+
+            return not_found_response(request)
+
+        request.store_access = access
+        if access.via_hq:
+            allowed = request.method in SAFE_METHODS or request.path.startswith(("/logout/", "/i18n/"))
+            record_hq_access(
+                user=request.user, store=store, method=request.method, path=request.get_full_path(), allowed=allowed
+            )
+            if not allowed:
+                return _refuse(
+                    request, 403, ErrorCode.PERMISSION_DENIED, _("HQ access to a store is read-only.")
+                )
+        if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
+            return _refuse(request, 403, ErrorCode.STORE_SUSPENDED, _("This store is suspended."))
+        if (
+            store.status == store.Status.READ_ONLY
+            and request.method not in SAFE_METHODS
+            and not request.path.startswith(OPEN_PATH_PREFIXES)
+        ):
+            return _refuse(request, 423, ErrorCode.TENANT_READ_ONLY, _("This store is read-only."))
+        return self.get_response(request)
+
+
+def _refuse(request, status: int, code: str, title: str):
+    if wants_json(request):
+        return problem_response(status=status, code=code, title=title)
+    from django.shortcuts import render
+
+    return render(request, "error.html", {"status": status, "title": title}, status=status)

@@ -1,0 +1,116 @@
+"""API conventions shared by every app: problem+json errors, pagination, base views."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status as http_status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from shared_apps.platform.errors import DomainError, ErrorCode
+from shared_apps.platform.problems import PROBLEM_CONTENT_TYPE, problem_body
+
+logger = logging.getLogger(__name__)
+
+
+class ProblemJSONRenderer(JSONRenderer):
+    media_type = PROBLEM_CONTENT_TYPE
+    format = "problem+json"
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+_DRF_CODES: dict[type, str] = {
+    drf_exceptions.NotAuthenticated: ErrorCode.NOT_AUTHENTICATED,
+    drf_exceptions.AuthenticationFailed: ErrorCode.AUTHENTICATION_FAILED,
+    drf_exceptions.PermissionDenied: ErrorCode.PERMISSION_DENIED,
+    drf_exceptions.NotFound: ErrorCode.NOT_FOUND,
+    drf_exceptions.MethodNotAllowed: ErrorCode.METHOD_NOT_ALLOWED,
+    drf_exceptions.NotAcceptable: ErrorCode.NOT_ACCEPTABLE,
+    drf_exceptions.UnsupportedMediaType: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    drf_exceptions.Throttled: ErrorCode.THROTTLED,
+    drf_exceptions.ParseError: ErrorCode.PARSE_ERROR,
+    drf_exceptions.ValidationError: ErrorCode.VALIDATION_ERROR,
+}
+
+
+def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error detail into {"field": ["message", ...]} (nested paths dotted)."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "non_field_errors" if key in ("non_field_errors", "__all__") and not prefix else key
+            path = f"{prefix}.{name}" if prefix else str(name)
+            for k, v in _flatten_errors(value, path).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
+        else:
+            for index, item in enumerate(detail):
+                for k, v in _flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                    out.setdefault(k, []).extend(v)
+    else:
+        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+    return out
+
+
+def _drf_code(exc: drf_exceptions.APIException) -> str:
+    for klass in type(exc).__mro__:
+        if klass in _DRF_CODES:
+            return _DRF_CODES[klass]
+    custom = getattr(exc, "problem_code", None)
+    return custom or str(getattr(exc, "default_code", ErrorCode.VALIDATION_ERROR))
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler: every error leaves as application/problem+json with a stable code."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        body = problem_body(
+            status=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors, **exc.extra
+        )
+        return _problem(body, exc.status, headers)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = drf_exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+
+    if isinstance(exc, drf_exceptions.APIException):
+        code = _drf_code(exc)
+        if isinstance(exc, drf_exceptions.ValidationError):
+            errors = _flatten_errors(exc.detail)
+            title = _("Invalid input.")
+            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+        else:
+            errors = {}
+            title = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+            detail = str(title)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = "%d" % exc.wait
+        body = problem_body(status=exc.status_code, code=code, title=str(title), detail=detail, errors=errors)
+        return _problem(body, exc.status_code, headers)
+    return None
+
+
+def _problem(body: dict, status: int, headers: dict[str, str]) -> Response:
+    response = Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    if status == http_status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in headers:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

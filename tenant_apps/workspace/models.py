@@ -1,0 +1,65 @@
+"""Store-schema basics: the store's channels (its shops on platforms) and its policies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.Model):
+    class Platform(models.TextChoices):
+        TMALL = "tmall", _("Tmall")
+        JD = "jd", _("JD")
+        ALI1688 = "1688", _("1688")
+        PDD = "pdd", _("Pinduoduo")
+        DOUYIN = "douyin", _("Douyin")
+        TAOBAO = "taobao", _("Taobao")
+        ALIBABA = "alibaba", _("Alibaba.com")
+        OFFLINE = "offline", _("Offline")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoreSettings(models.Model):
+    """The store's policies, one row. Modules read them through selectors with these defaults."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    discount_threshold = models.DecimalField(
+        _("discount approval threshold"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.900"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+    pool_grace_days = models.PositiveSmallIntegerField(_("follow-up grace period (days)"), default=3)
+    pool_max_idle_days = models.PositiveSmallIntegerField(_("maximum idle days"), default=30)
+    pool_return_visit_days = models.PositiveSmallIntegerField(_("return-visit deadline (days)"), default=7)
+    pool_ownership_cap = models.PositiveIntegerField(_("ownership cap"), default=500)
+    pool_daily_claim_limit = models.PositiveSmallIntegerField(_("daily claim limit"), default=20)
+    pool_reclaim_cooldown_days = models.PositiveSmallIntegerField(_("re-claim cooldown (days)"), default=30)
+    pool_release_warning_days = models.PositiveSmallIntegerField(_("release warning (days)"), default=2)
+    return_visit_window_days = models.PositiveSmallIntegerField(_("return visit window (days)"), default=7)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("store settings")
+        verbose_name_plural = _("store settings")
+
+    def __str__(self) -> str:
+        return "settings"
