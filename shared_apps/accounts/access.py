@@ -59,9 +59,9 @@ def resolve_store_access(*, user, store) -> StoreAccess | None:
 
 def team_member_ids(*, store_id: int, supervisor_id: int) -> set[int]:
     return set(
-        Membership.objects.filter(
-            store_id=store_id, supervisor_id=supervisor_id, is_active=True
-        ).values_list("user_id", flat=True)
+        Membership.objects.filter(store_id=store_id, supervisor_id=supervisor_id, is_active=True).values_list(
+            "user_id", flat=True
+        )
     )
 
 

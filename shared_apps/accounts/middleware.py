@@ -100,9 +100,7 @@ class StoreAccessMiddleware:
                 user=request.user, store=store, method=request.method, path=request.get_full_path(), allowed=allowed
             )
             if not allowed:
-                return _refuse(
-                    request, 403, ErrorCode.PERMISSION_DENIED, _("HQ access to a store is read-only.")
-                )
+                return _refuse(request, 403, ErrorCode.PERMISSION_DENIED, _("HQ access to a store is read-only."))
         if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
             return _refuse(request, 403, ErrorCode.STORE_SUSPENDED, _("This store is suspended."))
         if (

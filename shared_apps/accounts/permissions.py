@@ -17,9 +17,8 @@ class HostAccess(permissions.BasePermission):
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             raise exceptions.NotAuthenticated()
-        if on_store_host(request):
-            if getattr(request._request, "store_access", None) is None:
-                raise exceptions.NotFound()
+        if on_store_host(request) and getattr(request._request, "store_access", None) is None:
+            raise exceptions.NotFound()
         return True
 
 

@@ -51,7 +51,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     StoreRole.SUPERVISOR: frozenset(
         {"store.view", "notifications.view", "channels.view", "settings.view", "members.view"}
     ),
-    StoreRole.FINANCE: frozenset({"store.view", "notifications.view", "channels.view", "settings.view", "members.view"}),
+    StoreRole.FINANCE: frozenset(
+        {"store.view", "notifications.view", "channels.view", "settings.view", "members.view"}
+    ),
     StoreRole.WAREHOUSE: frozenset(
         {"store.view", "notifications.view", "channels.view", "settings.view", "members.view"}
     ),

@@ -52,7 +52,7 @@ def token_authenticate(raw: str) -> tuple[User, ApiToken]:
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
-    _, prefix, secret = parts
+    _scheme, prefix, secret = parts
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
         raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
@@ -115,9 +115,12 @@ def membership_update(
         membership.is_active = is_active
         fields.append("is_active")
     if supervisor is not ...:
-        if supervisor is not None and not Membership.objects.filter(
-            store_id=membership.store_id, user=supervisor, role=StoreRole.SUPERVISOR, is_active=True
-        ).exists():
+        if (
+            supervisor is not None
+            and not Membership.objects.filter(
+                store_id=membership.store_id, user=supervisor, role=StoreRole.SUPERVISOR, is_active=True
+            ).exists()
+        ):
             raise NotFound(_("No such supervisor in this store."), errors={"supervisor": [_("Not a supervisor here.")]})
         membership.supervisor = supervisor
         fields.append("supervisor")

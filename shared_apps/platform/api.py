@@ -103,7 +103,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):
-            headers["Retry-After"] = "%d" % exc.wait
+            headers["Retry-After"] = str(int(exc.wait))
         body = problem_body(status=exc.status_code, code=code, title=str(title), detail=detail, errors=errors)
         return _problem(body, exc.status_code, headers)
     return None

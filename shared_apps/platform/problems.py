@@ -28,7 +28,9 @@ def problem_response(
     *, status: int, code: str, title: str, detail: str = "", errors: dict | None = None, **extra: Any
 ) -> JsonResponse:
     body = problem_body(status=status, code=code, title=title, detail=detail, errors=errors, **extra)
-    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def wants_json(request) -> bool:
