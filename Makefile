@@ -41,10 +41,10 @@ migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest:
-	$(PY) -m tests.run
+	$(PY) -m pytest
 
 messages:
-	$(PY) -m tests.i18n_tools compile
+	$(PY) manage.py translations --compile
 
 bench: install
 	$(PY) -m bench
