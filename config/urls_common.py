@@ -7,9 +7,20 @@ from shared_apps.accounts import api as accounts_api
 from shared_apps.accounts import views as accounts_views
 from shared_apps.platform import views as platform_views
 
+
+
+class HostSchemaView(SpectacularAPIView):
+    """The OpenAPI document of the host's own urlconf: store endpoints on a store host, HQ and
+    onboarding endpoints on the public host."""
+
+    def get(self, request, *args, **kwargs):
+        self.urlconf = getattr(request, "urlconf", None)
+        return super().get(request, *args, **kwargs)
+
+
 common_api_urlpatterns = [
     path("auth/token", accounts_api.TokenCreateView.as_view(), name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", HostSchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 

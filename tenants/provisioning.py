@@ -229,6 +229,25 @@ def _discard_leftovers(schema: str) -> None:
         store.delete()
 
 
+PUBLIC_TENANT_SUBDOMAIN = "_public"  # never a valid store subdomain (see tenants.validators)
+
+
+def ensure_public_tenant() -> Store:
+    """Make sure the public schema has its Store row and a Domain for ``settings.BASE_DOMAIN``.
+
+    django-tenants routes the base domain to the public schema (the HQ site) through these rows.
+    Idempotent: safe to call on every start and from every operator command.
+    """
+    with transaction.atomic():
+        public, _created = Store.objects.get_or_create(
+            schema_name=settings.PUBLIC_SCHEMA_NAME,
+            defaults={"name": "HQ", "subdomain": PUBLIC_TENANT_SUBDOMAIN},
+        )
+        if not Domain.objects.filter(domain=settings.BASE_DOMAIN).exists():
+            Domain.objects.create(domain=settings.BASE_DOMAIN, tenant=public, is_primary=True)
+    return public
+
+
 def create_store_now(**kwargs) -> Store:
     """For operators and tests: provision synchronously and return the Store or raise."""
     record = request_store(run_now=True, **kwargs)

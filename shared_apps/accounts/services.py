@@ -10,13 +10,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import ApiToken, Membership, User
 from shared_apps.accounts.roles import StoreRole
-from shared_apps.platform.errors import ErrorCode, NotFound, ValidationFailed
+from shared_apps.platform.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 
 TOKEN_PREFIX = "crm"
 
@@ -126,4 +127,128 @@ def membership_update(
         fields.append("supervisor")
     if fields:
         membership.save(update_fields=fields)
+    return membership
+
+
+# Store members (the API of /api/v1/members). Stable error codes of these services:
+MEMBER_EXISTS = "duplicate_member"
+LAST_ADMIN = "last_admin"
+
+
+def _supervisor_for(*, store, supervisor_id, member_user_id: int | None = None) -> tuple[User | None, list[str]]:
+    """The active supervisor of ``store`` named by ``supervisor_id`` (None clears), or an error list."""
+    if supervisor_id is None:
+        return None, []
+    try:
+        supervisor_id = int(supervisor_id)
+    except (TypeError, ValueError):
+        return None, [_("Choose a supervisor of this store.")]
+    if member_user_id is not None and supervisor_id == member_user_id:
+        return None, [_("A member cannot be their own supervisor.")]
+    membership = (
+        Membership.objects.filter(store=store, user_id=supervisor_id, role=StoreRole.SUPERVISOR, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        return None, [_("Choose a supervisor of this store.")]
+    return membership.user, []
+
+
+def member_add(
+    *,
+    store,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str | None = None,
+    supervisor_id: int | None = None,
+) -> Membership:
+    """Add a user to ``store`` with ``role``: an existing user by email (``name`` and ``password``
+    are then ignored), or a new one (``password`` required and checked by the password validators).
+
+    Everything is validated before anything is written; a user already in the store is a 409.
+    """
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if role not in StoreRole.values:
+        errors["role"] = [_("Choose a valid role.")]
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        errors["email"] = [_("Enter a valid email address.")]
+    supervisor, supervisor_errors = _supervisor_for(store=store, supervisor_id=supervisor_id)
+    if supervisor_errors:
+        errors["supervisor"] = supervisor_errors
+    existing = User.objects.filter(email__iexact=email).first() if "email" not in errors else None
+    if existing is None and "email" not in errors:
+        if not password:
+            errors["password"] = [_("A password is required for a new user.")]
+        else:
+            try:
+                validate_password(password, user=User(email=email, name=name))
+            except DjangoValidationError as exc:
+                errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(_("Invalid input."), errors=errors)
+    if existing is not None and Membership.objects.filter(user=existing, store=store).exists():
+        raise _member_exists()
+    try:
+        with transaction.atomic():
+            user = existing or user_create(email=email, password=password, name=(name or "").strip())
+            return Membership.objects.create(user=user, store=store, role=role, supervisor=supervisor)
+    except IntegrityError as exc:  # a concurrent request added the same user first
+        raise _member_exists() from exc
+
+
+def _member_exists() -> Conflict:
+    return Conflict(
+        _("This user is already a member of this store."),
+        code=MEMBER_EXISTS,
+        errors={"email": [_("Already a member of this store; change their membership instead.")]},
+    )
+
+
+def member_change(
+    *, membership: Membership, role: str | None = None, is_active: bool | None = None, supervisor_id=...
+) -> Membership:
+    """Change a member's role, activity or supervisor (``supervisor_id`` None removes it).
+
+    The store keeps at least one active admin: demoting or deactivating the last one is a 409.
+    Demoting a supervisor takes their team off them (their salespeople have no supervisor then).
+    """
+    errors: dict[str, list[str]] = {}
+    if role is not None and role not in StoreRole.values:
+        errors["role"] = [_("Choose a valid role.")]
+    supervisor: User | object | None = ...
+    if supervisor_id is not ...:
+        supervisor, supervisor_errors = _supervisor_for(
+            store=membership.store_id, supervisor_id=supervisor_id, member_user_id=membership.user_id
+        )
+        if supervisor_errors:
+            errors["supervisor"] = supervisor_errors
+    if errors:
+        raise ValidationFailed(_("Invalid input."), errors=errors)
+    with transaction.atomic():
+        # Lock the store's admins so that two admins demoting each other cannot both succeed.
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(store_id=membership.store_id, role=StoreRole.ADMIN, is_active=True)
+            .values_list("pk", flat=True)
+        )
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        new_role = role if role is not None else membership.role
+        new_active = is_active if is_active is not None else membership.is_active
+        if membership.pk in admins and not (new_role == StoreRole.ADMIN and new_active) and len(admins) == 1:
+            raise Conflict(
+                _("A store needs at least one active admin."),
+                code=LAST_ADMIN,
+                errors={"role" if role is not None else "is_active": [_("This is the store's last active admin.")]},
+            )
+        was_supervisor = membership.role == StoreRole.SUPERVISOR
+        membership = membership_update(membership=membership, role=role, is_active=is_active, supervisor=supervisor)
+        if was_supervisor and membership.role != StoreRole.SUPERVISOR:
+            Membership.objects.filter(store_id=membership.store_id, supervisor_id=membership.user_id).update(
+                supervisor=None
+            )
     return membership

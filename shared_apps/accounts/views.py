@@ -1,6 +1,18 @@
-"""Session sign-in pages, on every host."""
+"""Session sign-in pages (on every host) and the access checks of server-rendered pages.
+
+Page views of every module use ``store_page("<permission>")`` on a store host and ``hq_page``
+on the public host: an anonymous visitor is sent to the sign-in page, a signed-in user without
+the permission gets the 403 page. (Non-members never get this far on a store host: the
+``StoreAccessMiddleware`` answers 404 for them.)
+"""
+
+from __future__ import annotations
+
+from functools import wraps
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -25,3 +37,44 @@ def lockout_response(request, credentials, *args, **kwargs):
     if wants_json(request):
         return problem_response(status=429, code=ErrorCode.THROTTLED, title=title)
     return render(request, "accounts/locked_out.html", {"title": title}, status=429)
+
+
+def forbidden_page(request, title: str | None = None):
+    """The 403 page of the HTML side (the API answers problem+json through DRF)."""
+    title = title or _("You do not have permission to open this page.")
+    return render(request, "error.html", {"status": 403, "title": title}, status=403)
+
+
+def store_page(permission: str):
+    """Decorator of a store-host page view: signed in, a member (or HQ), holding ``permission``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            access = getattr(request, "store_access", None)
+            if access is None:
+                raise Http404
+            if not access.can(permission):
+                return forbidden_page(request)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_permission = permission
+        return wrapper
+
+    return decorator
+
+
+def hq_page(view):
+    """Decorator of an HQ console page: signed in with an HQ role, else 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_hq:
+            return forbidden_page(request, _("The HQ console is for HQ staff only."))
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,7 +1,115 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Pages of the store workspace shell: home, team, channels and store settings.
+
+Thin views: they read through selectors, write through services, and leave the access rules to
+``store_page`` (the user's ``StoreAccess``). Other modules appear in the navigation by
+registering themselves (shared_apps.platform.navigation), never by being imported here.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shared_apps.accounts.selectors import member_list
+from shared_apps.accounts.views import forbidden_page, store_page
+from shared_apps.platform.errors import DomainError
+from shared_apps.platform.navigation import nav_for
+from tenant_apps.workspace.models import StoreSettings
+from tenant_apps.workspace.selectors import channel_list, store_settings_get
+from tenant_apps.workspace.services import SETTINGS_FIELDS, store_settings_update
+
+NOTIFICATIONS_NAV_KEY = "notifications"
 
 
-@login_required
+@store_page("store.view")
 def home(request):
-    return render(request, "workspace/home.html")
+    access = request.store_access
+    nav = nav_for(request)
+    notifications = next((item for item in nav if item.key == NOTIFICATIONS_NAV_KEY), None)
+    context = {
+        "quick_links": [item for item in nav if item.key != "home"],
+        "notifications_link": notifications,
+        "unread_count": (notifications.badge or 0) if notifications else None,
+        "channel_count": channel_list(active_only=True).count() if access.can("channels.view") else None,
+        "member_count": member_list(store=request.tenant).filter(is_active=True).count()
+        if access.can("members.view")
+        else None,
+    }
+    return render(request, "workspace/home.html", context)
+
+
+@store_page("members.view")
+def members(request):
+    memberships = member_list(store=request.tenant).select_related("supervisor")
+    return render(request, "workspace/members.html", {"memberships": memberships})
+
+
+@store_page("channels.view")
+def channels(request):
+    return render(request, "workspace/channels.html", {"channels": channel_list()})
+
+
+class StoreSettingsForm(forms.ModelForm):
+    """The store's policies as a form; ``store_settings_update`` applies the rules and saves."""
+
+    class Meta:
+        model = StoreSettings
+        fields = SETTINGS_FIELDS
+        help_texts = {
+            "discount_threshold": gettext_lazy(
+                "A quotation below this share of the list price (0.9 = 90 %) needs a supervisor's approval."
+            ),
+            "pool_grace_days": gettext_lazy(
+                "Days a follow-up may be overdue before the customer returns to the shared pool."
+            ),
+            "pool_max_idle_days": gettext_lazy("Days without any follow-up before the customer returns to the pool."),
+            "pool_return_visit_days": gettext_lazy("Days after a claim is approved to make the first return visit."),
+            "pool_ownership_cap": gettext_lazy("The most customers one salesperson may own (0 = no limit)."),
+            "pool_daily_claim_limit": gettext_lazy("The most claims one salesperson may file per day."),
+            "pool_reclaim_cooldown_days": gettext_lazy(
+                "Days before a former owner may claim a customer they lost again."
+            ),
+            "pool_release_warning_days": gettext_lazy("Days of warning before an automatic release."),
+            "return_visit_window_days": gettext_lazy("Days within which a follow-up counts as a return visit."),
+        }
+
+
+def _can_edit_settings(request) -> bool:
+    return request.store_access.can("settings.manage") and request.tenant.is_writable
+
+
+@store_page("settings.view")
+def store_settings(request):
+    can_edit = _can_edit_settings(request)
+    current = store_settings_get()
+    status = 200
+    saved = False
+    if request.method == "POST":
+        if not can_edit:
+            return forbidden_page(request, _("Only a store admin can change the store settings."))
+        form = StoreSettingsForm(request.POST, instance=current)
+        if form.is_valid():
+            try:
+                current = store_settings_update(**{name: form.cleaned_data[name] for name in SETTINGS_FIELDS})
+            except DomainError as exc:
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                if not exc.errors:
+                    form.add_error(None, exc.detail)
+            else:
+                saved = True
+                if not request.htmx:
+                    messages.success(request, _("The store settings were saved."))
+                    return redirect("workspace:settings")
+                form = StoreSettingsForm(instance=current)
+        if not saved:
+            status = 422
+    else:
+        form = StoreSettingsForm(instance=current)
+    context = {"form": form, "can_edit": can_edit, "saved": saved, "settings_row": current}
+    template = "workspace/_settings_form.html" if request.htmx else "workspace/settings.html"
+    return render(request, template, context, status=status)

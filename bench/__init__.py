@@ -1,0 +1,1 @@
+"""Hand-run benchmarks: ``.venv/bin/python -m bench <provisioning|migrations|routing|all>``."""

@@ -1,0 +1,169 @@
+"""The navigation registry: each app declares its own menu entries, the page shell shows them.
+
+An app registers its entries in ``AppConfig.ready()``::
+
+    from django.utils.translation import gettext_lazy as _
+    from shared_apps.platform.navigation import register_nav
+
+    register_nav(
+        key="notifications",
+        label=_("Notifications"),
+        url_name="notifications:list",
+        permission="notifications.view",
+        icon="bell",
+        order=90,
+        badge=unread_badge,  # optional: callable(request) -> int | None
+    )
+
+``area`` is ``"store"`` (the store workspace, the default) or ``"hq"`` (the HQ console). A store
+entry is shown when the user's ``StoreAccess`` grants ``permission``; an HQ entry when the user
+has an HQ role (``permission="hq.admin"``: only HQ admins).
+An entry whose URL name does not resolve on the current host is left out, so a module not built
+yet is simply absent. Icons are the names of the symbols in ``static/img/icons.svg``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+logger = logging.getLogger(__name__)
+
+STORE = "store"
+HQ = "hq"
+AREAS = (STORE, HQ)
+
+Badge = Callable[[Any], "int | None"]
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: Any  # a lazily translated string
+    url_name: str
+    permission: str | None = None
+    icon: str = "dot"
+    order: int = 100
+    area: str = STORE
+    badge: Badge | None = None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry as shown to one user on one request."""
+
+    key: str
+    label: str
+    url: str
+    icon: str
+    active: bool
+    badge: int | None
+
+
+_registry: dict[tuple[str, str], NavEntry] = {}
+
+
+def register_nav(
+    *,
+    key: str,
+    label: Any,
+    url_name: str,
+    permission: str | None = None,
+    icon: str = "dot",
+    order: int = 100,
+    area: str = STORE,
+    badge: Badge | None = None,
+) -> NavEntry:
+    """Add (or replace, when ``ready()`` runs twice) the entry ``key`` of ``area``."""
+    if area not in AREAS:
+        raise ValueError(f"unknown navigation area {area!r}")
+    entry = NavEntry(
+        key=key,
+        label=label,
+        url_name=url_name,
+        permission=permission,
+        icon=icon,
+        order=order,
+        area=area,
+        badge=badge,
+    )
+    _registry[(area, key)] = entry
+    return entry
+
+
+def unregister_nav(*, key: str, area: str = STORE) -> None:
+    _registry.pop((area, key), None)
+
+
+def registered_entries(area: str = STORE) -> list[NavEntry]:
+    return sorted((e for (a, _k), e in _registry.items() if a == area), key=lambda e: (e.order, e.key))
+
+
+def _allowed(entry: NavEntry, request) -> bool:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    if entry.area == STORE:
+        access = getattr(request, "store_access", None)
+        if access is None:
+            return False
+        return entry.permission is None or access.can(entry.permission)
+    if not getattr(user, "is_hq", False):
+        return False
+    if entry.permission == "hq.admin":
+        return bool(getattr(user, "is_hq_admin", False))
+    return True
+
+
+def _url(entry: NavEntry, request) -> str | None:
+    try:
+        return reverse(entry.url_name, urlconf=getattr(request, "urlconf", None))
+    except NoReverseMatch:
+        return None
+
+
+def _badge(entry: NavEntry, request) -> int | None:
+    if entry.badge is None:
+        return None
+    try:
+        value = entry.badge(request)
+    except Exception:  # a failing counter must not take the whole page down
+        logger.exception("navigation badge %s failed", entry.key)
+        return None
+    return None if value is None else int(value)
+
+
+def nav_for(request, area: str = STORE) -> list[NavItem]:
+    """The entries of ``area`` this request's user may open, in order, with their badges."""
+    path = getattr(request, "path", "") or ""
+    items: list[NavItem] = []
+    for entry in registered_entries(area):
+        if not _allowed(entry, request):
+            continue
+        url = _url(entry, request)
+        if url is None:
+            continue
+        active = path == url if url == "/" else path.startswith(url)
+        items.append(
+            NavItem(
+                key=entry.key,
+                label=str(entry.label),
+                url=url,
+                icon=entry.icon,
+                active=active,
+                badge=_badge(entry, request),
+            )
+        )
+    return items
+
+
+def badge_for(request, key: str, area: str = STORE) -> int | None:
+    """The badge value of one entry (for instance the unread count on the home page)."""
+    entry = _registry.get((area, key))
+    if entry is None or not _allowed(entry, request):
+        return None
+    return _badge(entry, request)

@@ -1,0 +1,94 @@
+"""Template helpers of the page shell: navigation, icons, form fields, role labels.
+
+Load with ``{% load crm %}``.
+"""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.templatetags.static import static
+from django.utils.html import format_html
+
+from shared_apps.accounts.roles import HQRole, StoreRole
+from shared_apps.platform.navigation import STORE, badge_for, nav_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context, area: str = STORE):
+    """``{% nav_items "store" as items %}``: the entries of ``area`` the user may open."""
+    request = context.get("request")
+    if request is None:
+        return []
+    return nav_for(request, area)
+
+
+@register.simple_tag(takes_context=True)
+def nav_badge(context, key: str, area: str = STORE):
+    """``{% nav_badge "notifications" as unread %}``: one entry's badge value, or None."""
+    request = context.get("request")
+    if request is None:
+        return None
+    return badge_for(request, key, area)
+
+
+@register.simple_tag
+def icon(name: str, extra_class: str = ""):
+    """``{% icon "bell" %}``: an inline reference to a symbol of static/img/icons.svg."""
+    css = f"icon {extra_class}".strip()
+    href = f"{static('img/icons.svg')}#{name}"
+    return format_html('<svg class="{}" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', css, href)
+
+
+@register.inclusion_tag("partials/form_field.html")
+def form_field(field, readonly: bool = False):
+    """``{% form_field form.email %}``: label, Bootstrap-styled widget, help text and errors."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    attrs = {"class": css}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.auto_id}_errors"
+    elif field.help_text:
+        attrs["aria-describedby"] = f"{field.auto_id}_help"
+    if readonly:
+        attrs["disabled"] = True
+    return {
+        "field": field,
+        "widget_html": field.as_widget(attrs=attrs),
+        "is_checkbox": isinstance(widget, forms.CheckboxInput),
+    }
+
+
+@register.filter
+def initials(user) -> str:
+    """The first letter of a user's name (or email), for the avatar circle."""
+    text = getattr(user, "display_name", "") or str(user or "")
+    return text[:1].upper() if text else "?"
+
+
+@register.filter
+def store_role_label(role) -> str:
+    if not role:
+        return ""
+    try:
+        return str(StoreRole(role).label)
+    except ValueError:
+        return str(role)
+
+
+@register.filter
+def hq_role_label(role) -> str:
+    if not role:
+        return ""
+    try:
+        return str(HQRole(role).label)
+    except ValueError:
+        return str(role)

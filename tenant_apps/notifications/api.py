@@ -1,0 +1,79 @@
+"""Store-host API: ``GET /api/v1/notifications`` and ``POST /api/v1/notifications/read``.
+
+Everyone sees only their own notifications; ids of anyone else's are silently ignored.
+"""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shared_apps.platform.viewsets import StoreViewSet
+from tenant_apps.notifications import selectors, services
+from tenant_apps.notifications.models import Notification
+
+MAX_IDS = 1000
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "data", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=MAX_IDS,
+        help_text="Notifications to mark read; leave out to mark all of yours read.",
+    )
+
+
+class NotificationFilter(filters.FilterSet):
+    unread = filters.BooleanFilter(method="filter_unread", label="unread: true for unread only, false for read only")
+    kind = filters.CharFilter(field_name="kind")
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value)
+
+
+class NotificationViewSet(mixins.ListModelMixin, StoreViewSet):
+    """The signed-in user's notifications in this store, newest first."""
+
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()
+    required_permissions = {"GET": "notifications.view", "POST": "notifications.view"}
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = NotificationFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return selectors.notifications_for(user=self.request.user)
+
+    @extend_schema(
+        request=MarkReadSerializer,
+        responses={
+            200: inline_serializer(
+                "NotificationsMarked", {"marked": serializers.IntegerField(), "unread": serializers.IntegerField()}
+            )
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="read")
+    def read(self, request):
+        """Mark your notifications read: those of ``ids``, or all of them when ``ids`` is left out."""
+        serializer = MarkReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        marked = services.mark_read(user=request.user, ids=serializer.validated_data.get("ids"))
+        return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})

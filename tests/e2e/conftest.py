@@ -1,0 +1,130 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against the app served in a thread.
+
+pytest-django's ``live_server`` runs with ``transactional_db``, whose flush after each test would
+wipe the session's public rows (stores, domains, users). Instead the WSGI app is served by
+Django's ``LiveServerThread`` without any flush, against the session's committed data; each test
+uses ``committed_db`` (so the server thread may reach the database) and removes the sessions and
+sign-in records it leaves behind. The skip when Chromium is absent comes from tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import chromium_path
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def live_app(django_db_setup):
+    """The app on 127.0.0.1:<port>, static files served from the finders (node_modules, static/)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield thread.port
+    thread.terminate()
+
+
+class Site:
+    """URLs of the live app: ``site.hq("/login/")``, ``site.store("alpha", "/")``."""
+
+    def __init__(self, port: int):
+        from django.conf import settings
+
+        self.port = port
+        self.base_domain = settings.BASE_DOMAIN
+
+    def hq(self, path: str = "/") -> str:
+        return f"http://{self.base_domain}:{self.port}{path}"
+
+    def store(self, subdomain: str, path: str = "/") -> str:
+        return f"http://{subdomain}.{self.base_domain}:{self.port}{path}"
+
+    def is_local(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about"):
+            return True
+        host = parts.hostname or ""
+        return parts.port == self.port and (host == self.base_domain or host.endswith("." + self.base_domain))
+
+
+@pytest.fixture(scope="session")
+def site(live_app) -> Site:
+    return Site(live_app)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls made here by
+    # fixtures (clean-up) are still synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def e2e_db(committed_db):
+    """Database reachable by the server thread; sessions and sign-in records removed afterwards."""
+    yield
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.all().delete()
+
+
+@pytest.fixture
+def page(browser, site, e2e_db):
+    """A fresh browser context (no cookies) with a Chinese browser locale, like the store teams'.
+
+    Every request the page makes is recorded; the test fails if one leaves the app's own hosts
+    (no CDN: the app must work on an intranet).
+    """
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 860})
+    context.set_default_timeout(15_000)
+    outside: list[str] = []
+    context.on("request", lambda request: outside.append(request.url) if not site.is_local(request.url) else None)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert outside == [], f"requests left the app: {outside}"
+
+
+@pytest.fixture
+def screenshot_path():
+    from django.conf import settings
+
+    def path(name: str) -> str:
+        settings.RUN_DIR.mkdir(parents=True, exist_ok=True)
+        return str(settings.RUN_DIR / f"{name}.png")
+
+    return path

@@ -1,0 +1,8 @@
+"""factory_boy factories. Public-schema models can be built anywhere; store models (``ChannelFactory``)
+need a store's schema active (the ``in_store`` fixture)."""
+
+from tests.factories.accounts import MembershipFactory, UserFactory
+from tests.factories.tenants import SubsidiaryFactory
+from tests.factories.workspace import ChannelFactory
+
+__all__ = ["ChannelFactory", "MembershipFactory", "SubsidiaryFactory", "UserFactory"]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from functools import cache
+
+import factory
+from factory.django import DjangoModelFactory
+
+from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.roles import StoreRole
+from tests.conftest import PASSWORD
+
+
+@cache
+def _hashed(raw: str) -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(raw)
+
+
+class UserFactory(DjangoModelFactory):
+    """A user whose password is ``PASSWORD`` (or ``password=...``), hashed with the real hasher once."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Sequence(lambda n: f"User {n}")
+    hq_role = ""
+    is_active = True
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.password = _hashed(extracted or PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+
+
+class MembershipFactory(DjangoModelFactory):
+    """``MembershipFactory(store=store_a, role="salesperson")``; the store must be given."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = StoreRole.SALESPERSON
+    supervisor = None
+    is_active = True
