@@ -68,11 +68,13 @@ def _flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _drf_code(exc: drf_exceptions.APIException) -> str:
+    custom = getattr(exc, "problem_code", None)  # a subclass naming its own code wins over its base's
+    if custom:
+        return str(custom)
     for klass in type(exc).__mro__:
         if klass in _DRF_CODES:
             return _DRF_CODES[klass]
-    custom = getattr(exc, "problem_code", None)
-    return custom or str(getattr(exc, "default_code", ErrorCode.VALIDATION_ERROR))
+    return str(getattr(exc, "default_code", ErrorCode.VALIDATION_ERROR))
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

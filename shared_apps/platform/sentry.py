@@ -13,6 +13,8 @@ def _strip_personal_data(event: dict[str, Any], hint: dict[str, Any]) -> dict[st
     for name in list(headers):
         if name.lower() in ("authorization", "cookie", "x-csrftoken", "x-forwarded-for", "x-real-ip"):
             headers.pop(name, None)
+    for crumb in (event.get("breadcrumbs") or {}).get("values", []):
+        crumb.pop("data", None)
     user = event.get("user") or {}
     event["user"] = {"id": user["id"]} if "id" in user else {}
     return event
@@ -29,6 +31,8 @@ def init_sentry(*, dsn: str, environment: str, traces_sample_rate: float = 0.0) 
         dsn=dsn,
         environment=environment,
         send_default_pii=False,
+        # Local variables hold customers' names and phone numbers: never send them.
+        include_local_variables=False,
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=_strip_personal_data,

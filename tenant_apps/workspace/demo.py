@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_tenants.utils import schema_context
 
 from shared_apps.accounts.models import Membership, User
@@ -271,7 +272,8 @@ def seed_welcome(ctx: DemoContext) -> str:
         title=_("Add your team"),
         body=_("Store admins add members, channels and store policies in the API (/api/v1/members)."),
     )
-    return f"{len(welcome) + len(tips)} notifications"
+    count = len(welcome) + len(tips)
+    return ngettext("%(count)d notification", "%(count)d notifications", count) % {"count": count}
 
 
 # --- running the plan -----------------------------------------------------------------------------
@@ -425,7 +427,7 @@ def banner_sites(*, max_stores: int = 20) -> tuple[list[BannerSite], int]:
         .order_by("hq_role", "email")
         .values_list("email", "hq_role")
     )
-    sites = [BannerSite(title="HQ", url=hq_url(), logins=hq_logins)]
+    sites = [BannerSite(title=str(_("HQ console")), url=hq_url(), logins=hq_logins)]
     stores = list(Store.objects.stores().order_by("created_at", "pk")[: max_stores + 1])
     extra = 0
     if len(stores) > max_stores:

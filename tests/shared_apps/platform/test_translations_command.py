@@ -7,7 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+HEADER = (
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+)
 
 
 @pytest.fixture
@@ -69,9 +71,7 @@ def test_check_fails_when_a_placeholder_is_lost(locale_dir):
 
 
 def test_plural_entry_with_one_chinese_form_is_accepted(locale_dir):
-    locale_dir(
-        '#, python-format\nmsgid "%(n)s store"\nmsgid_plural "%(n)s stores"\nmsgstr[0] "%(n)s 个店铺"\n'
-    )
+    locale_dir('#, python-format\nmsgid "%(n)s store"\nmsgid_plural "%(n)s stores"\nmsgstr[0] "%(n)s 个店铺"\n')
     run("--compile")
     run("--check")
 
