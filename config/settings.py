@@ -238,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     # No online validator badge: the docs page must not call out to the internet (intranet installs).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StoreStatusEnum": "tenants.models.Store.Status",
+        "ProvisioningStatusEnum": "tenants.models.Provisioning.Status",
+        "StoreRoleEnum": "shared_apps.accounts.roles.StoreRole",
+    },
 }
 
 # Celery: a real broker when CELERY_BROKER_URL is set (Redis or RabbitMQ); otherwise kombu's

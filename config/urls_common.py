@@ -1,6 +1,7 @@
 """URLs served on every host: sign-in, tokens, the OpenAPI schema and docs, language switch."""
 
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from shared_apps.accounts import api as accounts_api
@@ -13,6 +14,7 @@ class HostSchemaView(SpectacularAPIView):
     """The OpenAPI document of the host's own urlconf: store endpoints on a store host, HQ and
     onboarding endpoints on the public host."""
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         self.urlconf = getattr(request, "urlconf", None)
         return super().get(request, *args, **kwargs)

@@ -1,0 +1,106 @@
+"""No bad input gives a 500: every API endpoint (enumerated, never listed) and every verb answer a
+4xx problem for malformed JSON, wrong shapes, wrong types and junk query parameters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared_apps.platform.problems import PROBLEM_CONTENT_TYPE
+from tests.isolation.urlenum import endpoints
+
+WRITE_VERBS = ("POST", "PUT", "PATCH")
+BAD_BODIES = {
+    "malformed-json": '{"name": ',
+    "json-array": "[1, 2, 3]",
+    "json-scalar": '"just a string"',
+    "wrong-types": json.dumps(
+        {
+            "email": 12,
+            "name": ["x"],
+            "id": "abc",
+            "amount": "NaN",
+            "quantity": -1,
+            "date": "not-a-date",
+            "role": {"x": 1},
+            "platform": None,
+            "code": "x" * 1000,
+            "supervisor": "me",
+            "is_active": "maybe",
+            "discount_threshold": "1e999",
+        }
+    ),
+    "nul-characters": json.dumps({"name": "a\u0000b", "code": "\u0000", "email": "a\u0000@example.com"}),
+}
+BAD_QUERIES = {
+    "junk-paging": "page=abc&page_size=-5&ordering=-no_such_field",
+    "nul-search": "q=%00&ordering=%00",
+    "huge-page": "page=99999999999999999999&page_size=99999999999",
+    "junk-filters": "platform=zzz&is_active=perhaps&status=%ff&date=2026-13-45",
+}
+
+
+def api_paths(urlconf: str) -> list[str]:
+    return [e.path for e in endpoints(urlconf) if e.is_api and not e.path.startswith(("/api/v1/schema", "/api/v1/docs"))]
+
+
+STORE_API = api_paths("config.urls_tenant")
+HQ_API = api_paths("config.urls_public")
+
+
+def assert_client_error(response, what: str) -> None:
+    assert response.status_code < 500, f"{what} answered {response.status_code}"
+    if response.status_code >= 400:
+        assert response["Content-Type"].startswith(PROBLEM_CONTENT_TYPE), what
+
+
+def client_for(api, user, store):
+    client = api(user, store)
+    client.raise_request_exception = False
+    return client
+
+
+@pytest.mark.parametrize("body", BAD_BODIES, ids=list(BAD_BODIES))
+@pytest.mark.parametrize("verb", WRITE_VERBS)
+@pytest.mark.parametrize("path", STORE_API)
+def test_store_api_answers_bad_bodies_with_a_client_error(path, verb, body, api, users, store_a):
+    client = client_for(api, users.a_admin, store_a)
+
+    response = getattr(client, verb.lower())(path, BAD_BODIES[body], content_type="application/json")
+
+    assert_client_error(response, f"{verb} {path} with {body}")
+
+
+@pytest.mark.parametrize("query", BAD_QUERIES, ids=list(BAD_QUERIES))
+@pytest.mark.parametrize("path", STORE_API)
+def test_store_api_answers_junk_query_parameters_without_a_server_error(path, query, api, users, store_a):
+    response = client_for(api, users.a_admin, store_a).get(f"{path}?{BAD_QUERIES[query]}")
+
+    assert_client_error(response, f"GET {path}?{BAD_QUERIES[query]}")
+
+
+@pytest.mark.parametrize("body", BAD_BODIES, ids=list(BAD_BODIES))
+@pytest.mark.parametrize("verb", WRITE_VERBS)
+@pytest.mark.parametrize("path", HQ_API)
+def test_hq_api_answers_bad_bodies_with_a_client_error(path, verb, body, api, users):
+    client = client_for(api, users.hq_admin, None)
+
+    response = getattr(client, verb.lower())(path, BAD_BODIES[body], content_type="application/json")
+
+    assert_client_error(response, f"{verb} {path} with {body}")
+
+
+@pytest.mark.parametrize("query", BAD_QUERIES, ids=list(BAD_QUERIES))
+@pytest.mark.parametrize("path", HQ_API)
+def test_hq_api_answers_junk_query_parameters_without_a_server_error(path, query, api, users):
+    response = client_for(api, users.hq_admin, None).get(f"{path}?{BAD_QUERIES[query]}")
+
+    assert_client_error(response, f"GET {path}?{BAD_QUERIES[query]}")
+
+
+def test_form_encoded_body_to_a_json_endpoint_is_a_client_error(api, store_a):
+    response = client_for(api, None, store_a).post("/api/v1/auth/token", "email=x", content_type="text/plain")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"

@@ -1,0 +1,98 @@
+"""Architecture checks (after Sentry's silo tests): what lives in the public schema never points
+into a store schema, and each store app's models are its own."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def app_config(name: str):
+    return next(config for config in apps.get_app_configs() if config.name == name)
+
+
+def tenant_model_labels() -> set[str]:
+    return {model._meta.label for name in settings.TENANT_APPS for model in app_config(name).get_models()}
+
+
+def shared_only_apps() -> list[str]:
+    return [name for name in settings.SHARED_APPS if name not in settings.TENANT_APPS]
+
+
+def test_no_app_is_both_shared_and_tenant():
+    assert set(settings.SHARED_APPS) & set(settings.TENANT_APPS) == set()
+
+
+def test_every_tenant_app_is_installed():
+    installed = {config.name for config in apps.get_app_configs()}
+
+    assert set(settings.TENANT_APPS) <= installed
+
+
+def test_no_public_model_has_a_relation_to_a_store_model():
+    tenant_models = tenant_model_labels()
+    offenders = []
+    for name in shared_only_apps():
+        for model in app_config(name).get_models(include_auto_created=True):
+            for field in model._meta.get_fields(include_hidden=True):
+                related = getattr(field, "related_model", None)
+                forward = field.is_relation and not field.auto_created  # reverse accessors point the other way
+                if forward and related is not None and related._meta.label in tenant_models:
+                    offenders.append(f"{model._meta.label}.{field.name} -> {related._meta.label}")
+
+    assert offenders == []
+
+
+def test_the_relation_check_would_see_a_foreign_key():
+    from shared_apps.accounts.models import Membership
+
+    labels = {field.related_model._meta.label for field in Membership._meta.get_fields() if field.is_relation}
+
+    assert "tenants.Store" in labels
+
+
+def test_store_tables_are_not_created_in_the_public_schema(db):
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = {row[0] for row in cursor.fetchall()}
+    store_tables = {model._meta.db_table for name in settings.TENANT_APPS for model in app_config(name).get_models()}
+
+    assert tables & store_tables == set()
+
+
+def protected_contracts() -> dict[str, set[str]]:
+    config = tomllib.loads(PYPROJECT.read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    return {
+        module: set(contract.get("allowed_importers", []))
+        for contract in contracts
+        if contract["type"] == "protected"
+        for module in contract["protected_modules"]
+    }
+
+
+def test_every_tenant_app_has_a_protected_contract_for_its_models():
+    protected = protected_contracts()
+    missing = [
+        f"{name}.models"
+        for name in settings.TENANT_APPS
+        if Path(app_config(name).path, "models.py").exists() and f"{name}.models" not in protected
+    ]
+
+    assert missing == []
+
+
+def test_each_protected_models_module_is_open_only_to_its_own_app():
+    protected = protected_contracts()
+
+    for name in settings.TENANT_APPS:
+        if f"{name}.models" in protected:
+            assert protected[f"{name}.models"] == {name}, name
