@@ -9,7 +9,6 @@ from shared_apps.accounts import views as accounts_views
 from shared_apps.platform import views as platform_views
 
 
-
 class HostSchemaView(SpectacularAPIView):
     """The OpenAPI document of the host's own urlconf: store endpoints on a store host, HQ and
     onboarding endpoints on the public host."""
