@@ -13,6 +13,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,6 +24,19 @@ PYTHON = sys.executable
 
 def _manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def _banner_when_up(port: str, env: dict[str, str]) -> None:
+    """Print the URLs and logins again once the web server answers, below the start-up noise."""
+    for _attempt in range(120):
+        try:
+            with urllib.request.urlopen(f"http://localhost:{port}/healthz", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        return
+    _manage("demo_banner", env=env)
 
 
 def main() -> int:
@@ -48,10 +64,15 @@ def main() -> int:
 
         manager = Manager()
         manager.add_process("web", f"{PYTHON} manage.py runserver 127.0.0.1:{port}", env=env, cwd=str(BASE_DIR))
+        # A thread pool stops at once on Ctrl-C; production runs prefork workers (deploy/).
         manager.add_process(
-            "worker", f"{PYTHON} -m celery -A config worker -l info --concurrency 2", env=env, cwd=str(BASE_DIR)
+            "worker",
+            f"{PYTHON} -m celery -A config worker -l info --pool threads --concurrency 4",
+            env=env,
+            cwd=str(BASE_DIR),
         )
         manager.add_process("beat", f"{PYTHON} -m celery -A config beat -l info", env=env, cwd=str(BASE_DIR))
+        threading.Thread(target=_banner_when_up, args=(port, env), daemon=True).start()
         manager.loop()
         return manager.returncode or 0
     except subprocess.CalledProcessError as exc:

@@ -247,9 +247,9 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: a real broker when CELERY_BROKER_URL is set (Redis or RabbitMQ); otherwise kombu's
 # filesystem transport under .run/broker, which needs no server and works across processes.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "filesystem://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "filesystem://localhost//"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = RUN_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,8 @@ from tenants.validators import validate_subdomain
 
 logger = logging.getLogger(__name__)
 
+SPARE_REFILL_LOCK = 0x5350_4152  # advisory lock key: "SPAR"
+
 CHANNEL_CODES = ("tmall", "jd", "1688", "pdd", "douyin", "taobao", "alibaba", "offline", "other")
 
 
@@ -73,12 +75,20 @@ def refill_spares(*, target: int | None = None) -> int:
     """Clone the template until ``target`` spare schemas wait. Returns how many were made."""
     target = settings.TENANT_SPARE_SCHEMAS if target is None else target
     made = 0
-    while SpareSchema.objects.count() < target:
-        name = f"spare_{secrets.token_hex(6)}"
-        with transaction.atomic():
-            _clone_template(name)
-            SpareSchema.objects.create(schema_name=name)
-        made += 1
+    with connection.cursor() as cursor:
+        # One refill at a time across processes: a second caller finds the pool being filled.
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SPARE_REFILL_LOCK])
+        if not cursor.fetchone()[0]:
+            return 0
+        try:
+            while SpareSchema.objects.count() < target:
+                name = f"spare_{secrets.token_hex(6)}"
+                with transaction.atomic():
+                    _clone_template(name)
+                    SpareSchema.objects.create(schema_name=name)
+                made += 1
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SPARE_REFILL_LOCK])
     return made
 
 
