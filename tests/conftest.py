@@ -78,8 +78,14 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
     parallelism = 1
 
 
+_REAL_DATABASE_NAME: str | None = None
+
+
 def pytest_configure(config):
     from django.conf import settings
+
+    global _REAL_DATABASE_NAME
+    _REAL_DATABASE_NAME = settings.DATABASES["default"]["NAME"]
 
     settings.PASSWORD_HASHERS = ["tests.conftest.FastArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
     get_hashers.cache_clear()
@@ -93,8 +99,10 @@ def pytest_configure(config):
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     config._chromium_skipped = 0
-    # WhiteNoise warns on every request when the collected-static folder is missing.
+    # WhiteNoise warns on every request when the collected-static folder is missing, and without
+    # autorefresh it indexes every static file (node_modules included) for each new test client.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 def pytest_collection_modifyitems(config, items):
@@ -157,15 +165,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     own_setup = None
     with django_db_blocker.unblock():
-        if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        if connection.settings_dict["NAME"] == _REAL_DATABASE_NAME:
             # pytest-django makes the test database only when a selected test uses ``db``; a run
             # of ``committed_db`` tests alone must not touch the real database either.
             own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         _create_world()
         connection.set_schema_to_public()
     yield
-    if own_setup is not None:
-        with django_db_blocker.unblock():
+    with django_db_blocker.unblock():
+        # A connection some thread forgot (a live server's request thread, say) must not stop
+        # the test database from being dropped.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        if own_setup is not None:
             teardown_databases(own_setup, verbosity=0)
 
 

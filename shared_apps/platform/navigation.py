@@ -138,7 +138,17 @@ def _badge(entry: NavEntry, request) -> int | None:
 
 
 def nav_for(request, area: str = STORE) -> list[NavItem]:
-    """The entries of ``area`` this request's user may open, in order, with their badges."""
+    """The entries of ``area`` this request's user may open, in order, with their badges.
+
+    Computed once per request (the view and the page shell may both ask).
+    """
+    cache = request.__dict__.setdefault("_nav_items", {})
+    if area not in cache:
+        cache[area] = _build_nav(request, area)
+    return cache[area]
+
+
+def _build_nav(request, area: str) -> list[NavItem]:
     path = getattr(request, "path", "") or ""
     items: list[NavItem] = []
     for entry in registered_entries(area):

@@ -30,7 +30,7 @@ def init_sentry(*, dsn: str, environment: str, traces_sample_rate: float = 0.0) 
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,
-        send_default_pii=False,
+        # No PII is the SDK's default; ``send_default_pii`` is deprecated in recent SDKs, so it is left unset.
         # Local variables hold customers' names and phone numbers: never send them.
         include_local_variables=False,
         traces_sample_rate=traces_sample_rate,

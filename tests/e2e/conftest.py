@@ -9,7 +9,7 @@ sign-in records it leaves behind. The skip when Chromium is absent comes from te
 
 from __future__ import annotations
 
-import os
+import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -42,6 +42,11 @@ def live_app(django_db_setup):
         raise thread.error
     yield thread.port
     thread.terminate()
+    # Requests still being answered hold a database connection; let them finish before the test
+    # database is dropped.
+    for worker in threading.enumerate():
+        if worker is not threading.current_thread() and "process_request_thread" in worker.name:
+            worker.join(timeout=10)
 
 
 class Site:
@@ -72,34 +77,58 @@ def site(live_app) -> Site:
     return Site(live_app)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Playwright's sync API keeps an asyncio loop running in this
+    thread while it is started, and Django refuses ORM calls there; stopping it after the module
+    leaves the tests that run next with a plain thread."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls made here by
-    # fixtures (clean-up) are still synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def run_in_thread(function) -> None:
+    """Run ORM code in a plain thread with its own connection, closed afterwards.
+
+    Playwright's sync API keeps an asyncio loop in the test thread, where Django would refuse ORM
+    calls (or hand out connections that are never closed).
+    """
+    from django.db import connections
+
+    errors: list[BaseException] = []
+
+    def target():
+        try:
+            function()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
 
 
 @pytest.fixture
 def e2e_db(committed_db):
     """Database reachable by the server thread; sessions and sign-in records removed afterwards."""
     yield
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from django.contrib.sessions.models import Session
 
-    Session.objects.all().delete()
-    for model in (AccessAttempt, AccessLog, AccessFailureLog):
-        model.objects.all().delete()
+    def clean_up():
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+        from django.contrib.sessions.models import Session
+
+        Session.objects.all().delete()
+        for model in (AccessAttempt, AccessLog, AccessFailureLog):
+            model.objects.all().delete()
+
+    run_in_thread(clean_up)
 
 
 @pytest.fixture
@@ -115,6 +144,7 @@ def page(browser, site, e2e_db):
     context.on("request", lambda request: outside.append(request.url) if not site.is_local(request.url) else None)
     page = context.new_page()
     yield page
+    page.wait_for_load_state("networkidle")
     context.close()
     assert outside == [], f"requests left the app: {outside}"
 

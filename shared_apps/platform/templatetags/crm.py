@@ -55,6 +55,7 @@ def form_field(field, readonly: bool = False):
         css += " is-invalid"
     attrs = {"class": css}
     if field.errors:
+        attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.auto_id}_errors"
     elif field.help_text:
         attrs["aria-describedby"] = f"{field.auto_id}_help"

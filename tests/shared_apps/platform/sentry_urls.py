@@ -1,13 +1,10 @@
-"""A store urlconf with one view that fails, to see what Sentry receives."""
+"""A store urlconf with one failing view (used by test_sentry.py only)."""
 
-from django.urls import include, path
-
-
-def boom(request):
-    raise RuntimeError("boom for sentry")
+from django.urls import path
 
 
-urlpatterns = [
-    path("boom/", boom),
-    path("", include("config.urls_tenant")),
-]
+def explode(request):
+    raise RuntimeError("kaboom in a store view")
+
+
+urlpatterns = [path("explode", explode)]

@@ -125,3 +125,14 @@ def test_workspace_registers_its_pages():
     assert registered["members"].permission == "members.view"
     assert registered["channels"].permission == "channels.view"
     assert registered["settings"].permission == "settings.view"
+
+
+def test_badges_are_counted_once_per_request():
+    calls = []
+    register_nav(
+        key="t_badge", label="Inbox", url_name="workspace:members", permission="x.view", badge=lambda r: calls.append(1)
+    )
+    request = store_request()
+    nav_for(request)
+    nav_for(request)
+    assert len(calls) == 1

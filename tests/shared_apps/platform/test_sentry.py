@@ -1,97 +1,115 @@
 """Sentry: off without a DSN; with one, events carry the store and the user id and no personal data.
 
-The SDK runs for real; only the network is replaced, at urllib3's pool (the HTTP layer).
+The SDK is real; the network is a local HTTP server standing in for Sentry's ingest endpoint.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sentry_sdk
-import urllib3
-from django.test import Client, override_settings
 
 from shared_apps.platform.sentry import init_sentry
-from tests.conftest import host_for
-
-DSN = "https://publickey@o1.ingest.sentry.io/42"
 
 
-class _Response:
-    status = 200
-    headers: dict = {}
-    data = b"{}"
+class FakeSentry:
+    """Collects the envelopes the SDK posts."""
 
-    def close(self):
-        pass
+    def __init__(self):
+        self.envelopes: list[bytes] = []
+        received = self.envelopes
 
-    def release_conn(self):
-        pass
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                received.append(body)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"{}")
 
-    def getheader(self, name, default=None):
-        return default
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def dsn(self) -> str:
+        return f"http://publickey@127.0.0.1:{self.server.server_port}/1"
+
+    def events(self) -> list[dict]:
+        found = []
+        for envelope in self.envelopes:
+            lines = envelope.split(b"\n")
+            for header, payload in zip(lines[1::2], lines[2::2], strict=False):
+                if json.loads(header).get("type") == "event":
+                    found.append(json.loads(payload))
+        return found
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    """Initialise Sentry with a DSN; collect the events its HTTP transport would have sent."""
-    bodies: list[bytes] = []
-
-    def fake_urlopen(self, method, url, body=None, headers=None, **kwargs):
-        bodies.append(body)
-        return _Response()
-
-    monkeypatch.setattr(urllib3.PoolManager, "urlopen", fake_urlopen)
-    with override_settings(SENTRY_DSN=DSN):
-        assert init_sentry(dsn=DSN, environment="test")
-        events: list[dict] = []
-
-        def collect() -> list[dict]:
-            sentry_sdk.flush(timeout=5)
-            for body in bodies:
-                raw = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-                lines = raw.split(b"\n")
-                for header, payload in zip(lines[1::2], lines[2::2], strict=False):
-                    if json.loads(header).get("type") == "event":
-                        events.append(json.loads(payload))
-            bodies.clear()
-            return events
-
-        yield collect
+def fake_sentry(settings):
+    fake = FakeSentry()
+    fake.thread.start()
+    settings.SENTRY_DSN = fake.dsn
+    init_sentry(dsn=fake.dsn, environment="test")
+    yield fake
     sentry_sdk.init(dsn=None)
+    fake.server.shutdown()
+    fake.server.server_close()
 
 
-def test_sentry_is_off_without_a_dsn():
+@pytest.fixture
+def failing_store_view(settings):
+    settings.ROOT_URLCONF = "tests.shared_apps.platform.sentry_urls"
+
+
+def test_sentry_is_not_initialised_without_a_dsn():
     assert init_sentry(dsn="", environment="test") is False
 
 
-@override_settings(ROOT_URLCONF="tests.shared_apps.platform.sentry_urls")
-def test_error_event_is_tagged_with_store_and_user_id_without_personal_data(sent, store_a, users):
-    client = Client(HTTP_HOST=host_for(store_a), raise_request_exception=False)
-    client.force_login(users.a_sales)
-    response = client.get("/boom/?phone=13800138000", HTTP_AUTHORIZATION="Bearer secret-value")
+def test_error_event_is_tagged_with_the_store_and_the_user_id(fake_sentry, failing_store_view, api, users, store_a):
+    client = api(users.a_sales, store_a)
+    client.raise_request_exception = False
+
+    response = client.get("/explode", HTTP_COOKIE="sessionid=secret-cookie")
+    sentry_sdk.flush(timeout=5)
 
     assert response.status_code == 500
-    events = sent()
-    assert len(events) == 1
-    event = events[0]
+    [event] = fake_sentry.events()
     assert event["tags"]["store"] == store_a.schema_name
     assert event["user"] == {"id": str(users.a_sales.pk)}
-    serialized = json.dumps(event)
-    assert users.a_sales.email not in serialized
-    assert "secret-value" not in serialized
-    assert "13800138000" not in serialized
-    assert "sessionid" not in serialized
 
 
-@override_settings(ROOT_URLCONF="tests.shared_apps.platform.sentry_urls")
-def test_event_on_another_store_carries_that_store(sent, store_b, users):
-    client = Client(HTTP_HOST=host_for(store_b), raise_request_exception=False)
-    client.force_login(users.b_sales)
-    client.get("/boom/")
+def test_error_event_carries_no_personal_data(fake_sentry, failing_store_view, api, users, store_a):
+    client = api(users.a_sales, store_a)
+    client.raise_request_exception = False
 
-    (event,) = sent()
-    assert event["tags"]["store"] == store_b.schema_name
-    assert event["user"] == {"id": str(users.b_sales.pk)}
+    client.get("/explode?email=someone@example.com", HTTP_COOKIE="sessionid=secret-cookie")
+    sentry_sdk.flush(timeout=5)
+
+    raw = b"".join(fake_sentry.envelopes).decode()
+    assert "kaboom in a store view" in raw
+    assert users.a_sales.email not in raw
+    assert "someone@example.com" not in raw
+    assert "secret-cookie" not in raw
+    assert "crm_" not in raw  # the bearer token
+
+
+def test_error_event_has_no_local_variables(fake_sentry, failing_store_view, api, users, store_a):
+    client = api(users.a_sales, store_a)
+    client.raise_request_exception = False
+
+    client.get("/explode")
+    sentry_sdk.flush(timeout=5)
+
+    [event] = fake_sentry.events()
+    frames = [frame for value in event["exception"]["values"] for frame in value["stacktrace"]["frames"]]
+    assert frames
+    assert not any("vars" in frame for frame in frames)
