@@ -67,6 +67,9 @@ SHARED_APPS = [
 TENANT_APPS = [
     "tenant_apps.workspace",
     "tenant_apps.notifications",
+    "tenant_apps.customers",
+    "tenant_apps.pool",
+    "tenant_apps.imports",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

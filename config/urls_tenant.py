@@ -11,6 +11,9 @@ api_urlpatterns = [
     path("", include("shared_apps.accounts.urls_store_api")),
     path("", include("tenant_apps.workspace.urls_api")),
     path("", include("tenant_apps.notifications.urls_api")),
+    path("", include("tenant_apps.customers.urls_api")),
+    path("", include("tenant_apps.pool.urls_api")),
+    path("", include("tenant_apps.imports.urls_api")),
 ]
 
 urlpatterns = [
@@ -18,6 +21,9 @@ urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
     path("", include("tenant_apps.workspace.urls")),
     path("notifications/", include("tenant_apps.notifications.urls")),
+    path("customers/", include("tenant_apps.customers.urls")),
+    path("pool/", include("tenant_apps.pool.urls")),
+    path("imports/", include("tenant_apps.imports.urls")),
 ]
 
 handler404 = "shared_apps.platform.views.page_not_found"

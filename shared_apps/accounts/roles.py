@@ -38,38 +38,43 @@ ROLE_SCOPE: dict[str, Scope] = {
 
 # Permission codes per store role. Modules add their codes here when they are built; a code not
 # listed for a role is refused. HQ read-only access gets only the ``*.view`` codes.
+_BASE = frozenset({"store.view", "notifications.view", "channels.view", "settings.view", "members.view"})
+_CUSTOMER_WORK = frozenset(
+    {
+        "customers.view",
+        "customers.create",
+        "customers.edit",
+        "customers.import",
+        "customers.export",
+        "followups.create",
+        "pool.view",
+        "pool.release",
+        "claims.view",
+        "claims.create",
+    }
+)
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    StoreRole.SALESPERSON: frozenset(
+    StoreRole.SALESPERSON: _BASE | _CUSTOMER_WORK,
+    StoreRole.SUPERVISOR: _BASE | _CUSTOMER_WORK | frozenset({"customers.merge", "tags.manage", "claims.approve"}),
+    StoreRole.FINANCE: _BASE | frozenset({"customers.view"}),
+    StoreRole.WAREHOUSE: _BASE | frozenset({"customers.view"}),
+    StoreRole.ADMIN: _BASE
+    | (_CUSTOMER_WORK - {"claims.create"})
+    | frozenset(
         {
-            "store.view",
-            "notifications.view",
-            "channels.view",
-            "settings.view",
-            "members.view",
-        }
-    ),
-    StoreRole.SUPERVISOR: frozenset(
-        {"store.view", "notifications.view", "channels.view", "settings.view", "members.view"}
-    ),
-    StoreRole.FINANCE: frozenset(
-        {"store.view", "notifications.view", "channels.view", "settings.view", "members.view"}
-    ),
-    StoreRole.WAREHOUSE: frozenset(
-        {"store.view", "notifications.view", "channels.view", "settings.view", "members.view"}
-    ),
-    StoreRole.ADMIN: frozenset(
-        {
-            "store.view",
-            "notifications.view",
-            "channels.view",
             "channels.manage",
-            "settings.view",
             "settings.manage",
-            "members.view",
             "members.manage",
+            "customers.merge",
+            "tags.manage",
+            "claims.approve",
+            "pool.policies.manage",
         }
     ),
 }
 
 # What an HQ user opening a store (read-only, audited) may do there.
-HQ_READ_PERMISSIONS = frozenset({"store.view", "channels.view", "settings.view", "members.view"})
+HQ_READ_PERMISSIONS = frozenset(
+    {"store.view", "channels.view", "settings.view", "members.view", "customers.view", "pool.view", "claims.view"}
+)

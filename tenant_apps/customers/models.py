@@ -1,0 +1,202 @@
+"""Customer profiles and follow-ups (store schema).
+
+Dual verification: within a store a normalised mobile number and each chat id identify at most
+one live customer. The partial unique constraints below enforce it in the database, so two
+simultaneous requests cannot both win; the services turn the violation into 409
+``duplicate_customer`` naming the existing customer.
+
+Ownership: ``owner`` is a salesperson, or None while the customer is in the shared pool. The pool
+app (tenant_apps.pool) moves customers in and out of the pool and keeps the records of it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Grade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+
+
+class Intention(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    color = models.CharField(_("colour"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def live(self):
+        """Customers that were not merged into another record."""
+        return self.filter(merged_into__isnull=True)
+
+    def in_pool(self):
+        return self.live().filter(owner__isnull=True)
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True, help_text=_("As entered"))
+    # E.164 form (+8613800138000), "" when there is none; the key of dual verification.
+    mobile_normalized = models.CharField(max_length=20, blank=True, editable=False)
+    wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    platform_chat_id = models.CharField(_("platform chat ID"), max_length=64, blank=True)
+    channel = models.ForeignKey(
+        "workspace.Channel",
+        verbose_name=_("channel"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    province = models.CharField(_("province"), max_length=40, blank=True)
+    city = models.CharField(_("city"), max_length=60, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.C)
+    # Product preferences: product ids or category names; products arrive with the sales module.
+    product_preferences = models.JSONField(_("product preferences"), default=list, blank=True)
+    intention_level = models.CharField(_("purchase intention"), max_length=10, choices=Intention.choices, blank=True)
+    intention_note = models.CharField(_("intention note"), max_length=300, blank=True)
+
+    # Users live in the public schema: no database constraint across schemas, never deleted (deactivated).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    owner_since = models.DateTimeField(_("owned since"), null=True, blank=True)
+    # Set when a claim is approved: a follow-up must be recorded before it or the customer returns.
+    return_visit_deadline = models.DateTimeField(_("return-visit deadline"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released to the pool at"), null=True, blank=True)
+
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # The next_follow_up_at for which the owner was last reminded (idempotent reminders).
+    reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # The release deadline for which the owner was last warned (idempotent warnings).
+    release_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mobile_normalized"],
+                condition=~Q(mobile_normalized="") & Q(merged_into__isnull=True),
+                name="customer_unique_mobile",
+            ),
+            models.UniqueConstraint(
+                fields=["wechat_id"],
+                condition=~Q(wechat_id="") & Q(merged_into__isnull=True),
+                name="customer_unique_wechat_id",
+            ),
+            models.UniqueConstraint(
+                fields=["platform_chat_id"],
+                condition=~Q(platform_chat_id="") & Q(merged_into__isnull=True),
+                name="customer_unique_platform_chat_id",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="customer_name_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="customer_owner_created"),
+            models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
+            models.Index(fields=["province"], name="customer_province"),
+            models.Index(fields=["grade"], name="customer_grade"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None
+
+
+class FollowUp(models.Model):
+    """A follow-up (跟进/回访). Every follow-up counts as a return visit."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        WECHAT = "wechat", _("WeChat")
+        VISIT = "visit", _("Visit")
+        PLATFORM_CHAT = "platform_chat", _("Platform chat")
+        EMAIL = "email", _("Email")
+        OTHER = "other", _("Other")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="follow_ups")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    content = models.TextField(_("content"))
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["customer", "-created_at"], name="followup_customer_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+
+class CustomerMerge(models.Model):
+    """The record of a merge: ``merged`` lives on as a pointer to ``survivor``."""
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_absorbed")
+    merged = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_into")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    # What the merged record held before the merge (fields, moved ids), for the audit trail.
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
