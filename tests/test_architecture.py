@@ -94,9 +94,11 @@ def test_every_tenant_app_has_a_protected_contract_for_its_models():
     assert missing == []
 
 
-def test_each_protected_models_module_is_open_only_to_its_own_app():
+def test_protected_models_are_open_to_their_own_app_and_no_module_outside_the_store_apps():
     protected = protected_contracts()
 
     for name in settings.TENANT_APPS:
-        if f"{name}.models" in protected:
-            assert protected[f"{name}.models"] == {name}, name
+        allowed = protected.get(f"{name}.models")
+        if allowed is not None:
+            assert name in allowed, name
+            assert all(importer.startswith("tenant_apps.") for importer in allowed), (name, allowed)

@@ -177,3 +177,80 @@ def badge_for(request, key: str, area: str = STORE) -> int | None:
     if entry is None or not _allowed(entry, request):
         return None
     return _badge(entry, request)
+
+
+# ---------------------------------------------------------------------------------------------
+# Home panels: sections of the store's home page contributed by modules ("My follow-ups", ...)
+# ---------------------------------------------------------------------------------------------
+
+PanelContext = Callable[[Any], "dict | None"]
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of the store home page: ``template`` rendered with ``context(request)``.
+
+    Registered in ``AppConfig.ready()``::
+
+        register_home_panel(
+            key="follow_ups",
+            template="customers/_home_panel.html",
+            context=my_follow_ups,  # callable(request) -> dict, or None to leave the panel out
+            permission="followups.create",
+            order=20,
+        )
+    """
+
+    key: str
+    template: str
+    context: PanelContext
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    key: str
+    html: str
+
+
+_home_panels: dict[str, HomePanel] = {}
+
+
+def register_home_panel(
+    *, key: str, template: str, context: PanelContext, permission: str | None = None, order: int = 100
+) -> HomePanel:
+    """Add (or replace) the home panel ``key``; shown to users whose StoreAccess grants ``permission``."""
+    panel = HomePanel(key=key, template=template, context=context, permission=permission, order=order)
+    _home_panels[key] = panel
+    return panel
+
+
+def unregister_home_panel(*, key: str) -> None:
+    _home_panels.pop(key, None)
+
+
+def home_panels_for(request) -> list[RenderedPanel]:
+    """The registered panels this request's user may see, rendered, in order. A failing panel is
+    left out (and logged) rather than taking the home page down."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    access = getattr(request, "store_access", None)
+    user = getattr(request, "user", None)
+    if access is None or user is None or not user.is_authenticated:
+        return []
+    rendered: list[RenderedPanel] = []
+    for panel in sorted(_home_panels.values(), key=lambda p: (p.order, p.key)):
+        if panel.permission is not None and not access.can(panel.permission):
+            continue
+        try:
+            context = panel.context(request)
+            if context is None:
+                continue
+            html = render_to_string(panel.template, context, request=request)
+        except Exception:
+            logger.exception("home panel %s failed", panel.key)
+            continue
+        rendered.append(RenderedPanel(key=panel.key, html=mark_safe(html)))  # noqa: S308 - our own template
+    return rendered

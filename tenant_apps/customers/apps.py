@@ -6,3 +6,8 @@ class CustomersConfig(AppConfig):
     name = "tenant_apps.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from tenant_apps.customers.views import register_pages
+
+        register_pages()

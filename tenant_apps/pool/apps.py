@@ -2,7 +2,38 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def pending_claims_badge(request) -> int | None:
+    """The navigation badge of approvers: pending claims they may decide."""
+    from tenant_apps.pool.selectors import pending_claim_count
+
+    access = getattr(request, "store_access", None)
+    if access is None or not access.can("claims.approve"):
+        return None
+    return pending_claim_count(access=access) or None
+
+
 class PoolConfig(AppConfig):
     name = "tenant_apps.pool"
     label = "pool"
     verbose_name = _("Shared pool")
+
+    def ready(self) -> None:
+        from shared_apps.platform.navigation import register_nav
+
+        register_nav(
+            key="pool",
+            label=_("Shared pool"),
+            url_name="pool:list",
+            permission="pool.view",
+            icon="inbox",
+            order=30,
+        )
+        register_nav(
+            key="claims",
+            label=_("Claims"),
+            url_name="pool:claims",
+            permission="claims.view",
+            icon="check-square",
+            order=35,
+            badge=pending_claims_badge,
+        )

@@ -40,6 +40,14 @@ class Release(models.Model):
         verbose_name = _("pool release")
         verbose_name_plural = _("pool releases")
         indexes = [models.Index(fields=["former_owner", "customer", "-at"], name="release_owner_customer")]
+        constraints = [
+            # An automatic release is recorded once per missed deadline, whoever runs the job.
+            models.UniqueConstraint(
+                fields=["customer", "cause", "deadline"],
+                condition=Q(deadline__isnull=False),
+                name="release_once_per_deadline",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.cause} {self.at:%Y-%m-%d}"

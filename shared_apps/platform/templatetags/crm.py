@@ -10,7 +10,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from shared_apps.accounts.roles import HQRole, StoreRole
-from shared_apps.platform.navigation import STORE, badge_for, nav_for
+from shared_apps.platform.navigation import STORE, badge_for, home_panels_for, nav_for
 
 register = template.Library()
 
@@ -31,6 +31,15 @@ def nav_badge(context, key: str, area: str = STORE):
     if request is None:
         return None
     return badge_for(request, key, area)
+
+
+@register.simple_tag(takes_context=True)
+def home_panels(context):
+    """``{% home_panels as panels %}``: the home page sections registered by modules, rendered."""
+    request = context.get("request")
+    if request is None:
+        return []
+    return home_panels_for(request)
 
 
 @register.simple_tag

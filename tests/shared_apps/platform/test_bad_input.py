@@ -42,7 +42,9 @@ BAD_QUERIES = {
 
 
 def api_paths(urlconf: str) -> list[str]:
-    return [e.path for e in endpoints(urlconf) if e.is_api and not e.path.startswith(("/api/v1/schema", "/api/v1/docs"))]
+    return [
+        e.path for e in endpoints(urlconf) if e.is_api and not e.path.startswith(("/api/v1/schema", "/api/v1/docs"))
+    ]
 
 
 STORE_API = api_paths("config.urls_tenant")

@@ -92,9 +92,7 @@ def test_nested_serializer_errors_are_keyed_by_dotted_path():
 
 
 def test_object_level_errors_are_non_field_errors():
-    body = problem(
-        OrderView.as_view()(factory.post("/", {"email": "a@b.cn", "age": 200, "lines": []}, format="json"))
-    )
+    body = problem(OrderView.as_view()(factory.post("/", {"email": "a@b.cn", "age": 200, "lines": []}, format="json")))
 
     assert body["errors"] == {"non_field_errors": ["Nobody is that old."]}
 

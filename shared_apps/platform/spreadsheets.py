@@ -1,0 +1,459 @@
+"""Reading and writing spreadsheets (CSV and XLSX) for imports and exports of every module.
+
+Reading: :func:`open_spreadsheet` takes an uploaded file, refuses it before parsing when it is
+larger than ``settings.IMPORT_MAX_BYTES`` (413 ``file_too_large``), recognises XLSX by its
+content (a ZIP archive) and reads anything else as CSV, decoded as UTF-8 (with or without the
+byte-order mark Excel writes) or, failing that, GB18030 (a superset of GBK, the encoding Excel
+uses for "CSV" on a Chinese Windows). The first non-blank row is the header; each data row
+becomes a dict {header: text}, numbers and dates of XLSX cells turned into text the way a person
+reads them (``13800138000``, not ``13800138000.0``). Unreadable input raises 400 ``invalid_file``;
+more rows than ``settings.IMPORT_MAX_ROWS`` raise 400 ``too_many_rows``.
+
+Writing: :func:`spreadsheet_response` streams a CSV (UTF-8 with a BOM so that Excel picks the
+right encoding) or builds an XLSX (openpyxl's write-only mode, in a temporary file) and streams
+it. Every text cell is neutralised against formula injection (OWASP "CSV injection"): a text
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+apostrophe, so a spreadsheet program shows it instead of evaluating it. Numbers stay numbers.
+When such an exported file is imported again, the apostrophe is taken off.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import IO, Any
+
+from django.conf import settings
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shared_apps.platform.errors import ValidationFailed
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+
+CSV = "csv"
+XLSX = "xlsx"
+FORMATS = (CSV, XLSX)
+CONTENT_TYPES = {
+    CSV: "text/csv; charset=utf-8",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other OLE documents)
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetErrorCode(StrEnum):
+    FILE_TOO_LARGE = "file_too_large"
+    INVALID_FILE = "invalid_file"
+    TOO_MANY_ROWS = "too_many_rows"
+    INVALID_COLUMNS = "invalid_columns"
+
+
+class FileTooLarge(ValidationFailed):
+    status = 413
+    code = SpreadsheetErrorCode.FILE_TOO_LARGE
+    default_title = gettext_lazy("The file is too large.")
+
+
+class InvalidFile(ValidationFailed):
+    code = SpreadsheetErrorCode.INVALID_FILE
+    default_title = gettext_lazy("The file is not a readable spreadsheet.")
+
+
+class TooManyRows(ValidationFailed):
+    code = SpreadsheetErrorCode.TOO_MANY_ROWS
+    default_title = gettext_lazy("The file has too many rows.")
+
+
+class InvalidColumns(ValidationFailed):
+    """The header does not fit: ``extra`` lists the ``missing`` and ``unknown`` columns."""
+
+    code = SpreadsheetErrorCode.INVALID_COLUMNS
+    default_title = gettext_lazy("The columns of the file do not match.")
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+
+
+def check_upload_size(size: int | None, *, limit: int | None = None) -> None:
+    """Refuse a file (or a request body) larger than the limit, before anything reads it."""
+    limit = max_upload_bytes() if limit is None else limit
+    if size is not None and size > limit:
+        raise FileTooLarge(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": _megabytes(size), "limit": _megabytes(limit)},
+            extra={"max_bytes": limit},
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+Row = tuple[int, dict[str, str]]  # (row number as the user sees it, {header: text})
+
+
+@dataclass
+class Spreadsheet:
+    """An opened spreadsheet: its header and a way to go through its data rows (any number of times).
+
+    Use as a context manager (an XLSX keeps its archive open until closed).
+    """
+
+    format: str
+    headers: list[str]
+    header_row: int
+    _iter_cells: Callable[[], Iterator[tuple[int, Sequence[Any]]]]
+    _close: Callable[[], None] = field(default=lambda: None)
+    _positions: list[int] = field(default_factory=list)
+
+    def __enter__(self) -> Spreadsheet:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._close()
+
+    def rows(self) -> Iterator[Row]:
+        """The data rows after the header, blank rows skipped, each as (row number, {header: text})."""
+        for number, cells in self._iter_cells():
+            if number <= self.header_row:
+                continue
+            values = [_cell_text(cell) for cell in cells]
+            if not any(values):
+                continue
+            row = {}
+            for index, header in zip(self._positions, self.headers, strict=True):
+                row[header] = values[index] if index < len(values) else ""
+            yield number, row
+
+    def count_rows(self, *, limit: int | None = None) -> int:
+        """The number of data rows; more than ``limit`` (default ``IMPORT_MAX_ROWS``) → TooManyRows."""
+        limit = max_rows() if limit is None else limit
+        count = 0
+        for _row in self.rows():
+            count += 1
+            if count > limit:
+                raise TooManyRows(
+                    _("The file has more than %(limit)s rows; split it into smaller files.") % {"limit": limit},
+                    extra={"max_rows": limit},
+                )
+        return count
+
+
+def open_spreadsheet(file: IO[bytes], *, name: str = "", size: int | None = None) -> Spreadsheet:
+    """Open an uploaded CSV or XLSX (the caller closes it, or uses ``with``).
+
+    ``file`` is a binary file object (a Django ``UploadedFile`` or ``File`` will do); the size
+    limit is checked first, from ``size``, ``file.size`` or by seeking, without reading it.
+    """
+    if size is None:
+        size = getattr(file, "size", None)
+    if size is None:
+        size = _seek_size(file)
+    check_upload_size(size)
+    if hasattr(file, "seek"):
+        file.seek(0)
+    head = file.read(8)
+    file.seek(0)
+    if not head:
+        raise InvalidFile(_("The file is empty."))
+    if head.startswith(_ZIP_MAGIC):
+        return _open_xlsx(file)
+    if head.startswith(_OLE_MAGIC):
+        raise InvalidFile(_("Old Excel files (.xls) cannot be read. Save the file as .xlsx or CSV and try again."))
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        raise InvalidFile(_("The file is not a valid XLSX workbook."))
+    return _open_csv(file)
+
+
+def _seek_size(file) -> int | None:
+    try:
+        position = file.tell()
+        file.seek(0, io.SEEK_END)
+        size = file.tell()
+        file.seek(position)
+    except (AttributeError, OSError):
+        return None
+    return size
+
+
+def _open_csv(file: IO[bytes]) -> Spreadsheet:
+    data = file.read()
+    text = _decode(data)
+    if "\x00" in text:
+        raise InvalidFile(_("The file is not a CSV or XLSX spreadsheet."))
+    delimiter = _sniff_delimiter(text)
+
+    def iter_cells() -> Iterator[tuple[int, Sequence[Any]]]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            yield from enumerate(reader, start=1)
+        except csv.Error as exc:
+            raise InvalidFile(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
+
+    return _with_header(CSV, iter_cells)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidFile(_("The text of the file is neither UTF-8 nor GBK; save it as CSV UTF-8 or XLSX."))
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Comma unless the first line clearly uses semicolons or tabs (European Excel, TSV)."""
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _open_xlsx(file: IO[bytes]) -> Spreadsheet:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+    except Exception as exc:  # openpyxl raises many kinds of errors on a damaged archive
+        raise InvalidFile(_("The file is not a valid XLSX workbook.")) from exc
+    if sheet is None:
+        workbook.close()
+        raise InvalidFile(_("The workbook has no sheet."))
+
+    def iter_cells() -> Iterator[tuple[int, Sequence[Any]]]:
+        try:
+            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        except Exception as exc:  # a damaged sheet (bad XML, bad compressed data)
+            raise InvalidFile(_("The XLSX workbook is damaged and cannot be read.")) from exc
+
+    try:
+        return _with_header(XLSX, iter_cells, close=workbook.close)
+    except Exception:
+        workbook.close()
+        raise
+
+
+def _with_header(
+    kind: str, iter_cells: Callable[[], Iterator[tuple[int, Sequence[Any]]]], close: Callable[[], None] | None = None
+) -> Spreadsheet:
+    for number, cells in iter_cells():
+        values = [_cell_text(cell) for cell in cells]
+        if not any(values):
+            continue
+        positions = [index for index, value in enumerate(values) if value]
+        headers = [values[index] for index in positions]
+        if len(headers) > MAX_COLUMNS:
+            raise InvalidColumns(
+                _("The file has %(count)s columns; at most %(limit)s are allowed.")
+                % {"count": len(headers), "limit": MAX_COLUMNS}
+            )
+        duplicates = sorted({h for h in headers if headers.count(h) > 1})
+        if duplicates:
+            raise InvalidColumns(
+                _("These column names appear more than once: %(names)s.") % {"names": ", ".join(duplicates)},
+                extra={"duplicate": duplicates, "missing": [], "unknown": []},
+            )
+        return Spreadsheet(
+            format=kind,
+            headers=headers,
+            header_row=number,
+            _iter_cells=iter_cells,
+            _close=close or (lambda: None),
+            _positions=positions,
+        )
+    raise InvalidFile(_("The file has no header row."))
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a person reads in it; an exported neutralised text gets its apostrophe back off."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    text = str(value).replace("\ufeff", "").strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_TRIGGERS:
+        text = text[1:]
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+def neutralise(value: str) -> str:
+    """A text that a spreadsheet program would take for a formula gets a leading apostrophe."""
+    if value and value[0] in _FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+def _local_naive(value: datetime) -> datetime:
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def csv_cell(value: Any) -> str:
+    """A value as CSV text: numbers as numbers, times in the current time zone, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, datetime):
+        return _local_naive(value).isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def xlsx_cell(value: Any) -> Any:
+    """A value for an XLSX cell: numbers, dates and booleans typed, text neutralised and cleaned."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None or isinstance(value, (bool, int, float, Decimal)):
+        return value
+    if isinstance(value, datetime):
+        return _local_naive(value)
+    if isinstance(value, date):
+        return value
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+class _Echo:
+    """A file-like whose write() returns what it was given (for streaming csv.writer output)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def iter_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Iterator[bytes]:
+    """The CSV bytes of ``header`` and ``rows``, in chunks of a few hundred rows."""
+    writer = csv.writer(_Echo())
+    chunk: list[str] = ["\ufeff" if bom else "", writer.writerow([csv_cell(h) for h in header])]
+    for row in rows:
+        chunk.append(writer.writerow([csv_cell(v) for v in row]))
+        if len(chunk) >= 500:
+            yield "".join(chunk).encode("utf-8")
+            chunk = []
+    if chunk:
+        yield "".join(chunk).encode("utf-8")
+
+
+def write_csv(stream: IO[bytes], header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
+    """Write a neutralised CSV (UTF-8 with BOM) to a binary stream (a result report, say)."""
+    for chunk in iter_csv(header, rows):
+        stream.write(chunk)
+
+
+def write_xlsx(stream: IO[bytes], header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "") -> None:
+    """Write a neutralised one-sheet XLSX to a binary stream (openpyxl write-only mode)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(title))
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for value in header:
+        cell = WriteOnlyCell(sheet, value=xlsx_cell(value))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([xlsx_cell(v) for v in row])
+    workbook.save(stream)
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join(ch for ch in str(title) if ch not in "[]:*?/\\").strip()
+    return cleaned[:31] or "Sheet1"
+
+
+def csv_response(*, filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(iter_csv(header, rows), content_type=CONTENT_TYPES[CSV])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def xlsx_response(
+    *, filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], title: str = ""
+) -> FileResponse:
+    """Build the workbook in an anonymous temporary file (gone when the response closes it) and stream it."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the download ends
+    try:
+        write_xlsx(spool, header, rows, title=title)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    response = FileResponse(spool, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[XLSX])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def spreadsheet_response(
+    *, fmt: str, filename_stem: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], title: str = ""
+) -> StreamingHttpResponse | FileResponse:
+    """A download of ``rows`` as ``fmt`` ("csv" or "xlsx"), named ``<filename_stem>.<fmt>``."""
+    if fmt == CSV:
+        return csv_response(filename=f"{filename_stem}.csv", header=header, rows=rows)
+    if fmt == XLSX:
+        return xlsx_response(filename=f"{filename_stem}.xlsx", header=header, rows=rows, title=title)
+    raise ValidationFailed(
+        _("Unknown format %(format)s; use csv or xlsx.") % {"format": fmt},
+        errors={"format": [_("Use csv or xlsx.")]},
+    )

@@ -1,0 +1,48 @@
+"""Extension points through which later modules (quotations, orders, finance, after-sales) add to a
+customer without the customers app knowing them.
+
+* ``register_customer_panel(key, provider)``: a section of the 360° summary. ``provider(customer=...)``
+  returns a JSON-serialisable dict (or None to leave the panel out), e.g. the orders module returns
+  ``{"count": 3, "lifetime_value": "12800.00", "last_order_at": ...}``.
+* ``register_merge_handler(key, handler)``: when two customer records are merged,
+  ``handler(survivor=..., merged=...)`` moves the module's rows of ``merged`` to ``survivor``; it runs
+  inside the merge transaction with both customer rows locked and returns a JSON-serialisable
+  note of what it moved (kept in the merge's snapshot).
+
+Modules register in their ``AppConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+PanelProvider = Callable[..., "dict[str, Any] | None"]
+MergeHandler = Callable[..., Any]
+
+_panels: dict[str, PanelProvider] = {}
+_merge_handlers: dict[str, MergeHandler] = {}
+
+
+def register_customer_panel(key: str, provider: PanelProvider) -> None:
+    _panels[key] = provider
+
+
+def unregister_customer_panel(key: str) -> None:
+    _panels.pop(key, None)
+
+
+def customer_panels() -> list[tuple[str, PanelProvider]]:
+    return sorted(_panels.items())
+
+
+def register_merge_handler(key: str, handler: MergeHandler) -> None:
+    _merge_handlers[key] = handler
+
+
+def unregister_merge_handler(key: str) -> None:
+    _merge_handlers.pop(key, None)
+
+
+def merge_handlers() -> list[tuple[str, MergeHandler]]:
+    return sorted(_merge_handlers.items())

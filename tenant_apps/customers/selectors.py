@@ -1,0 +1,315 @@
+"""Reads of customers, always through the caller's visibility (product.md section 2).
+
+A salesperson sees the customers they own and the shared pool; a supervisor their team and the
+pool (the whole store when the store has no teams); finance, warehouse, admin and HQ the whole
+store. "Does not exist", "merged away" and "not yours" all answer 404 (``NotFound``); a merged
+record's 404 names the survivor (``extra={"merged_into": id}``) when the caller may see it.
+
+Run with the store's schema active. "Today" is the store's day (``Store.timezone``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shared_apps.accounts.access import StoreAccess, can_see_owner, visible_owner_ids
+from shared_apps.accounts.models import User
+from shared_apps.platform.errors import NotFound, ValidationFailed
+from tenant_apps.customers.models import Customer, FollowUp, Grade, Tag
+from tenant_apps.customers.panels import customer_panels
+from tenant_apps.workspace.selectors import store_settings_get
+from tenants.models import Store
+
+FOLLOW_UP_DUE_VALUES = ("due", "overdue", "today")
+# ?ordering= values of the customer list; follow-up times sort empty values last either way.
+ORDERING_FIELDS = ("created_at", "name", "next_follow_up_at", "last_follow_up_at")
+DEFAULT_ORDERING = ("-created_at", "-id")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+# --- the store of the current schema ----------------------------------------------------------
+
+
+def current_store() -> Store | None:
+    """The store whose schema is active (None in the public or template schema)."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Store) and tenant.pk and tenant.schema_name == connection.schema_name:
+        return tenant
+    return Store.objects.filter(schema_name=connection.schema_name).first()
+
+
+def store_timezone() -> ZoneInfo:
+    store = current_store()
+    name = getattr(store, "timezone", "") or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day_bounds(at: datetime) -> tuple[datetime, datetime]:
+    """[start, end) of the store's calendar day containing ``at``."""
+    tz = store_timezone()
+    day = timezone.localtime(at, tz).date()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+# --- visibility -------------------------------------------------------------------------------
+
+
+def visible_customers(*, access: StoreAccess) -> QuerySet[Customer]:
+    """Live customers ``access`` may see: the visible owners' and the pool."""
+    qs = Customer.objects.live()
+    owners = visible_owner_ids(access)
+    if owners is not None:
+        qs = qs.filter(Q(owner_id__in=owners) | Q(owner__isnull=True))
+    return qs
+
+
+def can_see_customer(*, access: StoreAccess, customer: Customer) -> bool:
+    return customer.owner_id is None or can_see_owner(access, customer.owner_id)
+
+
+def _with_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    return qs.select_related("channel", "owner").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+def _text(filters: dict, key: str) -> str:
+    value = filters.get(key)
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _parse_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    condition = Q(name__icontains=q) | Q(company__icontains=q)
+    condition |= Q(wechat_id__istartswith=q) | Q(platform_chat_id__istartswith=q)
+    digits = re.sub(r"\D", "", q)
+    # Digits of a phone number: match the E.164 form by prefix, with or without the country code.
+    if len(digits) >= 3 and len(digits) >= len(re.sub(r"[\s\-+()]", "", q)):
+        condition |= Q(mobile_normalized__startswith=f"+86{digits}") | Q(mobile_normalized__startswith=f"+{digits}")
+    return qs.filter(condition)
+
+
+def _ordering(value: str) -> list:
+    name = value.strip()
+    descending = name.startswith("-")
+    field = name.lstrip("-")
+    if field not in ORDERING_FIELDS:
+        raise ValidationFailed(
+            _("Unknown ordering."),
+            errors={"ordering": [_("Order by one of: %(fields)s.") % {"fields": ", ".join(ORDERING_FIELDS)}]},
+        )
+    expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return [expression, "-id" if descending else "id"]
+
+
+def customer_list(*, access: StoreAccess, filters: dict | None = None) -> QuerySet[Customer]:
+    """Live customers visible to ``access``, filtered.
+
+    Filters (all optional; query-string values are accepted as strings): ``q`` (name or company
+    contains, WeChat / platform chat id starts with, phone digits match the normalised mobile by
+    prefix), ``owner`` (a user id, or "me"), ``in_pool`` (bool), ``grade`` (A-D), ``tag`` (name),
+    ``channel`` (code), ``province``, ``follow_up_due`` ("due": next follow-up at or before now,
+    "overdue": more than the store's grace period ago, "today": falls due today), ``ordering``
+    (``created_at``, ``name``, ``next_follow_up_at``, ``last_follow_up_at``, "-" for descending).
+    A malformed value raises ValidationFailed naming the filter.
+    """
+    filters = filters or {}
+    qs = visible_customers(access=access)
+    errors: dict[str, list[str]] = {}
+
+    q = _text(filters, "q")
+    if q:
+        qs = _search(qs, q[:100])
+
+    owner = _text(filters, "owner")
+    if owner:
+        if owner == "me":
+            qs = qs.filter(owner_id=access.user.pk)
+        elif owner.isdigit():
+            qs = qs.filter(owner_id=int(owner))
+        else:
+            errors["owner"] = [_("A user id or “me”.")]
+
+    in_pool = filters.get("in_pool")
+    if in_pool not in (None, ""):
+        parsed = _parse_bool(in_pool)
+        if parsed is None:
+            errors["in_pool"] = [_("true or false.")]
+        else:
+            qs = qs.filter(owner__isnull=parsed)
+
+    grade = _text(filters, "grade").upper()
+    if grade:
+        if grade not in Grade.values:
+            errors["grade"] = [_("One of A, B, C, D.")]
+        else:
+            qs = qs.filter(grade=grade)
+
+    tag = _text(filters, "tag")
+    if tag:
+        qs = qs.filter(tags__name=tag)
+
+    channel = _text(filters, "channel")
+    if channel:
+        qs = qs.filter(channel__code=channel.lower())
+
+    province = _text(filters, "province")
+    if province:
+        qs = qs.filter(province=province)
+
+    due = _text(filters, "follow_up_due").lower()
+    if due:
+        now = timezone.now()
+        if due == "due":
+            qs = qs.filter(next_follow_up_at__lte=now)
+        elif due == "overdue":
+            grace = timedelta(days=store_settings_get().pool_grace_days)
+            qs = qs.filter(next_follow_up_at__lt=now - grace)
+        elif due == "today":
+            start, end = local_day_bounds(now)
+            qs = qs.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
+        else:
+            errors["follow_up_due"] = [_("One of: %(values)s.") % {"values": ", ".join(FOLLOW_UP_DUE_VALUES)}]
+
+    ordering = _text(filters, "ordering")
+    if ordering:
+        try:
+            qs = qs.order_by(*_ordering(ordering))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    else:
+        qs = qs.order_by(*DEFAULT_ORDERING)
+
+    if errors:
+        raise ValidationFailed(_("Invalid filter."), errors=errors)
+    return _with_relations(qs)
+
+
+# --- one customer -----------------------------------------------------------------------------
+
+
+def _customer_id(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such customer.")) from None
+    if number <= 0 or number > 2**63 - 1:
+        raise NotFound(_("No such customer."))
+    return number
+
+
+def customer_get_for_user(*, customer_id: Any, access: StoreAccess) -> Customer:
+    """The customer, if ``access`` may see it; else 404. A merged record's 404 names its survivor."""
+    pk = _customer_id(customer_id)
+    customer = _with_relations(Customer.objects.filter(pk=pk)).first()
+    if customer is None:
+        raise NotFound(_("No such customer."))
+    if customer.merged_into_id is not None:
+        survivor = Customer.objects.filter(pk=customer.merged_into_id).only("id", "owner_id").first()
+        if survivor is not None and can_see_customer(access=access, customer=survivor):
+            raise NotFound(
+                _("This customer was merged into customer %(id)s.") % {"id": survivor.pk},
+                extra={"merged_into": survivor.pk},
+            )
+        raise NotFound(_("No such customer."))
+    if not can_see_customer(access=access, customer=customer):
+        raise NotFound(_("No such customer."))
+    return customer
+
+
+def follow_up_list(*, customer: Customer) -> QuerySet[FollowUp]:
+    """The customer's follow-ups, newest first (the customer was loaded through its selector)."""
+    return FollowUp.objects.filter(customer_id=customer.pk).select_related("author").order_by("-created_at", "-id")
+
+
+def _pool_history(customer: Customer) -> list[dict]:
+    try:
+        from tenant_apps.pool.selectors import customer_pool_history
+    except ImportError:
+        return []
+    return list(customer_pool_history(customer=customer))
+
+
+def customer_summary(*, customer: Customer) -> dict[str, Any]:
+    """The 360° summary: follow-ups, owner, pool history and the panels other modules register."""
+    follow_ups = FollowUp.objects.filter(customer_id=customer.pk)
+    owner = None
+    if customer.owner_id is not None:
+        user = User.objects.filter(pk=customer.owner_id).only("id", "name", "email").first()
+        owner = {"id": customer.owner_id, "name": (user.name or user.email) if user else ""}
+    panels: dict[str, Any] = {}
+    for key, provider in customer_panels():
+        panel = provider(customer=customer)
+        if panel is not None:
+            panels[key] = panel
+    return {
+        "follow_up_count": follow_ups.count(),
+        "last_follow_up_at": customer.last_follow_up_at,
+        "next_follow_up_at": customer.next_follow_up_at,
+        "owner": owner,
+        "owner_since": customer.owner_since,
+        "return_visit_deadline": customer.return_visit_deadline,
+        "released_at": customer.released_at,
+        "merged_records": list(customer.merged_records.order_by("pk").values_list("pk", flat=True)),
+        "pool_history": _pool_history(customer),
+        "panels": panels,
+    }
+
+
+# --- due follow-ups ---------------------------------------------------------------------------
+
+
+def due_follow_ups(*, user, at: datetime | None = None) -> QuerySet[Customer]:
+    """The user's customers whose next follow-up falls at or before the end of the store's day of
+    ``at`` (default now): overdue first, then the rest of today."""
+    _start, end = local_day_bounds(at or timezone.now())
+    return _with_relations(
+        Customer.objects.live().filter(owner_id=user.pk, next_follow_up_at__lt=end).order_by("next_follow_up_at", "id")
+    )
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name", "pk")
+
+
+def tag_get(*, tag_id: Any) -> Tag:
+    try:
+        pk = int(tag_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such tag.")) from None
+    tag = Tag.objects.filter(pk=pk).first()
+    if tag is None:
+        raise NotFound(_("No such tag."))
+    return tag

@@ -1,0 +1,379 @@
+"""Starting and running spreadsheet imports (store schema).
+
+``import_start`` checks the upload completely before anything is stored (size, readable CSV or
+XLSX, number of rows, columns after the mapping); a refused file leaves no job and no file. A
+small file (``SYNC_MAX_ROWS`` rows or fewer) is imported in the request; a larger one by the
+``imports.run`` Celery task, sent when the request's transaction commits.
+
+Running: each row is processed inside its own savepoint (a refused row leaves nothing and does
+not undo the rows before it); rows are committed in batches of ``BATCH_ROWS``, after each of
+which the job's progress and counts are saved, so that the page polling it moves. The result
+report is a CSV (row, outcome, message, id, then the row's own cells), stored under the store's
+prefix and served only through a view that checks who asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from shared_apps.accounts.access import StoreAccess, resolve_store_access
+from shared_apps.platform.errors import DomainError, PermissionDenied, ValidationFailed
+from shared_apps.platform.spreadsheets import open_spreadsheet, write_csv
+from tenant_apps.imports.models import ImportJob
+from tenant_apps.imports.registry import (
+    Importer,
+    RowResult,
+    auto_mapping,
+    get_importer,
+    outcome_label,
+    resolve_mapping,
+)
+
+logger = logging.getLogger(__name__)
+
+SYNC_MAX_ROWS = 500
+BATCH_ROWS = 100
+
+
+def _current_store():
+    from tenants.models import Store
+
+    return Store.objects.get(schema_name=connection.schema_name)
+
+
+def _access_for(user) -> StoreAccess | None:
+    return resolve_store_access(user=user, store=_current_store())
+
+
+def import_start(
+    *,
+    kind: str,
+    file: IO[bytes],
+    options: dict[str, Any] | None = None,
+    by,
+    access: StoreAccess | None = None,
+    sync_max_rows: int = SYNC_MAX_ROWS,
+) -> ImportJob:
+    """Check the upload and create the import job; small files are imported before returning.
+
+    ``by`` is the importing user (``access`` their StoreAccess, resolved when not given);
+    ``options["mapping"]`` maps file columns to the importer's fields (the rest is matched by
+    name). Returns the job: ``done`` for a small file (``job.row_results`` holds the per-row results
+    as dicts {row, outcome, message, id}), ``pending`` for a large one (the task is sent on commit;
+    ``job.row_results`` is None).
+    """
+    importer_class = get_importer(kind)
+    access = access or _access_for(by)
+    if access is None or not access.can(importer_class.permission) or access.read_only:
+        raise PermissionDenied(_("You may not import these records."))
+    options = dict(options or {})
+    mapping = options.get("mapping") or {}
+    if not isinstance(mapping, dict):
+        raise ValidationFailed(
+            _("The mapping must be an object of file column → field."), errors={"mapping": [_("Not an object.")]}
+        )
+    name = str(getattr(file, "name", "") or "import").rsplit("/", 1)[-1][:200]
+    with open_spreadsheet(file, name=name) as sheet:
+        resolved, ignored = resolve_mapping(headers=sheet.headers, columns=importer_class.columns, mapping=mapping)
+        importer_class.check_columns(access=access, fields=set(resolved.values()))
+        total = sheet.count_rows()
+    if total == 0:
+        raise ValidationFailed(
+            _("The file has a header but no rows to import."), code="invalid_file", errors={"file": [_("No rows.")]}
+        )
+
+    job_options = {
+        **{k: v for k, v in options.items() if k != "mapping"},
+        "mapping": resolved,
+        "ignored_columns": ignored,
+        "headers": sheet.headers,
+        "language": translation.get_language() or "",
+    }
+    file.seek(0)
+    job = ImportJob(kind=kind, original_name=name, options=job_options, total_rows=total, created_by=by)
+    job.file.save(name, File(file, name=name), save=False)
+    job.save()
+    row_results = None
+    if total <= sync_max_rows:
+        row_results = import_run(job_id=job.pk, collect=True)
+        job.refresh_from_db()
+    else:
+        schema = connection.schema_name
+        job_id = job.pk
+        transaction.on_commit(lambda: _send_task(schema=schema, job_id=job_id))
+    job.row_results = row_results  # type: ignore[attr-defined]
+    return job
+
+
+def _send_task(*, schema: str, job_id: int) -> None:
+    from tenant_apps.imports.tasks import run_import
+
+    # The schema is named explicitly: the commit may happen after the caller left the store's schema.
+    run_import.apply_async(args=[job_id], headers={"_schema_name": schema})
+
+
+def import_run(*, job_id: int, collect: bool = False) -> list[dict[str, Any]] | None:
+    """Import the rows of a pending job (idempotent: a job that was already started is left alone).
+
+    Returns the per-row results when ``collect`` (small imports answer them inline).
+    """
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING, started_at=now
+    )
+    if not claimed:
+        logger.info("import %s was already started", job_id)
+        return None
+    job = ImportJob.objects.get(pk=job_id)
+    language = job.options.get("language") or None
+    with translation.override(language):
+        return _run(job, collect=collect)
+
+
+def _run(job: ImportJob, *, collect: bool) -> list[dict[str, Any]] | None:
+    results: list[dict[str, Any]] | None = [] if collect else None
+    counts: Counter[str] = Counter()
+    processed = 0
+    try:
+        importer_class = get_importer(job.kind)
+        access = _access_for(job.created_by)
+        if access is None or not access.can(importer_class.permission) or access.read_only:
+            raise PermissionDenied(_("The user who started this import may no longer import these records."))
+        importer = importer_class(access=access, options=job.options)
+        mapping: dict[str, str] = job.options.get("mapping", {})
+        headers: list[str] = list(job.options.get("headers") or mapping)
+        report_header = [_("Row"), _("Outcome"), _("Message"), _("ID"), *headers]
+        report_rows: list[list[Any]] = []
+        with job.file.open("rb") as source, open_spreadsheet(source, name=job.original_name) as sheet:
+            batch: list[tuple[int, dict[str, str]]] = []
+            for number, row in sheet.rows():
+                batch.append((number, row))
+                if len(batch) >= BATCH_ROWS:
+                    processed += _run_batch(importer, mapping, batch, counts, report_rows, results, headers)
+                    batch = []
+                    _save_progress(job, processed, counts)
+            if batch:
+                processed += _run_batch(importer, mapping, batch, counts, report_rows, results, headers)
+        _finish(job, processed=processed, counts=counts, header=report_header, rows=report_rows)
+    except DomainError as exc:
+        _fail(job, processed=processed, counts=counts, error=exc.detail)
+    except Exception:
+        logger.exception("import %s failed", job.pk)
+        _fail(
+            job,
+            processed=processed,
+            counts=counts,
+            error=_("The import stopped because of an internal error after %(count)s rows.") % {"count": processed},
+        )
+    return results
+
+
+def _run_batch(
+    importer: Importer,
+    mapping: dict[str, str],
+    batch: list[tuple[int, dict[str, str]]],
+    counts: Counter[str],
+    report_rows: list[list[Any]],
+    results: list[dict[str, Any]] | None,
+    headers: list[str],
+) -> int:
+    """Process a batch in one transaction, each row in its own savepoint."""
+    with transaction.atomic():
+        for number, row in batch:
+            values = {field: row.get(header, "") for header, field in mapping.items()}
+            result = _process_row(importer, values)
+            counts[result.outcome] += 1
+            report_rows.append(
+                [number, outcome_label(result.outcome), result.message, result.object_id]
+                + [row.get(h, "") for h in headers]
+            )
+            if results is not None:
+                results.append(result.as_dict(number))
+    return len(batch)
+
+
+def _process_row(importer: Importer, values: dict[str, str]) -> RowResult:
+    try:
+        with transaction.atomic():
+            result = importer.process_row(values)
+            if result.outcome not in ("created", "updated"):
+                # A row that is not taken leaves nothing behind, whatever the importer did.
+                transaction.set_rollback(True)
+            return result
+    except DomainError as exc:
+        return RowResult(outcome="invalid", message=importer.describe_error(exc))
+    except DatabaseError:
+        # The savepoint is rolled back; the rows before this one stay.
+        logger.exception("import row refused by the database")
+        return RowResult(outcome="invalid", message=_("The row could not be saved."))
+
+
+def _save_progress(job: ImportJob, processed: int, counts: Counter[str]) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed, outcome_counts=dict(counts))
+
+
+def _finish(job: ImportJob, *, processed: int, counts: Counter[str], header: list[Any], rows: list[list[Any]]) -> None:
+    with tempfile.TemporaryFile() as spool:
+        write_csv(spool, header, rows)
+        spool.seek(0)
+        job.report.save("report.csv", File(spool, name="report.csv"), save=False)
+    job.status = ImportJob.Status.DONE
+    job.processed_rows = processed
+    job.outcome_counts = dict(counts)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "status", "processed_rows", "outcome_counts", "finished_at"])
+
+
+def _fail(job: ImportJob, *, processed: int, counts: Counter[str], error: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        processed_rows=processed,
+        outcome_counts=dict(counts),
+        error=str(error)[:2000],
+        finished_at=timezone.now(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Two-step imports from the pages: upload (staged), then confirm the column mapping
+# ---------------------------------------------------------------------------------------------
+
+STAGING_DIR = "staging"
+PREVIEW_ROWS = 3
+
+
+@dataclass(frozen=True)
+class StagedImport:
+    """An uploaded file waiting for its column mapping: ``key`` names it in the confirm step."""
+
+    key: str
+    kind: str
+    original_name: str
+    headers: list[str]
+    samples: list[list[str]]  # the first rows' cells, in header order
+    suggested: dict[str, str]  # {header: field} matched automatically
+    total_rows: int
+
+
+def _staging_path(*, key: str) -> str:
+    return f"stores/{connection.schema_name}/imports/{STAGING_DIR}/{key}"
+
+
+def _parse_staging_key(key: str, *, by) -> str:
+    """``<user id>-<kind>-<32 hex>.<csv|xlsx>``: only its uploader may confirm it."""
+    match = re.fullmatch(r"(\d+)-([a-z_]{1,40})-([0-9a-f]{32})\.(csv|xlsx)", key or "")
+    if match is None or int(match.group(1)) != by.pk:
+        raise _staging_missing()
+    return match.group(2)
+
+
+def _staging_missing() -> ValidationFailed:
+    return ValidationFailed(
+        _("The uploaded file was not found; upload it again."), errors={"file": [_("Upload the file again.")]}
+    )
+
+
+def import_stage(*, kind: str, file: IO[bytes], by, access: StoreAccess | None = None) -> StagedImport:
+    """Check an upload (size, readable, rows) and keep it for the mapping step; nothing else is stored."""
+    importer_class = get_importer(kind)
+    access = access or _access_for(by)
+    if access is None or not access.can(importer_class.permission) or access.read_only:
+        raise PermissionDenied(_("You may not import these records."))
+    name = str(getattr(file, "name", "") or "import").rsplit("/", 1)[-1][:200]
+    with open_spreadsheet(file, name=name) as sheet:
+        total = sheet.count_rows()
+        samples = []
+        for _number, row in sheet.rows():
+            samples.append([row.get(h, "") for h in sheet.headers])
+            if len(samples) >= PREVIEW_ROWS:
+                break
+        headers = sheet.headers
+        suffix = sheet.format
+    if total == 0:
+        raise ValidationFailed(
+            _("The file has a header but no rows to import."), code="invalid_file", errors={"file": [_("No rows.")]}
+        )
+    key = f"{by.pk}-{kind}-{uuid.uuid4().hex}.{suffix}"
+    file.seek(0)
+    default_storage.save(_staging_path(key=key), File(file, name=key))
+    default_storage.save(_staging_path(key=key) + ".name", ContentFile(name.encode("utf-8")))
+    return StagedImport(
+        key=key,
+        kind=kind,
+        original_name=name,
+        headers=headers,
+        samples=samples,
+        suggested=auto_mapping(headers, importer_class.columns),
+        total_rows=total,
+    )
+
+
+def staged_import_get(*, key: str, by) -> StagedImport:
+    """The staged upload ``key`` of ``by`` again (to show the mapping form once more after an error)."""
+    kind = _parse_staging_key(key, by=by)
+    importer_class = get_importer(kind)
+    path = _staging_path(key=key)
+    if not default_storage.exists(path):
+        raise _staging_missing()
+    with default_storage.open(path, "rb") as source, open_spreadsheet(source, name=key) as sheet:
+        samples = []
+        for _number, row in sheet.rows():
+            samples.append([row.get(h, "") for h in sheet.headers])
+            if len(samples) >= PREVIEW_ROWS:
+                break
+        headers = sheet.headers
+        total = sheet.count_rows()
+    return StagedImport(
+        key=key,
+        kind=kind,
+        original_name=_staged_name(key),
+        headers=headers,
+        samples=samples,
+        suggested=auto_mapping(headers, importer_class.columns),
+        total_rows=total,
+    )
+
+
+def _staged_name(key: str) -> str:
+    try:
+        with default_storage.open(_staging_path(key=key) + ".name", "rb") as f:
+            return f.read().decode("utf-8")[:200] or key
+    except (OSError, UnicodeDecodeError):
+        return key
+
+
+def import_start_staged(
+    *, key: str, mapping: dict[str, Any], by, access: StoreAccess | None = None, options: dict[str, Any] | None = None
+) -> ImportJob:
+    """Start the import of a staged upload with the mapping the user confirmed; the staged copy is removed."""
+    kind = _parse_staging_key(key, by=by)
+    path = _staging_path(key=key)
+    if not default_storage.exists(path):
+        raise _staging_missing()
+    with default_storage.open(path, "rb") as source:
+        upload = File(source, name=_staged_name(key))
+        options = {**(options or {}), "mapping": mapping}
+        job = import_start(kind=kind, file=upload, options=options, by=by, access=access)
+    staging_discard(key=key, by=by)
+    return job
+
+
+def staging_discard(*, key: str, by) -> None:
+    _parse_staging_key(key, by=by)
+    path = _staging_path(key=key)
+    for name in (path, path + ".name"):
+        if default_storage.exists(name):
+            default_storage.delete(name)

@@ -1,0 +1,327 @@
+"""Pages of the shared pool: the pool itself (with claims filed in place), claims and their
+approval queue, the per-grade policies, and the release form the customer page embeds.
+
+Thin views: reads through selectors, writes through services; a refused action is shown in the
+form it came from (422 for htmx, which swaps it in place).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from shared_apps.accounts.views import store_page
+from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
+from tenant_apps.customers.selectors import customer_get_for_user, tag_list
+from tenant_apps.pool import selectors, services
+from tenant_apps.pool.policies import GRADES, OVERRIDABLE_FIELDS
+from tenant_apps.workspace.selectors import channel_list
+
+PER_PAGE = 50
+GRADE_CHOICES = [("", gettext_lazy("All grades")), *[(g, g) for g in GRADES]]
+
+
+def _select(**attrs):
+    return forms.Select(attrs={"class": "form-select", "data-autosubmit": "", **attrs})
+
+
+class PoolFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    grade = forms.ChoiceField(label=gettext_lazy("Grade"), required=False, choices=GRADE_CHOICES, widget=_select())
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False, widget=_select())
+    tag = forms.ChoiceField(label=gettext_lazy("Tag"), required=False, widget=_select())
+    province = forms.CharField(label=gettext_lazy("Province"), required=False, max_length=40)
+    days_in_pool = forms.IntegerField(
+        label=gettext_lazy("In the pool for at least (days)"), required=False, min_value=0, max_value=100_000
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [
+            ("", _("All channels")),
+            *[(c.code, c.name) for c in channel_list()],
+        ]
+        self.fields["tag"].choices = [("", _("All tags")), *[(t.name, t.name) for t in tag_list()]]
+        for name in ("q", "province", "days_in_pool"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+
+
+def _page(request, qs):
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+@store_page("pool.view")
+def pool_list(request):
+    access = request.store_access
+    form = PoolFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
+    try:
+        customers = selectors.pool_customers(access=access, filters=filters)
+    except ValidationFailed:
+        customers = selectors.pool_customers(access=access, filters={})
+    page, filter_query = _page(request, customers)
+    context = {
+        "form": form,
+        "page": page,
+        "customers": page.object_list,
+        "filter_query": filter_query,
+        "is_filtered": bool(filters),
+        "can_claim": access.can("claims.create") and request.tenant.is_writable,
+    }
+    if request.htmx and request.htmx.target == "pool-table":
+        return render(request, "pool/_pool_table.html", context)
+    return render(request, "pool/pool_list.html", context)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        error_messages={"required": gettext_lazy("A reason is required.")},
+    )
+
+
+def _form_with_error(form: forms.Form, exc: DomainError) -> None:
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.errors or not any(field in form.fields for field in exc.errors):
+        form.add_error(None, exc.detail)
+
+
+def _pool_customer(access, customer_id):
+    customer = selectors.pool_customers(access=access, filters={}).filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404
+    return customer
+
+
+@store_page("claims.create")
+def claim_form(request, customer_id: int):
+    """GET: the claim form for one pool customer (an htmx fragment); POST: file the claim."""
+    access = request.store_access
+    if request.method != "POST":
+        customer = _pool_customer(access, customer_id)
+        return render(request, "pool/_claim_form.html", {"customer": customer, "form": ReasonForm()})
+    form = ReasonForm(request.POST)
+    customer = selectors.pool_customers(access=access, filters={}).filter(pk=customer_id).first()
+    if customer is None:
+        try:
+            customer = customer_get_for_user(customer_id=customer_id, access=access)
+        except NotFound:
+            raise Http404 from None
+    claim = None
+    if form.is_valid():
+        try:
+            claim = services.claim_create(
+                customer_id=customer.pk, applicant=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            _form_with_error(form, exc)
+    if claim is not None:
+        if not request.htmx:
+            messages.success(request, _("Your claim was filed. A supervisor will decide on it."))
+            return redirect("pool:list")
+        return render(request, "pool/_claim_filed.html", {"customer": customer, "claim": claim})
+    if not request.htmx:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("pool:list")
+    return render(request, "pool/_claim_form.html", {"customer": customer, "form": form}, status=422)
+
+
+@store_page("claims.view")
+def claims(request):
+    access = request.store_access
+    status = request.GET.get("status") or ""
+    try:
+        mine = selectors.claim_list(access=access, filters={"applicant": "me", "status": status})
+    except ValidationFailed:
+        status = ""
+        mine = selectors.claim_list(access=access, filters={"applicant": "me"})
+    page, filter_query = _page(request, mine)
+    context = {
+        "page": page,
+        "my_claims": page.object_list,
+        "filter_query": filter_query,
+        "status": status,
+        "status_choices": selectors.CLAIM_STATUS_CHOICES,
+        "can_decide": access.can("claims.approve") and request.tenant.is_writable,
+        "can_claim": access.can("claims.create") and request.tenant.is_writable,
+    }
+    if access.can("claims.approve"):
+        context["queue"] = list(selectors.pending_claims_to_decide(access=access)[:200])
+        context["recent_decisions"] = list(
+            selectors.claim_list(access=access).exclude(status="pending").exclude(applicant_id=access.user.pk)[:20]
+        )
+    if request.htmx and request.htmx.target == "my-claims":
+        return render(request, "pool/_my_claims.html", context)
+    return render(request, "pool/claims.html", context)
+
+
+def _queue_row(request, claim, *, error: str = "", form=None, status: int = 200):
+    context = {"claim": claim, "error": error, "can_decide": True}
+    return render(request, "pool/_queue_row.html", context, status=status)
+
+
+@require_POST
+@store_page("claims.approve")
+def claim_approve(request, claim_id: int):
+    access = request.store_access
+    claim = selectors.claim_get_for_user(claim_id=claim_id, access=access)
+    error = ""
+    try:
+        services.claim_approve(claim_id=claim.pk, approver=request.user)
+    except DomainError as exc:
+        error = exc.detail
+    claim = selectors.claim_get_for_user(claim_id=claim.pk, access=access)
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or _("The claim was approved."))
+        return redirect("pool:claims")
+    return _queue_row(request, claim, error=error, status=422 if error else 200)
+
+
+@require_POST
+@store_page("claims.approve")
+def claim_reject(request, claim_id: int):
+    access = request.store_access
+    claim = selectors.claim_get_for_user(claim_id=claim_id, access=access)
+    form = ReasonForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.claim_reject(claim_id=claim.pk, approver=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            error = exc.detail
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    claim = selectors.claim_get_for_user(claim_id=claim.pk, access=access)
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or _("The claim was rejected."))
+        return redirect("pool:claims")
+    return _queue_row(request, claim, error=error, form=form if error else None, status=422 if error else 200)
+
+
+@require_POST
+@store_page("claims.create")
+def claim_cancel(request, claim_id: int):
+    access = request.store_access
+    claim = selectors.claim_get_for_user(claim_id=claim_id, access=access)
+    try:
+        services.claim_cancel(claim_id=claim.pk, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Your claim was withdrawn."))
+    if request.htmx:
+        response = render(request, "partials/messages.html")
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect("pool:claims")
+
+
+class GradePoliciesForm(forms.Form):
+    """One integer field per grade and rule; blank uses the store setting."""
+
+    def __init__(self, *args, store_policy=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            "grace_days": _("Grace period (days)"),
+            "max_idle_days": _("Maximum idle days"),
+            "return_visit_days": _("Return-visit deadline (days)"),
+        }
+        for grade in GRADES:
+            for field in OVERRIDABLE_FIELDS:
+                default = getattr(store_policy, field, "") if store_policy is not None else ""
+                self.fields[f"{grade}_{field}"] = forms.IntegerField(
+                    label=labels[field],
+                    required=False,
+                    widget=forms.NumberInput(attrs={"class": "form-control", "placeholder": default}),
+                )
+
+    def grades(self) -> dict:
+        return {
+            grade: {field: self.cleaned_data.get(f"{grade}_{field}") for field in OVERRIDABLE_FIELDS}
+            for grade in GRADES
+        }
+
+    def rows(self):
+        return [(grade, [self[f"{grade}_{field}"] for field in OVERRIDABLE_FIELDS]) for grade in GRADES]
+
+
+@store_page("pool.policies.manage")
+def policies(request):
+    store_policy = selectors.pool_policies()[""]
+    overrides = selectors.grade_overrides()
+    initial = {f"{g}_{f}": overrides[g][f] for g in GRADES for f in OVERRIDABLE_FIELDS}
+    saved = False
+    status = 200
+    if request.method == "POST":
+        form = GradePoliciesForm(request.POST, store_policy=store_policy)
+        if form.is_valid():
+            try:
+                services.grade_policies_update(grades=form.grades())
+            except ValidationFailed as exc:
+                for key, errors in exc.errors.items():
+                    parts = key.split(".")
+                    name = f"{parts[1]}_{parts[2]}" if len(parts) == 3 else None
+                    for error in errors:
+                        form.add_error(name if name in form.fields else None, error)
+            else:
+                saved = True
+        if saved:
+            if not request.htmx:
+                messages.success(request, _("The grade rules were saved."))
+                return redirect("pool:policies")
+            overrides = selectors.grade_overrides()
+            form = GradePoliciesForm(
+                initial={f"{g}_{f}": overrides[g][f] for g in GRADES for f in OVERRIDABLE_FIELDS},
+                store_policy=store_policy,
+            )
+        else:
+            status = 422
+    else:
+        form = GradePoliciesForm(initial=initial, store_policy=store_policy)
+    context = {"form": form, "saved": saved, "store_policy": store_policy}
+    template = "pool/_policies_form.html" if request.htmx else "pool/policies.html"
+    return render(request, template, context, status=status)
+
+
+@store_page("pool.release")
+def release_form(request, customer_id: int):
+    """The release form of one customer (an htmx fragment the customer page embeds); POST releases."""
+    access = request.store_access
+    try:
+        customer = customer_get_for_user(customer_id=customer_id, access=access)
+    except NotFound:
+        raise Http404 from None
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.release_customer(customer_id=customer.pk, by=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                _form_with_error(form, exc)
+            else:
+                messages.success(request, _("%(name)s was released to the shared pool.") % {"name": customer.name})
+                if request.htmx:
+                    response = render(request, "pool/_released.html", {"customer": customer})
+                    response["HX-Trigger"] = "customer-released"
+                    return response
+                return redirect("pool:list")
+        if not request.htmx:
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return redirect("pool:list")
+        return render(request, "pool/_release_form.html", {"customer": customer, "form": form}, status=422)
+    return render(request, "pool/_release_form.html", {"customer": customer, "form": form})

@@ -1,0 +1,74 @@
+"""Selectors: due follow-ups, the 360° summary and its panels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tenant_apps.customers import panels, selectors
+
+pytestmark = pytest.mark.django_db
+
+
+@time_machine.travel("2025-06-10 10:00 +0800", tick=False)
+def test_due_follow_ups_lists_overdue_first_then_the_rest_of_today(store_a, users, in_store, make_customer):
+    now = timezone.now()
+    make_customer(store_a, owner=users.a_sales, name="tonight", next_follow_up_at=now + timedelta(hours=12))
+    make_customer(store_a, owner=users.a_sales, name="last week", next_follow_up_at=now - timedelta(days=7))
+    make_customer(store_a, owner=users.a_sales, name="this morning", next_follow_up_at=now - timedelta(hours=2))
+    make_customer(store_a, owner=users.a_sales, name="tomorrow", next_follow_up_at=now + timedelta(hours=15))
+    make_customer(store_a, owner=users.a_sales2, name="someone else's", next_follow_up_at=now - timedelta(days=1))
+    make_customer(store_a, owner=users.a_sales, name="no plan")
+
+    with in_store(store_a):
+        names = [c.name for c in selectors.due_follow_ups(user=users.a_sales)]
+
+    assert names == ["last week", "this morning", "tonight"]
+
+
+def test_summary_counts_follow_ups_and_names_the_owner(store_a, users, in_store, make_customer, access_of):
+    from tenant_apps.customers import services
+
+    customer = make_customer(store_a, owner=users.a_sales)
+    with in_store(store_a):
+        for text in ("one", "two"):
+            services.follow_up_add(customer=customer, by=access_of(users.a_sales), kind="call", content=text)
+        summary = selectors.customer_summary(customer=customer)
+
+    assert summary["follow_up_count"] == 2
+    assert summary["owner"] == {"id": users.a_sales.pk, "name": users.a_sales.name}
+    assert summary["last_follow_up_at"] is not None
+
+
+def test_summary_includes_registered_panels(store_a, users, in_store, make_customer):
+    customer = make_customer(store_a, owner=users.a_sales)
+    panels.register_customer_panel("orders", lambda *, customer: {"count": 0, "customer": customer.pk})
+    panels.register_customer_panel("empty", lambda *, customer: None)
+    try:
+        with in_store(store_a):
+            summary = selectors.customer_summary(customer=customer)
+    finally:
+        panels.unregister_customer_panel("orders")
+        panels.unregister_customer_panel("empty")
+
+    assert summary["panels"] == {"orders": {"count": 0, "customer": customer.pk}}
+
+
+def test_detail_endpoint_includes_the_summary(api, users, store_a, make_customer):
+    customer = make_customer(store_a, owner=users.a_sales)
+
+    response = api(users.a_sales, store_a).get(f"/api/v1/customers/{customer.pk}")
+
+    assert response.status_code == 200
+    assert response.json()["summary"]["follow_up_count"] == 0
+    assert response.json()["summary"]["owner"]["id"] == users.a_sales.pk
+
+
+def test_customer_id_that_is_not_a_number_is_404(store_a, users, in_store, access_of):
+    from shared_apps.platform.errors import NotFound
+
+    with in_store(store_a), pytest.raises(NotFound):
+        selectors.customer_get_for_user(customer_id="abc", access=access_of(users.a_admin))
