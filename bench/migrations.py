@@ -132,19 +132,19 @@ def schemas_behind() -> int:
 
 
 def set_store_count(target: int) -> dict:
-    if common.store_count() > target:
-        return {"dropped": common.trim_stores(target)}
-    return common.ensure_stores(target)
+    """Grow or shrink to ``target`` stores, then refill the spare pool as production keeps it."""
+    from tenants.provisioning import refill_spares
+
+    shrink = common.store_count() > target
+    done = {"dropped": common.trim_stores(target)} if shrink else common.ensure_stores(target)
+    refill_spares()
+    return done
 
 
 def run(stores: int, compare: int, repeats: int, reset: bool, skip_column: bool) -> dict:
     from tenants.provisioning import refill_spares
 
-    if reset:
-        print(f"recreated and migrated the database in {common.reset_database():.1f} s")
-    else:
-        common.migrate_all()
-        common.ensure_public_tenant()
+    common.prepare(reset=reset)
     refill_spares()
     results: dict = {"population": []}
     rows = []

@@ -39,11 +39,7 @@ def _sample(owner, *, expect: str) -> tuple[float, int]:
 def run(levels: list[int], samples: int, reset: bool) -> dict:
     from tenants.provisioning import drop_spares, refill_spares
 
-    if reset:
-        print(f"recreated and migrated the database in {common.reset_database():.1f} s")
-    else:
-        common.migrate_all()
-        common.ensure_public_tenant()
+    common.prepare(reset=reset)
     owner = common.bench_owner()
     refill_spares()
     _sample(owner, expect="spare")  # warm-up: imports, first connection, first Celery publish

@@ -198,11 +198,7 @@ def set_store_count(target: int) -> dict:
 
 
 def run(levels: list[int], rounds: int, seconds: float, threads: int, workers: int, reset: bool) -> dict:
-    if reset:
-        print(f"recreated and migrated the database in {common.reset_database():.1f} s")
-    else:
-        common.migrate_all()
-        common.ensure_public_tenant()
+    common.prepare(reset=reset)
     host, token = probe_store_and_token()
     results: dict = {
         "host": host,

@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
         "StoreStatusEnum": "tenants.models.Store.Status",
         "ProvisioningStatusEnum": "tenants.models.Provisioning.Status",
         "StoreRoleEnum": "shared_apps.accounts.roles.StoreRole",
+        "ClaimStatusEnum": "tenant_apps.pool.models.Claim.Status",
+        "ReleaseCauseEnum": "tenant_apps.pool.models.Release.Cause",
     },
 }
 

@@ -14,6 +14,7 @@ need real commits from several connections).
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import shutil
 from dataclasses import dataclass
@@ -157,6 +158,21 @@ def _create_world() -> None:
         )
 
 
+# The session's stores and users as loaded once after setup. Fixtures hand out deep copies: a
+# test may change its copy (and the rows, rolled back with its transaction) without the next test
+# seeing it, and no query is spent fetching them again.
+_SNAPSHOT: dict[str, dict] = {"stores": {}, "users": {}}
+
+
+def _load_snapshot() -> None:
+    from shared_apps.accounts.models import User
+    from tenants.models import Store
+
+    _SNAPSHOT["stores"] = {store.subdomain: store for store in Store.objects.stores()}
+    by_email = {u.email: u for u in User.objects.filter(email__in=[user_email(s.key) for s in USER_SPECS])}
+    _SNAPSHOT["users"] = {spec.key: by_email[user_email(spec.key)] for spec in USER_SPECS}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, then the tenants and users every test shares."""
@@ -170,6 +186,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
             # of ``committed_db`` tests alone must not touch the real database either.
             own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         _create_world()
+        _load_snapshot()
         connection.set_schema_to_public()
     yield
     with django_db_blocker.unblock():
@@ -209,16 +226,12 @@ def password() -> str:
 
 @pytest.fixture
 def store_a(db):
-    from tenants.models import Store
-
-    return Store.objects.get(subdomain=STORE_A["subdomain"])
+    return copy.deepcopy(_SNAPSHOT["stores"][STORE_A["subdomain"]])
 
 
 @pytest.fixture
 def store_b(db):
-    from tenants.models import Store
-
-    return Store.objects.get(subdomain=STORE_B["subdomain"])
+    return copy.deepcopy(_SNAPSHOT["stores"][STORE_B["subdomain"]])
 
 
 class Users(dict):
@@ -233,10 +246,7 @@ class Users(dict):
 
 @pytest.fixture
 def users(db) -> Users:
-    from shared_apps.accounts.models import User
-
-    by_email = {u.email: u for u in User.objects.filter(email__in=[user_email(s.key) for s in USER_SPECS])}
-    return Users({spec.key: by_email[user_email(spec.key)] for spec in USER_SPECS})
+    return Users(copy.deepcopy(_SNAPSHOT["users"]))
 
 
 def host_for(store) -> str:

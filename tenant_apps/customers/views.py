@@ -359,7 +359,7 @@ def customer_import(request):
         try:
             staged = import_services.staged_import_get(key=key, by=request.user)
         except DomainError as exc:
-            context["upload_form"].add_error("file", exc.detail)
+            context["upload_error"] = exc.detail
             status = 400
         else:
             mapping = {header: request.POST.get(f"map-{index}", "") for index, header in enumerate(staged.headers)}

@@ -65,7 +65,7 @@ def import_start(
     options: dict[str, Any] | None = None,
     by,
     access: StoreAccess | None = None,
-    sync_max_rows: int = SYNC_MAX_ROWS,
+    sync_max_rows: int | None = None,
 ) -> ImportJob:
     """Check the upload and create the import job; small files are imported before returning.
 
@@ -107,7 +107,7 @@ def import_start(
     job.file.save(name, File(file, name=name), save=False)
     job.save()
     row_results = None
-    if total <= sync_max_rows:
+    if total <= (SYNC_MAX_ROWS if sync_max_rows is None else sync_max_rows):
         row_results = import_run(job_id=job.pk, collect=True)
         job.refresh_from_db()
     else:

@@ -49,7 +49,8 @@ def seed_pool(ctx: DemoContext) -> str | None:
     ctx.rng.shuffle(pool)
     claims = approved = rejected = 0
     for index, customer in enumerate(pool[:6]):
-        applicant = salespeople[index % len(salespeople)]
+        # The decided claims are the last salesperson's, so that the first one's inbox starts clean.
+        applicant = salespeople[-1] if index < 2 else salespeople[index % len(salespeople)]
         filed_at = ctx.now - timedelta(days=3 if index < 2 else 1, hours=index)
         try:
             claim = services.claim_create(

@@ -158,7 +158,7 @@ def _lock_claim(claim_id: int, customer_id: int) -> Claim:
 def _already_decided(claim: Claim) -> InvalidTransition:
     status = Claim.Status(claim.status).label
     return InvalidTransition(
-        _("This claim was already decided (%(status)s).") % {"status": status}, extra={"status": claim.status}
+        _("This claim was already decided (%(status)s).") % {"status": status}, extra={"claim_status": claim.status}
     )
 
 
@@ -440,7 +440,7 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
         raise Conflict(
             _("This customer was claimed by another; the claim was rejected."),
             code=PoolErrorCode.CLAIMED_BY_ANOTHER,
-            extra={"claim": claim.pk, "status": claim.status},
+            extra={"claim": claim.pk, "claim_status": claim.status},
         )
     return claim
 

@@ -78,24 +78,7 @@ def test_user_without_membership_gets_404_with_a_token(endpoint, verb, api, user
 
 
 @pytest.mark.parametrize(("endpoint", "verb"), CASES)
-def test_user_without_membership_gets_404_with_a_session(endpoint, verb, page_client, users, store_a):
-    response = send(page_client(users.nobody, store_a), verb, endpoint.path)
-
-    assert_hidden(endpoint, verb, response)
-
-
-@pytest.mark.parametrize(("endpoint", "verb"), CASES)
 def test_anonymous_request_is_asked_to_sign_in(endpoint, verb, api, store_a):
     response = send(api(None, store_a), verb, endpoint.path)
 
     assert_asks_to_sign_in(endpoint, verb, response)
-
-
-@pytest.mark.parametrize(("endpoint", "verb"), CASES)
-def test_anonymous_request_to_a_suspended_store_gets_404(endpoint, verb, api, store_b):
-    store_b.status = store_b.Status.SUSPENDED
-    store_b.save(update_fields=["status"])
-
-    response = send(api(None, store_b), verb, endpoint.path)
-
-    assert response.status_code == 404, describe(endpoint, verb, response)

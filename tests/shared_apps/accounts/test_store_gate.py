@@ -109,6 +109,13 @@ def test_suspended_store_answers_404_to_non_members(api, users, store_a):
     assert response.status_code == 404
 
 
+def test_suspended_store_answers_404_to_anonymous_requests(api, page_client, store_a):
+    set_status(store_a, store_a.Status.SUSPENDED)
+
+    assert api(None, store_a).get("/api/v1/me").status_code == 404
+    assert page_client(None, store_a).get("/").status_code == 404
+
+
 def test_suspended_store_still_shows_its_sign_in_page(page_client, store_a):
     set_status(store_a, store_a.Status.SUSPENDED)
 

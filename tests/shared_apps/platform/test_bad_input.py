@@ -14,7 +14,6 @@ WRITE_VERBS = ("POST", "PUT", "PATCH")
 BAD_BODIES = {
     "malformed-json": '{"name": ',
     "json-array": "[1, 2, 3]",
-    "json-scalar": '"just a string"',
     "wrong-types": json.dumps(
         {
             "email": 12,
@@ -35,9 +34,8 @@ BAD_BODIES = {
 }
 BAD_QUERIES = {
     "junk-paging": "page=abc&page_size=-5&ordering=-no_such_field",
-    "nul-search": "q=%00&ordering=%00",
-    "huge-page": "page=99999999999999999999&page_size=99999999999",
-    "junk-filters": "platform=zzz&is_active=perhaps&status=%ff&date=2026-13-45",
+    "nul-and-huge": "q=%00&ordering=%00&page=99999999999999999999&page_size=99999999999",
+    "junk-filters": "platform=zzz&is_active=perhaps&status=%ff&date=2026-13-45&owner=me&id=x",
 }
 
 
@@ -63,15 +61,16 @@ def client_for(api, user, store):
     return client
 
 
-@pytest.mark.parametrize("body", BAD_BODIES, ids=list(BAD_BODIES))
+def send_bad_bodies(client, verb: str, path: str) -> None:
+    for name, body in BAD_BODIES.items():
+        response = getattr(client, verb.lower())(path, body, content_type="application/json")
+        assert_client_error(response, f"{verb} {path} with {name}")
+
+
 @pytest.mark.parametrize("verb", WRITE_VERBS)
 @pytest.mark.parametrize("path", STORE_API)
-def test_store_api_answers_bad_bodies_with_a_client_error(path, verb, body, api, users, store_a):
-    client = client_for(api, users.a_admin, store_a)
-
-    response = getattr(client, verb.lower())(path, BAD_BODIES[body], content_type="application/json")
-
-    assert_client_error(response, f"{verb} {path} with {body}")
+def test_store_api_answers_bad_bodies_with_a_client_error(path, verb, api, users, store_a):
+    send_bad_bodies(client_for(api, users.a_admin, store_a), verb, path)
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES, ids=list(BAD_QUERIES))
@@ -82,15 +81,10 @@ def test_store_api_answers_junk_query_parameters_without_a_server_error(path, qu
     assert_client_error(response, f"GET {path}?{BAD_QUERIES[query]}")
 
 
-@pytest.mark.parametrize("body", BAD_BODIES, ids=list(BAD_BODIES))
 @pytest.mark.parametrize("verb", WRITE_VERBS)
 @pytest.mark.parametrize("path", HQ_API)
-def test_hq_api_answers_bad_bodies_with_a_client_error(path, verb, body, api, users):
-    client = client_for(api, users.hq_admin, None)
-
-    response = getattr(client, verb.lower())(path, BAD_BODIES[body], content_type="application/json")
-
-    assert_client_error(response, f"{verb} {path} with {body}")
+def test_hq_api_answers_bad_bodies_with_a_client_error(path, verb, api, users):
+    send_bad_bodies(client_for(api, users.hq_admin, None), verb, path)
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES, ids=list(BAD_QUERIES))

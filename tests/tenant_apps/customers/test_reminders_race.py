@@ -1,0 +1,60 @@
+"""Two reminder runs at the same moment on two real connections: each owner is reminded once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from django.db import connections
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from shared_apps.accounts.models import User
+from tenant_apps.customers import services
+from tenant_apps.customers.models import Customer
+from tenant_apps.notifications.models import Notification
+from tenants.models import Store
+from tests.conftest import STORE_A, user_email
+
+KIND = "customers.follow_up_due"
+
+
+def test_concurrent_reminder_runs_notify_each_due_follow_up_once(committed_db):
+    store = Store.objects.get(subdomain=STORE_A["subdomain"])
+    owner = User.objects.get(email=user_email("a_sales"))
+    now = timezone.now()
+    with tenant_context(store):
+        ids = [
+            Customer.objects.create(
+                name=f"race {i}", owner_id=owner.pk, next_follow_up_at=now - timedelta(minutes=i)
+            ).pk
+            for i in range(40)
+        ]
+    barrier = threading.Barrier(2)
+    sent: list[int] = []
+
+    def run():
+        try:
+            with tenant_context(store):
+                barrier.wait(timeout=10)
+                sent.append(services.follow_up_reminders_send(at=now))
+        finally:
+            connections.close_all()
+
+    try:
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        with tenant_context(store):
+            reminded = sorted(
+                Notification.objects.filter(kind=KIND, data__customer__in=ids).values_list("data__customer", flat=True)
+            )
+        assert sum(sent) == 40
+        assert reminded == sorted(ids)
+    finally:
+        with tenant_context(store):
+            Notification.objects.filter(kind=KIND, data__customer__in=ids).delete()
+            Customer.objects.filter(pk__in=ids).delete()
