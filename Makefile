@@ -7,7 +7,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test install lint imports migrations-check pytest e2e bench clean messages
 

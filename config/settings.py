@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
         "StoreRoleEnum": "shared_apps.accounts.roles.StoreRole",
         "ClaimStatusEnum": "tenant_apps.pool.models.Claim.Status",
         "ReleaseCauseEnum": "tenant_apps.pool.models.Release.Cause",
+        "ImportStatusEnum": "tenant_apps.imports.models.ImportJob.Status",
     },
 }
 

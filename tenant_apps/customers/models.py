@@ -12,8 +12,10 @@ app (tenant_apps.pool) moves customers in and out of the pool and keeps the reco
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -144,6 +146,19 @@ class Customer(models.Model):
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
             models.Index(fields=["province"], name="customer_province"),
             models.Index(fields=["grade"], name="customer_grade"),
+            # The default list order of live customers, read page by page.
+            models.Index(
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(merged_into__isnull=True),
+                name="customer_live_created",
+            ),
+            # Prefix search (phone digits, chat ids typed in part) without scanning the table.
+            models.Index(
+                fields=["mobile_normalized"], opclasses=["varchar_pattern_ops"], name="customer_mobile_prefix"
+            ),
+            models.Index(OpClass(Upper("wechat_id"), name="text_pattern_ops"), name="customer_wechat_prefix"),
+            models.Index(OpClass(Upper("platform_chat_id"), name="text_pattern_ops"), name="customer_chat_prefix"),
         ]
 
     def __str__(self) -> str:

@@ -109,13 +109,17 @@ def _parse_bool(value: Any) -> bool | None:
 
 
 def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
-    condition = Q(name__icontains=q) | Q(company__icontains=q)
-    condition |= Q(wechat_id__istartswith=q) | Q(platform_chat_id__istartswith=q)
+    """Name or company contains ``q``; a chat id starts with it. A phone-like term (at least three
+    digits, with nothing but spaces, dashes, brackets or "+") searches the normalised mobile by
+    prefix, with or without the country code, and the chat ids, and not the names."""
+    condition = Q(wechat_id__istartswith=q) | Q(platform_chat_id__istartswith=q)
     digits = re.sub(r"\D", "", q)
-    # Digits of a phone number: match the E.164 form by prefix, with or without the country code.
-    if len(digits) >= 3 and len(digits) >= len(re.sub(r"[\s\-+()]", "", q)):
+    if len(digits) >= 3 and len(digits) == len(re.sub(r"[\s\-+()]", "", q)):
         condition |= Q(mobile_normalized__startswith=f"+86{digits}") | Q(mobile_normalized__startswith=f"+{digits}")
-    return qs.filter(condition)
+        if digits != q:
+            condition |= Q(wechat_id__istartswith=digits) | Q(platform_chat_id__istartswith=digits)
+        return qs.filter(condition)
+    return qs.filter(condition | Q(name__icontains=q) | Q(company__icontains=q))
 
 
 def _ordering(value: str) -> list:

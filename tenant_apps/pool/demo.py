@@ -45,7 +45,7 @@ def seed_pool(ctx: DemoContext) -> str | None:
             releases += 1
         except DomainError:
             continue
-    pool = list(Customer.objects.in_pool().order_by("pk")[:200])
+    pool = list(Customer.objects.in_pool().filter(pool_releases__isnull=True).order_by("pk")[:200])
     ctx.rng.shuffle(pool)
     claims = approved = rejected = 0
     for index, customer in enumerate(pool[:6]):

@@ -76,6 +76,7 @@ def pool_list(request):
         "filter_query": filter_query,
         "is_filtered": bool(filters),
         "can_claim": access.can("claims.create") and request.tenant.is_writable,
+        "can_manage_policies": access.can("pool.policies.manage"),
     }
     if request.htmx and request.htmx.target == "pool-table":
         return render(request, "pool/_pool_table.html", context)
@@ -106,21 +107,29 @@ def _pool_customer(access, customer_id):
     return customer
 
 
+def _fragment_or_page(request, fragment: str, context: dict, *, title: str, status: int = 200):
+    """The form alone for htmx, or inside a page of its own for a plain link."""
+    if request.htmx:
+        return render(request, fragment, context, status=status)
+    return render(request, "pool/form_page.html", {**context, "fragment": fragment, "title": title}, status=status)
+
+
 @store_page("claims.create")
 def claim_form(request, customer_id: int):
-    """GET: the claim form for one pool customer (an htmx fragment); POST: file the claim."""
+    """The claim form for one pool customer (an htmx fragment, or a page); POST files the claim."""
     access = request.store_access
-    if request.method != "POST":
-        customer = _pool_customer(access, customer_id)
-        return render(request, "pool/_claim_form.html", {"customer": customer, "form": ReasonForm()})
-    form = ReasonForm(request.POST)
     customer = selectors.pool_customers(access=access, filters={}).filter(pk=customer_id).first()
     if customer is None:
-        try:
+        if request.method != "POST":
+            raise Http404
+        try:  # owned meanwhile: the service says so in the form
             customer = customer_get_for_user(customer_id=customer_id, access=access)
         except NotFound:
             raise Http404 from None
-    claim = None
+    title = _("Claim %(name)s") % {"name": customer.name}
+    form = ReasonForm(request.POST or None)
+    if request.method != "POST":
+        return _fragment_or_page(request, "pool/_claim_form.html", {"customer": customer, "form": form}, title=title)
     if form.is_valid():
         try:
             claim = services.claim_create(
@@ -128,16 +137,13 @@ def claim_form(request, customer_id: int):
             )
         except DomainError as exc:
             _form_with_error(form, exc)
-    if claim is not None:
-        if not request.htmx:
+        else:
+            if request.htmx:
+                return render(request, "pool/_claim_filed.html", {"customer": customer, "claim": claim})
             messages.success(request, _("Your claim was filed. A supervisor will decide on it."))
-            return redirect("pool:list")
-        return render(request, "pool/_claim_filed.html", {"customer": customer, "claim": claim})
-    if not request.htmx:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-        return redirect("pool:list")
-    return render(request, "pool/_claim_form.html", {"customer": customer, "form": form}, status=422)
+            return redirect("pool:claims")
+    context = {"customer": customer, "form": form}
+    return _fragment_or_page(request, "pool/_claim_form.html", context, title=title, status=422)
 
 
 @store_page("claims.view")
@@ -169,7 +175,7 @@ def claims(request):
     return render(request, "pool/claims.html", context)
 
 
-def _queue_row(request, claim, *, error: str = "", form=None, status: int = 200):
+def _queue_row(request, claim, *, error: str = "", status: int = 200):
     context = {"claim": claim, "error": error, "can_decide": True}
     return render(request, "pool/_queue_row.html", context, status=status)
 
@@ -209,7 +215,7 @@ def claim_reject(request, claim_id: int):
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or _("The claim was rejected."))
         return redirect("pool:claims")
-    return _queue_row(request, claim, error=error, form=form if error else None, status=422 if error else 200)
+    return _queue_row(request, claim, error=error, status=422 if error else 200)
 
 
 @require_POST
@@ -299,29 +305,28 @@ def policies(request):
 
 @store_page("pool.release")
 def release_form(request, customer_id: int):
-    """The release form of one customer (an htmx fragment the customer page embeds); POST releases."""
+    """The release form of one customer (an htmx fragment the customer page may embed, or a page
+    of its own); POST releases the customer to the pool."""
     access = request.store_access
     try:
         customer = customer_get_for_user(customer_id=customer_id, access=access)
     except NotFound:
         raise Http404 from None
+    title = _("Release %(name)s") % {"name": customer.name}
     form = ReasonForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.release_customer(customer_id=customer.pk, by=request.user, reason=form.cleaned_data["reason"])
-            except DomainError as exc:
-                _form_with_error(form, exc)
-            else:
-                messages.success(request, _("%(name)s was released to the shared pool.") % {"name": customer.name})
-                if request.htmx:
-                    response = render(request, "pool/_released.html", {"customer": customer})
-                    response["HX-Trigger"] = "customer-released"
-                    return response
-                return redirect("pool:list")
-        if not request.htmx:
-            for errors in form.errors.values():
-                messages.error(request, " ".join(errors))
-            return redirect("pool:list")
-        return render(request, "pool/_release_form.html", {"customer": customer, "form": form}, status=422)
-    return render(request, "pool/_release_form.html", {"customer": customer, "form": form})
+    if request.method != "POST":
+        return _fragment_or_page(request, "pool/_release_form.html", {"customer": customer, "form": form}, title=title)
+    if form.is_valid():
+        try:
+            services.release_customer(customer_id=customer.pk, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            _form_with_error(form, exc)
+        else:
+            if request.htmx:
+                response = render(request, "pool/_released.html", {"customer": customer})
+                response["HX-Trigger"] = "customer-released"
+                return response
+            messages.success(request, _("%(name)s was released to the shared pool.") % {"name": customer.name})
+            return redirect(services.customer_url(customer.pk))
+    context = {"customer": customer, "form": form}
+    return _fragment_or_page(request, "pool/_release_form.html", context, title=title, status=422)

@@ -114,7 +114,9 @@ def test_former_owner_may_reclaim_after_the_cooldown(store_a, users, in_store):
         services.release_customer(
             customer_id=customer.pk, by=users.a_sales, reason="Busy", at=timezone.now() - timedelta(days=31)
         )
-        assert services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="Back").status == "pending"
+        assert (
+            services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="Back").status == "pending"
+        )
 
 
 def test_second_pending_claim_by_the_same_applicant_is_a_duplicate(store_a, users, in_store):

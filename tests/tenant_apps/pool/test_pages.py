@@ -164,3 +164,32 @@ def test_release_form_of_another_salespersons_customer_is_404(page_client, store
     with in_store(store_a):
         customer = make_customer(owner=users.a_sales2)
     assert page_client(users.a_sales, store_a).get(f"/pool/release/{customer.pk}/", **HTMX).status_code == 404
+
+
+def test_claim_link_opens_a_page_with_the_form(page_client, store_a, users, in_store):
+    with in_store(store_a):
+        customer = make_customer(name="Linked Customer")
+    page = html(page_client(users.a_sales, store_a).get(f"/pool/{customer.pk}/claim/", **EN))
+    assert "<html" in page and 'data-testid="claim-form"' in page and "Claim Linked Customer" in page
+
+
+def test_claim_form_of_an_owned_customer_is_404(page_client, store_a, users, in_store):
+    with in_store(store_a):
+        customer = make_customer(owner=users.a_sales)
+    assert page_client(users.a_sales, store_a).get(f"/pool/{customer.pk}/claim/", **EN).status_code == 404
+
+
+def test_release_without_htmx_returns_to_the_customer_page(page_client, store_a, users, in_store):
+    with in_store(store_a):
+        customer = make_customer(owner=users.a_sales)
+    response = page_client(users.a_sales, store_a).post(f"/pool/release/{customer.pk}/", {"reason": "Done"}, **EN)
+    assert response.status_code == 302
+    assert response["Location"] == f"/customers/{customer.pk}/"
+
+
+def test_release_page_without_reason_shows_the_error(page_client, store_a, users, in_store):
+    with in_store(store_a):
+        customer = make_customer(owner=users.a_sales)
+    response = page_client(users.a_sales, store_a).post(f"/pool/release/{customer.pk}/", {"reason": ""}, **EN)
+    assert response.status_code == 422
+    assert "<html" in html(response) and "A reason is required." in html(response)

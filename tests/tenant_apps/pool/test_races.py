@@ -137,9 +137,7 @@ def test_release_job_run_twice_at_once_records_each_release_once(world):
     store, users = world
     long_ago = timezone.now() - timedelta(days=400)
     with tenant_context(store):
-        idle = [
-            make_customer(owner=users["a_sales"], owner_since=long_ago, created_at=long_ago).pk for _ in range(25)
-        ]
+        idle = [make_customer(owner=users["a_sales"], owner_since=long_ago, created_at=long_ago).pk for _ in range(25)]
     at = timezone.now()
 
     results = at_once(
