@@ -124,6 +124,8 @@ class CustomerImporter(Importer):
     permission = "customers.import"
     columns = COLUMNS
     error_fields = {"owner": "owner_email"}
+    # customer_create validates everything before it writes, and writes in its own transaction.
+    atomic_rows = True
 
     def __init__(self, *, access, options: dict[str, Any]) -> None:
         super().__init__(access=access, options=options)

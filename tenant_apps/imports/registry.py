@@ -91,6 +91,9 @@ class Importer:
     columns: ClassVar[tuple[Column, ...]] = ()
     # Error keys of the services that stand for one of the columns, e.g. {"owner": "owner_email"}.
     error_fields: ClassVar[dict[str, str]] = {}
+    # True when ``process_row`` is atomic by itself (it writes through one service that validates
+    # everything first and saves in its own transaction): the rows then need no extra savepoint.
+    atomic_rows: ClassVar[bool] = False
 
     def __init__(self, *, access: StoreAccess, options: dict[str, Any]) -> None:
         self.access = access

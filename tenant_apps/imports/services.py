@@ -206,6 +206,13 @@ def _run_batch(
 
 
 def _process_row(importer: Importer, values: dict[str, str]) -> RowResult:
+    if importer.atomic_rows:
+        # The importer's own writes are atomic and all-or-nothing: no extra savepoint. A database
+        # error outside them would leave the batch's transaction unusable, so it stops the job.
+        try:
+            return importer.process_row(values)
+        except DomainError as exc:
+            return RowResult(outcome="invalid", message=importer.describe_error(exc))
     try:
         with transaction.atomic():
             result = importer.process_row(values)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, DurationField, F, Q, Value, When
 from django.db.models.functions import Greatest, Least
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -34,7 +35,14 @@ from tenant_apps.customers.models import Customer
 from tenant_apps.notifications.services import notify
 from tenant_apps.pool.error_codes import PoolErrorCode
 from tenant_apps.pool.models import Claim, GradePolicy, Release
-from tenant_apps.pool.policies import GRADES, OVERRIDABLE_FIELDS, PoolPolicy, pool_policies, pool_policy
+from tenant_apps.pool.policies import (
+    GRADES,
+    OVERRIDABLE_FIELDS,
+    PoolPolicy,
+    grade_overrides,
+    pool_policies,
+    pool_policy,
+)
 from tenant_apps.workspace.services import SETTINGS_INT_LIMITS
 from tenants.models import Store
 
@@ -46,6 +54,7 @@ CLAIMED_BY_ANOTHER = "claimed by another"
 RELEASE_REASON_MAX = 300
 CLAIM_REASON_MAX = 500
 AUTOMATIC_CAUSES = (Release.Cause.OVERDUE, Release.Cause.IDLE)
+STORE_URLCONF = settings.ROOT_URLCONF  # the store hosts' urlconf (the HQ host has its own)
 
 CUSTOMER_RESET_FIELDS = [
     "owner",
@@ -88,20 +97,12 @@ def _local_text(moment: datetime) -> str:
 
 
 def customer_url(customer_id: int) -> str:
-    """The customer's page (customers app), or the pool page while that page does not exist."""
-    for name in ("customers:detail", "customers:customer"):
-        try:
-            return reverse(name, args=[customer_id])
-        except NoReverseMatch:
-            continue
-    return "/pool/"
+    """The customer's page (store urlconf, also from jobs where no request chose it)."""
+    return reverse("customers:detail", args=[customer_id], urlconf=STORE_URLCONF)
 
 
 def _claims_url() -> str:
-    try:
-        return reverse("pool:claims")
-    except NoReverseMatch:
-        return "/pool/claims/"
+    return reverse("pool:claims", urlconf=STORE_URLCONF)
 
 
 def _clean_reason(value, *, field: str, max_length: int) -> str:
@@ -550,8 +551,6 @@ def grade_policies_update(*, grades: dict) -> dict[str, dict[str, int | None]]:
                 row.delete()
             else:
                 row.save()
-    from tenant_apps.pool.policies import grade_overrides
-
     return grade_overrides()
 
 
@@ -668,7 +667,7 @@ def release_due_customers(*, at: datetime | None = None) -> dict[str, int]:
         due = [d for d in automatic_deadlines(customer, policy) if d.cause in AUTOMATIC_CAUSES and d.at < at]
         if not due:
             return None
-        return due[0].cause if _release_once(customer, due[0], at) else None
+        return str(due[0].cause) if _release_once(customer, due[0], at) else None
 
     counts = _each_locked(ids, handle)
     return {"released": sum(counts.values()), **counts}

@@ -177,3 +177,28 @@ def test_a_job_whose_user_lost_the_permission_fails(tag_importer, users, store_a
     assert job.status == "failed"
     assert job.error
     assert tag_names(in_store, store_a) == []
+
+
+def test_a_database_error_in_a_row_without_savepoint_fails_the_job_and_keeps_no_half_batch(
+    tag_importer, users, store_a, in_store, monkeypatch
+):
+    from django.db import DatabaseError
+
+    class NoSavepointImporter(tag_importer):
+        atomic_rows = True
+
+        def process_row(self, values):
+            if values["name"] == "boom":
+                raise DatabaseError("connection lost")
+            return super().process_row(values)
+
+    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    monkeypatch.setattr(services, "get_importer", lambda kind: NoSavepointImporter)
+    with in_store(store_a):
+        job = services.import_start(
+            kind="test_tags", file=csv_stream("name\nfirst\nsecond\nthird\nboom\n"), options={}, by=users.a_admin
+        )
+
+    assert job.status == "failed"
+    assert job.processed_rows == 2
+    assert tag_names(in_store, store_a) == ["first", "second"]

@@ -135,6 +135,7 @@ def test_filed_claim_notifies_the_team_supervisor(store_a, users, in_store):
         services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="Called")
         filed = notifications_of(users.a_supervisor, "pool.claim_filed")
         assert len(filed) == 1 and "Wang Fang" in filed[0].title
+        assert filed[0].url == "/pool/claims/"
         assert notifications_of(users.a_admin, "pool.claim_filed") == []
 
 

@@ -81,7 +81,8 @@ def test_customer_is_released_one_second_after_the_overdue_deadline(store_a, use
         assert customer.owner_id is None and customer.released_at == due + GRACE + SECOND
         release = Release.objects.get(customer=customer)
         assert (release.cause, release.deadline, release.former_owner_id) == ("overdue", due + GRACE, users.a_sales.pk)
-        assert len(notifications_of(users.a_sales, "pool.released")) == 1
+        released = notifications_of(users.a_sales, "pool.released")
+        assert [n.url for n in released] == [f"/customers/{customer.pk}/"]
 
 
 def test_second_run_of_the_release_job_changes_nothing(store_a, users, in_store):
