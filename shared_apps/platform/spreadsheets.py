@@ -39,8 +39,6 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.platform.errors import ValidationFailed
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_ROWS = 200_000
 MAX_COLUMNS = 200
 
 CSV = "csv"
@@ -87,11 +85,11 @@ class InvalidColumns(ValidationFailed):
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.IMPORT_MAX_BYTES)
 
 
 def max_rows() -> int:
-    return int(getattr(settings, "IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+    return int(settings.IMPORT_MAX_ROWS)
 
 
 def check_upload_size(size: int | None, *, limit: int | None = None) -> None:

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import DomainError, ValidationFailed
@@ -48,11 +48,11 @@ class Outcome(StrEnum):
 
 
 OUTCOME_LABELS = {
-    Outcome.CREATED: gettext_lazy("Created"),
-    Outcome.UPDATED: gettext_lazy("Updated"),
-    Outcome.DUPLICATE: gettext_lazy("Duplicate"),
-    Outcome.INVALID: gettext_lazy("Invalid"),
-    Outcome.SKIPPED: gettext_lazy("Skipped"),
+    Outcome.CREATED: pgettext_lazy("import outcome", "Created"),
+    Outcome.UPDATED: pgettext_lazy("import outcome", "Updated"),
+    Outcome.DUPLICATE: pgettext_lazy("import outcome", "Duplicate"),
+    Outcome.INVALID: pgettext_lazy("import outcome", "Invalid"),
+    Outcome.SKIPPED: pgettext_lazy("import outcome", "Skipped"),
 }
 
 

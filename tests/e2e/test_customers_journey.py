@@ -3,6 +3,8 @@ the next follow-up time, see both on the 360° page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -70,5 +72,11 @@ def test_salesperson_creates_a_customer_and_records_a_follow_up(page, site, scre
     expect(page.get_by_test_id("follow-up-count")).to_have_text("1")
     expect(page.get_by_test_id("next-follow-up")).to_have_text("2030-01-02 09:30")
 
-    page.goto(site.store("alpha", "/customers/?q=13912345678"))
+    page.goto(site.store("alpha", "/customers/"))
+    page.fill("input[name=q]", "13912345678")
+    expect(page).to_have_url(
+        site.store("alpha", "/customers/?q=13912345678&grade=&tag=&channel=&province=&in_pool=&follow_up_due=")
+    )
     expect(page.get_by_test_id("customers-table").locator("tbody tr[data-customer]")).to_have_count(1)
+    expect(page.get_by_test_id("export-csv")).to_have_attribute("href", re.compile(r"q=13912345678.*format=csv"))
+    page.screenshot(path=screenshot_path("e2e-customer-list"), full_page=True)
