@@ -2,9 +2,10 @@
 
     DATABASE_URL=postgresql://... .venv/bin/python -m bench <name> [options]
 
-Names: provisioning, migrations, routing, all. ``<name> --help`` lists the options. Each prints a
-table and writes bench/results/<name>.json. The database of DATABASE_URL is changed (stores made
-and dropped; ``--reset`` recreates it): use a throwaway one.
+Names: provisioning, migrations, routing, customers, customer_import, pool_release, all.
+``<name> --help`` lists the options. Each prints a table and writes bench/results/<name>.json.
+The database of DATABASE_URL is changed (stores made and dropped; ``--reset`` recreates it): use
+a throwaway one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("provisioning", "migrations", "routing")
+BENCHMARKS = ("provisioning", "migrations", "routing", "customers", "customer_import", "pool_release")
 
 
 def main(argv: list[str]) -> int:

@@ -31,24 +31,31 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bench import common
 
 DAY = 86400.0
 
-SURNAMES = (
-    # The most frequent surnames first, with rough shares (王 and 李 about 7 % each).
-    ("王", 71), ("李", 70), ("张", 66), ("刘", 53), ("陈", 45), ("杨", 31), ("黄", 22), ("赵", 21),
-    ("吴", 20), ("周", 19), ("徐", 15), ("孙", 14), ("马", 13), ("朱", 12), ("胡", 11), ("郭", 11),
-    ("何", 10), ("高", 10), ("林", 10), ("罗", 9), ("郑", 9), ("梁", 9), ("谢", 7), ("宋", 6),
-    ("唐", 6), ("许", 6), ("韩", 6), ("冯", 5), ("邓", 5), ("曹", 5), ("彭", 5), ("曾", 5),
-    ("肖", 5), ("田", 5), ("董", 5), ("袁", 4), ("潘", 4), ("于", 4), ("蒋", 4), ("蔡", 4),
-    ("余", 4), ("杜", 4), ("叶", 4), ("程", 4), ("苏", 3), ("魏", 3), ("吕", 3), ("丁", 3),
-    ("任", 3), ("沈", 3), ("姚", 3), ("卢", 3), ("姜", 3), ("崔", 3), ("钟", 3), ("谭", 3),
-    ("陆", 3), ("汪", 2), ("范", 2), ("金", 2), ("石", 2), ("廖", 2), ("贾", 2), ("夏", 2),
-    ("欧阳", 1), ("司马", 1), ("上官", 1), ("诸葛", 1),
+
+def words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# The most frequent surnames first, with rough shares per 1,000 people (王 and 李 about 7 % each).
+SURNAME_NAMES = words(
+    "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 "
+    "许 韩 冯 邓 曹 彭 曾 肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 "
+    "姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏 欧阳 司马 上官 诸葛 "
 )
+SURNAME_WEIGHTS = tuple(
+    int(n)
+    for n in words(
+        "71 70 66 53 45 31 22 21 20 19 15 14 13 12 11 11 10 10 10 9 9 9 7 6 6 6 6 5 5 5 5 5 5 5 "
+        "5 4 4 4 4 4 4 4 4 4 3 3 3 3 3 3 3 3 3 3 3 3 3 2 2 2 2 2 2 2 1 1 1 1"
+    )
+)
+SURNAMES = tuple(zip(SURNAME_NAMES, SURNAME_WEIGHTS, strict=True))
 GIVEN_CHARS = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志强海燕晓东丽娟国庆文斌春梅振宇玉兰德明少华"
     "金凤永刚俊杰红霞立新雪梅子轩浩然欣怡梓涵宇航思远嘉怡雨泽博文佳琪晨阳一鸣天佑凯瑞诗琪家豪婉婷鹏飞宏伟"
@@ -89,19 +96,19 @@ REGIONS = (
 )
 # Weights of REGIONS: the manufacturing and logistics provinces buy most.
 REGION_WEIGHTS = (14, 12, 11, 8, 6, 4, 3, 3, 4, 4, 4, 3, 3, 3, 3, 2, 2, 1, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1)
-COMPANY_WORDS = (
-    "恒通", "鑫源", "华盛", "永信", "宏达", "顺源", "联合", "金桥", "东方", "远航", "瑞丰", "天成", "中利", "汇丰",
-    "盛世", "新华", "龙腾", "海纳", "佳美", "正泰", "通达", "长江", "泰和", "嘉禾", "万通", "华美", "凯达", "宝丰",
+COMPANY_WORDS = words(
+    "恒通 鑫源 华盛 永信 宏达 顺源 联合 金桥 东方 远航 瑞丰 天成 中利 汇丰 盛世 新华 龙腾 "
+    "海纳 佳美 正泰 通达 长江 泰和 嘉禾 万通 华美 凯达 宝丰 "
 )
-COMPANY_TRADES = (
-    "物流有限公司", "仓储服务有限公司", "食品有限公司", "化工有限公司", "医药有限公司", "电子科技有限公司",
-    "供应链管理有限公司", "机械制造有限公司", "饮料有限公司", "商贸有限公司", "包装材料有限公司", "五金制品厂",
+COMPANY_TRADES = words(
+    "物流有限公司 仓储服务有限公司 食品有限公司 化工有限公司 医药有限公司 电子科技有限公司 "
+    "供应链管理有限公司 机械制造有限公司 饮料有限公司 商贸有限公司 包装材料有限公司 五金制品厂 "
 )
 STREETS = ("工业园区", "经济开发区", "物流园", "高新区", "保税区", "科技园", "产业园")
-TAGS = (
-    "重点客户", "经销商", "电商平台", "终端工厂", "物流仓储", "老客户", "价格敏感", "大批量", "定制需求", "出口",
-    "食品行业", "医药行业", "化工行业", "汽配行业", "电子行业", "年度合同", "需回访", "投诉过", "转介绍", "展会",
-    "官网询盘", "1688询盘", "抖音线索", "招投标", "样品已寄",
+TAGS = words(
+    "重点客户 经销商 电商平台 终端工厂 物流仓储 老客户 价格敏感 大批量 定制需求 出口 食品行业 "
+    "医药行业 化工行业 汽配行业 电子行业 年度合同 需回访 投诉过 转介绍 展会 官网询盘 "
+    "1688询盘 抖音线索 招投标 样品已寄 "
 )
 # Mainland mobile prefixes (three digits) that libphonenumber accepts as CN mobiles.
 MOBILE_PREFIXES = tuple(
@@ -155,14 +162,14 @@ def make_team(store, *, salespeople: int = 20, supervisors: int = 2, team_size: 
     """The store's people (idempotent: existing bench users of the store are reused)."""
     from django.contrib.auth.hashers import make_password
 
-    from shared_apps.accounts.models import Membership, User
+    from shared_apps.accounts.models import User
     from shared_apps.accounts.roles import StoreRole
 
     rng = rng or random.Random(7)
     password = make_password(common.BENCH_PASSWORD)
-    wanted = [("admin", "店长 " + _person(rng), StoreRole.ADMIN)]
-    wanted += [(f"sup{i:02d}", "主管 " + _person(rng), StoreRole.SUPERVISOR) for i in range(1, supervisors + 1)]
-    wanted += [(f"sales{i:02d}", "销售 " + _person(rng), StoreRole.SALESPERSON) for i in range(1, salespeople + 1)]
+    wanted = [("admin", "店长 " + person(rng), StoreRole.ADMIN)]
+    wanted += [(f"sup{i:02d}", "主管 " + person(rng), StoreRole.SUPERVISOR) for i in range(1, supervisors + 1)]
+    wanted += [(f"sales{i:02d}", "销售 " + person(rng), StoreRole.SALESPERSON) for i in range(1, salespeople + 1)]
     emails = {_email(store, label): (name, role) for label, name, role in wanted}
     existing = {u.email: u for u in User.objects.filter(email__in=list(emails))}
     User.objects.bulk_create(
@@ -172,9 +179,9 @@ def make_team(store, *, salespeople: int = 20, supervisors: int = 2, team_size: 
     team = Team(admin=users[_email(store, "admin")])
     team.supervisors = [users[_email(store, f"sup{i:02d}")] for i in range(1, supervisors + 1)]
     team.salespeople = [users[_email(store, f"sales{i:02d}")] for i in range(1, salespeople + 1)]
-    for index, person in enumerate(team.salespeople):
+    for index, member in enumerate(team.salespeople):
         team_index = index // team_size
-        team.supervisor_of[person.pk] = team.supervisors[team_index].pk if team_index < supervisors else None
+        team.supervisor_of[member.pk] = team.supervisors[team_index].pk if team_index < supervisors else None
     add_memberships(store, team)
     return team
 
@@ -194,7 +201,7 @@ def add_memberships(store, team: Team) -> None:
     Membership.objects.bulk_create([m for m in rows if m.user_id not in have])
 
 
-def _person(rng: random.Random) -> str:
+def person(rng: random.Random) -> str:
     surname = rng.choices(_SURNAME_NAMES, cum_weights=_SURNAME_CUM)[0]
     size = 1 if rng.random() < 0.3 else 2
     return surname + "".join(rng.choice(GIVEN_CHARS) for _ in range(size))
@@ -237,7 +244,7 @@ FOLLOW_UP_COLUMNS = ("id", "kind", "content", "outcome", "next_follow_up_at", "c
 RELEASE_COLUMNS = ("id", "cause", "reason", "deadline", "at", "by_id", "customer_id", "former_owner_id")
 
 
-def _mobile(rng: random.Random, taken: set[str]) -> tuple[str, str]:
+def mobile_number(rng: random.Random, taken: set[str]) -> tuple[str, str]:
     while True:
         digits = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(100_000_000):08d}"
         if digits not in taken:
@@ -260,7 +267,7 @@ def _mobile(rng: random.Random, taken: set[str]) -> tuple[str, str]:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def _handle(rng: random.Random, number: int, prefix: str = "") -> str:
+def handle(rng: random.Random, number: int, prefix: str = "") -> str:
     """A unique id of letters then digits (``number`` makes it unique)."""
     return prefix + "".join(rng.choice(_LETTERS) for _ in range(rng.randint(3, 8))) + str(number)
 
@@ -332,16 +339,15 @@ def fill_store(
 
     # 3. Tags.
     tag_ids = {}
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            tag_table = f"{quote(schema)}.customers_tag"
-            for name in TAGS:
-                cursor.execute(
-                    f"INSERT INTO {tag_table} (name, color, created_at) VALUES (%s, '', now()) "
-                    "ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                    [name],
-                )
-                tag_ids[name] = cursor.fetchone()[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        tag_table = f"{quote(schema)}.customers_tag"
+        for name in TAGS:
+            cursor.execute(
+                f"INSERT INTO {tag_table} (name, color, created_at) VALUES (%s, '', now()) "
+                "ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                [name],
+            )
+            tag_ids[name] = cursor.fetchone()[0]
     tag_id_list = list(tag_ids.values())
 
     # 4. The rows.
@@ -404,11 +410,11 @@ def fill_store(
         if rng.random() < 0.8:
             company = city + rng.choice(COMPANY_WORDS) + rng.choice(COMPANY_TRADES)
         if rng.random() < 0.95:
-            mobile, normalized = _mobile(rng, mobiles)
+            mobile, normalized = mobile_number(rng, mobiles)
         else:
             mobile = normalized = ""
-        wechat = _handle(rng, cid, "wx_" if rng.random() < 0.3 else "") if rng.random() < 0.5 else ""
-        chat = _handle(rng, cid, "tb_") if rng.random() < 0.33 else ""
+        wechat = handle(rng, cid, "wx_" if rng.random() < 0.3 else "") if rng.random() < 0.5 else ""
+        chat = handle(rng, cid, "tb_") if rng.random() < 0.33 else ""
         address = f"{city}{rng.choice(STREETS)}{rng.randint(1, 300)}号" if rng.random() < 0.6 else ""
         grade = rng.choices(grade_values, cum_weights=grade_cum)[0]
         intention = rng.choices(intention_values, cum_weights=intention_cum)[0]

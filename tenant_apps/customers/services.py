@@ -24,10 +24,11 @@ naming the existing customer and its owner (null while it is in the pool).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -41,7 +42,7 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess, resolve_store_access, visible_owner_ids
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.roles import Scope, StoreRole
-from shared_apps.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from shared_apps.platform.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustomer, DuplicateTag
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, Grade, Intention, Tag
 from tenant_apps.customers.panels import merge_handlers
@@ -185,7 +186,75 @@ def _tag_names(value: Any) -> list[str]:
     return names
 
 
-def _resolve_owner(access: StoreAccess, value: Any, errors: dict[str, list[str]]) -> int | None:
+class _References:
+    """The channels, tags and possible owners that customer data names, as validation checks them.
+
+    Used as it is, each look-up is one query (one customer); ``preload`` loads what a batch of rows
+    names once, so that validating the batch costs the same few queries whatever its size.
+    """
+
+    _UNSET: Any = object()
+
+    def __init__(self, access: StoreAccess) -> None:
+        self.access = access
+        self._channels: dict[str, Any] | None = None
+        self._tags: dict[str, Tag | None] = {}
+        self._owner_ids: set[int] | None = None
+        self._visible_owners: Any = self._UNSET
+
+    def preload(self, rows: Iterable[Any]) -> None:
+        names: set[str] = set()
+        owners = False
+        for data in rows:
+            if not isinstance(data, dict):
+                continue
+            owners = owners or data.get("owner") not in (None, "")
+            if data.get("tags"):
+                with contextlib.suppress(ValueError):  # validation reports it
+                    names.update(_tag_names(data["tags"]))
+        self._channels = {}
+        for channel in channel_list():  # in the order of channel_list().filter(code=...).first()
+            self._channels.setdefault(channel.code, channel)
+        if names:
+            self.tags(sorted(names))
+        if owners:
+            self._owner_ids = set(_owner_candidates(self.access).values_list("user_id", flat=True))
+            self.visible_owners()
+
+    def channel(self, code: str) -> Any:
+        """The Channel of ``code``, or None."""
+        if self._channels is None:
+            return channel_list().filter(code=code).first()
+        return self._channels.get(code)
+
+    def tags(self, names: list[str]) -> dict[str, Tag]:
+        """The existing tags among ``names``, by name."""
+        missing = [name for name in names if name not in self._tags]
+        if missing:
+            found = {tag.name: tag for tag in Tag.objects.filter(name__in=missing)}
+            for name in missing:
+                self._tags[name] = found.get(name)
+        return {name: tag for name in names if (tag := self._tags[name]) is not None}
+
+    def is_owner_candidate(self, user_id: int) -> bool:
+        """Is the user an active salesperson or supervisor of the store?"""
+        if self._owner_ids is None:
+            return _owner_candidates(self.access).filter(user_id=user_id).exists()
+        return user_id in self._owner_ids
+
+    def visible_owners(self) -> set[int] | None:
+        if self._visible_owners is self._UNSET:
+            self._visible_owners = visible_owner_ids(self.access)
+        return self._visible_owners
+
+
+def _owner_candidates(access: StoreAccess):
+    return Membership.objects.filter(
+        store_id=access.store_id, is_active=True, role__in=OWNER_ROLES, user__is_active=True
+    )
+
+
+def _resolve_owner(access: StoreAccess, value: Any, errors: dict[str, list[str]], refs: _References) -> int | None:
     """The owner id asked for (``value`` a user, an id or None), checked against the actor's rights."""
     owner_id = getattr(value, "pk", value)
     if owner_id in (None, ""):
@@ -200,19 +269,21 @@ def _resolve_owner(access: StoreAccess, value: Any, errors: dict[str, list[str]]
     if access.scope == Scope.OWN and owner_id != access.user.pk:
         errors["owner"] = [_("A salesperson keeps the customers they create.")]
         return None
-    is_member = Membership.objects.filter(
-        store_id=access.store_id, user_id=owner_id, is_active=True, role__in=OWNER_ROLES, user__is_active=True
-    ).exists()
-    owners = visible_owner_ids(access)
+    is_member = refs.is_owner_candidate(owner_id)
+    owners = refs.visible_owners()
     if not is_member or (owners is not None and owner_id not in owners):
         errors["owner"] = [_("Choose an active salesperson or supervisor of your team.")]
         return None
     return owner_id
 
 
-def _validate(data: dict[str, Any], *, access: StoreAccess, creating: bool) -> dict[str, Any]:
+def _validate(
+    data: dict[str, Any], *, access: StoreAccess, creating: bool, refs: _References | None = None
+) -> dict[str, Any]:
     """Check every given field; return the cleaned values (``tags`` as Tag objects, ``channel`` as
-    a Channel or None, ``mobile_normalized`` next to ``mobile``). Raises with all errors at once."""
+    a Channel or None, ``mobile_normalized`` next to ``mobile``). Raises with all errors at once.
+    ``refs`` answers the look-ups of channels, tags and owners (preloaded for a batch)."""
+    refs = refs or _References(access)
     if not isinstance(data, dict):
         raise ValidationFailed(_("Invalid input."), errors={"non_field_errors": [_("An object is expected.")]})
     errors: dict[str, list[str]] = {}
@@ -255,7 +326,7 @@ def _validate(data: dict[str, Any], *, access: StoreAccess, creating: bool) -> d
         if code in (None, ""):
             clean["channel"] = None
         else:
-            channel = channel_list().filter(code=str(code).strip().lower()).first()
+            channel = refs.channel(str(code).strip().lower())
             if channel is None:
                 errors["channel"] = [_("Unknown channel: %(code)s.") % {"code": code}]
             else:
@@ -267,7 +338,7 @@ def _validate(data: dict[str, Any], *, access: StoreAccess, creating: bool) -> d
         except ValueError:
             errors["tags"] = [_("A list of tag names is expected.")]
         else:
-            found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+            found = refs.tags(names)
             unknown = [name for name in names if name not in found]
             if unknown:
                 errors["tags"] = [_("Unknown tag: %(name)s.") % {"name": name} for name in unknown]
@@ -317,7 +388,7 @@ def _validate(data: dict[str, Any], *, access: StoreAccess, creating: bool) -> d
                 errors["next_follow_up_at"] = [_("A date and time, such as 2025-03-01T09:00+08:00.")]
 
     if "owner" in data:
-        owner_id = _resolve_owner(access, data["owner"], errors)
+        owner_id = _resolve_owner(access, data["owner"], errors, refs)
         if "owner" not in errors:
             clean["owner_id"] = owner_id
 
@@ -333,12 +404,18 @@ def _existing(customer: Customer) -> dict[str, Any]:
     return {"id": customer.pk, "name": customer.name, "owner": customer.owner_id}
 
 
-def _duplicate_error(existing: Customer, fields: list[str]) -> DuplicateCustomer:
+def _duplicate_error(
+    existing: Customer, fields: list[str], *, owners: dict[int, User] | None = None
+) -> DuplicateCustomer:
+    """The 409 naming ``existing`` and its owner (``owners``: the users already loaded, by id)."""
     labels = {key: label for key, _field, label in IDENTIFIERS}
     if existing.owner_id is None:
         holder = _("it is in the shared pool")
     else:
-        owner = User.objects.filter(pk=existing.owner_id).only("name", "email").first()
+        if owners is None:
+            owner = User.objects.filter(pk=existing.owner_id).only("name", "email").first()
+        else:
+            owner = owners.get(existing.owner_id)
         holder = _("it belongs to %(owner)s") % {"owner": (owner.name or owner.email) if owner else existing.owner_id}
     what = ", ".join(str(labels[f]) for f in fields)
     detail = _("Customer “%(name)s” (#%(id)s) already has this %(what)s; %(holder)s.") % {
@@ -403,31 +480,166 @@ def _duplicate_from_integrity(exc: IntegrityError, values: dict[str, str], exclu
 # --- create / update --------------------------------------------------------------------------
 
 
-def customer_create(*, data: dict[str, Any], by: StoreAccess | User, at: datetime | None = None) -> Customer:
-    """Create a customer after complete validation and dual verification (see the module doc)."""
-    access = _access(by)
-    _require(access, "customers.create")
-    clean = _validate(data, access=access, creating=True)
-    if "owner_id" not in clean:
-        clean["owner_id"] = None if access.role == StoreRole.ADMIN else access.user.pk
-    _check_duplicates(clean)
-    at = at or timezone.now()
+def _new_customer(
+    data: dict[str, Any], *, access: StoreAccess, at: datetime, refs: _References | None = None
+) -> tuple[Customer, list[Tag]]:
+    """The unsaved customer ``access`` creates from ``data``, and its tags, after complete
+    validation (raises ValidationFailed). Who owns it: see the module doc."""
+    clean = _validate(data, access=access, creating=True, refs=refs)
+    if "owner_id" in clean:
+        owner_id = clean.pop("owner_id")
+    else:
+        owner_id = None if access.role == StoreRole.ADMIN else access.user.pk
     tags = clean.pop("tags", [])
-    owner_id = clean.pop("owner_id")
     customer = Customer(
         **clean,
         owner_id=owner_id,
         owner_since=at if owner_id is not None else None,
         created_by_id=access.user.pk,
     )
+    return customer, tags
+
+
+def _identifiers(customer: Customer) -> dict[str, str]:
+    return {field: getattr(customer, field) for _key, field, _label in IDENTIFIERS}
+
+
+def customer_create(*, data: dict[str, Any], by: StoreAccess | User, at: datetime | None = None) -> Customer:
+    """Create a customer after complete validation and dual verification (see the module doc)."""
+    access = _access(by)
+    _require(access, "customers.create")
+    at = at or timezone.now()
+    customer, tags = _new_customer(data, access=access, at=at)
+    identifiers = _identifiers(customer)
+    _check_duplicates(identifiers)
     try:
         with transaction.atomic():
             customer.save()
             if tags:
                 customer.tags.set(tags)
     except IntegrityError as exc:
-        raise _duplicate_from_integrity(exc, clean, None) from exc
+        raise _duplicate_from_integrity(exc, identifiers, None) from exc
     return customer
+
+
+class RowOutcome(NamedTuple):
+    """What became of one row of ``customer_create_many``.
+
+    ``outcome`` is ``created`` (``customer_id`` is the new customer), ``duplicate`` (``error`` is the
+    DuplicateCustomer naming the existing customer, its owner or the pool, and the fields it shares;
+    ``customer_id`` is that customer) or ``invalid`` (``error`` holds the per-field messages).
+    """
+
+    outcome: str
+    customer_id: int | None = None
+    error: DomainError | None = None
+
+
+CREATED, DUPLICATE, INVALID = "created", "duplicate", "invalid"
+
+
+def customer_create_many(
+    *, rows: list[dict[str, Any]], by: StoreAccess | User, at: datetime | None = None
+) -> list[RowOutcome]:
+    """Create the customers of ``rows`` (an import batch) with the rules of ``customer_create``:
+    one outcome per row, in order.
+
+    Each row is validated by the same code; channels, tags and owners are looked up once for the
+    batch; dual verification asks the database one query per identifier and compares the rows
+    with each other (a row sharing an identifier with a row above it is a duplicate of that one,
+    as if they had been created one after the other). The new customers and their tags are
+    inserted together, in one transaction. When the insert violates a unique constraint (another
+    request took an identifier after the check), the batch is created row by row with
+    ``customer_create`` instead, so that each row still gets its exact outcome.
+    """
+    access = _access(by)
+    _require(access, "customers.create")
+    at = at or timezone.now()
+    refs = _References(access)
+    refs.preload(rows)
+    outcomes: list[RowOutcome | None] = [None] * len(rows)
+    drafts: dict[int, tuple[Customer, list[Tag]]] = {}
+    for index, data in enumerate(rows):
+        try:
+            drafts[index] = _new_customer(data, access=access, at=at, refs=refs)
+        except ValidationFailed as exc:
+            outcomes[index] = RowOutcome(INVALID, error=exc)
+
+    # Dual verification: the live customers holding any identifier of the batch, then row by row.
+    existing: dict[str, dict[str, Customer]] = {}
+    for _key, field, _label in IDENTIFIERS:
+        values = {value for customer, _tags in drafts.values() if (value := getattr(customer, field))}
+        existing[field] = (
+            {
+                getattr(customer, field): customer
+                for customer in Customer.objects.live()
+                .exclude(**{field: ""})
+                .filter(**{f"{field}__in": values})
+                .only("id", "name", "owner_id", *(f for _k, f, _l in IDENTIFIERS))
+            }
+            if values
+            else {}
+        )
+    taken: dict[str, dict[str, int]] = {field: {} for _key, field, _label in IDENTIFIERS}
+    duplicates: dict[int, tuple[Customer, list[str]]] = {}
+    new: list[int] = []
+    for index, (customer, _tags) in drafts.items():
+        values = {field: value for field, value in _identifiers(customer).items() if value}
+        # As find_duplicate: the oldest customer holding one of them (stored ones before the batch's).
+        stored = [existing[field][value] for field, value in values.items() if value in existing[field]]
+        earlier = [taken[field][value] for field, value in values.items() if value in taken[field]]
+        if stored or earlier:
+            holder = min(stored, key=lambda c: c.pk) if stored else drafts[min(earlier)][0]
+            fields = [
+                key for key, field, _l in IDENTIFIERS if field in values and getattr(holder, field) == values[field]
+            ]
+            duplicates[index] = (holder, fields)
+            continue
+        new.append(index)
+        for field, value in values.items():
+            taken[field][value] = index
+
+    try:
+        with transaction.atomic():
+            created = Customer.objects.bulk_create([drafts[index][0] for index in new])
+            Link = Customer.tags.through
+            links = [
+                Link(customer_id=c.pk, tag_id=t.pk) for c, i in zip(created, new, strict=True) for t in drafts[i][1]
+            ]
+            if links:
+                Link.objects.bulk_create(links)
+    except IntegrityError:
+        logger.info("customer batch collided with a concurrent write; creating its rows one by one")
+        return _create_one_by_one(rows, outcomes, access=access, at=at)
+
+    for index in new:
+        outcomes[index] = RowOutcome(CREATED, customer_id=drafts[index][0].pk)
+    owner_ids = {holder.owner_id for holder, _fields in duplicates.values() if holder.owner_id is not None}
+    owners = (
+        {user.pk: user for user in User.objects.filter(pk__in=owner_ids).only("name", "email")} if owner_ids else {}
+    )
+    for index, (holder, fields) in duplicates.items():
+        outcomes[index] = RowOutcome(
+            DUPLICATE, customer_id=holder.pk, error=_duplicate_error(holder, fields, owners=owners)
+        )
+    return outcomes  # type: ignore[return-value]
+
+
+def _create_one_by_one(
+    rows: list[dict[str, Any]], outcomes: list[RowOutcome | None], *, access: StoreAccess, at: datetime
+) -> list[RowOutcome]:
+    """The valid rows of a batch through ``customer_create``, each in its own transaction."""
+    done: list[RowOutcome] = []
+    for data, outcome in zip(rows, outcomes, strict=True):
+        if outcome is None:
+            try:
+                outcome = RowOutcome(CREATED, customer_id=customer_create(data=data, by=access, at=at).pk)
+            except DuplicateCustomer as exc:
+                outcome = RowOutcome(DUPLICATE, customer_id=exc.existing.get("id"), error=exc)
+            except DomainError as exc:
+                outcome = RowOutcome(INVALID, error=exc)
+        done.append(outcome)
+    return done
 
 
 def customer_update(

@@ -1,5 +1,6 @@
 """Background imports of spreadsheets (customers now, historical orders later): the uploaded
-file, its progress and its per-row result report (store schema, files under the store's prefix)."""
+file, its progress, the results of its committed batches and its per-row result report (store
+schema, files under the store's prefix)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When a batch was last committed (or the run started): a running job without progress for
+    # long is taken over by the next delivery of its task.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -57,3 +61,22 @@ class ImportJob(models.Model):
             if self.status == self.Status.DONE
             else (self.processed_rows / self.total_rows if self.total_rows else 0.0)
         )
+
+
+class ImportBatch(models.Model):
+    """The per-row results of one committed batch of an import, written in the batch's own
+    transaction (with its records and the job's progress). A run that died is resumed after the
+    last committed batch without losing or repeating a line; the report is written from these
+    when the job ends, and they are deleted then."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="batches")
+    first_row = models.PositiveIntegerField()
+    # One line per row: [row number, outcome code, message, id, *the row's cells].
+    lines = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["job", "first_row"]
+        constraints = [models.UniqueConstraint(fields=["job", "first_row"], name="import_batch_unique_first_row")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.first_row}"

@@ -19,7 +19,8 @@ The import machinery (tenant_apps.imports.services) maps the file's columns onto
 (by field name, label in either language, or alias, or the user's explicit mapping), then calls
 ``process_row`` once per row inside its own savepoint, so that a refused row leaves nothing and
 does not undo the rows before it. ``process_row`` returns a :class:`RowResult` or raises a
-``DomainError`` (reported as an invalid row with its message).
+``DomainError`` (reported as an invalid row with its message). An importer that can write many
+rows at once sets ``batch_rows`` and implements ``process_batch``, called once per batch instead.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class Importer:
     # True when ``process_row`` is atomic by itself (it writes through one service that validates
     # everything first and saves in its own transaction): the rows then need no extra savepoint.
     atomic_rows: ClassVar[bool] = False
+    # True when ``process_batch`` handles a whole batch of rows at once (same outcomes as row by row).
+    batch_rows: ClassVar[bool] = False
 
     def __init__(self, *, access: StoreAccess, options: dict[str, Any]) -> None:
         self.access = access
@@ -110,6 +113,12 @@ class Importer:
         return None
 
     def process_row(self, values: dict[str, str]) -> RowResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def process_batch(self, rows: list[dict[str, str]]) -> list[RowResult]:  # pragma: no cover - abstract
+        """The results of several rows, in order, for an importer with ``batch_rows``: each row's
+        outcome (a refused row as ``invalid`` with its reason), and nothing written for the rows
+        that are not taken. Runs inside the batch's transaction."""
         raise NotImplementedError
 
     def describe_error(self, exc: DomainError) -> str:

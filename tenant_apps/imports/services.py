@@ -5,34 +5,40 @@ XLSX, number of rows, columns after the mapping); a refused file leaves no job a
 small file (``SYNC_MAX_ROWS`` rows or fewer) is imported in the request; a larger one by the
 ``imports.run`` Celery task, sent when the request's transaction commits.
 
-Running: each row is processed inside its own savepoint (a refused row leaves nothing and does
-not undo the rows before it); rows are committed in batches of ``BATCH_ROWS``, after each of
-which the job's progress and counts are saved, so that the page polling it moves. The result
-report is a CSV (row, outcome, message, id, then the row's own cells), stored under the store's
+Running: rows are committed in batches of ``BATCH_ROWS``. Within a batch each row is processed
+inside its own savepoint (a refused row leaves nothing and does not undo the rows before it), or
+the importer takes the whole batch at once (``batch_rows``, same outcomes). A batch commits
+together with its per-row results (``ImportBatch``) and the job's progress and counts, so the
+page polling the job moves, and a run that died is resumed exactly after its last committed
+batch (see ``import_run``). When all rows are done the result report is written from the stored
+results: a CSV (row, outcome, message, id, then the row's own cells), stored under the store's
 prefix and served only through a view that checks who asks.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import tempfile
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, resolve_store_access
 from shared_apps.platform.errors import DomainError, PermissionDenied, ValidationFailed
 from shared_apps.platform.spreadsheets import open_spreadsheet, write_csv
-from tenant_apps.imports.models import ImportJob
+from tenant_apps.imports.models import ImportBatch, ImportJob
 from tenant_apps.imports.registry import (
     Importer,
     RowResult,
@@ -45,7 +51,9 @@ from tenant_apps.imports.registry import (
 logger = logging.getLogger(__name__)
 
 SYNC_MAX_ROWS = 500
-BATCH_ROWS = 100
+BATCH_ROWS = 500
+# A running job without progress for this long is taken over by the next delivery of its task.
+STALE_AFTER = timedelta(minutes=10)
 
 
 def _current_store():
@@ -125,28 +133,45 @@ def _send_task(*, schema: str, job_id: int) -> None:
     run_import.apply_async(args=[job_id], headers={"_schema_name": schema})
 
 
-def import_run(*, job_id: int, collect: bool = False) -> list[dict[str, Any]] | None:
-    """Import the rows of a pending job (idempotent: a job that was already started is left alone).
+def import_run(*, job_id: int, collect: bool = False, redelivered: bool = False) -> list[dict[str, Any]] | None:
+    """Import the rows of a pending job, or resume a running one; otherwise do nothing.
 
-    Returns the per-row results when ``collect`` (small imports answer them inline).
+    A running job is resumed after its last committed batch when its task was ``redelivered``
+    (the worker running it died before acknowledging it) or when it made no progress for
+    ``STALE_AFTER``. Should the first run still be alive, the batches stay exactly-once: each
+    batch locks the job and proceeds only if the job is still where its run left it (see
+    ``_run_batch``); the run that finds it moved on stops. Returns the per-row results of the rows
+    processed by this call when ``collect`` (small imports answer them inline).
     """
     now = timezone.now()
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING, started_at=now
+    jobs = ImportJob.objects.filter(pk=job_id)
+    claimed = jobs.filter(status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING, started_at=now, progress_at=now
     )
     if not claimed:
-        logger.info("import %s was already started", job_id)
-        return None
+        running = jobs.filter(status=ImportJob.Status.RUNNING)
+        if not redelivered:
+            running = running.filter(Q(progress_at__lt=now - STALE_AFTER) | Q(progress_at__isnull=True))
+        claimed = running.update(progress_at=now)
+        if not claimed:
+            logger.info("import %s was already started", job_id)
+            return None
+        logger.warning("import %s: resuming a run that stopped", job_id)
     job = ImportJob.objects.get(pk=job_id)
     language = job.options.get("language") or None
     with translation.override(language):
         return _run(job, collect=collect)
 
 
+class _Superseded(Exception):
+    """Another run of the job moved it on (or ended it): this one stops without touching it."""
+
+
 def _run(job: ImportJob, *, collect: bool) -> list[dict[str, Any]] | None:
     results: list[dict[str, Any]] | None = [] if collect else None
-    counts: Counter[str] = Counter()
-    processed = 0
+    # Where the committed batches left the job (0 and nothing for a new run).
+    counts: Counter[str] = Counter(job.outcome_counts or {})
+    processed = job.processed_rows
     try:
         importer_class = get_importer(job.kind)
         access = _access_for(job.created_by)
@@ -155,19 +180,18 @@ def _run(job: ImportJob, *, collect: bool) -> list[dict[str, Any]] | None:
         importer = importer_class(access=access, options=job.options)
         mapping: dict[str, str] = job.options.get("mapping", {})
         headers: list[str] = list(job.options.get("headers") or mapping)
-        report_header = [_("Row"), _("Outcome"), _("Message"), _("ID"), *headers]
-        report_rows: list[list[Any]] = []
         with job.file.open("rb") as source, open_spreadsheet(source, name=job.original_name) as sheet:
             batch: list[tuple[int, dict[str, str]]] = []
-            for number, row in sheet.rows():
+            for number, row in itertools.islice(sheet.rows(), processed, None):
                 batch.append((number, row))
                 if len(batch) >= BATCH_ROWS:
-                    processed += _run_batch(importer, mapping, batch, counts, report_rows, results, headers)
+                    processed = _run_batch(job, importer, mapping, batch, processed, counts, results, headers)
                     batch = []
-                    _save_progress(job, processed, counts)
             if batch:
-                processed += _run_batch(importer, mapping, batch, counts, report_rows, results, headers)
-        _finish(job, processed=processed, counts=counts, header=report_header, rows=report_rows)
+                processed = _run_batch(job, importer, mapping, batch, processed, counts, results, headers)
+        _finish(job, processed=processed, counts=counts, headers=headers)
+    except _Superseded:
+        logger.warning("import %s: another run took it over; this one stops", job.pk)
     except DomainError as exc:
         _fail(job, processed=processed, counts=counts, error=exc.detail)
     except Exception:
@@ -181,28 +205,44 @@ def _run(job: ImportJob, *, collect: bool) -> list[dict[str, Any]] | None:
     return results
 
 
+def _lock_job(job: ImportJob, processed: int) -> None:
+    """Lock the job's row for this transaction; raise _Superseded unless it is running and at ``processed``."""
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", "processed_rows").first()
+    if current != (ImportJob.Status.RUNNING, processed):
+        raise _Superseded
+
+
 def _run_batch(
+    job: ImportJob,
     importer: Importer,
     mapping: dict[str, str],
     batch: list[tuple[int, dict[str, str]]],
+    processed: int,
     counts: Counter[str],
-    report_rows: list[list[Any]],
     results: list[dict[str, Any]] | None,
     headers: list[str],
 ) -> int:
-    """Process a batch in one transaction, each row in its own savepoint."""
+    """Process a batch in one transaction (each row in its own savepoint, or the importer's whole
+    batch at once), together with its report lines and the job's progress. Returns the rows
+    processed so far; ``counts`` and ``results`` grow only once the batch is committed."""
+    values = [{field: row.get(header, "") for header, field in mapping.items()} for _number, row in batch]
     with transaction.atomic():
-        for number, row in batch:
-            values = {field: row.get(header, "") for header, field in mapping.items()}
-            result = _process_row(importer, values)
-            counts[result.outcome] += 1
-            report_rows.append(
-                [number, outcome_label(result.outcome), result.message, result.object_id]
-                + [row.get(h, "") for h in headers]
-            )
-            if results is not None:
-                results.append(result.as_dict(number))
-    return len(batch)
+        _lock_job(job, processed)
+        if importer.batch_rows:
+            row_results = importer.process_batch(values)
+        else:
+            row_results = [_process_row(importer, row_values) for row_values in values]
+        lines = [
+            [number, str(result.outcome), result.message, result.object_id, *(row.get(h, "") for h in headers)]
+            for (number, row), result in zip(batch, row_results, strict=True)
+        ]
+        ImportBatch.objects.create(job=job, first_row=batch[0][0], lines=lines)
+        batch_counts = counts + Counter(str(result.outcome) for result in row_results)
+        _save_progress(job, processed + len(batch), batch_counts)
+    counts.update(str(result.outcome) for result in row_results)
+    if results is not None:
+        results.extend(result.as_dict(number) for (number, _row), result in zip(batch, row_results, strict=True))
+    return processed + len(batch)
 
 
 def _process_row(importer: Importer, values: dict[str, str]) -> RowResult:
@@ -229,29 +269,42 @@ def _process_row(importer: Importer, values: dict[str, str]) -> RowResult:
 
 
 def _save_progress(job: ImportJob, processed: int, counts: Counter[str]) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed, outcome_counts=dict(counts))
+    ImportJob.objects.filter(pk=job.pk).update(
+        processed_rows=processed, outcome_counts=dict(counts), progress_at=timezone.now()
+    )
 
 
-def _finish(job: ImportJob, *, processed: int, counts: Counter[str], header: list[Any], rows: list[list[Any]]) -> None:
-    with tempfile.TemporaryFile() as spool:
-        write_csv(spool, header, rows)
-        spool.seek(0)
-        job.report.save("report.csv", File(spool, name="report.csv"), save=False)
-    job.status = ImportJob.Status.DONE
-    job.processed_rows = processed
-    job.outcome_counts = dict(counts)
-    job.finished_at = timezone.now()
-    job.save(update_fields=["report", "status", "processed_rows", "outcome_counts", "finished_at"])
+def _report_lines(job: ImportJob):
+    for lines in ImportBatch.objects.filter(job=job).order_by("first_row").values_list("lines", flat=True).iterator():
+        for number, outcome, message, object_id, *cells in lines:
+            yield [number, outcome_label(outcome), message, object_id, *cells]
+
+
+def _finish(job: ImportJob, *, processed: int, counts: Counter[str], headers: list[str]) -> None:
+    """Write the report from the committed batches and mark the job done (once, by the run that owns it)."""
+    with transaction.atomic():
+        _lock_job(job, processed)
+        with tempfile.TemporaryFile() as spool:
+            write_csv(spool, [_("Row"), _("Outcome"), _("Message"), _("ID"), *headers], _report_lines(job))
+            spool.seek(0)
+            job.report.save("report.csv", File(spool, name="report.csv"), save=False)
+        job.status = ImportJob.Status.DONE
+        job.processed_rows = processed
+        job.outcome_counts = dict(counts)
+        job.finished_at = timezone.now()
+        job.save(update_fields=["report", "status", "processed_rows", "outcome_counts", "finished_at"])
+        ImportBatch.objects.filter(job=job).delete()
 
 
 def _fail(job: ImportJob, *, processed: int, counts: Counter[str], error: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
+    # Only while the job is where this run left it: a run that was taken over changes nothing.
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, processed_rows=processed).update(
         status=ImportJob.Status.FAILED,
-        processed_rows=processed,
         outcome_counts=dict(counts),
         error=str(error)[:2000],
         finished_at=timezone.now(),
     )
+    ImportBatch.objects.filter(job=job).delete()
 
 
 # ---------------------------------------------------------------------------------------------
