@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_PASSWORD = "bench-Password-2024!"
 BENCH_OWNER = "bench-owner@example.com"
+BACKGROUND_OWNER = "bench-background@example.com"
 BACKGROUND_PREFIX = "bg-"
 
 
@@ -48,20 +49,32 @@ def setup_django() -> None:
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
 
 
-def reset_database() -> float:
-    """Drop and recreate the database of DATABASE_URL, then migrate it. Returns the seconds taken."""
+def sibling_database_url(suffix: str) -> str:
+    """DATABASE_URL with ``suffix`` appended to the database name (same server, same user)."""
+    url = urlparse(database_url())
+    return urlunparse(url._replace(path=f"/{url.path.lstrip('/')}{suffix}"))
+
+
+def recreate_database(url: str, *, drop_only: bool = False) -> None:
+    """Drop the database of ``url`` (and create it empty again), through the ``postgres`` database."""
     import psycopg
 
-    started = time.perf_counter()
-    url = urlparse(database_url())
-    name = url.path.lstrip("/")
-    admin = urlunparse(url._replace(path="/postgres"))
-    from django.db import connections
-
-    connections.close_all()
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def reset_database() -> float:
+    """Drop and recreate the database of DATABASE_URL, then migrate it. Returns the seconds taken."""
+    from django.db import connections
+
+    started = time.perf_counter()
+    connections.close_all()
+    recreate_database(database_url())
     migrate_all()
     ensure_public_tenant()
     after_bulk_change()
@@ -81,12 +94,12 @@ def ensure_public_tenant() -> None:
     ensure()
 
 
-def bench_owner():
+def bench_owner(email: str = BENCH_OWNER):
     from shared_apps.accounts.models import User
     from shared_apps.accounts.services import user_create
 
-    user = User.objects.filter(email=BENCH_OWNER).first()
-    return user or user_create(email=BENCH_OWNER, password=BENCH_PASSWORD, name="Bench Owner")
+    user = User.objects.filter(email=email).first()
+    return user or user_create(email=email, password=BENCH_PASSWORD, name="Bench Owner")
 
 
 def store_count() -> int:
@@ -113,7 +126,7 @@ def _populate_worker(count: int) -> int:
     from django.db import connections
 
     connections.close_all()
-    owner = bench_owner()
+    owner = bench_owner(BACKGROUND_OWNER)
     for _ in range(count):
         create_store(BACKGROUND_PREFIX, owner=owner)
     connections.close_all()
@@ -175,7 +188,7 @@ def ensure_stores(target: int, *, processes: int = 2, quiet: bool = False) -> di
     missing = target - store_count()
     if missing <= 0:
         return {"created": 0, "seconds": 0.0}
-    bench_owner()
+    bench_owner(BACKGROUND_OWNER)
     if not quiet:
         print(f"  creating {missing} store(s) with create_store_now in {processes} process(es)...", flush=True)
     started = time.perf_counter()

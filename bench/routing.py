@@ -1,21 +1,27 @@
 """Requests per second of ``GET /api/v1/me`` on a store host with 1 store vs 1,000 stores present.
 
-The app runs under gunicorn (``config.wsgi``, 2 sync workers, DEBUG=0) on 127.0.0.1; this process
-loads it with a bounded generator: a few threads, each with an http.client connection (re-opened
-when the server closes it, as gunicorn's sync workers do after every response), sending
+Two databases on the same server: the one of DATABASE_URL grown to ``--stores`` stores, and a
+sibling ``<name>_one`` made for the run with a single store (dropped at the end). Each is served by
+its own gunicorn (``config.wsgi``, 2 sync workers, DEBUG=0) on 127.0.0.1, and the measured rounds
+alternate between the two (A B, B A, ...), so load from other programs on the machine hits both
+alike. The load comes from this process: a few threads, each with an http.client connection
+(re-opened when the server closes it, as gunicorn's sync workers do after every response), sending
 ``Host: <subdomain>.<BASE_DOMAIN>`` and a bearer token, for a fixed number of seconds per round.
-Every response must be 200. Routing must not slow down with more stores: target ratio >= 0.95.
+Every response must be 200. Besides requests per second, the CPU time the gunicorn workers spend
+per request is reported (less sensitive to a busy machine). Target: ratio >= 0.95.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,6 +31,7 @@ from bench import common
 PROBE_SUBDOMAIN = "routing-probe"
 PATH = "/api/v1/me"
 MAX_ROUND_SECONDS = 20
+BASELINE_SUFFIX = "_one"
 
 
 def _free_port() -> int:
@@ -34,6 +41,7 @@ def _free_port() -> int:
 
 
 def probe_store_and_token() -> tuple[str, str]:
+    """The store the load is sent to (made through the real provisioning) and a bearer token."""
     from shared_apps.accounts.services import token_create
     from tenants.models import Store
     from tenants.provisioning import create_store_now
@@ -46,19 +54,41 @@ def probe_store_and_token() -> tuple[str, str]:
     return store_host(PROBE_SUBDOMAIN), value
 
 
+def _child_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=database_url, CELERY_BROKER_URL="memory://", DJANGO_SETTINGS_MODULE="config.settings")
+    return env
+
+
+def prepare_baseline(url: str) -> tuple[str, str]:
+    """Create the one-store database (migrated, HQ rows, the probe store) in a child process."""
+    common.recreate_database(url)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "routing", "--probe-only"],
+        cwd=common.REPO,
+        env=_child_env(url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise RuntimeError("could not prepare the one-store database")
+    probe = json.loads(proc.stdout.strip().splitlines()[-1])
+    return probe["host"], probe["token"]
+
+
 class Server:
     """gunicorn serving config.wsgi on a loopback port, stopped by its own pid."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, database_url: str):
         self.port = _free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        env = dict(os.environ)
+        env = _child_env(database_url)
         env.update(
             DEBUG="0",
             SECRET_KEY=env.get("BENCH_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef"),
-            CELERY_BROKER_URL="memory://",
             LOG_LEVEL="WARNING",
-            DJANGO_SETTINGS_MODULE="config.settings",
         )
         self.proc = subprocess.Popen(
             [
@@ -77,7 +107,7 @@ class Server:
             stderr=self.log,
         )
 
-    def wait_ready(self, host: str, token: str, timeout: float = 30) -> None:
+    def wait_ready(self, host: str, token: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -91,6 +121,15 @@ class Server:
                 raise RuntimeError(f"GET {PATH} on {host} answered {status}, expected 200")
             return
         raise RuntimeError("gunicorn did not answer in time")
+
+    def worker_cpu_seconds(self) -> float:
+        import psutil
+
+        total = 0.0
+        for child in psutil.Process(self.proc.pid).children():
+            times = child.cpu_times()
+            total += times.user + times.system
+        return total
 
     def output(self) -> str:
         self.log.seek(0)
@@ -177,18 +216,14 @@ def load(port: int, host: str, token: str, *, seconds: float, threads: int) -> d
     }
 
 
-def measure(host: str, token: str, *, rounds: int, seconds: float, threads: int, workers: int) -> dict:
-    server = Server(workers)
-    try:
-        server.wait_ready(host, token)
-        load(server.port, host, token, seconds=2, threads=threads)  # warm-up: imports, caches
-        results = [load(server.port, host, token, seconds=seconds, threads=threads) for _ in range(rounds)]
-    finally:
-        server.stop()
-    for each in results:
-        if each["errors"]:
-            raise RuntimeError(f"{each['errors']} request(s) failed or were not 200")
-    return {"rounds": results, "rps_median": statistics.median(r["rps"] for r in results)}
+def measured_round(server: Server, host: str, token: str, *, seconds: float, threads: int) -> dict:
+    cpu_before = server.worker_cpu_seconds()
+    result = load(server.port, host, token, seconds=seconds, threads=threads)
+    if result["errors"]:
+        raise RuntimeError(f"{result['errors']} request(s) failed or were not 200: {server.output()}")
+    cpu = server.worker_cpu_seconds() - cpu_before
+    result["worker_cpu_ms_per_request"] = round(cpu * 1000 / max(result["requests"], 1), 2)
+    return result
 
 
 def set_store_count(target: int) -> dict:
@@ -197,59 +232,108 @@ def set_store_count(target: int) -> dict:
     return common.ensure_stores(target)
 
 
-def run(levels: list[int], rounds: int, seconds: float, threads: int, workers: int, reset: bool) -> dict:
+def run(stores: int, rounds: int, seconds: float, threads: int, workers: int, reset: bool) -> dict:
     common.prepare(reset=reset)
-    host, token = probe_store_and_token()
-    results: dict = {
-        "host": host,
+    many_host, many_token = probe_store_and_token()
+    population = set_store_count(stores)
+    baseline_url = common.sibling_database_url(BASELINE_SUFFIX)
+    print(f"preparing the one-store database {baseline_url.rsplit('/', 1)[-1]} ...", flush=True)
+    one_host, one_token = prepare_baseline(baseline_url)
+    setups = {
+        "many": {"stores": common.store_count(), "host": many_host, "token": many_token, "url": common.database_url()},
+        "one": {"stores": 1, "host": one_host, "token": one_token, "url": baseline_url},
+    }
+    servers: dict[str, Server] = {}
+    per_round: dict[str, list[dict]] = {"many": [], "one": []}
+    try:
+        for key, setup in setups.items():
+            servers[key] = Server(workers, setup["url"])
+        for key, setup in setups.items():
+            servers[key].wait_ready(setup["host"], setup["token"])
+            load(servers[key].port, setup["host"], setup["token"], seconds=3, threads=threads)  # warm-up
+        for index in range(rounds):
+            order = ("many", "one") if index % 2 == 0 else ("one", "many")
+            for key in order:
+                setup = setups[key]
+                result = measured_round(servers[key], setup["host"], setup["token"], seconds=seconds, threads=threads)
+                per_round[key].append(result)
+            print(
+                f"  round {index + 1}: {setups['many']['stores']} stores {per_round['many'][-1]['rps']:.0f} req/s, "
+                f"1 store {per_round['one'][-1]['rps']:.0f} req/s",
+                flush=True,
+            )
+    finally:
+        for server in servers.values():
+            server.stop()
+        common.recreate_database(baseline_url, drop_only=True)
+
+    pair_ratios = [m["rps"] / o["rps"] for m, o in zip(per_round["many"], per_round["one"], strict=True)]
+    summary = {}
+    for key in ("many", "one"):
+        rows = per_round[key]
+        summary[key] = {
+            "stores": setups[key]["stores"],
+            "rps_median": statistics.median(r["rps"] for r in rows),
+            "cpu_ms_per_request_median": statistics.median(r["worker_cpu_ms_per_request"] for r in rows),
+            "latency_p50_ms_median": statistics.median(r["latency_p50_ms"] for r in rows),
+            "requests": sum(r["requests"] for r in rows),
+            "rounds": rows,
+        }
+    ratio = round(statistics.median(pair_ratios), 3)
+    cpu_ratio = round(summary["one"]["cpu_ms_per_request_median"] / summary["many"]["cpu_ms_per_request_median"], 3)
+    print(f"\nGET {PATH} on {PROBE_SUBDOMAIN}.<BASE_DOMAIN>: gunicorn -w {workers} (sync, DEBUG=0) per database,")
+    print(f"{threads} client threads on loopback, {rounds} alternating rounds of {seconds:g} s after a 3 s warm-up;")
+    print("every response 200. cpu = gunicorn workers' CPU time per request.\n")
+    table = [
+        [
+            s["stores"],
+            f"{s['rps_median']:.1f}",
+            " / ".join(f"{r['rps']:.0f}" for r in s["rounds"]),
+            f"{s['cpu_ms_per_request_median']:.1f}",
+            f"{s['latency_p50_ms_median']:.1f}",
+            s["requests"],
+        ]
+        for s in (summary["one"], summary["many"])
+    ]
+    headers = ["stores", "req/s (median)", "req/s per round", "cpu ms/req", "latency p50 ms", "requests"]
+    common.print_table(headers, table)
+    print(f"\nratio req/s {summary['many']['stores']} stores / 1 store (median of per-round pairs): {ratio}")
+    print(f"ratio of CPU per request, 1 store / {summary['many']['stores']} stores: {cpu_ratio}   (target >= 0.95)")
+    return {
         "path": PATH,
         "gunicorn_workers": workers,
         "client_threads": threads,
         "round_seconds": seconds,
-        "levels": [],
+        "population": population,
+        "one_store": summary["one"],
+        "many_stores": summary["many"],
+        "pair_ratios": [round(r, 3) for r in pair_ratios],
+        "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
     }
-    for level in levels:
-        print(f"\n{level} store(s) present:", flush=True)
-        population = set_store_count(level)
-        entry = {"stores_present": common.store_count(), "population": population}
-        entry.update(measure(host, token, rounds=rounds, seconds=seconds, threads=threads, workers=workers))
-        rps = ", ".join(f"{r['rps']:.0f}" for r in entry["rounds"])
-        print(f"  requests/s per round: {rps}; median {entry['rps_median']:.0f}", flush=True)
-        results["levels"].append(entry)
-    fewest = min(e["stores_present"] for e in results["levels"])
-    most = max(e["stores_present"] for e in results["levels"])
-    base = statistics.fmean(e["rps_median"] for e in results["levels"] if e["stores_present"] == fewest)
-    top = statistics.fmean(e["rps_median"] for e in results["levels"] if e["stores_present"] == most)
-    results["ratio"] = round(top / base, 3) if base else None
-    print(f"\nGET {PATH} on {host}: gunicorn -w {workers} (sync, DEBUG=0), {threads} client threads, loopback")
-    print(f"{rounds} rounds of {seconds:g} s per level after a 2 s warm-up; every response 200\n")
-    rows = [
-        [
-            e["stores_present"],
-            f"{e['rps_median']:.0f}",
-            " / ".join(f"{r['rps']:.0f}" for r in e["rounds"]),
-            f"{statistics.median(r['latency_p50_ms'] for r in e['rounds']):.1f}",
-            sum(r["requests"] for r in e["rounds"]),
-        ]
-        for e in results["levels"]
-    ]
-    common.print_table(["stores", "req/s (median)", "req/s per round", "latency p50 ms", "requests"], rows)
-    if fewest != most:
-        print(f"\nratio req/s {most} stores / {fewest} store(s): {results['ratio']} (target >= 0.95)")
-    return results
+
+
+def probe_only() -> int:
+    """In a child process: prepare DATABASE_URL for the one-store side and print the probe as JSON."""
+    common.prepare(reset=False)
+    host, token = probe_store_and_token()
+    print(json.dumps({"host": host, "token": token}))
+    return 0
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench routing", description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", default="1,1000", help="stores present, in order (default 1,1000)")
-    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per level (default 3)")
+    parser.add_argument("--stores", type=int, default=1000, help="stores in the DATABASE_URL database (default 1000)")
+    parser.add_argument("--rounds", type=int, default=6, help="measured rounds per database (default 6)")
     parser.add_argument("--seconds", type=float, default=10, help=f"seconds per round (max {MAX_ROUND_SECONDS})")
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per database (default 2)")
     parser.add_argument("--reset", action="store_true", help="drop and recreate the database first")
+    parser.add_argument("--probe-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     common.setup_django()
-    levels = [int(x) for x in args.levels.split(",") if x.strip()]
-    results = run(levels, args.rounds, args.seconds, args.threads, args.workers, args.reset)
+    if args.probe_only:
+        return probe_only()
+    results = run(args.stores, args.rounds, args.seconds, args.threads, args.workers, args.reset)
     common.write_results("routing", results)
     return 0

@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from shared_apps.platform.errors import ValidationFailed
@@ -105,22 +106,24 @@ def comparable(outcomes, stored_ids) -> list[tuple]:
 
 
 def customers_made(stored_ids) -> list[tuple]:
+    fields = ("name", "mobile_normalized", "wechat_id", "platform_chat_id", "owner_id", "channel_id", "grade")
+    fields += ("company", "province", "next_follow_up_at", "created_by_id")
     return sorted(
-        (c.name, c.mobile_normalized, c.wechat_id, c.platform_chat_id, c.owner_id, c.channel_id, c.grade, c.company)
-        + (
-            c.province,
-            c.next_follow_up_at,
-            c.created_by_id,
-            c.owner_since is not None,
-            tuple(t.name for t in c.tags.all()),
-        )
+        (*(getattr(c, f) for f in fields), c.owner_since is not None, tuple(t.name for t in c.tags.all()))
         for c in Customer.objects.exclude(pk__in=stored_ids).prefetch_related("tags")
     )
 
 
+def no_fallback(*args, **kwargs):
+    raise AssertionError("the batch was inserted row by row")
+
+
 @pytest.mark.parametrize("actor", ["a_sales", "a_supervisor", "a_admin"])
-def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(actor, users, store_a, in_store, stored, access_of):
+def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(
+    actor, users, store_a, in_store, stored, access_of, monkeypatch
+):
     access = access_of(users[actor])
+    monkeypatch.setattr(services, "_create_one_by_one", no_fallback)
     rows = mixed_rows(users, owner_rows=True)
     stored_ids = {customer.pk: f"stored {key}" for key, customer in stored.items()}
 
@@ -136,11 +139,10 @@ def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(actor, users, s
     assert batch == single
     assert batch_customers == single_customers
     kinds = [outcome[0] for outcome in batch]
-    assert kinds.count("created") >= 6 and kinds.count("duplicate") == 8 and kinds.count("invalid") >= 4
+    assert kinds.count("created") >= 5 and kinds.count("duplicate") == 8 and kinds.count("invalid") >= 4
 
 
 def test_the_importer_reports_a_batch_as_it_reports_its_rows_one_by_one(users, store_a, in_store, stored, access_of):
-    importer = CustomerImporter(access=access_of(users.a_supervisor), options={})
     lines = [
         {
             "name": "A",
@@ -171,7 +173,8 @@ def test_the_importer_reports_a_batch_as_it_reports_its_rows_one_by_one(users, s
             for r in results
         ]
 
-    with in_store(store_a):
+    with in_store(store_a), translation.override("en"):
+        importer = CustomerImporter(access=access_of(users.a_supervisor), options={})
         with transaction.atomic():
             single = run(lambda: [_row(importer, values) for values in lines])
             transaction.set_rollback(True)
@@ -208,7 +211,7 @@ def _rows(count: int, users) -> list[dict]:
         elif kind == 1:
             rows.append({"name": f"Dup pool {i}", "wechat_id": "wx-pool"})
         elif kind == 2:
-            rows.append({"name": f"Dup row {i}", "wechat_id": f"wx-{i - 1}"})
+            rows.append({"name": f"Dup row {i}", "wechat_id": f"wx-{i - 7}"})  # a "New" row above
         elif kind == 3:
             rows.append({"name": "", "mobile": "123"})
         elif kind == 4:
@@ -220,8 +223,9 @@ def _rows(count: int, users) -> list[dict]:
     return rows
 
 
-def test_the_queries_of_a_batch_do_not_grow_with_its_size(users, store_a, in_store, stored, access_of):
+def test_the_queries_of_a_batch_do_not_grow_with_its_size(users, store_a, in_store, stored, access_of, monkeypatch):
     access = access_of(users.a_supervisor)
+    monkeypatch.setattr(services, "_create_one_by_one", no_fallback)
     counts = []
     with in_store(store_a):
         for size in (100, 400):
@@ -230,10 +234,10 @@ def test_the_queries_of_a_batch_do_not_grow_with_its_size(users, store_a, in_sto
                 outcomes = services.customer_create_many(rows=rows, by=access)
                 transaction.set_rollback(True)
             assert {o.outcome for o in outcomes} == {"created", "duplicate", "invalid"}
-            counts.append(len(queries))
+            counts.append(len([q for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]))
 
     assert counts[0] == counts[1]
-    assert counts[0] <= 12
+    assert counts[0] <= 14
 
 
 def test_an_import_batch_costs_the_same_queries_for_100_and_400_rows(
