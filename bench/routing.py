@@ -54,9 +54,11 @@ def probe_store_and_token() -> tuple[str, str]:
     return store_host(PROBE_SUBDOMAIN), value
 
 
-def _child_env(database_url: str) -> dict[str, str]:
+def _child_env(database_url: str, conn_max_age: int | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(DATABASE_URL=database_url, CELERY_BROKER_URL="memory://", DJANGO_SETTINGS_MODULE="config.settings")
+    if conn_max_age is not None:
+        env.update(DJANGO_SETTINGS_MODULE="bench.settings_persistent", BENCH_CONN_MAX_AGE=str(conn_max_age))
     return env
 
 
@@ -81,10 +83,10 @@ def prepare_baseline(url: str) -> tuple[str, str]:
 class Server:
     """gunicorn serving config.wsgi on a loopback port, stopped by its own pid."""
 
-    def __init__(self, workers: int, database_url: str):
+    def __init__(self, workers: int, database_url: str, conn_max_age: int | None = None):
         self.port = _free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        env = _child_env(database_url)
+        env = _child_env(database_url, conn_max_age)
         env.update(
             DEBUG="0",
             SECRET_KEY=env.get("BENCH_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef"),
@@ -232,7 +234,9 @@ def set_store_count(target: int) -> dict:
     return common.ensure_stores(target)
 
 
-def run(stores: int, rounds: int, seconds: float, threads: int, workers: int, reset: bool) -> dict:
+def run(
+    stores: int, rounds: int, seconds: float, threads: int, workers: int, reset: bool, conn_max_age: int | None
+) -> dict:
     common.prepare(reset=reset)
     many_host, many_token = probe_store_and_token()
     population = set_store_count(stores)
@@ -247,7 +251,7 @@ def run(stores: int, rounds: int, seconds: float, threads: int, workers: int, re
     per_round: dict[str, list[dict]] = {"many": [], "one": []}
     try:
         for key, setup in setups.items():
-            servers[key] = Server(workers, setup["url"])
+            servers[key] = Server(workers, setup["url"], conn_max_age)
         for key, setup in setups.items():
             servers[key].wait_ready(setup["host"], setup["token"])
             load(servers[key].port, setup["host"], setup["token"], seconds=3, threads=threads)  # warm-up
@@ -283,7 +287,11 @@ def run(stores: int, rounds: int, seconds: float, threads: int, workers: int, re
     cpu_ratio = round(summary["one"]["cpu_ms_per_request_median"] / summary["many"]["cpu_ms_per_request_median"], 3)
     print(f"\nGET {PATH} on {PROBE_SUBDOMAIN}.<BASE_DOMAIN>: gunicorn -w {workers} (sync, DEBUG=0) per database,")
     print(f"{threads} client threads on loopback, {rounds} alternating rounds of {seconds:g} s after a 3 s warm-up;")
-    print("every response 200. cpu = gunicorn workers' CPU time per request.\n")
+    print("every response 200. cpu = gunicorn workers' CPU time per request.")
+    if conn_max_age is None:
+        print("Database connections: the project's settings (a new connection per request).\n")
+    else:
+        print(f"Database connections: kept for {conn_max_age} s (bench.settings_persistent).\n")
     table = [
         [
             s["stores"],
@@ -301,6 +309,7 @@ def run(stores: int, rounds: int, seconds: float, threads: int, workers: int, re
     print(f"ratio of CPU per request, 1 store / {summary['many']['stores']} stores: {cpu_ratio}   (target >= 0.95)")
     return {
         "path": PATH,
+        "conn_max_age": conn_max_age,
         "gunicorn_workers": workers,
         "client_threads": threads,
         "round_seconds": seconds,
@@ -329,11 +338,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per database (default 2)")
     parser.add_argument("--reset", action="store_true", help="drop and recreate the database first")
+    parser.add_argument(
+        "--conn-max-age", type=int, help="keep database connections this many seconds (default: project settings)"
+    )
     parser.add_argument("--probe-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     common.setup_django()
     if args.probe_only:
         return probe_only()
-    results = run(args.stores, args.rounds, args.seconds, args.threads, args.workers, args.reset)
-    common.write_results("routing", results)
+    results = run(args.stores, args.rounds, args.seconds, args.threads, args.workers, args.reset, args.conn_max_age)
+    common.write_results("routing" if args.conn_max_age is None else "routing_conn_max_age", results)
     return 0

@@ -18,7 +18,9 @@ ENGINE = "django_tenants.postgresql_backend"
 def database_from_url(url: str) -> dict:
     import dj_database_url
 
-    config = dj_database_url.parse(url, conn_max_age=0)
+    # Keeping connections is safe with django-tenants: the search path is set on every request.
+    config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0") or 0))
+    config["CONN_HEALTH_CHECKS"] = True
     config["ENGINE"] = ENGINE
     return config
 

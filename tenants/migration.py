@@ -72,6 +72,11 @@ class SkippingExecutor(MigrationExecutor):
             # django-tenants migrates the public schema in a call of its own.
             StandardExecutor(self.args, self.options).run_migrations([public])
             tenants.remove(public)
+            if not self.options.get("fake") and not self.options.get("app_label"):
+                # The HQ host (base domain → public schema) exists from the first migration on.
+                from tenants.provisioning import ensure_public_tenant
+
+                ensure_public_tenant()
             if not tenants:
                 return
         if not self.options.get("schema_name"):
@@ -100,4 +105,9 @@ class SkippingExecutor(MigrationExecutor):
 
 
 def get_executor(codename=None):
+    """Ours by default; ``--executor standard|multiprocessing`` still picks django-tenants' own."""
+    if codename and codename != SkippingExecutor.codename:
+        from django_tenants.migration_executors import get_executor as stock_executor
+
+        return stock_executor(codename)
     return SkippingExecutor

@@ -43,3 +43,14 @@ def test_migrate_schemas_skips_every_up_to_date_store(store_a, store_b, capsys):
     call_command("migrate_schemas", tenant=True, interactive=False, stdout=StringIO())
 
     assert re.search(r"\d+ schema\(s\) up to date, 0 to migrate", capsys.readouterr().out)
+
+
+def test_executor_option_still_selects_django_tenants_own_executors():
+    from django_tenants.migration_executors.multiproc import MultiprocessingExecutor
+    from django_tenants.migration_executors.standard import StandardExecutor
+
+    from tenants.migration import SkippingExecutor, get_executor
+
+    assert get_executor(None) is SkippingExecutor
+    assert get_executor("standard") is StandardExecutor
+    assert get_executor("multiprocessing") is MultiprocessingExecutor
