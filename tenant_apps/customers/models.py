@@ -145,6 +145,15 @@ class Customer(models.Model):
             models.Index(fields=["owner", "-created_at"], name="customer_owner_created"),
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
             models.Index(fields=["province"], name="customer_province"),
+            # The list filtered by province and grade, newest first, without walking the whole table.
+            models.Index(
+                "province",
+                "grade",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="customer_province_grade_new",
+                condition=Q(merged_into__isnull=True),
+            ),
             models.Index(fields=["grade"], name="customer_grade"),
             # The default list order of live customers, read page by page.
             models.Index(
