@@ -52,6 +52,7 @@ SHARED_APPS = [
     "tenants",
     "shared_apps.platform",
     "shared_apps.accounts",
+    "shared_apps.billing",
     "hq_reports",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -70,6 +71,12 @@ TENANT_APPS = [
     "tenant_apps.customers",
     "tenant_apps.pool",
     "tenant_apps.imports",
+    "tenant_apps.outbox",
+    "tenant_apps.sales",
+    "tenant_apps.finance",
+    "tenant_apps.aftersales",
+    "tenant_apps.enquiries",
+    "tenant_apps.kanban",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

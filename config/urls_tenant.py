@@ -14,6 +14,11 @@ api_urlpatterns = [
     path("", include("tenant_apps.customers.urls_api")),
     path("", include("tenant_apps.pool.urls_api")),
     path("", include("tenant_apps.imports.urls_api")),
+    path("", include("tenant_apps.sales.urls_api")),
+    path("", include("tenant_apps.finance.urls_api")),
+    path("", include("tenant_apps.aftersales.urls_api")),
+    path("", include("tenant_apps.enquiries.urls_api")),
+    path("", include("tenant_apps.kanban.urls_api")),
 ]
 
 urlpatterns = [
@@ -24,6 +29,11 @@ urlpatterns = [
     path("customers/", include("tenant_apps.customers.urls")),
     path("pool/", include("tenant_apps.pool.urls")),
     path("imports/", include("tenant_apps.imports.urls")),
+    path("sales/", include("tenant_apps.sales.urls")),
+    path("finance/", include("tenant_apps.finance.urls")),
+    path("after-sales/", include("tenant_apps.aftersales.urls")),
+    path("enquiries/", include("tenant_apps.enquiries.urls")),
+    path("kanban/", include("tenant_apps.kanban.urls")),
 ]
 
 handler404 = "shared_apps.platform.views.page_not_found"

@@ -54,13 +54,90 @@ _CUSTOMER_WORK = frozenset(
     }
 )
 
+_SALES_WORK = frozenset(
+    {
+        "products.view",
+        "quotations.view",
+        "quotations.create",
+        "orders.view",
+        "orders.create",
+        "orders.cancel",
+        "orders.receive",
+        "orders.feedback",
+        "payments.view",
+        "payments.create",
+        "invoices.view",
+        "invoices.request",
+        "aftersales.view",
+        "aftersales.create",
+        "enquiries.view",
+        "enquiries.contacts.create",
+        "kanban.view",
+    }
+)
+# Everyone in a store reads announcements, their tasks and writes daily reports.
+_TEAM_WORK = frozenset({"announcements.view", "tasks.view", "reports.view", "reports.create"})
+_LEAD_WORK = frozenset(
+    {
+        "products.manage",
+        "quotations.approve",
+        "orders.export",
+        "aftersales.approve",
+        "aftersales.process",
+        "announcements.manage",
+        "tasks.assign",
+        "reports.team.view",
+    }
+)
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    StoreRole.SALESPERSON: _BASE | _CUSTOMER_WORK,
-    StoreRole.SUPERVISOR: _BASE | _CUSTOMER_WORK | frozenset({"customers.merge", "tags.manage", "claims.approve"}),
-    StoreRole.FINANCE: _BASE | frozenset({"customers.view"}),
-    StoreRole.WAREHOUSE: _BASE | frozenset({"customers.view"}),
+    StoreRole.SALESPERSON: _BASE | _CUSTOMER_WORK | _SALES_WORK | _TEAM_WORK,
+    StoreRole.SUPERVISOR: _BASE
+    | _CUSTOMER_WORK
+    | _SALES_WORK
+    | _TEAM_WORK
+    | _LEAD_WORK
+    | frozenset({"customers.merge", "tags.manage", "claims.approve"}),
+    StoreRole.FINANCE: _BASE
+    | _TEAM_WORK
+    | frozenset(
+        {
+            "customers.view",
+            "products.view",
+            "quotations.view",
+            "orders.view",
+            "orders.export",
+            "payments.view",
+            "payments.create",
+            "payments.confirm",
+            "invoices.view",
+            "invoices.request",
+            "invoices.issue",
+            "aftersales.view",
+            "aftersales.process",
+            "enquiries.view",
+            "kanban.view",
+        }
+    ),
+    StoreRole.WAREHOUSE: _BASE
+    | _TEAM_WORK
+    | frozenset(
+        {
+            "customers.view",
+            "products.view",
+            "orders.view",
+            "orders.outbound",
+            "orders.ship",
+            "orders.receive",
+            "aftersales.view",
+            "aftersales.process",
+        }
+    ),
     StoreRole.ADMIN: _BASE
     | (_CUSTOMER_WORK - {"claims.create"})
+    | (_SALES_WORK - {"enquiries.contacts.create"})
+    | _TEAM_WORK
+    | _LEAD_WORK
     | frozenset(
         {
             "channels.manage",
@@ -70,11 +147,36 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "tags.manage",
             "claims.approve",
             "pool.policies.manage",
+            "orders.outbound",
+            "orders.ship",
+            "orders.import",
+            "enquiries.daily.manage",
+            "billing.manage",
         }
     ),
 }
 
 # What an HQ user opening a store (read-only, audited) may do there.
 HQ_READ_PERMISSIONS = frozenset(
-    {"store.view", "channels.view", "settings.view", "members.view", "customers.view", "pool.view", "claims.view"}
+    {
+        "store.view",
+        "channels.view",
+        "settings.view",
+        "members.view",
+        "customers.view",
+        "pool.view",
+        "claims.view",
+        "products.view",
+        "quotations.view",
+        "orders.view",
+        "payments.view",
+        "invoices.view",
+        "aftersales.view",
+        "enquiries.view",
+        "kanban.view",
+        "announcements.view",
+        "tasks.view",
+        "reports.view",
+        "reports.team.view",
+    }
 )

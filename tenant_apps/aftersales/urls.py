@@ -1,0 +1,4 @@
+"""Pages of aftersales."""
+
+app_name = "aftersales"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Store-host API of aftersales (mounted under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Enquiry statistics (models)."""

@@ -1,0 +1,4 @@
+"""Pages of enquiries."""
+
+app_name = "enquiries"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Store-host API of enquiries (mounted under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,178 @@
+"""Finance centre: payment records with vouchers, and invoices (store schema).
+
+Only confirmed payment records count (metrics.md, "Money on an order"). A record counts from the
+moment finance confirms it: ``confirmed_at`` is the time figures such as ``net_revenue`` bucket by.
+The confirming service keeps the order's ``collected`` / ``supplemented`` / ``refunded`` in step,
+in the same transaction, under a lock on the order row.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Payment(models.Model):
+    class Kind(models.TextChoices):
+        COLLECTION = "collection", _("Collection")
+        SUPPLEMENT = "supplement", _("Supplement")
+        REFUND = "refund", _("Refund")
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        ALIPAY = "alipay", _("Alipay")
+        WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+        CASH = "cash", _("Cash")
+        PLATFORM = "platform", _("Platform settlement")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey("sales.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # The after-sales case a refund comes from (tenant_apps.aftersales), by id.
+    aftersales_case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    reject_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment record")
+        verbose_name_plural = _("payment records")
+        indexes = [
+            models.Index(fields=["order", "kind", "status"], name="payment_order_kind_status"),
+            models.Index(fields=["status", "-created_at"], name="payment_status_created"),
+            models.Index(fields=["confirmed_at"], condition=Q(status="confirmed"), name="payment_confirmed_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="confirmed", confirmed_at__isnull=False) | ~Q(status="confirmed"),
+                name="payment_confirmed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+
+def voucher_path(instance: PaymentVoucher, filename: str) -> str:
+    # ``store_prefix`` is set by the service from the current tenant: files live under a per-store prefix.
+    return f"{instance.store_prefix}/vouchers/{instance.stored_name}"
+
+
+class PaymentVoucher(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="vouchers")
+    file = models.FileField(upload_to=voucher_path, max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    store_prefix = ""
+    stored_name = ""
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+def invoice_path(instance: Invoice, filename: str) -> str:
+    return f"{instance.store_prefix}/invoices/{instance.stored_name}"
+
+
+class Invoice(models.Model):
+    class Type(models.TextChoices):
+        VAT_SPECIAL = "vat_special", _("VAT special invoice")
+        VAT_GENERAL = "vat_general", _("VAT general invoice")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ISSUED = "issued", _("Issued")
+        MAILED = "mailed", _("Mailed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    order = models.ForeignKey("sales.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    quotation = models.ForeignKey(
+        "sales.Quotation", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    # An invoice re-issued for an after-sales case (tenant_apps.aftersales), by id.
+    aftersales_case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    invoice_type = models.CharField(_("type"), max_length=12, choices=Type.choices)
+    title = models.CharField(_("invoice title"), max_length=200)
+    tax_number = models.CharField(_("tax number"), max_length=30)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    address = models.CharField(_("mailing address"), max_length=300)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    number = models.CharField(_("invoice number"), max_length=40, blank=True)
+    file = models.FileField(upload_to=invoice_path, max_length=300, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    courier = models.CharField(_("courier"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    store_prefix = ""
+    stored_name = ""
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(order__isnull=False) | Q(quotation__isnull=False), name="invoice_has_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"invoice request {self.pk}"

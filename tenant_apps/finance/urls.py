@@ -1,0 +1,4 @@
+"""Pages of finance."""
+
+app_name = "finance"
+urlpatterns: list = []

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KanbanConfig(AppConfig):
+    name = "tenant_apps.kanban"
+    label = "kanban"
+    verbose_name = _("Data Kanban")

@@ -1,0 +1,1 @@
+"""Data Kanban (models)."""

@@ -1,0 +1,4 @@
+"""Pages of kanban."""
+
+app_name = "kanban"
+urlpatterns: list = []

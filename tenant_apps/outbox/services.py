@@ -1,0 +1,22 @@
+"""Publishing facts for HQ. Call inside the transaction that makes the change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tenant_apps.outbox.models import OutboxEvent
+
+Topic = OutboxEvent.Topic
+
+
+def publish(*, topic: str, entity_id: int, payload: dict | None = None) -> None:
+    """Record that ``entity_id`` of ``topic`` changed; committed or rolled back with the change."""
+    OutboxEvent.objects.create(topic=Topic(topic), entity_id=entity_id, payload=payload or {})
+
+
+def publish_many(*, topic: str, entity_ids: Iterable[int]) -> None:
+    """The same for many entities at once (imports, batch jobs)."""
+    topic = Topic(topic)
+    OutboxEvent.objects.bulk_create(
+        [OutboxEvent(topic=topic, entity_id=entity_id) for entity_id in entity_ids], batch_size=1000
+    )

@@ -1,0 +1,4 @@
+"""Pages of sales."""
+
+app_name = "sales"
+urlpatterns: list = []

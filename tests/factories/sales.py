@@ -1,0 +1,105 @@
+"""Store data for tests that need orders without going through the services (figures, rollups,
+finance). A store schema must be active (``in_store``). Rows are written as the services would
+leave them: amounts equal the sum of lines, money columns equal confirmed payments."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from tenant_apps.customers.models import Customer
+from tenant_apps.sales.models import Category, Order, OrderLine, Product
+
+_seq = itertools.count(1)
+
+
+def make_customer(*, name: str | None = None, owner=None, channel=None, province: str = "", **fields) -> Customer:
+    n = next(_seq)
+    return Customer.objects.create(
+        name=name or f"Customer {n}",
+        owner=owner,
+        owner_since=timezone.now() if owner else None,
+        channel=channel,
+        province=province,
+        **fields,
+    )
+
+
+def make_category(name: str | None = None) -> Category:
+    return Category.objects.get_or_create(name=name or f"Category {next(_seq)}")[0]
+
+
+def make_product(*, sku: str | None = None, list_price: Decimal | str = "100.00", category=None, **fields) -> Product:
+    n = next(_seq)
+    return Product.objects.create(
+        sku=sku or f"SKU-{n:05d}",
+        name=fields.pop("name", f"Product {n}"),
+        category=category,
+        list_price=Decimal(list_price),
+        **fields,
+    )
+
+
+def make_order(
+    *,
+    customer: Customer,
+    owner,
+    lines: list[tuple[Product, int, Decimal | str]],
+    signed_at: datetime | None = None,
+    status: str = Order.Status.PENDING_OUTBOUND,
+    payment_mode: str = Order.PaymentMode.CREDIT,
+    due_date=None,
+    channel=None,
+    device: str = Order.Device.UNKNOWN,
+    completed_at: datetime | None = None,
+    cancelled_at: datetime | None = None,
+    rating: int | None = None,
+    collected: Decimal | str = "0.00",
+    **fields,
+) -> Order:
+    """An order with ``lines`` of ``(product, quantity, unit_price)``, written directly."""
+    signed_at = signed_at or timezone.now()
+    priced = [(p, q, Decimal(price)) for p, q, price in lines]
+    amount = sum((q * price for _, q, price in priced), Decimal("0.00"))
+    list_amount = sum((q * p.list_price for p, q, _ in priced), Decimal("0.00"))
+    if payment_mode == Order.PaymentMode.CREDIT and due_date is None:
+        due_date = signed_at.date()
+    order = Order.objects.create(
+        number=f"T{next(_seq):09d}",
+        customer=customer,
+        owner=owner,
+        channel=channel,
+        device=device,
+        payment_mode=payment_mode,
+        due_date=due_date,
+        status=status,
+        amount=amount,
+        list_amount=list_amount,
+        discount_rate=(amount / list_amount).quantize(Decimal("0.0001")) if list_amount else None,
+        collected=Decimal(collected),
+        signed_at=signed_at,
+        completed_at=completed_at,
+        cancelled_at=cancelled_at,
+        rating=rating,
+        **fields,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            position=i,
+            product=p,
+            sku=p.sku,
+            product_name=p.name,
+            category_name=p.category.name if p.category_id else "",
+            unit=p.unit,
+            quantity=q,
+            unit_price=price,
+            list_price=p.list_price,
+            amount=q * price,
+        )
+        for i, (p, q, price) in enumerate(priced)
+    )
+    return order
