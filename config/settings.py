@@ -200,6 +200,12 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Spreadsheet imports: larger uploads are refused before they are read (413 file_too_large).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# Payment vouchers and invoice files (JPEG, PNG, WebP, PDF): larger ones are refused (413 file_too_large).
+VOUCHER_MAX_BYTES = env_int("VOUCHER_MAX_BYTES", 10 * 1024 * 1024)
+# WeChat screenshots of contact records (JPEG, PNG, WebP): larger ones are refused (413 file_too_large).
+SCREENSHOT_MAX_BYTES = env_int("SCREENSHOT_MAX_BYTES", 5 * 1024 * 1024)
+# Seconds a computed Data Kanban body is reused (keyed by the newest outbox event); 0 turns the cache off.
+KANBAN_CACHE_SECONDS = env_int("KANBAN_CACHE_SECONDS", 300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -234,6 +240,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("TOKEN_THROTTLE_RATE", "20/min"),
+        "signup_ip": os.environ.get("SIGNUP_THROTTLE_IP_RATE", "10/hour"),
+        "signup_email": os.environ.get("SIGNUP_THROTTLE_EMAIL_RATE", "5/hour"),
     },
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -261,6 +269,14 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "tenant_apps.pool.models.Claim.Status",
         "ReleaseCauseEnum": "tenant_apps.pool.models.Release.Cause",
         "ImportStatusEnum": "tenant_apps.imports.models.ImportJob.Status",
+        "BillingStateEnum": "shared_apps.billing.models.Account.State",
+        "QuotationStatusEnum": "tenant_apps.sales.models.Quotation.Status",
+        "OrderStatusEnum": "tenant_apps.sales.models.Order.Status",
+        "PaymentModeEnum": "tenant_apps.sales.models.Order.PaymentMode",
+        "OrderDeviceEnum": "tenant_apps.sales.models.Order.Device",
+        "DeliveryStatusEnum": "tenant_apps.sales.models.Delivery.Status",
+        "DeliveryKindEnum": "tenant_apps.sales.models.Delivery.Kind",
+        "OrderEventKindEnum": "tenant_apps.sales.models.OrderEvent.Kind",
     },
 }
 
@@ -295,6 +311,15 @@ SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0
 # Billing (Stripe): off without a key.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "").strip()
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
+# The Stripe price id of each plan that can be bought (shared_apps.billing.models.Plan.code).
+STRIPE_PRICES = {
+    "standard": os.environ.get("STRIPE_PRICE_STANDARD", "").strip(),
+    "pro": os.environ.get("STRIPE_PRICE_PRO", "").strip(),
+}
+# Without Stripe every store is on this plan; with Stripe, stores made by HQ (no billing account) are.
+BILLING_DEFAULT_PLAN = os.environ.get("BILLING_DEFAULT_PLAN", "pro").strip()
+# Days a past-due account keeps writing before its store becomes read-only (job billing.enforce_grace).
+BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 7)
 
 # Subdomains nobody may take.
 RESERVED_SUBDOMAINS = frozenset(

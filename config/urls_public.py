@@ -9,6 +9,7 @@ api_urlpatterns = [
     *common_api_urlpatterns,
     path("me", accounts_api.MeView.as_view(), name="api-me"),
     path("hq/", include("hq_reports.urls_api")),
+    path("", include("shared_apps.billing.urls_public")),
 ]
 
 urlpatterns = [

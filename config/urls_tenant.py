@@ -24,6 +24,7 @@ api_urlpatterns = [
 urlpatterns = [
     *common_page_urlpatterns,
     path("api/v1/", include(api_urlpatterns)),
+    path("", include("shared_apps.billing.urls_store")),
     path("", include("tenant_apps.workspace.urls")),
     path("notifications/", include("tenant_apps.notifications.urls")),
     path("customers/", include("tenant_apps.customers.urls")),

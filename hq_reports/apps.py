@@ -10,3 +10,7 @@ class HqReportsConfig(AppConfig):
         from shared_apps.platform.navigation import HQ, register_nav
 
         register_nav(key="stores", label=_("Stores"), url_name="hq:console", area=HQ, icon="briefcase", order=10)
+
+        from hq_reports.views_manage import register_pages
+
+        register_pages()

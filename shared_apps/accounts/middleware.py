@@ -35,7 +35,12 @@ OPEN_PATH_PREFIXES = (
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/healthz",
+    "/api/v1/signup",
+    "/api/v1/billing/webhook",
 )
+
+# Writes a read-only store still accepts: paying the bill is how it becomes writable again.
+READ_ONLY_WRITABLE_PREFIXES = ("/billing/", "/api/v1/billing/")
 
 
 def bearer_value(request) -> str | None:
@@ -107,6 +112,7 @@ class StoreAccessMiddleware:
             store.status == store.Status.READ_ONLY
             and request.method not in SAFE_METHODS
             and not request.path.startswith(OPEN_PATH_PREFIXES)
+            and not request.path.startswith(READ_ONLY_WRITABLE_PREFIXES)
         ):
             return _refuse(request, 423, ErrorCode.TENANT_READ_ONLY, _("This store is read-only."))
         return self.get_response(request)

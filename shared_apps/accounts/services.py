@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import ApiToken, Membership, User
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform import limits
 from shared_apps.platform.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 
 TOKEN_PREFIX = "crm"
@@ -195,10 +196,16 @@ def member_add(
         raise _member_exists()
     try:
         with transaction.atomic():
+            limits.check(store, limits.SEATS, adding=1, used=lambda: _active_seats(store))
             user = existing or user_create(email=email, password=password, name=(name or "").strip())
             return Membership.objects.create(user=user, store=store, role=role, supervisor=supervisor)
     except IntegrityError as exc:  # a concurrent request added the same user first
         raise _member_exists() from exc
+
+
+def _active_seats(store) -> int:
+    """What counts against the plan's seat limit: the store's active memberships."""
+    return Membership.objects.filter(store=store, is_active=True).count()
 
 
 def _member_exists() -> Conflict:
@@ -239,6 +246,8 @@ def member_change(
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         new_role = role if role is not None else membership.role
         new_active = is_active if is_active is not None else membership.is_active
+        if new_active and not membership.is_active:
+            limits.check(membership.store, limits.SEATS, adding=1, used=lambda: _active_seats(membership.store))
         if membership.pk in admins and not (new_role == StoreRole.ADMIN and new_active) and len(admins) == 1:
             raise Conflict(
                 _("A store needs at least one active admin."),

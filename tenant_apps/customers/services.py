@@ -42,12 +42,14 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess, resolve_store_access, visible_owner_ids
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.roles import Scope, StoreRole
+from shared_apps.platform import limits
 from shared_apps.platform.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustomer, DuplicateTag
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, Grade, Intention, Tag
 from tenant_apps.customers.panels import merge_handlers
 from tenant_apps.customers.selectors import can_see_customer, current_store, store_timezone
 from tenant_apps.notifications.services import notify
+from tenant_apps.outbox.services import publish, publish_many
 from tenant_apps.workspace.selectors import channel_list
 
 logger = logging.getLogger(__name__)
@@ -504,6 +506,11 @@ def _identifiers(customer: Customer) -> dict[str, str]:
     return {field: getattr(customer, field) for _key, field, _label in IDENTIFIERS}
 
 
+def _live_customer_count() -> int:
+    """What counts against the plan's customer limit."""
+    return Customer.objects.live().count()
+
+
 def customer_create(*, data: dict[str, Any], by: StoreAccess | User, at: datetime | None = None) -> Customer:
     """Create a customer after complete validation and dual verification (see the module doc)."""
     access = _access(by)
@@ -514,9 +521,11 @@ def customer_create(*, data: dict[str, Any], by: StoreAccess | User, at: datetim
     _check_duplicates(identifiers)
     try:
         with transaction.atomic():
+            limits.check(current_store(), limits.CUSTOMERS, adding=1, used=_live_customer_count)
             customer.save()
             if tags:
                 customer.tags.set(tags)
+            publish(topic="customer", entity_id=customer.pk)
     except IntegrityError as exc:
         raise _duplicate_from_integrity(exc, identifiers, None) from exc
     return customer
@@ -601,6 +610,7 @@ def customer_create_many(
 
     try:
         with transaction.atomic():
+            limits.check(current_store(), limits.CUSTOMERS, adding=len(new), used=_live_customer_count)
             created = Customer.objects.bulk_create([drafts[index][0] for index in new])
             Link = Customer.tags.through
             links = [
@@ -608,6 +618,7 @@ def customer_create_many(
             ]
             if links:
                 Link.objects.bulk_create(links)
+            publish_many(topic="customer", entity_ids=[c.pk for c in created])
     except IntegrityError:
         logger.info("customer batch collided with a concurrent write; creating its rows one by one")
         return _create_one_by_one(rows, outcomes, access=access, at=at)
@@ -678,6 +689,7 @@ def customer_update(
                 setattr(locked, key, value)
             if changed:
                 locked.save(update_fields=[*changed, "updated_at"])
+                publish(topic="customer", entity_id=locked.pk)
             if tags is not None:
                 locked.tags.set(tags)
     except IntegrityError as exc:
@@ -760,6 +772,7 @@ def follow_up_add(
             fields.append("return_visit_deadline")
         if fields:
             locked.save(update_fields=[*fields, "updated_at"])
+        publish(topic="follow_up", entity_id=follow_up.pk)
     customer.last_follow_up_at = locked.last_follow_up_at
     customer.next_follow_up_at = locked.next_follow_up_at
     customer.return_visit_deadline = locked.return_visit_deadline
@@ -968,6 +981,7 @@ def customer_merge(*, survivor: Customer, merged: Customer, by: StoreAccess | Us
             if note is not None:
                 snapshot["moved"][key] = note
         record = CustomerMerge.objects.create(survivor=keeper, merged=gone, by_id=access.user.pk, snapshot=snapshot)
+        publish_many(topic="customer", entity_ids=[keeper.pk, gone.pk])
     survivor.refresh_from_db()
     merged.refresh_from_db()
     return record

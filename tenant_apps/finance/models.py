@@ -172,7 +172,24 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(order__isnull=False) | Q(quotation__isnull=False), name="invoice_has_source"
             ),
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_unique_number"),
         ]
 
     def __str__(self) -> str:
         return self.number or f"invoice request {self.pk}"
+
+
+class ReceivableReminder(models.Model):
+    """A reminder sent for an overdue credit order on one local day: at most one per order and day."""
+
+    order = models.ForeignKey("sales.Order", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    outstanding = models.DecimalField(max_digits=14, decimal_places=2)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day", "order_id"]
+        constraints = [models.UniqueConstraint(fields=["order", "day"], name="receivable_reminder_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.day}"

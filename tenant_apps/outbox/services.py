@@ -20,3 +20,14 @@ def publish_many(*, topic: str, entity_ids: Iterable[int]) -> None:
     OutboxEvent.objects.bulk_create(
         [OutboxEvent(topic=topic, entity_id=entity_id) for entity_id in entity_ids], batch_size=1000
     )
+
+
+def mark_drained(*, ids: Iterable[int], at) -> int:
+    """Mark events as held by the HQ rollups (inside the drain's transaction)."""
+    return OutboxEvent.objects.filter(pk__in=list(ids), drained_at__isnull=True).update(drained_at=at)
+
+
+def purge_drained(*, before) -> int:
+    """Delete events drained before ``before`` (the rollups hold them; reconciliation needs none)."""
+    deleted, _ = OutboxEvent.objects.filter(drained_at__lt=before).delete()
+    return deleted

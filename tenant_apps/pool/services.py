@@ -33,6 +33,7 @@ from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from tenant_apps.customers.models import Customer
 from tenant_apps.notifications.services import notify
+from tenant_apps.outbox.services import publish
 from tenant_apps.pool.error_codes import PoolErrorCode
 from tenant_apps.pool.models import Claim, GradePolicy, Release
 from tenant_apps.pool.policies import (
@@ -220,6 +221,7 @@ def _do_release(
     customer.reminded_for = None
     customer.release_warned_for = None
     customer.save(update_fields=CUSTOMER_RESET_FIELDS)
+    publish(topic="release", entity_id=release.pk)
     return release
 
 
@@ -416,6 +418,7 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
             customer.reminded_for = None
             customer.release_warned_for = None
             customer.save(update_fields=CUSTOMER_RESET_FIELDS)
+            publish(topic="customer", entity_id=customer.pk)
             _decide(claim, status=Claim.Status.APPROVED, by=approver, at=at)
             others = list(
                 Claim.objects.select_for_update()

@@ -99,15 +99,32 @@ class StoreSettingsSerializer(serializers.ModelSerializer):
     pool_reclaim_cooldown_days = _int_setting("pool_reclaim_cooldown_days")
     pool_release_warning_days = _int_setting("pool_release_warning_days")
     return_visit_window_days = _int_setting("return_visit_window_days")
+    overrides = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The policies this store set itself; every other one follows HQ's company default.",
+    )
+    inherited = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="The policies that follow HQ's company default."
+    )
+    reset = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(services.SETTINGS_FIELDS)),
+        required=False,
+        write_only=True,
+        max_length=len(services.SETTINGS_FIELDS),
+        help_text="Policies to put back on HQ's company default.",
+    )
 
     class Meta:
         model = StoreSettings
-        fields = [*services.SETTINGS_FIELDS, "updated_at"]
+        fields = [*services.SETTINGS_FIELDS, "overrides", "inherited", "reset", "updated_at"]
         read_only_fields = ["updated_at"]
 
 
 class StoreSettingsView(StoreAPIView):
-    """The store's policies (discount approval threshold, shared-pool rules)."""
+    """The store's policies (discount approval threshold, shared-pool rules). Each value is the
+    store's own when it overrides it (a PATCH of a field overrides it), HQ's company default
+    otherwise; ``{"reset": ["field", ...]}`` puts fields back on the HQ default."""
 
     required_permissions = {"GET": "settings.view", "PATCH": "settings.manage"}
     http_method_names = ["get", "patch", "head", "options"]

@@ -37,7 +37,9 @@ class Channel(models.Model):
 
 
 class StoreSettings(models.Model):
-    """The store's policies, one row. Modules read them through selectors with these defaults."""
+    """The store's policies, one row. Modules read them only through
+    ``workspace.selectors.store_settings_get``, which applies HQ's company defaults to every field
+    the store does not override (``overrides``)."""
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     discount_threshold = models.DecimalField(
@@ -55,6 +57,8 @@ class StoreSettings(models.Model):
     pool_reclaim_cooldown_days = models.PositiveSmallIntegerField(_("re-claim cooldown (days)"), default=30)
     pool_release_warning_days = models.PositiveSmallIntegerField(_("release warning (days)"), default=2)
     return_visit_window_days = models.PositiveSmallIntegerField(_("return visit window (days)"), default=7)
+    # The policy fields this store set itself; every other policy follows HQ's company default.
+    overrides = models.JSONField(_("overridden policies"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

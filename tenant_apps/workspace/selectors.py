@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from shared_apps.platform.errors import NotFound
+from shared_apps.platform.policies import POLICY_FIELDS
+from shared_apps.platform.selectors import company_policy_get
 from tenant_apps.workspace.models import Channel, StoreSettings
 
 
@@ -28,5 +30,17 @@ def channel_get(*, channel_id) -> Channel:
 
 
 def store_settings_get() -> StoreSettings:
-    """The store's policies; the defaults (unsaved) when the row was never written."""
-    return StoreSettings.objects.filter(singleton=True).first() or StoreSettings()
+    """The store's effective policies: its own value for each field it overrides, HQ's company
+    default for every other one (the built-in defaults when neither was ever written).
+
+    Every module reads policies through this. The result also carries ``inherited``: the policy
+    fields that follow HQ. It is for reading; writes go through ``store_settings_update``.
+    """
+    row = StoreSettings.objects.filter(singleton=True).first() or StoreSettings()
+    company = company_policy_get()
+    overrides = set(row.overrides or [])
+    inherited = [field for field in POLICY_FIELDS if field not in overrides]
+    for field in inherited:
+        setattr(row, field, getattr(company, field))
+    row.inherited = inherited
+    return row

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shared_apps.platform.errors import Conflict, ValidationFailed
+from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES as POLICY_DISCOUNT_PLACES
+from shared_apps.platform.policies import POLICY_FIELDS, POLICY_INT_LIMITS, clean_policy_changes
 from tenant_apps.workspace.models import Channel, StoreSettings
+from tenant_apps.workspace.selectors import store_settings_get
 
 DUPLICATE_CHANNEL = "duplicate_channel"
 
@@ -65,65 +67,36 @@ def channel_update(*, channel: Channel, name: str | None = None, is_active: bool
     return channel
 
 
-# The store policies an admin may change, with their bounds (inclusive). A grace period, an idle
-# limit or a return-visit deadline of 0 days would release customers at once, so those start at 1.
-SETTINGS_INT_LIMITS: dict[str, tuple[int, int]] = {
-    "pool_grace_days": (1, 3650),
-    "pool_max_idle_days": (1, 3650),
-    "pool_return_visit_days": (1, 3650),
-    "pool_ownership_cap": (0, 1_000_000),
-    "pool_daily_claim_limit": (0, 10_000),
-    "pool_reclaim_cooldown_days": (0, 3650),
-    "pool_release_warning_days": (0, 3650),
-    "return_visit_window_days": (1, 3650),
-}
-DISCOUNT_THRESHOLD_PLACES = 3
-SETTINGS_FIELDS = ("discount_threshold", *SETTINGS_INT_LIMITS)
+# The store policies an admin may change, with their bounds (inclusive): the same as HQ's defaults.
+SETTINGS_INT_LIMITS: dict[str, tuple[int, int]] = POLICY_INT_LIMITS
+DISCOUNT_THRESHOLD_PLACES = POLICY_DISCOUNT_PLACES
+SETTINGS_FIELDS = POLICY_FIELDS
 
 
-def _check_threshold(value: Any) -> tuple[Decimal | None, str | None]:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None, _("Enter a decimal number between 0 and 1.")
-    if not number.is_finite() or number < 0 or number > 1:
-        return None, _("Enter a decimal number between 0 and 1.")
-    if number.as_tuple().exponent < -DISCOUNT_THRESHOLD_PLACES:
-        return None, _("At most %(places)d decimal places.") % {"places": DISCOUNT_THRESHOLD_PLACES}
-    return number.quantize(Decimal(1).scaleb(-DISCOUNT_THRESHOLD_PLACES)), None
-
-
-def _check_int(field: str, value: Any) -> tuple[int | None, str | None]:
-    low, high = SETTINGS_INT_LIMITS[field]
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None, _("Enter a whole number.")
-    if not low <= value <= high:
-        return None, _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
-    return value, None
-
-
-def store_settings_update(**changes: Any) -> StoreSettings:
-    """Change some store policies. Every value is checked first; on any error nothing is saved."""
+def store_settings_update(*, reset: Iterable[str] = (), **changes: Any) -> StoreSettings:
+    """Change some store policies; each field changed becomes the store's own (overridden), and
+    the fields in ``reset`` go back to following HQ's company default. Every value is checked
+    first; on any error nothing is saved. Returns the effective settings."""
+    clean = clean_policy_changes(changes)
+    reset = list(reset or [])
     errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for field, value in changes.items():
-        if field not in SETTINGS_FIELDS:
-            errors[field] = [_("Unknown setting.")]
-            continue
-        if field == "discount_threshold":
-            result, error = _check_threshold(value)
-        else:
-            result, error = _check_int(field, value)
-        if error:
-            errors[field] = [error]
-        else:
-            clean[field] = result
+    unknown = [field for field in reset if field not in SETTINGS_FIELDS]
+    if unknown:
+        errors["reset"] = [_("Unknown setting: %(fields)s.") % {"fields": ", ".join(map(str, unknown))}]
+    both = [field for field in reset if field in clean]
+    if both:
+        errors["reset"] = [
+            _("A setting cannot be changed and reset at once: %(fields)s.") % {"fields": ", ".join(both)}
+        ]
     if errors:
         raise ValidationFailed(_("Invalid input."), errors=errors)
     with transaction.atomic():
         settings_row, _created = StoreSettings.objects.select_for_update().get_or_create(singleton=True)
+        overrides = [field for field in SETTINGS_FIELDS if field in set(settings_row.overrides or []) | set(clean)]
+        overrides = [field for field in overrides if field not in reset]
         for field, value in clean.items():
             setattr(settings_row, field, value)
-        if clean:
-            settings_row.save(update_fields=[*clean, "updated_at"])
-    return settings_row
+        if clean or overrides != list(settings_row.overrides or []):
+            settings_row.overrides = overrides
+            settings_row.save(update_fields=[*clean, "overrides", "updated_at"])
+    return store_settings_get()

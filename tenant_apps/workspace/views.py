@@ -90,10 +90,20 @@ def store_settings(request):
     if request.method == "POST":
         if not can_edit:
             return forbidden_page(request, _("Only a store admin can change the store settings."))
+        # Only the values changed here become the store's own; the others keep following HQ.
+        before = {name: getattr(current, name) for name in SETTINGS_FIELDS}
+        reset = [name for name in request.POST.getlist("reset") if name in SETTINGS_FIELDS]
         form = StoreSettingsForm(request.POST, instance=current)
         if form.is_valid():
             try:
-                current = store_settings_update(**{name: form.cleaned_data[name] for name in SETTINGS_FIELDS})
+                current = store_settings_update(
+                    reset=reset,
+                    **{
+                        name: form.cleaned_data[name]
+                        for name in SETTINGS_FIELDS
+                        if form.cleaned_data[name] != before[name] and name not in reset
+                    },
+                )
             except DomainError as exc:
                 for field, errors in exc.errors.items():
                     for error in errors:

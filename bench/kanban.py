@@ -1,0 +1,157 @@
+"""The store Data Kanban (``GET /api/v1/kanban``'s body) on a store with 1,000,000 orders over two
+years and 100,000 customers.
+
+The store is filled once by ``bench.data_orders`` (reused by later runs when it still holds the
+same number of orders) plus two years of daily enquiry records per channel. Timed, for the
+30-day Kanban with no filter, a channel filter and a salesperson filter:
+
+1. ``kanban_body`` without the result cache (every figure computed by SQL), ``--runs`` times after
+   ``--warmup`` untimed runs: p50 / p95;
+2. ``cached_kanban_body`` after one filling call: hits, which still read the outbox watermark
+   (``SELECT max(id) FROM outbox_outboxevent``);
+3. the full request ``GET /api/v1/kanban?range=30d`` through Django's test client with a bearer
+   token (no cache), to show the framework's share.
+
+    DATABASE_URL=postgresql://.../crm_e_bench .venv/bin/python -m bench.kanban [--orders N] [--customers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench import common
+
+SUBDOMAIN = "bench-kanban"
+
+
+def _enquiries(schema: str) -> int:
+    """Daily enquiry records for every channel over the last two years (once)."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    with schema_context(schema), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM enquiries_dailyenquiry")
+        if cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            """
+            INSERT INTO enquiries_dailyenquiry (date, channel_id, enquiries, new_enquiries, created_at, updated_at)
+            SELECT d::date, c.id, 20 + (abs(hashtext(d::text || c.id)) %% 40),
+                   5 + (abs(hashtext(c.id || d::text)) %% 15), now(), now()
+            FROM generate_series(current_date - 730, current_date, interval '1 day') d, workspace_channel c
+            """
+        )
+        count = cursor.rowcount
+        cursor.execute("ANALYZE enquiries_dailyenquiry")
+        return count
+
+
+def _time(fn, runs: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.kanban", description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args(argv)
+    common.setup_django()
+    common.prepare(reset=False)
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django_tenants.utils import schema_context
+
+    from bench.data_orders import ensure_bench_store
+    from shared_apps.accounts.models import Membership
+    from shared_apps.accounts.services import token_create
+    from shared_apps.platform.periods import resolve_period
+    from tenant_apps.kanban.reporting import cached_kanban_body, kanban_body
+    from tenants.routing import store_host
+
+    started = time.perf_counter()
+    store, filled = ensure_bench_store(SUBDOMAIN, orders=args.orders, customers=args.customers)
+    enquiry_rows = _enquiries(store.schema_name)
+    print(f"store ready in {time.perf_counter() - started:.1f} s (filled: {filled is not None})", flush=True)
+
+    with schema_context(store.schema_name), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sales_order")
+        orders = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM customers_customer")
+        customers = cursor.fetchone()[0]
+        cursor.execute("SELECT channel_id FROM sales_order GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        channel_id = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT owner_id FROM sales_order WHERE signed_at >= now() - interval '30 days' "
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        )
+        salesperson_id = cursor.fetchone()[0]
+
+    scenarios = {
+        "no filter": {},
+        "channel": {"channel_id": channel_id},
+        "salesperson": {"salesperson_id": salesperson_id},
+    }
+    rows, results = [], {}
+    with schema_context(store.schema_name):
+        for name, filters in scenarios.items():
+            period = resolve_period(range="30d")
+            body = kanban_body(period=period, **filters)
+            plain = common.summary(
+                _time(lambda f=filters, p=period: kanban_body(period=p, **f), args.runs, args.warmup)
+            )
+            cache.clear()
+            cached_kanban_body(period=period, **filters)
+            hit = common.summary(_time(lambda f=filters, p=period: cached_kanban_body(period=p, **f), args.runs, 1))
+            results[name] = {
+                "no_cache_ms": plain,
+                "cache_hit_ms": hit,
+                "orders_in_period": body["metrics"]["orders"]["value"],
+            }
+            rows.append([name, body["metrics"]["orders"]["value"], plain["p50"], plain["p95"], hit["p50"], hit["p95"]])
+
+    admin = Membership.objects.filter(store=store, role="admin", is_active=True).select_related("user").first()
+    http = None
+    if admin is not None:
+        _token, value = token_create(user=admin.user, name="bench")
+        client = Client(HTTP_HOST=store_host(store.subdomain), HTTP_AUTHORIZATION=f"Bearer {value}")
+
+        def request():
+            response = client.get("/api/v1/kanban?range=30d")
+            assert response.status_code == 200, response.content[:300]
+
+        with override_settings(KANBAN_CACHE_SECONDS=0):
+            http = common.summary(_time(request, args.runs, args.warmup))
+        rows.append(["HTTP GET /api/v1/kanban (no cache)", "", http["p50"], http["p95"], "", ""])
+
+    print(f"\nstore {SUBDOMAIN}: {orders} orders, {customers} customers, {enquiry_rows} enquiry rows added")
+    common.print_table(["30-day Kanban", "orders in P", "p50 ms", "p95 ms", "cached p50 ms", "cached p95 ms"], rows)
+    common.write_results(
+        "kanban",
+        {
+            "orders": orders,
+            "customers": customers,
+            "runs": args.runs,
+            "target_p95_ms_without_cache": 300,
+            "scenarios": results,
+            "http_no_cache_ms": http,
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

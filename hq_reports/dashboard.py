@@ -1,0 +1,516 @@
+"""The consolidated HQ dashboard, computed with SQL over the public facts only (no store schema).
+
+Every figure follows metrics.md; the rules where it is silent are the store Kanban's:
+
+- Orders count when signed in P and not cancelled; ``channel`` filters orders (and their lines and
+  payments) by the order's channel platform, customers, releases and enquiries by theirs.
+- Repurchase and new/returning customers look at the customer's whole history in every channel
+  (``first_order_at`` / ``second_order_at`` of ``CustomerFact``).
+- ``conversion_rate``: of the customers created in P (merged records excluded), the share with a
+  non-cancelled order signed in P (any channel).
+- ``return_visit_rate``: a follow-up of the order's customer in ``[completed_at, completed_at +
+  window)``, window = the store's return-visit window in days.
+- ``lost_rate``: distinct live customers released in P / customers owned at ``start``, where owned
+  at start = live customers owned now whose ``owner_since`` ≤ start, plus live customers created by
+  start whose first release at or after start was not preceded (between start and that release)
+  by an approved claim.
+- ``receivable_overdue``: non-cancelled credit orders signed before ``as_of`` whose due date is
+  before the local date of ``as_of`` (due today is not overdue), each with ``amount`` minus the
+  collections confirmed before ``as_of``.
+- ``entry_rate``: new customers / new enquiries of the store's daily enquiry figures.
+
+Figures are grouped by store in SQL, then summed: counts of customers are per store (customers
+belong to one store), so the HQ number of paying customers is the sum of the stores' distinct
+counts, and every rate is the ratio of the summed numerator and denominator. HQ channels are
+channel platforms (``tmall``, ``jd``...): a store's channels are its own rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection
+
+from shared_apps.platform.periods import Period, money, point_change, rate, relative_change
+from tenants.models import Store
+from tenants.routing import store_url
+
+ZERO = Decimal("0.00")
+DEVICES = ("pc", "mobile", "app", "unknown")
+
+AMOUNT_KEYS = ("gmv", "aov", "net_revenue", "receivable_overdue")
+COUNT_KEYS = ("orders", "paying_customers", "new_customers")
+RATE_KEYS = (
+    "repurchase_rate",
+    "entry_rate",
+    "conversion_rate",
+    "positive_feedback_rate",
+    "return_visit_rate",
+    "lost_rate",
+)
+METRIC_KEYS = (
+    "gmv",
+    "orders",
+    "aov",
+    "paying_customers",
+    "repurchase_rate",
+    "new_customers",
+    "entry_rate",
+    "conversion_rate",
+    "positive_feedback_rate",
+    "return_visit_rate",
+    "lost_rate",
+    "net_revenue",
+    "receivable_overdue",
+)
+
+
+@dataclass
+class Figures:
+    """The numerators and denominators of the headline figures for one group (store, platform)."""
+
+    gmv: Decimal = ZERO
+    orders: int = 0
+    paying: int = 0
+    repurchasers: int = 0
+    new_paying: int = 0
+    new_gmv: Decimal = ZERO
+    new_customers: int = 0
+    converted: int = 0
+    new_enquiries: int = 0
+    completed: int = 0
+    rated: int = 0
+    positive: int = 0
+    revisited: int = 0
+    released: int = 0
+    owned_at_start: int = 0
+    net_revenue: Decimal = ZERO
+    overdue: Decimal = ZERO
+
+    def add(self, other: Figures) -> Figures:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
+
+    def values(self) -> dict:
+        """The headline figures (raw: Decimal amounts, int counts, float rates or None)."""
+        return {
+            "gmv": self.gmv,
+            "orders": self.orders,
+            "aov": (self.gmv / self.orders).quantize(Decimal("0.01")) if self.orders else None,
+            "paying_customers": self.paying,
+            "repurchase_rate": rate(self.repurchasers, self.paying),
+            "new_customers": self.new_customers,
+            "entry_rate": rate(self.new_customers, self.new_enquiries),
+            "conversion_rate": rate(self.converted, self.new_customers),
+            "positive_feedback_rate": rate(self.positive, self.rated),
+            "return_visit_rate": rate(self.revisited, self.completed),
+            "lost_rate": rate(self.released, self.owned_at_start),
+            "net_revenue": self.net_revenue,
+            "receivable_overdue": self.overdue,
+        }
+
+
+def _json_value(key: str, value):
+    if key in AMOUNT_KEYS:
+        return money(value) if value is not None else None
+    return value
+
+
+def metric_body(current: dict, previous: dict) -> dict:
+    """``{key: {"value", "previous", "change"}}`` as the store Kanban writes it."""
+    body = {}
+    for key in METRIC_KEYS:
+        cur, prev = current[key], previous[key]
+        change = point_change(cur, prev) if key in RATE_KEYS else relative_change(cur, prev)
+        body[key] = {"value": _json_value(key, cur), "previous": _json_value(key, prev), "change": change}
+    return body
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which facts a request covers: some stores (None: all) and a channel platform (None: all)."""
+
+    store_ids: tuple[int, ...] | None = None
+    platform: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def where(self, alias: str, *, platform_alias: str | None = None) -> str:
+        sql = ""
+        if self.store_ids is not None:
+            sql += f" AND {alias}.store_id = ANY(%(stores)s)"
+        if self.platform is not None:
+            sql += f" AND {platform_alias or alias}.platform = %(platform)s"
+        return sql
+
+    def params(self, period: Period) -> dict:
+        as_of = period.as_of
+        last_day = (period.end - timedelta(microseconds=1)).astimezone(period.tz).date()
+        return {
+            "stores": list(self.store_ids or ()),
+            "platform": self.platform,
+            "start": period.start,
+            "end": period.end,
+            "as_of": as_of,
+            "as_of_date": as_of.astimezone(period.tz).date(),
+            "first_day": period.start.astimezone(period.tz).date(),
+            "last_day": last_day,
+            "tz": str(period.tz),
+        }
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def figures_by(period: Period, scope: Scope, *, group: str = "store_id") -> dict:
+    """Figures over ``period`` for each value of ``group`` (``store_id`` or ``platform``)."""
+    params = scope.params(period)
+    out: dict = {}
+
+    def slot(key) -> Figures:
+        return out.setdefault(key, Figures())
+
+    per_platform = group == "platform"
+    p_group = "store_id, customer_id" + (", platform" if per_platform else "")
+    for key, gmv, n, paying, repurchasers, new_paying, new_gmv in _rows(
+        f"""
+        WITH p AS (
+            SELECT {p_group}, sum(amount) AS gmv, count(*) AS n, min(signed_at) AS first_in_p
+            FROM hq_reports_orderfact o
+            WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
+            GROUP BY {p_group})
+        SELECT p.{group}, sum(p.gmv), sum(p.n), count(*),
+               count(*) FILTER (WHERE p.n >= 2 OR c.second_order_at < %(end)s),
+               count(*) FILTER (WHERE COALESCE(c.first_order_at, p.first_in_p) >= %(start)s),
+               COALESCE(sum(p.gmv) FILTER (WHERE COALESCE(c.first_order_at, p.first_in_p) >= %(start)s), 0)
+        FROM p LEFT JOIN hq_reports_customerfact c ON c.store_id = p.store_id AND c.customer_id = p.customer_id
+        GROUP BY 1
+        """,
+        params,
+    ):
+        f = slot(key)
+        f.gmv, f.orders, f.paying, f.repurchasers, f.new_paying, f.new_gmv = (
+            gmv,
+            n,
+            paying,
+            repurchasers,
+            new_paying,
+            new_gmv,
+        )
+
+    for key, created, converted in _rows(
+        f"""
+        SELECT c.{group}, count(*), count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM hq_reports_orderfact o
+                   WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
+                     AND o.signed_at >= %(start)s AND o.signed_at < %(end)s))
+        FROM hq_reports_customerfact c
+        WHERE c.created_at >= %(start)s AND c.created_at < %(end)s AND NOT c.merged {scope.where("c")}
+        GROUP BY 1
+        """,
+        params,
+    ):
+        f = slot(key)
+        f.new_customers, f.converted = created, converted
+
+    for key, completed, rated, positive, revisited in _rows(
+        f"""
+        SELECT o.{group}, count(*), count(o.rating), count(*) FILTER (WHERE o.rating >= 4),
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM hq_reports_followupfact fu
+                   WHERE fu.store_id = o.store_id AND fu.customer_id = o.customer_id
+                     AND fu.created_at >= o.completed_at
+                     AND fu.created_at < o.completed_at
+                         + make_interval(days => COALESCE(sf.return_visit_window_days, 7))))
+        FROM hq_reports_orderfact o LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
+        WHERE o.completed_at >= %(start)s AND o.completed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
+        GROUP BY 1
+        """,
+        params,
+    ):
+        f = slot(key)
+        f.completed, f.rated, f.positive, f.revisited = completed, rated, positive, revisited
+
+    for key, released in _rows(
+        f"""
+        SELECT c.{group}, count(DISTINCT r.customer_id)
+        FROM hq_reports_releasefact r
+        JOIN hq_reports_customerfact c ON c.store_id = r.store_id AND c.customer_id = r.customer_id
+        WHERE r.at >= %(start)s AND r.at < %(end)s AND NOT c.merged {scope.where("r", platform_alias="c")}
+        GROUP BY 1
+        """,
+        params,
+    ):
+        slot(key).released = released
+
+    # Owned at start: owned now since before start, plus those whose first release at or after
+    # start was not preceded (between start and that release) by an approved claim.
+    for key, owned in _rows(
+        f"""
+        SELECT g, sum(n) FROM (
+            SELECT c.{group} AS g, count(*) AS n FROM hq_reports_customerfact c
+            WHERE c.owner_id IS NOT NULL AND c.owner_since <= %(start)s AND NOT c.merged {scope.where("c")}
+            GROUP BY 1
+            UNION ALL
+            SELECT c.{group}, count(*) FROM (
+                SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
+                FROM hq_reports_releasefact r WHERE r.at >= %(start)s
+                ORDER BY r.store_id, r.customer_id, r.at, r.release_id
+            ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
+            WHERE NOT c.merged AND c.created_at <= %(start)s
+              AND NOT EXISTS (
+                  SELECT 1 FROM hq_reports_claimfact cl
+                  WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
+                    AND cl.decided_at >= %(start)s AND cl.decided_at < f.at)
+              {scope.where("f", platform_alias="c")}
+            GROUP BY 1
+        ) x GROUP BY g
+        """,
+        params,
+    ):
+        slot(key).owned_at_start = int(owned)
+
+    for key, net in _rows(
+        f"""
+        SELECT p.{group}, sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END)
+        FROM hq_reports_paymentfact p
+        WHERE p.confirmed_at >= %(start)s AND p.confirmed_at < %(end)s {scope.where("p")}
+        GROUP BY 1
+        """,
+        params,
+    ):
+        slot(key).net_revenue = net
+
+    for key, overdue in _rows(
+        f"""
+        SELECT o.{group}, sum(o.amount - o.collected + COALESCE((
+                   SELECT sum(p.amount) FROM hq_reports_paymentfact p
+                   WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
+                     AND p.confirmed_at >= %(as_of)s), 0))
+        FROM hq_reports_orderfact o
+        WHERE o.payment_mode = 'credit' AND NOT o.cancelled
+          AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)
+          AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
+        GROUP BY 1
+        """,
+        params,
+    ):
+        slot(key).overdue = overdue
+
+    for key, new_enquiries in _rows(
+        f"""
+        SELECT e.{group}, sum(e.new_enquiries) FROM hq_reports_enquiryfact e
+        WHERE e.day >= %(first_day)s AND e.day <= %(last_day)s {scope.where("e")}
+        GROUP BY 1
+        """,
+        params,
+    ):
+        slot(key).new_enquiries = int(new_enquiries)
+    return out
+
+
+def total(figures: dict) -> Figures:
+    result = Figures()
+    for f in figures.values():
+        result.add(f)
+    return result
+
+
+def sales_trend(period: Period, scope: Scope) -> list[dict]:
+    params = scope.params(period) | {"unit": "hour" if period.hourly else "day"}
+    found = {
+        bucket: (gmv, n)
+        for bucket, gmv, n in _rows(
+            f"""
+            SELECT date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s), sum(o.amount), count(*)
+            FROM hq_reports_orderfact o
+            WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
+            GROUP BY 1
+            """,
+            params,
+        )
+    }
+    rows = []
+    for start in period.buckets():
+        gmv, n = found.get(start.replace(tzinfo=None), (ZERO, 0))
+        rows.append({"bucket": start.isoformat(), "gmv": money(gmv), "orders": n})
+    return rows
+
+
+def rankings(period: Period, scope: Scope, *, limit: int = 10) -> tuple[list[dict], list[dict]]:
+    params = scope.params(period) | {"limit": limit}
+    base = f"""
+        FROM hq_reports_orderlinefact l
+        WHERE l.signed_at >= %(start)s AND l.signed_at < %(end)s AND NOT l.cancelled {scope.where("l")}
+    """
+    products = [
+        {"sku": sku, "name": name, "amount": money(amount), "quantity": int(quantity), "orders": orders}
+        for sku, name, amount, quantity, orders in _rows(
+            f"""SELECT l.sku, max(l.product_name), sum(l.amount), sum(l.quantity),
+                       count(DISTINCT (l.store_id, l.order_id)) {base}
+                GROUP BY l.sku ORDER BY 3 DESC, 1 LIMIT %(limit)s""",
+            params,
+        )
+    ]
+    categories = [
+        {"category": category, "name": category, "amount": money(amount), "quantity": int(quantity), "orders": orders}
+        for category, amount, quantity, orders in _rows(
+            f"""SELECT l.category_name, sum(l.amount), sum(l.quantity), count(DISTINCT (l.store_id, l.order_id)) {base}
+                GROUP BY l.category_name ORDER BY 2 DESC, 1 LIMIT %(limit)s""",
+            params,
+        )
+    ]
+    return products, categories
+
+
+def geography_and_devices(period: Period, scope: Scope) -> tuple[list[dict], list[dict]]:
+    params = scope.params(period)
+    where = f"o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where('o')}"
+    geography = [
+        {"province": province, "gmv": money(gmv), "orders": n}
+        for province, gmv, n in _rows(
+            f"""SELECT COALESCE(c.province, ''), sum(o.amount), count(*) FROM hq_reports_orderfact o
+                LEFT JOIN hq_reports_customerfact c ON c.store_id = o.store_id AND c.customer_id = o.customer_id
+                WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""",
+            params,
+        )
+    ]
+    found = {
+        device: (gmv, n)
+        for device, gmv, n in _rows(
+            f"SELECT o.device, sum(o.amount), count(*) FROM hq_reports_orderfact o WHERE {where} GROUP BY 1", params
+        )
+    }
+    devices = [
+        {"device": device, "gmv": money(found.get(device, (ZERO, 0))[0]), "orders": found.get(device, (ZERO, 0))[1]}
+        for device in (*DEVICES, *sorted(set(found) - set(DEVICES)))
+    ]
+    return geography, devices
+
+
+def _store_row(store: Store, cur: Figures, prev: Figures) -> dict:
+    values, before = cur.values(), prev.values()
+    return {
+        "id": store.pk,
+        "name": store.name,
+        "subdomain": store.subdomain,
+        "subsidiary": store.subsidiary_id,
+        "subsidiary_name": store.subsidiary.name if store.subsidiary_id else None,
+        "status": store.status,
+        "url": store_url(store.subdomain),
+        **_headline(values, before),
+    }
+
+
+HEADLINE_KEYS = (
+    "gmv",
+    "orders",
+    "aov",
+    "paying_customers",
+    "repurchase_rate",
+    "new_customers",
+    "conversion_rate",
+    "lost_rate",
+    "net_revenue",
+    "receivable_overdue",
+)
+
+
+def _headline(values: dict, before: dict) -> dict:
+    row = {key: _json_value(key, values[key]) for key in HEADLINE_KEYS}
+    row["gmv_previous"] = money(before["gmv"])
+    row["gmv_change"] = relative_change(values["gmv"], before["gmv"])
+    return row
+
+
+def dashboard_body(
+    *,
+    period: Period,
+    stores: list[Store],
+    platform: str | None = None,
+    limit: int = 10,
+    all_stores: bool = True,
+) -> dict:
+    """The HQ dashboard over ``stores`` (``all_stores``: no store filter, every fact counts)."""
+    scope = Scope(store_ids=None if all_stores else tuple(s.pk for s in stores), platform=platform)
+    previous = period.previous()
+    cur_by_store = figures_by(period, scope)
+    prev_by_store = figures_by(previous, scope)
+    by_id = {store.pk: store for store in stores}
+    cur_total, prev_total = Figures(), Figures()
+    store_rows, subsidiaries = [], {}
+    for store in stores:
+        cur, prev = cur_by_store.get(store.pk, Figures()), prev_by_store.get(store.pk, Figures())
+        cur_total.add(cur)
+        prev_total.add(prev)
+        store_rows.append(_store_row(store, cur, prev))
+        key = store.subsidiary_id
+        group = subsidiaries.setdefault(
+            key,
+            {
+                "id": key,
+                "name": store.subsidiary.name if key else None,
+                "stores": 0,
+                "cur": Figures(),
+                "prev": Figures(),
+            },
+        )
+        group["stores"] += 1
+        group["cur"].add(cur)
+        group["prev"].add(prev)
+    # Facts of stores outside the list (a store deleted since) never count: only listed stores add up.
+    del by_id
+    store_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"]))
+    subsidiary_rows = [
+        {
+            "id": g["id"],
+            "name": g["name"],
+            "stores": g["stores"],
+            **_headline(g["cur"].values(), g["prev"].values()),
+        }
+        for g in subsidiaries.values()
+    ]
+    subsidiary_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"] or ""))
+    channel_rows = []
+    for key, figures in sorted(figures_by(period, scope, group="platform").items(), key=lambda kv: -kv[1].gmv):
+        values = figures.values()
+        channel_rows.append(
+            {
+                "channel": key or "",
+                **{k: _json_value(k, values[k]) for k in ("gmv", "orders", "aov", "paying_customers", "new_customers")},
+                "net_revenue": money(values["net_revenue"]),
+            }
+        )
+    products, categories = rankings(period, scope, limit=limit)
+    geography, devices = geography_and_devices(period, scope)
+    return {
+        "period": period.as_dict(),
+        "previous_period": previous.as_dict(),
+        "metrics": metric_body(cur_total.values(), prev_total.values()),
+        "stores": store_rows,
+        "subsidiaries": subsidiary_rows,
+        "channels": channel_rows,
+        "product_ranking": products,
+        "category_ranking": categories,
+        "sales_trend": sales_trend(period, scope),
+        "customer_mix": {
+            "new": {"count": cur_total.new_paying, "gmv": money(cur_total.new_gmv)},
+            "returning": {
+                "count": cur_total.paying - cur_total.new_paying,
+                "gmv": money(cur_total.gmv - cur_total.new_gmv),
+            },
+        },
+        "geography": geography,
+        "devices": devices,
+    }
+
+
+def freshness() -> datetime | None:
+    """The oldest "last drained" time over the stores that have a feed."""
+    rows = _rows("SELECT min(last_drained_at) FROM hq_reports_storefeed", {})
+    return rows[0][0] if rows else None

@@ -1,0 +1,302 @@
+"""Federation: how each store's facts reach the public schema, exactly and idempotently.
+
+Design
+------
+**Store side.** A service that changes something HQ reports on calls
+``tenant_apps.outbox.services.publish(topic=..., entity_id=...)`` inside its own transaction: the
+event (``outbox_outboxevent`` in the store schema) commits or rolls back with the change. An event
+names the entity that changed, never the change itself. ``tenant_apps.outbox.reporting`` reads the
+*current* state of entities from the store tables with SQL and returns frozen dataclasses.
+
+**Public side.** ``hq_reports.models`` holds one fact row per store entity, keyed by
+``(store, entity id)``, with exactly the columns the figures of metrics.md need:
+
+- ``OrderFact`` (customer, owner, channel id + platform, device, status/cancelled, amount,
+  collected, payment mode, due date, signed/completed times, rating) and ``OrderLineFact`` (sku,
+  names, quantity, amount, with the order's signed time, channel and owner copied) for rankings;
+- ``CustomerFact`` (created, channel, owner and owner_since, province, merged, and the times of the
+  customer's first and second non-cancelled orders ever);
+- ``PaymentFact`` (confirmed records only: kind, amount, confirmed time, the order's channel/owner);
+- ``ReleaseFact``, ``ClaimFact`` (approved claims), ``FollowUpFact``, ``EnquiryFact`` (daily
+  enquiry figures per channel);
+- ``StoreFeed`` per store: drain bookkeeping and the store's return-visit window.
+
+Every HQ figure is one SQL over these facts (``hq_reports.dashboard``), so non-additive figures
+are exact rather than sums of daily rates: paying customers are distinct ``(store, customer)``
+pairs; repurchase and new/returning customers come from ``first_order_at``/``second_order_at``.
+Customers belong to one store (the same person in two stores is two customers), so the HQ count of
+paying customers over several stores is the sum of each store's distinct count.
+
+**Drain** (job ``hq.rollup``, per store, every 10 s, and ``drain()`` here). In one transaction on
+the store's connection (public and store schema are one database): take the store's advisory lock
+with ``pg_try_advisory_xact_lock`` (a second drain of the same store gives way at once), read the
+oldest pending events in id order (a batch), re-read the current state of the changed entities
+and of what depends on them, delete their facts and insert the fresh ones, and mark the events
+drained. A crash rolls the facts and the marks back together; a replay re-reads the same state;
+events committed late (out of id order) are still pending and are taken by the next batch. Nothing
+is lost, nothing is counted twice. What an event refreshes:
+
+- ``order``: the order, its lines and confirmed payments, and the customers it belongs (and
+  belonged) to (their first/second order times);
+- ``payment``: the payment record and its order (``collected``);
+- ``customer``: the customer and everything that points at it (orders, follow-ups, releases,
+  approved claims), which covers merges (records move to the survivor) and owner changes
+  (a claim approval publishes the customer);
+- ``release``: the release and its customer; ``follow_up``: the follow-up; ``enquiry``: the day.
+
+**Reconciliation** (job ``hq.reconcile``, per store, nightly; ``run_job hq.reconcile --store s``):
+under the same lock (waiting for it), read every entity of the store, compare with the facts,
+report per table how many rows were missing, extra or different, and fix exactly those. Pending
+events stay pending: draining them later rewrites the same state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import astuple, dataclass, fields
+from datetime import datetime
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from hq_reports.models import (
+    ClaimFact,
+    CustomerFact,
+    EnquiryFact,
+    FollowUpFact,
+    OrderFact,
+    OrderLineFact,
+    PaymentFact,
+    ReleaseFact,
+    StoreFeed,
+)
+from tenant_apps.outbox import reporting
+from tenant_apps.outbox import selectors as outbox_selectors
+from tenant_apps.outbox import services as outbox_services
+
+logger = logging.getLogger(__name__)
+
+# The advisory-lock namespace of the HQ feed (first key); the store id is the second.
+LOCK_NAMESPACE = 7_000_001
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class FactKind:
+    name: str
+    model: type[models.Model]
+    row_type: type
+    key: str  # the entity id column
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in fields(self.row_type)]
+
+
+KINDS = {
+    "orders": FactKind("orders", OrderFact, reporting.OrderRow, "order_id"),
+    "order_lines": FactKind("order_lines", OrderLineFact, reporting.OrderLineRow, "line_id"),
+    "customers": FactKind("customers", CustomerFact, reporting.CustomerRow, "customer_id"),
+    "payments": FactKind("payments", PaymentFact, reporting.PaymentRow, "payment_id"),
+    "releases": FactKind("releases", ReleaseFact, reporting.ReleaseRow, "release_id"),
+    "follow_ups": FactKind("follow_ups", FollowUpFact, reporting.FollowUpRow, "follow_up_id"),
+    "claims": FactKind("claims", ClaimFact, reporting.ClaimRow, "claim_id"),
+    "enquiries": FactKind("enquiries", EnquiryFact, reporting.EnquiryRow, "enquiry_id"),
+}
+
+# Every row of a kind in the store (the reconciliation's read).
+FULL_READERS: dict[str, Callable[[], list]] = {
+    "orders": lambda: reporting.orders(),
+    "order_lines": lambda: reporting.order_lines(),
+    "customers": lambda: reporting.customers(),
+    "payments": lambda: reporting.payments(),
+    "releases": lambda: reporting.releases(),
+    "follow_ups": lambda: reporting.follow_ups(),
+    "claims": lambda: reporting.approved_claims(),
+    "enquiries": lambda: reporting.enquiries(),
+}
+
+
+def _current_store_id() -> int:
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
+        raise RuntimeError("the HQ feed runs inside a store schema")
+    return tenant.pk
+
+
+def _try_lock(store_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, store_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _lock(store_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, store_id])
+
+
+def _existing(kind: FactKind, store_id: int, column: str, ids: Iterable[int]) -> set[int]:
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(kind.model.objects.filter(store_id=store_id, **{f"{column}__in": ids}).values_list(kind.key, flat=True))
+
+
+def _replace(kind: FactKind, store_id: int, rows: list, *, delete: models.Q | None) -> None:
+    """Delete the facts matched by ``delete`` and insert ``rows`` (the fresh state)."""
+    if delete is not None:
+        kind.model.objects.filter(delete, store_id=store_id).delete()
+    if rows:
+        kind.model.objects.bulk_create(
+            [kind.model(store_id=store_id, **dict(zip(kind.columns, astuple(row), strict=True))) for row in rows],
+            batch_size=2000,
+        )
+
+
+def _refresh(kind: FactKind, store_id: int, keys: set[int], reader: Callable[[list[int]], list]) -> list:
+    if not keys:
+        return []
+    rows = reader(sorted(keys))
+    _replace(kind, store_id, rows, delete=models.Q(**{f"{kind.key}__in": sorted(keys)}))
+    return rows
+
+
+def apply_changes(*, store_id: int, changed: dict[str, set[int]]) -> dict[str, int]:
+    """Bring the facts of the named entities (``topic -> ids``) to their current state."""
+    order_ids = set(changed.get("order", ()))
+    payment_ids = set(changed.get("payment", ()))
+    customer_ids = set(changed.get("customer", ()))
+    release_ids = set(changed.get("release", ()))
+    follow_up_ids = set(changed.get("follow_up", ()))
+    enquiry_ids = set(changed.get("enquiry", ()))
+
+    # What a customer change reaches: its orders, follow-ups and releases, now and as the facts know them.
+    if customer_ids:
+        order_ids |= {row.order_id for row in reporting.orders(customer_ids=customer_ids)}
+        order_ids |= _existing(KINDS["orders"], store_id, "customer_id", customer_ids)
+        follow_up_ids |= {row.follow_up_id for row in reporting.follow_ups(customer_ids=customer_ids)}
+        follow_up_ids |= _existing(KINDS["follow_ups"], store_id, "customer_id", customer_ids)
+        release_ids |= {row.release_id for row in reporting.releases(customer_ids=customer_ids)}
+        release_ids |= _existing(KINDS["releases"], store_id, "customer_id", customer_ids)
+        claim_ids = {row.claim_id for row in reporting.approved_claims(customer_ids=customer_ids)}
+        claim_ids |= _existing(KINDS["claims"], store_id, "customer_id", customer_ids)
+        _refresh(KINDS["claims"], store_id, claim_ids, lambda ids: reporting.approved_claims(ids=ids))
+
+    if payment_ids:
+        payments = _refresh(KINDS["payments"], store_id, payment_ids, lambda ids: reporting.payments(ids=ids))
+        order_ids |= {row.order_id for row in payments}
+
+    counts = {"orders": 0, "customers": 0, "payments": len(payment_ids), "releases": 0, "follow_ups": 0}
+    if order_ids:
+        # The customers the orders belonged to as the facts know them (a merge moves orders).
+        customer_ids |= set(
+            OrderFact.objects.filter(store_id=store_id, order_id__in=sorted(order_ids)).values_list(
+                "customer_id", flat=True
+            )
+        )
+        orders = _refresh(KINDS["orders"], store_id, order_ids, lambda ids: reporting.orders(ids=ids))
+        customer_ids |= {row.customer_id for row in orders}
+        ids = sorted(order_ids)
+        _replace(
+            KINDS["order_lines"], store_id, reporting.order_lines(order_ids=ids), delete=models.Q(order_id__in=ids)
+        )
+        _replace(KINDS["payments"], store_id, reporting.payments(order_ids=ids), delete=models.Q(order_id__in=ids))
+        counts["orders"] = len(order_ids)
+
+    if release_ids:
+        releases = _refresh(KINDS["releases"], store_id, release_ids, lambda ids: reporting.releases(ids=ids))
+        customer_ids |= {row.customer_id for row in releases}
+        counts["releases"] = len(release_ids)
+    if follow_up_ids:
+        _refresh(KINDS["follow_ups"], store_id, follow_up_ids, lambda ids: reporting.follow_ups(ids=ids))
+        counts["follow_ups"] = len(follow_up_ids)
+    if enquiry_ids:
+        _refresh(KINDS["enquiries"], store_id, enquiry_ids, lambda ids: reporting.enquiries(ids=ids))
+    if customer_ids:
+        _refresh(KINDS["customers"], store_id, customer_ids, lambda ids: reporting.customers(ids=ids))
+        counts["customers"] = len(customer_ids)
+    return counts
+
+
+def _touch_feed(store_id: int, **values) -> None:
+    feed, _created = StoreFeed.objects.get_or_create(store_id=store_id)
+    for name, value in values.items():
+        setattr(feed, name, value)
+    feed.return_visit_window_days = reporting.return_visit_window_days()
+    feed.save()
+
+
+def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> dict:
+    """Apply the current store's pending outbox events to the public facts (see the module doc).
+
+    Each batch is one transaction: facts and drained marks commit together or not at all.
+    Returns ``{"events": n, "batches": b}``, or ``{"skipped": "busy"}`` when another drain of the
+    store holds the lock.
+    """
+    store_id = _current_store_id()
+    events = batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            if not _try_lock(store_id):
+                return {"skipped": "busy", "events": events} if events == 0 else {"events": events, "batches": batches}
+            pending = outbox_selectors.pending_events(limit=batch_size)
+            if not pending:
+                if batches == 0:
+                    _touch_feed(store_id, last_drained_at=at or timezone.now())
+                break
+            changed: dict[str, set[int]] = {}
+            for event in pending:
+                changed.setdefault(event.topic, set()).add(event.entity_id)
+            apply_changes(store_id=store_id, changed=changed)
+            now = at or timezone.now()
+            outbox_services.mark_drained(ids=[event.id for event in pending], at=now)
+            feed, _created = StoreFeed.objects.select_for_update().get_or_create(store_id=store_id)
+            _touch_feed(
+                store_id,
+                events_applied=feed.events_applied + len(pending),
+                last_event_id=max(feed.last_event_id, pending[-1].id),
+                last_drained_at=now,
+            )
+        events += len(pending)
+        batches += 1
+        if len(pending) < batch_size:
+            break
+    return {"events": events, "batches": batches}
+
+
+def _fact_rows(kind: FactKind, store_id: int) -> dict[int, object]:
+    rows = kind.model.objects.filter(store_id=store_id).values_list(*kind.columns)
+    return {row[0]: kind.row_type(*row) for row in rows.iterator(chunk_size=5000)}
+
+
+def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict[str, int]]:
+    """Rebuild the current store's facts from its schema; report and fix the differences.
+
+    Returns ``{kind: {"store": n, "missing": m, "extra": e, "changed": c}}``.
+    """
+    store_id = _current_store_id()
+    report: dict[str, dict[str, int]] = {}
+    with transaction.atomic():
+        _lock(store_id)
+        for name, kind in KINDS.items():
+            truth = {astuple(row)[0]: row for row in FULL_READERS[name]()}
+            held = _fact_rows(kind, store_id)
+            missing = truth.keys() - held.keys()
+            extra = held.keys() - truth.keys()
+            changed = {key for key in truth.keys() & held.keys() if truth[key] != held[key]}
+            report[name] = {"store": len(truth), "missing": len(missing), "extra": len(extra), "changed": len(changed)}
+            if fix and (missing or extra or changed):
+                stale = sorted(extra | changed)
+                for start in range(0, len(stale), 10000):
+                    chunk = stale[start : start + 10000]
+                    kind.model.objects.filter(store_id=store_id, **{f"{kind.key}__in": chunk}).delete()
+                _replace(kind, store_id, [truth[key] for key in sorted(missing | changed)], delete=None)
+        if fix:
+            _touch_feed(store_id, last_reconciled_at=at or timezone.now(), last_reconcile_report=report)
+    differences = {name: counts for name, counts in report.items() if any(v for k, v in counts.items() if k != "store")}
+    if differences:
+        logger.warning("hq reconcile store %s fixed differences: %s", store_id, differences)
+    else:
+        logger.info("hq reconcile store %s: facts match the store", store_id)
+    return report

@@ -1,0 +1,301 @@
+"""Store-host API of after-sales: ``/api/v1/after-sales`` and the case actions.
+
+``POST /api/v1/after-sales`` applies: ``{"order", "type", "reason", "amount", "items":
+[{"order_line", "quantity"}], "reissue_invoice"}``. Actions on ``/api/v1/after-sales/{id}/``:
+``approve`` and ``reject`` (``{"comment"}``), ``process`` (``{"method"}`` for refunds),
+``return-received``, ``complete``, ``cancel``. A step the case's state or the caller's role does
+not allow is 409 ``invalid_transition``; other refusals: ``order_cancelled``,
+``cancellation_required``, ``over_refund`` (409), ``validation_error`` (400). Nothing is written on
+a refusal.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shared_apps.platform.errors import ValidationFailed
+from shared_apps.platform.viewsets import StoreViewSet
+from tenant_apps.aftersales import rules, selectors, services
+from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
+
+
+def _label(user) -> str:
+    return (user.name or user.email) if user is not None else ""
+
+
+class CaseItemSerializer(serializers.ModelSerializer):
+    order_line = serializers.IntegerField(source="order_line_id", read_only=True)
+    sku = serializers.CharField(source="order_line.sku", read_only=True)
+    product_name = serializers.CharField(source="order_line.product_name", read_only=True)
+    ordered = serializers.IntegerField(source="order_line.quantity", read_only=True)
+
+    class Meta:
+        model = CaseItem
+        fields = ["id", "order_line", "sku", "product_name", "ordered", "quantity"]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "actor_name", "message", "data", "at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_actor_name(self, obj: CaseEvent) -> str:
+        return _label(obj.actor) if obj.actor_id else ""
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    order = serializers.IntegerField(source="order_id", read_only=True)
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    customer = serializers.IntegerField(source="order.customer_id", read_only=True)
+    customer_name = serializers.CharField(source="order.customer.name", read_only=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
+    items = CaseItemSerializer(many=True, read_only=True)
+    applicant = serializers.IntegerField(source="applicant_id", read_only=True)
+    applicant_name = serializers.SerializerMethodField()
+    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
+    decided_by_name = serializers.SerializerMethodField()
+    refund_payment = serializers.IntegerField(source="refund_payment_id", read_only=True, allow_null=True)
+    delivery = serializers.IntegerField(source="delivery_id", read_only=True, allow_null=True)
+    actions = serializers.SerializerMethodField(help_text="The actions the caller may take on this case now.")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "order",
+            "order_number",
+            "customer",
+            "customer_name",
+            "type",
+            "status",
+            "reason",
+            "amount",
+            "reissue_invoice",
+            "refund_method",
+            "items",
+            "applicant",
+            "applicant_name",
+            "created_at",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "decision_comment",
+            "processed_at",
+            "return_received_at",
+            "refund_payment",
+            "delivery",
+            "completed_at",
+            "cancelled_at",
+            "note",
+            "updated_at",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_applicant_name(self, obj: Case) -> str:
+        return _label(obj.applicant)
+
+    @extend_schema_field(serializers.CharField())
+    def get_decided_by_name(self, obj: Case) -> str:
+        return _label(obj.decided_by) if obj.decided_by_id else ""
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=rules.ACTIONS)))
+    def get_actions(self, obj: Case) -> list[str]:
+        access = self.context.get("access")
+        return rules.allowed_actions(obj, access) if access is not None else []
+
+
+class CaseDetailSerializer(CaseSerializer):
+    events = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+    @extend_schema_field(CaseEventSerializer(many=True))
+    def get_events(self, obj: Case) -> list[dict]:
+        return CaseEventSerializer(selectors.case_events(case=obj), many=True).data
+
+
+class CaseItemWriteSerializer(serializers.Serializer):
+    order_line = serializers.IntegerField(help_text="An order line of the order.")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    order = serializers.IntegerField(help_text="The order (its goods have left the warehouse).")
+    type = serializers.ChoiceField(choices=Case.Type.choices)
+    reason = serializers.CharField(max_length=services.REASON_MAX)
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Required for return_refund and refund_only (at most the refundable amount); empty otherwise.",
+    )
+    items = CaseItemWriteSerializer(
+        many=True, required=False, help_text="Required except for refund_only: order lines and quantities."
+    )
+    reissue_invoice = serializers.BooleanField(required=False, default=False)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=services.COMMENT_MAX)
+
+
+class RejectSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=services.COMMENT_MAX, help_text="Why the case is rejected.")
+
+
+class ProcessSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=services.REFUND_METHODS,
+        required=False,
+        help_text="For refunds: how the money goes back (default bank_transfer).",
+    )
+
+
+def _body(request) -> dict:
+    data = request.data
+    if data is None or data == "":
+        return {}
+    if not hasattr(data, "get"):
+        message = _("A JSON object is expected.")
+        raise ValidationFailed(message, errors={"non_field_errors": [message]})
+    return data
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("created_from", OpenApiTypes.STR, description="A date (inclusive, store time) or a time."),
+    OpenApiParameter("created_to", OpenApiTypes.STR, description="A date (inclusive, store time) or a time."),
+    OpenApiParameter("status", OpenApiTypes.STR, description="One status or several separated by commas."),
+    OpenApiParameter("type", OpenApiTypes.STR, description="One type or several separated by commas."),
+    OpenApiParameter("order", OpenApiTypes.INT),
+    OpenApiParameter("customer", OpenApiTypes.INT),
+    OpenApiParameter("applicant", OpenApiTypes.STR, description="A user id, or `me`."),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Order number or customer name contains."),
+    OpenApiParameter(
+        "ordering",
+        OpenApiTypes.STR,
+        enum=[f"{sign}{field}" for field in selectors.ORDERING_FIELDS for sign in ("", "-")],
+    ),
+]
+
+
+class CaseViewSet(mixins.ListModelMixin, StoreViewSet):
+    """After-sales cases, scoped by the visibility of their order. Salespeople (and supervisors,
+    admins) apply; supervisors approve or reject; supervisors, finance, the warehouse and admins
+    process; the applicant or a supervisor cancels before processing."""
+
+    serializer_class = CaseSerializer
+    queryset = Case.objects.none()
+    filter_backends: list = []
+    lookup_value_regex = r"[0-9]+"
+    # Steps are open to every viewer here: the service refuses a role that may not take them with
+    # 409 ``invalid_transition`` (like the order pipeline), naming what is missing.
+    required_permissions = {
+        "GET": "aftersales.view",
+        "create": "aftersales.create",
+        "approve": "aftersales.view",
+        "reject": "aftersales.view",
+        "process": "aftersales.view",
+        "return_received": "aftersales.view",
+        "complete": "aftersales.view",
+        "cancel": "aftersales.view",
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        filters = {k: self.request.query_params.get(k) for k in selectors.LIST_FILTERS}
+        return selectors.case_list(access=self.access, filters={k: v for k, v in filters.items() if v is not None})
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "access": getattr(self.request, "store_access", None)}
+
+    def get_object(self) -> Case:
+        return selectors.case_get_for_user(case_id=self.kwargs["pk"], access=self.access)
+
+    def _detail(self, case_id: int, code: int = status.HTTP_200_OK) -> Response:
+        case = selectors.case_get_for_user(case_id=case_id, access=self.access)
+        return Response(CaseDetailSerializer(case, context={"access": self.access}).data, status=code)
+
+    @extend_schema(parameters=LIST_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        queryset = self.get_queryset().prefetch_related("items__order_line")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CaseSerializer(page, many=True, context={"access": self.access}).data)
+
+    @extend_schema(responses={200: CaseDetailSerializer})
+    def retrieve(self, request, pk=None):
+        return self._detail(self.get_object().pk)
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
+    def create(self, request):
+        data = _body(request)
+        case = services.case_apply(
+            access=self.access,
+            order_id=data.get("order"),
+            type=data.get("type"),
+            reason=data.get("reason"),
+            amount=data.get("amount"),
+            items=data.get("items"),
+            reissue_invoice=data.get("reissue_invoice", False),
+        )
+        return self._detail(case.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CommentSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        case = self.get_object()
+        services.case_approve(case_id=case.pk, access=self.access, comment=_body(request).get("comment", ""))
+        return self._detail(case.pk)
+
+    @extend_schema(request=RejectSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        case = self.get_object()
+        services.case_reject(case_id=case.pk, access=self.access, comment=_body(request).get("comment"))
+        return self._detail(case.pk)
+
+    @extend_schema(request=ProcessSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def process(self, request, pk=None):
+        case = self.get_object()
+        services.case_process(case_id=case.pk, access=self.access, method=_body(request).get("method"))
+        return self._detail(case.pk)
+
+    @extend_schema(request=None, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="return-received")
+    def return_received(self, request, pk=None):
+        case = self.get_object()
+        services.case_return_received(case_id=case.pk, access=self.access)
+        return self._detail(case.pk)
+
+    @extend_schema(request=None, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        case = self.get_object()
+        services.case_complete(case_id=case.pk, access=self.access)
+        return self._detail(case.pk)
+
+    @extend_schema(request=None, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        case = self.get_object()
+        services.case_cancel(case_id=case.pk, access=self.access)
+        return self._detail(case.pk)

@@ -1,0 +1,119 @@
+"""Writes of enquiry statistics. Recording a day again corrects it (one row per day and channel,
+one per day and salesperson); every write publishes the ``enquiry`` outbox topic in its
+transaction. Everything is validated before anything is written."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shared_apps.platform.errors import ValidationFailed
+from shared_apps.platform.periods import store_timezone
+from tenant_apps.enquiries import files
+from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry, Screenshot
+from tenant_apps.outbox.services import publish
+from tenant_apps.workspace.selectors import channel_list
+
+MAX_COUNT = 1_000_000
+OLDEST_DAYS = 3 * 366
+
+
+def _today() -> date:
+    return timezone.now().astimezone(store_timezone()).date()
+
+
+def _date(value, errors: dict) -> date | None:
+    if isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value))
+        except (TypeError, ValueError):
+            errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
+            return None
+    if day > _today():
+        errors["date"] = [_("The date is in the future.")]
+    elif day < _today() - timedelta(days=OLDEST_DAYS):
+        errors["date"] = [_("The date is too far in the past.")]
+    return day
+
+
+def _count(value, field: str, errors: dict) -> int | None:
+    if isinstance(value, bool):
+        errors[field] = [_("Enter a whole number.")]
+        return None
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except (TypeError, ValueError):
+        errors[field] = [_("Enter a whole number.")]
+        return None
+    if number < 0 or number > MAX_COUNT:
+        errors[field] = [_("Enter a number between 0 and %(max)d.") % {"max": MAX_COUNT}]
+        return None
+    return number
+
+
+def daily_enquiry_record(*, day, channel, enquiries, new_enquiries, actor) -> DailyEnquiry:
+    """Record (or correct) the enquiries of ``day`` on ``channel`` (a channel id or code)."""
+    errors: dict = {}
+    day = _date(day, errors)
+    total = _count(enquiries, "enquiries", errors)
+    new = _count(new_enquiries, "new_enquiries", errors)
+    found = None
+    if channel in (None, ""):
+        errors["channel"] = [_("Choose a channel.")]
+    else:
+        value = str(channel).strip()
+        if value.isdigit() and len(value) < 19:
+            found = channel_list().filter(pk=int(value)).first()
+        found = found or channel_list().filter(code=value).first()
+        if found is None:
+            errors["channel"] = [_("No such channel.")]
+    if total is not None and new is not None and new > total:
+        errors["new_enquiries"] = [_("New enquiries cannot exceed enquiries.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    with transaction.atomic():
+        record, _created = DailyEnquiry.objects.select_for_update().update_or_create(
+            date=day,
+            channel=found,
+            defaults={"enquiries": total, "new_enquiries": new, "recorded_by": actor},
+        )
+        publish(topic="enquiry", entity_id=record.pk)
+    return record
+
+
+def contact_record(*, user, day, wechat_added, phone_contacts, screenshots=()) -> ContactRecord:
+    """Record (or correct) ``user``'s own contacts of ``day``; screenshots are added to the day's."""
+    errors: dict = {}
+    day = _date(day, errors)
+    wechat = _count(wechat_added, "wechat_added", errors)
+    phone = _count(phone_contacts, "phone_contacts", errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    checked = files.check_images(screenshots)
+    with transaction.atomic():
+        record, _created = ContactRecord.objects.select_for_update().update_or_create(
+            date=day, user=user, defaults={"wechat_added": wechat, "phone_contacts": phone}
+        )
+        if checked and record.screenshots.count() + len(checked) > files.MAX_SCREENSHOTS:
+            message = _("At most %(max)d screenshots per day.") % {"max": files.MAX_SCREENSHOTS}
+            raise ValidationFailed(message, errors={"screenshots": [message]})
+        for item in checked:
+            shot = Screenshot(
+                record=record,
+                original_name=item.original_name,
+                content_type=item.content_type,
+                size=item.size,
+                uploaded_by=user,
+            )
+            shot.store_prefix = files.store_prefix()
+            shot.stored_name = files.stored_name(item.extension)
+            item.file.seek(0)
+            shot.file.save(shot.stored_name, item.file, save=False)
+            shot.save()
+        publish(topic="enquiry", entity_id=record.pk)
+    return record

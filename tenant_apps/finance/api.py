@@ -1,0 +1,489 @@
+"""Store-host API of finance: payment records of an order, the finance list with totals,
+confirmation and rejection, voucher files, and invoices.
+
+Refusals are problem+json with a code naming the rule: ``over_collection``, ``over_refund``,
+``over_invoice``, ``order_cancelled``, ``invalid_transition``, ``invalid_file`` (400),
+``file_too_large`` (413), ``duplicate_invoice_number``, ``validation_error``. Nothing is written
+on a refusal.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from shared_apps.platform.errors import NotFound, ValidationFailed
+from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView
+from tenant_apps.finance import files, selectors, services
+from tenant_apps.finance.models import Invoice, Payment, PaymentVoucher
+from tenant_apps.sales.selectors import order_get_for_user
+
+
+def _label(user) -> str:
+    return (user.name or user.email) if user is not None else ""
+
+
+# --- serializers ----------------------------------------------------------------------------------
+
+
+class VoucherSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PaymentVoucher
+        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_url(self, obj: PaymentVoucher) -> str:
+        return f"/api/v1/payments/{obj.payment_id}/vouchers/{obj.pk}"
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True)
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    customer = serializers.IntegerField(source="order.customer_id", read_only=True)
+    customer_name = serializers.CharField(source="order.customer.name", read_only=True)
+    vouchers = VoucherSerializer(many=True, read_only=True)
+    aftersales_case = serializers.IntegerField(source="aftersales_case_id", read_only=True, allow_null=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_by_name = serializers.SerializerMethodField()
+    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
+    decided_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "order",
+            "order_number",
+            "customer",
+            "customer_name",
+            "kind",
+            "amount",
+            "method",
+            "status",
+            "note",
+            "vouchers",
+            "aftersales_case",
+            "created_by",
+            "created_by_name",
+            "created_at",
+            "decided_by",
+            "decided_by_name",
+            "confirmed_at",
+            "rejected_at",
+            "reject_reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_created_by_name(self, obj: Payment) -> str:
+        return _label(obj.created_by) if obj.created_by_id else ""
+
+    @extend_schema_field(serializers.CharField())
+    def get_decided_by_name(self, obj: Payment) -> str:
+        return _label(obj.decided_by) if obj.decided_by_id else ""
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    """JSON, or multipart with one or more ``voucher`` files (JPEG, PNG, WebP or PDF)."""
+
+    kind = serializers.ChoiceField(choices=Payment.Kind.choices)
+    amount = serializers.CharField(help_text='More than 0, at most 2 decimals, e.g. "1280.00".')
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+    voucher = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class MoneyTotalsSerializer(serializers.Serializer):
+    collection = serializers.CharField()
+    supplement = serializers.CharField()
+    refund = serializers.CharField()
+
+
+class PaymentTotalsSerializer(serializers.Serializer):
+    confirmed = MoneyTotalsSerializer()
+    pending = MoneyTotalsSerializer()
+    net = serializers.CharField(help_text="Confirmed collections + supplements - refunds.")
+
+
+class PaymentPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = PaymentSerializer(many=True)
+    totals = PaymentTotalsSerializer()
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
+    order_number = serializers.SerializerMethodField()
+    quotation = serializers.IntegerField(source="quotation_id", read_only=True, allow_null=True)
+    requested_by = serializers.IntegerField(source="requested_by_id", read_only=True)
+    requested_by_name = serializers.SerializerMethodField()
+    issued_by = serializers.IntegerField(source="issued_by_id", read_only=True, allow_null=True)
+    file_url = serializers.SerializerMethodField()
+    aftersales_case = serializers.IntegerField(source="aftersales_case_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "order",
+            "order_number",
+            "quotation",
+            "aftersales_case",
+            "status",
+            "invoice_type",
+            "title",
+            "tax_number",
+            "amount",
+            "address",
+            "note",
+            "requested_by",
+            "requested_by_name",
+            "requested_at",
+            "number",
+            "issued_by",
+            "issued_at",
+            "file_url",
+            "courier",
+            "tracking_number",
+            "mailed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_order_number(self, obj: Invoice) -> str:
+        return obj.order.number if obj.order_id else ""
+
+    @extend_schema_field(serializers.CharField())
+    def get_requested_by_name(self, obj: Invoice) -> str:
+        return _label(obj.requested_by)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_file_url(self, obj: Invoice) -> str | None:
+        return f"/api/v1/invoices/{obj.pk}/file" if obj.file else None
+
+
+class InvoiceCreateSerializer(serializers.Serializer):
+    order = serializers.IntegerField(required=False, help_text="An order (or give a quotation).")
+    quotation = serializers.IntegerField(required=False, help_text="A quotation (or give an order).")
+    title = serializers.CharField(allow_blank=True)
+    tax_number = serializers.CharField(allow_blank=True)
+    amount = serializers.CharField(help_text='More than 0, at most 2 decimals, e.g. "1280.00".')
+    invoice_type = serializers.ChoiceField(choices=Invoice.Type.choices)
+    address = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class InvoiceIssueSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    file = serializers.FileField(help_text="PDF, JPEG, PNG or WebP.")
+
+
+class InvoiceMailSerializer(serializers.Serializer):
+    courier = serializers.CharField()
+    tracking_number = serializers.CharField()
+
+
+def _query(request, keys) -> dict[str, str]:
+    return {key: request.query_params.get(key) for key in keys if request.query_params.get(key) is not None}
+
+
+def _files(request, field: str) -> list:
+    getter = getattr(request.FILES, "getlist", None)
+    return list(getter(field)) if getter else []
+
+
+def _single(data, key):
+    """One value of a form or JSON body (a list from JSON is refused by the service as not text)."""
+    return data.get(key) if hasattr(data, "get") else None
+
+
+def _body(request) -> dict:
+    if not hasattr(request.data, "get"):
+        raise ValidationFailed(_("Send a JSON object or a form."))
+    return request.data
+
+
+PAYMENT_LIST_PARAMETERS = [
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=list(Payment.Kind.values)),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=list(Payment.Status.values)),
+    OpenApiParameter("method", OpenApiTypes.STR, enum=list(Payment.Method.values)),
+    OpenApiParameter("order", OpenApiTypes.INT),
+    OpenApiParameter("customer", OpenApiTypes.INT),
+    OpenApiParameter("created_from", OpenApiTypes.STR, description="A local date (inclusive) or an ISO time."),
+    OpenApiParameter("created_to", OpenApiTypes.STR, description="A local date (inclusive) or an ISO time."),
+    OpenApiParameter("confirmed_from", OpenApiTypes.STR, description="A local date (inclusive) or an ISO time."),
+    OpenApiParameter("confirmed_to", OpenApiTypes.STR, description="A local date (inclusive) or an ISO time."),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Order number, customer name or company, note."),
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(selectors.PAYMENT_ORDERINGS)),
+]
+REFUSALS = {
+    400: OpenApiResponse(description="validation_error, invalid_file"),
+    409: OpenApiResponse(description="over_collection, over_refund, order_cancelled"),
+    413: OpenApiResponse(description="file_too_large"),
+}
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+class PaymentListView(StoreGenericAPIView):
+    """Every payment record the caller may see (finance and admins: the whole store), with the
+    totals of the filtered records: confirmed and pending sums by kind, and the net."""
+
+    serializer_class = PaymentSerializer
+    required_permissions = {"GET": "payments.view"}
+    filter_backends: list = []
+
+    @extend_schema(parameters=PAYMENT_LIST_PARAMETERS, responses={200: PaymentPageSerializer})
+    def get(self, request):
+        qs = selectors.payment_list(access=self.access, filters=_query(request, selectors.PAYMENT_FILTERS))
+        page = self.paginate_queryset(qs)
+        response = self.get_paginated_response(PaymentSerializer(page, many=True).data)
+        response.data["totals"] = selectors.payment_totals(qs)
+        return response
+
+
+class OrderPaymentsView(StoreGenericAPIView):
+    """The payment records of one order; POST records a collection, supplement or refund."""
+
+    serializer_class = PaymentSerializer
+    required_permissions = {"GET": "payments.view", "POST": "payments.create"}
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(responses={200: PaymentSerializer(many=True)})
+    def get(self, request, order_id):
+        order = order_get_for_user(order_id=order_id, access=self.access)
+        return Response(PaymentSerializer(selectors.order_payments(order=order), many=True).data)
+
+    @extend_schema(
+        request={"application/json": PaymentCreateSerializer, "multipart/form-data": PaymentCreateSerializer},
+        responses={201: PaymentSerializer, **REFUSALS},
+    )
+    def post(self, request, order_id):
+        order = order_get_for_user(order_id=order_id, access=self.access)
+        data = _body(request)
+        payment = services.payment_create(
+            order=order,
+            kind=_single(data, "kind"),
+            amount=_single(data, "amount"),
+            method=_single(data, "method"),
+            note=_single(data, "note") or "",
+            vouchers=_files(request, "voucher"),
+            actor=request.user,
+        )
+        payment = selectors.payment_get_for_user(payment_id=payment.pk, access=self.access)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentDetailView(StoreGenericAPIView):
+    serializer_class = PaymentSerializer
+    required_permissions = {"GET": "payments.view"}
+
+    @extend_schema(responses={200: PaymentSerializer})
+    def get(self, request, pk):
+        return Response(PaymentSerializer(selectors.payment_get_for_user(payment_id=pk, access=self.access)).data)
+
+
+class PaymentConfirmView(StoreGenericAPIView):
+    """Finance confirms a pending record: it counts in the order's money from now on."""
+
+    serializer_class = PaymentSerializer
+    required_permissions = {"POST": "payments.confirm"}
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: PaymentSerializer,
+            409: OpenApiResponse(description="invalid_transition, over_collection, over_refund, order_cancelled"),
+        },
+    )
+    def post(self, request, pk):
+        payment = selectors.payment_get_for_user(payment_id=pk, access=self.access)
+        services.payment_confirm(payment_id=payment.pk, actor=request.user)
+        return Response(PaymentSerializer(selectors.payment_get_for_user(payment_id=pk, access=self.access)).data)
+
+
+class PaymentRejectView(StoreGenericAPIView):
+    """Finance rejects a pending record with a reason; it never counts."""
+
+    serializer_class = PaymentSerializer
+    required_permissions = {"POST": "payments.confirm"}
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: PaymentSerializer, 409: OpenApiResponse(description="invalid_transition")},
+    )
+    def post(self, request, pk):
+        payment = selectors.payment_get_for_user(payment_id=pk, access=self.access)
+        services.payment_reject(payment_id=payment.pk, actor=request.user, reason=_single(_body(request), "reason"))
+        return Response(PaymentSerializer(selectors.payment_get_for_user(payment_id=pk, access=self.access)).data)
+
+
+class VoucherFileView(StoreAPIView):
+    """A voucher file, to members who may see the payment record's order."""
+
+    required_permissions = {"GET": "payments.view"}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: OpenApiResponse()})
+    def get(self, request, pk, voucher_id):
+        voucher = selectors.voucher_get_for_user(payment_id=pk, voucher_id=voucher_id, access=self.access)
+        return files.file_response(voucher)
+
+
+INVOICE_LIST_PARAMETERS = [
+    OpenApiParameter("status", OpenApiTypes.STR, enum=list(Invoice.Status.values)),
+    OpenApiParameter("invoice_type", OpenApiTypes.STR, enum=list(Invoice.Type.values)),
+    OpenApiParameter("order", OpenApiTypes.INT),
+    OpenApiParameter("quotation", OpenApiTypes.INT),
+    OpenApiParameter("requested_by", OpenApiTypes.STR, description="A user id, or `me`."),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Title, tax number, invoice number, order number."),
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(selectors.INVOICE_ORDERINGS)),
+]
+
+
+class InvoiceListView(StoreGenericAPIView):
+    """Invoice requests and invoices; POST requests one on an order or a quotation."""
+
+    serializer_class = InvoiceSerializer
+    required_permissions = {"GET": "invoices.view", "POST": "invoices.request"}
+    filter_backends: list = []
+
+    @extend_schema(parameters=INVOICE_LIST_PARAMETERS, responses={200: InvoiceSerializer(many=True)})
+    def get(self, request):
+        qs = selectors.invoice_list(access=self.access, filters=_query(request, selectors.INVOICE_FILTERS))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(InvoiceSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=InvoiceCreateSerializer,
+        responses={
+            201: InvoiceSerializer,
+            400: OpenApiResponse(description="validation_error"),
+            409: OpenApiResponse(description="over_invoice, order_cancelled"),
+        },
+    )
+    def post(self, request):
+        data = _body(request)
+        order_id, quotation_id = _single(data, "order"), _single(data, "quotation")
+        order = quotation = None
+        if order_id not in (None, ""):
+            order = order_get_for_user(order_id=order_id, access=self.access)
+        if quotation_id not in (None, ""):
+            quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=self.access)
+        invoice = services.invoice_request(
+            order=order,
+            quotation=quotation,
+            title=_single(data, "title"),
+            tax_number=_single(data, "tax_number"),
+            amount=_single(data, "amount"),
+            invoice_type=_single(data, "invoice_type"),
+            address=_single(data, "address"),
+            note=_single(data, "note") or "",
+            actor=request.user,
+        )
+        invoice = selectors.invoice_get_for_user(invoice_id=invoice.pk, access=self.access)
+        return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
+
+
+class InvoiceDetailView(StoreGenericAPIView):
+    serializer_class = InvoiceSerializer
+    required_permissions = {"GET": "invoices.view"}
+
+    @extend_schema(responses={200: InvoiceSerializer})
+    def get(self, request, pk):
+        return Response(InvoiceSerializer(selectors.invoice_get_for_user(invoice_id=pk, access=self.access)).data)
+
+
+class InvoiceIssueView(StoreGenericAPIView):
+    """Finance issues a requested invoice: multipart ``number`` (unique) and ``file`` (PDF or image)."""
+
+    serializer_class = InvoiceSerializer
+    required_permissions = {"POST": "invoices.issue"}
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request={"multipart/form-data": InvoiceIssueSerializer},
+        responses={
+            200: InvoiceSerializer,
+            400: OpenApiResponse(description="validation_error, invalid_file"),
+            409: OpenApiResponse(description="invalid_transition, duplicate_invoice_number"),
+            413: OpenApiResponse(description="file_too_large"),
+        },
+    )
+    def post(self, request, pk):
+        invoice = selectors.invoice_get_for_user(invoice_id=pk, access=self.access)
+        data = _body(request)
+        uploads = _files(request, "file")
+        services.invoice_issue(
+            invoice_id=invoice.pk,
+            number=_single(data, "number"),
+            file=uploads[0] if uploads else None,
+            actor=request.user,
+        )
+        return Response(InvoiceSerializer(selectors.invoice_get_for_user(invoice_id=pk, access=self.access)).data)
+
+
+class InvoiceMailView(StoreGenericAPIView):
+    """Finance records the mailing of an issued invoice."""
+
+    serializer_class = InvoiceSerializer
+    required_permissions = {"POST": "invoices.issue"}
+
+    @extend_schema(
+        request=InvoiceMailSerializer,
+        responses={200: InvoiceSerializer, 409: OpenApiResponse(description="invalid_transition")},
+    )
+    def post(self, request, pk):
+        invoice = selectors.invoice_get_for_user(invoice_id=pk, access=self.access)
+        data = _body(request)
+        services.invoice_mail(
+            invoice_id=invoice.pk,
+            courier=_single(data, "courier"),
+            tracking_number=_single(data, "tracking_number"),
+            actor=request.user,
+        )
+        return Response(InvoiceSerializer(selectors.invoice_get_for_user(invoice_id=pk, access=self.access)).data)
+
+
+class InvoiceCancelView(StoreGenericAPIView):
+    """The requester (or finance) withdraws a requested invoice."""
+
+    serializer_class = InvoiceSerializer
+    required_permissions = {"POST": "invoices.request"}
+
+    @extend_schema(
+        request=None, responses={200: InvoiceSerializer, 409: OpenApiResponse(description="invalid_transition")}
+    )
+    def post(self, request, pk):
+        invoice = selectors.invoice_get_for_user(invoice_id=pk, access=self.access)
+        services.invoice_cancel(invoice_id=invoice.pk, actor=request.user, as_finance=self.access.can("invoices.issue"))
+        return Response(InvoiceSerializer(selectors.invoice_get_for_user(invoice_id=pk, access=self.access)).data)
+
+
+class InvoiceFileView(StoreAPIView):
+    """The issued invoice's file, to members who may see the invoice."""
+
+    required_permissions = {"GET": "invoices.view"}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: OpenApiResponse()})
+    def get(self, request, pk):
+        invoice = selectors.invoice_get_for_user(invoice_id=pk, access=self.access)
+        if not invoice.file:
+            raise NotFound(_("This invoice has no file yet."))
+        return files.file_response(invoice)

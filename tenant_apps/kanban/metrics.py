@@ -1,0 +1,480 @@
+"""The figures of the store Data Kanban and of enquiry statistics (metrics.md), one SQL per group.
+
+Every function runs in the active store schema, reads the store's tables with parameterised SQL
+and returns plain Python values (``Decimal`` for money, ``int`` for counts); ``reporting`` turns
+them into the API body. Each group reads the current period P and the previous period P' in one
+statement (``FILTER`` on ``cur``), so a Kanban costs a handful of index range scans.
+
+Filters (``Filters``): ``channel_id`` selects orders by their channel, customers by their channel,
+releases by the customer's channel and daily enquiries by theirs; ``salesperson_id`` selects
+orders by their owner, customers by their owner, releases by the former owner and contact records
+by who recorded them.
+
+Rules where metrics.md leaves a choice, exactly as implemented:
+
+- "Not cancelled" is ``status <> 'cancelled'``; merged customers (``merged_into`` set) are never
+  counted as customers.
+- ``repurchase_rate`` and ``customer_mix`` look at the customer's *whole* history of non-cancelled
+  orders (any channel, any owner): a paying customer repurchased when they have 2 or more
+  non-cancelled orders signed before ``end``; they are ``new`` when none was signed before ``start``.
+- ``conversion_rate``: customers created in P (filtered) with any non-cancelled order signed in P.
+- ``return_visit_rate``: an order completed in P is visited when its customer has a follow-up
+  recorded in ``[completed_at, completed_at + window)``, window = ``return_visit_window_days``.
+- ``lost_rate``: numerator = distinct live customers with a pool release in P (filtered by the
+  former owner and the customer's channel). Denominator = customers owned by a salesperson at
+  ``start``, reconstructed as: (a) live customers owned now whose ``owner_since <= start`` (the
+  same ownership ever since), plus (b) live customers created at or before ``start`` whose first
+  release at or after ``start`` (by its former owner, under a salesperson filter) was not preceded,
+  between ``start`` and that release, by an approved claim (so the released ownership already
+  existed at ``start``). Ownership moved by a direct reassignment after ``start`` is not seen.
+- ``net_revenue``: confirmed payment records by ``confirmed_at`` in P, collections + supplements -
+  refunds, filtered by the order's channel and owner.
+- ``receivable_overdue`` at ``as_of`` (``min(end, now)``): non-cancelled credit orders signed before
+  ``as_of`` whose ``due_date`` is before the local date of ``as_of``, each with ``amount`` minus
+  the collections confirmed before ``as_of``.
+- ``new_enquiries`` of P: the daily records of the local dates P touches.
+- Enquiry statistics: filtered by channel, enquiries and customers use the channel and the contact
+  counts (which carry no channel) stay store-wide; filtered by salesperson, the contact counts and
+  the customers are the salesperson's and ``new_enquiries`` stays store-wide.
+  ``enquiry_payment_rate``'s numerator: customers whose first confirmed collection ever is in P.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from shared_apps.platform.periods import Period
+
+ZERO = Decimal("0.00")
+DEVICES = ("pc", "mobile", "app", "unknown")
+
+
+@dataclass(frozen=True)
+class Filters:
+    channel_id: int | None = None
+    salesperson_id: int | None = None
+
+    def orders(self, alias: str = "o") -> str:
+        sql = ""
+        if self.channel_id is not None:
+            sql += f" AND {alias}.channel_id = %(channel_id)s"
+        if self.salesperson_id is not None:
+            sql += f" AND {alias}.owner_id = %(salesperson_id)s"
+        return sql
+
+    def customers(self, alias: str = "c") -> str:
+        return self.orders(alias)
+
+    def params(self) -> dict:
+        return {"channel_id": self.channel_id, "salesperson_id": self.salesperson_id}
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _both(period: Period, filters: Filters) -> dict:
+    prev = period.previous()
+    return {**filters.params(), "pstart": prev.start, "start": period.start, "end": period.end}
+
+
+def _split(rows, default) -> tuple:
+    """Rows keyed by the leading ``cur`` boolean → (current, previous)."""
+    found = {row[0]: row[1:] for row in rows}
+    return found.get(True, default), found.get(False, default)
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders signed in P: gmv, orders, paying customers, repurchase, customer mix
+# ---------------------------------------------------------------------------------------------
+
+
+def order_figures(period: Period, filters: Filters) -> dict:
+    """``gmv``, ``orders``, ``paying_customers``, ``repeat_customers`` for P and P', and the
+    customer mix (``new`` / ``returning`` count and gmv) for P."""
+    sql = f"""
+        WITH po AS (
+            SELECT o.customer_id, o.amount, o.signed_at >= %(start)s AS cur
+            FROM sales_order o
+            WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND o.status <> 'cancelled'
+            {filters.orders()}
+        ), pc AS (
+            SELECT customer_id, cur, count(*) AS n, sum(amount) AS gmv FROM po GROUP BY customer_id, cur
+        ), flagged AS (
+            SELECT pc.*,
+                (pc.n >= 2 OR (
+                    SELECT count(*) FROM (
+                        SELECT 1 FROM sales_order o2
+                        WHERE o2.customer_id = pc.customer_id AND o2.status <> 'cancelled'
+                          AND o2.signed_at < CASE WHEN pc.cur THEN %(end)s ELSE %(start)s END
+                        LIMIT 2
+                    ) two
+                ) >= 2) AS repeat,
+                CASE WHEN pc.cur THEN NOT EXISTS (
+                    SELECT 1 FROM sales_order o3
+                    WHERE o3.customer_id = pc.customer_id AND o3.status <> 'cancelled'
+                      AND o3.signed_at < %(start)s
+                ) END AS is_new
+            FROM pc
+        )
+        SELECT cur, coalesce(sum(gmv), 0), coalesce(sum(n), 0), count(*),
+            count(*) FILTER (WHERE repeat),
+            count(*) FILTER (WHERE is_new), coalesce(sum(gmv) FILTER (WHERE is_new), 0)
+        FROM flagged GROUP BY cur
+    """
+    cur, prev = _split(_rows(sql, _both(period, filters)), (ZERO, 0, 0, 0, 0, ZERO))
+
+    def pack(row):
+        return {"gmv": row[0], "orders": int(row[1]), "paying_customers": row[2], "repeat_customers": row[3]}
+
+    new_count, new_gmv = cur[4], cur[5]
+    return {
+        "current": pack(cur),
+        "previous": pack(prev),
+        "customer_mix": {
+            "new": {"count": new_count, "gmv": new_gmv},
+            "returning": {"count": cur[2] - new_count, "gmv": cur[0] - new_gmv},
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Customers created in P: new customers and their conversion
+# ---------------------------------------------------------------------------------------------
+
+
+def customer_figures(period: Period, filters: Filters) -> dict:
+    """``new_customers`` and ``converted`` (created in P with a non-cancelled order signed in P)."""
+    sql = f"""
+        SELECT c.created_at >= %(start)s AS cur, count(*),
+            count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM sales_order o
+                WHERE o.customer_id = c.id AND o.status <> 'cancelled'
+                  AND o.signed_at >= CASE WHEN c.created_at >= %(start)s THEN %(start)s ELSE %(pstart)s END
+                  AND o.signed_at < CASE WHEN c.created_at >= %(start)s THEN %(end)s ELSE %(start)s END
+            ))
+        FROM customers_customer c
+        WHERE c.merged_into_id IS NULL AND c.created_at >= %(pstart)s AND c.created_at < %(end)s
+        {filters.customers()}
+        GROUP BY 1
+    """
+    cur, prev = _split(_rows(sql, _both(period, filters)), (0, 0))
+    return {
+        "current": {"new_customers": cur[0], "converted": cur[1]},
+        "previous": {"new_customers": prev[0], "converted": prev[1]},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders completed in P: feedback and return visits
+# ---------------------------------------------------------------------------------------------
+
+
+def completion_figures(period: Period, filters: Filters, *, window_days: int) -> dict:
+    sql = f"""
+        SELECT o.completed_at >= %(start)s AS cur, count(*),
+            count(*) FILTER (WHERE o.rating IS NOT NULL),
+            count(*) FILTER (WHERE o.rating >= 4),
+            count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM customers_followup f
+                WHERE f.customer_id = o.customer_id AND f.created_at >= o.completed_at
+                  AND f.created_at < o.completed_at + make_interval(days => %(window)s)
+            ))
+        FROM sales_order o
+        WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND o.status <> 'cancelled'
+        {filters.orders()}
+        GROUP BY 1
+    """
+    params = {**_both(period, filters), "window": int(window_days)}
+    cur, prev = _split(_rows(sql, params), (0, 0, 0, 0))
+
+    def pack(row):
+        return {"completed": row[0], "rated": row[1], "positive": row[2], "visited": row[3]}
+
+    return {"current": pack(cur), "previous": pack(prev)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pool releases: lost rate
+# ---------------------------------------------------------------------------------------------
+
+
+def _owned_at(start, filters: Filters) -> int:
+    owner = " AND c.owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
+    former = " AND f.former_owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
+    channel = " AND c.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
+    sql = f"""
+        SELECT
+          (SELECT count(*) FROM customers_customer c
+           WHERE c.merged_into_id IS NULL AND c.owner_id IS NOT NULL AND c.owner_since <= %(at)s
+           {owner}{channel})
+          +
+          (SELECT count(*) FROM (
+               SELECT DISTINCT ON (r.customer_id) r.customer_id, r.at, r.former_owner_id
+               FROM pool_release r WHERE r.at >= %(at)s ORDER BY r.customer_id, r.at, r.id
+           ) f JOIN customers_customer c ON c.id = f.customer_id
+           WHERE c.merged_into_id IS NULL AND c.created_at <= %(at)s
+             AND NOT EXISTS (
+                 SELECT 1 FROM pool_claim cl
+                 WHERE cl.customer_id = f.customer_id AND cl.status = 'approved'
+                   AND cl.decided_at >= %(at)s AND cl.decided_at < f.at
+             )
+           {former}{channel})
+    """
+    return int(_rows(sql, {**filters.params(), "at": start})[0][0])
+
+
+def lost_figures(period: Period, filters: Filters) -> dict:
+    former = " AND r.former_owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
+    channel = " AND c.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
+    sql = f"""
+        SELECT r.at >= %(start)s AS cur, count(DISTINCT r.customer_id)
+        FROM pool_release r JOIN customers_customer c ON c.id = r.customer_id
+        WHERE r.at >= %(pstart)s AND r.at < %(end)s AND c.merged_into_id IS NULL {former}{channel}
+        GROUP BY 1
+    """
+    cur, prev = _split(_rows(sql, _both(period, filters)), (0,))
+    prev_period = period.previous()
+    return {
+        "current": {"released": cur[0], "owned_at_start": _owned_at(period.start, filters)},
+        "previous": {"released": prev[0], "owned_at_start": _owned_at(prev_period.start, filters)},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Money: net revenue and overdue receivables
+# ---------------------------------------------------------------------------------------------
+
+
+def net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
+    filtered = filters.channel_id is not None or filters.salesperson_id is not None
+    join = " JOIN sales_order o ON o.id = p.order_id" if filtered else ""
+    sql = f"""
+        SELECT p.confirmed_at >= %(start)s AS cur,
+            coalesce(sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END), 0)
+        FROM finance_payment p{join}
+        WHERE p.status = 'confirmed' AND p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s
+        {filters.orders() if filtered else ""}
+        GROUP BY 1
+    """
+    cur, prev = _split(_rows(sql, _both(period, filters)), (ZERO,))
+    return cur[0], prev[0]
+
+
+def receivable_overdue(period: Period, filters: Filters) -> Decimal:
+    as_of = period.as_of
+    sql = f"""
+        SELECT coalesce(sum(o.amount - o.collected + coalesce((
+            SELECT sum(p.amount) FROM finance_payment p
+            WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
+              AND p.confirmed_at >= %(as_of)s
+        ), 0)), 0)
+        FROM sales_order o
+        WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.due_date < %(as_of_date)s
+          AND o.signed_at < %(as_of)s
+          AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)
+        {filters.orders()}
+    """
+    params = {**filters.params(), "as_of": as_of, "as_of_date": as_of.astimezone(period.tz).date()}
+    return _rows(sql, params)[0][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Enquiries and contacts
+# ---------------------------------------------------------------------------------------------
+
+
+def _days(period: Period) -> tuple[date, date]:
+    days = period.local_days()
+    return days[0], days[-1]
+
+
+def enquiry_counts(period: Period, filters: Filters) -> dict:
+    """``enquiries`` / ``new_enquiries`` of P and P' (store-wide or of the channel)."""
+    first, last = _days(period)
+    pfirst, _ = _days(period.previous())
+    channel = " AND e.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
+    sql = f"""
+        SELECT e.date >= %(first)s AS cur, coalesce(sum(e.enquiries), 0), coalesce(sum(e.new_enquiries), 0)
+        FROM enquiries_dailyenquiry e
+        WHERE e.date >= %(pfirst)s AND e.date <= %(last)s {channel}
+        GROUP BY 1
+    """
+    params = {**filters.params(), "first": first, "last": last, "pfirst": pfirst}
+    cur, prev = _split(_rows(sql, params), (0, 0))
+    return {
+        "current": {"enquiries": int(cur[0]), "new_enquiries": int(cur[1])},
+        "previous": {"enquiries": int(prev[0]), "new_enquiries": int(prev[1])},
+    }
+
+
+def enquiries_by_channel(period: Period) -> dict[int, tuple[int, int]]:
+    first, last = _days(period)
+    sql = """
+        SELECT e.channel_id, sum(e.enquiries), sum(e.new_enquiries) FROM enquiries_dailyenquiry e
+        WHERE e.date >= %(first)s AND e.date <= %(last)s GROUP BY 1
+    """
+    return {row[0]: (int(row[1]), int(row[2])) for row in _rows(sql, {"first": first, "last": last})}
+
+
+def contact_counts(period: Period, filters: Filters) -> dict:
+    first, last = _days(period)
+    pfirst, _ = _days(period.previous())
+    who = " AND r.user_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
+    sql = f"""
+        SELECT r.date >= %(first)s AS cur, coalesce(sum(r.wechat_added), 0), coalesce(sum(r.phone_contacts), 0)
+        FROM enquiries_contactrecord r
+        WHERE r.date >= %(pfirst)s AND r.date <= %(last)s {who}
+        GROUP BY 1
+    """
+    params = {**filters.params(), "first": first, "last": last, "pfirst": pfirst}
+    cur, prev = _split(_rows(sql, params), (0, 0))
+    return {
+        "current": {"wechat_added": int(cur[0]), "phone_contacts": int(cur[1])},
+        "previous": {"wechat_added": int(prev[0]), "phone_contacts": int(prev[1])},
+    }
+
+
+def contacts_by_salesperson(period: Period) -> dict[int, tuple[int, int]]:
+    first, last = _days(period)
+    sql = """
+        SELECT r.user_id, sum(r.wechat_added), sum(r.phone_contacts) FROM enquiries_contactrecord r
+        WHERE r.date >= %(first)s AND r.date <= %(last)s GROUP BY 1
+    """
+    return {row[0]: (int(row[1]), int(row[2])) for row in _rows(sql, {"first": first, "last": last})}
+
+
+def first_payment_customers(period: Period, filters: Filters) -> tuple[int, int]:
+    """Customers whose first confirmed collection ever falls in P, and in P'."""
+    sql = f"""
+        WITH cand AS (
+            SELECT o.customer_id, min(p.confirmed_at) AS first_at
+            FROM finance_payment p JOIN sales_order o ON o.id = p.order_id
+            WHERE p.status = 'confirmed' AND p.kind = 'collection'
+              AND p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s
+            GROUP BY o.customer_id
+        )
+        SELECT cand.first_at >= %(start)s AS cur, count(*)
+        FROM cand JOIN customers_customer c ON c.id = cand.customer_id
+        WHERE c.merged_into_id IS NULL {filters.customers()}
+          AND NOT EXISTS (
+            SELECT 1 FROM finance_payment p2 JOIN sales_order o2 ON o2.id = p2.order_id
+            WHERE o2.customer_id = cand.customer_id AND p2.status = 'confirmed' AND p2.kind = 'collection'
+              AND p2.confirmed_at < %(pstart)s
+          )
+        GROUP BY 1
+    """
+    # A customer first paying in P' is not "first" in P: split by the earliest collection in [P', P].
+    cur, prev = _split(_rows(sql, _both(period, filters)), (0,))
+    return cur[0], prev[0]
+
+
+def customer_conversion_by_channel(period: Period, filters: Filters) -> dict:
+    """Per customer channel: customers created in P converted in P, and first-time payers in P."""
+    owner = " AND c.owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
+    sql = f"""
+        SELECT c.channel_id, count(*) FROM customers_customer c
+        WHERE c.merged_into_id IS NULL AND c.created_at >= %(start)s AND c.created_at < %(end)s {owner}
+          AND EXISTS (SELECT 1 FROM sales_order o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
+                      AND o.signed_at >= %(start)s AND o.signed_at < %(end)s)
+        GROUP BY 1
+    """
+    converted = dict(_rows(sql, _both(period, filters)))
+    sql = f"""
+        WITH cand AS (
+            SELECT o.customer_id, min(p.confirmed_at) AS first_at
+            FROM finance_payment p JOIN sales_order o ON o.id = p.order_id
+            WHERE p.status = 'confirmed' AND p.kind = 'collection'
+              AND p.confirmed_at >= %(start)s AND p.confirmed_at < %(end)s
+            GROUP BY o.customer_id
+        )
+        SELECT c.channel_id, count(*) FROM cand JOIN customers_customer c ON c.id = cand.customer_id
+        WHERE c.merged_into_id IS NULL {owner}
+          AND NOT EXISTS (
+            SELECT 1 FROM finance_payment p2 JOIN sales_order o2 ON o2.id = p2.order_id
+            WHERE o2.customer_id = cand.customer_id AND p2.status = 'confirmed' AND p2.kind = 'collection'
+              AND p2.confirmed_at < %(start)s
+          )
+        GROUP BY 1
+    """
+    paying = dict(_rows(sql, _both(period, filters)))
+    return {"converted": converted, "paying": paying}
+
+
+# ---------------------------------------------------------------------------------------------
+# Transaction analysis: rankings, trend, geography, devices
+# ---------------------------------------------------------------------------------------------
+
+
+def rankings(period: Period, filters: Filters, *, limit: int) -> dict:
+    sql = f"""
+        WITH l AS MATERIALIZED (
+            SELECT l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount
+            FROM sales_order o JOIN sales_orderline l ON l.order_id = o.id
+            WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND o.status <> 'cancelled'
+            {filters.orders()}
+        )
+        (SELECT 'p', sku, max(product_name), sum(amount) AS amount, sum(quantity), count(DISTINCT order_id)
+         FROM l GROUP BY sku ORDER BY amount DESC, sku LIMIT %(limit)s)
+        UNION ALL
+        (SELECT 'c', category_name, category_name, sum(amount) AS amount, sum(quantity), count(DISTINCT order_id)
+         FROM l GROUP BY category_name ORDER BY amount DESC, category_name LIMIT %(limit)s)
+    """
+    rows = _rows(sql, {**_both(period, filters), "limit": limit})
+    products = [
+        {"sku": r[1], "name": r[2], "amount": r[3], "quantity": int(r[4]), "orders": r[5]} for r in rows if r[0] == "p"
+    ]
+    categories = [
+        {"category": r[1], "name": r[2], "amount": r[3], "quantity": int(r[4]), "orders": r[5]}
+        for r in rows
+        if r[0] == "c"
+    ]
+    return {"product_ranking": products, "category_ranking": categories}
+
+
+def breakdowns(period: Period, filters: Filters) -> dict:
+    """Sales trend per local bucket, geography per customer province and devices, for P."""
+    unit = "hour" if period.hourly else "day"
+    sql = f"""
+        SELECT grouping(t.b), grouping(t.device), grouping(t.province), t.b, t.device, t.province,
+            sum(t.amount), count(*)
+        FROM (
+            SELECT date_trunc('{unit}', o.signed_at AT TIME ZONE %(tz)s) AS b, o.device, c.province, o.amount
+            FROM sales_order o JOIN customers_customer c ON c.id = o.customer_id
+            WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND o.status <> 'cancelled'
+            {filters.orders()}
+        ) t
+        GROUP BY GROUPING SETS ((t.b), (t.device), (t.province))
+    """
+    rows = _rows(sql, {**_both(period, filters), "tz": str(period.tz.key)})
+    trend: dict = {}
+    devices: dict = {}
+    geography = []
+    for g_b, g_d, g_p, b, device, province, gmv, orders in rows:
+        if not g_b:
+            trend[b] = (gmv, orders)
+        elif not g_d:
+            devices[device] = (gmv, orders)
+        elif not g_p:
+            geography.append({"province": province, "gmv": gmv, "orders": orders})
+    sales_trend = []
+    for bucket in period.buckets():
+        gmv, orders = trend.get(bucket.replace(tzinfo=None), (ZERO, 0))
+        sales_trend.append({"bucket": bucket.isoformat(), "gmv": gmv, "orders": orders})
+    geography.sort(key=lambda row: (-row["gmv"], row["province"]))
+    device_rows = [
+        {"device": d, "gmv": devices.get(d, (ZERO, 0))[0], "orders": devices.get(d, (ZERO, 0))[1]} for d in DEVICES
+    ]
+    device_rows += [{"device": d, "gmv": v[0], "orders": v[1]} for d, v in devices.items() if d not in DEVICES]
+    return {"sales_trend": sales_trend, "geography": geography, "devices": device_rows}
+
+
+def outbox_watermark() -> int:
+    """The latest published fact: any change that publishes moves it (one index lookup)."""
+    return int(_rows("SELECT coalesce(max(id), 0) FROM outbox_outboxevent", {})[0][0])

@@ -1,0 +1,397 @@
+"""Store-host API of sales: categories, products (+ price history), quotations (+ actions and
+PDF), orders (+ transitions, feedback, export) and deliveries.
+
+Refusals are problem+json: ``validation_error`` (400), ``not_found`` (404), ``invalid_transition``
+(409: wrong role or wrong current status), ``approval_required`` (409), ``feedback_not_allowed``
+(409). Nothing is written on a refusal.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shared_apps.platform.errors import ValidationFailed
+from shared_apps.platform.viewsets import StoreViewSet
+from tenant_apps.sales import selectors, services
+from tenant_apps.sales.models import Category, Delivery, Order, Product, Quotation
+from tenant_apps.sales.serializers import (
+    CategoryInputSerializer,
+    CategorySerializer,
+    CommentSerializer,
+    DeliverySerializer,
+    DeliveryTransitionInputSerializer,
+    FeedbackInputSerializer,
+    OrderDetailSerializer,
+    OrderInputSerializer,
+    OrderSerializer,
+    PriceHistorySerializer,
+    ProductInputSerializer,
+    ProductSerializer,
+    QuotationInputSerializer,
+    QuotationListSerializer,
+    QuotationPreviewInputSerializer,
+    QuotationPreviewSerializer,
+    QuotationSerializer,
+    TransitionInputSerializer,
+)
+
+PRODUCT_FILTERS = ("q", "category", "active")
+QUOTATION_FILTERS = ("status", "customer", "owner", "q", "ordering")
+ORDER_FILTERS = (
+    "status",
+    "payment_mode",
+    "channel",
+    "owner",
+    "customer",
+    "signed_from",
+    "signed_to",
+    "overdue",
+    "q",
+    "ordering",
+)
+DELIVERY_FILTERS = ("status", "kind")
+
+
+def _query(request, keys) -> dict[str, str]:
+    return {key: request.query_params.get(key) for key in keys if request.query_params.get(key) is not None}
+
+
+def _body(request) -> dict:
+    data = request.data
+    if hasattr(data, "dict") and not isinstance(data, dict):
+        data = data.dict()
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("A JSON object is expected."))
+    return data
+
+
+ORDER_LIST_PARAMETERS = [
+    OpenApiParameter("status", OpenApiTypes.STR, description="One status or several, comma-separated."),
+    OpenApiParameter("payment_mode", OpenApiTypes.STR, enum=list(Order.PaymentMode.values)),
+    OpenApiParameter("channel", OpenApiTypes.STR, description="A channel code."),
+    OpenApiParameter("owner", OpenApiTypes.STR, description="A user id, or `me`."),
+    OpenApiParameter("customer", OpenApiTypes.INT),
+    OpenApiParameter("signed_from", OpenApiTypes.DATE, description="Signed on or after (store-local date)."),
+    OpenApiParameter("signed_to", OpenApiTypes.DATE, description="Signed on or before (store-local date)."),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Credit orders past due, not fully collected."),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Order number prefix or customer name."),
+    OpenApiParameter("ordering", OpenApiTypes.STR, description="signed_at, amount, number, due_date, ..."),
+]
+
+
+class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet):
+    """Product categories."""
+
+    serializer_class = CategorySerializer
+    queryset = Category.objects.none()
+    filter_backends: list = []
+    pagination_class = None
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_permissions = {"GET": "products.view", "POST": "products.manage", "PATCH": "products.manage"}
+
+    def get_queryset(self):
+        return selectors.category_list()
+
+    def get_object(self):
+        return selectors.category_get(category_id=self.kwargs["pk"])
+
+    @extend_schema(request=CategoryInputSerializer, responses={201: CategorySerializer})
+    def create(self, request):
+        category = services.category_create(data=_body(request))
+        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CategoryInputSerializer, responses={200: CategorySerializer})
+    def partial_update(self, request, pk=None):
+        category = services.category_update(category_id=pk, data=_body(request))
+        return Response(CategorySerializer(selectors.category_get(category_id=category.pk)).data)
+
+
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet):
+    """The store's product catalogue; changing a product never alters signed orders."""
+
+    serializer_class = ProductSerializer
+    queryset = Product.objects.none()
+    filter_backends: list = []
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_permissions = {"GET": "products.view", "POST": "products.manage", "PATCH": "products.manage"}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Product.objects.none()
+        return selectors.product_list(filters=_query(self.request, PRODUCT_FILTERS))
+
+    def get_object(self):
+        return selectors.product_get(product_id=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="SKU, name or spec contains."),
+            OpenApiParameter("category", OpenApiTypes.INT),
+            OpenApiParameter("active", OpenApiTypes.BOOL),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer})
+    def create(self, request):
+        product = services.product_create(data=_body(request))
+        return Response(ProductSerializer(selectors.product_get(product_id=product.pk)).data, status=201)
+
+    @extend_schema(request=ProductInputSerializer, responses={200: ProductSerializer})
+    def partial_update(self, request, pk=None):
+        product = services.product_update(product_id=pk, data=_body(request))
+        return Response(ProductSerializer(selectors.product_get(product_id=product.pk)).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("customer", OpenApiTypes.INT, description="Also the customer's own prices.")],
+        responses={200: PriceHistorySerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="price-history")
+    def price_history(self, request, pk=None):
+        history = selectors.product_price_history(
+            product_id=pk, customer_id=request.query_params.get("customer"), access=self.access
+        )
+        return Response(PriceHistorySerializer(history).data)
+
+
+class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet):
+    """Quotations: a draft is edited, submitted (approved at once, or pending a supervisor's
+    approval when its discount rate is below the store threshold), sent and accepted."""
+
+    serializer_class = QuotationSerializer
+    queryset = Quotation.objects.none()
+    filter_backends: list = []
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_permissions = {
+        "GET": "quotations.view",
+        "PATCH": "quotations.create",
+        "create": "quotations.create",
+        "preview": "quotations.create",
+        "submit": "quotations.create",
+        "send": "quotations.create",
+        "accept": "quotations.create",
+        "approve": "quotations.approve",
+        "reject": "quotations.approve",
+    }
+
+    def get_serializer_class(self):
+        return QuotationListSerializer if self.action == "list" else QuotationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Quotation.objects.none()
+        return selectors.quotation_list(access=self.access, filters=_query(self.request, QUOTATION_FILTERS))
+
+    def get_object(self):
+        return selectors.quotation_get_for_user(quotation_id=self.kwargs["pk"], access=self.access)
+
+    def _fresh(self, quotation, code=status.HTTP_200_OK) -> Response:
+        fresh = selectors.quotation_get_for_user(quotation_id=quotation.pk, access=self.access)
+        return Response(QuotationSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(Quotation.Status.values)),
+            OpenApiParameter("customer", OpenApiTypes.INT),
+            OpenApiParameter("owner", OpenApiTypes.STR, description="A user id, or `me`."),
+            OpenApiParameter("q", OpenApiTypes.STR, description="Number prefix or customer name."),
+            OpenApiParameter("ordering", OpenApiTypes.STR),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=QuotationInputSerializer, responses={201: QuotationSerializer})
+    def create(self, request):
+        quotation = services.quotation_create(access=self.access, data=_body(request))
+        return self._fresh(quotation, status.HTTP_201_CREATED)
+
+    @extend_schema(request=QuotationInputSerializer, responses={200: QuotationSerializer})
+    def partial_update(self, request, pk=None):
+        quotation = services.quotation_update(
+            quotation_id=self.get_object().pk, access=self.access, data=_body(request)
+        )
+        return self._fresh(quotation)
+
+    @extend_schema(request=QuotationPreviewInputSerializer, responses={200: QuotationPreviewSerializer})
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        """The live figures of a line editor (nothing is stored)."""
+        return Response(QuotationPreviewSerializer(services.quotation_preview(lines=_body(request).get("lines"))).data)
+
+    @extend_schema(request=None, responses={200: QuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._fresh(services.quotation_submit(quotation_id=self.get_object().pk, access=self.access))
+
+    @extend_schema(request=CommentSerializer, responses={200: QuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        quotation = services.quotation_approve(
+            quotation_id=self.get_object().pk, access=self.access, comment=_body(request).get("comment", "")
+        )
+        return self._fresh(quotation)
+
+    @extend_schema(request=CommentSerializer, responses={200: QuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        quotation = services.quotation_reject(
+            quotation_id=self.get_object().pk, access=self.access, comment=_body(request).get("comment", "")
+        )
+        return self._fresh(quotation)
+
+    @extend_schema(request=None, responses={200: QuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        return self._fresh(services.quotation_send(quotation_id=self.get_object().pk, access=self.access))
+
+    @extend_schema(request=None, responses={200: QuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._fresh(services.quotation_accept(quotation_id=self.get_object().pk, access=self.access))
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        from tenant_apps.sales.pdf import quotation_pdf
+
+        quotation = self.get_object()
+        response = HttpResponse(quotation_pdf(quotation=quotation), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{quotation.number}.pdf"'
+        return response
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet):
+    """Contract orders and their pipeline (product.md 3.3)."""
+
+    serializer_class = OrderSerializer
+    queryset = Order.objects.none()
+    filter_backends: list = []
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "head", "options"]
+    required_permissions = {
+        "GET": "orders.view",
+        "create": "orders.create",
+        "transition": "orders.view",
+        "feedback": "orders.feedback",
+        "export": "orders.export",
+    }
+
+    def get_serializer_class(self):
+        return OrderDetailSerializer if self.action == "retrieve" else OrderSerializer
+
+    def get_required_permission(self, request):
+        if getattr(self, "action", None) == "export":
+            return "orders.export"
+        return super().get_required_permission(request)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        return selectors.order_list(access=self.access, filters=_query(self.request, ORDER_FILTERS))
+
+    def get_object(self):
+        return selectors.order_get_for_user(order_id=self.kwargs["pk"], access=self.access)
+
+    def _detail(self, order, code=status.HTTP_200_OK) -> Response:
+        fresh = selectors.order_get_for_user(order_id=order.pk, access=self.access)
+        return Response(OrderDetailSerializer(fresh, context={"access": self.access}).data, status=code)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object())
+
+    @extend_schema(parameters=ORDER_LIST_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=OrderInputSerializer, responses={201: OrderDetailSerializer})
+    def create(self, request):
+        order = services.order_create(access=self.access, data=_body(request))
+        return self._detail(order, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransitionInputSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        data = _body(request)
+        order = services.order_transition(
+            order_id=self.get_object().pk, access=self.access, to=data.get("to"), data=data
+        )
+        return self._detail(order)
+
+    @extend_schema(request=FeedbackInputSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        data = _body(request)
+        order = services.order_feedback(
+            order_id=self.get_object().pk, access=self.access, rating=data.get("rating"), comment=data.get("comment")
+        )
+        return self._detail(order)
+
+    @extend_schema(
+        parameters=ORDER_LIST_PARAMETERS,
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
+                OpenApiTypes.BINARY
+            )
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        from tenant_apps.sales.exporting import export_orders
+
+        qs = selectors.order_list(access=self.access, filters=_query(request, ORDER_FILTERS))
+        response: StreamingHttpResponse = export_orders(orders=qs)
+        return response
+
+
+class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet):
+    """Deliveries: the orders' own and those after-sales cases create (the warehouse's queue)."""
+
+    serializer_class = DeliverySerializer
+    queryset = Delivery.objects.none()
+    filter_backends: list = []
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "head", "options"]
+    required_permissions = {"GET": "orders.view", "transition": "orders.view"}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Delivery.objects.none()
+        return selectors.delivery_list(access=self.access, filters=_query(self.request, DELIVERY_FILTERS))
+
+    def get_object(self):
+        return selectors.delivery_get_for_user(delivery_id=self.kwargs["pk"], access=self.access)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(Delivery.Status.values)),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=list(Delivery.Kind.values)),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=DeliveryTransitionInputSerializer, responses={200: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        data = _body(request)
+        delivery = services.delivery_transition(
+            delivery=self.get_object(),
+            to=data.get("to") if isinstance(data.get("to"), str) else "",
+            access=self.access,
+            carrier=data.get("carrier") if isinstance(data.get("carrier"), str) else "",
+            tracking_number=data.get("tracking_number") if isinstance(data.get("tracking_number"), str) else "",
+        )
+        return Response(
+            DeliverySerializer(selectors.delivery_get_for_user(delivery_id=delivery.pk, access=self.access)).data
+        )

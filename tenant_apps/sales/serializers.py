@@ -1,0 +1,372 @@
+"""Serializers of the sales API.
+
+Output serializers carry the core fields of api.md (product: ``id``, ``sku``, ``name``,
+``category``, ``spec``, ``unit``, ``list_price``, ``active``; quotation: ``id``, ``customer``,
+``lines``, ``amount``, ``list_amount``, ``discount_rate``, ``requires_approval``, ``status``,
+``valid_until``; order: ``id``, ``customer``, ``quotation``, ``lines``, ``amount``,
+``payment_mode``, ``due_date``, ``channel``, ``device``, ``owner``, ``status``, ``signed_at``,
+``completed_at``, ``collected``, ``outstanding``, ``refunded``, ``rating``) and more. Money is a
+decimal string with 2 places. Input is validated by the services (every field at once).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation, QuotationLine
+
+
+def _user_label(user) -> str:
+    return (user.name or user.email) if user is not None else ""
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    product_count = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "position", "product_count", "created_at"]
+        read_only_fields = fields
+
+
+class CategoryInputSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True)
+    position = serializers.IntegerField(required=False)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category = serializers.IntegerField(source="category_id", read_only=True, allow_null=True)
+    category_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "category",
+            "category_name",
+            "spec",
+            "unit",
+            "list_price",
+            "active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_category_name(self, obj: Product) -> str:
+        return obj.category.name if obj.category_id else ""
+
+
+class ProductInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.IntegerField(required=False, allow_null=True)
+    spec = serializers.CharField(required=False, allow_blank=True)
+    unit = serializers.CharField(required=False, allow_blank=True)
+    list_price = serializers.CharField(required=False, help_text='A decimal string such as "128.00".')
+    active = serializers.BooleanField(required=False)
+
+
+class PriceRowSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    order_number = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    customer_name = serializers.CharField()
+
+
+class PriceHistorySerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    customer = PriceRowSerializer(many=True, help_text="The customer's past prices (empty without ?customer=).")
+    store = PriceRowSerializer(many=True, help_text="The store's past prices.")
+
+
+class LineSerializer(serializers.Serializer):
+    product = serializers.IntegerField(source="product_id")
+    sku = serializers.CharField()
+    product_name = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    list_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class QuotationLineSerializer(LineSerializer, serializers.ModelSerializer):
+    class Meta:
+        model = QuotationLine
+        fields = ["id", "product", "sku", "product_name", "unit", "quantity", "unit_price", "list_price", "amount"]
+        read_only_fields = fields
+
+
+class LineInputSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.CharField(help_text='A decimal string such as "118.50".')
+
+
+class QuotationSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    channel = serializers.SerializerMethodField()
+    owner = serializers.IntegerField(source="owner_id", read_only=True)
+    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
+    discount_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=4, coerce_to_string=False, allow_null=True, read_only=True
+    )
+    lines = QuotationLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Quotation
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "channel",
+            "owner",
+            "status",
+            "valid_until",
+            "notes",
+            "lines",
+            "amount",
+            "list_amount",
+            "discount_rate",
+            "requires_approval",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "sent_at",
+            "accepted_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_channel(self, obj) -> str | None:
+        return obj.channel.code if obj.channel_id else None
+
+
+class QuotationListSerializer(QuotationSerializer):
+    class Meta(QuotationSerializer.Meta):
+        fields = [f for f in QuotationSerializer.Meta.fields if f != "lines"]
+        read_only_fields = fields
+
+
+class QuotationInputSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(required=False)
+    channel = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="A channel code.")
+    valid_until = serializers.CharField(required=False, help_text="A date, e.g. 2026-12-31.")
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lines = LineInputSerializer(many=True, required=False)
+
+
+class QuotationPreviewInputSerializer(serializers.Serializer):
+    lines = LineInputSerializer(many=True)
+
+
+class QuotationPreviewSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    list_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    discount_rate = serializers.DecimalField(max_digits=6, decimal_places=4, coerce_to_string=False, allow_null=True)
+    requires_approval = serializers.BooleanField()
+    threshold = serializers.DecimalField(max_digits=4, decimal_places=3, coerce_to_string=False)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+class OrderLineSerializer(LineSerializer, serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "product",
+            "sku",
+            "product_name",
+            "category_name",
+            "unit",
+            "quantity",
+            "unit_price",
+            "list_price",
+            "amount",
+        ]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    quotation = serializers.IntegerField(source="quotation_id", read_only=True, allow_null=True)
+    channel = serializers.SerializerMethodField()
+    owner = serializers.IntegerField(source="owner_id", read_only=True)
+    outstanding = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    net_received = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    discount_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=4, coerce_to_string=False, allow_null=True, read_only=True
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "external_id",
+            "customer",
+            "customer_name",
+            "quotation",
+            "channel",
+            "device",
+            "owner",
+            "payment_mode",
+            "due_date",
+            "status",
+            "amount",
+            "list_amount",
+            "discount_rate",
+            "collected",
+            "supplemented",
+            "refunded",
+            "outstanding",
+            "net_received",
+            "fully_collected_at",
+            "signed_at",
+            "shipped_at",
+            "received_at",
+            "completed_at",
+            "cancelled_at",
+            "cancel_reason",
+            "rating",
+            "feedback_comment",
+            "feedback_at",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_channel(self, obj) -> str | None:
+        return obj.channel.code if obj.channel_id else None
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True)
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    customer_name = serializers.CharField(source="order.customer.name", read_only=True)
+    items = serializers.ListField(child=serializers.DictField(), read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "order",
+            "order_number",
+            "customer_name",
+            "kind",
+            "status",
+            "aftersales_case_id",
+            "items",
+            "carrier",
+            "tracking_number",
+            "outbound_at",
+            "shipped_at",
+            "received_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
+    actor_name = serializers.SerializerMethodField()
+    data = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "actor_name", "message", "data", "at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_actor_name(self, obj) -> str:
+        return _user_label(obj.actor) if obj.actor_id else ""
+
+
+class OrderDetailSerializer(OrderSerializer):
+    lines = serializers.SerializerMethodField()
+    deliveries = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+    panels = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "lines", "deliveries", "timeline", "allowed_transitions", "panels"]
+        read_only_fields = fields
+
+    @extend_schema_field(OrderLineSerializer(many=True))
+    def get_lines(self, obj) -> list:
+        from tenant_apps.sales.selectors import order_lines
+
+        return OrderLineSerializer(order_lines(order=obj), many=True).data
+
+    @extend_schema_field(DeliverySerializer(many=True))
+    def get_deliveries(self, obj) -> list:
+        from tenant_apps.sales.selectors import order_deliveries
+
+        return DeliverySerializer(order_deliveries(order=obj).select_related("order__customer"), many=True).data
+
+    @extend_schema_field(OrderEventSerializer(many=True))
+    def get_timeline(self, obj) -> list:
+        from tenant_apps.sales.selectors import order_timeline
+
+        return OrderEventSerializer(order_timeline(order=obj), many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, obj) -> list:
+        from tenant_apps.sales.services import allowed_transitions
+
+        access = self.context.get("access")
+        return allowed_transitions(order=obj, access=access) if access is not None else []
+
+    @extend_schema_field(serializers.DictField())
+    def get_panels(self, obj) -> dict:
+        from tenant_apps.sales.selectors import order_panels_for
+
+        access = self.context.get("access")
+        return order_panels_for(order=obj, access=access) if access is not None else {}
+
+
+class OrderInputSerializer(serializers.Serializer):
+    quotation = serializers.IntegerField(required=False, allow_null=True)
+    customer = serializers.IntegerField(required=False)
+    lines = LineInputSerializer(many=True, required=False)
+    payment_mode = serializers.ChoiceField(choices=Order.PaymentMode.choices)
+    due_date = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    device = serializers.ChoiceField(choices=Order.Device.choices, required=False)
+    channel = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="A channel code.")
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to = serializers.CharField(help_text="The target status.")
+    carrier = serializers.CharField(required=False, allow_blank=True)
+    tracking_number = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, help_text="Required to cancel.")
+
+
+class FeedbackInputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(help_text="1 to 5.")
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+class DeliveryTransitionInputSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=["outbound", "shipped", "received"])
+    carrier = serializers.CharField(required=False, allow_blank=True)
+    tracking_number = serializers.CharField(required=False, allow_blank=True)
