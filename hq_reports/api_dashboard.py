@@ -157,6 +157,24 @@ def dashboard_query(params) -> dict:
     return body
 
 
+def store_kanban_query(request, store) -> dict:
+    """The drill-down for a request's query (``range``, ``start``, ``end``, ``channel``,
+    ``salesperson``, ``limit``); computed in the store and audited."""
+    params = request.GET
+    period, limit = _period_and_limit(params)
+    asked = params.get("salesperson")
+    salesperson_id = _int(asked, "salesperson") if asked not in (None, "") else None
+    return store_kanban(
+        store=store,
+        user=request.user,
+        path=request.get_full_path(),
+        period=period,
+        channel=params.get("channel"),
+        salesperson_id=salesperson_id,
+        limit=limit,
+    )
+
+
 class HQDashboardView(HQAPIView):
     """The consolidated dashboard over every store (or a subsidiary, a store, a channel platform)."""
 
@@ -192,16 +210,4 @@ class HQStoreKanbanView(HQAPIView):
     )
     def get(self, request, pk):
         store = selectors.store_get(store_id=pk)
-        period, limit = _period_and_limit(request.query_params)
-        asked = request.query_params.get("salesperson")
-        salesperson_id = _int(asked, "salesperson") if asked not in (None, "") else None
-        body = store_kanban(
-            store=store,
-            user=request.user,
-            path=request.get_full_path(),
-            period=period,
-            channel=request.query_params.get("channel"),
-            salesperson_id=salesperson_id,
-            limit=limit,
-        )
-        return Response(body)
+        return Response(store_kanban_query(request, store))

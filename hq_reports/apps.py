@@ -10,6 +10,7 @@ class HqReportsConfig(AppConfig):
         from shared_apps.platform.navigation import HQ, register_nav
 
         register_nav(key="stores", label=_("Stores"), url_name="hq:console", area=HQ, icon="briefcase", order=10)
+        register_nav(key="dashboard", label=_("Dashboard"), url_name="hq:dashboard", area=HQ, icon="bar-chart", order=5)
 
         from hq_reports.views_manage import register_pages
 

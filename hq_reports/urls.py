@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hq_reports import views, views_manage
+from hq_reports import views, views_dashboard, views_manage
 
 app_name = "hq"
 urlpatterns = [path("", views.console, name="console")]
@@ -21,4 +21,8 @@ urlpatterns += [
     ),
     path("policies/", views_manage.policies, name="manage-policies"),
     path("announcements/", views_manage.announcements, name="manage-announcements"),
+]
+urlpatterns += [
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+    path("dashboard/stores/<int:store_id>/", views_dashboard.store_dashboard, name="dashboard-store"),
 ]

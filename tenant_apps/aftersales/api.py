@@ -153,19 +153,19 @@ class CaseCreateSerializer(serializers.Serializer):
     reissue_invoice = serializers.BooleanField(required=False, default=False)
 
 
-class CommentSerializer(serializers.Serializer):
+class CaseCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=services.COMMENT_MAX)
 
 
-class RejectSerializer(serializers.Serializer):
+class CaseRejectSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=services.COMMENT_MAX, help_text="Why the case is rejected.")
 
 
-class ProcessSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(
-        choices=services.REFUND_METHODS,
+class CaseProcessSerializer(serializers.Serializer):
+    method = serializers.CharField(
         required=False,
-        help_text="For refunds: how the money goes back (default bank_transfer).",
+        help_text="For refunds, how the money goes back: one of the payment methods "
+        "(bank_transfer, alipay, wechat_pay, cash, platform); default bank_transfer.",
     )
 
 
@@ -258,21 +258,21 @@ class CaseViewSet(mixins.ListModelMixin, StoreViewSet):
         )
         return self._detail(case.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(request=CommentSerializer, responses={200: CaseDetailSerializer})
+    @extend_schema(request=CaseCommentSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         case = self.get_object()
         services.case_approve(case_id=case.pk, access=self.access, comment=_body(request).get("comment", ""))
         return self._detail(case.pk)
 
-    @extend_schema(request=RejectSerializer, responses={200: CaseDetailSerializer})
+    @extend_schema(request=CaseRejectSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         case = self.get_object()
         services.case_reject(case_id=case.pk, access=self.access, comment=_body(request).get("comment"))
         return self._detail(case.pk)
 
-    @extend_schema(request=ProcessSerializer, responses={200: CaseDetailSerializer})
+    @extend_schema(request=CaseProcessSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def process(self, request, pk=None):
         case = self.get_object()

@@ -101,7 +101,7 @@ class PaymentCreateSerializer(serializers.Serializer):
     voucher = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class ReasonSerializer(serializers.Serializer):
+class PaymentRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
@@ -248,7 +248,9 @@ class PaymentListView(StoreGenericAPIView):
     required_permissions = {"GET": "payments.view"}
     filter_backends: list = []
 
-    @extend_schema(parameters=PAYMENT_LIST_PARAMETERS, responses={200: PaymentPageSerializer})
+    @extend_schema(
+        operation_id="payments_list", parameters=PAYMENT_LIST_PARAMETERS, responses={200: PaymentPageSerializer}
+    )
     def get(self, request):
         qs = selectors.payment_list(access=self.access, filters=_query(request, selectors.PAYMENT_FILTERS))
         page = self.paginate_queryset(qs)
@@ -266,7 +268,7 @@ class OrderPaymentsView(StoreGenericAPIView):
     filter_backends: list = []
     pagination_class = None
 
-    @extend_schema(responses={200: PaymentSerializer(many=True)})
+    @extend_schema(operation_id="orders_payments_list", responses={200: PaymentSerializer(many=True)})
     def get(self, request, order_id):
         order = order_get_for_user(order_id=order_id, access=self.access)
         return Response(PaymentSerializer(selectors.order_payments(order=order), many=True).data)
@@ -326,7 +328,7 @@ class PaymentRejectView(StoreGenericAPIView):
     required_permissions = {"POST": "payments.confirm"}
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=PaymentRejectSerializer,
         responses={200: PaymentSerializer, 409: OpenApiResponse(description="invalid_transition")},
     )
     def post(self, request, pk):
@@ -364,7 +366,9 @@ class InvoiceListView(StoreGenericAPIView):
     required_permissions = {"GET": "invoices.view", "POST": "invoices.request"}
     filter_backends: list = []
 
-    @extend_schema(parameters=INVOICE_LIST_PARAMETERS, responses={200: InvoiceSerializer(many=True)})
+    @extend_schema(
+        operation_id="invoices_list", parameters=INVOICE_LIST_PARAMETERS, responses={200: InvoiceSerializer(many=True)}
+    )
     def get(self, request):
         qs = selectors.invoice_list(access=self.access, filters=_query(request, selectors.INVOICE_FILTERS))
         page = self.paginate_queryset(qs)

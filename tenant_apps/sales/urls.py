@@ -2,9 +2,27 @@
 
 from django.urls import path
 
-from tenant_apps.sales import views_import
+from tenant_apps.sales import views
 
 app_name = "sales"
-urlpatterns: list = [
-    path("orders/import/", views_import.order_import, name="order-import"),
+urlpatterns = [
+    path("products/", views.product_list, name="products"),
+    path("products/new/", views.product_edit, name="product-create"),
+    path("products/<int:product_id>/edit/", views.product_edit, name="product-edit"),
+    path("categories/new/", views.category_create, name="category-create"),
+    path("quotations/", views.quotation_list, name="quotations"),
+    path("quotations/new/", views.quotation_create, name="quotation-create"),
+    path("quotations/preview/", views.quotation_preview, name="quotation-preview"),
+    path("quotations/<int:quotation_id>/", views.quotation_detail, name="quotation-detail"),
+    path("quotations/<int:quotation_id>/edit/", views.quotation_create, name="quotation-edit"),
+    path("quotations/<int:quotation_id>/pdf/", views.quotation_pdf, name="quotation-pdf"),
+    path("quotations/<int:quotation_id>/order/", views.order_from_quotation, name="quotation-order"),
+    path("quotations/<int:quotation_id>/<str:action>/", views.quotation_action, name="quotation-action"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/export/", views.order_export, name="order-export"),
+    path("orders/<int:order_id>/", views.order_detail, name="order-detail"),
+    path("orders/<int:order_id>/transition/", views.order_transition, name="order-transition"),
+    path("orders/<int:order_id>/feedback/", views.order_feedback, name="order-feedback"),
+    path("warehouse/", views.warehouse, name="warehouse"),
+    path("deliveries/<int:delivery_id>/transition/", views.delivery_transition, name="delivery-transition"),
 ]

@@ -7,14 +7,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from hq_reports import rollups
 from hq_reports.models import CustomerFact, OrderFact, OrderLineFact, PaymentFact, StoreFeed
+from shared_apps.accounts.models import User
 from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.outbox.services import publish
 from tenant_apps.sales.models import Order
+from tenants.models import Store
+from tests.conftest import STORE_A, user_email
 from tests.factories.hq import make_history
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -159,32 +162,33 @@ def test_the_facts_of_one_store_never_touch_another(store_a, store_b, users, in_
 
 
 def _cleanup(store):
-    with tenant_context(store):
-        with connection.cursor() as cursor:
-            for table in (
-                "finance_payment",
-                "sales_orderline",
-                "sales_orderevent",
-                "sales_order",
-                "customers_followup",
-                "pool_claim",
-                "pool_release",
-                "customers_customer",
-                "sales_product",
-                "sales_category",
-                "enquiries_dailyenquiry",
-                "outbox_outboxevent",
-            ):
-                cursor.execute(f"DELETE FROM {table}")
+    with tenant_context(store), connection.cursor() as cursor:
+        for table in (
+            "finance_payment",
+            "sales_orderline",
+            "sales_orderevent",
+            "sales_order",
+            "customers_followup",
+            "pool_claim",
+            "pool_release",
+            "customers_customer",
+            "sales_product",
+            "sales_category",
+            "enquiries_dailyenquiry",
+            "outbox_outboxevent",
+        ):
+            cursor.execute(f"DELETE FROM {table}")
     for model in rollups.KINDS.values():
         model.model.objects.filter(store=store).delete()
     StoreFeed.objects.filter(store=store).delete()
 
 
-def test_two_concurrent_drains_give_the_same_facts_as_one(committed_db, store_a, users):
+def test_two_concurrent_drains_give_the_same_facts_as_one(committed_db):
+    store_a = Store.objects.get(subdomain=STORE_A["subdomain"])
+    owner = User.objects.get(email=user_email("a_sales"))
     try:
         with tenant_context(store_a):
-            make_history(owners=[users.a_sales], now=NOW, seed=12, orders=60)
+            make_history(owners=[owner], now=NOW, seed=12, orders=60)
             total = OutboxEvent.objects.count()
         barrier = threading.Barrier(2)
         results, errors = [], []
@@ -192,16 +196,16 @@ def test_two_concurrent_drains_give_the_same_facts_as_one(committed_db, store_a,
         def run():
             try:
                 with tenant_context(store_a):
-                    barrier.wait()
+                    barrier.wait(timeout=10)
                     while True:
                         result = rollups.drain(batch_size=20)
                         results.append(result)
                         if result.get("skipped") is None and result["events"] == 0:
                             break
-            except Exception as exc:  # pragma: no cover - reported below
+            except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
-                connection.close()
+                connections.close_all()
 
         threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:

@@ -112,4 +112,3 @@ def test_store_rows_and_subsidiary_rows_add_up(two_stores):
     assert sum(Decimal(row["gmv"]) for row in body["stores"]) == Decimal(body["metrics"]["gmv"]["value"])
     assert sum(Decimal(row["gmv"]) for row in body["subsidiaries"]) == Decimal(body["metrics"]["gmv"]["value"])
     assert sum(row["orders"] for row in body["channels"]) == body["metrics"]["orders"]["value"]
-

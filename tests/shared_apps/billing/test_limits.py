@@ -54,9 +54,7 @@ def test_reactivating_a_member_beyond_the_seats_is_refused(stripe_on, store_a, u
     Membership.objects.filter(pk=membership.pk).update(is_active=False)
     put_on_plan(store_a, max_seats=active_seats(store_a))
 
-    response = api(users.a_admin, store_a).patch(
-        f"/api/v1/members/{membership.pk}", {"is_active": True}, format="json"
-    )
+    response = api(users.a_admin, store_a).patch(f"/api/v1/members/{membership.pk}", {"is_active": True}, format="json")
 
     assert (response.status_code, response.json()["code"]) == (403, "plan_limit_reached")
     assert not Membership.objects.get(pk=membership.pk).is_active

@@ -180,9 +180,7 @@ def test_signup_is_throttled_per_email(api, monkeypatch):
     for subdomain in ("bad_one", "bad_two"):
         assert client.post("/api/v1/signup", body(subdomain=subdomain), format="json").status_code == 400
 
-    response = api(None, None).post(
-        "/api/v1/signup", body(subdomain="fine-one"), format="json", REMOTE_ADDR="10.9.8.7"
-    )
+    response = api(None, None).post("/api/v1/signup", body(subdomain="fine-one"), format="json", REMOTE_ADDR="10.9.8.7")
     assert (response.status_code, response.json()["code"]) == (429, "throttled")
 
 

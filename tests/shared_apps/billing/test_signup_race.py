@@ -56,4 +56,3 @@ def test_concurrent_signups_for_one_subdomain_exactly_one_wins(committed_db, mon
         Account.objects.filter(provisioning__subdomain="race-store").delete()
         Provisioning.objects.filter(subdomain="race-store").delete()
         User.objects.filter(email__in=emails).delete()
-

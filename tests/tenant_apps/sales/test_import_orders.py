@@ -391,7 +391,7 @@ def test_a_salesperson_may_not_import_orders(api, users, store_a, in_store, cata
 def test_the_import_page_imports_a_small_file_and_shows_each_row(page_client, users, store_a, in_store, catalogue):
     client = page_client(users.a_admin, store_a)
 
-    response = client.post("/orders/import/", {"file": csv_file(TWO_LINE_ORDER)}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/sales/orders/import/", {"file": csv_file(TWO_LINE_ORDER)}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert b'data-testid="import-done"' in response.content
@@ -399,6 +399,6 @@ def test_the_import_page_imports_a_small_file_and_shows_each_row(page_client, us
 
 
 def test_the_import_page_is_refused_to_a_salesperson(page_client, users, store_a):
-    response = page_client(users.a_sales, store_a).get("/orders/import/")
+    response = page_client(users.a_sales, store_a).get("/sales/orders/import/")
 
     assert response.status_code in (403, 404)

@@ -1,0 +1,402 @@
+"""HQ federation benchmark: the consolidated dashboard at scale, freshness, reconciliation.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/crm_g_bench \\
+        .venv/bin/python -m bench.hq [--phase dashboard|freshness|reconcile|all] [--orders 1000000]
+
+* ``dashboard``: 1,000,000 orders in all, as public facts generated directly in the database
+  (``INSERT … SELECT generate_series``, the same rows a drain would write: orders, lines,
+  customers with first/second order times, confirmed payments, follow-ups, releases, claims,
+  daily enquiries), first over 1,000 stores, then again over 10 stores. For each: p50/p95 of
+  the 30-day dashboard (``dashboard_query``, the API's whole computation including the per-store
+  rows), with and without a channel filter; and the ratio p95(1,000) / p95(10).
+* ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
+  ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
+  the order counting on the HQ dashboard.
+* ``reconcile``: one store with 100,000 orders (``bench.data_orders.generate``): the time of a
+  full rebuild of its facts from nothing, then of a reconciliation that finds nothing to fix.
+
+The bench stores of the dashboard phase are rows only (no schema): they are removed at the end.
+Results go to bench/results/hq.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from bench import common
+
+DASHBOARD_RUNS = 30
+FAKE_PREFIX = "bench-hq-"
+
+
+def _exec(sql: str, params=None) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+
+
+def remove_fake_stores() -> None:
+    from django.db import connection
+
+    from hq_reports.rollups import KINDS
+    from tenants.models import Store
+
+    with connection.cursor() as cursor:
+        for kind in KINDS.values():
+            cursor.execute(f"TRUNCATE {kind.model._meta.db_table}")
+        cursor.execute("TRUNCATE hq_reports_storefeed")
+    Store.objects.filter(subdomain__startswith=FAKE_PREFIX).delete()
+
+
+def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0.42) -> dict:
+    """``stores`` bench stores (rows only) sharing ``orders`` orders, as public facts."""
+    from django.db import connection, transaction
+
+    from tenants.models import Store, Subsidiary
+
+    started = time.perf_counter()
+    remove_fake_stores()
+    subsidiaries = [
+        Subsidiary.objects.get_or_create(code=f"bench-sub-{i}", defaults={"name": f"Bench subsidiary {i}"})[0]
+        for i in range(10)
+    ]
+    Store.objects.bulk_create(
+        [
+            Store(
+                schema_name=f"bench_hq_{i}",
+                name=f"Bench HQ {i}",
+                subdomain=f"{FAKE_PREFIX}{i}",
+                subsidiary=subsidiaries[i % len(subsidiaries)],
+            )
+            for i in range(stores)
+        ],
+        batch_size=1000,
+    )
+    per_store = orders // stores
+    customers = max(per_store // 4, 1)
+    params = {"per": per_store, "customers": customers, "days": days}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [seed])
+        cursor.execute(
+            "CREATE TEMP TABLE bench_stores ON COMMIT DROP AS SELECT id FROM tenants_store WHERE subdomain LIKE %s",
+            [FAKE_PREFIX + "%"],
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_customerfact (store_id, customer_id, created_at, channel_id, platform, owner_id,
+                owner_since, province, merged)
+            SELECT id, c, created, 1 + c %% 3, (ARRAY['tmall','jd','pdd'])[1 + c %% 3],
+                   CASE WHEN r1 < 0.8 THEN 1 + c %% 20 END,
+                   CASE WHEN r1 < 0.8 THEN least(created + r2 * interval '30 days', now()) END,
+                   (ARRAY['广东','浙江','江苏','山东','河北',''])[1 + c %% 6], false
+            FROM (SELECT s.id, c, now() - random() * (%(days)s + 30) * interval '1 day' AS created,
+                         random() AS r1, random() AS r2
+                  FROM bench_stores s, generate_series(1, %(customers)s) c) x
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_orderfact (store_id, order_id, customer_id, owner_id, channel_id, platform, device,
+                status, cancelled, amount, collected, payment_mode, due_date, fully_collected_at, signed_at,
+                completed_at, rating)
+            SELECT id, o, customer, 1 + customer %% 20, 1 + o %% 3, (ARRAY['tmall','jd','pdd'])[1 + o %% 3],
+                   (ARRAY['pc','mobile','app','unknown'])[1 + o %% 4],
+                   CASE WHEN cancelled THEN 'cancelled' WHEN done THEN 'completed' ELSE 'pending_outbound' END,
+                   cancelled, amount,
+                   CASE WHEN cancelled THEN 0 WHEN credit AND r3 < 0.15 THEN round(amount / 2, 2) ELSE amount END,
+                   CASE WHEN credit THEN 'credit' ELSE 'prepaid' END,
+                   CASE WHEN credit THEN (signed + interval '30 days')::date END,
+                   CASE WHEN cancelled OR (credit AND r3 < 0.15) THEN NULL ELSE signed + interval '1 day' END,
+                   signed,
+                   CASE WHEN done THEN signed + (3 + r3 * 6) * interval '1 day' END,
+                   CASE WHEN done AND r3 < 0.6 THEN 1 + floor(r2 * 5)::int END
+            FROM (SELECT s.id, o, 1 + floor(random() * %(customers)s)::int AS customer,
+                         now() - random() * %(days)s * interval '1 day' AS signed,
+                         round((200 + random() * 19800)::numeric, 2) AS amount,
+                         random() < 0.04 AS cancelled, random() < 0.25 AS credit,
+                         random() AS r2, random() AS r3
+                  FROM bench_stores s, generate_series(1, %(per)s) o) x,
+                 LATERAL (SELECT NOT cancelled AND signed < now() - interval '12 days' AS done) d
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_orderlinefact (store_id, line_id, order_id, sku, product_name, category_name,
+                quantity, amount, signed_at, cancelled, channel_id, platform, owner_id)
+            SELECT o.store_id, o.order_id * 4 + n, o.order_id, 'P-' || sku, 'Pallet ' || sku, 'Category ' || (sku %% 6),
+                   1 + n, CASE WHEN n = 0 THEN o.amount ELSE round(o.amount / 10, 2) END, o.signed_at, o.cancelled,
+                   o.channel_id, o.platform, o.owner_id
+            FROM hq_reports_orderfact o,
+                 LATERAL (SELECT n, (o.order_id * 7 + n * 13) %% 80 AS sku
+                          FROM generate_series(0, (o.order_id %% 3)::int) n) l
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_paymentfact (store_id, payment_id, order_id, kind, amount, confirmed_at, customer_id,
+                channel_id, platform, owner_id)
+            SELECT store_id, order_id, order_id, 'collection', collected, signed_at + interval '1 day', customer_id,
+                   channel_id, platform, owner_id
+            FROM hq_reports_orderfact WHERE collected > 0
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_followupfact (store_id, follow_up_id, customer_id, author_id, created_at)
+            SELECT store_id, order_id, customer_id, owner_id, completed_at + interval '2 days'
+            FROM hq_reports_orderfact WHERE completed_at IS NOT NULL AND order_id %% 3 = 0
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_releasefact (store_id, release_id, customer_id, former_owner_id, cause, at)
+            SELECT store_id, customer_id, customer_id, 1 + customer_id %% 20, 'idle',
+                   now() - (customer_id %% 700) * interval '1 day'
+            FROM hq_reports_customerfact WHERE customer_id %% 50 = 0
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_claimfact (store_id, claim_id, customer_id, applicant_id, decided_at)
+            SELECT store_id, release_id, customer_id, 1 + customer_id %% 19, at + interval '3 days'
+            FROM hq_reports_releasefact WHERE customer_id %% 100 = 0
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_enquiryfact (store_id, enquiry_id, day, channel_id, platform, enquiries,
+                new_enquiries)
+            SELECT s.id, d, (now() AT TIME ZONE 'Asia/Shanghai')::date - d, 1, 'tmall', 20 + d %% 7, 10 + d %% 5
+            FROM bench_stores s, generate_series(0, 119) d
+            """
+        )
+        cursor.execute(
+            """
+            UPDATE hq_reports_customerfact c SET first_order_at = x.first, second_order_at = x.second
+            FROM (SELECT store_id, customer_id, min(signed_at) AS first,
+                         (array_agg(signed_at ORDER BY signed_at))[2] AS second
+                  FROM hq_reports_orderfact WHERE NOT cancelled GROUP BY 1, 2) x
+            WHERE c.store_id = x.store_id AND c.customer_id = x.customer_id
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO hq_reports_storefeed (store_id, return_visit_window_days, events_applied, last_event_id,
+                last_drained_at, last_reconcile_report)
+            SELECT id, 7, 0, 0, now(), '{}'::jsonb FROM bench_stores
+            """
+        )
+    generated = time.perf_counter() - started
+    _exec("VACUUM ANALYZE hq_reports_orderfact")
+    for table in ("orderlinefact", "customerfact", "paymentfact", "followupfact", "releasefact", "claimfact"):
+        _exec(f"ANALYZE hq_reports_{table}")
+    _exec("ANALYZE hq_reports_enquiryfact")
+    _exec("ANALYZE tenants_store")
+    counts = {}
+    for table in ("orderfact", "orderlinefact", "customerfact", "paymentfact"):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM hq_reports_{table}")
+            counts[table] = cursor.fetchone()[0]
+    return {"stores": stores, "orders_per_store": per_store, "rows": counts, "generate_seconds": round(generated, 1)}
+
+
+def time_dashboard(query: str, runs: int = DASHBOARD_RUNS) -> dict:
+    from django.http import QueryDict
+
+    from hq_reports.api_dashboard import dashboard_query
+
+    params = QueryDict(query)
+    for _ in range(3):
+        dashboard_query(params)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        body = dashboard_query(params)
+        timings.append(time.perf_counter() - started)
+    stats = common.summary(timings)
+    stats["orders_in_period"] = body["metrics"]["orders"]["value"]
+    return stats
+
+
+def phase_dashboard(args) -> dict:
+    results = {}
+    for stores in (1000, 10):
+        print(f"generating {args.orders:,} orders of facts over {stores} stores...", flush=True)
+        generated = generate_facts(stores=stores, orders=args.orders)
+        print(f"  {generated}", flush=True)
+        timings = {
+            "30d": time_dashboard("range=30d"),
+            "30d_channel": time_dashboard("range=30d&channel=tmall"),
+            "7d": time_dashboard("range=7d"),
+        }
+        for name, stats in timings.items():
+            print(f"  {stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms")
+        results[str(stores)] = {**generated, "timings": timings}
+    remove_fake_stores()
+    ratio = results["1000"]["timings"]["30d"]["p95"] / results["10"]["timings"]["30d"]["p95"]
+    results["ratio_p95_1000_over_10"] = round(ratio, 2)
+    print(f"ratio p95(1000 stores) / p95(10 stores), 30d: {ratio:.2f}")
+    return results
+
+
+def _bench_access(store):
+    from shared_apps.accounts.access import resolve_store_access
+
+    return resolve_store_access(user=common.bench_owner(), store=store)
+
+
+def phase_freshness(args) -> dict:
+    """Sign orders in a real store while a Celery worker and beat run; time until HQ counts them."""
+    from django.db import transaction
+    from django.http import QueryDict
+    from django_tenants.utils import tenant_context
+
+    from bench import data
+    from hq_reports.api_dashboard import dashboard_query
+    from tenant_apps.customers.services import customer_create
+    from tenant_apps.sales.models import Category, Product
+    from tenant_apps.sales.services import order_create
+
+    remove_fake_stores()
+    store = data.bench_store("bench-fresh")
+    with tenant_context(store):
+        access = _bench_access(store)
+        category, _ = Category.objects.get_or_create(name="Bench")
+        product, _ = Product.objects.get_or_create(
+            sku="FRESH-1", defaults={"name": "Fresh pallet", "category": category, "list_price": "100.00"}
+        )
+        customer = customer_create(data={"name": "Fresh customer"}, by=access)
+
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": args.broker,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    run_dir = os.environ.get("CRM_RUN_DIR") or str(common.REPO / ".run")
+    python = sys.executable
+    procs = [
+        subprocess.Popen(
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "warning",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+            ],
+            env=env,
+            cwd=str(common.REPO),
+        ),
+        subprocess.Popen(
+            [python, "-m", "celery", "-A", "config", "beat", "-l", "warning", "-s", f"{run_dir}/hq-bench-beat"],
+            env=env,
+            cwd=str(common.REPO),
+        ),
+    ]
+    samples = []
+    try:
+        query = QueryDict(f"range=today&store={store.pk}")
+        time.sleep(5)  # let the worker and beat connect
+        for _ in range(args.freshness_samples):
+            before = dashboard_query(query)["metrics"]["orders"]["value"]
+            with tenant_context(store), transaction.atomic():
+                order_create(
+                    access=_bench_access(store),
+                    data={
+                        "customer": customer.pk,
+                        "payment_mode": "prepaid",
+                        "lines": [{"product": product.pk, "quantity": 1, "unit_price": "100.00"}],
+                    },
+                )
+            signed = time.perf_counter()
+            while True:
+                if dashboard_query(query)["metrics"]["orders"]["value"] > before:
+                    samples.append(time.perf_counter() - signed)
+                    break
+                if time.perf_counter() - signed > 120:
+                    samples.append(float("inf"))
+                    break
+                time.sleep(0.2)
+            print(f"  visible at HQ after {samples[-1]:.1f} s", flush=True)
+            time.sleep(1.3)  # sign at different moments of the 10 s beat cycle
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return {"broker": args.broker, "beat_interval_seconds": 10, "seconds": common.summary(samples)}
+
+
+def phase_reconcile(args) -> dict:
+    from django_tenants.utils import tenant_context
+
+    from bench.data_orders import ensure_bench_store
+    from hq_reports import rollups
+    from hq_reports.models import OrderFact
+
+    remove_fake_stores()
+    store, _filled = ensure_bench_store(
+        "bench-hq-recon", orders=args.reconcile_orders, customers=args.reconcile_orders // 5
+    )
+    with tenant_context(store):
+        for kind in rollups.KINDS.values():
+            kind.model.objects.filter(store=store).delete()
+        started = time.perf_counter()
+        first = rollups.reconcile()
+        rebuild = time.perf_counter() - started
+        started = time.perf_counter()
+        second = rollups.reconcile()
+        check = time.perf_counter() - started
+    facts = OrderFact.objects.filter(store=store).count()
+    print(f"  full rebuild {rebuild:.1f} s ({facts:,} orders), clean reconciliation {check:.1f} s")
+    return {
+        "orders": args.reconcile_orders,
+        "order_facts": facts,
+        "rebuild_seconds": round(rebuild, 1),
+        "clean_reconcile_seconds": round(check, 1),
+        "first_report": first,
+        "second_report": second,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.hq", description=__doc__.splitlines()[0])
+    parser.add_argument("--phase", choices=["dashboard", "freshness", "reconcile", "all"], default="all")
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--reconcile-orders", type=int, default=100_000)
+    parser.add_argument("--freshness-samples", type=int, default=8)
+    parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/5")
+    args = parser.parse_args(argv)
+    broker = args.broker
+    common.setup_django()
+    common.prepare(reset=False)
+    results = {}
+    phases = ("dashboard", "reconcile", "freshness") if args.phase == "all" else (args.phase,)
+    for phase in phases:
+        print(f"== {phase}", flush=True)
+        args.broker = broker
+        results[phase] = globals()[f"phase_{phase}"](args)
+    path_name = "hq" if args.phase == "all" else f"hq_{args.phase}"
+    common.write_results(path_name, results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

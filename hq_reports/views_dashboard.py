@@ -1,0 +1,146 @@
+"""HQ dashboard pages (public host): the consolidated figures and the drill-down into a store.
+
+Both are rendered on the server from the same bodies as the API (``api_dashboard.dashboard_query``
+and ``drilldown.store_kanban``); ECharts draws the trend and the rankings from the embedded JSON.
+A filter change reloads the page with the new query (GET form).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from hq_reports import selectors
+from hq_reports.api_dashboard import PLATFORMS, dashboard_query, store_kanban_query
+from shared_apps.accounts.views import hq_page
+from shared_apps.platform.errors import DomainError
+
+METRIC_CARDS = (
+    ("gmv", _("Transaction amount"), "money"),
+    ("orders", _("Orders"), "count"),
+    ("aov", _("Average order value"), "money"),
+    ("paying_customers", _("Paying customers"), "count"),
+    ("repurchase_rate", _("Repurchase rate"), "rate"),
+    ("new_customers", _("New customers"), "count"),
+    ("entry_rate", _("Customer entry rate"), "rate"),
+    ("conversion_rate", _("Conversion rate"), "rate"),
+    ("positive_feedback_rate", _("Positive feedback rate"), "rate"),
+    ("return_visit_rate", _("Return visit rate"), "rate"),
+    ("lost_rate", _("Lost rate"), "rate"),
+    ("net_revenue", _("Net revenue"), "money"),
+    ("receivable_overdue", _("Overdue receivables"), "money"),
+)
+RANGES = (("today", _("Today")), ("7d", _("7 days")), ("30d", _("30 days")), ("custom", _("Custom")))
+
+
+def _text(kind: str, value) -> str:
+    if value is None:
+        return "–"
+    if kind == "money":
+        return f"¥{Decimal(value):,.2f}"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    return f"{value:,}"
+
+
+def _change(kind: str, value) -> tuple[str, str]:
+    if value is None:
+        return "", ""
+    text = f"{value * 100:+.1f} pt" if kind == "rate" else f"{value * 100:+.1f}%"
+    return text, "text-success" if value > 0 else "text-danger" if value < 0 else ""
+
+
+def _cards(metrics: dict) -> list[dict]:
+    cards = []
+    for key, label, kind in METRIC_CARDS:
+        metric = metrics[key]
+        change, css = _change(kind, metric["change"])
+        cards.append(
+            {
+                "key": key,
+                "label": label,
+                "value": _text(kind, metric["value"]),
+                "previous": _text(kind, metric["previous"]),
+                "change": change,
+                "css": css,
+            }
+        )
+    return cards
+
+
+def _rows(rows: list[dict]) -> list[dict]:
+    """Per-store (or per-subsidiary) rows with display text for rates and money."""
+    kinds = {key: kind for key, _label, kind in METRIC_CARDS}
+    return [
+        {**row, **{f"{key}_text": _text(kinds[key], row[key]) for key in kinds if key in row}}
+        | {"gmv_change_text": _change("money", row.get("gmv_change"))[0]}
+        for row in rows
+    ]
+
+
+def _labels() -> dict:
+    return {"gmv": str(_("Transaction amount")), "orders": str(_("Orders")), "amount": str(_("Amount"))}
+
+
+def _query_context(request) -> dict:
+    params = request.GET
+    return {
+        "ranges": RANGES,
+        "range": params.get("range") or "30d",
+        "start": params.get("start", ""),
+        "end": params.get("end", ""),
+        "channel": params.get("channel", ""),
+        "platforms": PLATFORMS,
+    }
+
+
+@hq_page
+def dashboard(request):
+    context = {
+        **_query_context(request),
+        "subsidiaries": selectors.subsidiary_list(),
+        "stores": selectors.store_list(),
+        "subsidiary": request.GET.get("subsidiary", ""),
+        "store": request.GET.get("store", ""),
+        "labels": _labels(),
+    }
+    try:
+        body = dashboard_query(request.GET)
+    except DomainError as exc:
+        context["error"] = exc
+        return render(request, "hq/dashboard.html", context, status=400 if exc.status == 400 else exc.status)
+    context.update(
+        body=body,
+        cards=_cards(body["metrics"]),
+        store_rows=_rows(body["stores"]),
+        subsidiary_rows=_rows(body["subsidiaries"]),
+        query=request.GET.urlencode(),
+        drill_query=_drill_query(request),
+    )
+    return render(request, "hq/dashboard.html", context)
+
+
+def _drill_query(request) -> str:
+    query = request.GET.copy()
+    for name in ("store", "subsidiary"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@hq_page
+def store_dashboard(request, store_id: int):
+    try:
+        store = selectors.store_get(store_id=store_id)
+    except DomainError:
+        raise Http404 from None
+    context = {**_query_context(request), "target": store, "labels": _labels()}
+    try:
+        body = store_kanban_query(request, store)
+    except DomainError as exc:
+        context["error"] = exc
+        return render(request, "hq/dashboard_store.html", context, status=exc.status)
+    context.update(body=body, cards=_cards(body["metrics"]))
+    return render(request, "hq/dashboard_store.html", context)

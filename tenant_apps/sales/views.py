@@ -1,0 +1,510 @@
+"""Pages of sales: products, quotations (with the line editor), orders (list, detail with the
+timeline and the moves the user's role allows, export) and the warehouse queue.
+
+The pages are thin: every rule is in the services and selectors; domain errors are shown as
+messages. ``register_pages()`` adds the navigation entries (from ``AppConfig.ready()``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shared_apps.accounts.views import store_page
+from shared_apps.platform.errors import DomainError
+from tenant_apps.sales import selectors, services
+from tenant_apps.sales.models import Order, Quotation
+from tenant_apps.workspace.selectors import channel_list
+
+PAGE_SIZE = 50
+EDITOR_ROWS = 8
+ORDER_FILTERS = (
+    "status",
+    "payment_mode",
+    "channel",
+    "owner",
+    "customer",
+    "signed_from",
+    "signed_to",
+    "overdue",
+    "q",
+    "ordering",
+)
+
+
+def _access(request):
+    return request.store_access
+
+
+def _filters(request, keys) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in keys if request.GET.get(k, "").strip()}
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _error_text(exc: DomainError) -> str:
+    details = [f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items()]
+    return " ".join([exc.detail, *details]) if details else exc.detail
+
+
+# --- products -------------------------------------------------------------------------------------
+
+
+@require_GET
+@store_page("products.view")
+def product_list(request):
+    filters = _filters(request, ("q", "category", "active"))
+    try:
+        qs = selectors.product_list(filters=filters)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        qs = selectors.product_list()
+    return render(
+        request,
+        "sales/products.html",
+        {
+            "page": _page(request, qs),
+            "filters": filters,
+            "categories": selectors.category_list(),
+            "can_manage": _access(request).can("products.manage"),
+        },
+    )
+
+
+def _product_form_data(request) -> dict:
+    data = {k: request.POST.get(k, "") for k in ("sku", "name", "spec", "unit", "list_price", "category")}
+    data["active"] = request.POST.get("active") == "on"
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+@store_page("products.manage")
+def product_edit(request, product_id=None):
+    product = selectors.product_get(product_id=product_id) if product_id is not None else None
+    values = _product_form_data(request) if request.method == "POST" else None
+    if request.method == "POST":
+        try:
+            if product is None:
+                services.product_create(data=values)
+            else:
+                services.product_update(product_id=product.pk, data=values)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("The product was saved."))
+            return redirect("sales:products")
+    return render(
+        request,
+        "sales/product_form.html",
+        {"product": product, "values": values, "categories": selectors.category_list()},
+    )
+
+
+@require_POST
+@store_page("products.manage")
+def category_create(request):
+    try:
+        services.category_create(data={"name": request.POST.get("name", "")})
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("sales:products")
+
+
+# --- quotations -----------------------------------------------------------------------------------
+
+
+@require_GET
+@store_page("quotations.view")
+def quotation_list(request):
+    filters = _filters(request, ("status", "q", "customer", "owner"))
+    try:
+        qs = selectors.quotation_list(access=_access(request), filters=filters)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        qs = selectors.quotation_list(access=_access(request))
+    return render(
+        request,
+        "sales/quotations.html",
+        {
+            "page": _page(request, qs),
+            "filters": filters,
+            "statuses": Quotation.Status.choices,
+            "can_create": _access(request).can("quotations.create"),
+        },
+    )
+
+
+def _editor_lines(post) -> list[dict]:
+    lines = []
+    for index in range(EDITOR_ROWS):
+        product = post.get(f"product_{index}", "").strip()
+        if not product:
+            continue
+        lines.append(
+            {
+                "product": product,
+                "quantity": post.get(f"quantity_{index}", "").strip(),
+                "unit_price": post.get(f"unit_price_{index}", "").strip(),
+            }
+        )
+    return lines
+
+
+def _editor_context(request, values=None, quotation=None) -> dict:
+    from tenant_apps.customers.selectors import visible_customers
+
+    rows = []
+    existing = list(quotation.lines.all()) if quotation is not None else []
+    for index in range(EDITOR_ROWS):
+        if values is not None:
+            row = {k: values.get(f"{k}_{index}", "") for k in ("product", "quantity", "unit_price")}
+        elif index < len(existing):
+            line = existing[index]
+            row = {"product": str(line.product_id), "quantity": line.quantity, "unit_price": line.unit_price}
+        else:
+            row = {"product": "", "quantity": "", "unit_price": ""}
+        row["index"] = index
+        rows.append(row)
+    return {
+        "rows": rows,
+        "products": selectors.product_list(filters={"active": "true"}),
+        "customers": visible_customers(access=_access(request)).order_by("name")[:500],
+        "channels": channel_list(active_only=True),
+        "values": values,
+        "quotation": quotation,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@store_page("quotations.create")
+def quotation_create(request, quotation_id=None):
+    quotation = (
+        selectors.quotation_get_for_user(quotation_id=quotation_id, access=_access(request))
+        if quotation_id is not None
+        else None
+    )
+    values = request.POST if request.method == "POST" else None
+    if request.method == "POST":
+        data = {
+            "customer": request.POST.get("customer", ""),
+            "valid_until": request.POST.get("valid_until", ""),
+            "notes": request.POST.get("notes", ""),
+            "lines": _editor_lines(request.POST),
+        }
+        if request.POST.get("channel"):
+            data["channel"] = request.POST["channel"]
+        try:
+            if quotation is None:
+                quotation = services.quotation_create(access=_access(request), data=data)
+            else:
+                data.pop("customer")
+                services.quotation_update(quotation_id=quotation.pk, access=_access(request), data=data)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            return redirect("sales:quotation-detail", quotation_id=quotation.pk)
+    context = _editor_context(request, values, quotation)
+    if values is None and quotation is None:
+        context["initial_customer"] = request.GET.get("customer", "")
+    return render(request, "sales/quotation_form.html", context)
+
+
+@require_POST
+@store_page("quotations.create")
+def quotation_preview(request):
+    """The live figures of the line editor and, per line, the customer's and the store's past
+    prices (htmx partial)."""
+    lines = _editor_lines(request.POST)
+    preview = None
+    error = ""
+    if lines:
+        try:
+            preview = services.quotation_preview(lines=lines)
+        except DomainError as exc:
+            error = _error_text(exc)
+    histories = []
+    customer = request.POST.get("customer", "")
+    for line in lines:
+        try:
+            history = selectors.product_price_history(
+                product_id=line["product"], customer_id=customer or None, access=_access(request), limit=3
+            )
+        except DomainError:
+            continue
+        product = selectors.product_get(product_id=line["product"])
+        histories.append({"product": product, **history})
+    return render(
+        request, "sales/_quotation_preview.html", {"preview": preview, "error": error, "histories": histories}
+    )
+
+
+@require_GET
+@store_page("quotations.view")
+def quotation_detail(request, quotation_id):
+    access = _access(request)
+    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=access)
+    status = quotation.status
+    S = Quotation.Status
+    actions = []
+    if access.can("quotations.create"):
+        if status in (S.DRAFT, S.REJECTED):
+            actions.append(("submit", _("Submit")))
+        if status == S.APPROVED:
+            actions.append(("send", _("Mark as sent")))
+        if status == S.SENT:
+            actions.append(("accept", _("Mark as accepted")))
+    can_decide = access.can("quotations.approve") and status == S.PENDING_APPROVAL
+    can_order = access.can("orders.create") and status in (S.APPROVED, S.SENT, S.ACCEPTED)
+    return render(
+        request,
+        "sales/quotation_detail.html",
+        {
+            "quotation": quotation,
+            "lines": quotation.lines.order_by("position", "id"),
+            "actions": actions,
+            "can_decide": can_decide,
+            "can_edit": access.can("quotations.create") and status in (S.DRAFT, S.REJECTED),
+            "can_order": can_order,
+            "orders": quotation.orders.order_by("-signed_at"),
+            "devices": Order.Device.choices,
+            "default_due": (quotation.valid_until + timedelta(days=30)).isoformat(),
+        },
+    )
+
+
+QUOTATION_ACTIONS = {
+    "submit": ("quotations.create", services.quotation_submit),
+    "send": ("quotations.create", services.quotation_send),
+    "accept": ("quotations.create", services.quotation_accept),
+    "approve": ("quotations.approve", services.quotation_approve),
+    "reject": ("quotations.approve", services.quotation_reject),
+}
+
+
+@require_POST
+@store_page("quotations.view")
+def quotation_action(request, quotation_id, action):
+    access = _access(request)
+    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=access)
+    permission, service = QUOTATION_ACTIONS.get(action, (None, None))
+    if service is None or not access.can(permission):
+        messages.error(request, _("This action is not allowed."))
+        return redirect("sales:quotation-detail", quotation_id=quotation.pk)
+    kwargs = {"quotation_id": quotation.pk, "access": access}
+    if action in ("approve", "reject"):
+        kwargs["comment"] = request.POST.get("comment", "")
+    try:
+        service(**kwargs)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("sales:quotation-detail", quotation_id=quotation.pk)
+
+
+@require_POST
+@store_page("orders.create")
+def order_from_quotation(request, quotation_id):
+    access = _access(request)
+    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=access)
+    data = {k: request.POST.get(k, "") for k in ("payment_mode", "due_date", "device", "notes")}
+    data["quotation"] = quotation.pk
+    try:
+        order = services.order_create(access=access, data=data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("sales:quotation-detail", quotation_id=quotation.pk)
+    return redirect("sales:order-detail", order_id=order.pk)
+
+
+@require_GET
+@store_page("quotations.view")
+def quotation_pdf(request, quotation_id):
+    from django.http import HttpResponse
+
+    from tenant_apps.sales.pdf import quotation_pdf as render_pdf
+
+    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=_access(request))
+    response = HttpResponse(render_pdf(quotation=quotation), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{quotation.number}.pdf"'
+    return response
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@store_page("orders.view")
+def order_list(request):
+    access = _access(request)
+    filters = _filters(request, ORDER_FILTERS)
+    try:
+        qs = selectors.order_list(access=access, filters=filters)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        filters = {}
+        qs = selectors.order_list(access=access)
+    context = {
+        "page": _page(request, qs),
+        "filters": filters,
+        "filter_query": urlencode(filters),
+        "statuses": Order.Status.choices,
+        "modes": Order.PaymentMode.choices,
+        "channels": channel_list(),
+        "can_export": access.can("orders.export"),
+    }
+    template = "sales/_orders_table.html" if request.headers.get("HX-Request") else "sales/orders.html"
+    return render(request, template, context)
+
+
+@require_GET
+@store_page("orders.export")
+def order_export(request):
+    from tenant_apps.sales.exporting import export_orders
+
+    qs = selectors.order_list(access=_access(request), filters=_filters(request, ORDER_FILTERS))
+    return export_orders(orders=qs, fmt=request.GET.get("format", "xlsx"))
+
+
+@require_GET
+@store_page("orders.view")
+def order_detail(request, order_id):
+    access = _access(request)
+    order = selectors.order_get_for_user(order_id=order_id, access=access)
+    panels = []
+    for key, panel in selectors.order_panels_for(order=order, access=access).items():
+        panels.append({"key": key, "panel": panel, "template": f"{key}/order_panel.html"})
+    return render(
+        request,
+        "sales/order_detail.html",
+        {
+            "order": order,
+            "lines": selectors.order_lines(order=order),
+            "deliveries": selectors.order_deliveries(order=order),
+            "timeline": selectors.order_timeline(order=order),
+            "moves": [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)],
+            "can_feedback": access.can("orders.feedback")
+            and order.status == Order.Status.COMPLETED
+            and order.rating is None,
+            "panels": panels,
+        },
+    )
+
+
+@require_POST
+@store_page("orders.view")
+def order_transition(request, order_id):
+    access = _access(request)
+    order = selectors.order_get_for_user(order_id=order_id, access=access)
+    data = {k: request.POST.get(k, "") for k in ("carrier", "tracking_number", "reason")}
+    try:
+        services.order_transition(order_id=order.pk, access=access, to=request.POST.get("to", ""), data=data)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The order was updated."))
+    if request.POST.get("next") == "warehouse":
+        return redirect("sales:warehouse")
+    return redirect("sales:order-detail", order_id=order.pk)
+
+
+@require_POST
+@store_page("orders.feedback")
+def order_feedback(request, order_id):
+    access = _access(request)
+    order = selectors.order_get_for_user(order_id=order_id, access=access)
+    rating = request.POST.get("rating", "")
+    try:
+        services.order_feedback(
+            order_id=order.pk,
+            access=access,
+            rating=int(rating) if rating.isdigit() else None,
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("sales:order-detail", order_id=order.pk)
+
+
+# --- warehouse ------------------------------------------------------------------------------------
+
+
+@require_GET
+@store_page("orders.view")
+def warehouse(request):
+    access = _access(request)
+    queue = selectors.warehouse_queue(access=access)
+    return render(
+        request,
+        "sales/warehouse.html",
+        {
+            **queue,
+            "can_outbound": access.can("orders.outbound"),
+            "can_ship": access.can("orders.ship"),
+            "can_receive": access.can("orders.receive"),
+            "delivery_next": dict(services.DELIVERY_NEXT),
+        },
+    )
+
+
+@require_POST
+@store_page("orders.view")
+def delivery_transition(request, delivery_id):
+    access = _access(request)
+    delivery = selectors.delivery_get_for_user(delivery_id=delivery_id, access=access)
+    try:
+        services.delivery_transition(
+            delivery=delivery,
+            to=request.POST.get("to", ""),
+            access=access,
+            carrier=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("sales:warehouse")
+
+
+def register_pages() -> None:
+    """Navigation entries of sales (from ``ready()``)."""
+    from shared_apps.platform.navigation import register_nav
+
+    register_nav(
+        key="quotations",
+        label=gettext_lazy("Quotations"),
+        url_name="sales:quotations",
+        permission="quotations.view",
+        icon="file-text",
+        order=40,
+    )
+    register_nav(
+        key="orders",
+        label=gettext_lazy("Orders"),
+        url_name="sales:orders",
+        permission="orders.view",
+        icon="shopping-bag",
+        order=42,
+    )
+    register_nav(
+        key="warehouse",
+        label=gettext_lazy("Warehouse"),
+        url_name="sales:warehouse",
+        permission="orders.outbound",
+        icon="package",
+        order=44,
+    )
+    register_nav(
+        key="products",
+        label=gettext_lazy("Products"),
+        url_name="sales:products",
+        permission="products.view",
+        icon="layers",
+        order=46,
+    )

@@ -1,0 +1,121 @@
+"""Pages of finance: the finance centre with totals and inline decisions, receivables, invoices,
+and the order page's forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tenant_apps.finance import services
+from tenant_apps.finance.models import Invoice, Payment
+from tests.tenant_apps.finance.helpers import PDF, order_of, upload
+
+
+@pytest.fixture
+def order(store_a, users, in_store):
+    with in_store(store_a):
+        return order_of(users.a_sales, "1000.00", due_date=date(2020, 1, 1))
+
+
+def _pending(store_a, in_store, order, users, amount="100.00"):
+    with in_store(store_a):
+        return services.payment_create(
+            order=order, kind="collection", amount=amount, method="cash", actor=users.a_sales
+        )
+
+
+def test_finance_centre_lists_records_with_totals(page_client, store_a, users, order, in_store):
+    _pending(store_a, in_store, order, users)
+    response = page_client(users.a_finance, store_a).get("/finance/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert order.number in html and 'data-total="pending-collection">100.00' in html
+    assert 'data-testid="confirm"' in html
+
+
+def test_salesperson_sees_the_centre_without_decision_buttons(page_client, store_a, users, order, in_store):
+    _pending(store_a, in_store, order, users)
+    html = page_client(users.a_sales, store_a).get("/finance/").content.decode()
+    assert order.number in html and 'data-testid="confirm"' not in html
+
+
+def test_confirm_inline_with_htmx_swaps_the_row(page_client, store_a, users, order, in_store):
+    payment = _pending(store_a, in_store, order, users)
+    response = page_client(users.a_finance, store_a).post(
+        f"/finance/payments/{payment.pk}/confirm/", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert f'id="payment-row-{payment.pk}"' in response.content.decode()
+    with in_store(store_a):
+        assert Payment.objects.get(pk=payment.pk).status == "confirmed"
+
+
+def test_reject_inline_without_reason_shows_the_error(page_client, store_a, users, order, in_store):
+    payment = _pending(store_a, in_store, order, users)
+    response = page_client(users.a_finance, store_a).post(
+        f"/finance/payments/{payment.pk}/reject/", {"reason": ""}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 422 and 'data-testid="decision-error"' in response.content.decode()
+
+
+def test_salesperson_cannot_confirm_from_a_page(page_client, store_a, users, order, in_store):
+    payment = _pending(store_a, in_store, order, users)
+    response = page_client(users.a_sales, store_a).post(f"/finance/payments/{payment.pk}/confirm/")
+    assert response.status_code == 403
+
+
+def test_receivables_page_lists_the_overdue_order(page_client, store_a, users, order):
+    response = page_client(users.a_finance, store_a).get("/finance/receivables/")
+    assert response.status_code == 200 and order.number in response.content.decode()
+
+
+def test_add_payment_form_records_a_payment_with_a_voucher(page_client, store_a, users, order, in_store):
+    response = page_client(users.a_sales, store_a).post(
+        f"/finance/orders/{order.pk}/payments/new/",
+        {"kind": "collection", "amount": "200.00", "method": "alipay", "note": "", "voucher": upload(PDF, "v.pdf")},
+    )
+    assert response.status_code == 302
+    with in_store(store_a):
+        payment = Payment.objects.get(order=order)
+        assert payment.vouchers.count() == 1
+
+
+def test_add_payment_form_shows_over_collection(page_client, store_a, users, order, in_store):
+    response = page_client(users.a_sales, store_a).post(
+        f"/finance/orders/{order.pk}/payments/new/",
+        {"kind": "collection", "amount": "1000.01", "method": "alipay"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    with in_store(store_a):
+        assert not Payment.objects.filter(order=order).exists()
+
+
+def test_invoice_pages_request_issue_and_show(page_client, store_a, users, order, in_store):
+    sales = page_client(users.a_sales, store_a)
+    response = sales.post(
+        f"/finance/orders/{order.pk}/invoices/new/",
+        {"title": "T", "tax_number": "N1", "amount": "10.00", "invoice_type": "vat_general", "address": "A"},
+    )
+    assert response.status_code == 302
+    with in_store(store_a):
+        invoice = Invoice.objects.get(order=order)
+    finance = page_client(users.a_finance, store_a)
+    assert 'data-testid="issue-form"' in finance.get(f"/finance/invoices/{invoice.pk}/").content.decode()
+    issued = finance.post(f"/finance/invoices/{invoice.pk}/issue/", {"number": "P-1", "file": upload(PDF, "i.pdf")})
+    assert issued.status_code == 302
+    assert "P-1" in finance.get("/finance/invoices/").content.decode()
+    assert sales.get(f"/finance/invoices/{invoice.pk}/file/").status_code == 200
+
+
+def test_order_panel_provider_gives_the_money_summary(store_a, users, order, in_store):
+    from shared_apps.accounts.access import resolve_store_access
+    from tenant_apps.finance.panels import order_finance_panel
+
+    _pending(store_a, in_store, order, users, amount="250.00")
+    with in_store(store_a):
+        panel = order_finance_panel(order=order, access=resolve_store_access(user=users.a_sales, store=store_a))
+    assert panel["money"]["outstanding"] == "1000.00" and panel["money"]["pending"]["collection"] == "250.00"
+    assert panel["can_add_payment"] and not panel["can_confirm"]
+    assert [p["amount"] for p in panel["payments"]] == ["250.00"]
