@@ -53,6 +53,16 @@ def remove_fake_stores() -> None:
     Store.objects.filter(subdomain__startswith=FAKE_PREFIX).delete()
 
 
+def _remove_leftovers() -> None:
+    """Bench stores of an interrupted run (rows without a schema) would stop ``migrate_schemas``."""
+    from django.db import DatabaseError
+
+    try:
+        remove_fake_stores()
+    except DatabaseError:  # a fresh database: nothing to remove yet
+        pass
+
+
 def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0.42) -> dict:
     """``stores`` bench stores (rows only) sharing ``orders`` orders, as public facts."""
     from django.db import connection, transaction
@@ -130,12 +140,12 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
             """
             INSERT INTO hq_reports_orderlinefact (store_id, line_id, order_id, sku, product_name, category_name,
                 quantity, amount, signed_at, cancelled, channel_id, platform, owner_id)
-            SELECT o.store_id, o.order_id * 4 + n, o.order_id, 'P-' || sku, 'Pallet ' || sku, 'Category ' || (sku %% 6),
+            SELECT o.store_id, o.order_id * 4 + n, o.order_id, 'P-' || sku, 'Pallet ' || sku, 'Category ' || (sku % 6),
                    1 + n, CASE WHEN n = 0 THEN o.amount ELSE round(o.amount / 10, 2) END, o.signed_at, o.cancelled,
                    o.channel_id, o.platform, o.owner_id
             FROM hq_reports_orderfact o,
-                 LATERAL (SELECT n, (o.order_id * 7 + n * 13) %% 80 AS sku
-                          FROM generate_series(0, (o.order_id %% 3)::int) n) l
+                 LATERAL (SELECT n, (o.order_id * 7 + n * 13) % 80 AS sku
+                          FROM generate_series(0, (o.order_id % 3)::int) n) l
             """
         )
         cursor.execute(
@@ -145,37 +155,37 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
             SELECT store_id, order_id, order_id, 'collection', collected, signed_at + interval '1 day', customer_id,
                    channel_id, platform, owner_id
             FROM hq_reports_orderfact WHERE collected > 0
-            """
+            """,
         )
         cursor.execute(
             """
             INSERT INTO hq_reports_followupfact (store_id, follow_up_id, customer_id, author_id, created_at)
             SELECT store_id, order_id, customer_id, owner_id, completed_at + interval '2 days'
-            FROM hq_reports_orderfact WHERE completed_at IS NOT NULL AND order_id %% 3 = 0
-            """
+            FROM hq_reports_orderfact WHERE completed_at IS NOT NULL AND order_id % 3 = 0
+            """,
         )
         cursor.execute(
             """
             INSERT INTO hq_reports_releasefact (store_id, release_id, customer_id, former_owner_id, cause, at)
-            SELECT store_id, customer_id, customer_id, 1 + customer_id %% 20, 'idle',
-                   now() - (customer_id %% 700) * interval '1 day'
-            FROM hq_reports_customerfact WHERE customer_id %% 50 = 0
-            """
+            SELECT store_id, customer_id, customer_id, 1 + customer_id % 20, 'idle',
+                   now() - (customer_id % 700) * interval '1 day'
+            FROM hq_reports_customerfact WHERE customer_id % 50 = 0
+            """,
         )
         cursor.execute(
             """
             INSERT INTO hq_reports_claimfact (store_id, claim_id, customer_id, applicant_id, decided_at)
-            SELECT store_id, release_id, customer_id, 1 + customer_id %% 19, at + interval '3 days'
-            FROM hq_reports_releasefact WHERE customer_id %% 100 = 0
-            """
+            SELECT store_id, release_id, customer_id, 1 + customer_id % 19, at + interval '3 days'
+            FROM hq_reports_releasefact WHERE customer_id % 100 = 0
+            """,
         )
         cursor.execute(
             """
             INSERT INTO hq_reports_enquiryfact (store_id, enquiry_id, day, channel_id, platform, enquiries,
                 new_enquiries)
-            SELECT s.id, d, (now() AT TIME ZONE 'Asia/Shanghai')::date - d, 1, 'tmall', 20 + d %% 7, 10 + d %% 5
+            SELECT s.id, d, (now() AT TIME ZONE 'Asia/Shanghai')::date - d, 1, 'tmall', 20 + d % 7, 10 + d % 5
             FROM bench_stores s, generate_series(0, 119) d
-            """
+            """,
         )
         cursor.execute(
             """
@@ -184,14 +194,14 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
                          (array_agg(signed_at ORDER BY signed_at))[2] AS second
                   FROM hq_reports_orderfact WHERE NOT cancelled GROUP BY 1, 2) x
             WHERE c.store_id = x.store_id AND c.customer_id = x.customer_id
-            """
+            """,
         )
         cursor.execute(
             """
             INSERT INTO hq_reports_storefeed (store_id, return_visit_window_days, events_applied, last_event_id,
                 last_drained_at, last_reconcile_report)
             SELECT id, 7, 0, 0, now(), '{}'::jsonb FROM bench_stores
-            """
+            """,
         )
     generated = time.perf_counter() - started
     _exec("VACUUM ANALYZE hq_reports_orderfact")
@@ -386,6 +396,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     broker = args.broker
     common.setup_django()
+    _remove_leftovers()
     common.prepare(reset=False)
     results = {}
     phases = ("dashboard", "reconcile", "freshness") if args.phase == "all" else (args.phase,)

@@ -37,8 +37,8 @@ def _enquiries(schema: str) -> int:
         cursor.execute(
             """
             INSERT INTO enquiries_dailyenquiry (date, channel_id, enquiries, new_enquiries, created_at, updated_at)
-            SELECT d::date, c.id, 20 + (abs(hashtext(d::text || c.id)) %% 40),
-                   5 + (abs(hashtext(c.id || d::text)) %% 15), now(), now()
+            SELECT d::date, c.id, 20 + (abs(hashtext(d::text || c.id)) % 40),
+                   5 + (abs(hashtext(c.id || d::text)) % 15), now(), now()
             FROM generate_series(current_date - 730, current_date, interval '1 day') d, workspace_channel c
             """
         )

@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "tenant_apps.pool.models.Claim.Status",
         "ReleaseCauseEnum": "tenant_apps.pool.models.Release.Cause",
         "ImportStatusEnum": "tenant_apps.imports.models.ImportJob.Status",
+        "WorkTaskStatusEnum": "tenant_apps.kanban.models.WorkTask.Status",
+        "AnnouncementAudienceEnum": "tenant_apps.kanban.models.Announcement.Audience",
         "BillingStateEnum": "shared_apps.billing.models.Account.State",
         "AftersalesCaseStatusEnum": "tenant_apps.aftersales.models.Case.Status",
         "AftersalesCaseTypeEnum": "tenant_apps.aftersales.models.Case.Type",
@@ -285,6 +287,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "tenant_apps.sales.models.Delivery.Status",
         "DeliveryKindEnum": "tenant_apps.sales.models.Delivery.Kind",
         "OrderEventKindEnum": "tenant_apps.sales.models.OrderEvent.Kind",
+        "FollowUpKindEnum": "tenant_apps.customers.models.FollowUp.Kind",
     },
 }
 
@@ -382,3 +385,6 @@ LOGGING = {
 from shared_apps.platform.sentry import init_sentry  # noqa: E402
 
 init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+
+# A TrueType font with Chinese glyphs for quotation PDFs (empty: Noto Sans SC from node_modules).
+QUOTATION_PDF_FONT = os.environ.get("QUOTATION_PDF_FONT", "").strip()

@@ -45,6 +45,7 @@ class StoreDomainsView(HQGenericAPIView):
 
     serializer_class = DomainSerializer
 
+    @extend_schema(operation_id="hq_stores_domains_list", responses={200: DomainSerializer(many=True)})
     def get(self, request, pk):
         store = selectors.store_get(store_id=pk)
         page = self.paginate_queryset(selectors_manage.domain_list(store=store))
@@ -85,6 +86,7 @@ class StoreMembersView(HQGenericAPIView):
 
     serializer_class = MemberSerializer
 
+    @extend_schema(operation_id="hq_stores_members_list", responses={200: MemberSerializer(many=True)})
     def get(self, request, pk):
         store = selectors.store_get(store_id=pk)
         page = self.paginate_queryset(selectors_manage.store_members(store=store))
@@ -224,6 +226,7 @@ class HqAnnouncementsView(HQGenericAPIView):
 
     serializer_class = HqAnnouncementSerializer
 
+    @extend_schema(operation_id="hq_announcements_list", responses={200: HqAnnouncementSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(platform_selectors.hq_announcement_list())
         return self.get_paginated_response(HqAnnouncementSerializer(page, many=True).data)

@@ -196,7 +196,7 @@ def figures_by(period: Period, scope: Scope, *, group: str = "store_id") -> dict
         f = slot(key)
         f.gmv, f.orders, f.paying, f.repurchasers, f.new_paying, f.new_gmv = (
             gmv,
-            n,
+            int(n),
             paying,
             repurchasers,
             new_paying,

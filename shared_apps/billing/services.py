@@ -41,9 +41,10 @@ from django.utils.translation import gettext as _
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_create
 from shared_apps.billing import gateway
+from shared_apps.billing.catalogue import CATALOGUE
 from shared_apps.billing.error_codes import BillingErrorCode
 from shared_apps.billing.models import Account, Plan, WebhookEvent
-from shared_apps.platform.errors import Conflict, DomainError, ErrorCode, ValidationFailed
+from shared_apps.platform.errors import Conflict, DomainError, ValidationFailed
 from shared_apps.platform.limits import CUSTOMERS, SEATS, Limit
 from tenants.models import Provisioning, Store
 from tenants.provisioning import check_subdomain_available, request_store
@@ -76,12 +77,27 @@ def plan_of_store(store) -> Plan | None:
 
 
 def plan_limit(store, resource: str) -> Limit | None:
-    """The limit provider of ``shared_apps.platform.limits`` (registered in BillingConfig.ready)."""
-    plan = plan_of_store(store)
+    """The limit provider of ``shared_apps.platform.limits`` (registered in BillingConfig.ready):
+    the account's plan with billing on; otherwise, or without an account, the default plan (its
+    limits from the catalogue when it is one of the catalogue's plans: no query)."""
+    fields = {SEATS: "max_seats", CUSTOMERS: "max_customers"}
+    if resource not in fields:
+        return None
+    if gateway.enabled():
+        row = (
+            Account.objects.filter(store_id=store.pk)
+            .values_list("plan__code", "plan__name", f"plan__{fields[resource]}")
+            .first()
+        )
+        if row is not None:
+            return Limit(maximum=row[2], plan_code=row[0], plan_name=row[1])
+    spec = CATALOGUE.get(settings.BILLING_DEFAULT_PLAN)
+    if spec is not None:
+        return Limit(maximum=getattr(spec, fields[resource]), plan_code=spec.code, plan_name=spec.name)
+    plan = default_plan()
     if plan is None:
         return None
-    maximum = {SEATS: plan.max_seats, CUSTOMERS: plan.max_customers}.get(resource)
-    return Limit(maximum=maximum, plan_code=plan.code, plan_name=plan.name)
+    return Limit(maximum=getattr(plan, fields[resource]), plan_code=plan.code, plan_name=plan.name)
 
 
 # --- signup -----------------------------------------------------------------------------------
@@ -166,11 +182,11 @@ def signup(
                 errors={"owner_email": exc.errors["email"]},
             ) from exc
         raise
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # the only unique row left to race for is the new user
         raise Conflict(
-            _("The subdomain '%(subdomain)s' is already taken.") % {"subdomain": subdomain},
-            code=ErrorCode.SUBDOMAIN_TAKEN,
-            errors={"subdomain": [_("This subdomain is already taken.")]},
+            _("A user with this email exists. Sign up with that user's password, or use another email."),
+            code=BillingErrorCode.EMAIL_TAKEN,
+            errors={"owner_email": [_("A user with this email already exists.")]},
         ) from exc
 
 

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.db import connection
+
 from tenant_apps.aftersales import services
 
 logger = logging.getLogger(__name__)
 
 
+def _in_a_store() -> bool:
+    """Cases live in store schemas; a signal delivered elsewhere (after a batch that spanned
+    several stores) has nothing to update here."""
+    return connection.schema_name not in (settings.PUBLIC_SCHEMA_NAME, settings.TENANT_TEMPLATE_SCHEMA)
+
+
 def on_payment_confirmed(sender, payment, **kwargs) -> None:
-    if payment.kind != "refund" or not payment.aftersales_case_id:
+    if payment.kind != "refund" or not payment.aftersales_case_id or not _in_a_store():
         return
     try:
         services.refund_confirmed(payment_id=payment.pk, case_id=payment.aftersales_case_id)
@@ -25,7 +34,7 @@ def on_payment_confirmed(sender, payment, **kwargs) -> None:
 
 
 def on_payment_rejected(sender, payment, **kwargs) -> None:
-    if payment.kind != "refund" or not payment.aftersales_case_id:
+    if payment.kind != "refund" or not payment.aftersales_case_id or not _in_a_store():
         return
     try:
         services.refund_rejected(
@@ -38,7 +47,7 @@ def on_payment_rejected(sender, payment, **kwargs) -> None:
 
 
 def on_delivery_received(sender, delivery, **kwargs) -> None:
-    if not delivery.aftersales_case_id:
+    if not delivery.aftersales_case_id or not _in_a_store():
         return
     try:
         services.delivery_received(delivery_id=delivery.pk, case_id=delivery.aftersales_case_id)

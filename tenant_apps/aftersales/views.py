@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shared_apps.accounts.views import store_page
-from shared_apps.platform.errors import DomainError, ValidationFailed
+from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from tenant_apps.aftersales import rules, selectors, services
 from tenant_apps.aftersales.models import Case
 
@@ -53,6 +53,13 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("q", "created_from", "created_to"):
             self.fields[name].widget.attrs["class"] = "form-control"
+
+
+def _case_or_404(case_id, access) -> Case:
+    try:
+        return selectors.case_get_for_user(case_id=case_id, access=access)
+    except NotFound:
+        raise Http404 from None
 
 
 def _filters(form: CaseFilterForm) -> dict[str, str]:
@@ -108,7 +115,7 @@ def _detail_context(request, case: Case, *, error: str = "") -> dict:
 
 @store_page("aftersales.view")
 def case_detail(request, case_id: int):
-    case = selectors.case_get_for_user(case_id=case_id, access=request.store_access)
+    case = _case_or_404(case_id, request.store_access)
     return render(request, "aftersales/detail.html", _detail_context(request, case))
 
 
@@ -143,7 +150,7 @@ def case_step(request, case_id: int, step: str):
     if step not in STEP_SERVICES:
         raise Http404
     access = request.store_access
-    case = selectors.case_get_for_user(case_id=case_id, access=access)
+    case = _case_or_404(case_id, access)
     error = ""
     try:
         STEP_SERVICES[step](case, access, request.POST)
@@ -151,7 +158,7 @@ def case_step(request, case_id: int, step: str):
         error = exc.detail
         if exc.errors:
             error = " ".join([exc.detail, *[e for errors in exc.errors.values() for e in errors if e != exc.detail]])
-    case = selectors.case_get_for_user(case_id=case.pk, access=access)
+    case = _case_or_404(case.pk, access)
     if request.htmx:
         status = 422 if error else 200
         return render(request, "aftersales/_case_body.html", _detail_context(request, case, error=error), status=status)
@@ -198,7 +205,10 @@ def case_apply(request, order_id: int):
     from tenant_apps.sales.selectors import order_get_for_user
 
     access = request.store_access
-    order = order_get_for_user(order_id=order_id, access=access)
+    try:
+        order = order_get_for_user(order_id=order_id, access=access)
+    except NotFound:
+        raise Http404 from None
     form = ApplyForm(request.POST or None)
     lines = _lines_with_left(order)
     quantities: dict[int, str] = {}

@@ -305,6 +305,7 @@ def payment_create(
     if len(uploads) > MAX_VOUCHERS:
         raise _invalid("voucher", _("At most %(max)d voucher files per record.") % {"max": MAX_VOUCHERS})
     checked = files.check_files(uploads, field="voucher")
+    backdated = at is not None
     at = at or timezone.now()
     with transaction.atomic():
         locked = sales_services.order_lock(order_id=order.pk)
@@ -318,6 +319,9 @@ def payment_create(
             aftersales_case_id=aftersales_case_id,
             created_by=actor,
         )
+        if backdated:  # recorded earlier (demo data, replays): the record says when
+            Payment.objects.filter(pk=payment.pk).update(created_at=at)
+            payment.created_at = at
         _add_vouchers(payment, checked, actor)
         sales_services.order_event_add(
             order=locked,

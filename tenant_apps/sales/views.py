@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.accounts.views import store_page
-from shared_apps.platform.errors import DomainError
+from shared_apps.platform.errors import DomainError, NotFound
 from tenant_apps.sales import selectors, services
 from tenant_apps.sales.models import Order, Quotation
 from tenant_apps.workspace.selectors import channel_list
@@ -41,6 +42,14 @@ ORDER_FILTERS = (
 
 def _access(request):
     return request.store_access
+
+
+def _found(getter, **kwargs):
+    """A record through its selector; "not found" and "not yours" are the page's 404."""
+    try:
+        return getter(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.detail) from None
 
 
 def _filters(request, keys) -> dict[str, str]:
@@ -89,7 +98,7 @@ def _product_form_data(request) -> dict:
 @require_http_methods(["GET", "POST"])
 @store_page("products.manage")
 def product_edit(request, product_id=None):
-    product = selectors.product_get(product_id=product_id) if product_id is not None else None
+    product = _found(selectors.product_get, product_id=product_id) if product_id is not None else None
     values = _product_form_data(request) if request.method == "POST" else None
     if request.method == "POST":
         try:
@@ -188,7 +197,7 @@ def _editor_context(request, values=None, quotation=None) -> dict:
 @store_page("quotations.create")
 def quotation_create(request, quotation_id=None):
     quotation = (
-        selectors.quotation_get_for_user(quotation_id=quotation_id, access=_access(request))
+        _found(selectors.quotation_get_for_user, quotation_id=quotation_id, access=_access(request))
         if quotation_id is not None
         else None
     )
@@ -240,7 +249,7 @@ def quotation_preview(request):
             )
         except DomainError:
             continue
-        product = selectors.product_get(product_id=line["product"])
+        product = _found(selectors.product_get, product_id=line["product"])
         histories.append({"product": product, **history})
     return render(
         request, "sales/_quotation_preview.html", {"preview": preview, "error": error, "histories": histories}
@@ -251,7 +260,7 @@ def quotation_preview(request):
 @store_page("quotations.view")
 def quotation_detail(request, quotation_id):
     access = _access(request)
-    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=access)
+    quotation = _found(selectors.quotation_get_for_user, quotation_id=quotation_id, access=access)
     status = quotation.status
     S = Quotation.Status
     actions = []
@@ -294,7 +303,7 @@ QUOTATION_ACTIONS = {
 @store_page("quotations.view")
 def quotation_action(request, quotation_id, action):
     access = _access(request)
-    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=access)
+    quotation = _found(selectors.quotation_get_for_user, quotation_id=quotation_id, access=access)
     permission, service = QUOTATION_ACTIONS.get(action, (None, None))
     if service is None or not access.can(permission):
         messages.error(request, _("This action is not allowed."))
@@ -313,7 +322,7 @@ def quotation_action(request, quotation_id, action):
 @store_page("orders.create")
 def order_from_quotation(request, quotation_id):
     access = _access(request)
-    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=access)
+    quotation = _found(selectors.quotation_get_for_user, quotation_id=quotation_id, access=access)
     data = {k: request.POST.get(k, "") for k in ("payment_mode", "due_date", "device", "notes")}
     data["quotation"] = quotation.pk
     try:
@@ -331,7 +340,7 @@ def quotation_pdf(request, quotation_id):
 
     from tenant_apps.sales.pdf import quotation_pdf as render_pdf
 
-    quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=_access(request))
+    quotation = _found(selectors.quotation_get_for_user, quotation_id=quotation_id, access=_access(request))
     response = HttpResponse(render_pdf(quotation=quotation), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quotation.number}.pdf"'
     return response
@@ -377,7 +386,7 @@ def order_export(request):
 @store_page("orders.view")
 def order_detail(request, order_id):
     access = _access(request)
-    order = selectors.order_get_for_user(order_id=order_id, access=access)
+    order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     panels = []
     for key, panel in selectors.order_panels_for(order=order, access=access).items():
         panels.append({"key": key, "panel": panel, "template": f"{key}/order_panel.html"})
@@ -402,7 +411,7 @@ def order_detail(request, order_id):
 @store_page("orders.view")
 def order_transition(request, order_id):
     access = _access(request)
-    order = selectors.order_get_for_user(order_id=order_id, access=access)
+    order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     data = {k: request.POST.get(k, "") for k in ("carrier", "tracking_number", "reason")}
     try:
         services.order_transition(order_id=order.pk, access=access, to=request.POST.get("to", ""), data=data)
@@ -419,7 +428,7 @@ def order_transition(request, order_id):
 @store_page("orders.feedback")
 def order_feedback(request, order_id):
     access = _access(request)
-    order = selectors.order_get_for_user(order_id=order_id, access=access)
+    order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     rating = request.POST.get("rating", "")
     try:
         services.order_feedback(
@@ -458,7 +467,7 @@ def warehouse(request):
 @store_page("orders.view")
 def delivery_transition(request, delivery_id):
     access = _access(request)
-    delivery = selectors.delivery_get_for_user(delivery_id=delivery_id, access=access)
+    delivery = _found(selectors.delivery_get_for_user, delivery_id=delivery_id, access=access)
     try:
         services.delivery_transition(
             delivery=delivery,

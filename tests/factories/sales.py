@@ -58,6 +58,7 @@ def make_order(
     cancelled_at: datetime | None = None,
     rating: int | None = None,
     collected: Decimal | str = "0.00",
+    number: str | None = None,
     **fields,
 ) -> Order:
     """An order with ``lines`` of ``(product, quantity, unit_price)``, written directly."""
@@ -68,7 +69,7 @@ def make_order(
     if payment_mode == Order.PaymentMode.CREDIT and due_date is None:
         due_date = signed_at.date()
     order = Order.objects.create(
-        number=f"T{next(_seq):09d}",
+        number=number or f"T{next(_seq):09d}",
         customer=customer,
         owner=owner,
         channel=channel,

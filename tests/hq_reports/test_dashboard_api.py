@@ -105,3 +105,11 @@ def test_the_dashboard_never_enters_a_store_schema(api, users, fed):
     statements = " ".join(q["sql"] for q in queries.captured_queries)
     assert "sales_order" not in statements
     assert "s_alpha" not in statements
+
+
+def test_counts_are_json_integers_and_amounts_strings(api, users, fed):
+    metrics = api(users.hq_exec).get(URL).json()["metrics"]
+
+    assert isinstance(metrics["orders"]["value"], int)
+    assert isinstance(metrics["paying_customers"]["value"], int)
+    assert isinstance(metrics["gmv"]["value"], str)

@@ -110,3 +110,16 @@ def test_a_store_without_a_billing_account_is_on_the_default_plan(stripe_on, sto
     response = api(users.a_admin, store_a).post("/api/v1/members", NEW_MEMBER, format="json")
 
     assert response.status_code == 201, response.content
+
+
+def test_the_catalogue_matches_the_seeded_plans():
+    from shared_apps.billing.catalogue import CATALOGUE
+
+    seeded = {
+        plan.code: (plan.name, plan.max_seats, plan.max_customers, plan.trial_days, plan.order)
+        for plan in Plan.objects.filter(code__in=CATALOGUE)
+    }
+    assert seeded == {
+        code: (spec.name, spec.max_seats, spec.max_customers, spec.trial_days, spec.order)
+        for code, spec in CATALOGUE.items()
+    }

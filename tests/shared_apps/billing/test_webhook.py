@@ -258,3 +258,25 @@ def test_the_grace_job_does_nothing_with_billing_off(account, settings):
     enforce_grace(at=timezone.now())
 
     assert reload(account).store.status == "active"
+
+
+def test_the_grace_job_runs_by_hand(account, post_event, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.BILLING_GRACE_DAYS = 7
+    post_event(event("invoice.payment_failed", invoice(), created=NOW))
+    at = (timezone.now() + timedelta(days=8)).isoformat()
+
+    call_command("run_job", "billing.enforce_grace", "--at", at, stdout=StringIO())
+
+    assert reload(account).store.status == "read_only"
+
+
+@pytest.mark.parametrize("payload", ["not json", '{"id": "evt_x", "type": "invoice.paid"}', '{"id": "evt_y"}'])
+def test_a_signed_body_that_is_not_an_event_is_400(account, post_event, payload):
+    response = post_event(payload)
+
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+    assert not WebhookEvent.objects.exists()

@@ -119,3 +119,54 @@ def test_order_panel_provider_gives_the_money_summary(store_a, users, order, in_
     assert panel["money"]["outstanding"] == "1000.00" and panel["money"]["pending"]["collection"] == "250.00"
     assert panel["can_add_payment"] and not panel["can_confirm"]
     assert [p["amount"] for p in panel["payments"]] == ["250.00"]
+
+
+def test_order_forms_render_as_pages_and_as_htmx_fragments(page_client, store_a, users, order):
+    client = page_client(users.a_sales, store_a)
+    for path in (f"/finance/orders/{order.pk}/payments/new/", f"/finance/orders/{order.pk}/invoices/new/"):
+        page = client.get(path)
+        fragment = client.get(path, HTTP_HX_REQUEST="true")
+        assert page.status_code == 200 and "<html" in page.content.decode()
+        assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+        assert "csrfmiddlewaretoken" in fragment.content.decode()
+
+
+def test_order_panel_template_renders_records_vouchers_and_invoices(store_a, users, order, in_store, rf):
+    from django.template.loader import render_to_string
+
+    from shared_apps.accounts.access import resolve_store_access
+    from tenant_apps.finance.panels import order_finance_panel
+
+    with in_store(store_a):
+        services.payment_create(
+            order=order, kind="collection", amount="10.00", method="cash", actor=users.a_sales, vouchers=[upload(PDF)]
+        )
+        services.invoice_request(
+            order=order,
+            actor=users.a_sales,
+            title="T",
+            tax_number="N",
+            amount="5.00",
+            invoice_type="vat_general",
+            address="A",
+        )
+        panel = order_finance_panel(order=order, access=resolve_store_access(user=users.a_sales, store=store_a))
+        html = render_to_string("finance/order_panel.html", {"panel": panel, "order": order}, request=rf.get("/"))
+    assert 'data-testid="finance-panel"' in html
+    assert panel["payments"][0]["vouchers"][0]["url"] in html
+    assert panel["invoices"][0]["url"] in html
+
+
+def test_confirm_on_a_cancelled_order_is_refused(store_a, users, order, in_store):
+    from django.utils import timezone
+
+    from shared_apps.platform.errors import DomainError
+    from tenant_apps.sales.models import Order
+
+    payment = _pending(store_a, in_store, order, users)
+    with in_store(store_a):
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED, cancelled_at=timezone.now())
+        with pytest.raises(DomainError) as excinfo:
+            services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+        assert excinfo.value.code == "order_cancelled"
+        assert Payment.objects.get(pk=payment.pk).status == "pending"
