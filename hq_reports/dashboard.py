@@ -27,6 +27,7 @@ channel platforms (``tmall``, ``jd``...): a store's channels are its own rows.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -90,8 +91,9 @@ class Figures:
     overdue: Decimal = ZERO
 
     def add(self, other: Figures) -> Figures:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        mine, theirs = self.__dict__, other.__dict__
+        for name in FIGURE_FIELDS:
+            mine[name] += theirs[name]
         return self
 
     def values(self) -> dict:
@@ -111,6 +113,11 @@ class Figures:
             "net_revenue": self.net_revenue,
             "receivable_overdue": self.overdue,
         }
+
+
+FIGURE_FIELDS = tuple(f.name for f in fields(Figures))
+ALL_PARTS = ("orders", "customers", "completed", "lost", "net", "overdue", "enquiries")
+CHANNEL_PARTS = ("orders", "customers", "net")
 
 
 def _json_value(key: str, value):
@@ -161,156 +168,184 @@ class Scope:
         }
 
 
+# One cursor for every statement of a dashboard: django-tenants sets the search path each time a
+# cursor is opened, which would otherwise cost a round trip per statement.
+_cursor: ContextVar = ContextVar("hq_dashboard_cursor", default=None)
+
+
 def _rows(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    cursor = _cursor.get()
+    if cursor is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    cursor.execute(sql, params)
+    return cursor.fetchall()
 
 
-def figures_by(period: Period, scope: Scope, *, group: str = "store_id") -> dict:
-    """Figures over ``period`` for each value of ``group`` (``store_id`` or ``platform``)."""
-    params = scope.params(period)
-    out: dict = {}
+def figures_by(
+    period: Period, scope: Scope, *, group: str = "store_id", parts: tuple[str, ...] = ALL_PARTS
+) -> tuple[dict, dict]:
+    """Figures over ``period`` and over the previous period, for each value of ``group``
+    (``store_id`` or ``platform``): ``(current, previous)``. Each statement reads both periods in
+    one pass (``cur`` flag); ``parts`` limits the figures computed."""
+    previous = period.previous()
+    params = scope.params(period) | {
+        "pstart": previous.start,
+        "pfirst_day": previous.start.astimezone(period.tz).date(),
+    }
+    out: tuple[dict, dict] = ({}, {})
 
-    def slot(key) -> Figures:
-        return out.setdefault(key, Figures())
+    def slot(key, cur: bool) -> Figures:
+        return out[0 if cur else 1].setdefault(key, Figures())
 
     per_platform = group == "platform"
     p_group = "store_id, customer_id" + (", platform" if per_platform else "")
-    for key, gmv, n, paying, repurchasers, new_paying, new_gmv in _rows(
-        f"""
-        WITH p AS (
-            SELECT {p_group}, sum(amount) AS gmv, count(*) AS n, min(signed_at) AS first_in_p
-            FROM hq_reports_orderfact o
-            WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
-            GROUP BY {p_group})
-        SELECT p.{group}, sum(p.gmv), sum(p.n), count(*),
-               count(*) FILTER (WHERE p.n >= 2 OR c.second_order_at < %(end)s),
-               count(*) FILTER (WHERE COALESCE(c.first_order_at, p.first_in_p) >= %(start)s),
-               COALESCE(sum(p.gmv) FILTER (WHERE COALESCE(c.first_order_at, p.first_in_p) >= %(start)s), 0)
-        FROM p LEFT JOIN hq_reports_customerfact c ON c.store_id = p.store_id AND c.customer_id = p.customer_id
-        GROUP BY 1
-        """,
-        params,
-    ):
-        f = slot(key)
-        f.gmv, f.orders, f.paying, f.repurchasers, f.new_paying, f.new_gmv = (
-            gmv,
-            int(n),
-            paying,
-            repurchasers,
-            new_paying,
-            new_gmv,
-        )
+    if "orders" in parts:
+        for key, cur, gmv, n, paying, repurchasers, new_paying, new_gmv in _rows(
+            f"""
+            WITH p AS (
+                SELECT {p_group}, o.signed_at >= %(start)s AS cur, sum(amount) AS gmv, count(*) AS n,
+                       min(signed_at) AS first_in_p
+                FROM hq_reports_orderfact o
+                WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
+                GROUP BY {p_group}, cur)
+            SELECT p.{group}, p.cur, sum(p.gmv), sum(p.n), count(*),
+                   count(*) FILTER (WHERE p.n >= 2 OR c.second_order_at < CASE WHEN p.cur THEN %(end)s
+                                                                           ELSE %(start)s END),
+                   count(*) FILTER (WHERE new),
+                   COALESCE(sum(p.gmv) FILTER (WHERE new), 0)
+            FROM p LEFT JOIN hq_reports_customerfact c ON c.store_id = p.store_id AND c.customer_id = p.customer_id,
+                 LATERAL (SELECT COALESCE(c.first_order_at, p.first_in_p)
+                                 >= CASE WHEN p.cur THEN %(start)s ELSE %(pstart)s END AS new) x
+            GROUP BY 1, 2
+            """,
+            params,
+        ):
+            f = slot(key, cur)
+            f.gmv, f.orders, f.paying = gmv, int(n), paying
+            f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
 
-    for key, created, converted in _rows(
-        f"""
-        SELECT c.{group}, count(*), count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM hq_reports_orderfact o
-                   WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
-                     AND o.signed_at >= %(start)s AND o.signed_at < %(end)s))
-        FROM hq_reports_customerfact c
-        WHERE c.created_at >= %(start)s AND c.created_at < %(end)s AND NOT c.merged {scope.where("c")}
-        GROUP BY 1
-        """,
-        params,
-    ):
-        f = slot(key)
-        f.new_customers, f.converted = created, converted
+    if "customers" in parts:
+        for key, cur, created, converted in _rows(
+            f"""
+            SELECT c.{group}, c.created_at >= %(start)s AS cur, count(*), count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM hq_reports_orderfact o
+                       WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
+                         AND o.signed_at >= CASE WHEN c.created_at >= %(start)s THEN %(start)s ELSE %(pstart)s END
+                         AND o.signed_at < CASE WHEN c.created_at >= %(start)s THEN %(end)s ELSE %(start)s END))
+            FROM hq_reports_customerfact c
+            WHERE c.created_at >= %(pstart)s AND c.created_at < %(end)s AND NOT c.merged {scope.where("c")}
+            GROUP BY 1, 2
+            """,
+            params,
+        ):
+            f = slot(key, cur)
+            f.new_customers, f.converted = created, converted
 
-    for key, completed, rated, positive, revisited in _rows(
-        f"""
-        SELECT o.{group}, count(*), count(o.rating), count(*) FILTER (WHERE o.rating >= 4),
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM hq_reports_followupfact fu
-                   WHERE fu.store_id = o.store_id AND fu.customer_id = o.customer_id
-                     AND fu.created_at >= o.completed_at
-                     AND fu.created_at < o.completed_at
-                         + make_interval(days => COALESCE(sf.return_visit_window_days, 7))))
-        FROM hq_reports_orderfact o LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
-        WHERE o.completed_at >= %(start)s AND o.completed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
-        GROUP BY 1
-        """,
-        params,
-    ):
-        f = slot(key)
-        f.completed, f.rated, f.positive, f.revisited = completed, rated, positive, revisited
+    if "completed" in parts:
+        for key, cur, completed, rated, positive, revisited in _rows(
+            f"""
+            SELECT o.{group}, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
+                   count(*) FILTER (WHERE o.rating >= 4),
+                   count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM hq_reports_followupfact fu
+                       WHERE fu.store_id = o.store_id AND fu.customer_id = o.customer_id
+                         AND fu.created_at >= o.completed_at
+                         AND fu.created_at < o.completed_at
+                             + make_interval(days => COALESCE(sf.return_visit_window_days, 7))))
+            FROM hq_reports_orderfact o LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
+            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
+              {scope.where("o")}
+            GROUP BY 1, 2
+            """,
+            params,
+        ):
+            f = slot(key, cur)
+            f.completed, f.rated, f.positive, f.revisited = completed, rated, positive, revisited
 
-    for key, released in _rows(
-        f"""
-        SELECT c.{group}, count(DISTINCT r.customer_id)
-        FROM hq_reports_releasefact r
-        JOIN hq_reports_customerfact c ON c.store_id = r.store_id AND c.customer_id = r.customer_id
-        WHERE r.at >= %(start)s AND r.at < %(end)s AND NOT c.merged {scope.where("r", platform_alias="c")}
-        GROUP BY 1
-        """,
-        params,
-    ):
-        slot(key).released = released
+    if "lost" in parts:
+        for key, cur, released in _rows(
+            f"""
+            SELECT c.{group}, r.at >= %(start)s AS cur, count(DISTINCT r.customer_id)
+            FROM hq_reports_releasefact r
+            JOIN hq_reports_customerfact c ON c.store_id = r.store_id AND c.customer_id = r.customer_id
+            WHERE r.at >= %(pstart)s AND r.at < %(end)s AND NOT c.merged
+              {scope.where("r", platform_alias="c")}
+            GROUP BY 1, 2
+            """,
+            params,
+        ):
+            slot(key, cur).released = released
+        for cur, start in ((True, period.start), (False, previous.start)):
+            # Owned at start: owned now since before start, plus those whose first release at or
+            # after start was not preceded (between start and that release) by an approved claim.
+            for key, owned in _rows(
+                f"""
+                SELECT g, sum(n) FROM (
+                    SELECT c.{group} AS g, count(*) AS n FROM hq_reports_customerfact c
+                    WHERE c.owner_id IS NOT NULL AND c.owner_since <= %(at)s AND NOT c.merged {scope.where("c")}
+                    GROUP BY 1
+                    UNION ALL
+                    SELECT c.{group}, count(*) FROM (
+                        SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
+                        FROM hq_reports_releasefact r WHERE r.at >= %(at)s
+                        ORDER BY r.store_id, r.customer_id, r.at, r.release_id
+                    ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
+                    WHERE NOT c.merged AND c.created_at <= %(at)s
+                      AND NOT EXISTS (
+                          SELECT 1 FROM hq_reports_claimfact cl
+                          WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
+                            AND cl.decided_at >= %(at)s AND cl.decided_at < f.at)
+                      {scope.where("f", platform_alias="c")}
+                    GROUP BY 1
+                ) x GROUP BY g
+                """,
+                params | {"at": start},
+            ):
+                slot(key, cur).owned_at_start = int(owned)
 
-    # Owned at start: owned now since before start, plus those whose first release at or after
-    # start was not preceded (between start and that release) by an approved claim.
-    for key, owned in _rows(
-        f"""
-        SELECT g, sum(n) FROM (
-            SELECT c.{group} AS g, count(*) AS n FROM hq_reports_customerfact c
-            WHERE c.owner_id IS NOT NULL AND c.owner_since <= %(start)s AND NOT c.merged {scope.where("c")}
-            GROUP BY 1
-            UNION ALL
-            SELECT c.{group}, count(*) FROM (
-                SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
-                FROM hq_reports_releasefact r WHERE r.at >= %(start)s
-                ORDER BY r.store_id, r.customer_id, r.at, r.release_id
-            ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
-            WHERE NOT c.merged AND c.created_at <= %(start)s
-              AND NOT EXISTS (
-                  SELECT 1 FROM hq_reports_claimfact cl
-                  WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
-                    AND cl.decided_at >= %(start)s AND cl.decided_at < f.at)
-              {scope.where("f", platform_alias="c")}
-            GROUP BY 1
-        ) x GROUP BY g
-        """,
-        params,
-    ):
-        slot(key).owned_at_start = int(owned)
+    if "net" in parts:
+        for key, cur, net in _rows(
+            f"""
+            SELECT p.{group}, p.confirmed_at >= %(start)s AS cur,
+                   sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END)
+            FROM hq_reports_paymentfact p
+            WHERE p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s {scope.where("p")}
+            GROUP BY 1, 2
+            """,
+            params,
+        ):
+            slot(key, cur).net_revenue = net
 
-    for key, net in _rows(
-        f"""
-        SELECT p.{group}, sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END)
-        FROM hq_reports_paymentfact p
-        WHERE p.confirmed_at >= %(start)s AND p.confirmed_at < %(end)s {scope.where("p")}
-        GROUP BY 1
-        """,
-        params,
-    ):
-        slot(key).net_revenue = net
+    if "overdue" in parts:
+        for cur, as_of in ((True, period.as_of), (False, previous.as_of)):
+            for key, overdue in _rows(
+                f"""
+                SELECT o.{group}, sum(o.amount - o.collected + COALESCE((
+                           SELECT sum(p.amount) FROM hq_reports_paymentfact p
+                           WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
+                             AND p.confirmed_at >= %(as_of)s), 0))
+                FROM hq_reports_orderfact o
+                WHERE o.payment_mode = 'credit' AND NOT o.cancelled
+                  AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)
+                  AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
+                GROUP BY 1
+                """,
+                params | {"as_of": as_of, "as_of_date": as_of.astimezone(period.tz).date()},
+            ):
+                slot(key, cur).overdue = overdue
 
-    for key, overdue in _rows(
-        f"""
-        SELECT o.{group}, sum(o.amount - o.collected + COALESCE((
-                   SELECT sum(p.amount) FROM hq_reports_paymentfact p
-                   WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
-                     AND p.confirmed_at >= %(as_of)s), 0))
-        FROM hq_reports_orderfact o
-        WHERE o.payment_mode = 'credit' AND NOT o.cancelled
-          AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)
-          AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
-        GROUP BY 1
-        """,
-        params,
-    ):
-        slot(key).overdue = overdue
-
-    for key, new_enquiries in _rows(
-        f"""
-        SELECT e.{group}, sum(e.new_enquiries) FROM hq_reports_enquiryfact e
-        WHERE e.day >= %(first_day)s AND e.day <= %(last_day)s {scope.where("e")}
-        GROUP BY 1
-        """,
-        params,
-    ):
-        slot(key).new_enquiries = int(new_enquiries)
+    if "enquiries" in parts:
+        for key, cur, new_enquiries in _rows(
+            f"""
+            SELECT e.{group}, e.day >= %(first_day)s AS cur, sum(e.new_enquiries) FROM hq_reports_enquiryfact e
+            WHERE e.day >= %(pfirst_day)s AND e.day <= %(last_day)s {scope.where("e")}
+            GROUP BY 1, 2
+            """,
+            params,
+        ):
+            slot(key, cur).new_enquiries = int(new_enquiries)
     return out
 
 
@@ -437,10 +472,18 @@ def dashboard_body(
     all_stores: bool = True,
 ) -> dict:
     """The HQ dashboard over ``stores`` (``all_stores``: no store filter, every fact counts)."""
+    with connection.cursor() as cursor:
+        token = _cursor.set(cursor)
+        try:
+            return _dashboard_body(period=period, stores=stores, platform=platform, limit=limit, all_stores=all_stores)
+        finally:
+            _cursor.reset(token)
+
+
+def _dashboard_body(*, period: Period, stores: list[Store], platform: str | None, limit: int, all_stores: bool):
     scope = Scope(store_ids=None if all_stores else tuple(s.pk for s in stores), platform=platform)
     previous = period.previous()
-    cur_by_store = figures_by(period, scope)
-    prev_by_store = figures_by(previous, scope)
+    cur_by_store, prev_by_store = figures_by(period, scope)
     by_id = {store.pk: store for store in stores}
     cur_total, prev_total = Figures(), Figures()
     store_rows, subsidiaries = [], {}
@@ -477,7 +520,9 @@ def dashboard_body(
     ]
     subsidiary_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"] or ""))
     channel_rows = []
-    for key, figures in sorted(figures_by(period, scope, group="platform").items(), key=lambda kv: -kv[1].gmv):
+    for key, figures in sorted(
+        figures_by(period, scope, group="platform", parts=CHANNEL_PARTS)[0].items(), key=lambda kv: -kv[1].gmv
+    ):
         values = figures.values()
         channel_rows.append(
             {

@@ -10,6 +10,8 @@ from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import DomainError
 from tenant_apps.aftersales import services
+from tenant_apps.finance import services as finance
+from tenant_apps.sales.selectors import order_list
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 
 REASONS = {
@@ -32,8 +34,6 @@ PLAN = (
 
 
 def _orders(ctx: DemoContext, access) -> list:
-    from tenant_apps.sales.selectors import order_list
-
     statuses = ",".join(services.AFTER_GOODS_LEFT)
     orders = order_list(access=access, filters={"status": statuses, "ordering": "signed_at"})
     return [order for order in orders[:60] if order.collected > 0][: len(PLAN)]
@@ -41,8 +41,6 @@ def _orders(ctx: DemoContext, access) -> list:
 
 @register_seeder("aftersales", order=50)
 def seed_aftersales(ctx: DemoContext) -> str | None:
-    from tenant_apps.finance import services as finance
-
     admin = (ctx.users(StoreRole.ADMIN) or (None,))[0]
     supervisor = (ctx.users(StoreRole.SUPERVISOR) or ctx.users(StoreRole.ADMIN) or (None,))[0]
     warehouse = (ctx.users(StoreRole.WAREHOUSE) or ctx.users(StoreRole.ADMIN) or (None,))[0]

@@ -41,7 +41,11 @@ from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.error_codes import AftersalesErrorCode
 from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
 from tenant_apps.customers.selectors import current_store
+from tenant_apps.finance import services as finance_services
+from tenant_apps.finance.selectors import refundable_amount
 from tenant_apps.notifications.services import notify
+from tenant_apps.sales import services as sales_services
+from tenant_apps.sales.selectors import order_get_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -206,21 +210,15 @@ def _approvers_for(*, owner_id: int, exclude: int | None = None) -> list[int]:
 
 
 def _lock_order(order_id: int):
-    from tenant_apps.sales.services import order_lock
-
-    return order_lock(order_id=order_id)
+    return sales_services.order_lock(order_id=order_id)
 
 
 def _order_event(*, order, actor, message, data: dict, at: datetime) -> None:
-    from tenant_apps.sales.services import order_event_add
-
-    order_event_add(order=order, kind="aftersales", actor=actor, message=message, data=data, at=at)
+    sales_services.order_event_add(order=order, kind="aftersales", actor=actor, message=message, data=data, at=at)
 
 
 def _refundable(order) -> Decimal:
     """What finance may still refund on the order: collected + supplemented - pending and confirmed refunds."""
-    from tenant_apps.finance.selectors import refundable_amount
-
     return Decimal(refundable_amount(order=order))
 
 
@@ -378,8 +376,6 @@ def case_apply(
     order instead), an amount above what can be refunded (409 ``over_refund``), items not in the
     order or more units than are left (400), and any malformed field (400).
     """
-    from tenant_apps.sales.selectors import order_get_for_user
-
     at = at or timezone.now()
     if not access.can("aftersales.create") or access.read_only:
         raise PermissionDenied(_("Your role cannot apply for after-sales."))
@@ -595,9 +591,7 @@ def case_cancel(*, case_id: Any, access: StoreAccess, at: datetime | None = None
 
 def _create_refund(*, order, case: Case, actor, at: datetime) -> None:
     """The pending refund record for finance (finance refuses 409 ``over_refund`` under the order lock)."""
-    from tenant_apps.finance.services import refund_create
-
-    payment = refund_create(
+    payment = finance_services.refund_create(
         order=order,
         amount=case.amount,
         method=case.refund_method or DEFAULT_REFUND_METHOD,
@@ -641,10 +635,8 @@ def _create_refund(*, order, case: Case, actor, at: datetime) -> None:
 
 
 def _create_delivery(*, order, case: Case, actor, at: datetime) -> None:
-    from tenant_apps.sales.services import delivery_create
-
     items = [{"order_line": item.order_line_id, "quantity": item.quantity} for item in case.items.all()]
-    delivery = delivery_create(order=order, kind=case.type, items=items, case_id=case.pk, actor=actor)
+    delivery = sales_services.delivery_create(order=order, kind=case.type, items=items, case_id=case.pk, actor=actor)
     case.delivery_id = delivery.pk
     _set(case, ["delivery_id"])
     _event(case, kind=CaseEvent.Kind.DELIVERY_CREATED, actor=actor, at=at, data={"delivery": delivery.pk})
@@ -769,6 +761,15 @@ def _complete(case: Case, *, order, actor, at: datetime, kind: str, message: Any
         title=_case_title(gettext_lazy("After-sales {number} on order {order} is completed"), case, order),
         case=case,
     )
+    if case.reissue_invoice:
+        _notify(
+            _members_with_role(StoreRole.FINANCE),
+            kind="reissue_invoice",
+            title=_case_title(
+                gettext_lazy("Re-issue the invoice of order {order} (after-sales {number} is completed)"), case, order
+            ),
+            case=case,
+        )
 
 
 def case_complete(*, case_id: Any, access: StoreAccess, at: datetime | None = None) -> Case:

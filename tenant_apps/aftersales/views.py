@@ -20,6 +20,7 @@ from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from tenant_apps.aftersales import rules, selectors, services
 from tenant_apps.aftersales.models import Case
+from tenant_apps.sales.selectors import order_get_for_user
 
 PER_PAGE = 50
 
@@ -202,8 +203,6 @@ def _lines_with_left(order) -> list[dict]:
 
 @store_page("aftersales.create")
 def case_apply(request, order_id: int):
-    from tenant_apps.sales.selectors import order_get_for_user
-
     access = request.store_access
     try:
         order = order_get_for_user(order_id=order_id, access=access)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
 from tenant_apps.finance import selectors
@@ -55,6 +56,7 @@ def order_finance_panel(*, order, access: StoreAccess) -> dict[str, Any] | None:
             for i in selectors.order_invoices(order=order)
         ]
     return {
+        "title": _("Finance"),
         "money": selectors.order_money(order=order),
         "payments": payments,
         "invoices": invoices,

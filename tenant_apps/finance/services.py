@@ -268,12 +268,28 @@ def _already_decided(payment: Payment) -> InvalidTransition:
 
 
 def _send_after_commit(signal, payment: Payment) -> None:
-    def send() -> None:
+    """Send ``signal`` once the transaction commits, in this store's schema (the commit may come
+    after the caller moved on to another schema, as the demo seeding of several stores does)."""
+    from django.db import connection
+    from django_tenants.utils import schema_context, tenant_context
+
+    tenant = getattr(connection, "tenant", None)
+    schema = connection.schema_name
+
+    def dispatch() -> None:
         for receiver, response in signal.send_robust(sender=Payment, payment=payment):
             if isinstance(response, Exception):
                 logger.error(
                     "finance signal receiver %r failed for payment %s", receiver, payment.pk, exc_info=response
                 )
+
+    def send() -> None:
+        if connection.schema_name == schema:
+            dispatch()
+            return
+        scope = tenant_context(tenant) if isinstance(tenant, Store) else schema_context(schema)
+        with scope:
+            dispatch()
 
     transaction.on_commit(send)
 
@@ -340,14 +356,12 @@ def payment_create(
                 amount=_money_text(amount),
                 number=locked.number,
             )
-            transaction.on_commit(
-                lambda: notify(
-                    recipients=recipients,
-                    kind="finance.payment_recorded",
-                    title=title,
-                    url=order_url(locked.pk),
-                    data={"order": locked.pk, "payment": payment.pk},
-                )
+            notify(
+                recipients=recipients,
+                kind="finance.payment_recorded",
+                title=title,
+                url=order_url(locked.pk),
+                data={"order": locked.pk, "payment": payment.pk},
             )
     return payment
 
@@ -425,14 +439,12 @@ def payment_confirm(*, payment_id, actor, at: datetime | None = None) -> Payment
             number=order.number,
         )
         if recipients:
-            transaction.on_commit(
-                lambda: notify(
-                    recipients=sorted(recipients),
-                    kind="finance.payment_confirmed",
-                    title=title,
-                    url=order_url(order.pk),
-                    data={"order": order.pk, "payment": payment.pk},
-                )
+            notify(
+                recipients=sorted(recipients),
+                kind="finance.payment_confirmed",
+                title=title,
+                url=order_url(order.pk),
+                data={"order": order.pk, "payment": payment.pk},
             )
         _send_after_commit(payment_confirmed, payment)
     return payment
@@ -475,15 +487,13 @@ def payment_reject(*, payment_id, actor, reason, at: datetime | None = None) -> 
         )
         body = format_lazy(gettext_lazy("Reason: {reason}"), reason=reason)
         if recipients:
-            transaction.on_commit(
-                lambda: notify(
-                    recipients=sorted(recipients),
-                    kind="finance.payment_rejected",
-                    title=title,
-                    body=body,
-                    url=order_url(order.pk),
-                    data={"order": order.pk, "payment": payment.pk},
-                )
+            notify(
+                recipients=sorted(recipients),
+                kind="finance.payment_rejected",
+                title=title,
+                body=body,
+                url=order_url(order.pk),
+                data={"order": order.pk, "payment": payment.pk},
             )
         _send_after_commit(payment_rejected, payment)
     return payment
@@ -653,14 +663,12 @@ def invoice_request(
                 amount=_money_text(amount),
                 title=fields["title"],
             )
-            transaction.on_commit(
-                lambda: notify(
-                    recipients=recipients,
-                    kind="finance.invoice_requested",
-                    title=title_text,
-                    url=invoice_url(invoice.pk),
-                    data={"invoice": invoice.pk},
-                )
+            notify(
+                recipients=recipients,
+                kind="finance.invoice_requested",
+                title=title_text,
+                url=invoice_url(invoice.pk),
+                data={"invoice": invoice.pk},
             )
     return invoice
 
@@ -737,15 +745,13 @@ def invoice_issue(*, invoice_id, number, file, actor, at: datetime | None = None
         body = format_lazy(gettext_lazy("{title}, {amount}"), title=invoice.title, amount=_money_text(invoice.amount))
         requester = invoice.requested_by_id
         if requester != getattr(actor, "pk", None):
-            transaction.on_commit(
-                lambda: notify(
-                    recipients=[requester],
-                    kind="finance.invoice_issued",
-                    title=title,
-                    body=body,
-                    url=invoice_url(invoice.pk),
-                    data={"invoice": invoice.pk},
-                )
+            notify(
+                recipients=[requester],
+                kind="finance.invoice_issued",
+                title=title,
+                body=body,
+                url=invoice_url(invoice.pk),
+                data={"invoice": invoice.pk},
             )
     return invoice
 
@@ -778,15 +784,13 @@ def invoice_mail(*, invoice_id, courier, tracking_number, actor, at: datetime | 
         )
         requester = invoice.requested_by_id
         if requester != getattr(actor, "pk", None):
-            transaction.on_commit(
-                lambda: notify(
-                    recipients=[requester],
-                    kind="finance.invoice_mailed",
-                    title=title,
-                    body=body,
-                    url=invoice_url(invoice.pk),
-                    data={"invoice": invoice.pk},
-                )
+            notify(
+                recipients=[requester],
+                kind="finance.invoice_mailed",
+                title=title,
+                body=body,
+                url=invoice_url(invoice.pk),
+                data={"invoice": invoice.pk},
             )
     return invoice
 

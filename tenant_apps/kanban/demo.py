@@ -1,12 +1,15 @@
 """Demo data of the team's work: announcements (some read), work assignments in every status and
-a few days of daily reports from the salespeople."""
+a few days of daily reports from the salespeople; and, once, an HQ announcement to every store."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from shared_apps.accounts.access import resolve_store_access
-from shared_apps.accounts.roles import StoreRole
+from shared_apps.accounts.models import User
+from shared_apps.accounts.roles import HQRole, StoreRole
+from shared_apps.platform.selectors import hq_announcement_list
+from shared_apps.platform.services import hq_announcement_create
 from tenant_apps.kanban import services
 from tenant_apps.kanban.models import Announcement, WorkTask
 from tenant_apps.workspace.demo import DemoContext, register_seeder
@@ -64,6 +67,14 @@ def seed_team_work(ctx: DemoContext) -> str | None:
             services.task_update(
                 access=resolve_store_access(user=person, store=ctx.store), task_id=task.pk, status=statuses[index]
             )
+    hq_admin = User.objects.filter(hq_role=HQRole.ADMIN, is_active=True).order_by("pk").first()
+    if hq_admin is not None and not hq_announcement_list().exists():
+        hq_announcement_create(
+            title="总部通知：年度盘点安排",
+            body="各店铺请于月底前完成库存盘点并提交报告。",
+            by=hq_admin,
+            all_stores=True,
+        )
     reports = 0
     for person in salespeople:
         access = resolve_store_access(user=person, store=ctx.store)

@@ -106,22 +106,22 @@ def order_figures(period: Period, filters: Filters) -> dict:
             {filters.orders()}
         ), pc AS (
             SELECT customer_id, cur, count(*) AS n, sum(amount) AS gmv FROM po GROUP BY customer_id, cur
+        ), firsts AS (
+            -- The customer's first two non-cancelled orders ever (one index probe per customer).
+            SELECT c.customer_id, h.at[1] AS first_at, h.at[2] AS second_at
+            FROM (SELECT DISTINCT customer_id FROM pc) c
+            CROSS JOIN LATERAL (
+                SELECT array_agg(x.signed_at ORDER BY x.signed_at) AS at FROM (
+                    SELECT o2.signed_at FROM sales_order o2
+                    WHERE o2.customer_id = c.customer_id AND o2.status <> 'cancelled'
+                    ORDER BY o2.signed_at LIMIT 2
+                ) x
+            ) h
         ), flagged AS (
-            SELECT pc.*,
-                (pc.n >= 2 OR (
-                    SELECT count(*) FROM (
-                        SELECT 1 FROM sales_order o2
-                        WHERE o2.customer_id = pc.customer_id AND o2.status <> 'cancelled'
-                          AND o2.signed_at < CASE WHEN pc.cur THEN %(end)s ELSE %(start)s END
-                        LIMIT 2
-                    ) two
-                ) >= 2) AS repeat,
-                CASE WHEN pc.cur THEN NOT EXISTS (
-                    SELECT 1 FROM sales_order o3
-                    WHERE o3.customer_id = pc.customer_id AND o3.status <> 'cancelled'
-                      AND o3.signed_at < %(start)s
-                ) END AS is_new
-            FROM pc
+            SELECT pc.cur, pc.n, pc.gmv,
+                (pc.n >= 2 OR f.second_at < CASE WHEN pc.cur THEN %(end)s ELSE %(start)s END) AS repeat,
+                (pc.cur AND f.first_at >= %(start)s) AS is_new
+            FROM pc JOIN firsts f ON f.customer_id = pc.customer_id
         )
         SELECT cur, coalesce(sum(gmv), 0), coalesce(sum(n), 0), count(*),
             count(*) FILTER (WHERE repeat),
@@ -177,18 +177,26 @@ def customer_figures(period: Period, filters: Filters) -> dict:
 
 
 def completion_figures(period: Period, filters: Filters, *, window_days: int) -> dict:
+    """Orders completed in P and P': completed, rated, rated 4-5, and visited within the window.
+
+    The follow-ups of the window are hashed once and joined to the completed orders (no probe per order)."""
     sql = f"""
-        SELECT o.completed_at >= %(start)s AS cur, count(*),
-            count(*) FILTER (WHERE o.rating IS NOT NULL),
-            count(*) FILTER (WHERE o.rating >= 4),
-            count(*) FILTER (WHERE EXISTS (
-                SELECT 1 FROM customers_followup f
-                WHERE f.customer_id = o.customer_id AND f.created_at >= o.completed_at
-                  AND f.created_at < o.completed_at + make_interval(days => %(window)s)
-            ))
-        FROM sales_order o
-        WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND o.status <> 'cancelled'
-        {filters.orders()}
+        WITH co AS MATERIALIZED (
+            SELECT o.id, o.customer_id, o.completed_at, o.rating, o.completed_at >= %(start)s AS cur
+            FROM sales_order o
+            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND o.status <> 'cancelled'
+            {filters.orders()}
+        ), fu AS (
+            SELECT f.customer_id, f.created_at FROM customers_followup f
+            WHERE f.created_at >= %(pstart)s AND f.created_at < %(end)s + make_interval(days => %(window)s)
+        ), visited AS (
+            SELECT DISTINCT co.id FROM co JOIN fu ON fu.customer_id = co.customer_id
+            WHERE fu.created_at >= co.completed_at
+              AND fu.created_at < co.completed_at + make_interval(days => %(window)s)
+        )
+        SELECT co.cur, count(*), count(*) FILTER (WHERE co.rating IS NOT NULL),
+            count(*) FILTER (WHERE co.rating >= 4), count(visited.id)
+        FROM co LEFT JOIN visited ON visited.id = co.id
         GROUP BY 1
     """
     params = {**_both(period, filters), "window": int(window_days)}
@@ -473,6 +481,12 @@ def breakdowns(period: Period, filters: Filters) -> dict:
     ]
     device_rows += [{"device": d, "gmv": v[0], "orders": v[1]} for d, v in devices.items() if d not in DEVICES]
     return {"sales_trend": sales_trend, "geography": geography, "devices": device_rows}
+
+
+def tune_session() -> None:
+    """Memory for the sorts and hashes of the figure queries, for the current transaction only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 def outbox_watermark() -> int:

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from shared_apps.platform.periods import Period, money, point_change, rate, relative_change
 from tenant_apps.kanban import metrics
@@ -122,9 +122,11 @@ def _headline(period: Period, filters: Filters) -> tuple[dict, dict, dict]:
 def kanban_body(*, period: Period, channel_id: int | None = None, salesperson_id: int | None = None, limit=10) -> dict:
     """The body of ``GET /api/v1/kanban`` for ``period`` and the filters (api.md "Kanban")."""
     filters = Filters(channel_id=channel_id, salesperson_id=salesperson_id)
-    current, previous, orders = _headline(period, filters)
-    ranks = metrics.rankings(period, filters, limit=int(limit))
-    parts = metrics.breakdowns(period, filters)
+    with transaction.atomic():
+        metrics.tune_session()
+        current, previous, orders = _headline(period, filters)
+        ranks = metrics.rankings(period, filters, limit=int(limit))
+        parts = metrics.breakdowns(period, filters)
     mix = orders["customer_mix"]
     return {
         "period": period.as_dict(),

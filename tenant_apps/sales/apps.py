@@ -26,6 +26,9 @@ class SalesConfig(AppConfig):
 
         register_customer_panel("sales", customer_sales_panel)
         register_merge_handler("sales", merge_sales)
+        from tenant_apps.sales.importing import register as register_order_importer
+
+        register_order_importer()
         try:
             from tenant_apps.sales.views import register_pages
         except ImportError:  # pages not present

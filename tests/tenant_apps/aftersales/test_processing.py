@@ -162,3 +162,26 @@ def test_every_step_is_on_the_order_timeline(a, users, django_capture_on_commit_
     assert steps[0] == "pending_approval"
     assert "approved" in steps
     assert steps[-1] == "completed"
+
+
+def test_people_involved_are_told_at_each_step(a, users, django_capture_on_commit_callbacks):
+    order = shipped_order(users.a_sales)
+    case = _approved(a, users, order, type="refund_only", amount="10.00", reissue_invoice=True)
+    assert notifications_of(users.a_sales, "aftersales.approved")
+    assert notifications_of(users.a_finance, "aftersales.to_process")
+    case = _process(a, users.a_supervisor, case)
+    assert notifications_of(users.a_sales, "aftersales.processing")
+    with django_capture_on_commit_callbacks(execute=True):
+        finance.payment_confirm(payment_id=case.refund_payment_id, actor=users.a_finance)
+    assert notifications_of(users.a_sales, "aftersales.completed")
+    assert notifications_of(users.a_finance, "aftersales.reissue_invoice")
+
+
+def test_rejection_tells_the_applicant_why(a, users):
+    order = shipped_order(users.a_sales)
+    case = services.case_apply(
+        access=access_of(users.a_sales, a), order_id=order.pk, type="refund_only", reason="x", amount="1.00"
+    )
+    services.case_reject(case_id=case.pk, access=access_of(users.a_supervisor, a), comment="Out of warranty")
+    [notice] = notifications_of(users.a_sales, "aftersales.rejected")
+    assert "Out of warranty" in notice.body

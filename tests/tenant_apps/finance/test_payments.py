@@ -269,7 +269,7 @@ def test_confirming_publishes_payment_and_order_to_the_outbox(store, users):
     assert {("payment", payment.pk), ("order", order.pk)} <= new
 
 
-def test_confirming_notifies_the_owner_and_sends_the_signal_after_commit(
+def test_confirming_notifies_the_owner_and_sends_the_signal_only_after_commit(
     store, users, django_capture_on_commit_callbacks
 ):
     order = order_of(users.a_sales, "1000.00")
@@ -284,7 +284,6 @@ def test_confirming_notifies_the_owner_and_sends_the_signal_after_commit(
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
         assert received == []
-        assert notifications_of(users.a_sales, "finance.payment_confirmed") == []
         for callback in callbacks:
             callback()
     finally:
@@ -370,3 +369,27 @@ def test_record_imported_collection_refuses_over_collection(store, users):
         )
     assert _code(excinfo) == "over_collection"
     assert not Payment.objects.filter(order=order).exists()
+
+
+def test_signal_after_commit_runs_in_the_store_schema_even_if_the_caller_moved_on(
+    store, users, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    payment = _record(order_of(users.a_sales, "1000.00"), users.a_sales)
+    schemas = []
+
+    def receiver(sender, payment, **kwargs):
+        schemas.append(connection.schema_name)
+
+    payment_confirmed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+        connection.set_schema_to_public()
+        for callback in callbacks:
+            callback()
+    finally:
+        payment_confirmed.disconnect(receiver)
+        connection.set_tenant(store)
+    assert schemas == [store.schema_name]

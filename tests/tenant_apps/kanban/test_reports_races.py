@@ -40,7 +40,7 @@ def test_two_submissions_at_once_make_one_report(world):
         try:
             with tenant_context(store):
                 barrier.wait(timeout=10)
-                report, created = services.report_submit(access=access, done_today=f"version {index}")
+                _report, created = services.report_submit(access=access, done_today=f"version {index}")
                 outcomes[index] = created
         except Exception as exc:  # noqa: BLE001 - the test reports any failure of either thread
             outcomes[index] = exc
