@@ -526,6 +526,8 @@ def generate(
                             say(f"    {counts['sales_order']} orders ({time.perf_counter() - copy_started:.0f} s)")
             flush()
             say(f"  copied in {time.perf_counter() - copy_started:.1f} s; building {len(deferred)} indexes")
+            # Django's foreign keys are deferred: check them now, or CREATE INDEX refuses to run.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for _name, definition in deferred:
                 cursor.execute(definition)
             for table in TABLES:

@@ -22,6 +22,7 @@ Results go to bench/results/hq.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -57,10 +58,8 @@ def _remove_leftovers() -> None:
     """Bench stores of an interrupted run (rows without a schema) would stop ``migrate_schemas``."""
     from django.db import DatabaseError
 
-    try:
+    with contextlib.suppress(DatabaseError):  # a fresh database: nothing to remove yet
         remove_fake_stores()
-    except DatabaseError:  # a fresh database: nothing to remove yet
-        pass
 
 
 def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0.42) -> dict:

@@ -19,7 +19,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from hq_reports import selectors
-from hq_reports.dashboard import METRIC_KEYS, dashboard_body, freshness
+from hq_reports.dashboard import METRIC_KEYS, dashboard_body, freshness, store_refs
 from hq_reports.drilldown import store_kanban
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.periods import resolve_period
@@ -147,7 +147,9 @@ def dashboard_query(params) -> dict:
     platform = (params.get("channel") or "").strip() or None
     if platform is not None and platform not in PLATFORMS:
         raise ValidationFailed(errors={"channel": [_("Choose a channel platform.")]})
-    body = dashboard_body(period=period, stores=list(stores), platform=platform, limit=limit, all_stores=not filtered)
+    body = dashboard_body(
+        period=period, stores=store_refs(stores), platform=platform, limit=limit, all_stores=not filtered
+    )
     body["filters"] = {
         "subsidiary": subsidiary.pk if subsidiary else None,
         "store": store.pk if store else None,

@@ -428,14 +428,38 @@ def geography_and_devices(period: Period, scope: Scope) -> tuple[list[dict], lis
     return geography, devices
 
 
-def _store_row(store: Store, cur: Figures, prev: Figures) -> dict:
+@dataclass(frozen=True, slots=True)
+class StoreRef:
+    """What the dashboard needs of a store (lighter than a model instance for thousands of rows)."""
+
+    pk: int
+    name: str
+    subdomain: str
+    subsidiary_id: int | None
+    subsidiary_name: str | None
+    status: str
+
+
+def store_refs(stores) -> list[StoreRef]:
+    """``StoreRef`` rows of a ``Store`` queryset, in its order."""
+    fields_ = ("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name", "status")
+    return [StoreRef(*row) for row in stores.values_list(*fields_)]
+
+
+def _subsidiary_name(store) -> str | None:
+    if isinstance(store, StoreRef):
+        return store.subsidiary_name
+    return store.subsidiary.name if store.subsidiary_id else None
+
+
+def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures) -> dict:
     values, before = cur.values(), prev.values()
     return {
         "id": store.pk,
         "name": store.name,
         "subdomain": store.subdomain,
         "subsidiary": store.subsidiary_id,
-        "subsidiary_name": store.subsidiary.name if store.subsidiary_id else None,
+        "subsidiary_name": _subsidiary_name(store),
         "status": store.status,
         "url": store_url(store.subdomain),
         **_headline(values, before),
@@ -466,7 +490,7 @@ def _headline(values: dict, before: dict) -> dict:
 def dashboard_body(
     *,
     period: Period,
-    stores: list[Store],
+    stores: list[Store | StoreRef],
     platform: str | None = None,
     limit: int = 10,
     all_stores: bool = True,
@@ -480,7 +504,9 @@ def dashboard_body(
             _cursor.reset(token)
 
 
-def _dashboard_body(*, period: Period, stores: list[Store], platform: str | None, limit: int, all_stores: bool):
+def _dashboard_body(
+    *, period: Period, stores: list[Store | StoreRef], platform: str | None, limit: int, all_stores: bool
+):
     scope = Scope(store_ids=None if all_stores else tuple(s.pk for s in stores), platform=platform)
     previous = period.previous()
     cur_by_store, prev_by_store = figures_by(period, scope)
@@ -497,7 +523,7 @@ def _dashboard_body(*, period: Period, stores: list[Store], platform: str | None
             key,
             {
                 "id": key,
-                "name": store.subsidiary.name if key else None,
+                "name": _subsidiary_name(store),
                 "stores": 0,
                 "cur": Figures(),
                 "prev": Figures(),

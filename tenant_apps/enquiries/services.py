@@ -115,5 +115,7 @@ def contact_record(*, user, day, wechat_added, phone_contacts, screenshots=()) -
             item.file.seek(0)
             shot.file.save(shot.stored_name, item.file, save=False)
             shot.save()
-        publish(topic="enquiry", entity_id=record.pk)
+        # HQ's enquiry facts are the daily records (entity = a DailyEnquiry id); a contact record
+        # says so in the payload, so a consumer can tell the two apart.
+        publish(topic="enquiry", entity_id=record.pk, payload={"record": "contact"})
     return record

@@ -12,6 +12,12 @@ def pending_payments_badge(request) -> int | None:
     return pending_payment_count(access=access) or None
 
 
+def customer_finance_panel(*, customer) -> dict:
+    from tenant_apps.finance.selectors import customer_finance_summary
+
+    return customer_finance_summary(customer_id=customer.pk)
+
+
 class FinanceConfig(AppConfig):
     name = "tenant_apps.finance"
     label = "finance"
@@ -19,6 +25,7 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from shared_apps.platform.navigation import register_nav
+        from tenant_apps.customers.panels import register_customer_panel
         from tenant_apps.finance.panels import order_finance_panel
         from tenant_apps.sales.panels import register_order_panel
 
@@ -40,3 +47,4 @@ class FinanceConfig(AppConfig):
             order=56,
         )
         register_order_panel("finance", order_finance_panel)
+        register_customer_panel("finance", customer_finance_panel)

@@ -377,3 +377,25 @@ def quotation_get_for_user(*, quotation_id, access: StoreAccess) -> Quotation:
 def pending_payment_count(*, access: StoreAccess) -> int:
     """Payment records waiting for a decision (the finance navigation badge)."""
     return Payment.objects.filter(status=Payment.Status.PENDING).count()
+
+
+def customer_finance_summary(*, customer_id: int) -> dict:
+    """The 360° section of a customer: money received over all orders, overdue receivables, and
+    what waits for finance (JSON-ready)."""
+    money = DecimalField(max_digits=16, decimal_places=2)
+    orders = Order.objects.filter(customer_id=customer_id).exclude(status=Order.Status.CANCELLED)
+    sums = orders.order_by().aggregate(
+        net=Coalesce(Sum(F("collected") + F("supplemented") - F("refunded"), output_field=money), Value(ZERO)),
+    )
+    overdue = overdue_total(overdue_orders(today=store_today()).filter(customer_id=customer_id))
+    return {
+        "title": _("Finance"),
+        "net_received": f"{sums['net']:.2f}",
+        "overdue_receivable": f"{overdue:.2f}",
+        "pending_payment_records": Payment.objects.filter(
+            order__customer_id=customer_id, status=Payment.Status.PENDING
+        ).count(),
+        "open_invoice_requests": Invoice.objects.filter(
+            order__customer_id=customer_id, status=Invoice.Status.REQUESTED
+        ).count(),
+    }

@@ -16,10 +16,12 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shared_apps.platform.api import Pagination
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.viewsets import StoreViewSet
 from tenant_apps.sales import selectors, services
 from tenant_apps.sales.models import Category, Delivery, Order, Product, Quotation
+from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.sales.serializers import (
     CategoryInputSerializer,
     CategorySerializer,
@@ -56,6 +58,23 @@ ORDER_FILTERS = (
     "ordering",
 )
 DELIVERY_FILTERS = ("status", "kind")
+
+
+class OrderPagination(Pagination):
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_estimate"] = bool(getattr(self.page.paginator, "estimated", False))
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "True when the list is longer than 10,000 rows and count is the planner's estimate.",
+        }
+        return schema
 
 
 def _query(request, keys) -> dict[str, str]:
@@ -277,6 +296,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
     serializer_class = OrderSerializer
     queryset = Order.objects.none()
     filter_backends: list = []
+    pagination_class = OrderPagination
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "head", "options"]
     required_permissions = {

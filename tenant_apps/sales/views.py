@@ -22,6 +22,7 @@ from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
 from tenant_apps.sales import selectors, services
 from tenant_apps.sales.models import Order, Quotation
+from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.workspace.selectors import channel_list
 
 PAGE_SIZE = 50
@@ -56,8 +57,8 @@ def _filters(request, keys) -> dict[str, str]:
     return {k: request.GET.get(k, "").strip() for k in keys if request.GET.get(k, "").strip()}
 
 
-def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, qs, paginator=Paginator):
+    return paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _error_text(exc: DomainError) -> str:
@@ -361,13 +362,14 @@ def order_list(request):
         filters = {}
         qs = selectors.order_list(access=access)
     context = {
-        "page": _page(request, qs),
+        "page": _page(request, qs, CappedCountPaginator),
         "filters": filters,
         "filter_query": urlencode(filters),
         "statuses": Order.Status.choices,
         "modes": Order.PaymentMode.choices,
         "channels": channel_list(),
         "can_export": access.can("orders.export"),
+        "can_import": access.can("orders.import"),
     }
     template = "sales/_orders_table.html" if request.headers.get("HX-Request") else "sales/orders.html"
     return render(request, template, context)

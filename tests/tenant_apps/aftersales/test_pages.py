@@ -125,3 +125,14 @@ def test_case_page_of_an_invisible_case_is_404(page_client, store_a, users, in_s
     client = page_client(users.a_sales2, store_a)
     assert client.get(f"/after-sales/{case.pk}/").status_code == 404
     assert client.post(f"/after-sales/{case.pk}/cancel/").status_code == 404
+
+
+@pytest.mark.parametrize("status", [s.value for s in Case.Status])
+def test_case_page_renders_in_every_status(page_client, store_a, users, in_store, status):
+    with in_store(store_a):
+        case = _case(store_a, users, shipped_order(users.a_sales), type="return_refund", amount="0.00")
+        Case.objects.filter(pk=case.pk).update(status=status)
+    for user in (users.a_sales, users.a_supervisor, users.a_warehouse, users.hq_exec):
+        response = page_client(user, store_a).get(f"/after-sales/{case.pk}/")
+        assert response.status_code == 200
+        assert f'data-status="{status}"' in response.content.decode()

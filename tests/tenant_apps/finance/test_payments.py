@@ -393,3 +393,14 @@ def test_signal_after_commit_runs_in_the_store_schema_even_if_the_caller_moved_o
         payment_confirmed.disconnect(receiver)
         connection.set_tenant(store)
     assert schemas == [store.schema_name]
+
+
+def test_customer_panel_sums_money_received_and_overdue(store, users):
+    from datetime import date
+
+    order = order_of(users.a_sales, "1000.00", due_date=date(2020, 1, 1))
+    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="300.00").pk, actor=None)
+    _record(order, users.a_sales, amount="100.00")
+    panel = selectors.customer_finance_summary(customer_id=order.customer_id)
+    assert panel["net_received"] == "300.00" and panel["overdue_receivable"] == "700.00"
+    assert panel["pending_payment_records"] == 1
