@@ -23,6 +23,8 @@ CHUNK_SIZE = 2000
 
 def export_columns(owner_names: dict[int, str]) -> list[tuple[str, Any]]:
     tz = store_timezone()
+    modes = {value: str(label) for value, label in Order.PaymentMode.choices}
+    statuses = {value: str(label) for value, label in Order.Status.choices}
 
     def local(value):
         return timezone.localtime(value, tz).replace(tzinfo=None) if value is not None else None
@@ -34,8 +36,8 @@ def export_columns(owner_names: dict[int, str]) -> list[tuple[str, Any]]:
         (_("Channel"), lambda o: o.channel.code if o.channel_id else ""),
         (_("Device"), lambda o: o.device),
         (_("Owner"), lambda o: owner_names.get(o.owner_id, "")),
-        (_("Payment mode"), lambda o: str(Order.PaymentMode(o.payment_mode).label)),
-        (_("Status"), lambda o: str(Order.Status(o.status).label)),
+        (_("Payment mode"), lambda o: modes.get(o.payment_mode, o.payment_mode)),
+        (_("Status"), lambda o: statuses.get(o.status, o.status)),
         (_("Amount"), lambda o: o.amount),
         (_("List amount"), lambda o: o.list_amount),
         (_("Discount rate"), lambda o: o.discount_rate),

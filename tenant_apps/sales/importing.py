@@ -348,6 +348,8 @@ class OrderImporter(Importer):
         # External id → the results of all its rows (orders spanning batches, done with their first line).
         self._done: dict[str, list[RowResult]] = {}
         self._seen: dict[str, int] = {}
+        # External ids of the orders this run created.
+        self._created: set[str] = set()
 
     @classmethod
     def object_url(cls, object_id: int) -> str | None:
@@ -424,7 +426,14 @@ class OrderImporter(Importer):
         new: list[_Draft] = []
         for draft in drafts:
             order = existing.get(draft.external_id)
-            if order is not None:
+            if order is not None and draft.external_id in self._created:
+                # More lines of an order written from an earlier part of the file (without prescan).
+                message = _(
+                    "This line belongs to order %(number)s, imported from an earlier part of the file; keep "
+                    "the lines of an order together."
+                ) % {"number": order.number}
+                draft.results = [RowResult(Outcome.INVALID, message, order.pk) for _row in draft.rows]
+            elif order is not None:
                 message = _("Unchanged: order %(number)s was imported from external ID %(id)s before.") % {
                     "number": order.number,
                     "id": draft.external_id,
@@ -448,6 +457,7 @@ class OrderImporter(Importer):
                     "customer": draft.customer_note,
                 }
                 draft.results = [RowResult(Outcome.CREATED, message, draft.order.pk) for _row in draft.rows]
+                self._created.add(draft.external_id)
             else:
                 draft.results = self._refusals(draft)
 

@@ -402,3 +402,24 @@ def test_the_import_page_is_refused_to_a_salesperson(page_client, users, store_a
     response = page_client(users.a_sales, store_a).get("/sales/orders/import/")
 
     assert response.status_code in (403, 404)
+
+
+def test_without_the_prescan_later_lines_of_an_order_already_written_are_refused(
+    users, store_a, in_store, catalogue, monkeypatch
+):
+    from shared_apps.accounts.access import resolve_store_access
+    from tenant_apps.sales import importing
+
+    importing.register()
+    monkeypatch.setattr(import_services, "BATCH_ROWS", 2)
+    text = HEADER + (
+        "S-1,13800138000,,张三,,,,TP-1210,1,100.00,2025-04-01,pending_collection,,prepaid,,\n"
+        "S-2,13800138000,,张三,,,,TP-1210,1,100.00,2025-04-01,pending_collection,,prepaid,,\n"
+        "S-2,13800138000,,张三,,,,TP-1111,1,200.00,2025-04-01,pending_collection,,prepaid,,\n"
+    )
+    with in_store(store_a):
+        access = resolve_store_access(user=users.a_admin, store=store_a)
+        job = import_services.import_start(kind="orders", file=csv_file(text), by=users.a_admin, access=access)
+
+    assert [row["outcome"] for row in job.row_results] == ["created", "created", "invalid"]
+    assert "keep the lines of an order together" in job.row_results[2]["message"]

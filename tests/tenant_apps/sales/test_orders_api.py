@@ -188,3 +188,21 @@ def test_order_list_filters(api, users, store_a, catalogue, in_store):
     assert ids(f"customer={c.pk}") == {credit.pk}
     assert client.get("/api/v1/orders?status=bogus").status_code == 400
     assert client.get("/api/v1/orders?signed_from=yesterday").status_code == 400
+
+
+def test_long_order_list_uses_estimated_count(api, users, store_a, catalogue, in_store, monkeypatch):
+    from tenant_apps.sales.paging import CappedCountPaginator
+
+    with in_store(store_a):
+        for _ in range(3):
+            make_order(
+                customer=make_customer(owner=users.a_sales), owner=users.a_sales, lines=[(catalogue["p1"], 1, "1")]
+            )
+    client = api(users.a_admin, store_a)
+    exact = client.get("/api/v1/orders").json()
+    assert (exact["count"], exact["count_is_estimate"]) == (3, False)
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 2)
+    capped = client.get("/api/v1/orders?page_size=2").json()
+    assert capped["count_is_estimate"] is True
+    assert capped["count"] >= 3
+    assert len(capped["results"]) == 2
