@@ -387,7 +387,8 @@ class OrderImporter(Importer):
         drafts: list[_Draft] = []
         positions: dict[str, list[int]] = {}  # external id → position in its order of each row of the batch
         for external_id, indexes in groups.items():
-            seen = self._seen.get(external_id, 0)
+            # Lines of an order spanning batches are numbered across the batches; others within the batch.
+            seen = self._seen.get(external_id, 0) if external_id in self._spanning else 0
             self._seen[external_id] = seen + len(indexes)
             positions[external_id] = list(range(seen, seen + len(indexes)))
             if external_id in self._done:

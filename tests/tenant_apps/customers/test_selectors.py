@@ -45,16 +45,17 @@ def test_summary_counts_follow_ups_and_names_the_owner(store_a, users, in_store,
 
 def test_summary_includes_registered_panels(store_a, users, in_store, make_customer):
     customer = make_customer(store_a, owner=users.a_sales)
-    panels.register_customer_panel("orders", lambda *, customer: {"count": 0, "customer": customer.pk})
-    panels.register_customer_panel("empty", lambda *, customer: None)
+    panels.register_customer_panel("test_probe", lambda *, customer: {"count": 0, "customer": customer.pk})
+    panels.register_customer_panel("test_empty", lambda *, customer: None)
     try:
         with in_store(store_a):
             summary = selectors.customer_summary(customer=customer)
     finally:
-        panels.unregister_customer_panel("orders")
-        panels.unregister_customer_panel("empty")
+        panels.unregister_customer_panel("test_probe")
+        panels.unregister_customer_panel("test_empty")
 
-    assert summary["panels"] == {"orders": {"count": 0, "customer": customer.pk}}
+    assert summary["panels"]["test_probe"] == {"count": 0, "customer": customer.pk}
+    assert "test_empty" not in summary["panels"]
 
 
 def test_detail_endpoint_includes_the_summary(api, users, store_a, make_customer):

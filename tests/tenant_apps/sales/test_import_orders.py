@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from tenant_apps.imports import services as import_services
 from tests.factories.sales import make_customer
@@ -417,7 +418,7 @@ def test_without_the_prescan_later_lines_of_an_order_already_written_are_refused
         "S-2,13800138000,,张三,,,,TP-1210,1,100.00,2025-04-01,pending_collection,,prepaid,,\n"
         "S-2,13800138000,,张三,,,,TP-1111,1,200.00,2025-04-01,pending_collection,,prepaid,,\n"
     )
-    with in_store(store_a):
+    with in_store(store_a), translation.override("en"):
         access = resolve_store_access(user=users.a_admin, store=store_a)
         job = import_services.import_start(kind="orders", file=csv_file(text), by=users.a_admin, access=access)
 
