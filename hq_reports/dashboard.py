@@ -117,7 +117,7 @@ class Figures:
 
 FIGURE_FIELDS = tuple(f.name for f in fields(Figures))
 ALL_PARTS = ("orders", "customers", "completed", "lost", "net", "overdue", "enquiries")
-CHANNEL_PARTS = ("orders", "customers", "net")
+CHANNEL_PARTS = ("customers", "net")
 
 
 def _json_value(key: str, value):
@@ -356,76 +356,75 @@ def total(figures: dict) -> Figures:
     return result
 
 
-def sales_trend(period: Period, scope: Scope) -> list[dict]:
+def breakdowns(period: Period, scope: Scope) -> dict:
+    """Sales trend, devices, provinces and channel platforms of the orders signed in P, in one scan."""
     params = scope.params(period) | {"unit": "hour" if period.hourly else "day"}
-    found = {
-        bucket: (gmv, n)
-        for bucket, gmv, n in _rows(
-            f"""
-            SELECT date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s), sum(o.amount), count(*)
-            FROM hq_reports_orderfact o
-            WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
-            GROUP BY 1
-            """,
-            params,
-        )
-    }
-    rows = []
+    rows = _rows(
+        f"""
+        SELECT grouping(b), grouping(device), grouping(province), grouping(platform), b, device, province, platform,
+               sum(amount), count(*),
+               CASE WHEN grouping(platform) = 0 THEN count(DISTINCT (store_id, customer_id)) END
+        FROM (SELECT date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) AS b, o.device, o.province, o.platform,
+                     o.amount, o.store_id, o.customer_id
+              FROM hq_reports_orderfact o
+              WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}) t
+        GROUP BY GROUPING SETS ((b), (device), (province), (platform))
+        """,
+        params,
+    )
+    trend, devices, geography, platforms = {}, {}, [], {}
+    for g_b, g_d, g_p, _g_c, b, device, province, platform, gmv, n, paying in rows:
+        if not g_b:
+            trend[b] = (gmv, n)
+        elif not g_d:
+            devices[device] = (gmv, n)
+        elif not g_p:
+            geography.append({"province": province, "gmv": money(gmv), "orders": n, "_gmv": gmv})
+        else:
+            platforms[platform] = (gmv, n, paying)
+    geography.sort(key=lambda row: (-row.pop("_gmv"), row["province"]))
+    sales = []
     for start in period.buckets():
-        gmv, n = found.get(start.replace(tzinfo=None), (ZERO, 0))
-        rows.append({"bucket": start.isoformat(), "gmv": money(gmv), "orders": n})
-    return rows
+        gmv, n = trend.get(start.replace(tzinfo=None), (ZERO, 0))
+        sales.append({"bucket": start.isoformat(), "gmv": money(gmv), "orders": n})
+    device_rows = [
+        {"device": d, "gmv": money(devices.get(d, (ZERO, 0))[0]), "orders": devices.get(d, (ZERO, 0))[1]}
+        for d in (*DEVICES, *sorted(set(devices) - set(DEVICES)))
+    ]
+    return {"sales_trend": sales, "devices": device_rows, "geography": geography, "platforms": platforms}
 
 
 def rankings(period: Period, scope: Scope, *, limit: int = 10) -> tuple[list[dict], list[dict]]:
+    """Products (by SKU, across stores) and categories by amount over the orders counted in gmv."""
     params = scope.params(period) | {"limit": limit}
-    base = f"""
-        FROM hq_reports_orderlinefact l
-        WHERE l.signed_at >= %(start)s AND l.signed_at < %(end)s AND NOT l.cancelled {scope.where("l")}
-    """
-    products = [
-        {"sku": sku, "name": name, "amount": money(amount), "quantity": int(quantity), "orders": orders}
-        for sku, name, amount, quantity, orders in _rows(
-            f"""SELECT l.sku, max(l.product_name), sum(l.amount), sum(l.quantity),
-                       count(DISTINCT (l.store_id, l.order_id)) {base}
-                GROUP BY l.sku ORDER BY 3 DESC, 1 LIMIT %(limit)s""",
-            params,
+    rows = _rows(
+        f"""
+        WITH l AS MATERIALIZED (
+            SELECT l.store_id, l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount
+            FROM hq_reports_orderlinefact l
+            WHERE l.signed_at >= %(start)s AND l.signed_at < %(end)s AND NOT l.cancelled {scope.where("l")}
         )
+        (SELECT 'p', sku, max(product_name), sum(amount) AS amount, sum(quantity),
+                count(DISTINCT (store_id, order_id))
+         FROM l GROUP BY sku ORDER BY amount DESC, sku LIMIT %(limit)s)
+        UNION ALL
+        (SELECT 'c', category_name, category_name, sum(amount) AS amount, sum(quantity),
+                count(DISTINCT (store_id, order_id))
+         FROM l GROUP BY category_name ORDER BY amount DESC, category_name LIMIT %(limit)s)
+        """,
+        params,
+    )
+    products = [
+        {"sku": r[1], "name": r[2], "amount": money(r[3]), "quantity": int(r[4]), "orders": r[5]}
+        for r in rows
+        if r[0] == "p"
     ]
     categories = [
-        {"category": category, "name": category, "amount": money(amount), "quantity": int(quantity), "orders": orders}
-        for category, amount, quantity, orders in _rows(
-            f"""SELECT l.category_name, sum(l.amount), sum(l.quantity), count(DISTINCT (l.store_id, l.order_id)) {base}
-                GROUP BY l.category_name ORDER BY 2 DESC, 1 LIMIT %(limit)s""",
-            params,
-        )
+        {"category": r[1], "name": r[2], "amount": money(r[3]), "quantity": int(r[4]), "orders": r[5]}
+        for r in rows
+        if r[0] == "c"
     ]
     return products, categories
-
-
-def geography_and_devices(period: Period, scope: Scope) -> tuple[list[dict], list[dict]]:
-    params = scope.params(period)
-    where = f"o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where('o')}"
-    geography = [
-        {"province": province, "gmv": money(gmv), "orders": n}
-        for province, gmv, n in _rows(
-            f"""SELECT COALESCE(c.province, ''), sum(o.amount), count(*) FROM hq_reports_orderfact o
-                LEFT JOIN hq_reports_customerfact c ON c.store_id = o.store_id AND c.customer_id = o.customer_id
-                WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""",
-            params,
-        )
-    ]
-    found = {
-        device: (gmv, n)
-        for device, gmv, n in _rows(
-            f"SELECT o.device, sum(o.amount), count(*) FROM hq_reports_orderfact o WHERE {where} GROUP BY 1", params
-        )
-    }
-    devices = [
-        {"device": device, "gmv": money(found.get(device, (ZERO, 0))[0]), "orders": found.get(device, (ZERO, 0))[1]}
-        for device in (*DEVICES, *sorted(set(found) - set(DEVICES)))
-    ]
-    return geography, devices
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,20 +544,24 @@ def _dashboard_body(
         for g in subsidiaries.values()
     ]
     subsidiary_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"] or ""))
+    parts = breakdowns(period, scope)
+    by_platform = figures_by(period, scope, group="platform", parts=CHANNEL_PARTS)[0]
     channel_rows = []
-    for key, figures in sorted(
-        figures_by(period, scope, group="platform", parts=CHANNEL_PARTS)[0].items(), key=lambda kv: -kv[1].gmv
-    ):
-        values = figures.values()
+    for key in sorted(set(parts["platforms"]) | set(by_platform), key=lambda k: -parts["platforms"].get(k, (0,))[0]):
+        gmv, n, paying = parts["platforms"].get(key, (ZERO, 0, 0))
+        figures = by_platform.get(key, Figures())
         channel_rows.append(
             {
                 "channel": key or "",
-                **{k: _json_value(k, values[k]) for k in ("gmv", "orders", "aov", "paying_customers", "new_customers")},
-                "net_revenue": money(values["net_revenue"]),
+                "gmv": money(gmv),
+                "orders": n,
+                "aov": money(gmv / n) if n else None,
+                "paying_customers": paying,
+                "new_customers": figures.new_customers,
+                "net_revenue": money(figures.net_revenue),
             }
         )
     products, categories = rankings(period, scope, limit=limit)
-    geography, devices = geography_and_devices(period, scope)
     return {
         "period": period.as_dict(),
         "previous_period": previous.as_dict(),
@@ -568,7 +571,7 @@ def _dashboard_body(
         "channels": channel_rows,
         "product_ranking": products,
         "category_ranking": categories,
-        "sales_trend": sales_trend(period, scope),
+        "sales_trend": parts["sales_trend"],
         "customer_mix": {
             "new": {"count": cur_total.new_paying, "gmv": money(cur_total.new_gmv)},
             "returning": {
@@ -576,8 +579,8 @@ def _dashboard_body(
                 "gmv": money(cur_total.gmv - cur_total.new_gmv),
             },
         },
-        "geography": geography,
-        "devices": devices,
+        "geography": parts["geography"],
+        "devices": parts["devices"],
     }
 
 

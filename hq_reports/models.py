@@ -35,6 +35,8 @@ class OrderFact(FactBase):
     signed_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True)
     rating = models.PositiveSmallIntegerField(null=True)
+    # The customer's province (refreshed with the customer's orders when the customer changes).
+    province = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "order_id"], name="orderfact_key")]

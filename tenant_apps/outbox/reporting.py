@@ -35,6 +35,7 @@ class OrderRow:
     signed_at: datetime
     completed_at: datetime | None
     rating: int | None
+    province: str  # the customer's, for sales by province
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,9 @@ def _select(sql: str, params: list, conditions: list[tuple[str, Iterable[int] | 
 _ORDER_SQL = """
 SELECT o.id, o.customer_id, o.owner_id, o.channel_id, COALESCE(ch.platform, ''), o.device, o.status,
        o.status = 'cancelled', o.amount, o.collected, o.payment_mode, o.due_date, o.fully_collected_at, o.signed_at,
-       o.completed_at, o.rating
+       o.completed_at, o.rating, COALESCE(cu.province, '')
 FROM sales_order o LEFT JOIN workspace_channel ch ON ch.id = o.channel_id
+LEFT JOIN customers_customer cu ON cu.id = o.customer_id
 """
 
 

@@ -356,7 +356,7 @@ class OrderImporter(Importer):
         from django.urls import NoReverseMatch, reverse
 
         try:
-            return reverse("sales:order-detail", kwargs={"pk": object_id})
+            return reverse("sales:order-detail", kwargs={"order_id": object_id})
         except NoReverseMatch:
             return None
 
