@@ -10,11 +10,12 @@ reads them (``13800138000``, not ``13800138000.0``). Unreadable input raises 400
 more rows than ``settings.IMPORT_MAX_ROWS`` raise 400 ``too_many_rows``.
 
 Writing: :func:`spreadsheet_response` streams a CSV (UTF-8 with a BOM so that Excel picks the
-right encoding) or builds an XLSX (openpyxl's write-only mode, in a temporary file) and streams
-it. Every text cell is neutralised against formula injection (OWASP "CSV injection"): a text
-that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
-apostrophe, so a spreadsheet program shows it instead of evaluating it. Numbers stay numbers.
-When such an exported file is imported again, the apostrophe is taken off.
+right encoding) or an XLSX, written as it is sent (the sheet XML generated row by row into a ZIP
+stream), so an export of any size keeps memory flat and starts downloading at once. Every text
+cell is neutralised against formula injection (OWASP "CSV injection"): a text that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so a
+spreadsheet program shows it instead of evaluating it. Numbers stay numbers. When such an
+exported file is imported again, the apostrophe is taken off.
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import IO, Any
+from xml.sax.saxutils import escape as xml_escape
 
 from django.conf import settings
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -395,24 +397,161 @@ def write_csv(stream: IO[bytes], header: Sequence[Any], rows: Iterable[Sequence[
 
 
 def write_xlsx(stream: IO[bytes], header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "") -> None:
-    """Write a neutralised one-sheet XLSX to a binary stream (openpyxl write-only mode)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """Write a neutralised one-sheet XLSX to a binary stream (see :func:`iter_xlsx`)."""
+    for chunk in iter_xlsx(header, rows, title=title):
+        stream.write(chunk)
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for value in header:
-        cell = WriteOnlyCell(sheet, value=xlsx_cell(value))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([xlsx_cell(v) for v in row])
-    workbook.save(stream)
+
+class _ZipSink:
+    """An unseekable file for ``zipfile``: it keeps what is written until the caller takes it.
+
+    ``zipfile`` writes to a stream it cannot seek with data descriptors after each member, so an
+    archive can be sent while it is being made.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts = []
+        return data
+
+
+_XLSX_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_CONTENT_TYPES_XML = (
+    _XML_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS_XML = (
+    _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">'
+    f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK_RELS_XML = (
+    _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">'
+    f'<Relationship Id="rId1" Type="{_REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+    "</Relationships>"
+)
+# Cell styles: 0 plain, 1 date, 2 date and time, 3 bold (the header row).
+_STYLES_XML = (
+    _XML_HEAD + f'<styleSheet xmlns="{_XLSX_NS}">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _xlsx_cell_xml(ref: str, value: Any, *, bold: bool = False) -> str:
+    value = xlsx_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if isinstance(value, Decimal):
+        return f'<c r="{ref}"><v>{format(value, "f")}</v></c>'
+    if isinstance(value, datetime):
+        delta = value - _EXCEL_EPOCH
+        serial = delta.days + delta.seconds / 86400
+        return f'<c r="{ref}" s="2"><v>{serial!r}</v></c>'
+    if isinstance(value, date):
+        return f'<c r="{ref}" s="1"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
+    style = ' s="3"' if bold else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{xml_escape(value)}</t></is></c>'
+
+
+def iter_xlsx(
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "", chunk_rows: int = 500
+) -> Iterator[bytes]:
+    """The bytes of a one-sheet XLSX of ``header`` and ``rows``, produced while the rows are read.
+
+    Text is written inline (no shared-string table to hold in memory), so memory stays flat however
+    many rows there are and the first bytes leave before the last row is read.
+    """
+    sink = _ZipSink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES_XML)
+        archive.writestr("_rels/.rels", _ROOT_RELS_XML)
+        sheet_name = xml_escape(_sheet_title(title), {'"': "&quot;"})
+        archive.writestr(
+            "xl/workbook.xml",
+            _XML_HEAD + f'<workbook xmlns="{_XLSX_NS}" xmlns:r="{_REL_NS}"><sheets>'
+            f'<sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS_XML)
+        archive.writestr("xl/styles.xml", _STYLES_XML)
+        yield sink.take()
+        columns: list[str] = [_column_letters(i) for i in range(max(len(header), 1))]
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(
+                (
+                    _XML_HEAD + f'<worksheet xmlns="{_XLSX_NS}" xmlns:r="{_REL_NS}"><sheetViews>'
+                    '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                    'state="frozen"/></sheetView></sheetViews><sheetData>'
+                    '<row r="1">'
+                    + "".join(_xlsx_cell_xml(f"{columns[i]}1", v, bold=True) for i, v in enumerate(header))
+                    + "</row>"
+                ).encode("utf-8")
+            )
+            parts: list[str] = []
+            number = 1
+            for row in rows:
+                number += 1
+                if len(row) > len(columns):
+                    columns.extend(_column_letters(i) for i in range(len(columns), len(row)))
+                parts.append(
+                    f'<row r="{number}">'
+                    + "".join(_xlsx_cell_xml(f"{columns[i]}{number}", v) for i, v in enumerate(row))
+                    + "</row>"
+                )
+                if len(parts) >= chunk_rows:
+                    sheet.write("".join(parts).encode("utf-8"))
+                    parts = []
+                    yield sink.take()
+            sheet.write(("".join(parts) + "</sheetData></worksheet>").encode("utf-8"))
+    yield sink.take()
 
 
 def _sheet_title(title: str) -> str:
@@ -429,23 +568,17 @@ def csv_response(*, filename: str, header: Sequence[Any], rows: Iterable[Sequenc
 
 def xlsx_response(
     *, filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], title: str = ""
-) -> FileResponse:
-    """Build the workbook in an anonymous temporary file (gone when the response closes it) and stream it."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the download ends
-    try:
-        write_xlsx(spool, header, rows, title=title)
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    response = FileResponse(spool, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[XLSX])
+) -> StreamingHttpResponse:
+    """Stream the workbook while the rows are read (constant memory, first bytes at once)."""
+    response = StreamingHttpResponse(iter_xlsx(header, rows, title=title), content_type=CONTENT_TYPES[XLSX])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 def spreadsheet_response(
     *, fmt: str, filename_stem: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], title: str = ""
-) -> StreamingHttpResponse | FileResponse:
+) -> StreamingHttpResponse:
     """A download of ``rows`` as ``fmt`` ("csv" or "xlsx"), named ``<filename_stem>.<fmt>``."""
     if fmt == CSV:
         return csv_response(filename=f"{filename_stem}.csv", header=header, rows=rows)

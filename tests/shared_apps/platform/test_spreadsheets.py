@@ -4,6 +4,9 @@ exports neutralised against formula injection."""
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -261,3 +264,32 @@ def test_unknown_export_format_is_a_validation_error():
 
     with pytest.raises(ValidationFailed):
         spreadsheets.spreadsheet_response(fmt="pdf", filename_stem="x", header=[], rows=[])
+
+
+def test_xlsx_response_sends_bytes_before_every_row_is_read():
+    consumed = []
+
+    def rows():
+        for number in range(5000):
+            consumed.append(number)
+            yield [number, f"row {number}"]
+
+    response = spreadsheets.xlsx_response(filename="x.xlsx", header=["n", "text"], rows=rows())
+    chunks = iter(response.streaming_content)
+    first, second = next(chunks), next(chunks)
+
+    assert response.streaming
+    assert first.startswith(b"PK")
+    assert second
+    assert len(consumed) < 5000
+
+
+def test_streamed_xlsx_reads_back_with_types():
+    buffer = io.BytesIO()
+    when = datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    write_xlsx(buffer, ["amount", "when", "day", "ok"], [[Decimal("12.50"), when, date(2026, 3, 1), True]])
+    buffer.seek(0)
+
+    row = next(openpyxl.load_workbook(buffer).active.iter_rows(min_row=2, values_only=True))
+
+    assert row == (12.5, datetime(2026, 3, 1, 23, 30), datetime(2026, 3, 1), True)
