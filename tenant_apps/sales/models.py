@@ -256,7 +256,9 @@ class Order(models.Model):
             models.Index(fields=["status", "-signed_at"], name="order_status_signed"),
             models.Index(fields=["owner", "-signed_at"], name="order_owner_signed"),
             models.Index(fields=["channel", "-signed_at"], name="order_channel_signed"),
-            models.Index(fields=["customer", "signed_at"], name="order_customer_signed"),
+            # A salesperson's list filtered by status or channel, newest first, counted and paged on the index.
+            models.Index(fields=["owner", "status", "-signed_at", "-id"], name="order_owner_status_signed"),
+            models.Index(fields=["owner", "channel", "-signed_at", "-id"], name="order_owner_channel_signed"),
             # A customer's orders newest first without visiting the table (price history, 360°).
             models.Index(fields=["customer", "-signed_at", "-id"], include=["status"], name="order_customer_recent"),
             models.Index(fields=["completed_at"], name="order_completed"),
