@@ -3,7 +3,8 @@
 lines, deliveries and timelines. Rows are written directly (as the services would leave them) so
 that seeding stays fast; every random choice comes from the seeder's own generator.
 
-Prepaid orders past collection and completed credit orders are marked fully collected; the
+Prepaid orders past collection and completed credit orders get a confirmed collection of their
+whole amount (a finance record, so the order's money always equals its confirmed payments); the
 finance seeder adds payment records to the orders still collectable."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils import timezone
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.roles import StoreRole
 from tenant_apps.customers.selectors import store_timezone, visible_customers
+from tenant_apps.finance.services import record_imported_collection
 from tenant_apps.sales.models import (
     Category,
     Delivery,
@@ -202,8 +204,6 @@ def seed_sales(ctx: DemoContext) -> str | None:
             amount=amount,
             list_amount=list_amount,
             discount_rate=(amount / list_amount).quantize(Decimal("0.0001")),
-            collected=amount if fully else Decimal("0.00"),
-            fully_collected_at=signed + timedelta(days=1) if fully else None,
             signed_at=signed,
             shipped_at=shipped,
             received_at=received,
@@ -229,6 +229,10 @@ def seed_sales(ctx: DemoContext) -> str | None:
             )
             for i, (p, q, price) in enumerate(lines)
         )
+        if fully:
+            record_imported_collection(
+                order=order, amount=amount, confirmed_at=min(signed + timedelta(days=1), ctx.now), actor=None
+            )
         events.append(OrderEvent(order=order, kind="created", actor_id=customer.owner_id, to_status=path[0], at=signed))
         if status == S.CANCELLED:
             events.append(
