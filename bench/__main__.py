@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgresql://... .venv/bin/python -m bench <name> [options]
 
-Names: provisioning, migrations, routing, customers, customer_import, pool_release, orders, all.
+Names: provisioning, migrations, routing, customers, customer_import, pool_release, orders, kanban,
+hq, all.
 ``<name> --help`` lists the options. Each prints a table and writes bench/results/<name>.json.
 The database of DATABASE_URL is changed (stores made and dropped; ``--reset`` recreates it): use
 a throwaway one.
@@ -13,7 +14,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("provisioning", "migrations", "routing", "customers", "customer_import", "pool_release", "orders")
+BENCHMARKS = (
+    "provisioning",
+    "migrations",
+    "routing",
+    "customers",
+    "customer_import",
+    "pool_release",
+    "orders",
+    "kanban",
+    "hq",
+)
 
 
 def main(argv: list[str]) -> int:
