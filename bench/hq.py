@@ -136,6 +136,10 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
             """,
             params,
         )
+        # Drains append facts as orders are signed, so the table is in time order; the generator
+        # writes store by store, so put the rows back in time order (what months of drains give).
+        cursor.execute("CLUSTER hq_reports_orderfact USING orderfact_signed")
+        cursor.execute("CLUSTER hq_reports_customerfact USING customerfact_created")
         cursor.execute(
             """
             INSERT INTO hq_reports_orderlinefact (store_id, line_id, order_id, sku, product_name, category_name,

@@ -322,14 +322,25 @@ def figures_by(
         for cur, as_of in ((True, period.as_of), (False, previous.as_of)):
             for key, overdue in _rows(
                 f"""
-                SELECT o.{group}, sum(o.amount - o.collected + COALESCE((
-                           SELECT sum(p.amount) FROM hq_reports_paymentfact p
-                           WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
-                             AND p.confirmed_at >= %(as_of)s), 0))
-                FROM hq_reports_orderfact o
-                WHERE o.payment_mode = 'credit' AND NOT o.cancelled
-                  AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)
-                  AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
+                SELECT g, sum(owed) FROM (
+                    SELECT o.{group} AS g, o.amount - o.collected + COALESCE((
+                               SELECT sum(p.amount) FROM hq_reports_paymentfact p
+                               WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
+                                 AND p.confirmed_at >= %(as_of)s), 0) AS owed
+                    FROM hq_reports_orderfact o
+                    WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount
+                      AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
+                    UNION ALL
+                    -- fully collected since: still owed at as_of (two branches, each on its partial index)
+                    SELECT o.{group}, o.amount - o.collected + COALESCE((
+                               SELECT sum(p.amount) FROM hq_reports_paymentfact p
+                               WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
+                                 AND p.confirmed_at >= %(as_of)s), 0)
+                    FROM hq_reports_orderfact o
+                    WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected >= o.amount
+                      AND o.fully_collected_at >= %(as_of)s
+                      AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
+                ) x
                 GROUP BY 1
                 """,
                 params | {"as_of": as_of, "as_of_date": as_of.astimezone(period.tz).date()},

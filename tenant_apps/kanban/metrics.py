@@ -48,6 +48,7 @@ from decimal import Decimal
 from django.db import connection
 
 from shared_apps.platform.periods import Period
+from tenant_apps.kanban import rollups
 
 ZERO = Decimal("0.00")
 DEVICES = ("pc", "mobile", "app", "unknown")
@@ -420,7 +421,36 @@ def customer_conversion_by_channel(period: Period, filters: Filters) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
+def _rollup_filters(filters: Filters) -> str:
+    return f" AND r.level = {rollups.level(filters)}" + filters.orders("r")
+
+
+def _rollup_rankings(first: date, last: date, filters: Filters, limit: int) -> list[tuple]:
+    sql = f"""
+        (SELECT 'p', r.key, max(r.label), sum(r.amount) AS amount, sum(r.quantity), sum(r.orders)
+         FROM kanban_salesrollup r
+         WHERE r.kind = 'sku' AND r.day >= %(first)s AND r.day <= %(last)s {_rollup_filters(filters)}
+         GROUP BY r.key ORDER BY amount DESC, r.key LIMIT %(limit)s)
+        UNION ALL
+        (SELECT 'c', r.key, r.key, sum(r.amount) AS amount, sum(r.quantity), sum(r.orders)
+         FROM kanban_salesrollup r
+         WHERE r.kind = 'category' AND r.day >= %(first)s AND r.day <= %(last)s {_rollup_filters(filters)}
+         GROUP BY r.key ORDER BY amount DESC, r.key LIMIT %(limit)s)
+    """
+    return _rows(sql, {**filters.params(), "first": first, "last": last, "limit": limit})
+
+
 def rankings(period: Period, filters: Filters, *, limit: int) -> dict:
+    """Top products (by sku) and categories of P by amount: from the daily rollups when P is made
+    of whole local days, else from the order lines."""
+    days = rollups.covers(period)
+    if days is not None:
+        rollups.ensure_fresh(*days)
+        return _ranking_rows(_rollup_rankings(*days, filters, limit))
+    return _ranking_rows(_order_rankings(period, filters, limit))
+
+
+def _order_rankings(period: Period, filters: Filters, limit: int) -> list[tuple]:
     sql = f"""
         WITH l AS MATERIALIZED (
             SELECT l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount
@@ -434,7 +464,10 @@ def rankings(period: Period, filters: Filters, *, limit: int) -> dict:
         (SELECT 'c', category_name, category_name, sum(amount) AS amount, sum(quantity), count(DISTINCT order_id)
          FROM l GROUP BY category_name ORDER BY amount DESC, category_name LIMIT %(limit)s)
     """
-    rows = _rows(sql, {**_both(period, filters), "limit": limit})
+    return _rows(sql, {**_both(period, filters), "limit": limit})
+
+
+def _ranking_rows(rows: list[tuple]) -> dict:
     products = [
         {"sku": r[1], "name": r[2], "amount": r[3], "quantity": int(r[4]), "orders": r[5]} for r in rows if r[0] == "p"
     ]
@@ -448,6 +481,30 @@ def rankings(period: Period, filters: Filters, *, limit: int) -> dict:
 
 def breakdowns(period: Period, filters: Filters) -> dict:
     """Sales trend per local bucket, geography per customer province and devices, for P."""
+    days = rollups.covers(period)
+    if days is not None:
+        rollups.ensure_fresh(*days)
+        rows = _rows(
+            f"""
+            SELECT grouping(r.day), grouping(r.kind, r.key), 1, r.day, r.key, NULL, sum(r.amount), sum(r.orders)
+            FROM kanban_salesrollup r
+            WHERE r.kind = 'device' AND r.day >= %(first)s AND r.day <= %(last)s {_rollup_filters(filters)}
+            GROUP BY GROUPING SETS ((r.day), (r.kind, r.key))
+            UNION ALL
+            SELECT 1, 1, 0, NULL, NULL, r.key, sum(r.amount), sum(r.orders)
+            FROM kanban_salesrollup r
+            WHERE r.kind = 'province' AND r.day >= %(first)s AND r.day <= %(last)s {_rollup_filters(filters)}
+            GROUP BY r.key
+            """,
+            {**filters.params(), "first": days[0], "last": days[1]},
+        )
+        rows = [(g_b, g_d, g_p, None if b is None else rollups.day_start(b), *rest) for g_b, g_d, g_p, b, *rest in rows]
+    else:
+        rows = _order_breakdown_rows(period, filters)
+    return _breakdown_body(period, rows)
+
+
+def _order_breakdown_rows(period: Period, filters: Filters) -> list[tuple]:
     unit = "hour" if period.hourly else "day"
     sql = f"""
         SELECT grouping(t.b), grouping(t.device), grouping(t.province), t.b, t.device, t.province,
@@ -460,7 +517,10 @@ def breakdowns(period: Period, filters: Filters) -> dict:
         ) t
         GROUP BY GROUPING SETS ((t.b), (t.device), (t.province))
     """
-    rows = _rows(sql, {**_both(period, filters), "tz": str(period.tz.key)})
+    return _rows(sql, {**_both(period, filters), "tz": str(period.tz.key)})
+
+
+def _breakdown_body(period: Period, rows: list[tuple]) -> dict:
     trend: dict = {}
     devices: dict = {}
     geography = []

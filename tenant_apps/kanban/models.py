@@ -109,3 +109,40 @@ class DailyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_id} {self.date}"
+
+
+class SalesRollup(models.Model):
+    """Non-cancelled orders of one local day (store timezone) summed per channel and owner, per
+    channel, per owner and for the whole store (``level``), by one dimension: ``device`` (key =
+    device), ``province`` (key = the customer's province), ``sku`` (key = sku, label = product
+    name) or ``category`` (key = category name). ``orders`` counts the distinct orders of the row;
+    ``quantity`` is summed for line dimensions only. Rebuilt from the orders for any day marked in
+    ``RollupDirtyDay`` before it is read."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=10)
+    # 0: per channel and owner, 1: per channel (owner_id NULL), 2: per owner (channel_id NULL), 3: the store.
+    level = models.SmallIntegerField()
+    channel_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    key = models.CharField(max_length=200, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    quantity = models.BigIntegerField(default=0)
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["level", "kind", "day"], name="kanban_rollup_level_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.key}"
+
+
+class RollupDirtyDay(models.Model):
+    """A local day whose orders, order lines or customers' provinces changed since its rollup rows
+    were built (written by database triggers on every change, whoever makes it)."""
+
+    day = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.day)

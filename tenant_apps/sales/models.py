@@ -267,6 +267,17 @@ class Order(models.Model):
                 condition=Q(payment_mode="credit") & ~Q(status="cancelled"),
                 name="order_credit_due",
             ),
+            # Data Kanban: orders signed / completed in a period read from the index alone.
+            models.Index(
+                fields=["signed_at"],
+                include=["status", "customer", "amount", "channel", "owner"],
+                name="order_kanban_signed",
+            ),
+            models.Index(
+                fields=["completed_at"],
+                include=["id", "status", "customer", "rating", "channel", "owner"],
+                name="order_kanban_completed",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

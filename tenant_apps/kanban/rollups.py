@@ -1,0 +1,136 @@
+"""Daily sales rollups of a store: the additive Kanban figures without reading every order.
+
+``kanban_salesrollup`` holds, per local day of the store timezone (``ROLLUP_TZ``), channel and
+owner, the non-cancelled orders summed by device, by the customer's province, by sku and by
+category (amount, quantity, distinct orders). Database triggers on ``sales_order``,
+``sales_orderline`` and ``customers_customer`` (province) record the local day of every change in
+``kanban_rollupdirtyday``, whoever makes it (services, imports, merges, direct SQL). Before the
+rows of a range are read, ``ensure_fresh`` rebuilds the changed days of that range from the orders
+in the reader's transaction, so figures read from the rollups are always exactly those of the
+orders. ``rebuild`` rebuilds every day (backfill, repair).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from shared_apps.platform.periods import Period, local_midnight
+
+ROLLUP_TZ = "Asia/Shanghai"
+LOCK_KEY = 7_316_204_551  # serialises the rebuilds of one store's days (per database, per schema below)
+
+REFRESH = """
+    WITH o AS MATERIALIZED (
+        SELECT o.id, (o.signed_at AT TIME ZONE %(tz)s)::date AS day, o.channel_id, o.owner_id, o.device,
+               o.amount, o.customer_id
+        FROM sales_order o
+        WHERE o.signed_at >= %(lo)s AND o.signed_at < %(hi)s AND o.status <> 'cancelled'
+          AND (o.signed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)
+    ), l AS MATERIALIZED (
+        SELECT o.day, o.channel_id, o.owner_id, l.order_id, l.sku, l.product_name, l.category_name,
+               l.quantity, l.amount
+        FROM o JOIN sales_orderline l ON l.order_id = o.id
+    )
+    INSERT INTO kanban_salesrollup (day, kind, level, channel_id, owner_id, key, label, amount, quantity, orders)
+    SELECT day, 'device', grouping(channel_id, owner_id), channel_id, owner_id, device, '', sum(amount), 0, count(*)
+    FROM o GROUP BY GROUPING SETS (
+        (day, channel_id, owner_id, device), (day, channel_id, device), (day, owner_id, device), (day, device))
+    UNION ALL
+    SELECT o.day, 'province', grouping(o.channel_id, o.owner_id), o.channel_id, o.owner_id, c.province, '',
+           sum(o.amount), 0, count(*)
+    FROM o JOIN customers_customer c ON c.id = o.customer_id
+    GROUP BY GROUPING SETS (
+        (o.day, o.channel_id, o.owner_id, c.province), (o.day, o.channel_id, c.province),
+        (o.day, o.owner_id, c.province), (o.day, c.province))
+    UNION ALL
+    SELECT day, 'sku', grouping(channel_id, owner_id), channel_id, owner_id, sku, max(product_name), sum(amount),
+           sum(quantity), count(DISTINCT order_id)
+    FROM l GROUP BY GROUPING SETS (
+        (day, channel_id, owner_id, sku), (day, channel_id, sku), (day, owner_id, sku), (day, sku))
+    UNION ALL
+    SELECT day, 'category', grouping(channel_id, owner_id), channel_id, owner_id, category_name, category_name,
+           sum(amount), sum(quantity), count(DISTINCT order_id)
+    FROM l GROUP BY GROUPING SETS (
+        (day, channel_id, owner_id, category_name), (day, channel_id, category_name),
+        (day, owner_id, category_name), (day, category_name))
+"""
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(ROLLUP_TZ)
+
+
+def _lock(cursor) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", [LOCK_KEY % 2**31])
+
+
+def refresh_days(days) -> int:
+    """Rebuild the rollup rows of the local ``days`` from the orders (in the caller's transaction)."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    tz = _tz()
+    params = {
+        "tz": ROLLUP_TZ,
+        "days": days,
+        "lo": local_midnight(days[0], tz),
+        "hi": local_midnight(days[-1] + timedelta(days=1), tz),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM kanban_salesrollup WHERE day = ANY(%(days)s)", params)
+        cursor.execute(REFRESH, params)
+        return cursor.rowcount
+
+
+def ensure_fresh(first: date, last: date) -> int:
+    """Rebuild the changed days between ``first`` and ``last`` (inclusive); returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s)", [first, last]
+        )
+        if not cursor.fetchone()[0]:
+            return 0
+        _lock(cursor)
+        cursor.execute("DELETE FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s RETURNING day", [first, last])
+        days = {row[0] for row in cursor.fetchall()}
+    refresh_days(days)
+    return len(days)
+
+
+def rebuild() -> int:
+    """Rebuild every day's rows from the orders; returns the number of days holding orders."""
+    with connection.cursor() as cursor:
+        _lock(cursor)
+        cursor.execute("DELETE FROM kanban_rollupdirtyday")
+        cursor.execute("DELETE FROM kanban_salesrollup")
+        cursor.execute("SELECT DISTINCT (signed_at AT TIME ZONE %s)::date FROM sales_order ORDER BY 1", [ROLLUP_TZ])
+        days = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(days), 31):
+        refresh_days(days[start : start + 31])
+    return len(days)
+
+
+def covers(period: Period) -> tuple[date, date] | None:
+    """The local days of ``period`` when it is made of whole days of the rollup timezone, else None."""
+    if period.hourly or getattr(period.tz, "key", None) != ROLLUP_TZ:
+        return None
+    days = period.local_days()
+    tz = _tz()
+    if period.start != local_midnight(days[0], tz) or period.end != local_midnight(days[-1] + timedelta(days=1), tz):
+        return None
+    return days[0], days[-1]
+
+
+def level(filters) -> int:
+    """The rollup rows to read for the filters (see ``SalesRollup.level``)."""
+    by_channel = filters.channel_id is not None
+    by_owner = filters.salesperson_id is not None
+    return 0 if by_channel and by_owner else 1 if by_channel else 2 if by_owner else 3
+
+
+def day_start(day: date) -> datetime:
+    """The naive local midnight of ``day`` (how the trend buckets are keyed)."""
+    return datetime(day.year, day.month, day.day)

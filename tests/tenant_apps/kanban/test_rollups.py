@@ -1,0 +1,171 @@
+"""Figures read from the daily sales rollups equal the same figures computed from the orders,
+whatever changed the orders (direct writes, cancellations, merges, province changes, deletions)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from shared_apps.platform.periods import resolve_period
+from tenant_apps.customers.models import Customer
+from tenant_apps.finance.models import Payment
+from tenant_apps.kanban import metrics, rollups
+from tenant_apps.kanban.metrics import Filters
+from tenant_apps.sales.models import Order, OrderLine
+from tests.factories.sales import make_customer, make_order, make_product
+from tests.tenant_apps.kanban.kanban_data import NOW, TZ, generate
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 50
+
+
+def _filters(data) -> list[Filters]:
+    channel = data.channels[0].pk
+    owner = data.owners[0].pk
+    return [
+        Filters(),
+        Filters(channel_id=channel),
+        Filters(salesperson_id=owner),
+        Filters(channel_id=channel, salesperson_id=owner),
+    ]
+
+
+def _from_rollups(period, filters: Filters) -> dict:
+    with transaction.atomic():
+        return {"rankings": metrics.rankings(period, filters, limit=LIMIT), **metrics.breakdowns(period, filters)}
+
+
+def _from_orders(period, filters: Filters) -> dict:
+    return {
+        "rankings": metrics._ranking_rows(metrics._order_rankings(period, filters, LIMIT)),
+        **metrics._breakdown_body(period, metrics._order_breakdown_rows(period, filters)),
+    }
+
+
+def _assert_same(data, *periods) -> None:
+    for period in periods:
+        assert rollups.covers(period) is not None
+        for filters in _filters(data):
+            assert _from_rollups(period, filters) == _from_orders(period, filters), (period.range, filters)
+
+
+def _periods():
+    return (
+        resolve_period(range="30d", now=NOW),
+        resolve_period(range="7d", now=NOW),
+        resolve_period(range="custom", start="2025-12-01", end="2026-03-15", now=NOW),
+    )
+
+
+@pytest.fixture
+def generated(store_a, users, in_store):
+    with in_store(store_a):
+        yield generate(users)
+
+
+def _rollup_rows() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT day, kind, level, channel_id, owner_id, key, label, amount, quantity, orders "
+            "FROM kanban_salesrollup ORDER BY 1, 2, 3, 4, 5, 6"
+        )
+        return cursor.fetchall()
+
+
+def test_rollup_figures_equal_order_figures_on_generated_data(generated, store_a, in_store):
+    with in_store(store_a):
+        assert Order.objects.filter(status=Order.Status.CANCELLED).exists()
+        _assert_same(generated, *_periods())
+
+
+def test_rollup_figures_follow_cancellations_merges_province_changes_and_deletions(generated, store_a, in_store):
+    rng = random.Random(11)
+    with in_store(store_a):
+        _assert_same(generated, *_periods())  # rows built before the changes
+        orders = list(Order.objects.exclude(status=Order.Status.CANCELLED).order_by("pk"))
+        for order in rng.sample(orders, 10):
+            Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED, cancelled_at=NOW)
+        customers = list(Customer.objects.order_by("pk"))
+        source, target = customers[0], customers[1]
+        Order.objects.filter(customer=source).update(customer=target)
+        Customer.objects.filter(pk=source.pk).update(merged_into=target)
+        Customer.objects.filter(pk=customers[2].pk).update(province="新疆")
+        moved = rng.choice(orders)
+        Order.objects.filter(pk=moved.pk).update(signed_at=moved.signed_at - timedelta(days=3))
+        Order.objects.filter(pk=rng.choice(orders).pk).update(channel=generated.channels[1], device="app")
+        Order.objects.filter(pk=rng.choice(orders).pk).update(owner=generated.owners[1])
+        line = OrderLine.objects.filter(order__in=orders).order_by("pk").first()
+        OrderLine.objects.filter(pk=line.pk).update(sku="RENAMED", category_name="Renamed")
+        paid = set(Payment.objects.values_list("order_id", flat=True))
+        gone = rng.choice([o for o in orders if o.pk != line.order_id and o.pk not in paid])
+        OrderLine.objects.filter(order=gone).delete()
+        Order.objects.filter(pk=gone.pk).delete()
+        _assert_same(generated, *_periods())
+
+
+def test_orders_around_local_midnight_land_on_their_local_day(store_a, users, in_store):
+    with in_store(store_a):
+        customer = make_customer(owner=users.a_sales, province="浙江")
+        product = make_product(sku="MIDNIGHT")
+        midnight = datetime(2026, 3, 10, tzinfo=TZ)
+        before = make_order(
+            customer=customer,
+            owner=users.a_sales,
+            lines=[(product, 1, "10.00")],
+            signed_at=midnight - timedelta(microseconds=1),
+        )
+        make_order(customer=customer, owner=users.a_sales, lines=[(product, 2, "10.00")], signed_at=midnight)
+        period = resolve_period(range="30d", now=NOW)
+        with transaction.atomic():
+            trend = {
+                row["bucket"]: (row["gmv"], row["orders"])
+                for row in metrics.breakdowns(period, Filters())["sales_trend"]
+            }
+        assert trend[(midnight - timedelta(days=1)).isoformat()] == (Decimal("10.00"), 1)
+        assert trend[midnight.isoformat()] == (Decimal("20.00"), 1)
+        Order.objects.filter(pk=before.pk).update(signed_at=midnight)
+        with transaction.atomic():
+            trend = {
+                row["bucket"]: (row["gmv"], row["orders"])
+                for row in metrics.breakdowns(period, Filters())["sales_trend"]
+            }
+        assert trend[(midnight - timedelta(days=1)).isoformat()] == (Decimal("0.00"), 0)
+        assert trend[midnight.isoformat()] == (Decimal("30.00"), 2)
+
+
+def test_reading_a_range_rebuilds_only_the_changed_days_of_that_range(generated, store_a, in_store):
+    with in_store(store_a):
+        period = resolve_period(range="7d", now=NOW)
+        first, last = rollups.covers(period)
+        with transaction.atomic():
+            rollups.ensure_fresh(first, last)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s", [first, last])
+            assert cursor.fetchone()[0] == 0
+            cursor.execute("SELECT count(*) FROM kanban_rollupdirtyday WHERE day < %s", [first])
+            assert cursor.fetchone()[0] > 0
+
+
+def test_rebuild_gives_the_rows_kept_by_the_changed_day_refreshes(generated, store_a, in_store):
+    with in_store(store_a):
+        first = Order.objects.order_by("signed_at").first().signed_at.astimezone(TZ).date()
+        with transaction.atomic():
+            rollups.ensure_fresh(first, NOW.date() + timedelta(days=1))
+        Order.objects.filter(pk=Order.objects.order_by("pk").first().pk).update(status=Order.Status.CANCELLED)
+        with transaction.atomic():
+            rollups.ensure_fresh(first, NOW.date() + timedelta(days=1))
+        kept = _rollup_rows()
+        with transaction.atomic():
+            days = rollups.rebuild()
+        assert days > 0
+        assert _rollup_rows() == kept
+
+
+def test_the_hourly_today_range_is_not_read_from_the_daily_rollups(store_a, in_store):
+    with in_store(store_a):
+        assert rollups.covers(resolve_period(range="today", now=NOW)) is None
