@@ -100,6 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     "shared_apps.platform.sentry.SentryScopeMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
+    "shared_apps.platform.middleware.RejectNulQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -243,6 +244,11 @@ REST_FRAMEWORK = {
         "signup_ip": os.environ.get("SIGNUP_THROTTLE_IP_RATE", "10/hour"),
         "signup_email": os.environ.get("SIGNUP_THROTTLE_EMAIL_RATE", "5/hour"),
     },
+    "DEFAULT_PARSER_CLASSES": [
+        "shared_apps.platform.api.StrictJSONParser",
+        "shared_apps.platform.api.StrictFormParser",
+        "shared_apps.platform.api.StrictMultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status as http_status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -24,6 +25,42 @@ logger = logging.getLogger(__name__)
 class ProblemJSONRenderer(JSONRenderer):
     media_type = PROBLEM_CONTENT_TYPE
     format = "problem+json"
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """JSON bodies, refusing NUL characters anywhere (PostgreSQL text cannot store them): 400, not 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if _contains_nul(data):
+            raise drf_exceptions.ParseError(_("Text may not contain NUL characters."))
+        return data
+
+
+class StrictFormParser(FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if any(_contains_nul(k) or _contains_nul(v) for k, values in data.lists() for v in values):
+            raise drf_exceptions.ParseError(_("Text may not contain NUL characters."))
+        return data
+
+
+class StrictMultiPartParser(MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        if any(_contains_nul(k) or _contains_nul(v) for k, values in parsed.data.lists() for v in values):
+            raise drf_exceptions.ParseError(_("Text may not contain NUL characters."))
+        return parsed
 
 
 class Pagination(PageNumberPagination):

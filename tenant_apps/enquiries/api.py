@@ -17,9 +17,11 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from shared_apps.platform.api import StrictFormParser as FormParser
+from shared_apps.platform.api import StrictJSONParser as JSONParser
+from shared_apps.platform.api import StrictMultiPartParser as MultiPartParser
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView
 from tenant_apps.enquiries import files, selectors, services
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry

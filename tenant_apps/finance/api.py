@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from shared_apps.platform.api import StrictFormParser as FormParser
+from shared_apps.platform.api import StrictJSONParser as JSONParser
+from shared_apps.platform.api import StrictMultiPartParser as MultiPartParser
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView
 from tenant_apps.finance import files, selectors, services

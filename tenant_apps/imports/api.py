@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from shared_apps.platform.api import ProblemJSONRenderer
+from shared_apps.platform.api import StrictFormParser as FormParser
+from shared_apps.platform.api import StrictMultiPartParser as MultiPartParser
 from shared_apps.platform.errors import Conflict
 from shared_apps.platform.spreadsheets import check_upload_size, max_upload_bytes
 from shared_apps.platform.viewsets import StoreAPIView

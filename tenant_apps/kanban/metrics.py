@@ -98,7 +98,9 @@ def _split(rows, default) -> tuple:
 
 def order_figures(period: Period, filters: Filters) -> dict:
     """``gmv``, ``orders``, ``paying_customers``, ``repeat_customers`` for P and P', and the
-    customer mix (``new`` / ``returning`` count and gmv) for P."""
+    customer mix (``new`` / ``returning`` count and gmv) for P. A customer's first two orders ever
+    come from ``kanban_customerfirstorders`` (see ``rollups``)."""
+    rollups.ensure_customers_fresh()
     sql = f"""
         WITH po AS (
             SELECT o.customer_id, o.amount, o.signed_at >= %(start)s AS cur
@@ -107,22 +109,11 @@ def order_figures(period: Period, filters: Filters) -> dict:
             {filters.orders()}
         ), pc AS (
             SELECT customer_id, cur, count(*) AS n, sum(amount) AS gmv FROM po GROUP BY customer_id, cur
-        ), firsts AS (
-            -- The customer's first two non-cancelled orders ever (one index probe per customer).
-            SELECT c.customer_id, h.at[1] AS first_at, h.at[2] AS second_at
-            FROM (SELECT DISTINCT customer_id FROM pc) c
-            CROSS JOIN LATERAL (
-                SELECT array_agg(x.signed_at ORDER BY x.signed_at) AS at FROM (
-                    SELECT o2.signed_at FROM sales_order o2
-                    WHERE o2.customer_id = c.customer_id AND o2.status <> 'cancelled'
-                    ORDER BY o2.signed_at LIMIT 2
-                ) x
-            ) h
         ), flagged AS (
             SELECT pc.cur, pc.n, pc.gmv,
                 (pc.n >= 2 OR f.second_at < CASE WHEN pc.cur THEN %(end)s ELSE %(start)s END) AS repeat,
                 (pc.cur AND f.first_at >= %(start)s) AS is_new
-            FROM pc JOIN firsts f ON f.customer_id = pc.customer_id
+            FROM pc JOIN kanban_customerfirstorders f ON f.customer_id = pc.customer_id
         )
         SELECT cur, coalesce(sum(gmv), 0), coalesce(sum(n), 0), count(*),
             count(*) FILTER (WHERE repeat),

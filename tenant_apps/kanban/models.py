@@ -146,3 +146,26 @@ class RollupDirtyDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class CustomerFirstOrders(models.Model):
+    """When a customer signed their first and second non-cancelled orders (any channel, any owner),
+    for the repurchase rate and the customer mix. Rebuilt for any customer marked in
+    ``RollupDirtyCustomer`` before it is read."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+    first_at = models.DateTimeField()
+    second_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
+
+
+class RollupDirtyCustomer(models.Model):
+    """A customer whose orders were added, removed, cancelled, moved or re-dated since their
+    ``CustomerFirstOrders`` row was built (written by database triggers)."""
+
+    customer_id = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

@@ -7,7 +7,9 @@ category (amount, quantity, distinct orders). Database triggers on ``sales_order
 ``kanban_rollupdirtyday``, whoever makes it (services, imports, merges, direct SQL). Before the
 rows of a range are read, ``ensure_fresh`` rebuilds the changed days of that range from the orders
 in the reader's transaction, so figures read from the rollups are always exactly those of the
-orders. ``rebuild`` rebuilds every day (backfill, repair).
+orders. ``kanban_customerfirstorders`` holds when each customer signed their first two non-cancelled
+orders, kept the same way (``kanban_rollupdirtycustomer``, ``ensure_customers_fresh``).
+``rebuild`` rebuilds everything (backfill, repair).
 """
 
 from __future__ import annotations
@@ -100,12 +102,61 @@ def ensure_fresh(first: date, last: date) -> int:
     return len(days)
 
 
+FIRSTS = """
+    INSERT INTO kanban_customerfirstorders (customer_id, first_at, second_at)
+    SELECT c.id, h.at[1], h.at[2]
+    FROM unnest(%(ids)s::bigint[]) AS c(id)
+    CROSS JOIN LATERAL (
+        SELECT array_agg(x.signed_at ORDER BY x.signed_at) AS at FROM (
+            SELECT o.signed_at FROM sales_order o
+            WHERE o.customer_id = c.id AND o.status <> 'cancelled'
+            ORDER BY o.signed_at LIMIT 2
+        ) x
+    ) h
+    WHERE h.at IS NOT NULL
+"""
+
+
+def refresh_customers(customer_ids) -> None:
+    """Rebuild the first-orders rows of ``customer_ids`` from their orders (caller's transaction)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM kanban_customerfirstorders WHERE customer_id = ANY(%(ids)s)", {"ids": ids})
+        cursor.execute(FIRSTS, {"ids": ids})
+
+
+def ensure_customers_fresh() -> int:
+    """Rebuild the first-orders rows of every changed customer; returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtycustomer)")
+        if not cursor.fetchone()[0]:
+            return 0
+        _lock(cursor)
+        cursor.execute("DELETE FROM kanban_rollupdirtycustomer RETURNING customer_id")
+        ids = {row[0] for row in cursor.fetchall()}
+    refresh_customers(ids)
+    return len(ids)
+
+
 def rebuild() -> int:
     """Rebuild every day's rows from the orders; returns the number of days holding orders."""
     with connection.cursor() as cursor:
         _lock(cursor)
         cursor.execute("DELETE FROM kanban_rollupdirtyday")
         cursor.execute("DELETE FROM kanban_salesrollup")
+        cursor.execute("DELETE FROM kanban_rollupdirtycustomer")
+        cursor.execute("DELETE FROM kanban_customerfirstorders")
+        cursor.execute(
+            """
+            INSERT INTO kanban_customerfirstorders (customer_id, first_at, second_at)
+            SELECT customer_id, at[1], at[2] FROM (
+                SELECT customer_id, array_agg(signed_at ORDER BY signed_at) AS at
+                FROM sales_order WHERE status <> 'cancelled' GROUP BY customer_id
+            ) firsts
+            """
+        )
         cursor.execute("SELECT DISTINCT (signed_at AT TIME ZONE %s)::date FROM sales_order ORDER BY 1", [ROLLUP_TZ])
         days = [row[0] for row in cursor.fetchall()]
     for start in range(0, len(days), 31):

@@ -9,9 +9,25 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_sales_journey import STORE, as_user, in_alpha, status_label, store_rows, user_id  # noqa: F401
+from tests.e2e.test_sales_journey import (
+    in_alpha,
+    removing_new_store_rows,
+    signed_in_pages,
+    status_label,
+    user_id,
+)
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def store_rows(e2e_db):
+    yield from removing_new_store_rows()
+
+
+@pytest.fixture
+def as_user(browser, site, e2e_db):
+    yield from signed_in_pages(browser, site)
 
 
 @pytest.fixture
@@ -107,6 +123,8 @@ def test_refund_only_case_from_application_to_confirmed_refund(completed_order, 
 
     sales.goto(sales.url.split("/after-sales/", 1)[0] + f"/sales/orders/{order_id}/")
     money = sales.get_by_test_id("order-money")
-    refunded = money.locator("dt", has_text=re.compile(rf"^{refunded_label()}$")).locator("xpath=following-sibling::dd[1]")
+    refunded = money.locator("dt", has_text=re.compile(rf"^{refunded_label()}$")).locator(
+        "xpath=following-sibling::dd[1]"
+    )
     expect(refunded).to_have_text("300.00")
     expect(sales.get_by_test_id("order-status")).to_have_text(status_label("sales.Order", "completed"))

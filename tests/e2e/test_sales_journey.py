@@ -92,10 +92,10 @@ def tiny_png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
-@pytest.fixture
-def store_rows(e2e_db):
-    """Every row a journey adds to store alpha's schema is removed afterwards (the server thread
-    commits them; the session's stores and users stay)."""
+def removing_new_store_rows():
+    """Generator behind the ``store_rows`` fixtures: every row a journey adds to store alpha's
+    schema is removed afterwards (the server thread commits them; the session's stores and users
+    stay)."""
 
     def tenant_models():
         from django.apps import apps
@@ -132,10 +132,10 @@ def store_rows(e2e_db):
     in_alpha(remove)
 
 
-@pytest.fixture
-def as_user(browser, site, e2e_db):
-    """``as_user("a_finance", "/finance/")``: a fresh zh-CN browser context signed in on store alpha
-    (or on the HQ host with ``hq=True``), on ``path``. Requests must stay on the app's hosts."""
+def signed_in_pages(browser, site):
+    """Generator behind the ``as_user`` fixtures: ``as_user("a_finance", "/finance/")`` is a fresh
+    zh-CN browser context signed in on store alpha (or on the HQ host with ``hq=True``), on
+    ``path``. Requests must stay on the app's hosts."""
     contexts = []
     outside: list[str] = []
 
@@ -157,6 +157,16 @@ def as_user(browser, site, e2e_db):
             page.wait_for_load_state("networkidle")
         context.close()
     assert outside == [], f"requests left the app: {outside}"
+
+
+@pytest.fixture
+def store_rows(e2e_db):
+    yield from removing_new_store_rows()
+
+
+@pytest.fixture
+def as_user(browser, site, e2e_db):
+    yield from signed_in_pages(browser, site)
 
 
 # --- the journey ----------------------------------------------------------------------------------

@@ -4,8 +4,11 @@ from django.db import migrations, models
 
 # Local days are those of the store timezone (settings.TIME_ZONE); tenant_apps.kanban.rollups.ROLLUP_TZ.
 DAY = "(({a}.signed_at AT TIME ZONE 'Asia/Shanghai')::date)"
-ORDER_COLUMNS = ("signed_at", "status", "amount", "channel_id", "owner_id", "device", "customer_id")
-CHANGED = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in ORDER_COLUMNS)
+ORDER_COLUMNS = ("signed_at", "amount", "channel_id", "owner_id", "device", "customer_id")
+CHANGED = " OR ".join(
+    [f"n.{c} IS DISTINCT FROM o.{c}" for c in ORDER_COLUMNS]
+    + ["(n.status = 'cancelled') IS DISTINCT FROM (o.status = 'cancelled')"]
+)
 
 TRIGGERS = f"""
 CREATE OR REPLACE FUNCTION kanban_mark_order_days() RETURNS trigger LANGUAGE plpgsql AS $$

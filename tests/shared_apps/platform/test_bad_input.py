@@ -100,3 +100,23 @@ def test_form_encoded_body_to_a_json_endpoint_is_a_client_error(api, store_a):
 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_a_nul_character_in_a_json_body_is_a_parse_error_and_writes_nothing(api, users, store_a, in_store):
+    from tenant_apps.sales.models import Category
+
+    response = client_for(api, users.a_admin, store_a).post(
+        "/api/v1/categories", {"name": "pallets\x00"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    with in_store(store_a):
+        assert not Category.objects.filter(name__startswith="pallets").exists()
+
+
+def test_a_nul_character_in_a_query_parameter_is_refused_with_a_problem(api, users, store_a):
+    response = client_for(api, users.a_admin, store_a).get("/api/v1/orders?q=a%00b")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"

@@ -169,3 +169,75 @@ def test_rebuild_gives_the_rows_kept_by_the_changed_day_refreshes(generated, sto
 def test_the_hourly_today_range_is_not_read_from_the_daily_rollups(store_a, in_store):
     with in_store(store_a):
         assert rollups.covers(resolve_period(range="today", now=NOW)) is None
+
+
+def _figures_from_orders(period, filters: Filters) -> dict:
+    """``order_figures`` with each customer's first orders read from their orders."""
+    sql = f"""
+        WITH pc AS (
+            SELECT o.customer_id, o.signed_at >= %(start)s AS cur, count(*) AS n, sum(o.amount) AS gmv
+            FROM sales_order o
+            WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND o.status <> 'cancelled'
+            {filters.orders()}
+            GROUP BY 1, 2
+        ), flagged AS (
+            SELECT pc.cur, pc.n, pc.gmv,
+                (pc.n >= 2 OR (SELECT count(*) FROM sales_order o2 WHERE o2.customer_id = pc.customer_id
+                               AND o2.status <> 'cancelled'
+                               AND o2.signed_at < CASE WHEN pc.cur THEN %(end)s ELSE %(start)s END) >= 2) AS repeat,
+                (pc.cur AND NOT EXISTS (SELECT 1 FROM sales_order o3 WHERE o3.customer_id = pc.customer_id
+                                        AND o3.status <> 'cancelled' AND o3.signed_at < %(start)s)) AS is_new
+            FROM pc
+        )
+        SELECT cur, sum(gmv), sum(n), count(*), count(*) FILTER (WHERE repeat), count(*) FILTER (WHERE is_new),
+            coalesce(sum(gmv) FILTER (WHERE is_new), 0)
+        FROM flagged GROUP BY cur ORDER BY cur
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, metrics._both(period, filters))
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+def _figures_from_first_orders(period, filters: Filters) -> dict:
+    with transaction.atomic():
+        got = metrics.order_figures(period, filters)
+    out = {}
+    for side, cur in (("current", True), ("previous", False)):
+        row = got[side]
+        if row["paying_customers"]:
+            out[cur] = (row["gmv"], row["orders"], row["paying_customers"], row["repeat_customers"])
+    return out
+
+
+def _assert_same_order_figures(data) -> None:
+    for period in _periods():
+        for filters in _filters(data):
+            want = _figures_from_orders(period, filters)
+            assert _figures_from_first_orders(period, filters) == {k: v[:4] for k, v in want.items()}
+            if True in want:
+                with transaction.atomic():
+                    mix = metrics.order_figures(period, filters)["customer_mix"]["new"]
+                assert (mix["count"], mix["gmv"]) == want[True][4:]
+
+
+def test_first_orders_follow_cancellations_merges_re_dating_and_deletions(generated, store_a, in_store):
+    rng = random.Random(5)
+    with in_store(store_a):
+        _assert_same_order_figures(generated)
+        live = Order.objects.exclude(status=Order.Status.CANCELLED)
+        first_orders = list(
+            live.order_by("customer_id", "signed_at").distinct("customer_id").values_list("pk", flat=True)
+        )
+        cancelled = rng.sample(first_orders, 8)
+        Order.objects.filter(pk__in=cancelled).update(status=Order.Status.CANCELLED, cancelled_at=NOW)
+        customers = list(Customer.objects.order_by("pk"))
+        Order.objects.filter(customer=customers[3]).update(customer=customers[4])
+        Customer.objects.filter(pk=customers[3].pk).update(merged_into=customers[4])
+        redated = rng.choice(first_orders)
+        Order.objects.filter(pk=redated).update(signed_at=NOW - timedelta(days=1))
+        paid = set(Payment.objects.values_list("order_id", flat=True))
+        gone = [pk for pk in first_orders if pk not in paid and pk not in cancelled][:3]
+        OrderLine.objects.filter(order_id__in=gone).delete()
+        Order.objects.filter(pk__in=gone).delete()
+        Order.objects.filter(pk__in=cancelled[:2]).update(status=Order.Status.COMPLETED, cancelled_at=None)
+        _assert_same_order_figures(generated)
