@@ -106,6 +106,7 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
             FROM (SELECT s.id, c, now() - random() * (%(days)s + 30) * interval '1 day' AS created,
                          random() AS r1, random() AS r2
                   FROM bench_stores s, generate_series(1, %(customers)s) c) x
+            ORDER BY created
             """,
             params,
         )
@@ -133,13 +134,11 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
                          random() AS r2, random() AS r3
                   FROM bench_stores s, generate_series(1, %(per)s) o) x,
                  LATERAL (SELECT NOT cancelled AND signed < now() - interval '12 days' AS done) d
+            -- Drains append facts as orders are signed: the table is in time order, not store order.
+            ORDER BY signed
             """,
             params,
         )
-        # Drains append facts as orders are signed, so the table is in time order; the generator
-        # writes store by store, so put the rows back in time order (what months of drains give).
-        cursor.execute("CLUSTER hq_reports_orderfact USING orderfact_signed")
-        cursor.execute("CLUSTER hq_reports_customerfact USING customerfact_created")
         cursor.execute(
             """
             INSERT INTO hq_reports_orderlinefact (store_id, line_id, order_id, sku, product_name, category_name,

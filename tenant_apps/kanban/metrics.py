@@ -253,6 +253,22 @@ def lost_figures(period: Period, filters: Filters) -> dict:
 
 
 def net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
+    """Net revenue of P and P': from the daily rollups when both are made of whole local days."""
+    days, prev_days = rollups.covers(period), rollups.covers(period.previous())
+    if days is not None and prev_days is not None:
+        rollups.ensure_fresh(prev_days[0], days[1])
+        sql = f"""
+            SELECT sum(r.amount) FILTER (WHERE r.day >= %(first)s), sum(r.amount) FILTER (WHERE r.day < %(first)s)
+            FROM kanban_salesrollup r
+            WHERE r.kind = 'net' AND r.day >= %(pfirst)s AND r.day <= %(last)s {_rollup_filters(filters)}
+        """
+        params = {**filters.params(), "pfirst": prev_days[0], "first": days[0], "last": days[1]}
+        cur, prev = _rows(sql, params)[0]
+        return (ZERO if cur is None else cur), (ZERO if prev is None else prev)
+    return _order_net_revenue(period, filters)
+
+
+def _order_net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
     filtered = filters.channel_id is not None or filters.salesperson_id is not None
     join = " JOIN sales_order o ON o.id = p.order_id" if filtered else ""
     sql = f"""
@@ -270,12 +286,14 @@ def net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
 def receivable_overdue(period: Period, filters: Filters) -> Decimal:
     as_of = period.as_of
     sql = f"""
-        SELECT coalesce(sum(o.amount - o.collected + coalesce((
-            SELECT sum(p.amount) FROM finance_payment p
-            WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
-              AND p.confirmed_at >= %(as_of)s
-        ), 0)), 0)
+        SELECT coalesce(sum(o.amount - o.collected + coalesce(later.amount, 0)), 0)
         FROM sales_order o
+        LEFT JOIN (
+            -- Collections confirmed at or after as_of, per order (a range of the confirmed index).
+            SELECT p.order_id, sum(p.amount) AS amount FROM finance_payment p
+            WHERE p.kind = 'collection' AND p.status = 'confirmed' AND p.confirmed_at >= %(as_of)s
+            GROUP BY p.order_id
+        ) later ON later.order_id = o.id
         WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.due_date < %(as_of_date)s
           AND o.signed_at < %(as_of)s
           AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)

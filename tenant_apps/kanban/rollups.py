@@ -2,8 +2,10 @@
 
 ``kanban_salesrollup`` holds, per local day of the store timezone (``ROLLUP_TZ``), channel and
 owner, the non-cancelled orders summed by device, by the customer's province, by sku and by
-category (amount, quantity, distinct orders). Database triggers on ``sales_order``,
-``sales_orderline`` and ``customers_customer`` (province) record the local day of every change in
+category (amount, quantity, distinct orders), and the confirmed payments by their confirmation
+day (``net``: collections and supplements minus refunds, by the order's channel and owner).
+Database triggers on ``sales_order``, ``sales_orderline``, ``finance_payment`` and
+``customers_customer`` (province) record the local day of every change in
 ``kanban_rollupdirtyday``, whoever makes it (services, imports, merges, direct SQL). Before the
 rows of a range are read, ``ensure_fresh`` rebuilds the changed days of that range from the orders
 in the reader's transaction, so figures read from the rollups are always exactly those of the
@@ -31,6 +33,12 @@ REFRESH = """
         FROM sales_order o
         WHERE o.signed_at >= %(lo)s AND o.signed_at < %(hi)s AND o.status <> 'cancelled'
           AND (o.signed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)
+    ), p AS MATERIALIZED (
+        SELECT (p.confirmed_at AT TIME ZONE %(tz)s)::date AS day, o.channel_id, o.owner_id,
+               CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END AS amount
+        FROM finance_payment p JOIN sales_order o ON o.id = p.order_id
+        WHERE p.status = 'confirmed' AND p.confirmed_at >= %(lo)s AND p.confirmed_at < %(hi)s
+          AND (p.confirmed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)
     ), l AS MATERIALIZED (
         SELECT o.day, o.channel_id, o.owner_id, l.order_id, l.sku, l.product_name, l.category_name,
                l.quantity, l.amount
@@ -58,6 +66,9 @@ REFRESH = """
     FROM l GROUP BY GROUPING SETS (
         (day, channel_id, owner_id, category_name), (day, channel_id, category_name),
         (day, owner_id, category_name), (day, category_name))
+    UNION ALL
+    SELECT day, 'net', grouping(channel_id, owner_id), channel_id, owner_id, '', '', sum(amount), 0, count(*)
+    FROM p GROUP BY GROUPING SETS ((day, channel_id, owner_id), (day, channel_id), (day, owner_id), (day))
 """
 
 

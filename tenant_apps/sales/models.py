@@ -278,6 +278,12 @@ class Order(models.Model):
                 include=["id", "status", "customer", "rating", "channel", "owner"],
                 name="order_kanban_completed",
             ),
+            models.Index(
+                fields=["due_date"],
+                include=["id", "signed_at", "amount", "collected", "fully_collected_at", "channel", "owner"],
+                condition=Q(payment_mode="credit") & ~Q(status="cancelled"),
+                name="order_kanban_credit_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

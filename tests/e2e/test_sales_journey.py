@@ -94,8 +94,8 @@ def tiny_png() -> bytes:
 
 def removing_new_store_rows():
     """Generator behind the ``store_rows`` fixtures: every row a journey adds to store alpha's
-    schema is removed afterwards (the server thread commits them; the session's stores and users
-    stay)."""
+    schema is removed afterwards, with the files its rows point to (the server thread commits
+    them; the session's stores and users stay)."""
 
     def tenant_models():
         from django.apps import apps
@@ -114,9 +114,15 @@ def removing_new_store_rows():
 
     def remove():
         from django.db import IntegrityError, transaction
-        from django.db.models import ProtectedError, RestrictedError
+        from django.db.models import FileField, ProtectedError, RestrictedError
 
         left = {m: top for m, top in before.items() if m.objects.filter(pk__gt=top).exists()}
+        for model, top in left.items():
+            for field in model._meta.get_fields():
+                if isinstance(field, FileField):
+                    for name in model.objects.filter(pk__gt=top).values_list(field.name, flat=True):
+                        if name:
+                            field.storage.delete(name)
         for _attempt in range(len(left) + 1):
             for model, top in list(left.items()):
                 try:

@@ -37,13 +37,18 @@ def _filters(data) -> list[Filters]:
 
 def _from_rollups(period, filters: Filters) -> dict:
     with transaction.atomic():
-        return {"rankings": metrics.rankings(period, filters, limit=LIMIT), **metrics.breakdowns(period, filters)}
+        return {
+            "rankings": metrics.rankings(period, filters, limit=LIMIT),
+            **metrics.breakdowns(period, filters),
+            "net_revenue": metrics.net_revenue(period, filters),
+        }
 
 
 def _from_orders(period, filters: Filters) -> dict:
     return {
         "rankings": metrics._ranking_rows(metrics._order_rankings(period, filters, LIMIT)),
         **metrics._breakdown_body(period, metrics._order_breakdown_rows(period, filters)),
+        "net_revenue": metrics._order_net_revenue(period, filters),
     }
 
 
@@ -105,6 +110,22 @@ def test_rollup_figures_follow_cancellations_merges_province_changes_and_deletio
         gone = rng.choice([o for o in orders if o.pk != line.order_id and o.pk not in paid])
         OrderLine.objects.filter(order=gone).delete()
         Order.objects.filter(pk=gone.pk).delete()
+        payments = list(Payment.objects.order_by("pk"))
+        assert any(p.status == Payment.Status.CONFIRMED for p in payments)
+        confirmed = [p for p in payments if p.status == Payment.Status.CONFIRMED]
+        Payment.objects.filter(pk=confirmed[0].pk).update(status=Payment.Status.REJECTED, rejected_at=NOW)
+        Payment.objects.filter(pk=confirmed[1].pk).update(confirmed_at=confirmed[1].confirmed_at - timedelta(days=9))
+        Payment.objects.filter(pk=confirmed[2].pk).update(amount=confirmed[2].amount + 1)
+        paid_order = Order.objects.get(pk=confirmed[3].order_id)
+        Order.objects.filter(pk=paid_order.pk).update(channel=generated.channels[0], owner=generated.owners[0])
+        Payment.objects.create(
+            order=paid_order,
+            kind=Payment.Kind.REFUND,
+            amount=Decimal("3.00"),
+            method=Payment.Method.CASH,
+            status=Payment.Status.CONFIRMED,
+            confirmed_at=NOW - timedelta(days=2),
+        )
         _assert_same(generated, *_periods())
 
 
