@@ -152,7 +152,7 @@ def ensure_customers_fresh() -> int:
 
 
 def rebuild() -> int:
-    """Rebuild every day's rows from the orders; returns the number of days holding orders."""
+    """Rebuild every row from the orders and payments; returns the number of days holding any."""
     with connection.cursor() as cursor:
         _lock(cursor)
         cursor.execute("DELETE FROM kanban_rollupdirtyday")
@@ -168,7 +168,15 @@ def rebuild() -> int:
             ) firsts
             """
         )
-        cursor.execute("SELECT DISTINCT (signed_at AT TIME ZONE %s)::date FROM sales_order ORDER BY 1", [ROLLUP_TZ])
+        cursor.execute(
+            """
+            SELECT (signed_at AT TIME ZONE %(tz)s)::date FROM sales_order
+            UNION
+            SELECT (confirmed_at AT TIME ZONE %(tz)s)::date FROM finance_payment WHERE status = 'confirmed'
+            ORDER BY 1
+            """,
+            {"tz": ROLLUP_TZ},
+        )
         days = [row[0] for row in cursor.fetchall()]
     for start in range(0, len(days), 31):
         refresh_days(days[start : start + 31])
