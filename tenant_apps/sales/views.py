@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -384,6 +386,15 @@ def order_export(request):
     return export_orders(orders=qs, fmt=request.GET.get("format", "xlsx"))
 
 
+def _panel_template(key: str) -> str | None:
+    """``<key>/order_panel.html`` when the module ships one (sales/panels.py), else None."""
+    try:
+        get_template(f"{key}/order_panel.html")
+    except TemplateDoesNotExist:
+        return None
+    return f"{key}/order_panel.html"
+
+
 @require_GET
 @store_page("orders.view")
 def order_detail(request, order_id):
@@ -391,7 +402,7 @@ def order_detail(request, order_id):
     order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     panels = []
     for key, panel in selectors.order_panels_for(order=order, access=access).items():
-        panels.append({"key": key, "panel": panel, "template": f"{key}/order_panel.html"})
+        panels.append({"key": key, "panel": panel, "template": _panel_template(key)})
     return render(
         request,
         "sales/order_detail.html",
@@ -400,6 +411,7 @@ def order_detail(request, order_id):
             "lines": selectors.order_lines(order=order),
             "deliveries": selectors.order_deliveries(order=order),
             "timeline": selectors.order_timeline(order=order),
+            "status_labels": dict(Order.Status.choices),
             "moves": [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)],
             "can_feedback": access.can("orders.feedback")
             and order.status == Order.Status.COMPLETED

@@ -102,3 +102,12 @@ def hq_role_label(role) -> str:
         return str(HQRole(role).label)
     except ValueError:
         return str(role)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (None when absent)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
