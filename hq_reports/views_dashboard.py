@@ -7,6 +7,7 @@ A filter change reloads the page with the new query (GET form).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.http import Http404
@@ -114,6 +115,7 @@ def dashboard(request):
         return render(request, "hq/dashboard.html", context, status=400 if exc.status == 400 else exc.status)
     context.update(
         body=body,
+        period_label=_period_label(body["period"]),
         cards=_cards(body["metrics"]),
         store_rows=_rows(body["stores"]),
         subsidiary_rows=_rows(body["subsidiaries"]),
@@ -121,6 +123,15 @@ def dashboard(request):
         drill_query=_drill_query(request),
     )
     return render(request, "hq/dashboard.html", context)
+
+
+def _period_label(period: dict) -> str:
+    """``2026-11-17 – 2026-11-23`` (whole-day ranges end at the midnight after their last day)."""
+    start, end = period["start"], period.get("end") or ""
+    if period.get("range") == "today" or not end:
+        return f"{start[:10]} {start[11:16]} – {end[11:16]}".rstrip(" –")
+    last = date.fromisoformat(end[:10]) - timedelta(days=1)
+    return f"{start[:10]} – {last.isoformat()}"
 
 
 def _drill_query(request) -> str:
@@ -142,5 +153,5 @@ def store_dashboard(request, store_id: int):
     except DomainError as exc:
         context["error"] = exc
         return render(request, "hq/dashboard_store.html", context, status=exc.status)
-    context.update(body=body, cards=_cards(body["metrics"]))
+    context.update(body=body, period_label=_period_label(body["period"]), cards=_cards(body["metrics"]))
     return render(request, "hq/dashboard_store.html", context)

@@ -274,8 +274,9 @@ def _back_to_order(request, order, *, message: str = "", error: str = ""):
     elif message:
         messages.success(request, message)
     if request.htmx:
+        # From the order page's panel or the stand-alone form alike, the user lands on the order.
         response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
+        response["HX-Redirect"] = services.order_url(order.pk)
         return response
     return redirect(services.order_url(order.pk))
 

@@ -28,7 +28,7 @@ METRIC_CARDS = (
 
 def _labels() -> dict:
     return {
-        "previous": str(_("Previous")),
+        "previous": str(_("Previous period")),
         "gmv": str(_("Transaction amount")),
         "orders": str(_("Orders")),
         "new": str(_("New")),

@@ -214,6 +214,9 @@ def quotation_create(request, quotation_id=None):
         }
         if request.POST.get("channel"):
             data["channel"] = request.POST["channel"]
+        if not data["valid_until"].strip():
+            # Left blank: a new quotation takes the default validity (as in the API), an edit keeps its date.
+            del data["valid_until"]
         try:
             if quotation is None:
                 quotation = services.quotation_create(access=_access(request), data=data)

@@ -68,7 +68,7 @@ def test_hq_admin_signs_in_and_filters_the_stores(page, site, screenshot_path):
     table = page.get_by_test_id("stores-table")
     expect(table.locator("tbody tr[data-store]")).to_have_count(2)
     expect(table.locator("tr[data-store=alpha]")).to_contain_text("Alpha")
-    expect(table.locator("tr[data-store=bravo] a")).to_have_attribute("href", store_url("bravo"))
+    expect(table.locator("tr[data-store=bravo] a[target=_blank]")).to_have_attribute("href", store_url("bravo"))
     page.screenshot(path=screenshot_path("e2e-hq-console"), full_page=True)
 
     page.select_option("select[name=status]", "suspended")

@@ -42,9 +42,18 @@
     }, true);
   }
 
+  // Whole-day ranges end at the midnight after their last day: show the last day itself.
+  function periodLabel(period) {
+    if (period.range === "today") {
+      return period.start.slice(0, 10) + " " + period.start.slice(11, 16) + " – " + period.end.slice(11, 16);
+    }
+    const last = new Date(period.end.slice(0, 10) + "T00:00:00Z");
+    last.setUTCDate(last.getUTCDate() - 1);
+    return period.start.slice(0, 10) + " – " + last.toISOString().slice(0, 10);
+  }
+
   function draw(body) {
-    document.getElementById("kanban-period").textContent =
-      body.period.start.slice(0, 16).replace("T", " ") + " – " + body.period.end.slice(0, 16).replace("T", " ");
+    document.getElementById("kanban-period").textContent = periodLabel(body.period);
     for (const card of document.querySelectorAll("[data-metric]")) {
       const m = body.metrics[card.dataset.metric];
       const kind = card.dataset.kind;
