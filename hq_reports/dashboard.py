@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 
 from shared_apps.platform.periods import Period, money, point_change, rate, relative_change
 from tenants.models import Store
@@ -173,6 +173,9 @@ class Scope:
 _cursor: ContextVar = ContextVar("hq_dashboard_cursor", default=None)
 
 
+DASHBOARD_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+
+
 def _rows(sql: str, params: dict) -> list[tuple]:
     cursor = _cursor.get()
     if cursor is None:
@@ -184,11 +187,17 @@ def _rows(sql: str, params: dict) -> list[tuple]:
 
 
 def figures_by(
-    period: Period, scope: Scope, *, group: str = "store_id", parts: tuple[str, ...] = ALL_PARTS
+    period: Period,
+    scope: Scope,
+    *,
+    group: str = "store_id",
+    parts: tuple[str, ...] = ALL_PARTS,
+    channels: dict | None = None,
 ) -> tuple[dict, dict]:
     """Figures over ``period`` and over the previous period, for each value of ``group``
     (``store_id`` or ``platform``): ``(current, previous)``. Each statement reads both periods in
-    one pass (``cur`` flag); ``parts`` limits the figures computed."""
+    one pass (``cur`` flag); ``parts`` limits the figures computed. ``channels`` (a dict) also
+    receives the current figures of ``CHANNEL_PARTS`` by platform."""
     previous = period.previous()
     params = scope.params(period) | {
         "pstart": previous.start,
@@ -226,37 +235,59 @@ def figures_by(
             f.gmv, f.orders, f.paying = gmv, int(n), paying
             f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
 
+    # With ``channels``, the customer and net revenue figures are also grouped by platform (current
+    # period only) in the same statements, into ``channels``.
+    sets = "(g, cur), (platform, cur)" if channels is not None else "(g, cur)"
+
+    def spread(rows, assign) -> None:
+        for by_platform, key, platform, cur, *values in rows:
+            if not by_platform:
+                assign(slot(key, cur), *values)
+            elif cur:
+                assign(channels.setdefault(platform, Figures()), *values)
+
     if "customers" in parts:
-        for key, cur, created, converted in _rows(
-            f"""
-            SELECT c.{group}, c.created_at >= %(start)s AS cur, count(*), count(*) FILTER (WHERE EXISTS (
-                       SELECT 1 FROM hq_reports_orderfact o
-                       WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
-                         AND o.signed_at >= CASE WHEN c.created_at >= %(start)s THEN %(start)s ELSE %(pstart)s END
-                         AND o.signed_at < CASE WHEN c.created_at >= %(start)s THEN %(end)s ELSE %(start)s END))
-            FROM hq_reports_customerfact c
-            WHERE c.created_at >= %(pstart)s AND c.created_at < %(end)s AND NOT c.merged {scope.where("c")}
-            GROUP BY 1, 2
-            """,
-            params,
-        ):
-            f = slot(key, cur)
+
+        def customers(f: Figures, created, converted) -> None:
             f.new_customers, f.converted = created, converted
 
+        spread(
+            _rows(
+                f"""
+                SELECT grouping(g), g, platform, cur, count(*), count(*) FILTER (WHERE converted)
+                FROM (SELECT c.{group} AS g, c.platform, c.created_at >= %(start)s AS cur, EXISTS (
+                             SELECT 1 FROM hq_reports_orderfact o
+                             WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
+                               AND o.signed_at >= CASE WHEN c.created_at >= %(start)s THEN %(start)s ELSE %(pstart)s END
+                               AND o.signed_at < CASE WHEN c.created_at >= %(start)s THEN %(end)s ELSE %(start)s END
+                             ) AS converted
+                      FROM hq_reports_customerfact c
+                      WHERE c.created_at >= %(pstart)s AND c.created_at < %(end)s AND NOT c.merged
+                        {scope.where("c")}) t
+                GROUP BY GROUPING SETS ({sets})
+                """,
+                params,
+            ),
+            customers,
+        )
+
     if "completed" in parts:
+        # Return visits as a join (hashed) rather than a lookup per completed order.
         for key, cur, completed, rated, positive, revisited in _rows(
             f"""
-            SELECT o.{group}, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
-                   count(*) FILTER (WHERE o.rating >= 4),
-                   count(*) FILTER (WHERE EXISTS (
-                       SELECT 1 FROM hq_reports_followupfact fu
-                       WHERE fu.store_id = o.store_id AND fu.customer_id = o.customer_id
-                         AND fu.created_at >= o.completed_at
-                         AND fu.created_at < o.completed_at
-                             + make_interval(days => COALESCE(sf.return_visit_window_days, 7))))
-            FROM hq_reports_orderfact o LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
-            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
-              {scope.where("o")}
+            WITH o AS MATERIALIZED (
+                SELECT o.{group} AS g, o.store_id, o.order_id, o.customer_id, o.completed_at, o.rating,
+                       o.completed_at + make_interval(days => COALESCE(sf.return_visit_window_days, 7)) AS until
+                FROM hq_reports_orderfact o LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
+                WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
+                  {scope.where("o")}),
+            visited AS (
+                SELECT DISTINCT o.store_id, o.order_id
+                FROM o JOIN hq_reports_followupfact fu ON fu.store_id = o.store_id AND fu.customer_id = o.customer_id
+                WHERE fu.created_at >= %(pstart)s AND fu.created_at >= o.completed_at AND fu.created_at < o.until)
+            SELECT o.g, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
+                   count(*) FILTER (WHERE o.rating >= 4), count(v.order_id)
+            FROM o LEFT JOIN visited v ON v.store_id = o.store_id AND v.order_id = o.order_id
             GROUP BY 1, 2
             """,
             params,
@@ -306,46 +337,77 @@ def figures_by(
                 slot(key, cur).owned_at_start = int(owned)
 
     if "net" in parts:
-        for key, cur, net in _rows(
-            f"""
-            SELECT p.{group}, p.confirmed_at >= %(start)s AS cur,
-                   sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END)
-            FROM hq_reports_paymentfact p
-            WHERE p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s {scope.where("p")}
-            GROUP BY 1, 2
-            """,
-            params,
-        ):
-            slot(key, cur).net_revenue = net
+
+        def net(f: Figures, amount) -> None:
+            f.net_revenue = amount
+
+        spread(
+            _rows(
+                f"""
+                SELECT grouping(g), g, platform, cur, sum(amount)
+                FROM (SELECT p.{group} AS g, p.platform, p.confirmed_at >= %(start)s AS cur,
+                             CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END AS amount
+                      FROM hq_reports_paymentfact p
+                      WHERE p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s {scope.where("p")}) t
+                GROUP BY GROUPING SETS ({sets})
+                """,
+                params,
+            ),
+            net,
+        )
 
     if "overdue" in parts:
-        for cur, as_of in ((True, period.as_of), (False, previous.as_of)):
-            for key, overdue in _rows(
-                f"""
-                SELECT g, sum(owed) FROM (
-                    SELECT o.{group} AS g, o.amount - o.collected + COALESCE((
-                               SELECT sum(p.amount) FROM hq_reports_paymentfact p
-                               WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
-                                 AND p.confirmed_at >= %(as_of)s), 0) AS owed
-                    FROM hq_reports_orderfact o
-                    WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount
-                      AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
-                    UNION ALL
-                    -- fully collected since: still owed at as_of (two branches, each on its partial index)
-                    SELECT o.{group}, o.amount - o.collected + COALESCE((
-                               SELECT sum(p.amount) FROM hq_reports_paymentfact p
-                               WHERE p.store_id = o.store_id AND p.order_id = o.order_id AND p.kind = 'collection'
-                                 AND p.confirmed_at >= %(as_of)s), 0)
-                    FROM hq_reports_orderfact o
-                    WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected >= o.amount
-                      AND o.fully_collected_at >= %(as_of)s
-                      AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {scope.where("o")}
-                ) x
-                GROUP BY 1
-                """,
-                params | {"as_of": as_of, "as_of_date": as_of.astimezone(period.tz).date()},
-            ):
-                slot(key, cur).overdue = overdue
+        # Both as-of times in one pass: credit orders still owed, or fully collected only since the
+        # earlier as-of (two branches, each on its partial index), with the collections confirmed
+        # since each as-of added back.
+        as_ofs = {True: period.as_of, False: previous.as_of}
+        low = min(as_ofs.values())
+        for key, cur_owed, prev_owed in _rows(
+            f"""
+            WITH late AS (
+                SELECT p.store_id, p.order_id, sum(p.amount) FILTER (WHERE p.confirmed_at >= %(as_of)s) AS cur,
+                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(pas_of)s) AS prev
+                FROM hq_reports_paymentfact p
+                WHERE p.kind = 'collection' AND p.confirmed_at >= %(low)s
+                GROUP BY 1, 2),
+            o AS (
+                SELECT o.{group} AS g, o.store_id, o.order_id, o.amount - o.collected AS owed, o.collected < o.amount
+                       AS open, o.fully_collected_at, o.due_date, o.signed_at
+                FROM hq_reports_orderfact o
+                WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount
+                  AND o.due_date < %(high_date)s AND o.signed_at < %(high)s {scope.where("o")}
+                UNION ALL
+                SELECT o.{group}, o.store_id, o.order_id, o.amount - o.collected, false, o.fully_collected_at,
+                       o.due_date, o.signed_at
+                FROM hq_reports_orderfact o
+                WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected >= o.amount
+                  AND o.fully_collected_at >= %(low)s
+                  AND o.due_date < %(high_date)s AND o.signed_at < %(high)s {scope.where("o")})
+            SELECT o.g,
+                   sum(o.owed + COALESCE(l.cur, 0)) FILTER (
+                       WHERE o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s
+                         AND (o.open OR o.fully_collected_at >= %(as_of)s)),
+                   sum(o.owed + COALESCE(l.prev, 0)) FILTER (
+                       WHERE o.due_date < %(pas_of_date)s AND o.signed_at < %(pas_of)s
+                         AND (o.open OR o.fully_collected_at >= %(pas_of)s))
+            FROM o LEFT JOIN late l ON l.store_id = o.store_id AND l.order_id = o.order_id
+            GROUP BY 1
+            """,
+            params
+            | {
+                "as_of": as_ofs[True],
+                "as_of_date": as_ofs[True].astimezone(period.tz).date(),
+                "pas_of": as_ofs[False],
+                "pas_of_date": as_ofs[False].astimezone(period.tz).date(),
+                "low": low,
+                "high": max(as_ofs.values()),
+                "high_date": max(as_ofs.values()).astimezone(period.tz).date(),
+            },
+        ):
+            if cur_owed is not None:
+                slot(key, True).overdue = cur_owed
+            if prev_owed is not None:
+                slot(key, False).overdue = prev_owed
 
     if "enquiries" in parts:
         for key, cur, new_enquiries in _rows(
@@ -373,10 +435,11 @@ def breakdowns(period: Period, scope: Scope) -> dict:
     rows = _rows(
         f"""
         SELECT grouping(b), grouping(device), grouping(province), grouping(platform), b, device, province, platform,
-               sum(amount), count(*),
-               CASE WHEN grouping(platform) = 0 THEN count(DISTINCT (store_id, customer_id)) END
+               sum(amount), sum(n), CASE WHEN grouping(platform) = 0 THEN count(*) FILTER (WHERE first) END
         FROM (SELECT date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) AS b, o.device, o.province, o.platform,
-                     o.amount, o.store_id, o.customer_id
+                     o.amount, 1 AS n,
+                     -- one row per (platform, store, customer) marks a paying customer of the platform
+                     row_number() OVER (PARTITION BY o.platform, o.store_id, o.customer_id) = 1 AS first
               FROM hq_reports_orderfact o
               WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}) t
         GROUP BY GROUPING SETS ((b), (device), (province), (platform))
@@ -410,18 +473,21 @@ def rankings(period: Period, scope: Scope, *, limit: int = 10) -> tuple[list[dic
     params = scope.params(period) | {"limit": limit}
     rows = _rows(
         f"""
-        WITH l AS MATERIALIZED (
+        WITH l AS NOT MATERIALIZED (
             SELECT l.store_id, l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount
             FROM hq_reports_orderlinefact l
             WHERE l.signed_at >= %(start)s AND l.signed_at < %(end)s AND NOT l.cancelled {scope.where("l")}
         )
-        (SELECT 'p', sku, max(product_name), sum(amount) AS amount, sum(quantity),
-                count(DISTINCT (store_id, order_id))
-         FROM l GROUP BY sku ORDER BY amount DESC, sku LIMIT %(limit)s)
+        -- Per order first (hashed), so that counting orders needs no DISTINCT.
+        (SELECT 'p', sku, max(name), sum(amount) AS amount, sum(quantity), count(*)
+         FROM (SELECT sku, max(product_name) AS name, sum(amount) AS amount, sum(quantity) AS quantity
+               FROM l GROUP BY sku, store_id, order_id) per_order
+         GROUP BY sku ORDER BY amount DESC, sku LIMIT %(limit)s)
         UNION ALL
-        (SELECT 'c', category_name, category_name, sum(amount) AS amount, sum(quantity),
-                count(DISTINCT (store_id, order_id))
-         FROM l GROUP BY category_name ORDER BY amount DESC, category_name LIMIT %(limit)s)
+        (SELECT 'c', category_name, category_name, sum(amount) AS amount, sum(quantity), count(*)
+         FROM (SELECT category_name, sum(amount) AS amount, sum(quantity) AS quantity
+               FROM l GROUP BY category_name, store_id, order_id) per_order
+         GROUP BY category_name ORDER BY amount DESC, category_name LIMIT %(limit)s)
         """,
         params,
     )
@@ -505,8 +571,13 @@ def dashboard_body(
     limit: int = 10,
     all_stores: bool = True,
 ) -> dict:
-    """The HQ dashboard over ``stores`` (``all_stores``: no store filter, every fact counts)."""
-    with connection.cursor() as cursor:
+    """The HQ dashboard over ``stores`` (``all_stores``: no store filter, every fact counts).
+
+    All statements run in one read transaction (one snapshot) with settings fit for these short
+    aggregations: no JIT compilation (it costs more than it saves at this size) and enough work
+    memory for the hash aggregates to stay in memory."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(DASHBOARD_SETTINGS)
         token = _cursor.set(cursor)
         try:
             return _dashboard_body(period=period, stores=stores, platform=platform, limit=limit, all_stores=all_stores)
@@ -519,7 +590,8 @@ def _dashboard_body(
 ):
     scope = Scope(store_ids=None if all_stores else tuple(s.pk for s in stores), platform=platform)
     previous = period.previous()
-    cur_by_store, prev_by_store = figures_by(period, scope)
+    by_platform: dict = {}
+    cur_by_store, prev_by_store = figures_by(period, scope, channels=by_platform)
     by_id = {store.pk: store for store in stores}
     cur_total, prev_total = Figures(), Figures()
     store_rows, subsidiaries = [], {}
@@ -556,7 +628,6 @@ def _dashboard_body(
     ]
     subsidiary_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"] or ""))
     parts = breakdowns(period, scope)
-    by_platform = figures_by(period, scope, group="platform", parts=CHANNEL_PARTS)[0]
     channel_rows = []
     for key in sorted(set(parts["platforms"]) | set(by_platform), key=lambda k: -parts["platforms"].get(k, (0,))[0]):
         gmv, n, paying = parts["platforms"].get(key, (ZERO, 0, 0))

@@ -284,16 +284,26 @@ def _order_net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decim
 
 
 def receivable_overdue(period: Period, filters: Filters) -> Decimal:
+    """Overdue receivables at ``as_of``. Store-wide, the collections confirmed since ``as_of`` are
+    read once by confirmation time and joined; filtered (fewer orders), they are looked up per order."""
     as_of = period.as_of
-    sql = f"""
-        SELECT coalesce(sum(o.amount - o.collected + coalesce(later.amount, 0)), 0)
-        FROM sales_order o
+    if filters.channel_id is None and filters.salesperson_id is None:
+        later_join = """
         LEFT JOIN (
-            -- Collections confirmed at or after as_of, per order (a range of the confirmed index).
             SELECT p.order_id, sum(p.amount) AS amount FROM finance_payment p
             WHERE p.kind = 'collection' AND p.status = 'confirmed' AND p.confirmed_at >= %(as_of)s
             GROUP BY p.order_id
-        ) later ON later.order_id = o.id
+        ) later ON later.order_id = o.id"""
+    else:
+        later_join = """
+        LEFT JOIN LATERAL (
+            SELECT sum(p.amount) AS amount FROM finance_payment p
+            WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
+              AND p.confirmed_at >= %(as_of)s
+        ) later ON true"""
+    sql = f"""
+        SELECT coalesce(sum(o.amount - o.collected + coalesce(later.amount, 0)), 0)
+        FROM sales_order o{later_join}
         WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.due_date < %(as_of_date)s
           AND o.signed_at < %(as_of)s
           AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)
