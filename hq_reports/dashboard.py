@@ -308,33 +308,49 @@ def figures_by(
             params,
         ):
             slot(key, cur).released = released
-        for cur, start in ((True, period.start), (False, previous.start)):
-            # Owned at start: owned now since before start, plus those whose first release at or
-            # after start was not preceded (between start and that release) by an approved claim.
-            for key, owned in _rows(
-                f"""
-                SELECT g, sum(n) FROM (
-                    SELECT c.{group} AS g, count(*) AS n FROM hq_reports_customerfact c
-                    WHERE c.owner_id IS NOT NULL AND c.owner_since <= %(at)s AND NOT c.merged {scope.where("c")}
+        # Owned at start (both starts in one statement): owned now since before start, plus those
+        # whose first release at or after start was not preceded (between start and that release)
+        # by an approved claim.
+        for key, owned_cur, owned_prev in _rows(
+            f"""
+                SELECT g, sum(n_cur), sum(n_prev) FROM (
+                    SELECT c.{group} AS g, count(*) FILTER (WHERE c.owner_since <= %(start)s) AS n_cur,
+                           count(*) FILTER (WHERE c.owner_since <= %(pstart)s) AS n_prev
+                    FROM hq_reports_customerfact c
+                    WHERE c.owner_id IS NOT NULL AND c.owner_since <= %(start)s AND NOT c.merged {scope.where("c")}
                     GROUP BY 1
                     UNION ALL
-                    SELECT c.{group}, count(*) FROM (
+                    SELECT c.{group}, count(*), 0 FROM (
                         SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
-                        FROM hq_reports_releasefact r WHERE r.at >= %(at)s
+                        FROM hq_reports_releasefact r WHERE r.at >= %(start)s
                         ORDER BY r.store_id, r.customer_id, r.at, r.release_id
                     ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
-                    WHERE NOT c.merged AND c.created_at <= %(at)s
+                    WHERE NOT c.merged AND c.created_at <= %(start)s
                       AND NOT EXISTS (
                           SELECT 1 FROM hq_reports_claimfact cl
                           WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
-                            AND cl.decided_at >= %(at)s AND cl.decided_at < f.at)
+                            AND cl.decided_at >= %(start)s AND cl.decided_at < f.at)
+                      {scope.where("f", platform_alias="c")}
+                    GROUP BY 1
+                    UNION ALL
+                    SELECT c.{group}, 0, count(*) FROM (
+                        SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
+                        FROM hq_reports_releasefact r WHERE r.at >= %(pstart)s
+                        ORDER BY r.store_id, r.customer_id, r.at, r.release_id
+                    ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
+                    WHERE NOT c.merged AND c.created_at <= %(pstart)s
+                      AND NOT EXISTS (
+                          SELECT 1 FROM hq_reports_claimfact cl
+                          WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
+                            AND cl.decided_at >= %(pstart)s AND cl.decided_at < f.at)
                       {scope.where("f", platform_alias="c")}
                     GROUP BY 1
                 ) x GROUP BY g
                 """,
-                params | {"at": start},
-            ):
-                slot(key, cur).owned_at_start = int(owned)
+            params,
+        ):
+            slot(key, True).owned_at_start = int(owned_cur)
+            slot(key, False).owned_at_start = int(owned_prev)
 
     if "net" in parts:
 

@@ -3,7 +3,10 @@
 Every function runs in the active store schema, reads the store's tables with parameterised SQL
 and returns plain Python values (``Decimal`` for money, ``int`` for counts); ``reporting`` turns
 them into the API body. Each group reads the current period P and the previous period P' in one
-statement (``FILTER`` on ``cur``), so a Kanban costs a handful of index range scans.
+statement (``FILTER`` on ``cur``), so a Kanban costs a handful of index range scans. For periods
+made of whole local days, rankings, trend, devices, geography and net revenue are summed from the
+daily rollups, and the customers' first orders come from their table (``rollups``: kept exact from
+the orders by triggers and rebuilt before reading); the results are the same.
 
 Filters (``Filters``): ``channel_id`` selects orders by their channel, customers by their channel,
 releases by the customer's channel and daily enquiries by theirs; ``salesperson_id`` selects
@@ -42,7 +45,7 @@ Rules where metrics.md leaves a choice, exactly as implemented:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -284,10 +287,12 @@ def _order_net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decim
 
 
 def receivable_overdue(period: Period, filters: Filters) -> Decimal:
-    """Overdue receivables at ``as_of``. Store-wide, the collections confirmed since ``as_of`` are
-    read once by confirmation time and joined; filtered (fewer orders), they are looked up per order."""
+    """Overdue receivables at ``as_of``. When ``as_of`` is within the last day and the store is
+    unfiltered, the (few) collections confirmed since ``as_of`` are read once by confirmation time
+    and joined; otherwise they are looked up per overdue order."""
     as_of = period.as_of
-    if filters.channel_id is None and filters.salesperson_id is None:
+    unfiltered = filters.channel_id is None and filters.salesperson_id is None
+    if unfiltered and period.now - as_of <= timedelta(days=1):
         later_join = """
         LEFT JOIN (
             SELECT p.order_id, sum(p.amount) AS amount FROM finance_payment p
