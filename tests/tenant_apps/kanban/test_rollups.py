@@ -262,3 +262,23 @@ def test_first_orders_follow_cancellations_merges_re_dating_and_deletions(genera
         Order.objects.filter(pk__in=gone).delete()
         Order.objects.filter(pk__in=cancelled[:2]).update(status=Order.Status.COMPLETED, cancelled_at=None)
         _assert_same_order_figures(generated)
+
+
+def test_the_refresh_job_empties_the_change_log_and_leaves_the_rows_a_rebuild_gives(generated, store_a, in_store):
+    from tenant_apps.kanban.jobs import refresh_rollups
+
+    with in_store(store_a):
+        result = refresh_rollups(at=NOW)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM kanban_rollupdirtyday)"
+                " + (SELECT count(*) FROM kanban_rollupdirtycustomer)"
+            )
+            left = cursor.fetchone()[0]
+        kept = _rollup_rows()
+        with transaction.atomic():
+            rollups.rebuild()
+
+        assert result["days"] > 0
+        assert left == 0
+        assert _rollup_rows() == kept
