@@ -60,6 +60,7 @@ def billing_summary(store) -> dict:
         "company": account.company if account else store.name,
         "plan": plan,
         "state": account.state if account else Account.State.ACTIVE,
+        "state_label": str(Account.State(account.state).label if account else Account.State.ACTIVE.label),
         "trial_ends_at": account.trial_ends_at if account else None,
         "past_due_since": account.past_due_since if account else None,
         "store_status": store.status,

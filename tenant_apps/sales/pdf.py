@@ -82,7 +82,7 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
         rightMargin=18 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"{_('Quotation')} {quotation.number}",
+        title=_("Quotation %(number)s") % {"number": quotation.number},
         author=store.name if store else "",
     )
     customer = quotation.customer
