@@ -65,13 +65,15 @@ def main() -> int:
         manager = Manager()
         manager.add_process("web", f"{PYTHON} manage.py runserver 127.0.0.1:{port}", env=env, cwd=str(BASE_DIR))
         # A thread pool stops at once on Ctrl-C; production runs prefork workers (deploy/).
+        # The HQ rollup runs every 10 s: at "info" its lines would bury the server's own output.
+        level = os.environ.get("CELERY_LOG_LEVEL", "warning")
         manager.add_process(
             "worker",
-            f"{PYTHON} -m celery -A config worker -l info --pool threads --concurrency 4",
+            f"{PYTHON} -m celery -A config worker -l {level} --pool threads --concurrency 4",
             env=env,
             cwd=str(BASE_DIR),
         )
-        manager.add_process("beat", f"{PYTHON} -m celery -A config beat -l info", env=env, cwd=str(BASE_DIR))
+        manager.add_process("beat", f"{PYTHON} -m celery -A config beat -l {level}", env=env, cwd=str(BASE_DIR))
         threading.Thread(target=_banner_when_up, args=(port, env), daemon=True).start()
         manager.loop()
         return manager.returncode or 0
