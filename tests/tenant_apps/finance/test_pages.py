@@ -81,6 +81,19 @@ def test_add_payment_form_records_a_payment_with_a_voucher(page_client, store_a,
         assert payment.vouchers.count() == 1
 
 
+def test_add_payment_form_sent_by_htmx_lands_on_the_order(page_client, store_a, users, order, in_store):
+    response = page_client(users.a_sales, store_a).post(
+        f"/finance/orders/{order.pk}/payments/new/",
+        {"kind": "collection", "amount": "200.00", "method": "alipay"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == f"/sales/orders/{order.pk}/"
+    with in_store(store_a):
+        assert Payment.objects.filter(order=order, amount="200.00").exists()
+
+
 def test_add_payment_form_shows_over_collection(page_client, store_a, users, order, in_store):
     response = page_client(users.a_sales, store_a).post(
         f"/finance/orders/{order.pk}/payments/new/",
