@@ -206,3 +206,24 @@ def test_long_order_list_uses_estimated_count(api, users, store_a, catalogue, in
     assert capped["count_is_estimate"] is True
     assert capped["count"] >= 3
     assert len(capped["results"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("so20260101-00000", ["SO20260101-000001", "SO20260101-000002"]),
+        ("SO20260101-", ["SO20260101-000001", "SO20260101-000002"]),
+        ("SO20260102", ["SO20260102-000001"]),
+        ("SO20260101-000002", ["SO20260101-000002"]),
+        ("SO2027", []),
+    ],
+)
+def test_order_search_finds_numbers_by_prefix_in_any_case(api, users, store_a, catalogue, in_store, q, expected):
+    with in_store(store_a):
+        customer = make_customer(owner=users.a_sales)
+        for number in ("SO20260101-000001", "SO20260101-000002", "SO20260102-000001", "SO20260110-000001"):
+            make_order(customer=customer, owner=users.a_sales, lines=[(catalogue["p1"], 1, "100")], number=number)
+
+    rows = api(users.a_admin, store_a).get("/api/v1/orders", {"q": q}).json()["results"]
+
+    assert sorted(row["number"] for row in rows) == expected
