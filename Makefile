@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install lint imports migrations-check pytest e2e bench clean messages
+.PHONY: run test test-dates install lint imports migrations-check pytest e2e bench clean messages
 
 run: install
 	$(PY) -m config.devrun
@@ -40,7 +40,11 @@ migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest:
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite with the clock moved to each instant of tests/clock.py (AT=<instant> for one).
+test-dates: install
+	$(PY) -m tests.clock $(if $(AT),--at $(AT)) $(PYTEST_ARGS)
 
 messages:
 	$(PY) manage.py translations --compile

@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, get_hashers
 
+pytest_plugins = ["tests.clock"]
+
 PASSWORD = "Tr1cky-Lantern-Moss"
 
 STORE_A = {"name": "Alpha", "subdomain": "alpha", "channels": ["tmall", "jd"]}

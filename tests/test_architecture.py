@@ -102,3 +102,53 @@ def test_protected_models_are_open_to_their_own_app_and_no_module_outside_the_st
         if allowed is not None:
             assert name in allowed, name
             assert all(importer.startswith("tenant_apps.") for importer in allowed), (name, allowed)
+
+
+# --- one clock -----------------------------------------------------------------------------------
+
+ROOT = PYPROJECT.parent
+APPLICATION_PACKAGES = ("config", "tenants", "shared_apps", "tenant_apps", "hq_reports")
+# The database's clock (and the process's local, naive clock) would not move with the application's.
+FORBIDDEN_CLOCKS = (
+    ("now()", "PostgreSQL's now(): pass timezone.now() as a parameter"),
+    ("current_date", "PostgreSQL's CURRENT_DATE: pass the store's local day as a parameter"),
+    ("current_timestamp", "PostgreSQL's CURRENT_TIMESTAMP: pass timezone.now() as a parameter"),
+    ("localtimestamp", "PostgreSQL's LOCALTIMESTAMP: pass timezone.now() as a parameter"),
+    ("statement_timestamp()", "PostgreSQL's statement_timestamp(): pass timezone.now() as a parameter"),
+    ("clock_timestamp()", "PostgreSQL's clock_timestamp(): pass timezone.now() as a parameter"),
+    ("date.today()", "the process's local date: use the store's local day"),
+    ("datetime.now()", "a naive local time: use django.utils.timezone.now()"),
+    ("datetime.utcnow()", "a naive time: use django.utils.timezone.now()"),
+)
+
+
+def clock_violations(text: str, path: str) -> list[str]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        lowered = line.lower().replace("timezone.now()", "").replace("django_now()", "")
+        for needle, why in FORBIDDEN_CLOCKS:
+            if needle in lowered and not lowered.lstrip().startswith("#"):
+                found.append(f"{path}:{number}: {why}")
+    return found
+
+
+def application_sources():
+    for package in APPLICATION_PACKAGES:
+        yield from sorted((ROOT / package).rglob("*.py"))
+
+
+def test_the_application_takes_time_only_from_timezone_now():
+    found = []
+    for path in application_sources():
+        found += clock_violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+
+    assert found == []
+
+
+def test_the_clock_check_sees_the_database_clock_and_naive_calls():
+    sql = "cursor.execute(\"SELECT * FROM sales_order WHERE signed_at > NOW() - interval '1 day'\")"
+    assert clock_violations(sql, "x.py") == ["x.py:1: PostgreSQL's now(): pass timezone.now() as a parameter"]
+    assert clock_violations("due = date.today()", "x.py") == [
+        "x.py:1: the process's local date: use the store's local day"
+    ]
+    assert clock_violations("at = timezone.now()", "x.py") == []

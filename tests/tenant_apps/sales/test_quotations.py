@@ -4,7 +4,7 @@ made from quotations."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -13,13 +13,14 @@ from pypdf import PdfReader
 from tenant_apps.notifications.models import Notification
 from tenant_apps.sales import services
 from tenant_apps.sales.models import Order, Quotation
+from tests.dates import days_from_today, iso_day, local_at
 from tests.tenant_apps.sales.conftest import lines
 
 pytestmark = pytest.mark.django_db
 
 
 def _quote(api, user, store, customer, items, **extra):
-    body = {"customer": customer.pk, "lines": lines(*items), "valid_until": str(date.today() + timedelta(days=10))}
+    body = {"customer": customer.pk, "lines": lines(*items), "valid_until": iso_day(10)}
     body.update(extra)
     return api(user, store).post("/api/v1/quotations", body, format="json")
 
@@ -123,7 +124,7 @@ def test_order_from_approved_quotation_captures_its_prices(api, users, store_a, 
     sales = api(users.a_sales, store_a)
     sales.post(f"/api/v1/quotations/{q['id']}/submit")
     api(users.a_supervisor, store_a).post(f"/api/v1/quotations/{q['id']}/approve")
-    body = {"quotation": q["id"], "payment_mode": "credit", "due_date": "2026-12-31", "device": "mobile"}
+    body = {"quotation": q["id"], "payment_mode": "credit", "due_date": iso_day(30), "device": "mobile"}
     response = sales.post("/api/v1/orders", body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -138,11 +139,16 @@ def test_order_from_approved_quotation_captures_its_prices(api, users, store_a, 
 
 
 def test_expire_job_marks_passed_quotations(api, users, store_a, catalogue, customer, in_store):
-    q = _quote(api, users.a_sales, store_a, customer, [(catalogue["p1"], 1, "100")], valid_until="2026-12-01").json()
+    last_day = days_from_today(1)
+    q = _quote(
+        api, users.a_sales, store_a, customer, [(catalogue["p1"], 1, "100")], valid_until=last_day.isoformat()
+    ).json()
+    assert q["valid_until"] == last_day.isoformat()
     with in_store(store_a):
-        with time_machine.travel("2026-12-01T23:00:00+08:00", tick=False):
+        # Valid through its last local day; expired from the local midnight after it (16:30 UTC the day before).
+        with time_machine.travel(local_at(last_day, 23, 0), tick=False):
             assert services.quotations_expire() == 0
-        with time_machine.travel("2026-12-02T00:30:00+08:00", tick=False):
+        with time_machine.travel(local_at(last_day + timedelta(days=1), 0, 30), tick=False):
             assert services.quotations_expire() == 1
         assert Quotation.objects.get(pk=q["id"]).status == "expired"
 
