@@ -39,6 +39,9 @@ imports:
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
+# One database per worker (pytest-xdist); a file's tests stay on one worker.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)
 

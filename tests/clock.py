@@ -63,6 +63,11 @@ def pytest_configure(config):
     _traveller.start()
 
 
+def moved() -> bool:
+    """Whether this run's clock was moved with ``--clock``."""
+    return _traveller is not None
+
+
 def pytest_unconfigure(config):
     global _traveller
     if _traveller is not None:

@@ -2,20 +2,23 @@
 
 Per store ``ctx.customers`` customers (``--customers N``) spread over the store's salespeople and
 supervisor, about 15 % in the shared pool, each with 1 to 6 follow-ups in the past 90 days and a
-next follow-up around today (some overdue, some due today, most in the coming two weeks). Every
+next follow-up around today (some overdue, some due today, most in the coming two weeks). Owned
+customers keep to the store's pool rules: their last follow-up lies inside the idle limit and an
+overdue next follow-up inside the grace period, so the release job finds nothing due for a day. Every
 random choice comes from the seeder's own generator, so a seed always gives the same customers.
 Rows are bulk-inserted; mobile numbers and chat ids are unique, as the constraints demand.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from shared_apps.accounts.roles import StoreRole
 from tenant_apps.customers.models import Customer, FollowUp, Grade, Intention, Tag
 from tenant_apps.customers.services import normalize_mobile
 from tenant_apps.workspace.demo import SURNAMES, DemoContext, register_seeder
-from tenant_apps.workspace.selectors import channel_list
+from tenant_apps.workspace.selectors import channel_list, store_settings_get
 
 POOL_SHARE = 0.15
 TAGS = (
@@ -110,6 +113,22 @@ FOLLOW_UPS = (
 GRADE_WEIGHTS = ((Grade.A, 10), (Grade.B, 30), (Grade.C, 40), (Grade.D, 20))
 
 
+@dataclass(frozen=True)
+class DemoPoolRules:
+    """How far back the demo may put an owned customer's last and next follow-ups: the store's own
+    pool rules (idle limit, grace period) minus a margin, so the release job finds nothing due."""
+
+    idle_days: float
+    overdue_days: float
+
+    @classmethod
+    def of(cls, store_settings) -> DemoPoolRules:
+        return cls(
+            idle_days=float(store_settings.pool_max_idle_days),
+            overdue_days=max(0.11, min(5.0, 0.7 * store_settings.pool_grace_days)),
+        )
+
+
 def _unique(rng, seen: set[str], make) -> str:
     while True:
         value = make(rng)
@@ -157,6 +176,7 @@ def seed_customers(ctx: DemoContext) -> str | None:
     channels = list(channel_list(active_only=True))
     tags = [Tag.objects.get_or_create(name=name, defaults={"color": color})[0] for name, color in TAGS]
     grades = [grade for grade, weight in GRADE_WEIGHTS for _ in range(weight)]
+    rules = DemoPoolRules.of(store_settings_get())
 
     used_mobiles = {m.removeprefix("+86") for m in Customer.objects.values_list("mobile_normalized", flat=True)}
     used_wechat = set(Customer.objects.exclude(wechat_id="").values_list("wechat_id", flat=True))
@@ -175,15 +195,23 @@ def seed_customers(ctx: DemoContext) -> str | None:
         owner = None if in_pool else rng.choice(owners)
         created_at = now - timedelta(days=rng.randint(20, 360), hours=rng.randint(0, 23))
         follow_up_count = rng.randint(1, 6)
-        times = sorted(now - timedelta(days=rng.uniform(0.2, 90)) for _ in range(follow_up_count))
+        if in_pool:
+            times = sorted(now - timedelta(days=rng.uniform(0.2, 90)) for _ in range(follow_up_count))
+        else:
+            # The last follow-up lies inside the store's idle limit, at least a day and a half before
+            # it runs out, so that a fresh demo does not send its owned customers back to the pool.
+            last = now - timedelta(days=rng.uniform(0.2, max(0.3, rules.idle_days - 1.5)))
+            times = sorted(last - timedelta(days=rng.uniform(0.5, 90)) for _ in range(follow_up_count - 1))
+            times.append(last)
         created_at = min(created_at, times[0] - timedelta(hours=1))
         if in_pool:
             next_at = None
         else:
-            # Around today: a few overdue, some due today, most in the next two weeks.
+            # Around today: a few overdue (still inside the grace period), some due today, most in
+            # the next two weeks.
             roll = rng.random()
             if roll < 0.15:
-                next_at = now - timedelta(days=rng.uniform(0.1, 5))
+                next_at = now - timedelta(days=rng.uniform(0.1, rules.overdue_days))
             elif roll < 0.3:
                 next_at = now + timedelta(hours=rng.uniform(0.5, 10))
             else:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.platform.errors import ValidationFailed
@@ -232,3 +234,31 @@ def test_every_demo_member_finds_a_welcome_notification(in_store):
 
     assert admin_kinds.count("demo.welcome") == 1
     assert sales_kinds.count("demo.welcome") == 1
+
+
+@pytest.mark.parametrize("later", [timedelta(0), timedelta(minutes=15), timedelta(hours=6), timedelta(hours=23)])
+def test_a_fresh_demo_keeps_to_its_own_pool_rules(in_store, later):
+    """The pool jobs that run in the first day after ``make run`` find nothing due: no owned customer
+    goes back to the pool and nobody is notified of a release."""
+    from tenant_apps.customers.models import Customer
+    from tenant_apps.notifications.models import Notification
+    from tenant_apps.pool import services as pool_services
+    from tenant_apps.pool.models import Release
+
+    now = timezone.now()
+    call_command("seed_demo", "--stores", "1", "--customers", "200", stdout=StringIO())
+    store = Store.objects.get(subdomain="tmall-pallets")
+    with in_store(store):
+        owned = Customer.objects.live().filter(owner__isnull=False).count()
+        releases = Release.objects.count()
+        notified = Notification.objects.filter(kind__startswith="pool.released").count()
+
+        released = pool_services.release_due_customers(at=now + later)
+        returned = pool_services.return_unvisited_customers(at=now + later)
+
+        assert owned > 100
+        assert released["released"] == 0, released
+        assert returned["released"] == 0, returned
+        assert Customer.objects.live().filter(owner__isnull=False).count() == owned
+        assert Release.objects.count() == releases
+        assert Notification.objects.filter(kind__startswith="pool.released").count() == notified

@@ -131,6 +131,16 @@ def e2e_db(committed_db):
     run_in_thread(clean_up)
 
 
+def share_the_clock(context) -> None:
+    """With the suite's clock moved (``--clock``), the page's JavaScript clock starts at the same moment."""
+    import tests.clock
+
+    if tests.clock.moved():
+        from django.utils import timezone
+
+        context.clock.install(time=timezone.now())
+
+
 @pytest.fixture
 def page(browser, site, e2e_db):
     """A fresh browser context (no cookies) with a Chinese browser locale, like the store teams'.
@@ -140,6 +150,7 @@ def page(browser, site, e2e_db):
     """
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 860})
     context.set_default_timeout(15_000)
+    share_the_clock(context)
     outside: list[str] = []
     context.on("request", lambda request: outside.append(request.url) if not site.is_local(request.url) else None)
     page = context.new_page()

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import user_email
+from tests.dates import days_from_today
 from tests.e2e.conftest import run_in_thread
 from tests.e2e.test_journeys import sign_in
 
@@ -59,18 +60,19 @@ def test_salesperson_creates_a_customer_and_records_a_follow_up(page, site, scre
     form.locator("select[name=kind]").select_option("wechat")
     form.locator("textarea[name=content]").fill("发了 1210 川字托盘的报价")
     form.locator("input[name=outcome]").fill("客户下周回复")
-    form.locator("input[name=next_follow_up_at]").fill("2030-01-02T09:30")
+    next_day = days_from_today(30).isoformat()
+    form.locator("input[name=next_follow_up_at]").fill(f"{next_day}T09:30")
     form.locator("button[type=submit]").click()
 
     expect(page.get_by_test_id("follow-up-added")).to_be_visible()
     expect(page.get_by_test_id("timeline")).to_contain_text("发了 1210 川字托盘的报价")
-    expect(page.get_by_test_id("next-follow-up")).to_have_text("2030-01-02 09:30")
+    expect(page.get_by_test_id("next-follow-up")).to_have_text(f"{next_day} 09:30")
     page.screenshot(path=screenshot_path("e2e-customer-360"), full_page=True)
 
     page.goto(customer_url)
     expect(page.get_by_test_id("timeline").locator("[data-follow-up]")).to_have_count(1)
     expect(page.get_by_test_id("follow-up-count")).to_have_text("1")
-    expect(page.get_by_test_id("next-follow-up")).to_have_text("2030-01-02 09:30")
+    expect(page.get_by_test_id("next-follow-up")).to_have_text(f"{next_day} 09:30")
 
     page.goto(site.store("alpha", "/customers/"))
     page.fill("input[name=q]", "13912345678")

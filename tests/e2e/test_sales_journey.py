@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import user_email
-from tests.e2e.conftest import run_in_thread
+from tests.e2e.conftest import run_in_thread, share_the_clock
 from tests.e2e.test_journeys import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -147,6 +147,7 @@ def signed_in_pages(browser, site):
 
     def open_page(key: str, path: str = "/", *, hq: bool = False):
         context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 860})
+        share_the_clock(context)
         context.set_default_timeout(15_000)
         context.on("request", lambda r: outside.append(r.url) if not site.is_local(r.url) else None)
         contexts.append(context)

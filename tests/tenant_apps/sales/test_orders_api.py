@@ -9,6 +9,7 @@ import pytest
 
 from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.sales.models import Order, OrderEvent, OrderLine, Product
+from tests.dates import iso_day
 from tests.factories.sales import make_customer, make_order
 from tests.tenant_apps.sales.conftest import lines
 
@@ -46,12 +47,12 @@ def test_credit_order_starts_pending_outbound(api, users, store_a, catalogue, cu
         "customer": customer.pk,
         "lines": lines((catalogue["p1"], 1, "100.00")),
         "payment_mode": "credit",
-        "due_date": "2026-12-31",
+        "due_date": iso_day(30),
     }
     response = _create(api, users.a_sales, store_a, **body)
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "pending_outbound"
-    assert response.json()["due_date"] == "2026-12-31"
+    assert response.json()["due_date"] == body["due_date"]
 
 
 @pytest.mark.parametrize(
