@@ -305,16 +305,97 @@ def in_store():
     return activate
 
 
+def in_plain_thread(function):
+    """Run ORM code in a plain thread with its own connection (closed afterwards); return its result.
+
+    Playwright's sync API keeps an asyncio loop in the test thread, where Django would refuse ORM
+    calls (or hand out connections that are never closed).
+    """
+    import threading
+
+    from django.db import connections
+
+    result: dict = {}
+
+    def target():
+        try:
+            result["value"] = function()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+def _store_models():
+    from django.apps import apps
+    from django.conf import settings
+
+    names = set(settings.TENANT_APPS) - set(settings.SHARED_APPS)
+    return [m for m in apps.get_models() if m._meta.app_config.name in names and m._meta.managed]
+
+
+def store_row_marks() -> dict:
+    """The highest primary key of every store table, in each of the session's stores."""
+    from django.db.models import Max
+    from django_tenants.utils import tenant_context
+
+    marks = {}
+    for store in _SNAPSHOT["stores"].values():
+        with tenant_context(store):
+            marks[store.subdomain] = {m: m.objects.aggregate(top=Max("pk"))["top"] or 0 for m in _store_models()}
+    return marks
+
+
+def remove_rows_after(marks: dict) -> None:
+    """Delete every store row above ``marks`` (and the files its rows point to), children first."""
+    from django.db import IntegrityError, transaction
+    from django.db.models import FileField, ProtectedError, RestrictedError
+    from django_tenants.utils import tenant_context
+
+    for store in _SNAPSHOT["stores"].values():
+        with tenant_context(store):
+            left = {m: top for m, top in marks[store.subdomain].items() if m.objects.filter(pk__gt=top).exists()}
+            for model, top in left.items():
+                for field in model._meta.get_fields():
+                    if isinstance(field, FileField):
+                        for name in model.objects.filter(pk__gt=top).values_list(field.name, flat=True):
+                            if name:
+                                field.storage.delete(name)
+            for _attempt in range(len(left) + 1):
+                for model, top in list(left.items()):
+                    try:
+                        with transaction.atomic():
+                            model.objects.filter(pk__gt=top).delete()
+                    except (ProtectedError, RestrictedError, IntegrityError):
+                        continue
+                    del left[model]
+                if not left:
+                    break
+            if left:
+                raise AssertionError(f"rows left behind in {sorted(m._meta.label for m in left)}")
+
+
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """Database access WITHOUT a wrapping transaction: writes commit, several connections see them.
 
-    For race tests (two threads, two connections). No flush happens afterwards, so the test
-    must remove what it made (the session's stores and users stay untouched).
+    For race tests (two threads, two connections) and browser journeys. Every row the test adds to
+    the session's stores (customers, their outbox events, notifications...) is deleted afterwards,
+    so that no later test sees it; the session's stores and users stay untouched. Public rows are
+    the test's own to remove.
     """
     from django.db import connection
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
+        marks = in_plain_thread(store_row_marks)
         yield
+        in_plain_thread(lambda: remove_rows_after(marks))
         connection.set_schema_to_public()

@@ -36,3 +36,11 @@ def iso_day(days: int = 0, store=None) -> str:
 def local_at(day: date, hour: int = 0, minute: int = 0, store=None) -> datetime:
     """An aware instant at a local wall-clock time of ``day`` in the store's zone."""
     return datetime.combine(day, time(hour, minute), tzinfo=zone_of(store))
+
+
+def earlier_today(store=None) -> datetime:
+    """An instant of the store's current day before now (halfway since local midnight), so that a
+    record made "a while ago" still falls in ``today`` just after midnight."""
+    now = timezone.now()
+    midnight = local_at(store_today(store), store=store)
+    return midnight + (now - midnight) / 2

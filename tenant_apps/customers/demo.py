@@ -201,7 +201,8 @@ def seed_customers(ctx: DemoContext) -> str | None:
             # The last follow-up lies inside the store's idle limit, at least a day and a half before
             # it runs out, so that a fresh demo does not send its owned customers back to the pool.
             last = now - timedelta(days=rng.uniform(0.2, max(0.3, rules.idle_days - 1.5)))
-            times = sorted(last - timedelta(days=rng.uniform(0.5, 90)) for _ in range(follow_up_count - 1))
+            span = max(0.0, (last - (now - timedelta(days=90))).total_seconds())
+            times = sorted(last - timedelta(seconds=rng.uniform(0, span)) for _ in range(follow_up_count - 1))
             times.append(last)
         created_at = min(created_at, times[0] - timedelta(hours=1))
         if in_pool:

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from tests.conftest import user_email
 from tests.dates import days_from_today
-from tests.e2e.conftest import run_in_thread
 from tests.e2e.test_journeys import sign_in
+from tests.e2e.test_sales_journey import removing_new_store_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -20,21 +20,9 @@ NAME = "浙江托盘采购 E2E"
 
 @pytest.fixture
 def remove_journey_customers(e2e_db):
-    """The journey commits its customer: remove it (and its follow-ups) afterwards."""
-    yield
-
-    def clean_up():
-        from django_tenants.utils import tenant_context
-
-        from tenant_apps.customers.models import Customer, FollowUp
-        from tenants.models import Store
-
-        with tenant_context(Store.objects.get(subdomain="alpha")):
-            ids = list(Customer.objects.filter(name=NAME).values_list("pk", flat=True))
-            FollowUp.objects.filter(customer_id__in=ids).delete()
-            Customer.objects.filter(pk__in=ids).delete()
-
-    run_in_thread(clean_up)
+    """The journey commits its customer: every row it adds to store alpha (the customer, its
+    follow-ups, their outbox events...) is removed afterwards."""
+    yield from removing_new_store_rows()
 
 
 def test_salesperson_creates_a_customer_and_records_a_follow_up(page, site, screenshot_path, remove_journey_customers):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
 from tenant_apps.kanban.reporting import METRIC_KEYS
 from tenant_apps.outbox.services import publish
 from tenant_apps.workspace.models import Channel
+from tests.dates import earlier_today
 from tests.factories.sales import make_customer, make_order, make_product
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,7 @@ def _orders(store, users, in_store):
     with in_store(store):
         product = make_product()
         tmall, jd = Channel.objects.get(code="tmall"), Channel.objects.get(code="jd")
-        signed = timezone.now() - timedelta(hours=1)
+        signed = earlier_today()
         mine = make_customer(owner=users.a_sales, channel=tmall, province="广东")
         theirs = make_customer(owner=users.a_sales2, channel=jd, province="浙江")
         make_order(customer=mine, owner=users.a_sales, channel=tmall, lines=[(product, 1, "100.00")], signed_at=signed)
