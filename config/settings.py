@@ -100,6 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     "shared_apps.platform.sentry.SentryScopeMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
+    "tenants.middleware.StoreTimezoneMiddleware",
     "shared_apps.platform.middleware.RejectNulQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -17,6 +17,7 @@ from shared_apps.platform.periods import Period
 from tenant_apps.kanban.reporting import kanban_body
 from tenant_apps.workspace.selectors import channel_list
 from tenants.models import Store
+from tenants.storetime import store_zone
 
 
 def _channel_id(value: str | int | None) -> int | None:
@@ -43,9 +44,15 @@ def store_kanban(
     salesperson_id: int | None = None,
     limit: int = 10,
 ) -> dict:
-    """``store``'s Kanban body, computed in its schema; the access is audited first."""
+    """``store``'s Kanban body, computed in its schema over its own local days; the access is
+    audited first."""
     record_hq_access(user=user, store=store, method="GET", path=path, allowed=True)
     with schema_context(store.schema_name):
         channel_id = _channel_id(channel)
-        body = kanban_body(period=period, channel_id=channel_id, salesperson_id=salesperson_id, limit=limit)
+        body = kanban_body(
+            period=period.in_zone(store_zone(store)),
+            channel_id=channel_id,
+            salesperson_id=salesperson_id,
+            limit=limit,
+        )
     return {**body, "store": {"id": store.pk, "name": store.name, "subdomain": store.subdomain}}

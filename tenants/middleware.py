@@ -23,3 +23,22 @@ class StoreRoutingMiddleware(TenantMainMiddleware):
 
     def no_tenant_found(self, request, hostname):
         return not_found_response(request)
+
+
+class StoreTimezoneMiddleware:
+    """Requests on a store host run in the store's time zone, so pages, forms and the API write and
+    read times on the store's own clock (the HQ host: ``settings.TIME_ZONE``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import timezone
+
+        from tenants.storetime import store_zone, zone_named
+
+        tenant = getattr(request, "tenant", None)
+        is_store = tenant is not None and tenant.schema_name != settings.PUBLIC_SCHEMA_NAME
+        with timezone.override(store_zone(tenant) if is_store else zone_named(None)):
+            return self.get_response(request)

@@ -30,6 +30,7 @@ from django.utils.module_loading import autodiscover_modules
 from django_tenants.utils import schema_context, tenant_context
 
 from tenants.models import Store
+from tenants.storetime import store_zone, zone_named
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +178,8 @@ def active_stores() -> list[Store]:
 def _run(job_: Job, *, at: datetime, store: Store | None, propagate: bool) -> JobRun:
     where = store.subdomain if store is not None else None
     try:
-        result = job_(at=at)
+        with timezone.override(store_zone(store) if store is not None else zone_named(None)):
+            result = job_(at=at)
     except Exception as exc:  # one failing store must not stop the others
         logger.exception("job %s failed for %s", job_.name, where or "public")
         if propagate:

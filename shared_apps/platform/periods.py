@@ -3,7 +3,8 @@
 One implementation for the store Kanban, enquiry statistics and the HQ dashboard, so that a
 figure computed in a store and from HQ's rollups starts from the very same instants.
 
-- A period is ``[start, end)`` in aware datetimes, bucketed by the store's timezone.
+- A period is ``[start, end)`` in aware datetimes, bucketed by the store's own time zone
+  (``tenants.storetime.store_zone``; the HQ host: ``settings.TIME_ZONE``).
 - ``today``: from local midnight to now.
 - ``7d`` / ``30d``: the last 7 / 30 whole local days including today, i.e. from local midnight
   six (29) days ago to the coming local midnight. Whole days keep every period and its previous
@@ -24,19 +25,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.platform.errors import ValidationFailed
+from tenants.storetime import store_zone
 
 RANGES = ("today", "7d", "30d", "custom")
 MAX_CUSTOM_DAYS = 732
 RATE_PLACES = 6
-
-
-def store_timezone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -65,6 +62,17 @@ class Period:
         """The sales trend of ``today`` is per hour; every other range per local day."""
         return self.range == "today"
 
+    def in_zone(self, tz: ZoneInfo) -> Period:
+        """The same period on another store's clock: ``today`` from that zone's local midnight to
+        now, ``7d``/``30d`` its last whole local days, ``custom`` the same local dates there."""
+        if getattr(tz, "key", tz) == getattr(self.tz, "key", self.tz):
+            return self
+        if self.range == "custom":
+            first = self.start.astimezone(self.tz).date()
+            last = (self.end - timedelta(microseconds=1)).astimezone(self.tz).date()
+            return resolve_period(range="custom", start=first, end=last, now=self.now, tz=tz)
+        return resolve_period(range=self.range, now=self.now, tz=tz)
+
     def previous(self) -> Period:
         return Period(range=self.range, start=self.start - self.length, end=self.start, now=self.now, tz=self.tz)
 
@@ -83,7 +91,12 @@ class Period:
         return [local_midnight(day, self.tz) for day in self.local_days()]
 
     def as_dict(self) -> dict:
-        return {"range": self.range, "start": self.start.isoformat(), "end": self.end.isoformat()}
+        """The period as the API writes it, both ends on the store's clock (``today`` ends now)."""
+        return {
+            "range": self.range,
+            "start": self.start.astimezone(self.tz).isoformat(),
+            "end": self.end.astimezone(self.tz).isoformat(),
+        }
 
 
 def _parse_date(value, field: str) -> date:
@@ -106,7 +119,7 @@ def resolve_period(
     tz: ZoneInfo | None = None,
 ) -> Period:
     """The period named by the query ``?range=&start=&end=``; bad input raises ``ValidationFailed``."""
-    tz = tz or store_timezone()
+    tz = tz or store_zone()
     now = now or timezone.now()
     range = range or "30d"
     if range not in RANGES:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenant_apps.aftersales import selectors, services
@@ -40,8 +41,8 @@ def order_panel(*, order, access) -> dict[str, Any] | None:
                 ],
                 "applicant": case.applicant_id,
                 "applicant_name": case.applicant.display_name if case.applicant_id else "",
-                "created_at": case.created_at.isoformat(),
-                "completed_at": case.completed_at.isoformat() if case.completed_at else None,
+                "created_at": timezone.localtime(case.created_at).isoformat(),
+                "completed_at": timezone.localtime(case.completed_at).isoformat() if case.completed_at else None,
             }
             for case in cases
         ],

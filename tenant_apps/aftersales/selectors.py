@@ -18,7 +18,7 @@ from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
-from tenant_apps.customers.selectors import store_timezone
+from tenants.storetime import store_zone
 
 __all__ = [
     "CASE_STATUS_CHOICES",
@@ -60,7 +60,7 @@ def _int(value: Any, key: str, errors: dict[str, list[str]]) -> int | None:
 def _moment(value: Any, key: str, errors: dict[str, list[str]], *, end: bool) -> datetime | None:
     """A date (a whole local day, inclusive) or an ISO 8601 time with offset."""
     text = str(value).strip()
-    tz = store_timezone()
+    tz = store_zone()
     try:
         day = date.fromisoformat(text)
     except ValueError:

@@ -40,12 +40,12 @@ from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, P
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.error_codes import AftersalesErrorCode
 from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
-from tenant_apps.customers.selectors import current_store
 from tenant_apps.finance import services as finance_services
 from tenant_apps.finance.selectors import refundable_amount
 from tenant_apps.notifications.services import notify
 from tenant_apps.sales import services as sales_services
 from tenant_apps.sales.selectors import order_get_for_user
+from tenants.storetime import current_store
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.spreadsheets import spreadsheet_response
 from tenant_apps.customers.importing import COLUMNS
 from tenant_apps.customers.models import Customer
-from tenant_apps.customers.selectors import customer_list, store_timezone
+from tenant_apps.customers.selectors import customer_list
+from tenants.storetime import store_zone
 
 CHUNK_SIZE = 1000
 
@@ -41,7 +42,7 @@ def _owner_email(customer: Customer) -> str:
 def export_columns() -> list[tuple[str, Any]]:
     """(header, value of a customer) of each exported column, headers in the active language,
     times in the store's time zone."""
-    tz = store_timezone()
+    tz = store_zone()
     yes, no = _("Yes"), _("No")
 
     def local(value):
@@ -83,7 +84,7 @@ def customers_export_response(*, access: StoreAccess, filters: dict[str, Any], f
     """
     customers = customer_list(access=access, filters=filters)
     columns = export_columns()
-    stamp = timezone.localtime(timezone.now(), store_timezone()).strftime("%Y%m%d-%H%M")
+    stamp = timezone.localtime(timezone.now(), store_zone()).strftime("%Y%m%d-%H%M")
     return spreadsheet_response(
         fmt=fmt,
         filename_stem=f"customers-{stamp}",

@@ -11,12 +11,9 @@ Run with the store's schema active. "Today" is the store's day (``Store.timezone
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +24,7 @@ from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.customers.models import Customer, FollowUp, Grade, Tag
 from tenant_apps.customers.panels import customer_panels
 from tenant_apps.workspace.selectors import store_settings_get
-from tenants.models import Store
+from tenants.storetime import local_day_bounds
 
 FOLLOW_UP_DUE_VALUES = ("due", "overdue", "today")
 # ?ordering= values of the customer list; follow-up times sort empty values last either way.
@@ -38,31 +35,6 @@ _FALSE = ("0", "false", "no", "off")
 
 
 # --- the store of the current schema ----------------------------------------------------------
-
-
-def current_store() -> Store | None:
-    """The store whose schema is active (None in the public or template schema)."""
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Store) and tenant.pk and tenant.schema_name == connection.schema_name:
-        return tenant
-    return Store.objects.filter(schema_name=connection.schema_name).first()
-
-
-def store_timezone() -> ZoneInfo:
-    store = current_store()
-    name = getattr(store, "timezone", "") or settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
-
-
-def local_day_bounds(at: datetime) -> tuple[datetime, datetime]:
-    """[start, end) of the store's calendar day containing ``at``."""
-    tz = store_timezone()
-    day = timezone.localtime(at, tz).date()
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
 
 
 # --- visibility -------------------------------------------------------------------------------

@@ -47,10 +47,11 @@ from shared_apps.platform.errors import Conflict, DomainError, NotFound, Permiss
 from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustomer, DuplicateTag
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, Grade, Intention, Tag
 from tenant_apps.customers.panels import merge_handlers
-from tenant_apps.customers.selectors import can_see_customer, current_store, store_timezone
+from tenant_apps.customers.selectors import can_see_customer
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish, publish_many
 from tenant_apps.workspace.selectors import channel_list
+from tenants.storetime import current_store, store_zone
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ def _parse_time(value: Any) -> datetime:
         if parsed is None:
             raise ValueError
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, store_timezone())
+        parsed = timezone.make_aware(parsed, store_zone())
     return parsed
 
 
@@ -1009,7 +1010,7 @@ def follow_up_reminders_send(*, at: datetime) -> int:
             )
             if not batch:
                 break
-            tz = store_timezone()
+            tz = store_zone()
             for customer in batch:
                 due = timezone.localtime(customer.next_follow_up_at, tz)
                 notify(

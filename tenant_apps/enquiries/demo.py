@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared_apps.accounts.roles import StoreRole
-from shared_apps.platform.periods import store_timezone
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry
 from tenant_apps.outbox.services import publish_many
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 from tenant_apps.workspace.selectors import channel_list
+from tenants.storetime import store_zone
 
 DAYS = 60
 
 
 @register_seeder("enquiries", order=45)
 def seed_enquiries(ctx: DemoContext) -> str | None:
-    today = ctx.now.astimezone(store_timezone()).date()
+    today = ctx.now.astimezone(store_zone()).date()
     channels = list(channel_list())
     salespeople = list(ctx.users(StoreRole.SALESPERSON))
     daily, contacts = [], []

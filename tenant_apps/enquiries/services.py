@@ -11,18 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.platform.errors import ValidationFailed
-from shared_apps.platform.periods import store_timezone
 from tenant_apps.enquiries import files
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry, Screenshot
 from tenant_apps.outbox.services import publish
 from tenant_apps.workspace.selectors import channel_list
+from tenants.storetime import store_zone
 
 MAX_COUNT = 1_000_000
 OLDEST_DAYS = 3 * 366
 
 
 def _today() -> date:
-    return timezone.now().astimezone(store_timezone()).date()
+    return timezone.now().astimezone(store_zone()).date()
 
 
 def _date(value, errors: dict) -> date | None:

@@ -16,14 +16,15 @@ from django.utils.translation import gettext as _
 from shared_apps.accounts.access import StoreRole
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
-from shared_apps.platform.periods import resolve_period, store_timezone
+from shared_apps.platform.periods import resolve_period
 from tenant_apps.enquiries import files, selectors, services
 from tenant_apps.kanban.reporting import enquiry_stats_body
 from tenant_apps.workspace.selectors import channel_list
+from tenants.storetime import store_zone
 
 
 def _today() -> date:
-    return timezone.now().astimezone(store_timezone()).date()
+    return timezone.now().astimezone(store_zone()).date()
 
 
 def _int_or_none(value):

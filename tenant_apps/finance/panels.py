@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
@@ -27,9 +28,9 @@ def order_finance_panel(*, order, access: StoreAccess) -> dict[str, Any] | None:
             "status_label": str(p.get_status_display()),
             "note": p.note,
             "reject_reason": p.reject_reason,
-            "created_at": p.created_at.isoformat(),
+            "created_at": timezone.localtime(p.created_at).isoformat(),
             "created_by": (p.created_by.name or p.created_by.email) if p.created_by_id and p.created_by else "",
-            "confirmed_at": p.confirmed_at.isoformat() if p.confirmed_at else None,
+            "confirmed_at": timezone.localtime(p.confirmed_at).isoformat() if p.confirmed_at else None,
             "vouchers": [
                 {
                     "id": v.pk,

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.platform.errors import NotFound, ValidationFailed
-from tenant_apps.customers.selectors import store_timezone
 from tenant_apps.finance.models import Invoice, Payment, PaymentVoucher
 from tenant_apps.sales.models import Order, Quotation
+from tenants.storetime import store_zone
 
 ZERO = Decimal("0.00")
 PAYMENT_ORDERINGS = {
@@ -65,7 +65,7 @@ def _pk(value) -> int | None:
 
 def store_today(*, at: datetime | None = None) -> date:
     """The store's local date at ``at`` (now when None)."""
-    return (at or timezone.now()).astimezone(store_timezone()).date()
+    return (at or timezone.now()).astimezone(store_zone()).date()
 
 
 def _moment(value, *, end: bool) -> datetime | None:
@@ -73,7 +73,7 @@ def _moment(value, *, end: bool) -> datetime | None:
     text = str(value).strip()
     day = parse_date(text) if len(text) == 10 else None
     if day is not None:
-        tz = store_timezone()
+        tz = store_zone()
         if end:
             return datetime.combine(day + timedelta(days=1), time.min, tz)
         return datetime.combine(day, time.min, tz)
@@ -84,7 +84,7 @@ def _moment(value, *, end: bool) -> datetime | None:
     if moment is None:
         return None
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, store_timezone())
+        moment = timezone.make_aware(moment, store_zone())
     return moment
 
 

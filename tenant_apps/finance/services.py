@@ -45,6 +45,7 @@ from tenant_apps.outbox.services import publish
 from tenant_apps.sales import services as sales_services
 from tenant_apps.sales.models import Order, OrderEvent, Quotation
 from tenants.models import Store
+from tenants.storetime import current_store
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +71,7 @@ KIND_LABELS = {
 
 
 def _current_store() -> Store:
-    from django.db import connection
-
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Store) and tenant.schema_name == connection.schema_name:
-        return tenant
-    return Store.objects.get(schema_name=connection.schema_name)
+    return current_store()
 
 
 def finance_member_ids() -> list[int]:

@@ -47,6 +47,7 @@ from tenant_apps.imports.registry import (
     outcome_label,
     resolve_mapping,
 )
+from tenants.storetime import current_store
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +58,7 @@ STALE_AFTER = timedelta(minutes=10)
 
 
 def _current_store():
-    from tenants.models import Store
-
-    return Store.objects.get(schema_name=connection.schema_name)
+    return current_store()
 
 
 def _access_for(user) -> StoreAccess | None:

@@ -139,13 +139,25 @@ class SalesRollup(models.Model):
 
 
 class RollupDirtyDay(models.Model):
-    """A local day whose orders, order lines or customers' provinces changed since its rollup rows
-    were built (written by database triggers on every change, whoever makes it)."""
+    """A UTC day whose orders, order lines, payments or customers' provinces changed since the
+    rollup rows of the local days it overlaps were built (written by database triggers on every
+    change, whoever makes it). UTC, so that the triggers need not know the store's zone."""
 
     day = models.DateField(db_index=True)
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class RollupState(models.Model):
+    """The time zone the rollup rows were built in (one row). When the store's zone differs, the
+    next read rebuilds every row in the new zone."""
+
+    singleton = models.BooleanField(default=True, unique=True)
+    zone = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.zone
 
 
 class CustomerFirstOrders(models.Model):

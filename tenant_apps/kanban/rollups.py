@@ -1,29 +1,31 @@
 """Daily sales rollups of a store: the additive Kanban figures without reading every order.
 
-``kanban_salesrollup`` holds, per local day of the store timezone (``ROLLUP_TZ``), channel and
+``kanban_salesrollup`` holds, per local day of the store's own time zone, channel and
 owner, the non-cancelled orders summed by device, by the customer's province, by sku and by
 category (amount, quantity, distinct orders), and the confirmed payments by their confirmation
 day (``net``: collections and supplements minus refunds, by the order's channel and owner).
 Database triggers on ``sales_order``, ``sales_orderline``, ``finance_payment`` and
-``customers_customer`` (province) record the local day of every change in
+``customers_customer`` (province) record the UTC day of every change in
 ``kanban_rollupdirtyday``, whoever makes it (services, imports, merges, direct SQL). Before the
-rows of a range are read, ``ensure_fresh`` rebuilds the changed days of that range from the orders
-in the reader's transaction, so figures read from the rollups are always exactly those of the
-orders. ``kanban_customerfirstorders`` holds when each customer signed their first two non-cancelled
+rows of a range are read, ``ensure_fresh`` rebuilds, from the orders and in the reader's
+transaction, the local days of that range that overlap a changed UTC day, so figures read from the
+rollups are always exactly those of the orders. ``kanban_rollupstate`` records the zone the rows
+were built in; a store whose zone changed is rebuilt on its next read.
+``kanban_customerfirstorders`` holds when each customer signed their first two non-cancelled
 orders, kept the same way (``kanban_rollupdirtycustomer``, ``ensure_customers_fresh``).
 ``rebuild`` rebuilds everything (backfill, repair).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 
 from shared_apps.platform.periods import Period, local_midnight
+from tenants.storetime import store_zone
 
-ROLLUP_TZ = "Asia/Shanghai"
 LOCK_KEY = 7_316_204_551  # serialises the rebuilds of one store's days (per database, per schema below)
 
 REFRESH = """
@@ -73,7 +75,7 @@ REFRESH = """
 
 
 def _tz() -> ZoneInfo:
-    return ZoneInfo(ROLLUP_TZ)
+    return store_zone()
 
 
 def _lock(cursor) -> None:
@@ -87,7 +89,7 @@ def refresh_days(days) -> int:
         return 0
     tz = _tz()
     params = {
-        "tz": ROLLUP_TZ,
+        "tz": tz.key,
         "days": days,
         "lo": local_midnight(days[0], tz),
         "hi": local_midnight(days[-1] + timedelta(days=1), tz),
@@ -98,17 +100,52 @@ def refresh_days(days) -> int:
         return cursor.rowcount
 
 
-def ensure_fresh(first: date, last: date) -> int:
-    """Rebuild the changed days between ``first`` and ``last`` (inclusive); returns how many."""
+def local_days_of_utc_day(day: date, tz: ZoneInfo) -> set[date]:
+    """The local days (in ``tz``) that the UTC day ``day`` overlaps: one or two."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    last = start + timedelta(days=1) - timedelta(microseconds=1)
+    return {start.astimezone(tz).date(), last.astimezone(tz).date()}
+
+
+def utc_days_of(first: date, last: date, tz: ZoneInfo) -> tuple[date, date]:
+    """The first and last UTC days that the local days ``first`` to ``last`` overlap."""
+    lo = date.min if first <= date.min + timedelta(days=1) else local_midnight(first, tz).astimezone(UTC).date()
+    if last >= date.max - timedelta(days=1):
+        return lo, date.max
+    end = local_midnight(last + timedelta(days=1), tz) - timedelta(microseconds=1)
+    return lo, end.astimezone(UTC).date()
+
+
+def _built_in(cursor) -> str | None:
+    cursor.execute("SELECT zone FROM kanban_rollupstate WHERE singleton")
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def ensure_zone() -> bool:
+    """Rebuild every row when they were built in another zone than the store's; True if it did."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s)", [first, last]
-        )
+        if _built_in(cursor) == _tz().key:
+            return False
+    rebuild()
+    return True
+
+
+def ensure_fresh(first: date, last: date) -> int:
+    """Rebuild the local days between ``first`` and ``last`` (inclusive) that overlap a changed UTC
+    day (and the other local day such a UTC day overlaps); returns how many local days."""
+    if ensure_zone():
+        return 0
+    tz = _tz()
+    lo, hi = utc_days_of(first, last, tz)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s)", [lo, hi])
         if not cursor.fetchone()[0]:
             return 0
         _lock(cursor)
-        cursor.execute("DELETE FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s RETURNING day", [first, last])
-        days = {row[0] for row in cursor.fetchall()}
+        cursor.execute("DELETE FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s RETURNING day", [lo, hi])
+        utc_days = {row[0] for row in cursor.fetchall()}
+    days = set().union(*(local_days_of_utc_day(day, tz) for day in utc_days)) if utc_days else set()
     refresh_days(days)
     return len(days)
 
@@ -152,7 +189,9 @@ def ensure_customers_fresh() -> int:
 
 
 def rebuild() -> int:
-    """Rebuild every row from the orders and payments; returns the number of days holding any."""
+    """Rebuild every row from the orders and payments in the store's zone; returns the number of
+    local days holding any."""
+    zone = _tz().key
     with connection.cursor() as cursor:
         _lock(cursor)
         cursor.execute("DELETE FROM kanban_rollupdirtyday")
@@ -175,17 +214,22 @@ def rebuild() -> int:
             SELECT (confirmed_at AT TIME ZONE %(tz)s)::date FROM finance_payment WHERE status = 'confirmed'
             ORDER BY 1
             """,
-            {"tz": ROLLUP_TZ},
+            {"tz": zone},
         )
         days = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "INSERT INTO kanban_rollupstate (singleton, zone) VALUES (true, %s) "
+            "ON CONFLICT (singleton) DO UPDATE SET zone = EXCLUDED.zone",
+            [zone],
+        )
     for start in range(0, len(days), 31):
         refresh_days(days[start : start + 31])
     return len(days)
 
 
 def covers(period: Period) -> tuple[date, date] | None:
-    """The local days of ``period`` when it is made of whole days of the rollup timezone, else None."""
-    if period.hourly or getattr(period.tz, "key", None) != ROLLUP_TZ:
+    """The local days of ``period`` when it is made of whole local days of the store's zone, else None."""
+    if period.hourly or getattr(period.tz, "key", None) != _tz().key:
         return None
     days = period.local_days()
     tz = _tz()

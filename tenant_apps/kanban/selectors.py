@@ -26,9 +26,9 @@ from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import NotFound, ValidationFailed
-from shared_apps.platform.periods import store_timezone
 from shared_apps.platform.selectors import hq_announcements_for_store
 from tenant_apps.kanban.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
+from tenants.storetime import store_zone
 
 OPEN_STATUSES = (WorkTask.Status.OPEN, WorkTask.Status.IN_PROGRESS)
 SOURCE_STORE = "store"
@@ -37,7 +37,7 @@ SOURCE_HQ = "hq"
 
 def local_today(at: datetime | None = None) -> date:
     """The store's calendar date at ``at`` (now by default)."""
-    return timezone.localtime(at or timezone.now(), store_timezone()).date()
+    return timezone.localtime(at or timezone.now(), store_zone()).date()
 
 
 def _id(value: Any, message: str) -> int:

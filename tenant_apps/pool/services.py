@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -46,6 +45,7 @@ from tenant_apps.pool.policies import (
 )
 from tenant_apps.workspace.services import SETTINGS_INT_LIMITS
 from tenants.models import Store
+from tenants.storetime import current_store, local_day_bounds, local_text
 
 logger = logging.getLogger(__name__)
 
@@ -73,28 +73,11 @@ CUSTOMER_RESET_FIELDS = [
 
 
 def _current_store() -> Store:
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Store) and tenant.schema_name == connection.schema_name:
-        return tenant
-    return Store.objects.get(schema_name=connection.schema_name)
-
-
-def _store_tz(store: Store) -> ZoneInfo:
-    try:
-        return ZoneInfo(store.timezone or "Asia/Shanghai")
-    except (KeyError, ValueError):
-        return ZoneInfo("Asia/Shanghai")
-
-
-def local_day_bounds(at: datetime, store: Store | None = None) -> tuple[datetime, datetime]:
-    """Start and end of the store's calendar day that contains ``at``."""
-    tz = _store_tz(store or _current_store())
-    day = at.astimezone(tz).date()
-    return datetime.combine(day, time.min, tz), datetime.combine(day + timedelta(days=1), time.min, tz)
+    return current_store()
 
 
 def _local_text(moment: datetime) -> str:
-    return moment.astimezone(_store_tz(_current_store())).strftime("%Y-%m-%d %H:%M")
+    return local_text(moment)
 
 
 def customer_url(customer_id: int) -> str:

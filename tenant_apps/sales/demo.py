@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.roles import StoreRole
-from tenant_apps.customers.selectors import store_timezone, visible_customers
+from tenant_apps.customers.selectors import visible_customers
 from tenant_apps.finance.services import record_imported_collection
 from tenant_apps.sales.models import (
     Category,
@@ -30,6 +30,7 @@ from tenant_apps.sales.models import (
 )
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 from tenant_apps.workspace.selectors import channel_list
+from tenants.storetime import store_zone
 
 CATEGORIES = ("塑料托盘", "木托盘", "金属托盘", "周转箱")
 # (sku, name, category index, spec, list price)
@@ -75,7 +76,7 @@ QUOTATION_STATUSES = tuple(Quotation.Status.values)
 
 
 def _number(prefix: str, at, seq: int) -> str:
-    return f"{prefix}{timezone.localtime(at, store_timezone()):%Y%m%d}-{seq:06d}"
+    return f"{prefix}{timezone.localtime(at, store_zone()):%Y%m%d}-{seq:06d}"
 
 
 def _catalogue() -> list[Product]:

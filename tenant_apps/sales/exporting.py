@@ -15,14 +15,14 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.spreadsheets import spreadsheet_response
-from tenant_apps.customers.selectors import current_store, store_timezone
 from tenant_apps.sales.models import Order
+from tenants.storetime import current_store, store_zone
 
 CHUNK_SIZE = 2000
 
 
 def export_columns(owner_names: dict[int, str]) -> list[tuple[str, Any]]:
-    tz = store_timezone()
+    tz = store_zone()
     modes = {value: str(label) for value, label in Order.PaymentMode.choices}
     statuses = {value: str(label) for value, label in Order.Status.choices}
 
@@ -63,7 +63,7 @@ def export_orders(*, orders, fmt: str = "xlsx"):
     members = member_list(store=store) if store is not None else []
     owner_names = {m.user_id: (m.user.name or m.user.email) for m in members}
     columns = export_columns(owner_names)
-    stamp = timezone.localtime(timezone.now(), store_timezone()).strftime("%Y%m%d-%H%M")
+    stamp = timezone.localtime(timezone.now(), store_zone()).strftime("%Y%m%d-%H%M")
     qs = orders.select_related("customer", "channel").only(
         *(f.name for f in Order._meta.concrete_fields if f.name not in ("notes", "feedback_comment", "cancel_reason")),
         "customer__name",

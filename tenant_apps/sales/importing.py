@@ -55,7 +55,6 @@ from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import DomainError, ValidationFailed
 from shared_apps.platform.spreadsheets import open_spreadsheet
 from tenant_apps.customers.error_codes import DuplicateCustomer
-from tenant_apps.customers.selectors import store_timezone
 from tenant_apps.customers.services import CREATED, customer_create_many, find_duplicate, normalize_mobile
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.registry import Column, Importer, Outcome, RowResult, resolve_mapping
@@ -63,6 +62,7 @@ from tenant_apps.outbox.services import publish_many
 from tenant_apps.sales.models import Order, OrderEvent, OrderLine, Product
 from tenant_apps.sales.services import discount_rate, parse_money, parse_quantity
 from tenant_apps.workspace.selectors import channel_list
+from tenants.storetime import store_zone
 
 KIND = "orders"
 CREDIT_DAYS = 30
@@ -330,7 +330,7 @@ class OrderImporter(Importer):
 
     def __init__(self, *, access, options: dict[str, Any]) -> None:
         super().__init__(access=access, options=options)
-        self.tz = store_timezone()
+        self.tz = store_zone()
         self.now = timezone.now()
         channels: dict[str, int] = {}
         self._channel_codes: dict[int, str] = {}

@@ -22,8 +22,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from tenant_apps.customers.selectors import current_store, store_timezone
 from tenant_apps.sales.models import Quotation, QuotationLine
+from tenants.storetime import current_store, store_zone
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def _money(value: Decimal) -> str:
 def quotation_pdf(*, quotation: Quotation) -> bytes:
     font = pdf_font()
     store = current_store()
-    tz = store_timezone()
+    tz = store_zone()
     base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14)
     title = ParagraphStyle("title", parent=base, fontSize=18, leading=24, spaceAfter=4)
     small = ParagraphStyle("small", parent=base, fontSize=9, leading=12, textColor=colors.grey)

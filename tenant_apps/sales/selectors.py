@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.platform.errors import NotFound, ValidationFailed
-from tenant_apps.customers.selectors import store_timezone
 from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation
+from tenants.storetime import store_zone
 
 PRICE_HISTORY_LIMIT = 10
 NAME_MATCH_LIMIT = 1000
@@ -66,7 +66,7 @@ def _local_date(value: str, key: str, errors: dict) -> date | None:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=store_timezone())
+    return datetime.combine(day, time.min, tzinfo=store_zone())
 
 
 def _ordering(value: str, allowed: tuple[str, ...], errors: dict) -> list | None:
@@ -282,7 +282,7 @@ def order_list(*, access: StoreAccess, filters: dict | None = None) -> QuerySet[
         if parsed is None:
             errors["overdue"] = [_("true or false.")]
         else:
-            today = timezone.localtime(timezone.now(), store_timezone()).date()
+            today = timezone.localtime(timezone.now(), store_zone()).date()
             condition = (
                 Q(payment_mode=Order.PaymentMode.CREDIT, due_date__lt=today)
                 & ~Q(status=Order.Status.CANCELLED)
@@ -427,7 +427,7 @@ def customer_sales_panel(*, customer_id) -> dict[str, Any]:
         "title": _("Quotations and orders"),
         "lifetime_value": str(summary["lifetime_value"]),
         "order_count": summary["order_count"],
-        "last_order_at": summary["last_order_at"].isoformat() if summary["last_order_at"] else None,
+        "last_order_at": timezone.localtime(summary["last_order_at"]).isoformat() if summary["last_order_at"] else None,
         "outstanding": str(summary["outstanding"]),
         "quotation_count": summary["quotation_count"],
         "latest_orders": "; ".join(f"{o.number} {o.get_status_display()} {o.amount}" for o in orders),

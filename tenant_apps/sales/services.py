@@ -30,7 +30,7 @@ from shared_apps.accounts.access import StoreAccess, can_see_owner
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
-from tenant_apps.customers.selectors import customer_get_for_user, store_timezone
+from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish
 from tenant_apps.sales.error_codes import SalesErrorCode
@@ -38,6 +38,7 @@ from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, Orde
 from tenant_apps.sales.signals import delivery_received
 from tenant_apps.workspace.selectors import channel_list, store_settings_get
 from tenants.models import Store
+from tenants.storetime import current_store, store_zone
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,7 @@ DEFAULT_VALIDITY_DAYS = 15
 
 
 def _current_store() -> Store:
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Store) and tenant.schema_name == connection.schema_name:
-        return tenant
-    return Store.objects.get(schema_name=connection.schema_name)
+    return current_store()
 
 
 def _members_with_role(*roles: str) -> list[int]:
@@ -86,7 +84,7 @@ def _actor_id(actor) -> int | None:
 
 
 def local_today(at: datetime | None = None) -> date:
-    return timezone.localtime(at or timezone.now(), store_timezone()).date()
+    return timezone.localtime(at or timezone.now(), store_zone()).date()
 
 
 def parse_money(
@@ -279,7 +277,7 @@ def _raise(errors: dict[str, list[str]]) -> None:
 
 def _next_number(prefix: str, model, at: datetime) -> str:
     """``<prefix><local date>-<6-digit sequence of the day>``, serialised by an advisory lock."""
-    day = timezone.localtime(at, store_timezone()).strftime("%Y%m%d")
+    day = timezone.localtime(at, store_zone()).strftime("%Y%m%d")
     stem = f"{prefix}{day}-"
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sales-number:{connection.schema_name}:{stem}"])

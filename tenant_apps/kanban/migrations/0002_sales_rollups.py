@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-# Local days are those of the store timezone (settings.TIME_ZONE); tenant_apps.kanban.rollups.ROLLUP_TZ.
+# Local days in Asia/Shanghai; 0005 makes the triggers mark UTC days instead (rollups in the store's zone).
 DAY = "(({a}.signed_at AT TIME ZONE 'Asia/Shanghai')::date)"
 ORDER_COLUMNS = ("signed_at", "amount", "channel_id", "owner_id", "device", "customer_id")
 CHANGED = " OR ".join(

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# Local days are those of the store timezone (settings.TIME_ZONE); tenant_apps.kanban.rollups.ROLLUP_TZ.
+# Local days in Asia/Shanghai; 0005 makes the triggers mark UTC days instead (rollups in the store's zone).
 DAY = "(({a}.confirmed_at AT TIME ZONE 'Asia/Shanghai')::date)"
 PAYMENT_COLUMNS = ("order_id", "kind", "amount", "status", "confirmed_at")
 CHANGED = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in PAYMENT_COLUMNS)
