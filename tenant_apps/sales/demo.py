@@ -30,7 +30,7 @@ from tenant_apps.sales.models import (
 )
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 from tenant_apps.workspace.selectors import channel_list
-from tenants.storetime import store_zone
+from tenants.storetime import local_date, store_zone
 
 CATEGORIES = ("塑料托盘", "木托盘", "金属托盘", "周转箱")
 # (sku, name, category index, spec, list price)
@@ -136,7 +136,13 @@ def seed_sales(ctx: DemoContext) -> str | None:
             list_amount = sum((q * p.list_price for p, q, _x in lines), Decimal("0.00"))
             rate = (amount / list_amount).quantize(Decimal("0.0001"))
             expired = status == "expired"
-            valid = ((ctx.now - timedelta(days=2)) if expired else (created + timedelta(days=15))).date()
+            # Valid through a local day still ahead (the expiry job finds nothing to do), or, for the
+            # expired ones, through a day already past.
+            today = local_date(ctx.now)
+            if expired:
+                valid = today - timedelta(days=2)
+            else:
+                valid = max(local_date(created + timedelta(days=15)), today + timedelta(days=rng.randint(3, 20)))
             decided = status in ("approved", "rejected", "sent", "accepted")
             quotation = Quotation.objects.create(
                 number=_number("Q", created, q_seq),

@@ -262,3 +262,22 @@ def test_a_fresh_demo_keeps_to_its_own_pool_rules(in_store, later):
         assert Customer.objects.live().filter(owner__isnull=False).count() == owned
         assert Release.objects.count() == releases
         assert Notification.objects.filter(kind__startswith="pool.released").count() == notified
+
+
+def test_a_fresh_demo_gives_the_jobs_nothing_to_rewrite(in_store):
+    """Every record of a fresh demo is already in the state its jobs would put it in: no quotation
+    past its validity is still open, no owned customer is past a pool deadline."""
+    from shared_apps.platform import jobs
+
+    now = timezone.now()
+    call_command("seed_demo", "--stores", "1", "--customers", "120", stdout=StringIO())
+    store = Store.objects.get(subdomain="tmall-pallets")
+
+    results = {
+        name: jobs.run_in_store(jobs.get_job(name), store=store, at=now + timedelta(minutes=15), propagate=True).result
+        for name in ("quotations.expire", "pool.release", "pool.return_deadline")
+    }
+
+    assert results["quotations.expire"] == {"expired": 0}
+    assert results["pool.release"]["released"] == 0
+    assert results["pool.return_deadline"]["released"] == 0
