@@ -1,4 +1,4 @@
-"""Template helpers of the page shell: navigation, icons, form fields, role labels.
+"""Template helpers of the page shell: navigation, icons, form fields, role labels, amounts.
 
 Load with ``{% load crm %}``.
 """
@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from django import forms, template
 from django.templatetags.static import static
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 
 from shared_apps.accounts.roles import HQRole, StoreRole
+from shared_apps.platform.money_display import display_spec, money_full
+from shared_apps.platform.money_display import money_compact as _money_compact
 from shared_apps.platform.navigation import STORE, badge_for, home_panels_for, nav_for
 
 register = template.Library()
@@ -111,3 +113,23 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def money(value) -> str:
+    """``{{ order.amount|money }}`` → ``¥1,234,567.00`` (``shared_apps.platform.money_display``).
+
+    Put amounts in an element of class ``money`` so that they never wrap."""
+    return money_full(value)
+
+
+@register.filter
+def money_compact(value) -> str:
+    """``{{ row.gmv|money_compact }}`` → ``¥249.77万`` / ``¥2.50M`` from 10,000 on, for tight spots."""
+    return _money_compact(value)
+
+
+@register.simple_tag
+def money_spec():
+    """``{% money_spec %}``: the compact form's rule of the active language for static/js/money.js."""
+    return json_script(display_spec(), "money-spec")
