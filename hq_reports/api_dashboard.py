@@ -24,8 +24,8 @@ from hq_reports.drilldown import store_kanban
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.periods import resolve_period
 from shared_apps.platform.viewsets import HQAPIView
-from shared_apps.reporting.catalogue import KANBAN, Trend
-from shared_apps.reporting.serializers import metrics_serializer
+from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.serializers import metrics_serializer, trend_field
 
 MAX_INT = 2**63 - 1
 PLATFORMS = ("tmall", "jd", "1688", "pdd", "douyin", "taobao", "alibaba", "offline", "other")
@@ -85,7 +85,7 @@ class HQStoreFiguresSerializer(serializers.Serializer):
     receivable_overdue = serializers.DecimalField(max_digits=16, decimal_places=2)
     gmv_previous = serializers.DecimalField(max_digits=16, decimal_places=2)
     gmv_change = serializers.FloatField(allow_null=True)
-    gmv_trend = serializers.ChoiceField(choices=[t.value for t in Trend], allow_null=True)
+    gmv_trend = trend_field()
 
 
 class HQDashboardSerializer(serializers.Serializer):

@@ -39,7 +39,7 @@ def change_view(kind: str, change: float | None, trend: str | None) -> dict:
     """``{"text", "css", "title"}`` of a change and its trend (empty text when the change is null)."""
     if change is None:
         return {"text": "", "css": "", "title": ""}
-    size = f"{abs(change) * 100:.1f}"
+    size = f"{abs(change) * 100:,.1f}"
     text = f"{size} {POINTS}" if kind == Kind.RATE else f"{size}%"
     arrow = "▲ " if change > 0 else "▼ " if change < 0 else ""
     title = TREND_TITLES.get(trend) if trend else None

@@ -6,6 +6,17 @@ from rest_framework import serializers
 
 from shared_apps.reporting.catalogue import Metric, Trend
 
+# (value, name) pairs, as drf-spectacular names the enum after ``Trend`` (ENUM_NAME_OVERRIDES).
+TREND_CHOICES = [(t.value, t.name) for t in Trend]
+TREND_HELP = (
+    "Whether the change is good or bad news for this figure (a rising lost rate is bad); "
+    "flat when unchanged, null when the change is null."
+)
+
+
+def trend_field(**kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=TREND_CHOICES, allow_null=True, help_text=TREND_HELP, **kwargs)
+
 
 class MetricSerializer(serializers.Serializer):
     value = serializers.JSONField(
@@ -15,12 +26,7 @@ class MetricSerializer(serializers.Serializer):
     change = serializers.FloatField(
         allow_null=True, help_text="Relative change (amounts, counts) or difference (rates); null when unknown."
     )
-    trend = serializers.ChoiceField(
-        choices=[t.value for t in Trend],
-        allow_null=True,
-        help_text="Whether the change is good or bad news for this figure (a rising lost rate is bad); "
-        "flat when unchanged, null when the change is null.",
-    )
+    trend = trend_field()
 
 
 def metrics_serializer(name: str, metrics: tuple[Metric, ...]) -> type[serializers.Serializer]:

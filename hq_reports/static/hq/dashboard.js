@@ -35,7 +35,7 @@
   if (trend) {
     trend.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [labels.gmv, labels.orders] },
+      legend: { top: 0, data: [labels.gmv, labels.orders] },
       grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: body.sales_trend.map((r) => (body.period.range === "today" ? r.bucket.slice(11, 16) : r.bucket.slice(5, 10))) },
       yAxis: [{ type: "value", axisLabel: { formatter: money.axis } }, { type: "value" }],

@@ -5,6 +5,9 @@ Load with ``{% load crm %}``.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from django import forms, template
 from django.templatetags.static import static
 from django.utils.html import format_html, json_script
@@ -15,6 +18,8 @@ from shared_apps.platform.money_display import money_compact as _money_compact
 from shared_apps.platform.navigation import STORE, badge_for, home_panels_for, nav_for
 
 register = template.Library()
+
+AMOUNT_TEXT = re.compile(r"-?\d+\.\d{2}")
 
 
 @register.simple_tag(takes_context=True)
@@ -133,3 +138,13 @@ def money_compact(value) -> str:
 def money_spec():
     """``{% money_spec %}``: the compact form's rule of the active language for static/js/money.js."""
     return json_script(display_spec(), "money-spec")
+
+
+@register.filter
+def panel_value(value):
+    """A value of a module's panel (customer 360°, order page): an amount, that is a ``Decimal`` or
+    a decimal string with 2 places (api.md writes money so and nothing else), as ``money`` on one
+    line; anything else as it is."""
+    if isinstance(value, Decimal) or (isinstance(value, str) and AMOUNT_TEXT.fullmatch(value)):
+        return format_html('<span class="money">{}</span>', money_full(value))
+    return value

@@ -75,3 +75,9 @@ def test_the_charts_get_the_units_of_the_language():
     assert display_spec("zh-hans")["units"] == [[100_000_000, "亿"], [10_000, "万"]]
     assert display_spec("en")["units"] == [[1_000_000_000, "B"], [1_000_000, "M"], [1_000, "K"]]
     assert display_spec("en")["compact_from"] == 10_000
+
+
+def test_panel_values_show_amounts_as_money_and_the_rest_as_it_is():
+    template = Template("{% load crm %}{{ a|panel_value }}|{{ b|panel_value }}|{{ c|panel_value }}|{{ d|panel_value }}")
+    html = template.render(Context({"a": "12800.00", "b": 3, "c": "1999-01-02T10:00:00+08:00", "d": "<b>"}))
+    assert html == '<span class="money">¥12,800.00</span>|3|1999-01-02T10:00:00+08:00|&lt;b&gt;'

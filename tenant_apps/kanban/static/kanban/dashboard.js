@@ -24,7 +24,7 @@
   function change(kind, metric) {
     const value = metric.change;
     if (value === null || value === undefined) return { text: "", cls: "", title: "" };
-    const size = Math.abs(value * 100).toFixed(1);
+    const size = Math.abs(value * 100).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
     const text = kind === "rate" ? size + " " + labels.points : size + "%";
     const arrow = value > 0 ? "▲ " : value < 0 ? "▼ " : "";
     return { text: arrow + text, cls: "trend-" + (metric.trend || "flat"), title: labels.trend[metric.trend] || "" };
@@ -79,7 +79,7 @@
     }
     charts.trend.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [labels.gmv, labels.orders] },
+      legend: { top: 0, data: [labels.gmv, labels.orders] },
       grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: body.sales_trend.map((r) => (body.period.range === "today" ? r.bucket.slice(11, 16) : r.bucket.slice(5, 10))) },
       yAxis: [{ type: "value", axisLabel: { formatter: money.axis } }, { type: "value" }],
