@@ -19,28 +19,9 @@ from hq_reports.dashboard import HEADLINE_KEYS
 from shared_apps.accounts.views import hq_page
 from shared_apps.platform.errors import DomainError
 from shared_apps.reporting.catalogue import KANBAN, Kind, metric
-from shared_apps.reporting.display import change_view, value_text
+from shared_apps.reporting.display import change_view, figure_cards, value_text
 
 RANGES = (("today", _("Today")), ("7d", _("7 days")), ("30d", _("30 days")), ("custom", _("Custom")))
-
-
-def _cards(metrics: dict) -> list[dict]:
-    """The headline cards of the catalogue's figures: amounts compact, with the exact amount as title."""
-    cards = []
-    for declared in KANBAN:
-        figure = metrics[declared.key]
-        kind = declared.kind
-        cards.append(
-            {
-                "key": declared.key,
-                "label": declared.label,
-                "value": value_text(kind, figure["value"], compact=True),
-                "exact": value_text(kind, figure["value"]) if kind == Kind.AMOUNT else "",
-                "previous": value_text(kind, figure["previous"], compact=True),
-                "change": change_view(kind, figure["change"], figure.get("trend")),
-            }
-        )
-    return cards
 
 
 def _rows(rows: list[dict]) -> list[dict]:
@@ -94,7 +75,7 @@ def dashboard(request):
     context.update(
         body=body,
         period_label=_period_label(body["period"]),
-        cards=_cards(body["metrics"]),
+        cards=figure_cards(KANBAN, body["metrics"]),
         store_rows=_rows(body["stores"]),
         subsidiary_rows=_rows(body["subsidiaries"]),
         query=request.GET.urlencode(),
@@ -131,5 +112,5 @@ def store_dashboard(request, store_id: int):
     except DomainError as exc:
         context["error"] = exc
         return render(request, "hq/dashboard_store.html", context, status=exc.status)
-    context.update(body=body, period_label=_period_label(body["period"]), cards=_cards(body["metrics"]))
+    context.update(body=body, period_label=_period_label(body["period"]), cards=figure_cards(KANBAN, body["metrics"]))
     return render(request, "hq/dashboard_store.html", context)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shared_apps.platform.money_display import NO_AMOUNT, money_compact, money_full
-from shared_apps.reporting.catalogue import Kind, Trend
+from shared_apps.reporting.catalogue import Kind, Metric, Trend
 
 POINTS = pgettext_lazy("percentage points", "pt")
 TREND_TITLES = {
@@ -44,6 +44,25 @@ def change_view(kind: str, change: float | None, trend: str | None) -> dict:
     arrow = "▲ " if change > 0 else "▼ " if change < 0 else ""
     title = TREND_TITLES.get(trend) if trend else None
     return {"text": arrow + text, "css": f"trend-{trend or Trend.FLAT}", "title": str(title or "")}
+
+
+def figure_cards(metrics: tuple[Metric, ...], figures: dict) -> list[dict]:
+    """One card per metric from an API body's ``metrics``: label, value (amounts compact, the exact
+    amount as ``exact``), previous value and change."""
+    cards = []
+    for declared in metrics:
+        figure, kind = figures[declared.key], declared.kind
+        cards.append(
+            {
+                "key": declared.key,
+                "label": declared.label,
+                "value": value_text(kind, figure["value"], compact=True),
+                "exact": value_text(kind, figure["value"]) if kind == Kind.AMOUNT else "",
+                "previous": value_text(kind, figure["previous"], compact=True),
+                "change": change_view(kind, figure["change"], figure.get("trend")),
+            }
+        )
+    return cards
 
 
 def page_labels() -> dict:

@@ -18,7 +18,7 @@ from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
 from shared_apps.platform.periods import resolve_period, store_timezone
 from shared_apps.reporting.catalogue import ENQUIRY
-from shared_apps.reporting.display import change_view, value_text
+from shared_apps.reporting.display import figure_cards
 from tenant_apps.enquiries import files, selectors, services
 from tenant_apps.kanban.reporting import enquiry_stats_body
 from tenant_apps.workspace.selectors import channel_list
@@ -50,21 +50,9 @@ def stats(request):
         error = (exc.errors and next(iter(exc.errors.values()))[0]) or exc.detail
         period = resolve_period(range="30d")
     body = enquiry_stats_body(period=period, channel_id=channel_id, salesperson_id=salesperson_id)
-    rates = [
-        {
-            "key": declared.key,
-            "label": declared.label,
-            "value": value_text(declared.kind, body["metrics"][declared.key]["value"]),
-            "previous": value_text(declared.kind, body["metrics"][declared.key]["previous"]),
-            "change": change_view(
-                declared.kind, body["metrics"][declared.key]["change"], body["metrics"][declared.key]["trend"]
-            ),
-        }
-        for declared in ENQUIRY
-    ]
     context = {
         "body": body,
-        "rates": rates,
+        "rates": figure_cards(ENQUIRY, body["metrics"]),
         "error": error,
         "channels": channel_list(),
         "query": params,
