@@ -103,19 +103,11 @@ def good_and_bad_news(store_rows):
     owner, admin = user_id("a_sales"), user_id("a_admin")
 
     def make():
-        from django.utils import timezone
-
         from shared_apps.accounts.models import User
-        from tests.factories.sales import make_customer, make_more_sales_and_a_loss, make_order, make_product
+        from tests.factories.sales import make_more_sales_and_a_loss
 
-        sales = User.objects.get(pk=owner)
-        make_more_sales_and_a_loss(owner=sales, admin=User.objects.get(pk=admin))
-        make_order(
-            customer=make_customer(name="看板大客户 E2E", owner=sales),
-            owner=sales,
-            lines=[(make_product(sku="E2E-KB-BIG", list_price="2496880.00"), 1, "2496880.00")],
-            signed_at=timezone.now() - timedelta(days=2),
-        )
+        sales, boss = User.objects.get(pk=owner), User.objects.get(pk=admin)
+        make_more_sales_and_a_loss(owner=sales, admin=boss, large_order="2496880.00")
 
     in_alpha(make)
 
