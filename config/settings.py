@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "StoreStatusEnum": "tenants.models.Store.Status",
+        "TrendEnum": "shared_apps.reporting.catalogue.Trend",
         "ProvisioningStatusEnum": "tenants.models.Provisioning.Status",
         "StoreRoleEnum": "shared_apps.accounts.roles.StoreRole",
         "ClaimStatusEnum": "tenant_apps.pool.models.Claim.Status",

@@ -19,11 +19,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from hq_reports import selectors
-from hq_reports.dashboard import METRIC_KEYS, dashboard_body, freshness, store_refs
+from hq_reports.dashboard import dashboard_body, freshness, store_refs
 from hq_reports.drilldown import store_kanban
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.periods import resolve_period
 from shared_apps.platform.viewsets import HQAPIView
+from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.serializers import metrics_serializer, trend_field
 
 MAX_INT = 2**63 - 1
 PLATFORMS = ("tmall", "jd", "1688", "pdd", "douyin", "taobao", "alibaba", "offline", "other")
@@ -54,21 +56,13 @@ def _period_and_limit(params):
     return period, (_int(limit, "limit", high=100) if limit not in (None, "") else 10)
 
 
-class MetricSerializer(serializers.Serializer):
-    value = serializers.JSONField(help_text="Amount as a decimal string, count as an integer, rate or null.")
-    previous = serializers.JSONField(help_text="The same figure over the previous period.")
-    change = serializers.FloatField(allow_null=True, help_text="Relative change (amounts, counts) or difference.")
-
-
 class PeriodSerializer(serializers.Serializer):
     range = serializers.CharField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
 
-HQMetricsSerializer = type(
-    "HQMetricsSerializer", (serializers.Serializer,), {key: MetricSerializer() for key in METRIC_KEYS}
-)
+HQMetricsSerializer = metrics_serializer("HQMetricsSerializer", KANBAN)
 
 
 class HQStoreFiguresSerializer(serializers.Serializer):
@@ -91,6 +85,7 @@ class HQStoreFiguresSerializer(serializers.Serializer):
     receivable_overdue = serializers.DecimalField(max_digits=16, decimal_places=2)
     gmv_previous = serializers.DecimalField(max_digits=16, decimal_places=2)
     gmv_change = serializers.FloatField(allow_null=True)
+    gmv_trend = trend_field()
 
 
 class HQDashboardSerializer(serializers.Serializer):

@@ -34,38 +34,13 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from shared_apps.platform.periods import Period, money, point_change, rate, relative_change
+from shared_apps.platform.periods import Period, money, rate
+from shared_apps.reporting.catalogue import KANBAN, metric, metrics_body
 from tenants.models import Store
 from tenants.routing import store_url
 
 ZERO = Decimal("0.00")
 DEVICES = ("pc", "mobile", "app", "unknown")
-
-AMOUNT_KEYS = ("gmv", "aov", "net_revenue", "receivable_overdue")
-COUNT_KEYS = ("orders", "paying_customers", "new_customers")
-RATE_KEYS = (
-    "repurchase_rate",
-    "entry_rate",
-    "conversion_rate",
-    "positive_feedback_rate",
-    "return_visit_rate",
-    "lost_rate",
-)
-METRIC_KEYS = (
-    "gmv",
-    "orders",
-    "aov",
-    "paying_customers",
-    "repurchase_rate",
-    "new_customers",
-    "entry_rate",
-    "conversion_rate",
-    "positive_feedback_rate",
-    "return_visit_rate",
-    "lost_rate",
-    "net_revenue",
-    "receivable_overdue",
-)
 
 
 @dataclass
@@ -120,20 +95,9 @@ ALL_PARTS = ("orders", "customers", "completed", "lost", "net", "overdue", "enqu
 CHANNEL_PARTS = ("customers", "net")
 
 
-def _json_value(key: str, value):
-    if key in AMOUNT_KEYS:
-        return money(value) if value is not None else None
-    return value
-
-
 def metric_body(current: dict, previous: dict) -> dict:
-    """``{key: {"value", "previous", "change"}}`` as the store Kanban writes it."""
-    body = {}
-    for key in METRIC_KEYS:
-        cur, prev = current[key], previous[key]
-        change = point_change(cur, prev) if key in RATE_KEYS else relative_change(cur, prev)
-        body[key] = {"value": _json_value(key, cur), "previous": _json_value(key, prev), "change": change}
-    return body
+    """``{key: {"value", "previous", "change", "trend"}}`` as the store Kanban writes it."""
+    return metrics_body(KANBAN, current, previous)
 
 
 @dataclass(frozen=True)
@@ -558,6 +522,7 @@ def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures) -> dict:
     }
 
 
+# The figures of the per-store and per-subsidiary rows: a choice among the catalogue's keys.
 HEADLINE_KEYS = (
     "gmv",
     "orders",
@@ -573,9 +538,12 @@ HEADLINE_KEYS = (
 
 
 def _headline(values: dict, before: dict) -> dict:
-    row = {key: _json_value(key, values[key]) for key in HEADLINE_KEYS}
+    row = {key: metric(key).json_value(values[key]) for key in HEADLINE_KEYS}
     row["gmv_previous"] = money(before["gmv"])
-    row["gmv_change"] = relative_change(values["gmv"], before["gmv"])
+    gmv = metric("gmv")
+    row["gmv_change"] = gmv.change(values["gmv"], before["gmv"])
+    trend = gmv.trend(row["gmv_change"])
+    row["gmv_trend"] = None if trend is None else str(trend)
     return row
 
 

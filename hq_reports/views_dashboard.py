@@ -8,7 +8,6 @@ A filter change reloads the page with the new query (GET form).
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import render
@@ -16,70 +15,30 @@ from django.utils.translation import gettext_lazy as _
 
 from hq_reports import selectors
 from hq_reports.api_dashboard import PLATFORMS, dashboard_query, store_kanban_query
+from hq_reports.dashboard import HEADLINE_KEYS
 from shared_apps.accounts.views import hq_page
 from shared_apps.platform.errors import DomainError
+from shared_apps.reporting.catalogue import KANBAN, Kind, metric
+from shared_apps.reporting.display import change_view, figure_cards, value_text
 
-METRIC_CARDS = (
-    ("gmv", _("Transaction amount"), "money"),
-    ("orders", _("Orders"), "count"),
-    ("aov", _("Average order value"), "money"),
-    ("paying_customers", _("Paying customers"), "count"),
-    ("repurchase_rate", _("Repurchase rate"), "rate"),
-    ("new_customers", _("New customers"), "count"),
-    ("entry_rate", _("Customer entry rate"), "rate"),
-    ("conversion_rate", _("Conversion rate"), "rate"),
-    ("positive_feedback_rate", _("Positive feedback rate"), "rate"),
-    ("return_visit_rate", _("Return visit rate"), "rate"),
-    ("lost_rate", _("Lost rate"), "rate"),
-    ("net_revenue", _("Net revenue"), "money"),
-    ("receivable_overdue", _("Overdue receivables"), "money"),
-)
 RANGES = (("today", _("Today")), ("7d", _("7 days")), ("30d", _("30 days")), ("custom", _("Custom")))
 
 
-def _text(kind: str, value) -> str:
-    if value is None:
-        return "–"
-    if kind == "money":
-        return f"¥{Decimal(value):,.2f}"
-    if kind == "rate":
-        return f"{value * 100:.1f}%"
-    return f"{value:,}"
-
-
-def _change(kind: str, value) -> tuple[str, str]:
-    if value is None:
-        return "", ""
-    text = f"{value * 100:+.1f} pt" if kind == "rate" else f"{value * 100:+.1f}%"
-    return text, "text-success" if value > 0 else "text-danger" if value < 0 else ""
-
-
-def _cards(metrics: dict) -> list[dict]:
-    cards = []
-    for key, label, kind in METRIC_CARDS:
-        metric = metrics[key]
-        change, css = _change(kind, metric["change"])
-        cards.append(
-            {
-                "key": key,
-                "label": label,
-                "value": _text(kind, metric["value"]),
-                "previous": _text(kind, metric["previous"]),
-                "change": change,
-                "css": css,
-            }
-        )
-    return cards
-
-
 def _rows(rows: list[dict]) -> list[dict]:
-    """Per-store (or per-subsidiary) rows with display text for rates and money."""
-    kinds = {key: kind for key, _label, kind in METRIC_CARDS}
-    return [
-        {**row, **{f"{key}_text": _text(kinds[key], row[key]) for key in kinds if key in row}}
-        | {"gmv_change_text": _change("money", row.get("gmv_change"))[0]}
-        for row in rows
-    ]
+    """Per-store (or per-subsidiary) rows with display text: amounts compact (exact as ``*_exact``)."""
+    gmv = metric("gmv")
+    out = []
+    for row in rows:
+        texts = {}
+        for key in HEADLINE_KEYS:
+            if key in row:
+                kind = metric(key).kind
+                texts[f"{key}_text"] = value_text(kind, row[key], compact=True)
+                if kind == Kind.AMOUNT:
+                    texts[f"{key}_exact"] = value_text(kind, row[key])
+        change = change_view(gmv.kind, row.get("gmv_change"), row.get("gmv_trend"))
+        out.append({**row, **texts, "gmv_change_view": change})
+    return out
 
 
 def _labels() -> dict:
@@ -116,7 +75,7 @@ def dashboard(request):
     context.update(
         body=body,
         period_label=_period_label(body["period"]),
-        cards=_cards(body["metrics"]),
+        cards=figure_cards(KANBAN, body["metrics"]),
         store_rows=_rows(body["stores"]),
         subsidiary_rows=_rows(body["subsidiaries"]),
         query=request.GET.urlencode(),
@@ -153,5 +112,5 @@ def store_dashboard(request, store_id: int):
     except DomainError as exc:
         context["error"] = exc
         return render(request, "hq/dashboard_store.html", context, status=exc.status)
-    context.update(body=body, period_label=_period_label(body["period"]), cards=_cards(body["metrics"]))
+    context.update(body=body, period_label=_period_label(body["period"]), cards=figure_cards(KANBAN, body["metrics"]))
     return render(request, "hq/dashboard_store.html", context)

@@ -23,10 +23,12 @@ from shared_apps.platform.api import StrictFormParser as FormParser
 from shared_apps.platform.api import StrictJSONParser as JSONParser
 from shared_apps.platform.api import StrictMultiPartParser as MultiPartParser
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView
+from shared_apps.reporting.catalogue import ENQUIRY
+from shared_apps.reporting.serializers import metrics_serializer
 from tenant_apps.enquiries import files, selectors, services
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry
-from tenant_apps.kanban.api_kanban import QUERY_PARAMETERS, MetricSerializer, PeriodSerializer, parse_figures_query
-from tenant_apps.kanban.reporting import ENQUIRY_RATE_KEYS, enquiry_stats_body
+from tenant_apps.kanban.api_kanban import QUERY_PARAMETERS, PeriodSerializer, parse_figures_query
+from tenant_apps.kanban.reporting import enquiry_stats_body
 
 
 class DailyEnquirySerializer(serializers.ModelSerializer):
@@ -165,9 +167,7 @@ class ScreenshotFileView(StoreAPIView):
         return files.file_response(selectors.screenshot_get_for_user(screenshot_id=pk, access=self.access))
 
 
-EnquiryMetricsSerializer = type(
-    "EnquiryMetricsSerializer", (serializers.Serializer,), {key: MetricSerializer() for key in ENQUIRY_RATE_KEYS}
-)
+EnquiryMetricsSerializer = metrics_serializer("EnquiryMetricsSerializer", ENQUIRY)
 
 
 class EnquiryCountsSerializer(serializers.Serializer):

@@ -17,6 +17,8 @@ from shared_apps.accounts.access import StoreRole
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
 from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.catalogue import ENQUIRY
+from shared_apps.reporting.display import figure_cards
 from tenant_apps.enquiries import files, selectors, services
 from tenant_apps.kanban.reporting import enquiry_stats_body
 from tenant_apps.workspace.selectors import channel_list
@@ -51,6 +53,7 @@ def stats(request):
     body = enquiry_stats_body(period=period, channel_id=channel_id, salesperson_id=salesperson_id)
     context = {
         "body": body,
+        "rates": figure_cards(ENQUIRY, body["metrics"]),
         "error": error,
         "channels": channel_list(),
         "query": params,

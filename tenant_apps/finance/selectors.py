@@ -250,14 +250,20 @@ def refundable_amount(*, order: Order) -> Decimal:
 
 
 def collectable_amount(*, order: Order) -> Decimal:
-    """What may still be recorded as collections: amount - pending and confirmed collections."""
+    """What may still be recorded as collections: amount - pending and confirmed collections
+    (nothing on a cancelled order, which takes no collection)."""
+    if order.status == Order.Status.CANCELLED:
+        return ZERO
     pending = _pending_sums(order.pk)[Payment.Kind.COLLECTION]
     return max(order.amount - order.collected - pending, ZERO)
 
 
 def order_money(*, order: Order) -> dict:
-    """The money summary of one order (metrics.md "Money on an order"), as decimal strings."""
+    """The money summary of one order (metrics.md "Money on an order"), as decimal strings. A
+    cancelled order owes nothing and takes no collection: ``outstanding`` and ``collectable`` are 0."""
     pending = _pending_sums(order.pk)
+    cancelled = order.status == Order.Status.CANCELLED
+    collectable = ZERO if cancelled else max(order.amount - order.collected - pending["collection"], ZERO)
     return {
         "amount": f"{order.amount:.2f}",
         "collected": f"{order.collected:.2f}",
@@ -267,7 +273,7 @@ def order_money(*, order: Order) -> dict:
         "net_received": f"{order.net_received:.2f}",
         "fully_collected": order.fully_collected,
         "pending": {kind: f"{value:.2f}" for kind, value in pending.items()},
-        "collectable": f"{max(order.amount - order.collected - pending['collection'], ZERO):.2f}",
+        "collectable": f"{collectable:.2f}",
         "refundable": f"{max(order.collected + order.supplemented - order.refunded - pending['refund'], ZERO):.2f}",
     }
 

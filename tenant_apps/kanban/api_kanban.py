@@ -21,7 +21,9 @@ from shared_apps.accounts.access import StoreRole
 from shared_apps.platform.errors import PermissionDenied, ValidationFailed
 from shared_apps.platform.periods import Period, resolve_period
 from shared_apps.platform.viewsets import StoreAPIView
-from tenant_apps.kanban.reporting import METRIC_KEYS, cached_kanban_body
+from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.serializers import metrics_serializer
+from tenant_apps.kanban.reporting import cached_kanban_body
 from tenant_apps.workspace.selectors import channel_list
 
 MAX_INT = 2**63 - 1
@@ -76,27 +78,13 @@ def parse_figures_query(request, access) -> tuple[Period, int | None, int | None
     return period, channel_id, salesperson_id
 
 
-class MetricSerializer(serializers.Serializer):
-    value = serializers.JSONField(
-        help_text="Amount as a decimal string, count as an integer, rate as a fraction or null."
-    )
-    previous = serializers.JSONField(help_text="The same figure over the previous period.")
-    change = serializers.FloatField(
-        allow_null=True, help_text="Relative change (amounts, counts) or difference (rates)."
-    )
-
-
 class PeriodSerializer(serializers.Serializer):
     range = serializers.CharField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
 
-MetricsSerializer = type(
-    "KanbanMetricsSerializer",
-    (serializers.Serializer,),
-    {key: MetricSerializer() for key in METRIC_KEYS},
-)
+MetricsSerializer = metrics_serializer("KanbanMetricsSerializer", KANBAN)
 
 
 class RankingRowSerializer(serializers.Serializer):

@@ -3,8 +3,9 @@
 ``kanban_body`` is the body of ``GET /api/v1/kanban``; HQ's drill-down calls the very same
 function in the store's schema, so HQ and the store never disagree. Run with the store's schema
 active. Amounts are decimal strings with 2 places, counts integers, rates floats (6 places) or
-``None``; each headline figure is ``{"value", "previous", "change"}`` where ``change`` is the
-relative change for amounts and counts and the difference for rates.
+``None``; each headline figure is ``{"value", "previous", "change", "trend"}`` as the metric
+catalogue (``shared_apps.reporting.catalogue``) declares it: ``change`` is the relative change for
+amounts and counts and the difference for rates, ``trend`` says whether it is good or bad news.
 
 Result cache (``cached_kanban_body``): the key is the store schema, the query, the local hour
 and the id of the newest outbox event (``SELECT max(id) FROM outbox_outboxevent``). Every write
@@ -24,56 +25,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from shared_apps.platform.periods import Period, money, point_change, rate, relative_change
+from shared_apps.platform.periods import Period, money, rate
+from shared_apps.reporting.catalogue import ENQUIRY, KANBAN, metrics_body
 from tenant_apps.kanban import metrics
 from tenant_apps.kanban.metrics import Filters
 from tenant_apps.workspace.selectors import store_settings_get
 
-MONEY_KEYS = ("gmv", "aov", "net_revenue", "receivable_overdue")
-COUNT_KEYS = ("orders", "paying_customers", "new_customers")
-RATE_KEYS = (
-    "repurchase_rate",
-    "entry_rate",
-    "conversion_rate",
-    "positive_feedback_rate",
-    "return_visit_rate",
-    "lost_rate",
-)
-METRIC_KEYS = (
-    "gmv",
-    "orders",
-    "aov",
-    "paying_customers",
-    "repurchase_rate",
-    "new_customers",
-    "entry_rate",
-    "conversion_rate",
-    "positive_feedback_rate",
-    "return_visit_rate",
-    "lost_rate",
-    "net_revenue",
-    "receivable_overdue",
-)
-ENQUIRY_RATE_KEYS = (
-    "phone_conversion_rate",
-    "wechat_conversion_rate",
-    "enquiry_conversion_rate",
-    "enquiry_payment_rate",
-)
 CACHE_SECONDS = 300
-
-
-def _metric(key: str, value, previous) -> dict:
-    if key in RATE_KEYS or key in ENQUIRY_RATE_KEYS:
-        return {"value": value, "previous": previous, "change": point_change(value, previous)}
-    change = relative_change(value, previous)
-    if key in MONEY_KEYS:
-        return {
-            "value": None if value is None else money(value),
-            "previous": None if previous is None else money(previous),
-            "change": change,
-        }
-    return {"value": int(value), "previous": int(previous), "change": change}
+# Part of the cache key: a body cached before a change of its shape is not served after it.
+BODY_VERSION = 2
 
 
 def _aov(gmv: Decimal, orders: int) -> Decimal | None:
@@ -132,7 +92,7 @@ def kanban_body(*, period: Period, channel_id: int | None = None, salesperson_id
         "period": period.as_dict(),
         "previous_period": period.previous().as_dict(),
         "filters": {"channel": channel_id, "salesperson": salesperson_id},
-        "metrics": {key: _metric(key, current[key], previous[key]) for key in METRIC_KEYS},
+        "metrics": metrics_body(KANBAN, current, previous),
         "product_ranking": [{**row, "amount": money(row["amount"])} for row in ranks["product_ranking"]],
         "category_ranking": [{**row, "amount": money(row["amount"])} for row in ranks["category_ranking"]],
         "sales_trend": [{**row, "gmv": money(row["gmv"])} for row in parts["sales_trend"]],
@@ -150,6 +110,7 @@ def cache_key(*, kind: str, period: Period, params: dict) -> str:
         {
             "schema": connection.schema_name,
             "kind": kind,
+            "body": BODY_VERSION,
             "range": period.range,
             "start": period.start.isoformat(),
             "end": period.end.isoformat() if period.range != "today" else None,
@@ -260,7 +221,7 @@ def enquiry_stats_body(*, period: Period, channel_id: int | None = None, salespe
         "period": period.as_dict(),
         "previous_period": period.previous().as_dict(),
         "filters": {"channel": channel_id, "salesperson": salesperson_id},
-        "metrics": {key: _metric(key, rates_cur[key], rates_prev[key]) for key in ENQUIRY_RATE_KEYS},
+        "metrics": metrics_body(ENQUIRY, rates_cur, rates_prev),
         "counts": cur,
         "previous_counts": prev,
         "channels": channel_rows,

@@ -1,4 +1,7 @@
-"""The Data Kanban page: headline cards and ECharts charts fed by ``GET /api/v1/kanban``."""
+"""The Data Kanban page: headline cards and ECharts charts fed by ``GET /api/v1/kanban``.
+
+The cards are the metric catalogue's headline figures; each change is coloured by the ``trend``
+the API gives it (good or bad news for that figure), its arrow shows the direction."""
 
 from __future__ import annotations
 
@@ -7,23 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from shared_apps.accounts.access import StoreRole
 from shared_apps.accounts.views import store_page
+from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.display import page_labels
 from tenant_apps.workspace.selectors import channel_list
-
-METRIC_CARDS = (
-    ("gmv", _("Transaction amount"), "money"),
-    ("orders", _("Orders"), "count"),
-    ("aov", _("Average order value"), "money"),
-    ("paying_customers", _("Paying customers"), "count"),
-    ("repurchase_rate", _("Repurchase rate"), "rate"),
-    ("new_customers", _("New customers"), "count"),
-    ("entry_rate", _("Customer entry rate"), "rate"),
-    ("conversion_rate", _("Conversion rate"), "rate"),
-    ("positive_feedback_rate", _("Positive feedback rate"), "rate"),
-    ("return_visit_rate", _("Return visit rate"), "rate"),
-    ("lost_rate", _("Lost rate"), "rate"),
-    ("net_revenue", _("Net revenue"), "money"),
-    ("receivable_overdue", _("Overdue receivables"), "money"),
-)
 
 
 def _labels() -> dict:
@@ -38,6 +27,7 @@ def _labels() -> dict:
         "unknown_province": str(_("Unknown")),
         "devices": {"pc": str(_("PC")), "mobile": str(_("Mobile")), "app": str(_("App")), "unknown": str(_("Unknown"))},
         "error": str(_("The figures could not be loaded.")),
+        **page_labels(),
     }
 
 
@@ -60,7 +50,7 @@ def dashboard(request):
         "channels": channel_list(),
         "salespeople": [] if own_only else _salespeople(request),
         "own_only": own_only,
-        "metric_cards": METRIC_CARDS,
+        "metrics": KANBAN,
         "labels": _labels(),
     }
     return render(request, "kanban/dashboard.html", context)

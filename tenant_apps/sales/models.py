@@ -311,6 +311,9 @@ class Order(models.Model):
 
     @property
     def outstanding(self) -> Decimal:
+        """What the customer still owes: ``amount - collected``; nothing once the order is cancelled."""
+        if self.status == self.Status.CANCELLED:
+            return Decimal("0.00")
         return self.amount - self.collected
 
     @property

@@ -93,7 +93,7 @@ def test_refund_only_case_from_application_to_confirmed_refund(completed_order, 
     case_path = "/" + sales.url.split("/", 3)[3]
     status = sales.get_by_test_id("case-body").locator("[data-status]").first
     expect(status).to_have_attribute("data-status", "pending_approval")
-    expect(sales.get_by_test_id("case-amount")).to_have_text("300.00")
+    expect(sales.get_by_test_id("case-amount")).to_have_text("¥300.00")
 
     # The supervisor approves, then sends the refund to finance (processing).
     supervisor = as_user("a_supervisor", case_path)
@@ -108,7 +108,7 @@ def test_refund_only_case_from_application_to_confirmed_refund(completed_order, 
     finance = as_user("a_finance", f"/finance/?status=pending&kind=refund&q={number}")
     row = finance.get_by_test_id("payments-table").locator("tbody tr[data-payment]")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("300.00")
+    expect(row).to_contain_text("¥300.00")
     row.get_by_test_id("confirm").click()
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "confirmed")
 
@@ -126,5 +126,5 @@ def test_refund_only_case_from_application_to_confirmed_refund(completed_order, 
     refunded = money.locator("dt", has_text=re.compile(rf"^{refunded_label()}$")).locator(
         "xpath=following-sibling::dd[1]"
     )
-    expect(refunded).to_have_text("300.00")
+    expect(refunded).to_have_text("¥300.00")
     expect(sales.get_by_test_id("order-status")).to_have_text(status_label("sales.Order", "completed"))

@@ -143,3 +143,54 @@ def test_hq_executive_sees_every_store_and_drills_into_alpha(
     page.screenshot(path=screenshot_path("e2e-hq-drilldown"), full_page=True)
 
     assert ("hq.exec@example.com", "alpha", True) in audited_visits(hq_access_rows["pk"])
+
+
+@pytest.fixture
+def good_and_bad_news(hq_facts, store_rows):
+    """In store alpha, against the 7 days before: sales up (a large order of 2,496,880.00 among
+    them) and one of two long-owned customers lost; in HQ's facts (reconciled)."""
+    owner, admin = user_id("a_sales"), user_id("a_admin")
+
+    def make():
+        from shared_apps.accounts.models import User
+        from tests.factories.sales import make_more_sales_and_a_loss
+
+        sales, boss = User.objects.get(pk=owner), User.objects.get(pk=admin)
+        make_more_sales_and_a_loss(owner=sales, admin=boss, large_order="2496880.00")
+        reconcile_alpha()
+
+    in_alpha(make)
+
+
+def test_hq_changes_are_coloured_as_good_or_bad_news_at_desktop_and_phone_width(
+    good_and_bad_news, hq_access_rows, as_user, screenshot_path
+):
+    page = as_user("hq_exec", "/dashboard/?range=7d", hq=True)
+    cards = page.get_by_test_id("hq-cards")
+    gmv = cards.locator("[data-metric=gmv]")
+    expect(gmv.locator(".metric-value")).to_have_text(re.compile(r"^¥[\d,]+\.\d{2}万$"))
+    expect(gmv.locator(".metric-value")).to_have_attribute("title", re.compile(r"^¥[\d,]+\.\d{2}$"))
+    expect(gmv.locator(".metric-change")).to_have_class(re.compile(r"\btrend-good\b"))
+    lost = cards.locator("[data-metric=lost_rate] .metric-change")
+    expect(lost).to_have_class(re.compile(r"\btrend-bad\b"))
+    expect(lost).to_have_text(re.compile(r"^▲ "))
+    assert lost.evaluate("el => getComputedStyle(el).color") == "rgb(220, 53, 69)"
+    alpha = page.get_by_test_id("hq-store-table").locator("tbody tr").filter(has_text="Alpha")
+    expect(alpha.locator("td.money").first).to_have_text(re.compile(r"^¥[\d,]+\.\d{2}万$"))
+    page.screenshot(path=screenshot_path("e2e-hq-trend"), full_page=True)
+
+    page.set_viewport_size({"width": 375, "height": 812})
+    wrapped = page.evaluate(
+        """() => [...document.querySelectorAll(".metric-value, td.money")]
+            .filter((el) => el.getClientRects().length > 1 || el.scrollWidth > el.clientWidth + 1)
+            .map((el) => el.textContent)"""
+    )
+    assert wrapped == []
+    page.screenshot(path=screenshot_path("e2e-hq-phone"), full_page=True)
+
+    with page.expect_navigation():
+        alpha.get_by_role("link", name="Alpha").click()
+    drill = page.get_by_test_id("hq-cards")
+    expect(drill.locator("[data-metric=lost_rate] .metric-change")).to_have_class(re.compile(r"\btrend-bad\b"))
+    expect(drill.locator("[data-metric=gmv] .metric-change")).to_have_class(re.compile(r"\btrend-good\b"))
+    page.screenshot(path=screenshot_path("e2e-hq-drilldown-phone"), full_page=True)

@@ -214,7 +214,7 @@ def test_quotation_to_completed_order_through_every_role(quotable, as_user, site
     form.locator("input[name=unit_price_0]").fill("80")
     preview = sales.get_by_test_id("quotation-preview")
     expect(preview.get_by_test_id("preview-approval")).to_be_visible()
-    expect(preview.get_by_test_id("preview-amount")).to_have_text("800.00")
+    expect(preview.get_by_test_id("preview-amount")).to_have_text("¥800.00")
     expect(preview.get_by_test_id("preview-rate")).to_contain_text(re.compile(r"0?\.8|80"))
     with sales.expect_navigation():
         form.locator("button[type=submit]").click()
@@ -266,7 +266,7 @@ def test_quotation_to_completed_order_through_every_role(quotable, as_user, site
     finance.goto(site.store(STORE, f"/finance/?status=pending&q={number}"))
     row = finance.get_by_test_id("payments-table").locator("tbody tr[data-payment]")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("800.00")
+    expect(row).to_contain_text("¥800.00")
     expect(row.get_by_role("link", name="回单.png")).to_be_visible()
     voucher = fetch(finance, row.get_by_role("link", name="回单.png").get_attribute("href"))
     assert voucher["status"] == 200

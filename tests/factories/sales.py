@@ -104,3 +104,30 @@ def make_order(
         for i, (p, q, price) in enumerate(priced)
     )
     return order
+
+
+def make_more_sales_and_a_loss(*, owner, admin, large_order: Decimal | str | None = None) -> None:
+    """Against the 7 days before, the last 7 days (range ``7d``) have a higher transaction amount
+    (300.00 against 100.00, plus ``large_order`` signed 2 days ago when given) and a higher lost
+    rate (one of two long-owned customers released now, against none): good news and bad news."""
+    from datetime import timedelta
+
+    from tenant_apps.pool.services import release_customer
+    from tests.dates import days_from_today, local_at
+
+    product = make_product(list_price="100.00")
+    buyer = make_customer(owner=owner)
+    make_order(
+        customer=buyer, owner=owner, lines=[(product, 1, "100.00")], signed_at=local_at(days_from_today(-10), 12)
+    )
+    make_order(
+        customer=buyer, owner=owner, lines=[(product, 3, "100.00")], signed_at=timezone.now() - timedelta(minutes=1)
+    )
+    long_ago = local_at(days_from_today(-20), 12)
+    kept, lost = make_customer(owner=owner), make_customer(owner=owner)
+    Customer.objects.filter(pk__in=[kept.pk, lost.pk]).update(created_at=long_ago, owner_since=long_ago)
+    release_customer(customer_id=lost.pk, by=admin, reason="联系不上")
+    if large_order is not None:
+        big = make_product(list_price=large_order)
+        signed = local_at(days_from_today(-2), 12)
+        make_order(customer=buyer, owner=owner, lines=[(big, 1, large_order)], signed_at=signed)

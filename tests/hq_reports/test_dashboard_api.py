@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from hq_reports import rollups
 from tests.factories.hq import make_history
+from tests.factories.sales import make_more_sales_and_a_loss
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_hq_executive_reads_the_dashboard_with_every_section(api, users, fed):
     body = response.json()
     for key in ("period", "previous_period", "metrics", "stores", "subsidiaries", "channels", "product_ranking"):
         assert key in body
-    assert set(body["metrics"]["gmv"]) == {"value", "previous", "change"}
+    assert set(body["metrics"]["gmv"]) == {"value", "previous", "change", "trend"}
     assert {row["subdomain"] for row in body["stores"]} >= {"alpha", "bravo"}
 
 
@@ -113,3 +114,16 @@ def test_counts_are_json_integers_and_amounts_strings(api, users, fed):
     assert isinstance(metrics["orders"]["value"], int)
     assert isinstance(metrics["paying_customers"]["value"], int)
     assert isinstance(metrics["gmv"]["value"], str)
+
+
+def test_each_change_says_whether_it_is_good_or_bad_news(api, store_a, users, in_store):
+    with in_store(store_a):
+        make_more_sales_and_a_loss(owner=users.a_sales, admin=users.a_admin)
+        rollups.reconcile()
+
+    body = api(users.hq_exec).get(URL, {"range": "7d", "store": store_a.pk}).json()
+
+    metrics = body["metrics"]
+    assert metrics["gmv"]["change"] == 2.0 and metrics["gmv"]["trend"] == "good"
+    assert metrics["lost_rate"]["change"] == 0.5 and metrics["lost_rate"]["trend"] == "bad"
+    assert body["stores"][0]["gmv_trend"] == "good"

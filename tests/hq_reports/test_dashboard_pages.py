@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 
 from hq_reports import rollups
 from shared_apps.platform.models import HqAccessLog
 from tests.factories.hq import make_history
+from tests.factories.sales import make_more_sales_and_a_loss
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +54,22 @@ def test_the_drill_down_page_of_an_unknown_store_is_404(page_client, users):
 
 def test_store_users_cannot_open_the_dashboard_page(page_client, users):
     assert page_client(users.a_admin).get("/dashboard/").status_code == 403
+
+
+def _card(html: str, key: str) -> str:
+    return re.search(rf'data-metric="{key}">(.*?)</div>\s*</div>\s*</div>', html, re.S).group(1)
+
+
+@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/stores/{pk}/"])
+def test_a_rising_lost_rate_is_shown_red_and_a_rising_gmv_green(page_client, store_a, users, in_store, path):
+    with in_store(store_a):
+        make_more_sales_and_a_loss(owner=users.a_sales, admin=users.a_admin)
+        rollups.reconcile()
+
+    html = page_client(users.hq_exec).get(path.format(pk=store_a.pk), {"range": "7d", "store": store_a.pk}).content
+    html = html.decode()
+
+    lost, gmv = _card(html, "lost_rate"), _card(html, "gmv")
+    assert 'class="metric-change trend-bad"' in lost and "▲ 50.0" in lost
+    assert 'class="metric-change trend-good"' in gmv and "▲ 200.0%" in gmv
+    assert 'title="¥300.00">¥300.00<' in gmv

@@ -2,7 +2,10 @@
 (function () {
   "use strict";
   const data = document.getElementById("hq-body");
-  if (!data || typeof echarts === "undefined") return;
+  if (!data || typeof echarts === "undefined" || !window.crmMoney) return;
+  const money = window.crmMoney;
+  // Amounts in tooltips in the compact form, on axes without needless decimals.
+  const amountTooltip = { valueFormatter: money.compact };
   const body = JSON.parse(data.textContent);
   const labels = JSON.parse(document.getElementById("hq-labels").textContent);
   const charts = [];
@@ -22,9 +25,9 @@
     c.setOption({
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value" },
+      xAxis: { type: "value", axisLabel: { formatter: money.axis } },
       yAxis: { type: "category", data: list.map((r) => r[nameKey] || "–") },
-      series: [{ type: "bar", name: labels.amount, data: list.map((r) => Number(r[valueKey])) }],
+      series: [{ type: "bar", name: labels.amount, tooltip: amountTooltip, data: list.map((r) => Number(r[valueKey])) }],
     });
   }
 
@@ -32,12 +35,12 @@
   if (trend) {
     trend.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [labels.gmv, labels.orders] },
+      legend: { top: 0, data: [labels.gmv, labels.orders] },
       grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: body.sales_trend.map((r) => (body.period.range === "today" ? r.bucket.slice(11, 16) : r.bucket.slice(5, 10))) },
-      yAxis: [{ type: "value" }, { type: "value" }],
+      yAxis: [{ type: "value", axisLabel: { formatter: money.axis } }, { type: "value" }],
       series: [
-        { name: labels.gmv, type: "line", smooth: true, data: body.sales_trend.map((r) => Number(r.gmv)) },
+        { name: labels.gmv, type: "line", smooth: true, tooltip: amountTooltip, data: body.sales_trend.map((r) => Number(r.gmv)) },
         { name: labels.orders, type: "bar", yAxisIndex: 1, data: body.sales_trend.map((r) => r.orders) },
       ],
     });

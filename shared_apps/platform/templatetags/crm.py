@@ -1,18 +1,25 @@
-"""Template helpers of the page shell: navigation, icons, form fields, role labels.
+"""Template helpers of the page shell: navigation, icons, form fields, role labels, amounts.
 
 Load with ``{% load crm %}``.
 """
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from django import forms, template
 from django.templatetags.static import static
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 
 from shared_apps.accounts.roles import HQRole, StoreRole
+from shared_apps.platform.money_display import display_spec, money_full
+from shared_apps.platform.money_display import money_compact as _money_compact
 from shared_apps.platform.navigation import STORE, badge_for, home_panels_for, nav_for
 
 register = template.Library()
+
+AMOUNT_TEXT = re.compile(r"-?\d+\.\d{2}")
 
 
 @register.simple_tag(takes_context=True)
@@ -111,3 +118,33 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def money(value) -> str:
+    """``{{ order.amount|money }}`` → ``¥1,234,567.00`` (``shared_apps.platform.money_display``).
+
+    Put amounts in an element of class ``money`` so that they never wrap."""
+    return money_full(value)
+
+
+@register.filter
+def money_compact(value) -> str:
+    """``{{ row.gmv|money_compact }}`` → ``¥249.77万`` / ``¥2.50M`` from 10,000 on, for tight spots."""
+    return _money_compact(value)
+
+
+@register.simple_tag
+def money_spec():
+    """``{% money_spec %}``: the compact form's rule of the active language for static/js/money.js."""
+    return json_script(display_spec(), "money-spec")
+
+
+@register.filter
+def panel_value(value):
+    """A value of a module's panel (customer 360°, order page): an amount, that is a ``Decimal`` or
+    a decimal string with 2 places (api.md writes money so and nothing else), as ``money`` on one
+    line; anything else as it is."""
+    if isinstance(value, Decimal) or (isinstance(value, str) and AMOUNT_TEXT.fullmatch(value)):
+        return format_html('<span class="money">{}</span>', money_full(value))
+    return value

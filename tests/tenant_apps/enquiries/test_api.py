@@ -138,7 +138,7 @@ def test_stats_body_has_the_four_rates(api, store_a, users):
         "enquiry_conversion_rate",
         "enquiry_payment_rate",
     }
-    assert body["metrics"]["phone_conversion_rate"] == {"value": None, "previous": None, "change": None}
+    assert body["metrics"]["phone_conversion_rate"] == {"value": None, "previous": None, "change": None, "trend": None}
 
 
 def test_salesperson_stats_are_their_own(api, store_a, users):

@@ -60,3 +60,20 @@ def test_salesperson_records_contacts_from_the_page(page_client, store_a, users,
     assert response.status_code == 302
     with in_store(store_a):
         assert ContactRecord.objects.get().user_id == users.a_sales.pk
+
+
+def test_stats_page_colours_each_change_by_the_metric_catalogue(page_client, store_a, users, in_store):
+    """Phone conversion 2/10 a week ago, 5/10 now: a rise of 30 points, good news."""
+    from tenant_apps.enquiries import services
+    from tests.dates import days_from_today
+
+    with in_store(store_a):
+        for days, phone in ((-8, 2), (0, 5)):
+            day = days_from_today(days).isoformat()
+            services.daily_enquiry_record(day=day, channel="tmall", enquiries=10, new_enquiries=10, actor=users.a_admin)
+            services.contact_record(user=users.a_sales, day=day, wechat_added=0, phone_contacts=phone)
+
+    html = page_client(users.a_admin, store_a).get("/enquiries/?range=7d").content.decode()
+
+    assert 'data-rate="phone_conversion_rate">50.0%<' in html
+    assert '<span class="metric-change trend-good" title="好于上一时段">▲ 30.0 个百分点</span>' in html

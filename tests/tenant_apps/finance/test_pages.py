@@ -30,7 +30,7 @@ def test_finance_centre_lists_records_with_totals(page_client, store_a, users, o
     response = page_client(users.a_finance, store_a).get("/finance/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert order.number in html and 'data-total="pending-collection">100.00' in html
+    assert order.number in html and 'data-total="pending-collection">¥100.00' in html
     assert 'data-testid="confirm"' in html
 
 

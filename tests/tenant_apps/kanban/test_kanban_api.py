@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tenant_apps.kanban.reporting import METRIC_KEYS
+from shared_apps.reporting.catalogue import KANBAN_KEYS
 from tenant_apps.outbox.services import publish
 from tenant_apps.workspace.models import Channel
 from tests.dates import earlier_today
-from tests.factories.sales import make_customer, make_order, make_product
+from tests.factories.sales import make_customer, make_more_sales_and_a_loss, make_order, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +48,8 @@ def test_body_has_every_key_of_the_contract(api, store_a, users):
         "geography",
         "devices",
     }
-    assert list(body["metrics"]) == list(METRIC_KEYS)
-    assert all(set(m) == {"value", "previous", "change"} for m in body["metrics"].values())
+    assert list(body["metrics"]) == list(KANBAN_KEYS)
+    assert all(set(m) == {"value", "previous", "change", "trend"} for m in body["metrics"].values())
 
 
 def test_amounts_are_strings_and_counts_integers(api, store_a, users, in_store):
@@ -58,6 +58,19 @@ def test_amounts_are_strings_and_counts_integers(api, store_a, users, in_store):
     assert body["metrics"]["gmv"]["value"] == "221.00"
     assert body["metrics"]["orders"]["value"] == 2
     assert body["metrics"]["aov"]["value"] == "110.50"
+
+
+def test_each_change_says_whether_it_is_good_or_bad_news(api, store_a, users, in_store):
+    with in_store(store_a):
+        make_more_sales_and_a_loss(owner=users.a_sales, admin=users.a_admin)
+
+    metrics = api(users.a_admin, store_a).get("/api/v1/kanban?range=7d").json()["metrics"]
+
+    assert metrics["gmv"]["change"] == 2.0 and metrics["gmv"]["trend"] == "good"
+    assert metrics["lost_rate"]["value"] == 0.5 and metrics["lost_rate"]["previous"] == 0.0
+    assert metrics["lost_rate"]["change"] == 0.5 and metrics["lost_rate"]["trend"] == "bad"
+    assert metrics["orders"]["change"] == 0.0 and metrics["orders"]["trend"] == "flat"
+    assert metrics["entry_rate"]["change"] is None and metrics["entry_rate"]["trend"] is None
 
 
 def test_channel_filter_accepts_an_id_or_a_code(api, store_a, users, in_store):

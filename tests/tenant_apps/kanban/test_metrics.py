@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from shared_apps.platform.periods import resolve_period
-from tenant_apps.kanban.reporting import METRIC_KEYS, kanban_body
+from shared_apps.reporting.catalogue import KANBAN_KEYS
+from tenant_apps.kanban.reporting import kanban_body
 from tests.factories.sales import make_customer, make_order, make_product
 from tests.tenant_apps.kanban.kanban_data import NOW, TZ, generate, reference, reference_analysis, to_api
 
@@ -31,7 +32,7 @@ def _check_metrics(body, data, period, **filters):
     prev_period = period.previous()
     prev = reference(data, prev_period.start, prev_period.end, **filters)
     got = {k: (v["value"], v["previous"]) for k, v in body["metrics"].items()}
-    want = {k: (_expected(cur, k), _expected(prev, k)) for k in METRIC_KEYS}
+    want = {k: (_expected(cur, k), _expected(prev, k)) for k in KANBAN_KEYS}
     assert got == want
 
 
@@ -173,8 +174,8 @@ def test_zero_denominators_are_null(store_a, in_store):
         "return_visit_rate",
         "lost_rate",
     ):
-        assert body["metrics"][key] == {"value": None, "previous": None, "change": None}, key
-    assert body["metrics"]["gmv"] == {"value": "0.00", "previous": "0.00", "change": None}
+        assert body["metrics"][key] == {"value": None, "previous": None, "change": None, "trend": None}, key
+    assert body["metrics"]["gmv"] == {"value": "0.00", "previous": "0.00", "change": None, "trend": None}
 
 
 def test_customer_whose_first_order_is_before_the_period_is_returning(store_a, users, in_store):

@@ -93,3 +93,20 @@ def test_customer_360_shows_sales_panel(api, users, store_a, catalogue, customer
     assert panels["sales"]["lifetime_value"] == "300.00"
     assert panels["sales"]["outstanding"] == "200.00"
     assert panels["sales"]["order_count"] == 1
+
+
+def test_amounts_on_the_order_and_customer_pages_read_as_money(
+    page_client, users, store_a, catalogue, customer, in_store
+):
+    with in_store(store_a):
+        order = make_order(
+            customer=customer, owner=users.a_sales, lines=[(catalogue["p2"], 6170, "200")], collected="1000"
+        )
+    client = page_client(users.a_admin, store_a)
+
+    detail = client.get(f"/sales/orders/{order.pk}/").content.decode()
+    assert '<dd class="col-6 text-end money">¥1,234,000.00</dd>' in detail
+    assert 'data-testid="order-outstanding">¥1,233,000.00<' in detail
+    assert '<td class="text-end money">¥1,234,000.00</td>' in client.get("/sales/orders/").content.decode()
+    customer_page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert '<span class="money">¥1,234,000.00</span>' in customer_page  # the 360° sales panel

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const form = document.getElementById("kanban-filters");
-  if (!form || typeof echarts === "undefined") return;
+  if (!form || typeof echarts === "undefined" || !window.crmMoney) return;
   const labels = JSON.parse(document.getElementById("kanban-labels").textContent);
   const charts = {};
   for (const id of ["trend", "mix", "products", "categories", "geography", "devices"]) {
@@ -11,16 +11,23 @@
   }
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
 
+  const money = window.crmMoney;
+  // Cards: amounts in the compact form (the exact amount in the title), counts and rates as they are.
   const fmt = {
-    money: (v) => (v === null ? "–" : "¥" + Number(v).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 })),
-    count: (v) => (v === null ? "–" : Number(v).toLocaleString()),
-    rate: (v) => (v === null ? "–" : (v * 100).toFixed(1) + "%"),
+    amount: (v) => money.compact(v),
+    count: (v) => (v === null ? "—" : Number(v).toLocaleString("en-US")),
+    rate: (v) => (v === null ? "—" : (v * 100).toFixed(1) + "%"),
   };
 
-  function change(kind, value) {
-    if (value === null || value === undefined) return { text: "", cls: "" };
-    const text = kind === "rate" ? (value * 100).toFixed(1) + " pt" : (value * 100).toFixed(1) + "%";
-    return { text: (value > 0 ? "▲ " : value < 0 ? "▼ " : "") + text, cls: value > 0 ? "text-success" : value < 0 ? "text-danger" : "" };
+  // The change of a figure: the arrow gives its direction, the colour whether it is good or bad
+  // news for that figure (the API's "trend", from the metric catalogue).
+  function change(kind, metric) {
+    const value = metric.change;
+    if (value === null || value === undefined) return { text: "", cls: "", title: "" };
+    const size = Math.abs(value * 100).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    const text = kind === "rate" ? size + " " + labels.points : size + "%";
+    const arrow = value > 0 ? "▲ " : value < 0 ? "▼ " : "";
+    return { text: arrow + text, cls: "trend-" + (metric.trend || "flat"), title: labels.trend[metric.trend] || "" };
   }
 
   function query() {
@@ -31,14 +38,17 @@
     return params;
   }
 
+  // Amounts in tooltips in the compact form, on axes without needless decimals.
+  const amountTooltip = { valueFormatter: money.compact };
+
   function bars(chart, rows, nameKey) {
     const list = rows.slice().reverse();
     chart.setOption({
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value" },
+      xAxis: { type: "value", axisLabel: { formatter: money.axis } },
       yAxis: { type: "category", data: list.map((r) => r[nameKey] || labels.unknown_province) },
-      series: [{ type: "bar", name: labels.amount, data: list.map((r) => Number(r.amount ?? r.gmv)) }],
+      series: [{ type: "bar", name: labels.amount, tooltip: amountTooltip, data: list.map((r) => Number(r.amount ?? r.gmv)) }],
     }, true);
   }
 
@@ -57,21 +67,24 @@
     for (const card of document.querySelectorAll("[data-metric]")) {
       const m = body.metrics[card.dataset.metric];
       const kind = card.dataset.kind;
-      card.querySelector(".metric-value").textContent = fmt[kind](m.value);
+      const value = card.querySelector(".metric-value");
+      value.textContent = fmt[kind](m.value);
+      value.title = kind === "amount" ? money.full(m.value) : "";
       card.querySelector(".metric-previous").textContent = labels.previous + " " + fmt[kind](m.previous);
-      const c = change(kind, m.change);
+      const c = change(kind, m);
       const el = card.querySelector(".metric-change");
       el.textContent = c.text;
+      el.title = c.title;
       el.className = "metric-change " + c.cls;
     }
     charts.trend.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [labels.gmv, labels.orders] },
+      legend: { top: 0, data: [labels.gmv, labels.orders] },
       grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: body.sales_trend.map((r) => (body.period.range === "today" ? r.bucket.slice(11, 16) : r.bucket.slice(5, 10))) },
-      yAxis: [{ type: "value" }, { type: "value" }],
+      yAxis: [{ type: "value", axisLabel: { formatter: money.axis } }, { type: "value" }],
       series: [
-        { name: labels.gmv, type: "line", smooth: true, data: body.sales_trend.map((r) => Number(r.gmv)) },
+        { name: labels.gmv, type: "line", smooth: true, tooltip: amountTooltip, data: body.sales_trend.map((r) => Number(r.gmv)) },
         { name: labels.orders, type: "bar", yAxisIndex: 1, data: body.sales_trend.map((r) => r.orders) },
       ],
     }, true);
