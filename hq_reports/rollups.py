@@ -295,7 +295,11 @@ def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict
         if fix:
             _touch_feed(store_id, last_reconciled_at=at or timezone.now(), last_reconcile_report=report)
     differences = {name: counts for name, counts in report.items() if any(v for k, v in counts.items() if k != "store")}
-    if differences:
+    first_build = all(c["missing"] == c["store"] and not c["extra"] for c in report.values())
+    if differences and first_build:
+        # HQ held nothing of the store (a new or freshly seeded store): a build, not a discrepancy.
+        logger.info("hq reconcile store %s built its facts: %s", store_id, differences)
+    elif differences:
         logger.warning("hq reconcile store %s fixed differences: %s", store_id, differences)
     else:
         logger.info("hq reconcile store %s: facts match the store", store_id)
