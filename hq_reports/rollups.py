@@ -19,7 +19,8 @@ names the entity that changed, never the change itself. ``tenant_apps.outbox.rep
 - ``PaymentFact`` (confirmed records only: kind, amount, confirmed time, the order's channel/owner);
 - ``ReleaseFact``, ``ClaimFact`` (approved claims), ``FollowUpFact``, ``EnquiryFact`` (daily
   enquiry figures per channel);
-- ``StoreFeed`` per store: drain bookkeeping and the store's return-visit window.
+- ``StoreFeed`` per store: drain bookkeeping (with how fresh the facts are: the last drain and the
+  oldest event it left pending) and the store's return-visit window.
 
 Every HQ figure is one SQL over these facts (``hq_reports.dashboard``), so non-additive figures
 are exact rather than sums of daily rates: paying customers are distinct ``(store, customer)``
@@ -34,7 +35,10 @@ oldest pending events in id order (a batch), re-read the current state of the ch
 and of what depends on them, delete their facts and insert the fresh ones, and mark the events
 drained. A crash rolls the facts and the marks back together; a replay re-reads the same state;
 events committed late (out of id order) are still pending and are taken by the next batch. Nothing
-is lost, nothing is counted twice. What an event refreshes:
+is lost, nothing is counted twice. Each batch also records in ``StoreFeed``, in its transaction, its
+time and the time of the oldest event still pending after it (``pending_since``): HQ tells how fresh
+each store's facts are from that alone (``hq_reports.dashboard.store_freshness``). What an event
+refreshes:
 
 - ``order``: the order, its lines and confirmed payments, and the customers it belongs (and
   belonged) to (their first/second order times);
@@ -240,10 +244,12 @@ def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batch
         with transaction.atomic():
             if not _try_lock(store_id):
                 return {"skipped": "busy", "events": events} if events == 0 else {"events": events, "batches": batches}
+            # Taken before the read: whatever was committed by then is held once this batch commits.
+            read_at = at or timezone.now()
             pending = outbox_selectors.pending_events(limit=batch_size)
             if not pending:
                 if batches == 0:
-                    _touch_feed(store_id, last_drained_at=at or timezone.now())
+                    _touch_feed(store_id, last_drained_at=read_at, pending_since=None)
                 break
             changed: dict[str, set[int]] = {}
             for event in pending:
@@ -257,6 +263,7 @@ def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batch
                 events_applied=feed.events_applied + len(pending),
                 last_event_id=max(feed.last_event_id, pending[-1].id),
                 last_drained_at=now,
+                pending_since=outbox_selectors.oldest_pending_at(),
             )
         events += len(pending)
         batches += 1

@@ -44,6 +44,22 @@ def test_a_drain_makes_the_facts_equal_a_full_rebuild(store_a, users, in_store):
 
 
 @pytest.mark.django_db
+def test_each_drain_records_when_the_oldest_event_it_left_waiting_was_written(store_a, users, in_store):
+    with in_store(store_a):
+        make_history(owners=[users.a_sales], now=NOW, seed=7)
+        oldest_waiting = OutboxEvent.objects.order_by("id").values_list("created_at", flat=True)[10]
+
+        rollups.drain(batch_size=10, max_batches=1)
+        partial = StoreFeed.objects.get(store=store_a)
+        rollups.drain()
+        complete = StoreFeed.objects.get(store=store_a)
+
+    assert partial.pending_since == oldest_waiting
+    assert complete.pending_since is None
+    assert complete.last_drained_at >= partial.last_drained_at
+
+
+@pytest.mark.django_db
 def test_a_crash_in_the_middle_of_a_drain_changes_nothing(store_a, users, in_store, monkeypatch):
     with in_store(store_a):
         make_history(owners=[users.a_sales], now=NOW, seed=4)
