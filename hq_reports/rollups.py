@@ -356,7 +356,8 @@ def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict
     first_build = all(c["missing"] == c["store"] and not c["extra"] for c in report.values())
     if differences and first_build:
         # HQ held nothing of the store (a new or freshly seeded store): a build, not a discrepancy.
-        logger.info("hq reconcile store %s built its facts: %s", store_id, differences)
+        rows = sum(counts["store"] for counts in report.values())
+        logger.info("hq reconcile store %s built its facts from the store: %d rows", store_id, rows)
     elif differences:
         logger.warning("hq reconcile store %s fixed differences: %s", store_id, differences)
     else:
