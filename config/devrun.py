@@ -2,7 +2,8 @@
 
 1. Starts the embedded PostgreSQL (unless DATABASE_URL is set) and keeps it for the children.
 2. Migrates the public schema, the template schema and every store schema.
-3. Seeds the demo stores and data once (a second run reuses them).
+3. Seeds the demo stores and data once (a second run reuses them) and brings HQ's figures of the
+   new stores up to date (reconciliation and drain), so that the HQ dashboard matches each store.
 4. Runs the web server, a Celery worker and Celery beat side by side (honcho), prints the URLs
    and the demo logins, and stops everything on Ctrl-C.
 """

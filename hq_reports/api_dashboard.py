@@ -86,11 +86,21 @@ class HQStoreFiguresSerializer(serializers.Serializer):
     gmv_previous = serializers.DecimalField(max_digits=16, decimal_places=2)
     gmv_change = serializers.FloatField(allow_null=True)
     gmv_trend = trend_field()
+    as_of = serializers.DateTimeField(
+        help_text="Every change committed in the store before this moment is in these figures "
+        "(its last drain, or the oldest event it left waiting; the store's creation if never drained)."
+    )
+    behind = serializers.BooleanField(
+        help_text="True when as_of is more than 60 seconds ago: events waiting, or the feed not drained for that long."
+    )
 
 
 class HQDashboardSerializer(serializers.Serializer):
     period = PeriodSerializer()
     previous_period = PeriodSerializer()
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The oldest as_of of the stores: every store's changes before it are included."
+    )
     filters = serializers.JSONField()
     metrics = HQMetricsSerializer()
     stores = HQStoreFiguresSerializer(many=True)

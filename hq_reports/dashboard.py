@@ -23,6 +23,10 @@ Figures are grouped by store in SQL, then summed: counts of customers are per st
 belong to one store), so the HQ number of paying customers is the sum of the stores' distinct
 counts, and every rate is the ratio of the summed numerator and denominator. HQ channels are
 channel platforms (``tmall``, ``jd``...): a store's channels are its own rows.
+
+Freshness: each store row carries ``as_of`` (every change committed in the store before it is in
+the facts) and ``behind`` (that moment is more than a minute ago); the body's ``as_of`` is the oldest
+of the stores'. Both come from what the drain records in ``StoreFeed`` (``store_freshness``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from shared_apps.platform.periods import Period, money, rate
 from shared_apps.reporting.catalogue import KANBAN, metric, metrics_body
@@ -494,12 +499,82 @@ class StoreRef:
     subsidiary_id: int | None
     subsidiary_name: str | None
     status: str
+    created_at: datetime
 
 
 def store_refs(stores) -> list[StoreRef]:
     """``StoreRef`` rows of a ``Store`` queryset, in its order."""
-    fields_ = ("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name", "status")
+    fields_ = ("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name", "status", "created_at")
     return [StoreRef(*row) for row in stores.values_list(*fields_)]
+
+
+# --- freshness: how far the facts of each store lag behind the store --------------------------------
+
+# A store is behind when HQ cannot vouch that its facts hold every change older than this. The drain
+# runs every 10 s, so a healthy store is never more than a few seconds behind.
+BEHIND_AFTER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """``as_of``: every change committed in the store before this moment is in HQ's facts.
+    ``behind``: that moment is more than ``BEHIND_AFTER`` ago (see ``store_freshness``)."""
+
+    as_of: datetime
+    behind: bool
+
+
+def store_freshness(stores: list[Store | StoreRef], *, now: datetime) -> dict[int, Freshness]:
+    """How fresh each store's facts are, from the drain's own record (one query over ``StoreFeed``,
+    never a look into a store schema).
+
+    A store's ``as_of`` is the moment of its last drain batch, or, when that batch left events
+    pending (committed while it ran, or beyond its last batch), the time of the oldest of them: the
+    changes before it are held, that one may not be. A store the drain has never reached holds
+    nothing HQ could vouch for beyond its creation: its ``as_of`` is the store's creation time.
+
+    ``behind`` is true when ``as_of`` is more than ``BEHIND_AFTER`` before ``now``: events have
+    waited longer than that, the drain has not reached the store for that long (HQ cannot see what
+    waits), or it never reached a store older than that. A suspended store changes no more and its
+    drain is paused: it is behind only when its last drain left events pending for that long, or
+    when it was never drained.
+    """
+    ids = [store.pk for store in stores]
+    feeds = {
+        store_id: (drained_at, pending_since)
+        for store_id, drained_at, pending_since in _rows(
+            "SELECT store_id, last_drained_at, pending_since FROM hq_reports_storefeed WHERE store_id = ANY(%(ids)s)",
+            {"ids": ids},
+        )
+    }
+    limit = now - BEHIND_AFTER
+    result = {}
+    for store in stores:
+        drained_at, pending_since = feeds.get(store.pk, (None, None))
+        if drained_at is None:
+            result[store.pk] = Freshness(as_of=store.created_at, behind=store.created_at < limit)
+            continue
+        as_of = min(drained_at, pending_since) if pending_since is not None else drained_at
+        if store.status == Store.Status.SUSPENDED:
+            behind = pending_since is not None and pending_since < limit
+        else:
+            behind = as_of < limit
+        result[store.pk] = Freshness(as_of=as_of, behind=behind)
+    return result
+
+
+def overall_as_of(stores: list[Store | StoreRef], fresh: dict[int, Freshness]) -> datetime | None:
+    """The moment up to which every store's changes are in the facts: the oldest store ``as_of``.
+    A suspended store that is not behind holds all its changes and does not hold the others back.
+    None without stores."""
+    moments = [
+        fresh[store.pk].as_of for store in stores if store.status != Store.Status.SUSPENDED or fresh[store.pk].behind
+    ]
+    return min(moments, default=None)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment is not None else None
 
 
 def _subsidiary_name(store) -> str | None:
@@ -508,7 +583,7 @@ def _subsidiary_name(store) -> str | None:
     return store.subsidiary.name if store.subsidiary_id else None
 
 
-def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures) -> dict:
+def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Freshness) -> dict:
     values, before = cur.values(), prev.values()
     return {
         "id": store.pk,
@@ -519,6 +594,8 @@ def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures) -> dict:
         "status": store.status,
         "url": store_url(store.subdomain),
         **_headline(values, before),
+        "as_of": _iso(fresh.as_of),
+        "behind": fresh.behind,
     }
 
 
@@ -576,6 +653,8 @@ def _dashboard_body(
     previous = period.previous()
     by_platform: dict = {}
     cur_by_store, prev_by_store = figures_by(period, scope, channels=by_platform)
+    # Read right after the facts, in the same transaction: it describes the figures shown.
+    fresh = store_freshness(stores, now=period.now)
     by_id = {store.pk: store for store in stores}
     cur_total, prev_total = Figures(), Figures()
     store_rows, subsidiaries = [], {}
@@ -583,7 +662,7 @@ def _dashboard_body(
         cur, prev = cur_by_store.get(store.pk, Figures()), prev_by_store.get(store.pk, Figures())
         cur_total.add(cur)
         prev_total.add(prev)
-        store_rows.append(_store_row(store, cur, prev))
+        store_rows.append(_store_row(store, cur, prev, fresh[store.pk]))
         key = store.subsidiary_id
         group = subsidiaries.setdefault(
             key,
@@ -631,6 +710,7 @@ def _dashboard_body(
     return {
         "period": period.as_dict(),
         "previous_period": previous.as_dict(),
+        "as_of": _iso(overall_as_of(stores, fresh)),
         "metrics": metric_body(cur_total.values(), prev_total.values()),
         "stores": store_rows,
         "subsidiaries": subsidiary_rows,

@@ -203,13 +203,21 @@ class EnquiryFact(FactBase):
 
 
 class StoreFeed(models.Model):
-    """Per store: the drain's and the reconciliation's bookkeeping, and the settings figures need."""
+    """Per store: the drain's and the reconciliation's bookkeeping, and the settings figures need.
+
+    ``last_drained_at`` and ``pending_since`` are written by every drain batch, in its transaction;
+    they tell HQ how fresh the store's facts are without looking into the store
+    (``hq_reports.dashboard.store_freshness``).
+    """
 
     store = models.OneToOneField("tenants.Store", on_delete=models.CASCADE, primary_key=True, related_name="+")
     return_visit_window_days = models.PositiveSmallIntegerField(default=7)
     events_applied = models.BigIntegerField(default=0)
     last_event_id = models.BigIntegerField(default=0)
     last_drained_at = models.DateTimeField(null=True)
+    # When the last drain batch committed: the time of the oldest outbox event it left pending
+    # (committed during the drain, or beyond its last batch); null when it left none.
+    pending_since = models.DateTimeField(null=True, blank=True)
     last_reconciled_at = models.DateTimeField(null=True)
     last_reconcile_report = models.JSONField(default=dict, blank=True)
 

@@ -19,7 +19,8 @@ names the entity that changed, never the change itself. ``tenant_apps.outbox.rep
 - ``PaymentFact`` (confirmed records only: kind, amount, confirmed time, the order's channel/owner);
 - ``ReleaseFact``, ``ClaimFact`` (approved claims), ``FollowUpFact``, ``EnquiryFact`` (daily
   enquiry figures per channel);
-- ``StoreFeed`` per store: drain bookkeeping and the store's return-visit window.
+- ``StoreFeed`` per store: drain bookkeeping (with how fresh the facts are: the last drain and the
+  oldest event it left pending) and the store's return-visit window.
 
 Every HQ figure is one SQL over these facts (``hq_reports.dashboard``), so non-additive figures
 are exact rather than sums of daily rates: paying customers are distinct ``(store, customer)``
@@ -34,7 +35,10 @@ oldest pending events in id order (a batch), re-read the current state of the ch
 and of what depends on them, delete their facts and insert the fresh ones, and mark the events
 drained. A crash rolls the facts and the marks back together; a replay re-reads the same state;
 events committed late (out of id order) are still pending and are taken by the next batch. Nothing
-is lost, nothing is counted twice. What an event refreshes:
+is lost, nothing is counted twice. Each batch also records in ``StoreFeed``, in its transaction, its
+time and the time of the oldest event still pending after it (``pending_since``): HQ tells how fresh
+each store's facts are from that alone (``hq_reports.dashboard.store_freshness``). What an event
+refreshes:
 
 - ``order``: the order, its lines and confirmed payments, and the customers it belongs (and
   belonged) to (their first/second order times);
@@ -45,9 +49,10 @@ is lost, nothing is counted twice. What an event refreshes:
 - ``release``: the release and its customer; ``follow_up``: the follow-up; ``enquiry``: the day.
 
 **Reconciliation** (job ``hq.reconcile``, per store, nightly; ``run_job hq.reconcile --store s``):
-under the same lock (waiting for it), read every entity of the store, compare with the facts,
-report per table how many rows were missing, extra or different, and fix exactly those. Pending
-events stay pending: draining them later rewrites the same state.
+under the same lock (waiting for it), compare every entity of the store with the facts, in SQL
+(the store schema and the public facts are one database): report per table how many rows were
+missing, extra or different, and fix exactly those. Pending events stay pending: draining them
+later rewrites the same state.
 """
 
 from __future__ import annotations
@@ -105,16 +110,16 @@ KINDS = {
     "enquiries": FactKind("enquiries", EnquiryFact, reporting.EnquiryRow, "enquiry_id"),
 }
 
-# Every row of a kind in the store (the reconciliation's read).
-FULL_READERS: dict[str, Callable[[], list]] = {
-    "orders": lambda: reporting.orders(),
-    "order_lines": lambda: reporting.order_lines(),
-    "customers": lambda: reporting.customers(),
-    "payments": lambda: reporting.payments(),
-    "releases": lambda: reporting.releases(),
-    "follow_ups": lambda: reporting.follow_ups(),
-    "claims": lambda: reporting.approved_claims(),
-    "enquiries": lambda: reporting.enquiries(),
+# The store's reading of every row of a kind (``reporting.every_row_sql``), for the reconciliation.
+SOURCES = {
+    "orders": "orders",
+    "order_lines": "order_lines",
+    "customers": "customers",
+    "payments": "payments",
+    "releases": "releases",
+    "follow_ups": "follow_ups",
+    "claims": "approved_claims",
+    "enquiries": "enquiries",
 }
 
 
@@ -240,10 +245,12 @@ def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batch
         with transaction.atomic():
             if not _try_lock(store_id):
                 return {"skipped": "busy", "events": events} if events == 0 else {"events": events, "batches": batches}
+            # Taken before the read: whatever was committed by then is held once this batch commits.
+            read_at = at or timezone.now()
             pending = outbox_selectors.pending_events(limit=batch_size)
             if not pending:
                 if batches == 0:
-                    _touch_feed(store_id, last_drained_at=at or timezone.now())
+                    _touch_feed(store_id, last_drained_at=read_at, pending_since=None)
                 break
             changed: dict[str, set[int]] = {}
             for event in pending:
@@ -257,6 +264,7 @@ def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batch
                 events_applied=feed.events_applied + len(pending),
                 last_event_id=max(feed.last_event_id, pending[-1].id),
                 last_drained_at=now,
+                pending_since=outbox_selectors.oldest_pending_at(),
             )
         events += len(pending)
         batches += 1
@@ -265,37 +273,92 @@ def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batch
     return {"events": events, "batches": batches}
 
 
-def _fact_rows(kind: FactKind, store_id: int) -> dict[int, object]:
-    rows = kind.model.objects.filter(store_id=store_id).values_list(*kind.columns)
-    return {row[0]: kind.row_type(*row) for row in rows.iterator(chunk_size=5000)}
+# Scratch tables of one reconciliation step (this session only, dropped after each kind).
+TRUTH_TABLE = "hq_reconcile_truth"
+DIFF_TABLE = "hq_reconcile_diff"
+
+
+def _reconcile_kind(cursor, kind: FactKind, store_id: int, *, fix: bool) -> dict[str, int]:
+    """Compare one kind's facts with the store's rows in the database, and fix what differs.
+
+    The store's rows (``reporting.every_row_sql``) are copied into a temporary table typed as the
+    fact table; a full join on the entity id with the store's facts gives the ids missing from the
+    facts, extra in them, or held with other values (a row comparison, NULLs equal). Fixing deletes
+    the extra and changed facts and inserts the missing and changed rows, all in SQL: nothing of
+    the store's data passes through Python.
+    """
+    table = kind.model._meta.db_table
+    key = kind.key
+    columns = kind.columns
+    listed = ", ".join(columns)
+    truth_row = ", ".join(f"t.{column}" for column in columns)
+    held_row = ", ".join(f"h.{column}" for column in columns)
+    source = reporting.every_row_sql(SOURCES[kind.name])
+    cursor.execute(f"DROP TABLE IF EXISTS {TRUTH_TABLE}, {DIFF_TABLE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {TRUTH_TABLE} AS SELECT {listed} FROM {table} WITH NO DATA")
+    if source is not None:
+        cursor.execute(f"INSERT INTO {TRUTH_TABLE} ({listed}) {source}")
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {DIFF_TABLE} AS
+        SELECT COALESCE(t.{key}, h.{key}) AS entity_id, h.{key} IS NULL AS missing, t.{key} IS NULL AS extra
+        FROM {TRUTH_TABLE} t
+        FULL JOIN (SELECT {listed} FROM {table} WHERE store_id = %s) h ON h.{key} = t.{key}
+        WHERE t.{key} IS NULL OR h.{key} IS NULL OR ROW({truth_row}) IS DISTINCT FROM ROW({held_row})
+        """,
+        [store_id],
+    )
+    cursor.execute(
+        f"""
+        SELECT (SELECT count(*) FROM {TRUTH_TABLE}), count(*) FILTER (WHERE missing),
+               count(*) FILTER (WHERE extra), count(*) FILTER (WHERE NOT missing AND NOT extra)
+        FROM {DIFF_TABLE}
+        """
+    )
+    in_store, missing, extra, changed = cursor.fetchone()
+    if fix and (missing or extra or changed):
+        cursor.execute(
+            f"""
+            DELETE FROM {table} f USING {DIFF_TABLE} d
+            WHERE f.store_id = %s AND f.{key} = d.entity_id AND NOT d.missing
+            """,
+            [store_id],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (store_id, {listed})
+            SELECT %s, {truth_row} FROM {TRUTH_TABLE} t JOIN {DIFF_TABLE} d ON d.entity_id = t.{key}
+            WHERE NOT d.extra
+            ORDER BY t.{key}
+            """,
+            [store_id],
+        )
+    cursor.execute(f"DROP TABLE {TRUTH_TABLE}, {DIFF_TABLE}")
+    return {"store": in_store, "missing": missing, "extra": extra, "changed": changed}
 
 
 def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict[str, int]]:
     """Rebuild the current store's facts from its schema; report and fix the differences.
 
-    Returns ``{kind: {"store": n, "missing": m, "extra": e, "changed": c}}``.
+    Returns ``{kind: {"store": n, "missing": m, "extra": e, "changed": c}}``. The comparison and
+    the fix run in the database (``_reconcile_kind``), under the store's feed lock.
     """
     store_id = _current_store_id()
     report: dict[str, dict[str, int]] = {}
     with transaction.atomic():
         _lock(store_id)
-        for name, kind in KINDS.items():
-            truth = {astuple(row)[0]: row for row in FULL_READERS[name]()}
-            held = _fact_rows(kind, store_id)
-            missing = truth.keys() - held.keys()
-            extra = held.keys() - truth.keys()
-            changed = {key for key in truth.keys() & held.keys() if truth[key] != held[key]}
-            report[name] = {"store": len(truth), "missing": len(missing), "extra": len(extra), "changed": len(changed)}
-            if fix and (missing or extra or changed):
-                stale = sorted(extra | changed)
-                for start in range(0, len(stale), 10000):
-                    chunk = stale[start : start + 10000]
-                    kind.model.objects.filter(store_id=store_id, **{f"{kind.key}__in": chunk}).delete()
-                _replace(kind, store_id, [truth[key] for key in sorted(missing | changed)], delete=None)
+        with connection.cursor() as cursor:
+            for name, kind in KINDS.items():
+                report[name] = _reconcile_kind(cursor, kind, store_id, fix=fix)
         if fix:
             _touch_feed(store_id, last_reconciled_at=at or timezone.now(), last_reconcile_report=report)
     differences = {name: counts for name, counts in report.items() if any(v for k, v in counts.items() if k != "store")}
-    if differences:
+    first_build = all(c["missing"] == c["store"] and not c["extra"] for c in report.values())
+    if differences and first_build:
+        # HQ held nothing of the store (a new or freshly seeded store): a build, not a discrepancy.
+        rows = sum(counts["store"] for counts in report.values())
+        logger.info("hq reconcile store %s built its facts from the store: %d rows", store_id, rows)
+    elif differences:
         logger.warning("hq reconcile store %s fixed differences: %s", store_id, differences)
     else:
         logger.info("hq reconcile store %s: facts match the store", store_id)

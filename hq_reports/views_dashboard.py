@@ -7,7 +7,7 @@ A filter change reloads the page with the new query (GET form).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.http import Http404
 from django.shortcuts import render
@@ -72,6 +72,7 @@ def dashboard(request):
     except DomainError as exc:
         context["error"] = exc
         return render(request, "hq/dashboard.html", context, status=400 if exc.status == 400 else exc.status)
+    behind = _behind(body["stores"])
     context.update(
         body=body,
         period_label=_period_label(body["period"]),
@@ -80,8 +81,25 @@ def dashboard(request):
         subsidiary_rows=_rows(body["subsidiaries"]),
         query=request.GET.urlencode(),
         drill_query=_drill_query(request),
+        as_of=_moment(body["as_of"]),
+        behind_rows=behind[:BEHIND_LISTED],
+        behind_more=len(behind[BEHIND_LISTED:]),
     )
     return render(request, "hq/dashboard.html", context)
+
+
+# Stores named in the "behind" warning; the others are counted.
+BEHIND_LISTED = 20
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _behind(rows: list[dict]) -> list[dict]:
+    """The stores more than a minute behind, the longest behind first."""
+    behind = [{"id": row["id"], "name": row["name"], "as_of": _moment(row["as_of"])} for row in rows if row["behind"]]
+    return sorted(behind, key=lambda row: (row["as_of"], row["name"]))
 
 
 def _period_label(period: dict) -> str:

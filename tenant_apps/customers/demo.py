@@ -125,7 +125,8 @@ class DemoPoolRules:
     def of(cls, store_settings) -> DemoPoolRules:
         return cls(
             idle_days=float(store_settings.pool_max_idle_days),
-            overdue_days=max(0.11, min(5.0, 0.7 * store_settings.pool_grace_days)),
+            # overdue by at most the grace period less 1.2 days: released a day from now at the soonest
+            overdue_days=max(0.11, min(5.0, store_settings.pool_grace_days - 1.2)),
         )
 
 

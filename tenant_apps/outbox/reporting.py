@@ -243,6 +243,34 @@ def enquiries(*, ids: Iterable[int] | None = None) -> list[EnquiryRow]:
         return []
 
 
+# Every row of each kind, as the functions above read it with no ids: (SQL, condition).
+_EVERY_ROW = {
+    "orders": (_ORDER_SQL, ""),
+    "order_lines": (_LINE_SQL, ""),
+    "customers": (_CUSTOMER_SQL, ""),
+    "payments": (_PAYMENT_SQL, "p.status = 'confirmed' AND p.confirmed_at IS NOT NULL"),
+    "releases": (_RELEASE_SQL, ""),
+    "follow_ups": (_FOLLOW_UP_SQL, ""),
+    "approved_claims": (_CLAIM_SQL, "cl.status = 'approved' AND cl.decided_at IS NOT NULL"),
+    "enquiries": (_ENQUIRY_SQL, ""),
+}
+
+
+def every_row_sql(name: str) -> str | None:
+    """The SELECT of every row of ``name`` (``orders``, ``order_lines``, ``customers``, ``payments``,
+    ``releases``, ``follow_ups``, ``approved_claims``, ``enquiries``), without parameters, with the
+    columns of its dataclass in order: the same rows as ``orders()``... with no ids, for a reader
+    that compares them with other tables in the database rather than in Python (the HQ
+    reconciliation). None when the store has no such table (no enquiry table: no enquiry rows)."""
+    sql, where = _EVERY_ROW[name]
+    if name == "enquiries":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [_ENQUIRY_TABLE])
+            if not cursor.fetchone()[0]:
+                return None
+    return f"{sql} WHERE {where}" if where else sql
+
+
 def return_visit_window_days() -> int:
     """The store's return-visit window (days after completion), 7 when the store never set it."""
     with connection.cursor() as cursor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tenant_apps.outbox.models import OutboxEvent
 
@@ -20,8 +21,15 @@ def pending_events(*, limit: int) -> list[PendingEvent]:
     return [PendingEvent(*row) for row in rows[:limit]]
 
 
+def oldest_pending_at() -> datetime | None:
+    """When the oldest event not yet held by the HQ rollups was written (None: nothing waits).
+
+    One row read from the partial index of pending events, however long the backlog."""
+    pending = OutboxEvent.objects.filter(drained_at__isnull=True).order_by("id")
+    return pending.values_list("created_at", flat=True).first()
+
+
 def backlog() -> dict:
     """How many events wait, and since when."""
     pending = OutboxEvent.objects.filter(drained_at__isnull=True)
-    oldest = pending.order_by("id").values_list("created_at", flat=True).first()
-    return {"pending": pending.count(), "oldest": oldest}
+    return {"pending": pending.count(), "oldest": oldest_pending_at()}

@@ -281,3 +281,70 @@ def test_a_fresh_demo_gives_the_jobs_nothing_to_rewrite(in_store):
     assert results["quotations.expire"] == {"expired": 0}
     assert results["pool.release"]["released"] == 0
     assert results["pool.return_deadline"]["released"] == 0
+
+
+# --- the demo reaches HQ before `make run` prints its banner ----------------------------------------
+
+HQ_RANGES = ("30d", "7d", "today")
+
+
+def test_a_fresh_demo_shows_the_same_figures_at_hq_as_in_each_store(api, in_store):
+    """Right after ``seed_demo``, with no drain or reconciliation run by hand, every demo store's HQ
+    figures equal its own Kanban for every headline key (value and previous), and a reconciliation
+    finds nothing to fix."""
+    import time_machine
+
+    from hq_reports import rollups
+
+    call_command("seed_demo", "--stores", "2", "--customers", "120", "--orders", "40", stdout=StringIO())
+    hq_exec = User.objects.get(email="hq-exec@hq.demo")
+    stores = list(Store.objects.filter(subdomain__in=["tmall-pallets", "jd-pallets"]).order_by("subdomain"))
+    assert len(stores) == 2
+
+    with time_machine.travel(timezone.now(), tick=False):
+        for store in stores:
+            admin = User.objects.get(email=f"admin@{store.subdomain}.demo")
+            for range_name in HQ_RANGES:
+                hq = api(hq_exec).get("/api/v1/hq/dashboard", {"store": store.pk, "range": range_name})
+                own = api(admin, store).get("/api/v1/kanban", {"range": range_name})
+                assert hq.status_code == own.status_code == 200
+                hq_metrics, own_metrics = hq.json()["metrics"], own.json()["metrics"]
+                assert set(hq_metrics) == set(own_metrics)
+                for key, figure in own_metrics.items():
+                    assert hq_metrics[key]["value"] == figure["value"], (store.subdomain, range_name, key)
+                    assert hq_metrics[key]["previous"] == figure["previous"], (store.subdomain, range_name, key)
+                if range_name == "30d":  # the comparison is between real figures
+                    assert hq_metrics["orders"]["value"] > 0
+                    assert hq_metrics["lost_rate"]["value"] is not None
+
+    for store in stores:
+        with in_store(store):
+            report = rollups.reconcile(fix=False)
+        assert report["orders"]["store"] > 0
+        assert {name: c for name, c in report.items() if c["missing"] or c["extra"] or c["changed"]} == {}
+
+
+def test_seed_demo_feeds_hq_only_when_it_seeded_something(monkeypatch):
+    call_command("seed_demo", "--stores", "1", "--customers", "20", "--orders", "5", stdout=StringIO())
+    fed = []
+    monkeypatch.setattr(demo, "feed_hq", lambda *, subdomains: fed.append(subdomains) or [])
+
+    call_command("seed_demo", "--stores", "1", "--if-empty", stdout=StringIO())
+
+    assert fed == []
+
+
+def test_a_failing_hq_feed_keeps_the_demo_and_names_the_stores(monkeypatch):
+    from hq_reports import rollups
+
+    def broken(**kwargs):
+        raise RuntimeError("facts unavailable")
+
+    monkeypatch.setattr(rollups, "reconcile", broken)
+    err = StringIO()
+
+    with pytest.raises(CommandError, match="tmall-pallets"):
+        call_command("seed_demo", "--stores", "1", "--customers", "20", "--orders", "5", stdout=StringIO(), stderr=err)
+
+    assert Store.objects.filter(subdomain="tmall-pallets").exists()
+    assert "hq.reconcile tmall-pallets: failed: RuntimeError: facts unavailable" in err.getvalue()

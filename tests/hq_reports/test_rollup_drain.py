@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,7 @@ from django_tenants.utils import tenant_context
 from hq_reports import rollups
 from hq_reports.models import CustomerFact, OrderFact, OrderLineFact, PaymentFact, StoreFeed
 from shared_apps.accounts.models import User
+from tenant_apps.outbox import reporting
 from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.outbox.services import publish
 from tenant_apps.sales.models import Order
@@ -41,6 +43,22 @@ def test_a_drain_makes_the_facts_equal_a_full_rebuild(store_a, users, in_store):
         assert result["batches"] > 1
         assert not OutboxEvent.objects.filter(drained_at__isnull=True).exists()
         assert facts_match_a_rebuild()
+
+
+@pytest.mark.django_db
+def test_each_drain_records_when_the_oldest_event_it_left_waiting_was_written(store_a, users, in_store):
+    with in_store(store_a):
+        make_history(owners=[users.a_sales], now=NOW, seed=7)
+        oldest_waiting = OutboxEvent.objects.order_by("id").values_list("created_at", flat=True)[10]
+
+        rollups.drain(batch_size=10, max_batches=1)
+        partial = StoreFeed.objects.get(store=store_a)
+        rollups.drain()
+        complete = StoreFeed.objects.get(store=store_a)
+
+    assert partial.pending_since == oldest_waiting
+    assert complete.pending_since is None
+    assert complete.last_drained_at >= partial.last_drained_at
 
 
 @pytest.mark.django_db
@@ -140,6 +158,81 @@ def test_reconciliation_reports_and_fixes_each_difference(store_a, users, in_sto
         assert report["customers"] == {"store": report["customers"]["store"], "missing": 0, "extra": 0, "changed": 0}
         assert facts_match_a_rebuild()
         assert StoreFeed.objects.get(store=store_a).last_reconcile_report == report
+
+
+EXTRA = 10**9  # fact ids from here on are not the store's
+
+
+def python_diff(kind, store) -> dict:
+    """What the reconciliation must report for ``kind``, computed row by row in Python."""
+    from dataclasses import astuple
+
+    readers = {
+        "orders": reporting.orders,
+        "order_lines": reporting.order_lines,
+        "customers": reporting.customers,
+        "payments": reporting.payments,
+        "releases": reporting.releases,
+        "follow_ups": reporting.follow_ups,
+        "claims": reporting.approved_claims,
+        "enquiries": reporting.enquiries,
+    }
+    truth = {astuple(row)[0]: row for row in readers[kind.name]()}
+    held = {row[0]: kind.row_type(*row) for row in kind.model.objects.filter(store=store).values_list(*kind.columns)}
+    return {
+        "store": len(truth),
+        "missing": len(truth.keys() - held.keys()),
+        "extra": len(held.keys() - truth.keys()),
+        "changed": sum(1 for key in truth.keys() & held.keys() if truth[key] != held[key]),
+    }
+
+
+@pytest.mark.django_db
+def test_reconciliation_finds_what_a_row_by_row_comparison_finds_in_every_kind(store_a, store_b, users, in_store):
+    with in_store(store_b):
+        make_history(owners=[users.b_sales], now=NOW, seed=14)
+        rollups.drain()
+    other_store = {name: kind.model.objects.filter(store=store_b).count() for name, kind in rollups.KINDS.items()}
+    with in_store(store_a):
+        make_history(owners=[users.a_sales], now=NOW, seed=13)
+        rollups.drain()
+        for offset, kind in enumerate(rollups.KINDS.values()):
+            facts = kind.model.objects.filter(store=store_a).order_by(kind.key)
+            keys = list(facts.values_list(kind.key, flat=True)[:3])
+            assert len(keys) == 3, kind.name
+            facts.filter(**{kind.key: keys[0]}).delete()  # missing
+            # extra: a copy under an id the store does not have
+            extra = facts.get(**{kind.key: keys[1]})
+            extra.pk = None
+            setattr(extra, kind.key, EXTRA + offset)
+            extra.save()
+        # changed: a value, a NULL that should be a value, a value that should be NULL
+        first_completed = OrderFact.objects.filter(store=store_a, completed_at__isnull=False).order_by("order_id")[0]
+        OrderFact.objects.filter(pk=first_completed.pk).update(completed_at=None)
+        never_completed = OrderFact.objects.filter(
+            store=store_a, completed_at__isnull=True, order_id__lt=EXTRA
+        ).order_by("-order_id")[0]
+        OrderFact.objects.filter(pk=never_completed.pk).update(completed_at=NOW)
+        last_customer = CustomerFact.objects.filter(store=store_a, customer_id__lt=EXTRA).order_by("-customer_id")[0]
+        CustomerFact.objects.filter(pk=last_customer.pk).update(province=last_customer.province + "省")
+        last_line = OrderLineFact.objects.filter(store=store_a, line_id__lt=EXTRA).order_by("-line_id")[0]
+        OrderLineFact.objects.filter(pk=last_line.pk).update(amount=last_line.amount + Decimal("0.01"))
+        expected = {name: python_diff(kind, store_a) for name, kind in rollups.KINDS.items()}
+
+        assert rollups.reconcile(fix=False) == expected
+        assert (expected["orders"]["changed"], expected["customers"]["changed"]) == (2, 1)
+        assert expected["order_lines"]["changed"] == 1
+        assert all(counts["missing"] == counts["extra"] == 1 for counts in expected.values())
+
+        assert rollups.reconcile() == expected
+        assert differences(rollups.reconcile(fix=False)) == {}
+        assert {name: python_diff(kind, store_a) for name, kind in rollups.KINDS.items()} == {
+            name: {"store": counts["store"], "missing": 0, "extra": 0, "changed": 0}
+            for name, counts in expected.items()
+        }
+    assert {name: kind.model.objects.filter(store=store_b).count() for name, kind in rollups.KINDS.items()} == (
+        other_store
+    )
 
 
 @pytest.mark.django_db

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from shared_apps.platform import jobs
 from shared_apps.platform.errors import DomainError
 from tenant_apps.workspace import demo
 from tenants.provisioning import ProvisioningError
@@ -66,4 +69,31 @@ class Command(BaseCommand):
         self.stdout.write(
             _("  Every demo account's password: %(password)s  (manage.py demo_banner lists them)")
             % {"password": demo.DEMO_PASSWORD}
+        )
+        if summary.stores:
+            self._feed_hq(summary.stores)
+
+    def _feed_hq(self, subdomains: list[str]) -> None:
+        """Bring HQ's figures of the new demo stores up to date before anyone opens the dashboard."""
+        started = time.perf_counter()
+        try:
+            runs = demo.feed_hq(subdomains=subdomains)
+        except jobs.UnknownJob as exc:
+            raise CommandError(
+                _("The demo data is kept, but the HQ job %(job)s is not registered.") % {"job": exc.name}
+            ) from None
+        failed = [run for run in runs if not run.ok]
+        for run in failed:
+            self.stderr.write(f"  {run.job} {run.store}: {run.summary}")
+        if failed:
+            raise CommandError(
+                _(
+                    "The demo data is kept, but HQ could not be brought up to date for %(stores)s; "
+                    "run `manage.py run_job hq.reconcile` once the cause is fixed."
+                )
+                % {"stores": ", ".join(sorted({run.store for run in failed}))}
+            )
+        self.stdout.write(
+            _("  HQ figures up to date (%(seconds).1f s): %(list)s")
+            % {"seconds": time.perf_counter() - started, "list": ", ".join(subdomains)}
         )
