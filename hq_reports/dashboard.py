@@ -43,6 +43,7 @@ from shared_apps.platform.periods import Period, money, rate
 from shared_apps.reporting.catalogue import KANBAN, metric, metrics_body
 from tenants.models import Store
 from tenants.routing import store_url
+from tenants.storetime import zone_named
 
 ZERO = Decimal("0.00")
 DEVICES = ("pc", "mobile", "app", "unknown")
@@ -500,11 +501,12 @@ class StoreRef:
     subsidiary_name: str | None
     status: str
     created_at: datetime
+    timezone: str = ""
 
 
 def store_refs(stores) -> list[StoreRef]:
     """``StoreRef`` rows of a ``Store`` queryset, in its order."""
-    fields_ = ("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name", "status", "created_at")
+    fields_ = ("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name", "status", "created_at", "timezone")
     return [StoreRef(*row) for row in stores.values_list(*fields_)]
 
 
@@ -646,13 +648,106 @@ def dashboard_body(
             _cursor.reset(token)
 
 
+def zone_groups(
+    period: Period, stores: list[Store | StoreRef], *, all_stores: bool
+) -> list[tuple[Period, tuple[int, ...] | None]]:
+    """The period on each store's own clock, with the stores that keep it: ``[(period, store ids)]``.
+
+    Every store is aggregated over its own local days (a store in Bogota's ``7d`` is Bogota's last
+    seven days). Stores sharing a zone are read together; when all share one, the store filter is
+    the request's own (``None``: every fact counts)."""
+    zones: dict[str, list[int]] = {}
+    for store in stores:
+        zones.setdefault(zone_named(getattr(store, "timezone", None)).key, []).append(store.pk)
+    if len(zones) <= 1:
+        zone = zone_named(next(iter(zones), None))
+        return [(period.in_zone(zone), None if all_stores else tuple(s.pk for s in stores))]
+    return [(period.in_zone(zone_named(zone)), tuple(ids)) for zone, ids in sorted(zones.items())]
+
+
+def _merge_breakdowns(parts: list[dict], period: Period) -> dict:
+    """Sales trend, devices, provinces and platforms of several zone groups, summed by local bucket
+    (a store's local day 3 March adds to every other store's 3 March)."""
+    if len(parts) == 1:
+        return parts[0]
+    trend: dict[str, list] = {}
+    devices: dict[str, list] = {}
+    provinces: dict[str, list] = {}
+    platforms: dict = {}
+    for part in parts:
+        for row in part["sales_trend"]:
+            slot = trend.setdefault(row["bucket"][:19], [ZERO, 0])
+            slot[0] += Decimal(row["gmv"])
+            slot[1] += row["orders"]
+        for row in part["devices"]:
+            slot = devices.setdefault(row["device"], [ZERO, 0])
+            slot[0] += Decimal(row["gmv"])
+            slot[1] += row["orders"]
+        for row in part["geography"]:
+            slot = provinces.setdefault(row["province"], [ZERO, 0])
+            slot[0] += Decimal(row["gmv"])
+            slot[1] += row["orders"]
+        for key, (gmv, n, paying) in part["platforms"].items():
+            total = platforms.get(key, (ZERO, 0, 0))
+            platforms[key] = (total[0] + gmv, total[1] + n, total[2] + (paying or 0))
+    sales = [
+        {
+            "bucket": datetime.fromisoformat(label).replace(tzinfo=period.tz).isoformat(),
+            "gmv": money(gmv),
+            "orders": n,
+        }
+        for label, (gmv, n) in sorted(trend.items())
+    ]
+    geography = [
+        {"province": province, "gmv": money(gmv), "orders": n}
+        for province, (gmv, n) in sorted(provinces.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
+    device_rows = [{"device": d, "gmv": money(gmv), "orders": n} for d, (gmv, n) in devices.items()]
+    return {"sales_trend": sales, "devices": device_rows, "geography": geography, "platforms": platforms}
+
+
+def _merge_rankings(results: list[tuple[list[dict], list[dict]]], limit: int) -> tuple[list[dict], list[dict]]:
+    """Product and category rankings of several zone groups: summed by SKU (category), then cut."""
+    if len(results) == 1:
+        return results[0]
+
+    def merge(rows_lists: list[list[dict]], key: str) -> list[dict]:
+        merged: dict[str, dict] = {}
+        for rows in rows_lists:
+            for row in rows:
+                slot = merged.setdefault(row[key], {**row, "amount": ZERO, "quantity": 0, "orders": 0})
+                slot["amount"] += Decimal(row["amount"])
+                slot["quantity"] += row["quantity"]
+                slot["orders"] += row["orders"]
+        ordered = sorted(merged.values(), key=lambda row: (-row["amount"], row[key]))[:limit]
+        return [{**row, "amount": money(row["amount"])} for row in ordered]
+
+    return (
+        merge([products for products, _categories in results], "sku"),
+        merge([categories for _products, categories in results], "category"),
+    )
+
+
 def _dashboard_body(
     *, period: Period, stores: list[Store | StoreRef], platform: str | None, limit: int, all_stores: bool
 ):
-    scope = Scope(store_ids=None if all_stores else tuple(s.pk for s in stores), platform=platform)
     previous = period.previous()
     by_platform: dict = {}
-    cur_by_store, prev_by_store = figures_by(period, scope, channels=by_platform)
+    cur_by_store: dict = {}
+    prev_by_store: dict = {}
+    zone_parts, zone_rankings = [], []
+    groups = zone_groups(period, stores, all_stores=all_stores)
+    for zone_period, store_ids in groups:
+        scope = Scope(store_ids=store_ids, platform=platform)
+        channels: dict = {}
+        cur, prev = figures_by(zone_period, scope, channels=channels)
+        cur_by_store.update(cur)
+        prev_by_store.update(prev)
+        for key, figures in channels.items():
+            by_platform.setdefault(key, Figures()).add(figures)
+        zone_parts.append(breakdowns(zone_period, scope))
+        # Several zones: every product's full sums, cut after they are added up.
+        zone_rankings.append(rankings(zone_period, scope, limit=limit if len(groups) == 1 else None))
     # Read right after the facts, in the same transaction: it describes the figures shown.
     fresh = store_freshness(stores, now=period.now)
     by_id = {store.pk: store for store in stores}
@@ -690,7 +785,7 @@ def _dashboard_body(
         for g in subsidiaries.values()
     ]
     subsidiary_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"] or ""))
-    parts = breakdowns(period, scope)
+    parts = _merge_breakdowns(zone_parts, period)
     channel_rows = []
     for key in sorted(set(parts["platforms"]) | set(by_platform), key=lambda k: -parts["platforms"].get(k, (0,))[0]):
         gmv, n, paying = parts["platforms"].get(key, (ZERO, 0, 0))
@@ -706,7 +801,7 @@ def _dashboard_body(
                 "net_revenue": money(figures.net_revenue),
             }
         )
-    products, categories = rankings(period, scope, limit=limit)
+    products, categories = _merge_rankings(zone_rankings, limit)
     return {
         "period": period.as_dict(),
         "previous_period": previous.as_dict(),

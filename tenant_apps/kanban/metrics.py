@@ -324,7 +324,12 @@ def receivable_overdue(period: Period, filters: Filters) -> Decimal:
 
 
 def _days(period: Period) -> tuple[date, date]:
+    """The first and last local day of ``period``; an empty period (``today`` at the very local
+    midnight) has none: its last day is before its first, so day-level records count nothing."""
     days = period.local_days()
+    if not days:
+        day = period.start.astimezone(period.tz).date()
+        return day, day - timedelta(days=1)
     return days[0], days[-1]
 
 
