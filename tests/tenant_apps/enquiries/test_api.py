@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry, Screenshot
 from tenant_apps.outbox.models import OutboxEvent
+from tests.dates import iso_day
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def _png(name="shot.png", content=PNG):
 
 def test_admin_records_a_day_and_recording_again_corrects_it(api, store_a, users, in_store):
     client = api(users.a_admin, store_a)
-    body = {"date": "2026-01-05", "channel": "tmall", "enquiries": 10, "new_enquiries": 4}
+    body = {"date": iso_day(-3), "channel": "tmall", "enquiries": 10, "new_enquiries": 4}
     assert client.post("/api/v1/enquiries/daily", body, format="json").status_code == 200
     response = client.post("/api/v1/enquiries/daily", {**body, "enquiries": 12, "new_enquiries": 6}, format="json")
     assert response.status_code == 200
@@ -55,7 +56,7 @@ def test_admin_records_a_day_and_recording_again_corrects_it(api, store_a, users
     ],
 )
 def test_bad_daily_input_is_refused_and_nothing_is_written(api, store_a, users, in_store, field, value):
-    body = {"date": "2026-01-05", "channel": "tmall", "enquiries": 10, "new_enquiries": 4, field: value}
+    body = {"date": iso_day(-3), "channel": "tmall", "enquiries": 10, "new_enquiries": 4, field: value}
     response = api(users.a_admin, store_a).post("/api/v1/enquiries/daily", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
@@ -64,7 +65,7 @@ def test_bad_daily_input_is_refused_and_nothing_is_written(api, store_a, users, 
 
 
 def test_salesperson_cannot_record_daily_enquiries(api, store_a, users):
-    body = {"date": "2026-01-05", "channel": "tmall", "enquiries": 1, "new_enquiries": 1}
+    body = {"date": iso_day(-3), "channel": "tmall", "enquiries": 1, "new_enquiries": 1}
     assert api(users.a_sales, store_a).post("/api/v1/enquiries/daily", body, format="json").status_code == 403
 
 
