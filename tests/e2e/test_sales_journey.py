@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import user_email
+from tests.conftest import in_plain_thread, remove_rows_after, store_row_marks, user_email
 from tests.e2e.conftest import run_in_thread, share_the_clock
 from tests.e2e.test_journeys import sign_in
 
@@ -93,49 +93,12 @@ def tiny_png() -> bytes:
 
 
 def removing_new_store_rows():
-    """Generator behind the ``store_rows`` fixtures: every row a journey adds to store alpha's
-    schema is removed afterwards, with the files its rows point to (the server thread commits
+    """Generator behind the ``store_rows`` fixtures: every row a journey adds to the session's store
+    schemas is removed afterwards, with the files its rows point to (the server thread commits
     them; the session's stores and users stay)."""
-
-    def tenant_models():
-        from django.apps import apps
-        from django.conf import settings
-
-        names = set(settings.TENANT_APPS) - set(settings.SHARED_APPS)
-        return [m for m in apps.get_models() if m._meta.app_config.name in names and m._meta.managed]
-
-    def snapshot():
-        from django.db.models import Max
-
-        return {m: m.objects.aggregate(top=Max("pk"))["top"] or 0 for m in tenant_models()}
-
-    before = in_alpha(snapshot)
+    marks = in_plain_thread(store_row_marks)
     yield
-
-    def remove():
-        from django.db import IntegrityError, transaction
-        from django.db.models import FileField, ProtectedError, RestrictedError
-
-        left = {m: top for m, top in before.items() if m.objects.filter(pk__gt=top).exists()}
-        for model, top in left.items():
-            for field in model._meta.get_fields():
-                if isinstance(field, FileField):
-                    for name in model.objects.filter(pk__gt=top).values_list(field.name, flat=True):
-                        if name:
-                            field.storage.delete(name)
-        for _attempt in range(len(left) + 1):
-            for model, top in list(left.items()):
-                try:
-                    with transaction.atomic():
-                        model.objects.filter(pk__gt=top).delete()
-                except (ProtectedError, RestrictedError, IntegrityError):
-                    continue
-                del left[model]
-            if not left:
-                return
-        raise AssertionError(f"rows left behind in {sorted(m._meta.label for m in left)}")
-
-    in_alpha(remove)
+    in_plain_thread(lambda: remove_rows_after(marks))
 
 
 def signed_in_pages(browser, site):
