@@ -4,11 +4,13 @@ the headline transaction amount matches ``GET /api/v1/kanban`` for the same rang
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.e2e.test_sales_journey import in_alpha, removing_new_store_rows, signed_in_pages, user_id
@@ -166,3 +168,33 @@ def test_changes_are_coloured_as_good_or_bad_news_and_amounts_read_as_money(
     expect(lost_change).to_have_text(re.compile(r"^▲ [\d.]+ pt$"))
     assert overflowing(page) == []
     page.screenshot(path=screenshot_path("e2e-kanban-phone-en"), full_page=True)
+
+
+def test_a_slow_answer_for_the_first_range_does_not_overwrite_the_range_chosen_since(signed_orders, as_user):
+    """The first load (30 days) is held back until the 7-day figures are drawn, then let through:
+    the page keeps showing 7 days."""
+    held = []
+
+    def hold_the_first_load(route):
+        if "range=7d" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page = as_user("a_admin", "/")
+    page.route("**/api/v1/kanban?*", hold_the_first_load)
+    page.goto(page.url.rstrip("/") + "/kanban/")
+    gmv = page.locator("[data-metric=gmv] .metric-value")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    assert len(held) == 1
+    week = Decimal(api_kanban(page, "range=7d")["body"]["metrics"]["gmv"]["value"])
+    page.locator("label[for=range-7d]").click()
+    expect(gmv).to_have_attribute("title", f"¥{week:,.2f}", timeout=FIGURES_TIMEOUT)
+
+    # The page may have aborted it already, which is the point.
+    with contextlib.suppress(PlaywrightError):
+        held[0].continue_()
+    page.wait_for_timeout(500)
+    expect(gmv).to_have_attribute("title", f"¥{week:,.2f}")
+    expect(page.locator("#kanban-error")).to_be_hidden()
+    assert page.locator("#range-7d").is_checked()

@@ -106,17 +106,25 @@
     }, true);
   }
 
+  // Only the latest choice is drawn: a slower answer for an earlier range (the first load, say)
+  // is aborted instead of overwriting the figures of the range chosen since.
+  let pending = null;
+
   async function load() {
     const params = query();
     if (params.get("range") === "custom" && (!params.get("start") || !params.get("end"))) return;
     const error = document.getElementById("kanban-error");
+    if (pending) pending.abort();
+    const request = (pending = new AbortController());
     try {
-      const response = await fetch(form.dataset.api + "?" + params.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const response = await fetch(form.dataset.api + "?" + params.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin", signal: request.signal });
       const body = await response.json();
+      if (request !== pending) return;
       if (!response.ok) throw new Error(body.detail || labels.error);
       error.classList.add("d-none");
       draw(body);
     } catch (e) {
+      if (request.signal.aborted) return;
       error.textContent = e.message || labels.error;
       error.classList.remove("d-none");
     }
