@@ -5,8 +5,8 @@ and returns plain Python values (``Decimal`` for money, ``int`` for counts); ``r
 them into the API body. Each group reads the current period P and the previous period P' in one
 statement (``FILTER`` on ``cur``), so a Kanban costs a handful of index range scans. For periods
 made of whole local days, rankings, trend, devices, geography and net revenue are summed from the
-daily rollups, and the customers' first orders come from their table (``rollups``: kept exact from
-the orders by triggers and rebuilt before reading); the results are the same.
+daily rollups, and the per-customer figures from the order facts (``rollups``: kept exact from
+the orders and follow-ups by triggers and rebuilt before reading); the results are the same.
 
 Filters (``Filters``): ``channel_id`` selects orders by their channel, customers by their channel,
 releases by the customer's channel and daily enquiries by theirs; ``salesperson_id`` selects
@@ -99,31 +99,49 @@ def _split(rows, default) -> tuple:
 # ---------------------------------------------------------------------------------------------
 
 
+def _previous_in_scope(filters: Filters) -> str:
+    """The column of ``kanban_orderfact`` holding the customer's previous order within the filters."""
+    by_channel, by_owner = filters.channel_id is not None, filters.salesperson_id is not None
+    return (
+        "prev_both_at"
+        if by_channel and by_owner
+        else "prev_channel_at"
+        if by_channel
+        else ("prev_owner_at" if by_owner else "prev_at")
+    )
+
+
 def order_figures(period: Period, filters: Filters) -> dict:
     """``gmv``, ``orders``, ``paying_customers``, ``repeat_customers`` for P and P', and the
-    customer mix (``new`` / ``returning`` count and gmv) for P. A customer's first two orders ever
-    come from ``kanban_customerfirstorders`` (see ``rollups``)."""
+    customer mix (``new`` / ``returning`` count and gmv) for P, in one scan of the orders of P' and
+    P in ``kanban_orderfact`` (see ``rollups``):
+
+    - a paying customer of P is counted once, on their first order of P within the filters (the
+      previous one within the filters was signed before P, or there is none);
+    - they repurchased (two or more orders ever signed before ``end``) when that order has a
+      previous order overall, or a next one signed before ``end``;
+    - they are new when their first order ever is in P; the new customers' gmv is that of every
+      order of P of a customer whose first order is in P."""
     rollups.ensure_customers_fresh()
+    prev = _previous_in_scope(filters)
     sql = f"""
-        WITH po AS (
-            SELECT o.customer_id, o.amount, o.signed_at >= %(start)s AS cur
-            FROM sales_order o
-            WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND o.status <> 'cancelled'
-            {filters.orders()}
-        ), pc AS (
-            SELECT customer_id, cur, count(*) AS n, sum(amount) AS gmv FROM po GROUP BY customer_id, cur
-        ), flagged AS (
-            SELECT pc.cur, pc.n, pc.gmv,
-                (pc.n >= 2 OR f.second_at < CASE WHEN pc.cur THEN %(end)s ELSE %(start)s END) AS repeat,
-                (pc.cur AND f.first_at >= %(start)s) AS is_new
-            FROM pc JOIN kanban_customerfirstorders f ON f.customer_id = pc.customer_id
-        )
-        SELECT cur, coalesce(sum(gmv), 0), coalesce(sum(n), 0), count(*),
-            count(*) FILTER (WHERE repeat),
-            count(*) FILTER (WHERE is_new), coalesce(sum(gmv) FILTER (WHERE is_new), 0)
-        FROM flagged GROUP BY cur
+        SELECT cur, coalesce(sum(amount), 0), count(*),
+            count(*) FILTER (WHERE first_in_p),
+            count(*) FILTER (WHERE first_in_p AND (prev_at IS NOT NULL OR next_at < p_end)),
+            count(*) FILTER (WHERE first_in_p AND first_at >= p_start),
+            coalesce(sum(amount) FILTER (WHERE first_at >= p_start), 0)
+        FROM (
+            SELECT o.signed_at >= %(start)s AS cur, o.amount, o.prev_at, o.next_at, o.first_at,
+                CASE WHEN o.signed_at >= %(start)s THEN %(start)s ELSE %(pstart)s END AS p_start,
+                CASE WHEN o.signed_at >= %(start)s THEN %(end)s ELSE %(start)s END AS p_end,
+                (o.{prev} IS NULL
+                 OR o.{prev} < CASE WHEN o.signed_at >= %(start)s THEN %(start)s ELSE %(pstart)s END) AS first_in_p
+            FROM kanban_orderfact o
+            WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s {filters.orders()}
+        ) po
+        GROUP BY cur
     """
-    cur, prev = _split(_rows(sql, _both(period, filters)), (ZERO, 0, 0, 0, 0, ZERO))
+    cur, prev_row = _split(_rows(sql, _both(period, filters)), (ZERO, 0, 0, 0, 0, ZERO))
 
     def pack(row):
         return {"gmv": row[0], "orders": int(row[1]), "paying_customers": row[2], "repeat_customers": row[3]}
@@ -131,7 +149,7 @@ def order_figures(period: Period, filters: Filters) -> dict:
     new_count, new_gmv = cur[4], cur[5]
     return {
         "current": pack(cur),
-        "previous": pack(prev),
+        "previous": pack(prev_row),
         "customer_mix": {
             "new": {"count": new_count, "gmv": new_gmv},
             "returning": {"count": cur[2] - new_count, "gmv": cur[0] - new_gmv},
@@ -172,26 +190,16 @@ def customer_figures(period: Period, filters: Filters) -> dict:
 
 
 def completion_figures(period: Period, filters: Filters, *, window_days: int) -> dict:
-    """Orders completed in P and P': completed, rated, rated 4-5, and visited within the window.
-
-    The follow-ups of the window are hashed once and joined to the completed orders (no probe per order)."""
+    """Orders completed in P and P': completed, rated, rated 4-5, and visited within the window
+    (the customer's first follow-up at or after completion, ``visit_at`` of the order's fact, was
+    recorded before ``completed_at`` + window)."""
+    rollups.ensure_customers_fresh()
     sql = f"""
-        WITH co AS MATERIALIZED (
-            SELECT o.id, o.customer_id, o.completed_at, o.rating, o.completed_at >= %(start)s AS cur
-            FROM sales_order o
-            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND o.status <> 'cancelled'
-            {filters.orders()}
-        ), fu AS (
-            SELECT f.customer_id, f.created_at FROM customers_followup f
-            WHERE f.created_at >= %(pstart)s AND f.created_at < %(end)s + make_interval(days => %(window)s)
-        ), visited AS (
-            SELECT DISTINCT co.id FROM co JOIN fu ON fu.customer_id = co.customer_id
-            WHERE fu.created_at >= co.completed_at
-              AND fu.created_at < co.completed_at + make_interval(days => %(window)s)
-        )
-        SELECT co.cur, count(*), count(*) FILTER (WHERE co.rating IS NOT NULL),
-            count(*) FILTER (WHERE co.rating >= 4), count(visited.id)
-        FROM co LEFT JOIN visited ON visited.id = co.id
+        SELECT o.completed_at >= %(start)s AS cur, count(*), count(*) FILTER (WHERE o.rating IS NOT NULL),
+            count(*) FILTER (WHERE o.rating >= 4),
+            count(*) FILTER (WHERE o.visit_at < o.completed_at + make_interval(days => %(window)s))
+        FROM kanban_orderfact o
+        WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s {filters.orders()}
         GROUP BY 1
     """
     params = {**_both(period, filters), "window": int(window_days)}

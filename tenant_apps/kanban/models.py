@@ -160,22 +160,58 @@ class RollupState(models.Model):
         return self.zone
 
 
-class CustomerFirstOrders(models.Model):
-    """When a customer signed their first and second non-cancelled orders (any channel, any owner),
-    for the repurchase rate and the customer mix. Rebuilt for any customer marked in
-    ``RollupDirtyCustomer`` before it is read."""
+class OrderFact(models.Model):
+    """A non-cancelled order with its place in its customer's history, so that the per-customer
+    figures (paying customers, repurchase, customer mix, return visits) are counted in one scan of
+    the period's orders instead of grouped by customer: the signing time of the customer's previous
+    order overall, in the same channel, with the same owner and with both (``prev_*``; ``None``
+    for the first), of the next order overall, of the first order ever, and, once completed, when
+    the customer's first follow-up at or after completion was recorded (``visit_at``). "Previous"
+    and "next" order the customer's orders by signing time, then id. Rebuilt for any customer
+    marked in ``RollupDirtyCustomer`` before it is read (``rollups.ensure_customers_fresh``)."""
 
-    customer_id = models.BigIntegerField(primary_key=True)
+    order_id = models.BigIntegerField(primary_key=True)
+    customer_id = models.BigIntegerField()
+    channel_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    signed_at = models.DateTimeField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     first_at = models.DateTimeField()
-    second_at = models.DateTimeField(null=True)
+    prev_at = models.DateTimeField(null=True)
+    prev_channel_at = models.DateTimeField(null=True)
+    prev_owner_at = models.DateTimeField(null=True)
+    prev_both_at = models.DateTimeField(null=True)
+    next_at = models.DateTimeField(null=True)
+    completed_at = models.DateTimeField(null=True)
+    rating = models.SmallIntegerField(null=True)
+    visit_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["signed_at"],
+                include=["amount", "first_at", "prev_at", "next_at", "channel_id", "owner_id"],
+                name="kanban_fact_signed",
+            ),
+            models.Index(fields=["channel_id", "signed_at"], name="kanban_fact_channel_signed"),
+            models.Index(fields=["owner_id", "signed_at"], name="kanban_fact_owner_signed"),
+            models.Index(
+                fields=["completed_at"],
+                include=["rating", "visit_at", "channel_id", "owner_id"],
+                condition=models.Q(completed_at__isnull=False),
+                name="kanban_fact_completed",
+            ),
+            models.Index(fields=["customer_id"], name="kanban_fact_customer"),
+        ]
 
     def __str__(self) -> str:
-        return str(self.customer_id)
+        return str(self.order_id)
 
 
 class RollupDirtyCustomer(models.Model):
-    """A customer whose orders were added, removed, cancelled, moved or re-dated since their
-    ``CustomerFirstOrders`` row was built (written by database triggers)."""
+    """A customer whose orders (signing, cancellation, channel, owner, amount, completion, rating)
+    or follow-ups changed since the ``OrderFact`` rows of their orders were built (written by
+    database triggers, whoever makes the change)."""
 
     customer_id = models.BigIntegerField(db_index=True)
 

@@ -11,8 +11,10 @@ rows of a range are read, ``ensure_fresh`` rebuilds, from the orders and in the 
 transaction, the local days of that range that overlap a changed UTC day, so figures read from the
 rollups are always exactly those of the orders. ``kanban_rollupstate`` records the zone the rows
 were built in; a store whose zone changed is rebuilt on its next read.
-``kanban_customerfirstorders`` holds when each customer signed their first two non-cancelled
-orders, kept the same way (``kanban_rollupdirtycustomer``, ``ensure_customers_fresh``).
+``kanban_orderfact`` holds every non-cancelled order with its place in its customer's history
+(previous and next orders, first order, first follow-up after completion), kept the same way per
+customer (``kanban_rollupdirtycustomer``: triggers on ``sales_order`` and ``customers_followup``;
+``ensure_customers_fresh``).
 ``rebuild`` rebuilds everything (backfill, repair).
 """
 
@@ -150,33 +152,41 @@ def ensure_fresh(first: date, last: date) -> int:
     return len(days)
 
 
-FIRSTS = """
-    INSERT INTO kanban_customerfirstorders (customer_id, first_at, second_at)
-    SELECT c.id, h.at[1], h.at[2]
-    FROM unnest(%(ids)s::bigint[]) AS c(id)
-    CROSS JOIN LATERAL (
-        SELECT array_agg(x.signed_at ORDER BY x.signed_at) AS at FROM (
-            SELECT o.signed_at FROM sales_order o
-            WHERE o.customer_id = c.id AND o.status <> 'cancelled'
-            ORDER BY o.signed_at LIMIT 2
-        ) x
-    ) h
-    WHERE h.at IS NOT NULL
+# The customer's orders in the order "signing time, then id"; one window per scope of a filter.
+FACTS = """
+    INSERT INTO kanban_orderfact (
+        order_id, customer_id, channel_id, owner_id, signed_at, amount, first_at,
+        prev_at, prev_channel_at, prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at)
+    SELECT o.id, o.customer_id, o.channel_id, o.owner_id, o.signed_at, o.amount,
+        min(o.signed_at) OVER (PARTITION BY o.customer_id),
+        lag(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id),
+        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.channel_id ORDER BY o.signed_at, o.id),
+        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.owner_id ORDER BY o.signed_at, o.id),
+        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.channel_id, o.owner_id ORDER BY o.signed_at, o.id),
+        lead(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id),
+        o.completed_at, o.rating,
+        CASE WHEN o.completed_at IS NOT NULL THEN (
+            SELECT f.created_at FROM customers_followup f
+            WHERE f.customer_id = o.customer_id AND f.created_at >= o.completed_at
+            ORDER BY f.created_at LIMIT 1
+        ) END
+    FROM sales_order o
+    WHERE o.status <> 'cancelled' {customers}
 """
 
 
 def refresh_customers(customer_ids) -> None:
-    """Rebuild the first-orders rows of ``customer_ids`` from their orders (caller's transaction)."""
+    """Rebuild the order facts of ``customer_ids`` from their orders (caller's transaction)."""
     ids = sorted(set(customer_ids))
     if not ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM kanban_customerfirstorders WHERE customer_id = ANY(%(ids)s)", {"ids": ids})
-        cursor.execute(FIRSTS, {"ids": ids})
+        cursor.execute("DELETE FROM kanban_orderfact WHERE customer_id = ANY(%(ids)s)", {"ids": ids})
+        cursor.execute(FACTS.format(customers="AND o.customer_id = ANY(%(ids)s)"), {"ids": ids})
 
 
 def ensure_customers_fresh() -> int:
-    """Rebuild the first-orders rows of every changed customer; returns how many."""
+    """Rebuild the order facts of every changed customer; returns how many customers."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtycustomer)")
         if not cursor.fetchone()[0]:
@@ -197,16 +207,8 @@ def rebuild() -> int:
         cursor.execute("DELETE FROM kanban_rollupdirtyday")
         cursor.execute("DELETE FROM kanban_salesrollup")
         cursor.execute("DELETE FROM kanban_rollupdirtycustomer")
-        cursor.execute("DELETE FROM kanban_customerfirstorders")
-        cursor.execute(
-            """
-            INSERT INTO kanban_customerfirstorders (customer_id, first_at, second_at)
-            SELECT customer_id, at[1], at[2] FROM (
-                SELECT customer_id, array_agg(signed_at ORDER BY signed_at) AS at
-                FROM sales_order WHERE status <> 'cancelled' GROUP BY customer_id
-            ) firsts
-            """
-        )
+        cursor.execute("DELETE FROM kanban_orderfact")
+        cursor.execute(FACTS.format(customers=""))
         cursor.execute(
             """
             SELECT (signed_at AT TIME ZONE %(tz)s)::date FROM sales_order

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 
 from shared_apps.platform.periods import resolve_period
 from tenant_apps.customers.models import Customer
@@ -282,3 +283,83 @@ def test_the_refresh_job_empties_the_change_log_and_leaves_the_rows_a_rebuild_gi
         assert result["days"] > 0
         assert left == 0
         assert _rollup_rows() == kept
+
+
+def _completion_from_orders(period, filters: Filters, window: int) -> dict:
+    """``completion_figures`` with each completed order's follow-ups read from the follow-ups."""
+    sql = f"""
+        SELECT o.completed_at >= %(start)s AS cur, count(*), count(*) FILTER (WHERE o.rating IS NOT NULL),
+            count(*) FILTER (WHERE o.rating >= 4),
+            count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM customers_followup f WHERE f.customer_id = o.customer_id
+                  AND f.created_at >= o.completed_at AND f.created_at < o.completed_at + make_interval(days => %(w)s)))
+        FROM sales_order o
+        WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND o.status <> 'cancelled'
+        {filters.orders()}
+        GROUP BY 1
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**metrics._both(period, filters), "w": window})
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    return {
+        side: dict(zip(("completed", "rated", "positive", "visited"), rows.get(cur, (0, 0, 0, 0)), strict=True))
+        for side, cur in (("current", True), ("previous", False))
+    }
+
+
+def _assert_same_completion_figures(data) -> None:
+    for period in _periods():
+        for filters in _filters(data):
+            for window in (1, 7):
+                with transaction.atomic():
+                    got = metrics.completion_figures(period, filters, window_days=window)
+                assert got == _completion_from_orders(period, filters, window), (period.range, filters, window)
+
+
+def _facts() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM kanban_orderfact ORDER BY order_id")
+        return cursor.fetchall()
+
+
+def test_order_facts_follow_completions_ratings_follow_ups_and_moves_between_channels_and_owners(
+    generated, store_a, in_store
+):
+    from tenant_apps.customers.models import FollowUp
+
+    rng = random.Random(11)
+    with in_store(store_a):
+        _assert_same_order_figures(generated)
+        _assert_same_completion_figures(generated)
+        completed = list(Order.objects.filter(completed_at__isnull=False).order_by("pk"))
+        assert len(completed) > 10
+        # A follow-up inside the window of some completed orders, one moved away, one deleted.
+        for order in rng.sample(completed, 5):
+            FollowUp.objects.create(
+                customer_id=order.customer_id,
+                author=generated.owners[0],
+                kind="call",
+                content="回访",
+                created_at=order.completed_at + timedelta(hours=30),
+            )
+        follow_ups = list(FollowUp.objects.order_by("pk"))
+        FollowUp.objects.filter(pk=follow_ups[0].pk).update(customer_id=completed[0].customer_id)
+        FollowUp.objects.filter(pk=follow_ups[1].pk).update(created_at=F("created_at") - timedelta(days=3))
+        FollowUp.objects.filter(pk=follow_ups[2].pk).delete()
+        # Completion, rating, channel and owner changes.
+        Order.objects.filter(pk=completed[1].pk).update(completed_at=None)
+        Order.objects.filter(pk=completed[2].pk).update(rating=5)
+        Order.objects.filter(pk=completed[3].pk).update(completed_at=completed[3].completed_at - timedelta(days=4))
+        moved = rng.sample(list(Order.objects.order_by("pk").values_list("pk", flat=True)), 12)
+        Order.objects.filter(pk__in=moved[:6]).update(channel=generated.channels[0])
+        Order.objects.filter(pk__in=moved[6:]).update(owner=generated.owners[0])
+        Order.objects.filter(pk__in=moved[:3]).update(amount=F("amount") + Decimal("10.00"))
+        _assert_same_order_figures(generated)
+        _assert_same_completion_figures(generated)
+
+        with transaction.atomic():
+            rollups.ensure_customers_fresh()
+        kept = _facts()
+        with transaction.atomic():
+            rollups.rebuild()
+        assert _facts() == kept
