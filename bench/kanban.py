@@ -33,7 +33,9 @@ TABLES = (
     "finance_payment",
     "pool_release",
     "kanban_salesrollup",
-    "kanban_customerfirstorders",
+    "kanban_orderfact",
+    "kanban_rollupdirtyday",
+    "kanban_rollupdirtycustomer",
 )
 
 
@@ -100,7 +102,7 @@ def main(argv: list[str]) -> int:
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client, override_settings
-    from django_tenants.utils import schema_context
+    from django_tenants.utils import schema_context, tenant_context
 
     from bench.data_orders import ensure_bench_store
     from shared_apps.accounts.models import Membership
@@ -137,7 +139,8 @@ def main(argv: list[str]) -> int:
         "salesperson": {"salesperson_id": salesperson_id},
     }
     rows, results = [], {}
-    with schema_context(store.schema_name):
+    # As a request does: the store is the connection's tenant (its zone is read from it).
+    with tenant_context(store):
         for name, filters in scenarios.items():
             period = resolve_period(range="30d")
             body = kanban_body(period=period, **filters)

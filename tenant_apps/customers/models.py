@@ -143,6 +143,13 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="customer_owner_created"),
+            # Data Kanban, lost rate: the live customers owned since before a moment.
+            models.Index(
+                fields=["owner_since"],
+                include=["owner", "channel"],
+                condition=Q(merged_into__isnull=True) & Q(owner__isnull=False),
+                name="customer_owned_since",
+            ),
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
             models.Index(fields=["province"], name="customer_province"),
             # The list filtered by province and grade, newest first, without walking the whole table.

@@ -69,6 +69,14 @@ class Payment(models.Model):
             models.Index(fields=["order", "kind", "status"], name="payment_order_kind_status"),
             models.Index(fields=["status", "-created_at"], name="payment_status_created"),
             models.Index(fields=["confirmed_at"], condition=Q(status="confirmed"), name="payment_confirmed_at"),
+            # Data Kanban, overdue receivables at a past moment: an order's collections since then,
+            # from the index alone.
+            models.Index(
+                fields=["order"],
+                include=["confirmed_at", "amount"],
+                condition=Q(status="confirmed") & Q(kind="collection"),
+                name="payment_order_collections",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),

@@ -113,8 +113,10 @@ def _previous_in_scope(filters: Filters) -> str:
 
 def order_figures(period: Period, filters: Filters) -> dict:
     """``gmv``, ``orders``, ``paying_customers``, ``repeat_customers`` for P and P', and the
-    customer mix (``new`` / ``returning`` count and gmv) for P, in one scan of the orders of P' and
-    P in ``kanban_orderfact`` (see ``rollups``):
+    customer mix (``new`` / ``returning`` count and gmv) for P, from the orders' places in their
+    customers' histories (``kanban_orderfact``, see ``rollups``): summed per day from the history
+    rollups when P and P' are whole local days (at most ``rollups.GAP_DAYS``), else in one scan of
+    the order facts of P' and P:
 
     - a paying customer of P is counted once, on their first order of P within the filters (the
       previous one within the filters was signed before P, or there is none);
@@ -123,6 +125,67 @@ def order_figures(period: Period, filters: Filters) -> dict:
     - they are new when their first order ever is in P; the new customers' gmv is that of every
       order of P of a customer whose first order is in P."""
     rollups.ensure_customers_fresh()
+    spans = rollups.history_covers(period)
+    if spans is not None:
+        cur, prev_row = _history_order_rows(*spans, filters)
+    else:
+        cur, prev_row = _fact_order_rows(period, filters)
+
+    def pack(row):
+        return {"gmv": row[0], "orders": int(row[1]), "paying_customers": row[2], "repeat_customers": row[3]}
+
+    new_count, new_gmv = cur[4], cur[5]
+    return {
+        "current": pack(cur),
+        "previous": pack(prev_row),
+        "customer_mix": {
+            "new": {"count": new_count, "gmv": new_gmv},
+            "returning": {"count": cur[2] - new_count, "gmv": cur[0] - new_gmv},
+        },
+    }
+
+
+def _history_order_rows(days, prev_days, filters: Filters) -> tuple[tuple, tuple]:
+    """The order figures of P and P' from ``kanban_historyrollup`` (whole local days): per day d of a
+    period [first, last], its first orders are those whose previous one in scope is more than
+    d − first days back, its customers who did not repurchase the first orders ever whose next
+    order is more than last − d days ahead, its new customers the orders with none in scope and
+    its new customers' gmv every order at most d − first days after the customer's first."""
+
+    def side(first: str, last: str) -> str:
+        within = f"r.day >= %({first})s AND r.day <= %({last})s"
+        return f"""
+            coalesce(sum(r.amount) FILTER (WHERE r.kind = 'all' AND {within}), 0),
+            coalesce(sum(r.orders) FILTER (WHERE r.kind = 'all' AND {within}), 0),
+            coalesce(sum(r.orders) FILTER (WHERE r.kind = 'paying' AND {within} AND r.gap > r.day - %({first})s), 0),
+            coalesce(sum(r.orders) FILTER (WHERE r.kind = 'once' AND {within} AND r.gap > %({last})s - r.day), 0),
+            coalesce(sum(r.orders) FILTER (WHERE r.kind = 'new' AND {within} AND r.gap <= r.day - %({first})s), 0),
+            coalesce(sum(r.amount) FILTER (WHERE r.kind = 'all' AND {within} AND r.gap <= r.day - %({first})s), 0)
+        """
+
+    sql = f"""
+        SELECT {side("first", "last")}, {side("pfirst", "plast")}
+        FROM kanban_historyrollup r
+        WHERE r.kind IN ('all', 'paying', 'once', 'new') AND r.day >= %(pfirst)s AND r.day <= %(last)s
+        {_rollup_filters(filters)}
+    """
+    params = {
+        **filters.params(),
+        "first": days[0],
+        "last": days[1],
+        "pfirst": prev_days[0],
+        "plast": prev_days[1],
+    }
+    row = _rows(sql, params)[0]
+
+    def pack(gmv, orders, paying, once, new, new_gmv):
+        return (gmv, orders, paying, paying - once, new, new_gmv)
+
+    return pack(*row[:6]), pack(*row[6:])
+
+
+def _fact_order_rows(period: Period, filters: Filters) -> tuple[tuple, tuple]:
+    """The order figures of P and P' in one scan of their order facts (any period)."""
     prev = _previous_in_scope(filters)
     sql = f"""
         SELECT cur, coalesce(sum(amount), 0), count(*),
@@ -141,20 +204,7 @@ def order_figures(period: Period, filters: Filters) -> dict:
         ) po
         GROUP BY cur
     """
-    cur, prev_row = _split(_rows(sql, _both(period, filters)), (ZERO, 0, 0, 0, 0, ZERO))
-
-    def pack(row):
-        return {"gmv": row[0], "orders": int(row[1]), "paying_customers": row[2], "repeat_customers": row[3]}
-
-    new_count, new_gmv = cur[4], cur[5]
-    return {
-        "current": pack(cur),
-        "previous": pack(prev_row),
-        "customer_mix": {
-            "new": {"count": new_count, "gmv": new_gmv},
-            "returning": {"count": cur[2] - new_count, "gmv": cur[0] - new_gmv},
-        },
-    }
+    return _split(_rows(sql, _both(period, filters)), (ZERO, 0, 0, 0, 0, ZERO))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,21 +242,36 @@ def customer_figures(period: Period, filters: Filters) -> dict:
 def completion_figures(period: Period, filters: Filters, *, window_days: int) -> dict:
     """Orders completed in P and P': completed, rated, rated 4-5, and visited within the window
     (the customer's first follow-up at or after completion, ``visit_at`` of the order's fact, was
-    recorded before ``completed_at`` + window)."""
+    recorded before ``completed_at`` + window): from the history rollups (whole days since
+    completion) when P and P' are whole local days and the window at most ``rollups.GAP_DAYS``,
+    else from the order facts."""
     rollups.ensure_customers_fresh()
-    sql = f"""
-        SELECT o.completed_at >= %(start)s AS cur, count(*), count(*) FILTER (WHERE o.rating IS NOT NULL),
-            count(*) FILTER (WHERE o.rating >= 4),
-            count(*) FILTER (WHERE o.visit_at < o.completed_at + make_interval(days => %(window)s))
-        FROM kanban_orderfact o
-        WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s {filters.orders()}
-        GROUP BY 1
-    """
-    params = {**_both(period, filters), "window": int(window_days)}
+    spans = rollups.history_covers(period)
+    window = int(window_days)
+    if spans is not None and window <= rollups.GAP_DAYS:
+        (first, last), (pfirst, _plast) = spans
+        sql = f"""
+            SELECT r.day >= %(first)s AS cur, sum(r.orders), sum(r.rated), sum(r.positive),
+                coalesce(sum(r.orders) FILTER (WHERE r.gap < %(window)s), 0)
+            FROM kanban_historyrollup r
+            WHERE r.kind = 'done' AND r.day >= %(pfirst)s AND r.day <= %(last)s {_rollup_filters(filters)}
+            GROUP BY 1
+        """
+        params = {**filters.params(), "first": first, "last": last, "pfirst": pfirst, "window": window}
+    else:
+        sql = f"""
+            SELECT o.completed_at >= %(start)s AS cur, count(*), count(*) FILTER (WHERE o.rating IS NOT NULL),
+                count(*) FILTER (WHERE o.rating >= 4),
+                count(*) FILTER (WHERE o.visit_at < o.completed_at + make_interval(days => %(window)s))
+            FROM kanban_orderfact o
+            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s {filters.orders()}
+            GROUP BY 1
+        """
+        params = {**_both(period, filters), "window": window}
     cur, prev = _split(_rows(sql, params), (0, 0, 0, 0))
 
     def pack(row):
-        return {"completed": row[0], "rated": row[1], "positive": row[2], "visited": row[3]}
+        return {"completed": int(row[0]), "rated": int(row[1]), "positive": int(row[2]), "visited": int(row[3])}
 
     return {"current": pack(cur), "previous": pack(prev)}
 
@@ -216,45 +281,55 @@ def completion_figures(period: Period, filters: Filters, *, window_days: int) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def _owned_at(start, filters: Filters) -> int:
-    owner = " AND c.owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
-    former = " AND f.former_owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
-    channel = " AND c.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
-    sql = f"""
-        SELECT
-          (SELECT count(*) FROM customers_customer c
-           WHERE c.merged_into_id IS NULL AND c.owner_id IS NOT NULL AND c.owner_since <= %(at)s
-           {owner}{channel})
-          +
-          (SELECT count(*) FROM (
-               SELECT DISTINCT ON (r.customer_id) r.customer_id, r.at, r.former_owner_id
-               FROM pool_release r WHERE r.at >= %(at)s ORDER BY r.customer_id, r.at, r.id
-           ) f JOIN customers_customer c ON c.id = f.customer_id
-           WHERE c.merged_into_id IS NULL AND c.created_at <= %(at)s
-             AND NOT EXISTS (
-                 SELECT 1 FROM pool_claim cl
-                 WHERE cl.customer_id = f.customer_id AND cl.status = 'approved'
-                   AND cl.decided_at >= %(at)s AND cl.decided_at < f.at
-             )
-           {former}{channel})
-    """
-    return int(_rows(sql, {**filters.params(), "at": start})[0][0])
-
-
 def lost_figures(period: Period, filters: Filters) -> dict:
+    """Released customers of P and P', and the customers owned at the start of each (see the
+    module's rules), in one statement: the few releases of the two periods and the first release
+    after each start look their customer up by key, and the customers owned since before each
+    start are counted in one range of ``customer_owned_since``."""
     former = " AND r.former_owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
+    owner = " AND c.owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
     channel = " AND c.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
+    # The customer of a release, looked up by key (OFFSET 0 keeps the planner from hashing every customer).
+    customer = """CROSS JOIN LATERAL (
+            SELECT c.channel_id, c.created_at FROM customers_customer c
+            WHERE c.id = {ref} AND c.merged_into_id IS NULL OFFSET 0
+        ) c"""
     sql = f"""
-        SELECT r.at >= %(start)s AS cur, count(DISTINCT r.customer_id)
-        FROM pool_release r JOIN customers_customer c ON c.id = r.customer_id
-        WHERE r.at >= %(pstart)s AND r.at < %(end)s AND c.merged_into_id IS NULL {former}{channel}
-        GROUP BY 1
+        WITH released AS (
+            SELECT count(DISTINCT r.customer_id) FILTER (WHERE r.at >= %(start)s) AS cur,
+                count(DISTINCT r.customer_id) FILTER (WHERE r.at < %(start)s) AS prev
+            FROM pool_release r {customer.format(ref="r.customer_id")}
+            WHERE r.at >= %(pstart)s AND r.at < %(end)s {former}{channel}
+        ), owned AS (
+            SELECT count(*) FILTER (WHERE c.owner_since <= %(start)s) AS cur,
+                count(*) FILTER (WHERE c.owner_since <= %(pstart)s) AS prev
+            FROM customers_customer c
+            WHERE c.merged_into_id IS NULL AND c.owner_id IS NOT NULL AND c.owner_since <= %(start)s
+            {owner}{channel}
+        ), starts (at, cur) AS (
+            VALUES (%(start)s::timestamptz, true), (%(pstart)s::timestamptz, false)
+        ), released_owned AS (
+            SELECT count(*) FILTER (WHERE f.cur) AS cur, count(*) FILTER (WHERE NOT f.cur) AS prev
+            FROM (
+                SELECT DISTINCT ON (s.cur, r.customer_id) s.cur, s.at AS since, r.customer_id, r.at,
+                    r.former_owner_id
+                FROM starts s JOIN pool_release r ON r.at >= s.at
+                ORDER BY s.cur, r.customer_id, r.at, r.id
+            ) f {customer.format(ref="f.customer_id")}
+            WHERE c.created_at <= f.since {former.replace("r.", "f.")}{channel}
+              AND NOT EXISTS (
+                  SELECT 1 FROM pool_claim cl
+                  WHERE cl.customer_id = f.customer_id AND cl.status = 'approved'
+                    AND cl.decided_at >= f.since AND cl.decided_at < f.at
+              )
+        )
+        SELECT released.cur, released.prev, owned.cur + released_owned.cur, owned.prev + released_owned.prev
+        FROM released, owned, released_owned
     """
-    cur, prev = _split(_rows(sql, _both(period, filters)), (0,))
-    prev_period = period.previous()
+    released, released_prev, owned, owned_prev = _rows(sql, _both(period, filters))[0]
     return {
-        "current": {"released": cur[0], "owned_at_start": _owned_at(period.start, filters)},
-        "previous": {"released": prev[0], "owned_at_start": _owned_at(prev_period.start, filters)},
+        "current": {"released": released, "owned_at_start": int(owned)},
+        "previous": {"released": released_prev, "owned_at_start": int(owned_prev)},
     }
 
 
@@ -281,7 +356,13 @@ def net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
 
 def _order_net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
     filtered = filters.channel_id is not None or filters.salesperson_id is not None
-    join = " JOIN sales_order o ON o.id = p.order_id" if filtered else ""
+    # The order of each payment of the two periods looked up by key (OFFSET 0: not a hash of the
+    # channel's or owner's every order).
+    join = (
+        " CROSS JOIN LATERAL (SELECT o.channel_id, o.owner_id FROM sales_order o WHERE o.id = p.order_id OFFSET 0) o"
+        if filtered
+        else ""
+    )
     sql = f"""
         SELECT p.confirmed_at >= %(start)s AS cur,
             coalesce(sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END), 0)
@@ -314,13 +395,21 @@ def receivable_overdue(period: Period, filters: Filters) -> Decimal:
             WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
               AND p.confirmed_at >= %(as_of)s
         ) later ON true"""
+    # Owing at as_of: still open now, or fully collected only since as_of (two small index ranges
+    # instead of every credit order due before as_of).
+    owing = f"""
+        SELECT o.id, o.amount, o.collected FROM sales_order o
+        WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.collected < o.amount
+          AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {filters.orders()}
+        UNION ALL
+        SELECT o.id, o.amount, o.collected FROM sales_order o
+        WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.collected >= o.amount
+          AND o.fully_collected_at >= %(as_of)s
+          AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {filters.orders()}
+    """
     sql = f"""
         SELECT coalesce(sum(o.amount - o.collected + coalesce(later.amount, 0)), 0)
-        FROM sales_order o{later_join}
-        WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.due_date < %(as_of_date)s
-          AND o.signed_at < %(as_of)s
-          AND (o.collected < o.amount OR o.fully_collected_at >= %(as_of)s)
-        {filters.orders()}
+        FROM ({owing}) o{later_join}
     """
     params = {**filters.params(), "as_of": as_of, "as_of_date": as_of.astimezone(period.tz).date()}
     return _rows(sql, params)[0][0]
@@ -584,6 +673,8 @@ def tune_session() -> None:
     """Memory for the sorts and hashes of the figure queries, for the current transaction only."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        # Each query reads index ranges in tens of milliseconds: compiling it would cost more.
+        cursor.execute("SET LOCAL jit = off")
 
 
 def outbox_watermark() -> int:

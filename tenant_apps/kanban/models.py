@@ -208,6 +208,45 @@ class OrderFact(models.Model):
         return str(self.order_id)
 
 
+class HistoryRollup(models.Model):
+    """The order facts of one local day summed so that the per-customer figures of a period of up
+    to ``rollups.GAP_DAYS`` whole days are read from a few rows per day instead of every order,
+    exactly. ``gap`` is a distance in local days, capped at ``GAP_DAYS`` (which then also stands
+    for "none"), and its meaning depends on ``kind``:
+
+    - ``all``: every order, by the gap back to its customer's first order (day − first order's day):
+      the orders and amount of a period, and of its new customers (gap ≤ day − the period's first day);
+    - ``paying``: every order, by the gap back to the previous order within the row's scope (the
+      whole store, the channel, the owner or both, after ``level``): the customer's first order of
+      the period when gap > day − the period's first day;
+    - ``once``: the customers' first orders ever, by the gap forward to the next order: a paying
+      customer who did not repurchase when gap > the period's last day − day;
+    - ``new``: the orders with no previous order within the scope, by the gap back to the first
+      order ever: a new paying customer when gap ≤ day − the period's first day;
+    - ``done``: orders by their day of completion, by the whole days from completion to the first
+      follow-up: completed, ``rated``, ``positive`` (rated 4–5), visited within a window of w days
+      when gap < w.
+
+    ``level`` is that of ``SalesRollup``. Rebuilt for the days of changed order facts."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=8)
+    level = models.SmallIntegerField()
+    channel_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    gap = models.SmallIntegerField()
+    orders = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    rated = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["level", "kind", "day"], name="kanban_history_level_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.gap}"
+
+
 class RollupDirtyCustomer(models.Model):
     """A customer whose orders (signing, cancellation, channel, owner, amount, completion, rating)
     or follow-ups changed since the ``OrderFact`` rows of their orders were built (written by

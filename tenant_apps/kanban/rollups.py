@@ -14,7 +14,8 @@ were built in; a store whose zone changed is rebuilt on its next read.
 ``kanban_orderfact`` holds every non-cancelled order with its place in its customer's history
 (previous and next orders, first order, first follow-up after completion), kept the same way per
 customer (``kanban_rollupdirtycustomer``: triggers on ``sales_order`` and ``customers_followup``;
-``ensure_customers_fresh``).
+``ensure_customers_fresh``), and ``kanban_historyrollup`` sums them per local day for the
+per-customer figures (see ``HistoryRollup``), rebuilt for the days of the facts that changed.
 ``rebuild`` rebuilds everything (backfill, repair).
 """
 
@@ -27,6 +28,9 @@ from django.db import connection
 
 from shared_apps.platform.periods import Period, local_midnight
 from tenants.storetime import store_zone
+
+# The longest period (in local days) whose per-customer figures are read from the history rollups.
+GAP_DAYS = 31
 
 LOCK_KEY = 7_316_204_551  # serialises the rebuilds of one store's days (per database, per schema below)
 
@@ -175,18 +179,125 @@ FACTS = """
 """
 
 
-def refresh_customers(customer_ids) -> None:
-    """Rebuild the order facts of ``customer_ids`` from their orders (caller's transaction)."""
+FACT_COLUMNS = (
+    "order_id, customer_id, channel_id, owner_id, signed_at, amount, first_at, prev_at, prev_channel_at,"
+    " prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at"
+)
+
+
+def refresh_customers(customer_ids) -> set[date]:
+    """Rebuild the order facts of ``customer_ids`` from their orders, then the history rollups of
+    the local days (signed or completed) of every fact that changed (caller's transaction);
+    returns those days."""
     ids = sorted(set(customer_ids))
     if not ids:
-        return
+        return set()
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM kanban_orderfact WHERE customer_id = ANY(%(ids)s)", {"ids": ids})
-        cursor.execute(FACTS.format(customers="AND o.customer_id = ANY(%(ids)s)"), {"ids": ids})
+        cursor.execute(
+            f"DELETE FROM kanban_orderfact WHERE customer_id = ANY(%(ids)s) RETURNING {FACT_COLUMNS}", {"ids": ids}
+        )
+        old = set(cursor.fetchall())
+        cursor.execute(
+            FACTS.format(customers="AND o.customer_id = ANY(%(ids)s)") + f" RETURNING {FACT_COLUMNS}", {"ids": ids}
+        )
+        new = set(cursor.fetchall())
+    tz = _tz()
+    days = set()
+    for fact in old ^ new:
+        days.add(fact[4].astimezone(tz).date())
+        if fact[12] is not None:
+            days.add(fact[12].astimezone(tz).date())
+    refresh_history(days)
+    return days
+
+
+# The local days of the order facts, and the gaps of ``HistoryRollup`` (see there), capped.
+HISTORY_FACTS = """
+    WITH f AS MATERIALIZED (
+        SELECT f.channel_id, f.owner_id, f.amount, f.rating, f.prev_at IS NULL AS first_ever,
+            (f.signed_at AT TIME ZONE %(tz)s)::date AS day,
+            (f.completed_at AT TIME ZONE %(tz)s)::date AS done_day,
+            (f.signed_at AT TIME ZONE %(tz)s)::date - (f.first_at AT TIME ZONE %(tz)s)::date AS since_first,
+            (f.next_at AT TIME ZONE %(tz)s)::date - (f.signed_at AT TIME ZONE %(tz)s)::date AS to_next,
+            (f.signed_at AT TIME ZONE %(tz)s)::date - (f.prev_at AT TIME ZONE %(tz)s)::date AS back_3,
+            (f.signed_at AT TIME ZONE %(tz)s)::date - (f.prev_channel_at AT TIME ZONE %(tz)s)::date AS back_1,
+            (f.signed_at AT TIME ZONE %(tz)s)::date - (f.prev_owner_at AT TIME ZONE %(tz)s)::date AS back_2,
+            (f.signed_at AT TIME ZONE %(tz)s)::date - (f.prev_both_at AT TIME ZONE %(tz)s)::date AS back_0,
+            floor(extract(epoch FROM f.visit_at - f.completed_at) / 86400) AS to_visit,
+            f.signed_at >= %(lo)s AND f.signed_at < %(hi)s
+                AND (f.signed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s) AS signed_in,
+            f.completed_at >= %(lo)s AND f.completed_at < %(hi)s
+                AND (f.completed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s) AS completed_in
+        FROM kanban_orderfact f
+        WHERE (f.signed_at >= %(lo)s AND f.signed_at < %(hi)s)
+           OR (f.completed_at >= %(lo)s AND f.completed_at < %(hi)s)
+    )
+"""
+
+SCOPES = {
+    0: "channel_id, owner_id",
+    1: "channel_id, NULL::bigint",
+    2: "NULL::bigint, owner_id",
+    3: "NULL::bigint, NULL::bigint",
+}
+GROUPS = {0: "channel_id, owner_id,", 1: "channel_id,", 2: "owner_id,", 3: ""}
+
+
+def _history_sql() -> str:
+    cap = GAP_DAYS
+    every = "GROUPING SETS ((day, channel_id, owner_id, gap), (day, channel_id, gap), (day, owner_id, gap), (day, gap))"
+    parts = [
+        f"""SELECT day, 'all', grouping(channel_id, owner_id), channel_id, owner_id, gap, count(*), sum(amount), 0, 0
+        FROM (SELECT *, least(since_first, {cap}) AS gap FROM f WHERE signed_in) x GROUP BY {every}""",
+        f"""SELECT day, 'once', grouping(channel_id, owner_id), channel_id, owner_id, gap, count(*), 0, 0, 0
+        FROM (SELECT *, least(coalesce(to_next, {cap}), {cap}) AS gap FROM f WHERE signed_in AND first_ever) x
+        GROUP BY {every}""",
+        f"""SELECT done_day, 'done', grouping(channel_id, owner_id), channel_id, owner_id, gap, count(*), 0,
+            count(*) FILTER (WHERE rating IS NOT NULL), count(*) FILTER (WHERE rating >= 4)
+        FROM (SELECT *, least(coalesce(to_visit, {cap}), {cap})::int AS gap FROM f WHERE completed_in) x
+        GROUP BY {every.replace("day", "done_day")}""",
+    ]
+    for level, scope in SCOPES.items():
+        back = f"back_{level}"
+        parts.append(
+            f"""SELECT day, 'paying', {level}, {scope}, least(coalesce({back}, {cap}), {cap}), count(*), 0, 0, 0
+            FROM f WHERE signed_in GROUP BY day, {GROUPS[level]} 6"""
+        )
+        parts.append(
+            f"""SELECT day, 'new', {level}, {scope}, least(since_first, {cap}), count(*), 0, 0, 0
+            FROM f WHERE signed_in AND {back} IS NULL GROUP BY day, {GROUPS[level]} 6"""
+        )
+    return (
+        HISTORY_FACTS
+        + "INSERT INTO kanban_historyrollup"
+        + " (day, kind, level, channel_id, owner_id, gap, orders, amount, rated, positive)\n"
+        + "\nUNION ALL\n".join(parts)
+    )
+
+
+def refresh_history(days) -> int:
+    """Rebuild the history rollup rows of the local ``days`` from the order facts (caller's transaction)."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    tz = _tz()
+    params = {
+        "tz": tz.key,
+        "days": days,
+        "lo": local_midnight(days[0], tz),
+        "hi": local_midnight(days[-1] + timedelta(days=1), tz),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM kanban_historyrollup WHERE day = ANY(%(days)s)", params)
+        cursor.execute(_history_sql(), params)
+        return cursor.rowcount
 
 
 def ensure_customers_fresh() -> int:
-    """Rebuild the order facts of every changed customer; returns how many customers."""
+    """Rebuild the order facts of every changed customer, and the history rollups of the days
+    whose facts changed; returns how many customers."""
+    if ensure_zone():
+        return 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtycustomer)")
         if not cursor.fetchone()[0]:
@@ -209,9 +320,12 @@ def rebuild() -> int:
         cursor.execute("DELETE FROM kanban_rollupdirtycustomer")
         cursor.execute("DELETE FROM kanban_orderfact")
         cursor.execute(FACTS.format(customers=""))
+        cursor.execute("DELETE FROM kanban_historyrollup")
         cursor.execute(
             """
             SELECT (signed_at AT TIME ZONE %(tz)s)::date FROM sales_order
+            UNION
+            SELECT (completed_at AT TIME ZONE %(tz)s)::date FROM sales_order WHERE completed_at IS NOT NULL
             UNION
             SELECT (confirmed_at AT TIME ZONE %(tz)s)::date FROM finance_payment WHERE status = 'confirmed'
             ORDER BY 1
@@ -226,6 +340,7 @@ def rebuild() -> int:
         )
     for start in range(0, len(days), 31):
         refresh_days(days[start : start + 31])
+        refresh_history(days[start : start + 31])
     return len(days)
 
 
@@ -238,6 +353,17 @@ def covers(period: Period) -> tuple[date, date] | None:
     if period.start != local_midnight(days[0], tz) or period.end != local_midnight(days[-1] + timedelta(days=1), tz):
         return None
     return days[0], days[-1]
+
+
+def history_covers(period: Period) -> tuple[tuple[date, date], tuple[date, date]] | None:
+    """The local days of ``period`` and of the one before when both are whole local days, at most
+    ``GAP_DAYS`` long: their per-customer figures can be read from the history rollups."""
+    days, prev_days = covers(period), covers(period.previous())
+    if days is None or prev_days is None:
+        return None
+    if max((days[1] - days[0]).days, (prev_days[1] - prev_days[0]).days) + 1 > GAP_DAYS:
+        return None
+    return days, prev_days
 
 
 def level(filters) -> int:

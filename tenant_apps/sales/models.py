@@ -284,6 +284,20 @@ class Order(models.Model):
                 condition=Q(payment_mode="credit") & ~Q(status="cancelled"),
                 name="order_kanban_credit_due",
             ),
+            # Data Kanban, overdue receivables at a moment: credit orders still open, and those fully
+            # collected since a moment.
+            models.Index(
+                fields=["due_date"],
+                include=["id", "signed_at", "amount", "collected", "channel", "owner"],
+                condition=Q(payment_mode="credit") & ~Q(status="cancelled") & Q(collected__lt=F("amount")),
+                name="order_kanban_credit_open",
+            ),
+            models.Index(
+                fields=["fully_collected_at"],
+                include=["id", "due_date", "signed_at", "amount", "collected", "channel", "owner"],
+                condition=Q(payment_mode="credit") & ~Q(status="cancelled") & Q(collected__gte=F("amount")),
+                name="order_kanban_credit_paid",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -316,6 +316,15 @@ def _assert_same_completion_figures(data) -> None:
                 assert got == _completion_from_orders(period, filters, window), (period.range, filters, window)
 
 
+def _history_rows() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT day, kind, level, channel_id, owner_id, gap, orders, amount, rated, positive"
+            " FROM kanban_historyrollup ORDER BY 1, 2, 3, 4, 5, 6"
+        )
+        return cursor.fetchall()
+
+
 def _facts() -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM kanban_orderfact ORDER BY order_id")
@@ -359,7 +368,8 @@ def test_order_facts_follow_completions_ratings_follow_ups_and_moves_between_cha
 
         with transaction.atomic():
             rollups.ensure_customers_fresh()
-        kept = _facts()
+        kept, history = _facts(), _history_rows()
         with transaction.atomic():
             rollups.rebuild()
         assert _facts() == kept
+        assert _history_rows() == history
