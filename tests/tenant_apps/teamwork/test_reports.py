@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from tenant_apps.kanban.models import DailyReport
-from tests.tenant_apps.kanban.helpers import ids, notifications_of
+from tenant_apps.teamwork.models import DailyReport
+from tests.tenant_apps.teamwork.helpers import ids, notifications_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,5 +5,5 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class KanbanErrorCode(StrEnum):
+class TeamworkErrorCode(StrEnum):
     INVALID_TRANSITION = "invalid_transition"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shared_apps.platform.services import hq_announcement_create
-from tenant_apps.kanban.models import Announcement, AnnouncementReceipt
-from tests.tenant_apps.kanban.helpers import ids, notifications_of
+from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt
+from tests.tenant_apps.teamwork.helpers import ids, notifications_of
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from shared_apps.accounts.access import visible_owner_ids
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
-from tenant_apps.kanban import selectors, services
-from tenant_apps.kanban.models import Announcement, WorkTask
+from tenant_apps.teamwork import selectors, services
+from tenant_apps.teamwork.models import Announcement, WorkTask
 
 PER_PAGE = 30
 
@@ -123,7 +123,7 @@ def announcements(request):
                 _form_with_error(form, exc)
             else:
                 messages.success(request, _("The announcement was posted."))
-                return redirect("kanban:announcement", announcement.pk)
+                return redirect("teamwork:announcement", announcement.pk)
         status = 422
     context = {
         "page": page,
@@ -132,7 +132,7 @@ def announcements(request):
         "source": source,
         "form": form,
     }
-    return render(request, "kanban/announcements.html", context, status=status)
+    return render(request, "teamwork/announcements.html", context, status=status)
 
 
 @store_page("announcements.view")
@@ -151,7 +151,7 @@ def announcement_detail(request, announcement_id: int):
         "read_count": sum(1 for r in receipts or [] if r.read_at is not None),
         "can_mark_read": not announcement.is_read and _writable(request),
     }
-    return render(request, "kanban/announcement_detail.html", context)
+    return render(request, "teamwork/announcement_detail.html", context)
 
 
 @require_POST
@@ -162,8 +162,8 @@ def announcement_read(request, announcement_id: int):
     except NotFound:
         raise Http404 from None
     if request.htmx:
-        return render(request, "kanban/_read_state.html", {"announcement": announcement})
-    return redirect("kanban:announcement", announcement.pk)
+        return render(request, "teamwork/_read_state.html", {"announcement": announcement})
+    return redirect("teamwork:announcement", announcement.pk)
 
 
 # --- work assignments -------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def tasks(request):
                 _form_with_error(form, exc)
             else:
                 messages.success(request, _("The work was assigned."))
-                return redirect("kanban:task", task.pk)
+                return redirect("teamwork:task", task.pk)
         status = 422
     page, filter_query = _page(request, task_qs)
     context = {
@@ -257,8 +257,8 @@ def tasks(request):
         "form": form,
     }
     if request.htmx and request.htmx.target == "task-table":
-        return render(request, "kanban/_task_table.html", context)
-    return render(request, "kanban/tasks.html", context, status=status)
+        return render(request, "teamwork/_task_table.html", context)
+    return render(request, "teamwork/tasks.html", context, status=status)
 
 
 def _task_actions(request, task: WorkTask) -> list[tuple[str, str]]:
@@ -281,7 +281,7 @@ def task_detail(request, task_id: int):
         task = selectors.task_get_for_user(task_id=task_id, access=request.store_access)
     except NotFound:
         raise Http404 from None
-    return render(request, "kanban/task_detail.html", {"task": task, "actions": _task_actions(request, task)})
+    return render(request, "teamwork/task_detail.html", {"task": task, "actions": _task_actions(request, task)})
 
 
 @require_POST
@@ -299,10 +299,10 @@ def task_status(request, task_id: int):
         error = exc.detail
     context = {"task": task, "actions": _task_actions(request, task), "error": error}
     if request.htmx:
-        return render(request, "kanban/_task_status.html", context, status=422 if error else 200)
+        return render(request, "teamwork/_task_status.html", context, status=422 if error else 200)
     if error:
         messages.error(request, error)
-    return redirect("kanban:task", task.pk)
+    return redirect("teamwork:task", task.pk)
 
 
 # --- daily reports ----------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def reports(request):
                 messages.success(
                     request, _("Your daily report was sent.") if created else _("Your daily report was updated.")
                 )
-                return redirect("kanban:reports")
+                return redirect("teamwork:reports")
         status = 422
     page, filter_query = _page(request, report_qs)
     context = {
@@ -388,7 +388,7 @@ def reports(request):
         "today_report": today_report,
         "today": selectors.local_today(),
     }
-    return render(request, "kanban/reports.html", context, status=status)
+    return render(request, "teamwork/reports.html", context, status=status)
 
 
 @store_page("reports.view")
@@ -397,7 +397,7 @@ def report_detail(request, report_id: int):
         report = selectors.report_get_for_user(report_id=report_id, access=request.store_access)
     except NotFound:
         raise Http404 from None
-    return render(request, "kanban/report_detail.html", {"report": report})
+    return render(request, "teamwork/report_detail.html", {"report": report})
 
 
 # --- home panel and navigation ----------------------------------------------------------------
@@ -440,7 +440,7 @@ def register_pages() -> None:
     register_nav(
         key="announcements",
         label=gettext_lazy("Announcements"),
-        url_name="kanban:announcements",
+        url_name="teamwork:announcements",
         permission="announcements.view",
         icon="message-square",
         order=70,
@@ -449,7 +449,7 @@ def register_pages() -> None:
     register_nav(
         key="tasks",
         label=gettext_lazy("Work assignments"),
-        url_name="kanban:tasks",
+        url_name="teamwork:tasks",
         permission="tasks.view",
         icon="clipboard",
         order=72,
@@ -458,14 +458,14 @@ def register_pages() -> None:
     register_nav(
         key="reports",
         label=gettext_lazy("Daily reports"),
-        url_name="kanban:reports",
+        url_name="teamwork:reports",
         permission="reports.view",
         icon="file-text",
         order=74,
     )
     register_home_panel(
         key="team_work",
-        template="kanban/_home_panel.html",
+        template="teamwork/_home_panel.html",
         context=team_work_panel,
         permission="tasks.view",
         order=30,

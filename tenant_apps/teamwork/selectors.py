@@ -27,7 +27,7 @@ from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from shared_apps.platform.selectors import hq_announcements_for_store
-from tenant_apps.kanban.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
+from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 from tenants.storetime import store_zone
 
 OPEN_STATUSES = (WorkTask.Status.OPEN, WorkTask.Status.IN_PROGRESS)

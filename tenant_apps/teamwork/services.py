@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess, can_see_owner
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
-from tenant_apps.kanban import selectors
-from tenant_apps.kanban.error_codes import KanbanErrorCode
-from tenant_apps.kanban.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 from tenant_apps.notifications.services import notify
+from tenant_apps.teamwork import selectors
+from tenant_apps.teamwork.error_codes import TeamworkErrorCode
+from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
@@ -127,7 +127,7 @@ def announcement_create(
             kind="kanban.announcement",
             title=format_lazy(gettext_lazy("Announcement: {title}"), title=title),
             body=body[:500],
-            url=reverse("kanban:announcement", args=[announcement.pk]),
+            url=reverse("teamwork:announcement", args=[announcement.pk]),
             data={"announcement": announcement.pk},
         )
     return announcement
@@ -169,7 +169,7 @@ MANAGER_TRANSITIONS: dict[str, set[str]] = {
 
 
 def _task_url(task_id: int) -> str:
-    return reverse("kanban:task", args=[task_id])
+    return reverse("teamwork:task", args=[task_id])
 
 
 def _check_assignee(errors: dict, *, access: StoreAccess, assignee_id: Any) -> int | None:
@@ -288,7 +288,7 @@ def task_update(
                 raise InvalidTransition(
                     _("A work assignment that is %(current)s cannot become %(new)s.")
                     % {"current": WorkTask.Status(task.status).label, "new": WorkTask.Status(status).label},
-                    code=KanbanErrorCode.INVALID_TRANSITION,
+                    code=TeamworkErrorCode.INVALID_TRANSITION,
                     errors={"status": [_("Not allowed from the current status.")]},
                 )
             task.status = status
@@ -393,7 +393,7 @@ def report_submit(
                         date=day.isoformat(),
                     ),
                     body=values["done_today"][:500],
-                    url=reverse("kanban:report", args=[report.pk]),
+                    url=reverse("teamwork:report", args=[report.pk]),
                     data={"report": report.pk},
                 )
                 return report, True

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from shared_apps.platform.models import HqAnnouncement
-from tenant_apps.kanban.demo import TASKS, seed_team_work
-from tenant_apps.kanban.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
+from tenant_apps.teamwork.demo import TASKS, seed_team_work
+from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 from tenant_apps.workspace.demo import DemoContext
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from shared_apps.accounts.models import User
 from shared_apps.accounts.roles import HQRole, StoreRole
 from shared_apps.platform.selectors import hq_announcement_list
 from shared_apps.platform.services import hq_announcement_create
-from tenant_apps.kanban import services
-from tenant_apps.kanban.models import Announcement, WorkTask
+from tenant_apps.teamwork import services
+from tenant_apps.teamwork.models import Announcement, WorkTask
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 
 TASKS = (
@@ -27,7 +27,7 @@ REPORTS = (
 )
 
 
-@register_seeder("kanban_team_work", order=60)
+@register_seeder("team_work", order=60)
 def seed_team_work(ctx: DemoContext) -> str | None:
     admins = ctx.users(StoreRole.ADMIN)
     supervisors = ctx.users(StoreRole.SUPERVISOR)

@@ -13,9 +13,9 @@ from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
-from tenant_apps.kanban import services
-from tenant_apps.kanban.models import DailyReport
 from tenant_apps.notifications.models import Notification
+from tenant_apps.teamwork import services
+from tenant_apps.teamwork.models import DailyReport
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
 

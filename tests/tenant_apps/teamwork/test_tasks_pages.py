@@ -6,8 +6,8 @@ import pytest
 
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.platform.services import hq_announcement_create
-from tenant_apps.kanban import services
-from tenant_apps.kanban.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
+from tenant_apps.teamwork import services
+from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from tenant_apps.kanban.models import WorkTask
-from tests.tenant_apps.kanban.helpers import ids, notifications_of
+from tenant_apps.teamwork.models import WorkTask
+from tests.tenant_apps.teamwork.helpers import ids, notifications_of
 
 pytestmark = pytest.mark.django_db
 

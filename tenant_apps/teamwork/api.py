@@ -16,8 +16,8 @@ from rest_framework.response import Response
 
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.viewsets import StoreViewSet
-from tenant_apps.kanban import selectors, services
-from tenant_apps.kanban.models import Announcement, DailyReport, WorkTask
+from tenant_apps.teamwork import selectors, services
+from tenant_apps.teamwork.models import Announcement, DailyReport, WorkTask
 
 
 def _label(user) -> str:
