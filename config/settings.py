@@ -54,6 +54,7 @@ SHARED_APPS = [
     "shared_apps.accounts",
     "shared_apps.billing",
     "hq_reports",
+    "hq_console",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

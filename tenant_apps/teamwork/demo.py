@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hq_console.selectors import hq_announcement_list
+from hq_console.services import hq_announcement_create
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
 from shared_apps.accounts.roles import HQRole, StoreRole
-from shared_apps.platform.selectors import hq_announcement_list
-from shared_apps.platform.services import hq_announcement_create
 from tenant_apps.teamwork import services
 from tenant_apps.teamwork.models import Announcement, WorkTask
 from tenant_apps.workspace.demo import DemoContext, register_seeder

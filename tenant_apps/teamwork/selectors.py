@@ -22,11 +22,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from hq_console.selectors import hq_announcements_for_store
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import NotFound, ValidationFailed
-from shared_apps.platform.selectors import hq_announcements_for_store
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 from tenants.storetime import store_zone
 

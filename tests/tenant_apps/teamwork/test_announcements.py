@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_apps.platform.services import hq_announcement_create
+from hq_console.services import hq_announcement_create
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt
 from tests.tenant_apps.teamwork.helpers import ids, notifications_of
 

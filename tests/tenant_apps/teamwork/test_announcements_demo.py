@@ -7,7 +7,7 @@ import random
 import pytest
 from django.utils import timezone
 
-from shared_apps.platform.models import HqAnnouncement
+from hq_console.models import HqAnnouncement
 from tenant_apps.teamwork.demo import TASKS, seed_team_work
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 from tenant_apps.workspace.demo import DemoContext

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from hq_console.services import hq_announcement_create
 from shared_apps.accounts.access import resolve_store_access
-from shared_apps.platform.services import hq_announcement_create
 from tenant_apps.teamwork import services
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 

@@ -1,16 +1,21 @@
-"""HQ writes of store management: a store's extra domains and its memberships (public schema)."""
+"""HQ writes (public schema): a store's extra domains and its memberships, the company-wide
+default policies and HQ announcements to stores."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from hq_console.models import CompanyPolicy, HqAnnouncement
 from shared_apps.accounts import services as account_services
 from shared_apps.accounts.models import Membership
 from shared_apps.platform.errors import Conflict, ValidationFailed
+from shared_apps.platform.policies import clean_policy_changes
 from tenants.models import Domain, Store
 
 DOMAIN_TAKEN = "domain_taken"
@@ -98,3 +103,52 @@ def member_change(*, membership: Membership, role=None, is_active=None, supervis
     return account_services.member_change(
         membership=membership, role=role, is_active=is_active, supervisor_id=supervisor_id
     )
+
+
+TITLE_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 20_000
+
+
+def company_policy_update(*, by, **changes: Any) -> CompanyPolicy:
+    """Change company-wide defaults. Every value is checked first; on any error nothing is saved.
+    Stores that do not override a field use the new value from their next read."""
+    clean = clean_policy_changes(changes)
+    with transaction.atomic():
+        policy, _created = CompanyPolicy.objects.select_for_update().get_or_create(singleton=True)
+        for field, value in clean.items():
+            setattr(policy, field, value)
+        policy.updated_by = by
+        policy.save()
+    return policy
+
+
+def hq_announcement_create(
+    *, title: str, body: str = "", by, all_stores: bool = False, store_ids: Iterable[int] = ()
+) -> HqAnnouncement:
+    """Broadcast an announcement to every store (``all_stores``) or to the stores named."""
+    title = (title or "").strip()
+    body = (body or "").strip()
+    ids = sorted({int(pk) for pk in store_ids})
+    errors: dict[str, list[str]] = {}
+    if not title or len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = [_("A title of 1 to %(max)d characters is required.") % {"max": TITLE_MAX_LENGTH}]
+    if len(body) > BODY_MAX_LENGTH:
+        errors["body"] = [_("At most %(max)d characters.") % {"max": BODY_MAX_LENGTH}]
+    if all_stores and ids:
+        errors["stores"] = [_("Choose either all stores or some stores, not both.")]
+    elif not all_stores and not ids:
+        errors["stores"] = [_("Choose at least one store, or all stores.")]
+    elif ids:
+        found = set(Store.objects.stores().filter(pk__in=ids).values_list("pk", flat=True))
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            errors["stores"] = [
+                _("No such store: %(ids)s.") % {"ids": ", ".join(str(pk) for pk in missing)},
+            ]
+    if errors:
+        raise ValidationFailed(_("Invalid input."), errors=errors)
+    with transaction.atomic():
+        announcement = HqAnnouncement.objects.create(title=title, body=body, all_stores=all_stores, created_by=by)
+        if ids:
+            announcement.stores.set(ids)
+    return announcement

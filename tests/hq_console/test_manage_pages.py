@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from hq_console.models import CompanyPolicy, HqAnnouncement
 from shared_apps.accounts.models import Membership
-from shared_apps.platform.models import CompanyPolicy, HqAnnouncement
 from tenants.models import Domain
 
 pytestmark = pytest.mark.django_db

@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hq_reports import selectors, selectors_manage, services_manage
+from hq_console import selectors, services
+from hq_console.models import CompanyPolicy
+from hq_reports.selectors import store_get, store_list
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.views import forbidden_page, hq_page
-from shared_apps.platform import selectors as platform_selectors
-from shared_apps.platform import services as platform_services
 from shared_apps.platform.errors import DomainError, NotFound
-from shared_apps.platform.models import CompanyPolicy
 from shared_apps.platform.policies import POLICY_FIELDS
 from tenants.models import Store
 
@@ -39,7 +38,7 @@ def _form_with_error(form: forms.Form, exc: DomainError) -> None:
 
 def _store(store_id: int) -> Store:
     try:
-        return selectors.store_get(store_id=store_id)
+        return store_get(store_id=store_id)
     except NotFound:
         raise Http404 from None
 
@@ -56,7 +55,7 @@ def _admin_only(request):
 class DomainForm(forms.Form):
     domain = forms.CharField(
         label=gettext_lazy("Domain"),
-        max_length=services_manage.DOMAIN_MAX_LENGTH,
+        max_length=services.DOMAIN_MAX_LENGTH,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "shop.example.com"}),
     )
 
@@ -100,11 +99,11 @@ class MemberChangeForm(forms.Form):
 
 
 def _store_context(request, store: Store, **forms_) -> dict:
-    members = list(selectors_manage.store_members(store=store))
+    members = list(selectors.store_members(store=store))
     supervisors = [m for m in members if m.role == StoreRole.SUPERVISOR and m.is_active]
     return {
         "store": store,
-        "domains": selectors_manage.domain_list(store=store),
+        "domains": selectors.domain_list(store=store),
         "members": members,
         "role_choices": StoreRole.choices,
         "supervisors": supervisors,
@@ -118,7 +117,7 @@ def _store_context(request, store: Store, **forms_) -> dict:
 @hq_page
 def store_manage(request, store_id: int):
     store = _store(store_id)
-    return render(request, "hq/manage_store.html", _store_context(request, store))
+    return render(request, "hq_console/manage_store.html", _store_context(request, store))
 
 
 @require_POST
@@ -130,13 +129,13 @@ def store_domain_add(request, store_id: int):
     form = DomainForm(request.POST)
     if form.is_valid():
         try:
-            services_manage.domain_add(store=store, domain=form.cleaned_data["domain"])
+            services.domain_add(store=store, domain=form.cleaned_data["domain"])
         except DomainError as exc:
             _form_with_error(form, exc)
         else:
             messages.success(request, _("The domain was added."))
-            return redirect("hq:manage-store", store.pk)
-    return render(request, "hq/manage_store.html", _store_context(request, store, domain_form=form), status=422)
+            return redirect("hq_console:manage-store", store.pk)
+    return render(request, "hq_console/manage_store.html", _store_context(request, store, domain_form=form), status=422)
 
 
 @require_POST
@@ -146,14 +145,14 @@ def store_domain_remove(request, store_id: int, domain_id: int):
     if (refused := _admin_only(request)) is not None:
         return refused
     try:
-        services_manage.domain_remove(domain=selectors_manage.domain_get(store=store, domain_id=domain_id))
+        services.domain_remove(domain=selectors.domain_get(store=store, domain_id=domain_id))
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
         messages.success(request, _("The domain was removed."))
-    return redirect("hq:manage-store", store.pk)
+    return redirect("hq_console:manage-store", store.pk)
 
 
 @require_POST
@@ -166,7 +165,7 @@ def store_member_add(request, store_id: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services_manage.member_add(
+            services.member_add(
                 store=store,
                 email=data["email"],
                 name=data["name"],
@@ -177,8 +176,8 @@ def store_member_add(request, store_id: int):
             _form_with_error(form, exc)
         else:
             messages.success(request, _("The member was added."))
-            return redirect("hq:manage-store", store.pk)
-    return render(request, "hq/manage_store.html", _store_context(request, store, member_form=form), status=422)
+            return redirect("hq_console:manage-store", store.pk)
+    return render(request, "hq_console/manage_store.html", _store_context(request, store, member_form=form), status=422)
 
 
 @require_POST
@@ -188,16 +187,16 @@ def store_member_change(request, store_id: int, membership_id: int):
     if (refused := _admin_only(request)) is not None:
         return refused
     try:
-        membership = selectors_manage.store_member_get(store=store, member_id=membership_id)
+        membership = selectors.store_member_get(store=store, member_id=membership_id)
     except NotFound:
         raise Http404 from None
-    supervisors = [m for m in selectors_manage.store_members(store=store) if m.role == StoreRole.SUPERVISOR]
+    supervisors = [m for m in selectors.store_members(store=store) if m.role == StoreRole.SUPERVISOR]
     form = MemberChangeForm(request.POST, supervisors=supervisors)
     error = None
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services_manage.member_change(
+            services.member_change(
                 membership=membership,
                 role=data["role"],
                 is_active=data["is_active"],
@@ -207,11 +206,11 @@ def store_member_change(request, store_id: int, membership_id: int):
             error = exc.detail
         else:
             messages.success(request, _("The membership was changed."))
-            return redirect("hq:manage-store", store.pk)
+            return redirect("hq_console:manage-store", store.pk)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     context = _store_context(request, store, change_error={"membership": membership.pk, "message": error})
-    return render(request, "hq/manage_store.html", context, status=422)
+    return render(request, "hq_console/manage_store.html", context, status=422)
 
 
 # --- company-wide default policies ------------------------------------------------------------
@@ -230,7 +229,7 @@ class CompanyPolicyForm(forms.ModelForm):
 
 @hq_page
 def policies(request):
-    policy = platform_selectors.company_policy_get()
+    policy = selectors.company_policy_get()
     status = 200
     if request.method == "POST":
         if (refused := _admin_only(request)) is not None:
@@ -238,19 +237,19 @@ def policies(request):
         form = CompanyPolicyForm(request.POST, instance=policy)
         if form.is_valid():
             try:
-                platform_services.company_policy_update(
+                services.company_policy_update(
                     by=request.user, **{name: form.cleaned_data[name] for name in POLICY_FIELDS}
                 )
             except DomainError as exc:
                 _form_with_error(form, exc)
             else:
                 messages.success(request, _("The company policies were saved."))
-                return redirect("hq:manage-policies")
+                return redirect("hq_console:manage-policies")
         status = 422
     else:
         form = CompanyPolicyForm(instance=policy)
     context = {"form": form, "policy": policy, "can_edit": request.user.is_hq_admin}
-    return render(request, "hq/manage_policies.html", context, status=status)
+    return render(request, "hq_console/manage_policies.html", context, status=status)
 
 
 # --- HQ announcements -------------------------------------------------------------------------
@@ -259,13 +258,13 @@ def policies(request):
 class HqAnnouncementForm(forms.Form):
     title = forms.CharField(
         label=gettext_lazy("Title"),
-        max_length=platform_services.TITLE_MAX_LENGTH,
+        max_length=services.TITLE_MAX_LENGTH,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     body = forms.CharField(
         label=gettext_lazy("Message"),
         required=False,
-        max_length=platform_services.BODY_MAX_LENGTH,
+        max_length=services.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
     )
     all_stores = forms.BooleanField(label=gettext_lazy("All stores"), required=False)
@@ -278,7 +277,7 @@ class HqAnnouncementForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stores"].queryset = selectors.store_list()
+        self.fields["stores"].queryset = store_list()
 
 
 @hq_page
@@ -292,7 +291,7 @@ def announcements(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                platform_services.hq_announcement_create(
+                services.hq_announcement_create(
                     title=data["title"],
                     body=data["body"],
                     by=request.user,
@@ -303,11 +302,11 @@ def announcements(request):
                 _form_with_error(form, exc)
             else:
                 messages.success(request, _("The announcement was sent to the stores."))
-                return redirect("hq:manage-announcements")
+                return redirect("hq_console:manage-announcements")
         status = 422
-    page = Paginator(platform_selectors.hq_announcement_list(), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.hq_announcement_list(), PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "announcements": page.object_list, "can_edit": request.user.is_hq_admin}
-    return render(request, "hq/manage_announcements.html", context, status=status)
+    return render(request, "hq_console/manage_announcements.html", context, status=status)
 
 
 def register_pages() -> None:
@@ -316,7 +315,7 @@ def register_pages() -> None:
     register_nav(
         key="policies",
         label=gettext_lazy("Company policies"),
-        url_name="hq:manage-policies",
+        url_name="hq_console:manage-policies",
         area=HQ,
         icon="sliders",
         order=40,
@@ -324,7 +323,7 @@ def register_pages() -> None:
     register_nav(
         key="hq_announcements",
         label=gettext_lazy("HQ announcements"),
-        url_name="hq:manage-announcements",
+        url_name="hq_console:manage-announcements",
         area=HQ,
         icon="message-square",
         order=45,

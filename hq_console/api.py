@@ -12,11 +12,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from hq_reports import selectors, selectors_manage, services_manage
+from hq_console import selectors, services
+from hq_console.models import CompanyPolicy, HqAnnouncement
+from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
-from shared_apps.platform import selectors as platform_selectors
-from shared_apps.platform import services as platform_services
-from shared_apps.platform.models import CompanyPolicy, HqAnnouncement
 from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIELDS, POLICY_INT_LIMITS
 from shared_apps.platform.viewsets import HQAPIView, HQViewMixin
 from tenants.models import Domain
@@ -47,16 +46,16 @@ class StoreDomainsView(HQGenericAPIView):
 
     @extend_schema(operation_id="hq_stores_domains_list", responses={200: DomainSerializer(many=True)})
     def get(self, request, pk):
-        store = selectors.store_get(store_id=pk)
-        page = self.paginate_queryset(selectors_manage.domain_list(store=store))
+        store = store_get(store_id=pk)
+        page = self.paginate_queryset(selectors.domain_list(store=store))
         return self.get_paginated_response(DomainSerializer(page, many=True).data)
 
     @extend_schema(request=DomainSerializer, responses={201: DomainSerializer})
     def post(self, request, pk):
-        store = selectors.store_get(store_id=pk)
+        store = store_get(store_id=pk)
         serializer = DomainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        domain = services_manage.domain_add(store=store, domain=serializer.validated_data["domain"])
+        domain = services.domain_add(store=store, domain=serializer.validated_data["domain"])
         return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
 
 
@@ -67,13 +66,13 @@ class StoreDomainDetailView(HQGenericAPIView):
     http_method_names = ["get", "delete", "head", "options"]
 
     def get(self, request, pk, domain_id):
-        store = selectors.store_get(store_id=pk)
-        return Response(DomainSerializer(selectors_manage.domain_get(store=store, domain_id=domain_id)).data)
+        store = store_get(store_id=pk)
+        return Response(DomainSerializer(selectors.domain_get(store=store, domain_id=domain_id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk, domain_id):
-        store = selectors.store_get(store_id=pk)
-        services_manage.domain_remove(domain=selectors_manage.domain_get(store=store, domain_id=domain_id))
+        store = store_get(store_id=pk)
+        services.domain_remove(domain=selectors.domain_get(store=store, domain_id=domain_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -88,17 +87,17 @@ class StoreMembersView(HQGenericAPIView):
 
     @extend_schema(operation_id="hq_stores_members_list", responses={200: MemberSerializer(many=True)})
     def get(self, request, pk):
-        store = selectors.store_get(store_id=pk)
-        page = self.paginate_queryset(selectors_manage.store_members(store=store))
+        store = store_get(store_id=pk)
+        page = self.paginate_queryset(selectors.store_members(store=store))
         return self.get_paginated_response(MemberSerializer(page, many=True).data)
 
     @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
     def post(self, request, pk):
-        store = selectors.store_get(store_id=pk)
+        store = store_get(store_id=pk)
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        membership = services_manage.member_add(
+        membership = services.member_add(
             store=store,
             email=data["email"],
             name=data.get("name", ""),
@@ -106,7 +105,7 @@ class StoreMembersView(HQGenericAPIView):
             role=data["role"],
             supervisor_id=data.get("supervisor"),
         )
-        fresh = selectors_manage.store_member_get(store=store, member_id=membership.pk)
+        fresh = selectors.store_member_get(store=store, member_id=membership.pk)
         return Response(MemberSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
@@ -118,23 +117,23 @@ class StoreMemberDetailView(HQGenericAPIView):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get(self, request, pk, membership_id):
-        store = selectors.store_get(store_id=pk)
-        return Response(MemberSerializer(selectors_manage.store_member_get(store=store, member_id=membership_id)).data)
+        store = store_get(store_id=pk)
+        return Response(MemberSerializer(selectors.store_member_get(store=store, member_id=membership_id)).data)
 
     @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer})
     def patch(self, request, pk, membership_id):
-        store = selectors.store_get(store_id=pk)
-        membership = selectors_manage.store_member_get(store=store, member_id=membership_id)
+        store = store_get(store_id=pk)
+        membership = selectors.store_member_get(store=store, member_id=membership_id)
         serializer = MemberUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services_manage.member_change(
+        services.member_change(
             membership=membership,
             role=data.get("role"),
             is_active=data.get("is_active"),
             supervisor_id=data.get("supervisor", ...),
         )
-        fresh = selectors_manage.store_member_get(store=store, member_id=membership.pk)
+        fresh = selectors.store_member_get(store=store, member_id=membership.pk)
         return Response(MemberSerializer(fresh).data)
 
 
@@ -181,13 +180,13 @@ class CompanyPolicyView(HQAPIView):
 
     @extend_schema(responses={200: CompanyPolicySerializer})
     def get(self, request):
-        return Response(CompanyPolicySerializer(platform_selectors.company_policy_get()).data)
+        return Response(CompanyPolicySerializer(selectors.company_policy_get()).data)
 
     @extend_schema(request=CompanyPolicySerializer, responses={200: CompanyPolicySerializer})
     def patch(self, request):
         serializer = CompanyPolicySerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        policy = platform_services.company_policy_update(by=request.user, **serializer.validated_data)
+        policy = services.company_policy_update(by=request.user, **serializer.validated_data)
         return Response(CompanyPolicySerializer(policy).data)
 
 
@@ -206,10 +205,8 @@ class HqAnnouncementSerializer(serializers.ModelSerializer):
 
 
 class HqAnnouncementCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=platform_services.TITLE_MAX_LENGTH)
-    body = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=platform_services.BODY_MAX_LENGTH
-    )
+    title = serializers.CharField(max_length=services.TITLE_MAX_LENGTH)
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.BODY_MAX_LENGTH)
     all_stores = serializers.BooleanField(required=False, default=False)
     stores = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
@@ -228,7 +225,7 @@ class HqAnnouncementsView(HQGenericAPIView):
 
     @extend_schema(operation_id="hq_announcements_list", responses={200: HqAnnouncementSerializer(many=True)})
     def get(self, request):
-        page = self.paginate_queryset(platform_selectors.hq_announcement_list())
+        page = self.paginate_queryset(selectors.hq_announcement_list())
         return self.get_paginated_response(HqAnnouncementSerializer(page, many=True).data)
 
     @extend_schema(request=HqAnnouncementCreateSerializer, responses={201: HqAnnouncementSerializer})
@@ -236,14 +233,14 @@ class HqAnnouncementsView(HQGenericAPIView):
         serializer = HqAnnouncementCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        announcement = platform_services.hq_announcement_create(
+        announcement = services.hq_announcement_create(
             title=data["title"],
             body=data.get("body", ""),
             by=request.user,
             all_stores=data.get("all_stores", False),
             store_ids=data.get("stores", []),
         )
-        fresh = platform_selectors.hq_announcement_get(announcement_id=announcement.pk)
+        fresh = selectors.hq_announcement_get(announcement_id=announcement.pk)
         return Response(HqAnnouncementSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
@@ -251,4 +248,4 @@ class HqAnnouncementDetailView(HQGenericAPIView):
     serializer_class = HqAnnouncementSerializer
 
     def get(self, request, pk):
-        return Response(HqAnnouncementSerializer(platform_selectors.hq_announcement_get(announcement_id=pk)).data)
+        return Response(HqAnnouncementSerializer(selectors.hq_announcement_get(announcement_id=pk)).data)
