@@ -54,6 +54,7 @@ SHARED_APPS = [
     "shared_apps.accounts",
     "shared_apps.billing",
     "hq_reports",
+    "hq_console",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -77,6 +78,7 @@ TENANT_APPS = [
     "tenant_apps.aftersales",
     "tenant_apps.enquiries",
     "tenant_apps.kanban",
+    "tenant_apps.teamwork",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -277,8 +279,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "tenant_apps.pool.models.Claim.Status",
         "ReleaseCauseEnum": "tenant_apps.pool.models.Release.Cause",
         "ImportStatusEnum": "tenant_apps.imports.models.ImportJob.Status",
-        "WorkTaskStatusEnum": "tenant_apps.kanban.models.WorkTask.Status",
-        "AnnouncementAudienceEnum": "tenant_apps.kanban.models.Announcement.Audience",
+        "WorkTaskStatusEnum": "tenant_apps.teamwork.models.WorkTask.Status",
+        "AnnouncementAudienceEnum": "tenant_apps.teamwork.models.Announcement.Audience",
         "BillingStateEnum": "shared_apps.billing.models.Account.State",
         "AftersalesCaseStatusEnum": "tenant_apps.aftersales.models.Case.Status",
         "AftersalesCaseTypeEnum": "tenant_apps.aftersales.models.Case.Type",

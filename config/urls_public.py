@@ -9,6 +9,7 @@ api_urlpatterns = [
     *common_api_urlpatterns,
     path("me", accounts_api.MeView.as_view(), name="api-me"),
     path("hq/", include("hq_reports.urls_api")),
+    path("hq/", include("hq_console.urls_api")),
     path("", include("shared_apps.billing.urls_public")),
 ]
 
@@ -16,6 +17,7 @@ urlpatterns = [
     *common_page_urlpatterns,
     path("api/v1/", include(api_urlpatterns)),
     path("", include("hq_reports.urls")),
+    path("", include("hq_console.urls")),
 ]
 
 handler404 = "shared_apps.platform.views.page_not_found"

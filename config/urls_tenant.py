@@ -19,6 +19,7 @@ api_urlpatterns = [
     path("", include("tenant_apps.aftersales.urls_api")),
     path("", include("tenant_apps.enquiries.urls_api")),
     path("", include("tenant_apps.kanban.urls_api")),
+    path("", include("tenant_apps.teamwork.urls_api")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("after-sales/", include("tenant_apps.aftersales.urls")),
     path("enquiries/", include("tenant_apps.enquiries.urls")),
     path("kanban/", include("tenant_apps.kanban.urls")),
+    path("kanban/", include("tenant_apps.teamwork.urls")),
 ]
 
 handler404 = "shared_apps.platform.views.page_not_found"

@@ -11,7 +11,3 @@ class HqReportsConfig(AppConfig):
 
         register_nav(key="stores", label=_("Stores"), url_name="hq:console", area=HQ, icon="briefcase", order=10)
         register_nav(key="dashboard", label=_("Dashboard"), url_name="hq:dashboard", area=HQ, icon="bar-chart", order=5)
-
-        from hq_reports.views_manage import register_pages
-
-        register_pages()

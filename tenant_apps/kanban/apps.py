@@ -8,7 +8,4 @@ class KanbanConfig(AppConfig):
     verbose_name = _("Data Kanban")
 
     def ready(self) -> None:
-        from tenant_apps.kanban.views import register_pages
-
-        register_pages()
         from tenant_apps.kanban import nav_kanban  # noqa: F401 (registers the Data Kanban entry)

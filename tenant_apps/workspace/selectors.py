@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from hq_console.selectors import company_policy_get
 from shared_apps.platform.errors import NotFound
 from shared_apps.platform.policies import POLICY_FIELDS
-from shared_apps.platform.selectors import company_policy_get
 from tenant_apps.workspace.models import Channel, StoreSettings
 
 

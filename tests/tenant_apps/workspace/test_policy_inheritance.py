@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared_apps.platform.services import company_policy_update
+from hq_console.services import company_policy_update
 from tenant_apps.pool.policies import pool_policy
 from tenant_apps.workspace import services
 from tenant_apps.workspace.selectors import store_settings_get

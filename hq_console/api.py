@@ -1,0 +1,251 @@
+"""HQ store management API on the public host (``/api/v1/hq/...``): a store's extra domains and
+memberships, the company-wide default policies, and HQ announcements to stores.
+
+HQ executives read; HQ admins also write; store users get 403 here (404 on a store host).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from hq_console import selectors, services
+from hq_console.models import CompanyPolicy, HqAnnouncement
+from hq_reports.selectors import store_get
+from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
+from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIELDS, POLICY_INT_LIMITS
+from shared_apps.platform.viewsets import HQAPIView, HQViewMixin
+from tenants.models import Domain
+
+
+class HQGenericAPIView(HQViewMixin, generics.GenericAPIView):
+    filter_backends: list = []
+
+
+# --- domains ----------------------------------------------------------------------------------
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    store = serializers.IntegerField(source="tenant_id", read_only=True)
+
+    class Meta:
+        model = Domain
+        fields = ["id", "domain", "is_primary", "store"]
+        read_only_fields = ["id", "is_primary", "store"]
+        extra_kwargs = {"domain": {"validators": []}}
+
+
+class StoreDomainsView(HQGenericAPIView):
+    """A store's domains: its primary ``<subdomain>.<base domain>`` and the extra host names HQ
+    admins give it (each host name belongs to one store; serve them with EXTRA_ALLOWED_HOSTS)."""
+
+    serializer_class = DomainSerializer
+
+    @extend_schema(operation_id="hq_stores_domains_list", responses={200: DomainSerializer(many=True)})
+    def get(self, request, pk):
+        store = store_get(store_id=pk)
+        page = self.paginate_queryset(selectors.domain_list(store=store))
+        return self.get_paginated_response(DomainSerializer(page, many=True).data)
+
+    @extend_schema(request=DomainSerializer, responses={201: DomainSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        serializer = DomainSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        domain = services.domain_add(store=store, domain=serializer.validated_data["domain"])
+        return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
+
+
+class StoreDomainDetailView(HQGenericAPIView):
+    """One domain of a store; HQ admins remove extra ones (never the primary one: 409)."""
+
+    serializer_class = DomainSerializer
+    http_method_names = ["get", "delete", "head", "options"]
+
+    def get(self, request, pk, domain_id):
+        store = store_get(store_id=pk)
+        return Response(DomainSerializer(selectors.domain_get(store=store, domain_id=domain_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk, domain_id):
+        store = store_get(store_id=pk)
+        services.domain_remove(domain=selectors.domain_get(store=store, domain_id=domain_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- memberships ------------------------------------------------------------------------------
+
+
+class StoreMembersView(HQGenericAPIView):
+    """Who works in a store, with their roles; HQ admins add people (an existing user by email,
+    or a new one with a password)."""
+
+    serializer_class = MemberSerializer
+
+    @extend_schema(operation_id="hq_stores_members_list", responses={200: MemberSerializer(many=True)})
+    def get(self, request, pk):
+        store = store_get(store_id=pk)
+        page = self.paginate_queryset(selectors.store_members(store=store))
+        return self.get_paginated_response(MemberSerializer(page, many=True).data)
+
+    @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        serializer = MemberCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        membership = services.member_add(
+            store=store,
+            email=data["email"],
+            name=data.get("name", ""),
+            password=data.get("password") or None,
+            role=data["role"],
+            supervisor_id=data.get("supervisor"),
+        )
+        fresh = selectors.store_member_get(store=store, member_id=membership.pk)
+        return Response(MemberSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class StoreMemberDetailView(HQGenericAPIView):
+    """One membership of a store; HQ admins change its role, supervisor or activity (a store
+    keeps at least one active admin: 409 ``last_admin``)."""
+
+    serializer_class = MemberSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get(self, request, pk, membership_id):
+        store = store_get(store_id=pk)
+        return Response(MemberSerializer(selectors.store_member_get(store=store, member_id=membership_id)).data)
+
+    @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer})
+    def patch(self, request, pk, membership_id):
+        store = store_get(store_id=pk)
+        membership = selectors.store_member_get(store=store, member_id=membership_id)
+        serializer = MemberUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.member_change(
+            membership=membership,
+            role=data.get("role"),
+            is_active=data.get("is_active"),
+            supervisor_id=data.get("supervisor", ...),
+        )
+        fresh = selectors.store_member_get(store=store, member_id=membership.pk)
+        return Response(MemberSerializer(fresh).data)
+
+
+# --- company-wide default policies ------------------------------------------------------------
+
+
+def _int_policy(field: str) -> serializers.IntegerField:
+    low, high = POLICY_INT_LIMITS[field]
+    return serializers.IntegerField(min_value=low, max_value=high, required=False)
+
+
+class CompanyPolicySerializer(serializers.ModelSerializer):
+    """The defaults every store follows for each policy it does not set itself.
+    ``discount_threshold`` is a fraction with 3 places (0.900: below 90 % of list price needs approval)."""
+
+    discount_threshold = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=DISCOUNT_THRESHOLD_PLACES,
+        min_value=Decimal("0"),
+        max_value=Decimal("1"),
+        required=False,
+    )
+    pool_grace_days = _int_policy("pool_grace_days")
+    pool_max_idle_days = _int_policy("pool_max_idle_days")
+    pool_return_visit_days = _int_policy("pool_return_visit_days")
+    pool_ownership_cap = _int_policy("pool_ownership_cap")
+    pool_daily_claim_limit = _int_policy("pool_daily_claim_limit")
+    pool_reclaim_cooldown_days = _int_policy("pool_reclaim_cooldown_days")
+    pool_release_warning_days = _int_policy("pool_release_warning_days")
+    return_visit_window_days = _int_policy("return_visit_window_days")
+    updated_by = serializers.IntegerField(source="updated_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CompanyPolicy
+        fields = [*POLICY_FIELDS, "updated_at", "updated_by"]
+        read_only_fields = ["updated_at", "updated_by"]
+
+
+class CompanyPolicyView(HQAPIView):
+    """Company-wide default policies (discount approval threshold, shared-pool rules). HQ admins
+    change them; stores that do not override a field follow the new value at once."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(responses={200: CompanyPolicySerializer})
+    def get(self, request):
+        return Response(CompanyPolicySerializer(selectors.company_policy_get()).data)
+
+    @extend_schema(request=CompanyPolicySerializer, responses={200: CompanyPolicySerializer})
+    def patch(self, request):
+        serializer = CompanyPolicySerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        policy = services.company_policy_update(by=request.user, **serializer.validated_data)
+        return Response(CompanyPolicySerializer(policy).data)
+
+
+# --- HQ announcements -------------------------------------------------------------------------
+
+
+class HqAnnouncementSerializer(serializers.ModelSerializer):
+    stores = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True)
+    created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
+
+    class Meta:
+        model = HqAnnouncement
+        fields = ["id", "title", "body", "all_stores", "stores", "created_by", "created_by_name", "created_at"]
+        read_only_fields = fields
+
+
+class HqAnnouncementCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=services.TITLE_MAX_LENGTH)
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.BODY_MAX_LENGTH)
+    all_stores = serializers.BooleanField(required=False, default=False)
+    stores = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=10_000,
+        help_text="Store ids (without `all_stores`).",
+    )
+
+
+class HqAnnouncementsView(HQGenericAPIView):
+    """Announcements from HQ to every store or to chosen stores; each store's members see them
+    in their announcement list, marked as from HQ."""
+
+    serializer_class = HqAnnouncementSerializer
+
+    @extend_schema(operation_id="hq_announcements_list", responses={200: HqAnnouncementSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(selectors.hq_announcement_list())
+        return self.get_paginated_response(HqAnnouncementSerializer(page, many=True).data)
+
+    @extend_schema(request=HqAnnouncementCreateSerializer, responses={201: HqAnnouncementSerializer})
+    def post(self, request):
+        serializer = HqAnnouncementCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        announcement = services.hq_announcement_create(
+            title=data["title"],
+            body=data.get("body", ""),
+            by=request.user,
+            all_stores=data.get("all_stores", False),
+            store_ids=data.get("stores", []),
+        )
+        fresh = selectors.hq_announcement_get(announcement_id=announcement.pk)
+        return Response(HqAnnouncementSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class HqAnnouncementDetailView(HQGenericAPIView):
+    serializer_class = HqAnnouncementSerializer
+
+    def get(self, request, pk):
+        return Response(HqAnnouncementSerializer(selectors.hq_announcement_get(announcement_id=pk)).data)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HqConsoleConfig(AppConfig):
+    name = "hq_console"
+    label = "hq_console"
+    verbose_name = _("HQ console")
+
+    def ready(self) -> None:
+        from hq_console.views import register_pages
+
+        register_pages()

@@ -1,0 +1,56 @@
+"""HQ's own records in the public schema: the company-wide default store policies and HQ
+announcements to stores."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CompanyPolicy(models.Model):
+    """Company-wide default store policies, one row. A store uses these values for every policy
+    it has not set itself (its settings list the fields it overrides)."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    discount_threshold = models.DecimalField(
+        _("discount approval threshold"), max_digits=4, decimal_places=3, default=Decimal("0.900")
+    )
+    pool_grace_days = models.PositiveSmallIntegerField(_("follow-up grace period (days)"), default=3)
+    pool_max_idle_days = models.PositiveSmallIntegerField(_("maximum idle days"), default=30)
+    pool_return_visit_days = models.PositiveSmallIntegerField(_("return-visit deadline (days)"), default=7)
+    pool_ownership_cap = models.PositiveIntegerField(_("ownership cap"), default=500)
+    pool_daily_claim_limit = models.PositiveSmallIntegerField(_("daily claim limit"), default=20)
+    pool_reclaim_cooldown_days = models.PositiveSmallIntegerField(_("re-claim cooldown (days)"), default=30)
+    pool_release_warning_days = models.PositiveSmallIntegerField(_("release warning (days)"), default=2)
+    return_visit_window_days = models.PositiveSmallIntegerField(_("return visit window (days)"), default=7)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("company policy")
+        verbose_name_plural = _("company policies")
+
+    def __str__(self) -> str:
+        return "company policy"
+
+
+class HqAnnouncement(models.Model):
+    """An announcement from HQ to every store (``all_stores``) or to the stores chosen."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    all_stores = models.BooleanField(_("all stores"), default=False)
+    stores = models.ManyToManyField("tenants.Store", blank=True, related_name="+", verbose_name=_("stores"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("HQ announcement")
+        verbose_name_plural = _("HQ announcements")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,25 @@
+"""HQ console pages on the public host: a store's domains and members, company policies, HQ
+announcements."""
+
+from django.urls import path
+
+from hq_console import views
+
+app_name = "hq_console"
+urlpatterns = [
+    path("stores/<int:store_id>/manage/", views.store_manage, name="manage-store"),
+    path("stores/<int:store_id>/manage/domains/", views.store_domain_add, name="manage-domain-add"),
+    path(
+        "stores/<int:store_id>/manage/domains/<int:domain_id>/remove/",
+        views.store_domain_remove,
+        name="manage-domain-remove",
+    ),
+    path("stores/<int:store_id>/manage/members/", views.store_member_add, name="manage-member-add"),
+    path(
+        "stores/<int:store_id>/manage/members/<int:membership_id>/",
+        views.store_member_change,
+        name="manage-member-change",
+    ),
+    path("policies/", views.policies, name="manage-policies"),
+    path("announcements/", views.announcements, name="manage-announcements"),
+]

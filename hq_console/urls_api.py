@@ -1,0 +1,21 @@
+"""HQ console API on the public host (mounted under /api/v1/hq/)."""
+
+from django.urls import path
+
+from hq_console import api
+
+app_name = "hq_console_api"
+
+urlpatterns = [
+    path("stores/<int:pk>/domains", api.StoreDomainsView.as_view(), name="store-domains"),
+    path("stores/<int:pk>/domains/<int:domain_id>", api.StoreDomainDetailView.as_view(), name="store-domain"),
+    path("stores/<int:pk>/members", api.StoreMembersView.as_view(), name="store-members"),
+    path(
+        "stores/<int:pk>/members/<int:membership_id>",
+        api.StoreMemberDetailView.as_view(),
+        name="store-member",
+    ),
+    path("policies", api.CompanyPolicyView.as_view(), name="policies"),
+    path("announcements", api.HqAnnouncementsView.as_view(), name="announcements"),
+    path("announcements/<int:pk>", api.HqAnnouncementDetailView.as_view(), name="announcement"),
+]

@@ -1,0 +1,330 @@
+"""HQ console pages of store management: one store's domains and members, the company-wide
+default policies, and HQ announcements. HQ executives read; HQ admins also change things.
+
+Thin views: reads through selectors, writes through services; a refused change is shown in the
+form it came from (422).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from hq_console import selectors, services
+from hq_console.models import CompanyPolicy
+from hq_reports.selectors import store_get, store_list
+from shared_apps.accounts.roles import StoreRole
+from shared_apps.accounts.views import forbidden_page, hq_page
+from shared_apps.platform.errors import DomainError, NotFound
+from shared_apps.platform.policies import POLICY_FIELDS
+from tenants.models import Store
+
+PER_PAGE = 30
+
+
+def _form_with_error(form: forms.Form, exc: DomainError) -> None:
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.errors or not any(field in form.fields for field in exc.errors):
+        form.add_error(None, exc.detail)
+
+
+def _store(store_id: int) -> Store:
+    try:
+        return store_get(store_id=store_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _admin_only(request):
+    if not request.user.is_hq_admin:
+        return forbidden_page(request, _("Only HQ admins can change this."))
+    return None
+
+
+# --- one store: domains and members -----------------------------------------------------------
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(
+        label=gettext_lazy("Domain"),
+        max_length=services.DOMAIN_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "shop.example.com"}),
+    )
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"), widget=forms.EmailInput(attrs={"class": "form-control"}))
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Password (new users only)"),
+        required=False,
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
+    )
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=StoreRole.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+
+
+class MemberChangeForm(forms.Form):
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=StoreRole.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    supervisor = forms.TypedChoiceField(
+        label=gettext_lazy("Supervisor"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
+
+    def __init__(self, *args, supervisors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].choices = [("", "—"), *[(str(m.user_id), m.user.display_name) for m in supervisors]]
+
+
+def _store_context(request, store: Store, **forms_) -> dict:
+    members = list(selectors.store_members(store=store))
+    supervisors = [m for m in members if m.role == StoreRole.SUPERVISOR and m.is_active]
+    return {
+        "store": store,
+        "domains": selectors.domain_list(store=store),
+        "members": members,
+        "role_choices": StoreRole.choices,
+        "supervisors": supervisors,
+        "can_edit": request.user.is_hq_admin,
+        "domain_form": forms_.get("domain_form") or DomainForm(),
+        "member_form": forms_.get("member_form") or MemberAddForm(),
+        "change_error": forms_.get("change_error"),
+    }
+
+
+@hq_page
+def store_manage(request, store_id: int):
+    store = _store(store_id)
+    return render(request, "hq_console/manage_store.html", _store_context(request, store))
+
+
+@require_POST
+@hq_page
+def store_domain_add(request, store_id: int):
+    store = _store(store_id)
+    if (refused := _admin_only(request)) is not None:
+        return refused
+    form = DomainForm(request.POST)
+    if form.is_valid():
+        try:
+            services.domain_add(store=store, domain=form.cleaned_data["domain"])
+        except DomainError as exc:
+            _form_with_error(form, exc)
+        else:
+            messages.success(request, _("The domain was added."))
+            return redirect("hq_console:manage-store", store.pk)
+    return render(request, "hq_console/manage_store.html", _store_context(request, store, domain_form=form), status=422)
+
+
+@require_POST
+@hq_page
+def store_domain_remove(request, store_id: int, domain_id: int):
+    store = _store(store_id)
+    if (refused := _admin_only(request)) is not None:
+        return refused
+    try:
+        services.domain_remove(domain=selectors.domain_get(store=store, domain_id=domain_id))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("The domain was removed."))
+    return redirect("hq_console:manage-store", store.pk)
+
+
+@require_POST
+@hq_page
+def store_member_add(request, store_id: int):
+    store = _store(store_id)
+    if (refused := _admin_only(request)) is not None:
+        return refused
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.member_add(
+                store=store,
+                email=data["email"],
+                name=data["name"],
+                password=data["password"] or None,
+                role=data["role"],
+            )
+        except DomainError as exc:
+            _form_with_error(form, exc)
+        else:
+            messages.success(request, _("The member was added."))
+            return redirect("hq_console:manage-store", store.pk)
+    return render(request, "hq_console/manage_store.html", _store_context(request, store, member_form=form), status=422)
+
+
+@require_POST
+@hq_page
+def store_member_change(request, store_id: int, membership_id: int):
+    store = _store(store_id)
+    if (refused := _admin_only(request)) is not None:
+        return refused
+    try:
+        membership = selectors.store_member_get(store=store, member_id=membership_id)
+    except NotFound:
+        raise Http404 from None
+    supervisors = [m for m in selectors.store_members(store=store) if m.role == StoreRole.SUPERVISOR]
+    form = MemberChangeForm(request.POST, supervisors=supervisors)
+    error = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.member_change(
+                membership=membership,
+                role=data["role"],
+                is_active=data["is_active"],
+                supervisor_id=data["supervisor"],
+            )
+        except DomainError as exc:
+            error = exc.detail
+        else:
+            messages.success(request, _("The membership was changed."))
+            return redirect("hq_console:manage-store", store.pk)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    context = _store_context(request, store, change_error={"membership": membership.pk, "message": error})
+    return render(request, "hq_console/manage_store.html", context, status=422)
+
+
+# --- company-wide default policies ------------------------------------------------------------
+
+
+class CompanyPolicyForm(forms.ModelForm):
+    class Meta:
+        model = CompanyPolicy
+        fields = POLICY_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+
+@hq_page
+def policies(request):
+    policy = selectors.company_policy_get()
+    status = 200
+    if request.method == "POST":
+        if (refused := _admin_only(request)) is not None:
+            return refused
+        form = CompanyPolicyForm(request.POST, instance=policy)
+        if form.is_valid():
+            try:
+                services.company_policy_update(
+                    by=request.user, **{name: form.cleaned_data[name] for name in POLICY_FIELDS}
+                )
+            except DomainError as exc:
+                _form_with_error(form, exc)
+            else:
+                messages.success(request, _("The company policies were saved."))
+                return redirect("hq_console:manage-policies")
+        status = 422
+    else:
+        form = CompanyPolicyForm(instance=policy)
+    context = {"form": form, "policy": policy, "can_edit": request.user.is_hq_admin}
+    return render(request, "hq_console/manage_policies.html", context, status=status)
+
+
+# --- HQ announcements -------------------------------------------------------------------------
+
+
+class HqAnnouncementForm(forms.Form):
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        max_length=services.TITLE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Message"),
+        required=False,
+        max_length=services.BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
+    )
+    all_stores = forms.BooleanField(label=gettext_lazy("All stores"), required=False)
+    stores = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Stores"),
+        required=False,
+        queryset=Store.objects.none(),
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stores"].queryset = store_list()
+
+
+@hq_page
+def announcements(request):
+    form = HqAnnouncementForm()
+    status = 200
+    if request.method == "POST":
+        if (refused := _admin_only(request)) is not None:
+            return refused
+        form = HqAnnouncementForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.hq_announcement_create(
+                    title=data["title"],
+                    body=data["body"],
+                    by=request.user,
+                    all_stores=data["all_stores"],
+                    store_ids=[store.pk for store in data["stores"]],
+                )
+            except DomainError as exc:
+                _form_with_error(form, exc)
+            else:
+                messages.success(request, _("The announcement was sent to the stores."))
+                return redirect("hq_console:manage-announcements")
+        status = 422
+    page = Paginator(selectors.hq_announcement_list(), PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "announcements": page.object_list, "can_edit": request.user.is_hq_admin}
+    return render(request, "hq_console/manage_announcements.html", context, status=status)
+
+
+def register_pages() -> None:
+    from shared_apps.platform.navigation import HQ, register_nav
+
+    register_nav(
+        key="policies",
+        label=gettext_lazy("Company policies"),
+        url_name="hq_console:manage-policies",
+        area=HQ,
+        icon="sliders",
+        order=40,
+    )
+    register_nav(
+        key="hq_announcements",
+        label=gettext_lazy("HQ announcements"),
+        url_name="hq_console:manage-announcements",
+        area=HQ,
+        icon="message-square",
+        order=45,
+    )

@@ -1,0 +1,63 @@
+"""Races on real connections: the same person sending their daily report twice at once ends with
+one report for the day (the later content), one notification of the supervisor, and no error.
+
+The rows are committed, so the test removes what it made."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+from django_tenants.utils import tenant_context
+
+from shared_apps.accounts.access import resolve_store_access
+from shared_apps.accounts.models import User
+from tenant_apps.notifications.models import Notification
+from tenant_apps.teamwork import services
+from tenant_apps.teamwork.models import DailyReport
+from tenants.models import Store
+from tests.conftest import STORE_A, user_email
+
+
+@pytest.fixture
+def world(committed_db):
+    store = Store.objects.get(subdomain=STORE_A["subdomain"])
+    users = {key: User.objects.get(email=user_email(key)) for key in ("a_sales", "a_supervisor")}
+    yield store, users
+    with tenant_context(store):
+        DailyReport.objects.filter(author_id=users["a_sales"].pk).delete()
+        Notification.objects.filter(kind="kanban.daily_report").delete()
+
+
+def test_two_submissions_at_once_make_one_report(world):
+    store, users = world
+    access = resolve_store_access(user=users["a_sales"], store=store)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def work(index: int) -> None:
+        try:
+            with tenant_context(store):
+                barrier.wait(timeout=10)
+                _report, created = services.report_submit(access=access, done_today=f"version {index}")
+                outcomes[index] = created
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure of either thread
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes, key=str) == [False, True], outcomes
+    with tenant_context(store):
+        reports = list(DailyReport.objects.filter(author_id=users["a_sales"].pk))
+        assert len(reports) == 1
+        assert reports[0].done_today in ("version 0", "version 1")
+        assert (
+            Notification.objects.filter(kind="kanban.daily_report", recipient_id=users["a_supervisor"].pk).count() == 1
+        )
