@@ -568,8 +568,10 @@ def _rollup_rankings(first: date, last: date, filters: Filters, limit: int) -> l
 
 def rankings(period: Period, filters: Filters, *, limit: int) -> dict:
     """Top products (by sku) and categories of P by amount: from the daily rollups when P is made
-    of whole local days, else from the order lines."""
+    of whole local days (or is today with nothing signed later today), else from the order lines."""
     days = rollups.covers(period)
+    if days is None and (today := rollups.covers_today(period)) is not None:
+        days = (today, today)
     if days is not None:
         rollups.ensure_fresh(*days)
         return _ranking_rows(_rollup_rankings(*days, filters, limit))
@@ -625,6 +627,29 @@ def breakdowns(period: Period, filters: Filters) -> dict:
             {**filters.params(), "first": days[0], "last": days[1]},
         )
         rows = [(g_b, g_d, g_p, None if b is None else rollups.day_start(b), *rest) for g_b, g_d, g_p, b, *rest in rows]
+    elif (today := rollups.covers_today(period)) is not None:
+        # Today: devices and provinces from the day's rollup rows, the hourly trend from the orders.
+        rollups.ensure_fresh(today, today)
+        rows = _rows(
+            f"""
+            SELECT 1, CASE r.kind WHEN 'device' THEN 0 ELSE 1 END, CASE r.kind WHEN 'province' THEN 0 ELSE 1 END,
+                NULL, CASE r.kind WHEN 'device' THEN r.key END, CASE r.kind WHEN 'province' THEN r.key END,
+                sum(r.amount), sum(r.orders)
+            FROM kanban_salesrollup r
+            WHERE r.kind IN ('device', 'province') AND r.day = %(day)s {_rollup_filters(filters)}
+            GROUP BY r.kind, r.key
+            """,
+            {**filters.params(), "day": today},
+        )
+        rows += _rows(
+            f"""
+            SELECT 0, 1, 1, date_trunc('hour', o.signed_at AT TIME ZONE %(tz)s), NULL, NULL, sum(o.amount), count(*)
+            FROM sales_order o
+            WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND o.status <> 'cancelled' {filters.orders()}
+            GROUP BY 4
+            """,
+            {**_both(period, filters), "tz": str(period.tz.key)},
+        )
     else:
         rows = _order_breakdown_rows(period, filters)
     return _breakdown_body(period, rows)

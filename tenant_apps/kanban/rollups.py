@@ -355,6 +355,28 @@ def covers(period: Period) -> tuple[date, date] | None:
     return days[0], days[-1]
 
 
+def covers_today(period: Period) -> date | None:
+    """The local day of an hourly ``period`` starting at its local midnight (``today``) when no
+    non-cancelled order is signed between the period's end and the next midnight: the day's rollup
+    rows are then exactly the period's orders."""
+    tz = _tz()
+    if not period.hourly or getattr(period.tz, "key", None) != tz.key:
+        return None
+    day = period.start.astimezone(tz).date()
+    midnight = local_midnight(day + timedelta(days=1), tz)
+    if period.start != local_midnight(day, tz) or period.end > midnight:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM sales_order WHERE signed_at >= %s AND signed_at < %s"
+            " AND status <> 'cancelled')",
+            [period.end, midnight],
+        )
+        if cursor.fetchone()[0]:
+            return None
+    return day
+
+
 def history_covers(period: Period) -> tuple[tuple[date, date], tuple[date, date]] | None:
     """The local days of ``period`` and of the one before when both are whole local days, at most
     ``GAP_DAYS`` long: their per-customer figures can be read from the history rollups."""

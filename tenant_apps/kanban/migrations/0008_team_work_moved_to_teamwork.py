@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("kanban", "0005_rollups_in_the_store_zone"),
+        ("kanban", "0007_history_rollups"),
         ("teamwork", "0001_initial"),
     ]
 

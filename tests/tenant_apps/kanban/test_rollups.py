@@ -373,3 +373,32 @@ def test_order_facts_follow_completions_ratings_follow_ups_and_moves_between_cha
             rollups.rebuild()
         assert _facts() == kept
         assert _history_rows() == history
+
+
+def _today_from_orders(period, filters: Filters) -> dict:
+    return {
+        "rankings": metrics._ranking_rows(metrics._order_rankings(period, filters, LIMIT)),
+        **metrics._breakdown_body(period, metrics._order_breakdown_rows(period, filters)),
+    }
+
+
+def _today_as_read(period, filters: Filters) -> dict:
+    with transaction.atomic():
+        return {"rankings": metrics.rankings(period, filters, limit=LIMIT), **metrics.breakdowns(period, filters)}
+
+
+def test_today_reads_the_days_rollup_rows_unless_an_order_is_signed_later_that_day(generated, store_a, in_store):
+    with in_store(store_a):
+        period = resolve_period(range="today", now=NOW)
+        owner = generated.owners[0]
+        customer, product = make_customer(owner=owner), make_product(list_price="80.00")
+        make_order(customer=customer, owner=owner, lines=[(product, 2, "80.00")], signed_at=NOW - timedelta(minutes=30))
+        assert Order.objects.filter(signed_at__gte=period.start, signed_at__lt=NOW).count() >= 1
+        assert rollups.covers_today(period) is not None
+        for filters in _filters(generated):
+            assert _today_as_read(period, filters) == _today_from_orders(period, filters), filters
+
+        make_order(customer=customer, owner=owner, lines=[(product, 1, "80.00")], signed_at=NOW + timedelta(minutes=20))
+        assert rollups.covers_today(period) is None
+        for filters in _filters(generated):
+            assert _today_as_read(period, filters) == _today_from_orders(period, filters), filters
