@@ -698,8 +698,10 @@ def tune_session() -> None:
     """Memory for the sorts and hashes of the figure queries, for the current transaction only."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        # Each query reads index ranges in tens of milliseconds: compiling it would cost more.
+        # Each query reads index ranges in tens of milliseconds: compiling it, or starting parallel
+        # workers that each build the same hash, costs more than it saves on a busy server.
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def outbox_watermark() -> int:
