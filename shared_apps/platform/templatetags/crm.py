@@ -6,10 +6,14 @@ Load with ``{% load crm %}``.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 
 from django import forms, template
 from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, json_script
 
 from shared_apps.accounts.roles import HQRole, StoreRole
@@ -20,6 +24,8 @@ from shared_apps.platform.navigation import STORE, badge_for, home_panels_for, n
 register = template.Library()
 
 AMOUNT_TEXT = re.compile(r"-?\d+\.\d{2}")
+# An instant as the API writes it (ISO 8601 with a time and an offset).
+INSTANT_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})")
 
 
 @register.simple_tag(takes_context=True)
@@ -141,10 +147,23 @@ def money_spec():
 
 
 @register.filter
+def local_time(value, fmt: str = "Y-m-d H:i") -> str:
+    """An aware instant, or the API's ISO text of one, in the active time zone (the store's on a
+    store host): ``2026-11-26T05:18:39+00:00`` reads ``2026-11-26 13:18`` in Shanghai. Anything
+    else is returned as it is."""
+    moment = parse_datetime(value) if isinstance(value, str) and INSTANT_TEXT.fullmatch(value) else value
+    if not isinstance(moment, datetime) or timezone.is_naive(moment):
+        return value
+    return date_format(timezone.localtime(moment), fmt)
+
+
+@register.filter
 def panel_value(value):
     """A value of a module's panel (customer 360°, order page): an amount, that is a ``Decimal`` or
     a decimal string with 2 places (api.md writes money so and nothing else), as ``money`` on one
-    line; anything else as it is."""
+    line; an instant in the store's time; anything else as it is."""
     if isinstance(value, Decimal) or (isinstance(value, str) and AMOUNT_TEXT.fullmatch(value)):
         return format_html('<span class="money">{}</span>', money_full(value))
+    if isinstance(value, datetime) or (isinstance(value, str) and INSTANT_TEXT.fullmatch(value)):
+        return local_time(value)
     return value
