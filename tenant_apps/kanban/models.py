@@ -122,7 +122,8 @@ class HistoryRollup(models.Model):
       follow-up: completed, ``rated``, ``positive`` (rated 4–5), visited within a window of w days
       when gap < w.
 
-    ``level`` is that of ``SalesRollup``. Rebuilt for the days of changed order facts."""
+    ``level`` is that of ``SalesRollup``. Kept by adding and taking out the order facts that change
+    (``rollups.apply_history``), rebuilt by ``rollups.rebuild``."""
 
     day = models.DateField()
     kind = models.CharField(max_length=8)
@@ -137,6 +138,13 @@ class HistoryRollup(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["level", "kind", "day"], name="kanban_history_level_kind_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "level", "channel_id", "owner_id", "gap"],
+                name="kanban_history_one_row",
+                nulls_distinct=False,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.gap}"

@@ -22,6 +22,7 @@ per-customer figures (see ``HistoryRollup``), rebuilt for the days of the facts 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -157,26 +158,32 @@ def ensure_fresh(first: date, last: date) -> int:
 
 
 # The customer's orders in the order "signing time, then id"; one window per scope of a filter.
-FACTS = """
-    INSERT INTO kanban_orderfact (
-        order_id, customer_id, channel_id, owner_id, signed_at, amount, first_at,
-        prev_at, prev_channel_at, prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at)
-    SELECT o.id, o.customer_id, o.channel_id, o.owner_id, o.signed_at, o.amount,
-        min(o.signed_at) OVER (PARTITION BY o.customer_id),
-        lag(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id),
-        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.channel_id ORDER BY o.signed_at, o.id),
-        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.owner_id ORDER BY o.signed_at, o.id),
-        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.channel_id, o.owner_id ORDER BY o.signed_at, o.id),
-        lead(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id),
+FACTS_OF = """
+    SELECT o.id AS order_id, o.customer_id, o.channel_id, o.owner_id, o.signed_at, o.amount,
+        min(o.signed_at) OVER (PARTITION BY o.customer_id) AS first_at,
+        lag(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id) AS prev_at,
+        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.channel_id ORDER BY o.signed_at, o.id) AS prev_channel_at,
+        lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.owner_id ORDER BY o.signed_at, o.id) AS prev_owner_at,
+        lag(o.signed_at) OVER (
+            PARTITION BY o.customer_id, o.channel_id, o.owner_id ORDER BY o.signed_at, o.id
+        ) AS prev_both_at,
+        lead(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id) AS next_at,
         o.completed_at, o.rating,
         CASE WHEN o.completed_at IS NOT NULL THEN (
             SELECT f.created_at FROM customers_followup f
             WHERE f.customer_id = o.customer_id AND f.created_at >= o.completed_at
             ORDER BY f.created_at LIMIT 1
-        ) END
+        ) END AS visit_at
     FROM sales_order o
     WHERE o.status <> 'cancelled' {customers}
 """
+FACTS = (
+    """
+    INSERT INTO kanban_orderfact (
+        order_id, customer_id, channel_id, owner_id, signed_at, amount, first_at,
+        prev_at, prev_channel_at, prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at)"""
+    + FACTS_OF
+)
 
 
 FACT_COLUMNS = (
@@ -184,31 +191,101 @@ FACT_COLUMNS = (
     " prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at"
 )
 
+# The facts of some customers compared with what their orders give now, in the database: the ones
+# that changed are written (and the ones gone deleted) and only they come back.
+REFRESH_FACTS = f"""
+    WITH new AS MATERIALIZED ({FACTS_OF.format(customers="AND o.customer_id = ANY(%(ids)s)")}),
+    cur AS MATERIALIZED (SELECT {FACT_COLUMNS} FROM kanban_orderfact WHERE customer_id = ANY(%(ids)s)),
+    added AS MATERIALIZED (SELECT * FROM new EXCEPT SELECT * FROM cur),
+    removed AS MATERIALIZED (SELECT * FROM cur EXCEPT SELECT * FROM new),
+    gone AS (
+        DELETE FROM kanban_orderfact f USING removed r
+        WHERE f.order_id = r.order_id AND NOT EXISTS (SELECT 1 FROM added a WHERE a.order_id = r.order_id)
+    ),
+    written AS (
+        INSERT INTO kanban_orderfact ({FACT_COLUMNS}) SELECT * FROM added
+        ON CONFLICT (order_id) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS.replace(" ", "").split(",")[1:])}
+    )
+    SELECT true, * FROM added UNION ALL SELECT false, * FROM removed
+"""
+
 
 def refresh_customers(customer_ids) -> set[date]:
-    """Rebuild the order facts of ``customer_ids`` from their orders, then the history rollups of
-    the local days (signed or completed) of every fact that changed (caller's transaction);
-    returns those days."""
+    """Bring the order facts of ``customer_ids`` up to date with their orders and apply to the
+    history rollups what changed: each fact that left is taken out of its rows and each new one
+    added (caller's transaction); returns the local days touched."""
     ids = sorted(set(customer_ids))
     if not ids:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM kanban_orderfact WHERE customer_id = ANY(%(ids)s) RETURNING {FACT_COLUMNS}", {"ids": ids}
-        )
-        old = set(cursor.fetchall())
-        cursor.execute(
-            FACTS.format(customers="AND o.customer_id = ANY(%(ids)s)") + f" RETURNING {FACT_COLUMNS}", {"ids": ids}
-        )
-        new = set(cursor.fetchall())
+        cursor.execute(REFRESH_FACTS, {"ids": ids})
+        rows = cursor.fetchall()
+    return apply_history(added=[r[1:] for r in rows if r[0]], removed=[r[1:] for r in rows if not r[0]])
+
+
+def _history_rows_of(fact: tuple, tz: ZoneInfo):
+    """The ``HistoryRollup`` keys a fact counts in, with what it adds there: ``(day, kind, level,
+    channel_id, owner_id, gap), (orders, amount, rated, positive)`` (as ``_history_sql`` groups)."""
+    (_, _, channel, owner, signed_at, amount, first_at, prev_at, prev_channel_at, prev_owner_at, prev_both_at,
+     next_at, completed_at, rating, visit_at) = fact  # fmt: skip
+    day = signed_at.astimezone(tz).date()
+
+    def back(moment) -> int:
+        return GAP_DAYS if moment is None else min((day - moment.astimezone(tz).date()).days, GAP_DAYS)
+
+    since_first = back(first_at)
+    scopes = {0: (channel, owner), 1: (channel, None), 2: (None, owner), 3: (None, None)}
+    previous = {0: prev_both_at, 1: prev_channel_at, 2: prev_owner_at, 3: prev_at}
+    for level, (channel_id, owner_id) in scopes.items():
+        yield (day, "all", level, channel_id, owner_id, since_first), (1, amount, 0, 0)
+        if prev_at is None:
+            ahead = GAP_DAYS if next_at is None else min((next_at.astimezone(tz).date() - day).days, GAP_DAYS)
+            yield (day, "once", level, channel_id, owner_id, ahead), (1, 0, 0, 0)
+        yield (day, "paying", level, channel_id, owner_id, back(previous[level])), (1, 0, 0, 0)
+        if previous[level] is None:
+            yield (day, "new", level, channel_id, owner_id, since_first), (1, 0, 0, 0)
+        if completed_at is not None:
+            to_visit = GAP_DAYS
+            if visit_at is not None:
+                to_visit = min(int((visit_at - completed_at).total_seconds() // 86400), GAP_DAYS)
+            done = (1, 0, int(rating is not None), int(rating is not None and rating >= 4))
+            yield (completed_at.astimezone(tz).date(), "done", level, channel_id, owner_id, to_visit), done
+
+
+def apply_history(*, added, removed) -> set[date]:
+    """Add the ``added`` order facts to the history rollups and take the ``removed`` ones out
+    (rows left with no order go); returns the local days touched."""
     tz = _tz()
-    days = set()
-    for fact in old ^ new:
-        days.add(fact[4].astimezone(tz).date())
-        if fact[12] is not None:
-            days.add(fact[12].astimezone(tz).date())
-    refresh_history(days)
-    return days
+    deltas: dict[tuple, list] = {}
+    for facts, sign in ((added, 1), (removed, -1)):
+        for fact in facts:
+            for key, values in _history_rows_of(fact, tz):
+                total = deltas.setdefault(key, [0, 0, 0, 0])
+                for i, value in enumerate(values):
+                    total[i] += sign * value
+    changes = [(*key, values[0], Decimal(values[1]), *values[2:]) for key, values in deltas.items() if any(values)]
+    if not changes:
+        return set()
+    columns = list(zip(*changes, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO kanban_historyrollup
+                (day, kind, level, channel_id, owner_id, gap, orders, amount, rated, positive)
+            SELECT * FROM unnest(%s::date[], %s::varchar[], %s::smallint[], %s::bigint[], %s::bigint[],
+                %s::smallint[], %s::integer[], %s::numeric[], %s::integer[], %s::integer[])
+            ON CONFLICT (day, kind, level, channel_id, owner_id, gap) DO UPDATE SET
+                orders = kanban_historyrollup.orders + EXCLUDED.orders,
+                amount = kanban_historyrollup.amount + EXCLUDED.amount,
+                rated = kanban_historyrollup.rated + EXCLUDED.rated,
+                positive = kanban_historyrollup.positive + EXCLUDED.positive
+            """,
+            [list(column) for column in columns],
+        )
+        days = sorted(set(columns[0]))
+        cursor.execute("DELETE FROM kanban_historyrollup WHERE day = ANY(%s) AND orders = 0", [days])
+    return set(days)
 
 
 # The local days of the order facts, and the gaps of ``HistoryRollup`` (see there), capped.
