@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import timezone, translation
 
 from shared_apps.platform.money_display import display_spec, money_compact, money_full
 
@@ -77,7 +77,8 @@ def test_the_charts_get_the_units_of_the_language():
     assert display_spec("en")["compact_from"] == 10_000
 
 
-def test_panel_values_show_amounts_as_money_and_the_rest_as_it_is():
+def test_panel_values_show_amounts_as_money_instants_in_the_store_time_and_the_rest_as_it_is():
     template = Template("{% load crm %}{{ a|panel_value }}|{{ b|panel_value }}|{{ c|panel_value }}|{{ d|panel_value }}")
-    html = template.render(Context({"a": "12800.00", "b": 3, "c": "1999-01-02T10:00:00+08:00", "d": "<b>"}))
-    assert html == '<span class="money">¥12,800.00</span>|3|1999-01-02T10:00:00+08:00|&lt;b&gt;'
+    with timezone.override("America/Bogota"):
+        html = template.render(Context({"a": "12800.00", "b": 3, "c": "1999-01-02T10:00:00+08:00", "d": "<b>"}))
+    assert html == '<span class="money">¥12,800.00</span>|3|1999-01-01 21:00|&lt;b&gt;'
