@@ -155,3 +155,68 @@ def test_the_clock_check_sees_the_database_clock_and_naive_calls():
     ]
     assert clock_violations("at = timezone.now()", "x.py") == []
     assert clock_violations("``local_now()`` and ``self.now()``", "x.py") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw SQL reads another app's data only through the views that app publishes for reporting
+# ---------------------------------------------------------------------------------------------
+
+SQL_RELATION = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ON)\s+\"?([a-z_][a-z0-9_]*)\"?", re.IGNORECASE)
+
+
+def table_owners() -> dict[str, str]:
+    """Every table of a model (and of its many-to-many links) → the label of the app it belongs to."""
+    owners = {}
+    for model in apps.get_models(include_auto_created=True):
+        owners[model._meta.db_table] = model._meta.app_label
+    return owners
+
+
+def module_app(path: Path) -> str | None:
+    """The label of the app a module belongs to."""
+    for config in apps.get_app_configs():
+        if Path(config.path) in path.parents:
+            return config.label
+    return None
+
+
+def sql_texts(source: str):
+    """The string literals of a module (the constant parts of f-strings too), with their line."""
+    import ast
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+
+
+def foreign_tables(source: str, app: str, owners: dict[str, str], path: str) -> list[str]:
+    found = []
+    for line, text in sql_texts(source):
+        for name in SQL_RELATION.findall(text):
+            owner = owners.get(name.lower())
+            if owner is not None and owner != app:
+                found.append(f"{path}:{line}: {name} belongs to {owner}: read its {owner}_reporting_* views")
+    return found
+
+
+def test_raw_sql_names_only_its_own_apps_tables_and_other_apps_reporting_views():
+    owners, found = table_owners(), []
+    for path in application_sources():
+        if "migrations" in path.parts:
+            continue
+        app = module_app(path)
+        found += foreign_tables(path.read_text(encoding="utf-8"), app, owners, str(path.relative_to(ROOT)))
+
+    assert found == []
+
+
+def test_the_sql_check_sees_another_apps_table_and_lets_views_and_its_own_tables_through():
+    owners = {"sales_order": "sales", "kanban_orderfact": "kanban"}
+    source = 'SQL = f"""SELECT 1 FROM sales_order o JOIN kanban_orderfact f ON f.order_id = o.id {x}"""\n'
+    assert foreign_tables(source, "kanban", owners, "k.py") == [
+        "k.py:1: sales_order belongs to sales: read its sales_reporting_* views"
+    ]
+    assert foreign_tables(source, "sales", owners, "s.py") == [
+        "s.py:1: kanban_orderfact belongs to kanban: read its kanban_reporting_* views"
+    ]
+    assert foreign_tables('Q = "SELECT 1 FROM sales_reporting_order"', "kanban", owners, "k.py") == []

@@ -1,6 +1,7 @@
 """The figures of the store Data Kanban and of enquiry statistics (metrics.md), one SQL per group.
 
-Every function runs in the active store schema, reads the store's tables with parameterised SQL
+Every function runs in the active store schema, reads the store's data with parameterised SQL
+(the other apps' through the views they publish for reporting, ``sales_reporting_order``...)
 and returns plain Python values (``Decimal`` for money, ``int`` for counts); ``reporting`` turns
 them into the API body. Each group reads the current period P and the previous period P' in one
 statement (``FILTER`` on ``cur``), so a Kanban costs a handful of index range scans. For periods
@@ -217,12 +218,12 @@ def customer_figures(period: Period, filters: Filters) -> dict:
     sql = f"""
         SELECT c.created_at >= %(start)s AS cur, count(*),
             count(*) FILTER (WHERE EXISTS (
-                SELECT 1 FROM sales_order o
+                SELECT 1 FROM sales_reporting_order o
                 WHERE o.customer_id = c.id AND o.status <> 'cancelled'
                   AND o.signed_at >= CASE WHEN c.created_at >= %(start)s THEN %(start)s ELSE %(pstart)s END
                   AND o.signed_at < CASE WHEN c.created_at >= %(start)s THEN %(end)s ELSE %(start)s END
             ))
-        FROM customers_customer c
+        FROM customers_reporting_customer c
         WHERE c.merged_into_id IS NULL AND c.created_at >= %(pstart)s AND c.created_at < %(end)s
         {filters.customers()}
         GROUP BY 1
@@ -291,19 +292,19 @@ def lost_figures(period: Period, filters: Filters) -> dict:
     channel = " AND c.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
     # The customer of a release, looked up by key (OFFSET 0 keeps the planner from hashing every customer).
     customer = """CROSS JOIN LATERAL (
-            SELECT c.channel_id, c.created_at FROM customers_customer c
+            SELECT c.channel_id, c.created_at FROM customers_reporting_customer c
             WHERE c.id = {ref} AND c.merged_into_id IS NULL OFFSET 0
         ) c"""
     sql = f"""
         WITH released AS (
             SELECT count(DISTINCT r.customer_id) FILTER (WHERE r.at >= %(start)s) AS cur,
                 count(DISTINCT r.customer_id) FILTER (WHERE r.at < %(start)s) AS prev
-            FROM pool_release r {customer.format(ref="r.customer_id")}
+            FROM pool_reporting_release r {customer.format(ref="r.customer_id")}
             WHERE r.at >= %(pstart)s AND r.at < %(end)s {former}{channel}
         ), owned AS (
             SELECT count(*) FILTER (WHERE c.owner_since <= %(start)s) AS cur,
                 count(*) FILTER (WHERE c.owner_since <= %(pstart)s) AS prev
-            FROM customers_customer c
+            FROM customers_reporting_customer c
             WHERE c.merged_into_id IS NULL AND c.owner_id IS NOT NULL AND c.owner_since <= %(start)s
             {owner}{channel}
         ), starts (at, cur) AS (
@@ -313,12 +314,12 @@ def lost_figures(period: Period, filters: Filters) -> dict:
             FROM (
                 SELECT DISTINCT ON (s.cur, r.customer_id) s.cur, s.at AS since, r.customer_id, r.at,
                     r.former_owner_id
-                FROM starts s JOIN pool_release r ON r.at >= s.at
+                FROM starts s JOIN pool_reporting_release r ON r.at >= s.at
                 ORDER BY s.cur, r.customer_id, r.at, r.id
             ) f {customer.format(ref="f.customer_id")}
             WHERE c.created_at <= f.since {former.replace("r.", "f.")}{channel}
               AND NOT EXISTS (
-                  SELECT 1 FROM pool_claim cl
+                  SELECT 1 FROM pool_reporting_claim cl
                   WHERE cl.customer_id = f.customer_id AND cl.status = 'approved'
                     AND cl.decided_at >= f.since AND cl.decided_at < f.at
               )
@@ -359,14 +360,15 @@ def _order_net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decim
     # The order of each payment of the two periods looked up by key (OFFSET 0: not a hash of the
     # channel's or owner's every order).
     join = (
-        " CROSS JOIN LATERAL (SELECT o.channel_id, o.owner_id FROM sales_order o WHERE o.id = p.order_id OFFSET 0) o"
+        " CROSS JOIN LATERAL (SELECT o.channel_id, o.owner_id FROM sales_reporting_order o"
+        " WHERE o.id = p.order_id OFFSET 0) o"
         if filtered
         else ""
     )
     sql = f"""
         SELECT p.confirmed_at >= %(start)s AS cur,
             coalesce(sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END), 0)
-        FROM finance_payment p{join}
+        FROM finance_reporting_payment p{join}
         WHERE p.status = 'confirmed' AND p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s
         {filters.orders() if filtered else ""}
         GROUP BY 1
@@ -384,25 +386,25 @@ def receivable_overdue(period: Period, filters: Filters) -> Decimal:
     if unfiltered and period.now - as_of <= timedelta(days=1):
         later_join = """
         LEFT JOIN (
-            SELECT p.order_id, sum(p.amount) AS amount FROM finance_payment p
+            SELECT p.order_id, sum(p.amount) AS amount FROM finance_reporting_payment p
             WHERE p.kind = 'collection' AND p.status = 'confirmed' AND p.confirmed_at >= %(as_of)s
             GROUP BY p.order_id
         ) later ON later.order_id = o.id"""
     else:
         later_join = """
         LEFT JOIN LATERAL (
-            SELECT sum(p.amount) AS amount FROM finance_payment p
+            SELECT sum(p.amount) AS amount FROM finance_reporting_payment p
             WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
               AND p.confirmed_at >= %(as_of)s
         ) later ON true"""
     # Owing at as_of: still open now, or fully collected only since as_of (two small index ranges
     # instead of every credit order due before as_of).
     owing = f"""
-        SELECT o.id, o.amount, o.collected FROM sales_order o
+        SELECT o.id, o.amount, o.collected FROM sales_reporting_order o
         WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.collected < o.amount
           AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {filters.orders()}
         UNION ALL
-        SELECT o.id, o.amount, o.collected FROM sales_order o
+        SELECT o.id, o.amount, o.collected FROM sales_reporting_order o
         WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.collected >= o.amount
           AND o.fully_collected_at >= %(as_of)s
           AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {filters.orders()}
@@ -437,7 +439,7 @@ def enquiry_counts(period: Period, filters: Filters) -> dict:
     channel = " AND e.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
     sql = f"""
         SELECT e.date >= %(first)s AS cur, coalesce(sum(e.enquiries), 0), coalesce(sum(e.new_enquiries), 0)
-        FROM enquiries_dailyenquiry e
+        FROM enquiries_reporting_dailyenquiry e
         WHERE e.date >= %(pfirst)s AND e.date <= %(last)s {channel}
         GROUP BY 1
     """
@@ -452,7 +454,7 @@ def enquiry_counts(period: Period, filters: Filters) -> dict:
 def enquiries_by_channel(period: Period) -> dict[int, tuple[int, int]]:
     first, last = _days(period)
     sql = """
-        SELECT e.channel_id, sum(e.enquiries), sum(e.new_enquiries) FROM enquiries_dailyenquiry e
+        SELECT e.channel_id, sum(e.enquiries), sum(e.new_enquiries) FROM enquiries_reporting_dailyenquiry e
         WHERE e.date >= %(first)s AND e.date <= %(last)s GROUP BY 1
     """
     return {row[0]: (int(row[1]), int(row[2])) for row in _rows(sql, {"first": first, "last": last})}
@@ -464,7 +466,7 @@ def contact_counts(period: Period, filters: Filters) -> dict:
     who = " AND r.user_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
     sql = f"""
         SELECT r.date >= %(first)s AS cur, coalesce(sum(r.wechat_added), 0), coalesce(sum(r.phone_contacts), 0)
-        FROM enquiries_contactrecord r
+        FROM enquiries_reporting_contactrecord r
         WHERE r.date >= %(pfirst)s AND r.date <= %(last)s {who}
         GROUP BY 1
     """
@@ -479,7 +481,7 @@ def contact_counts(period: Period, filters: Filters) -> dict:
 def contacts_by_salesperson(period: Period) -> dict[int, tuple[int, int]]:
     first, last = _days(period)
     sql = """
-        SELECT r.user_id, sum(r.wechat_added), sum(r.phone_contacts) FROM enquiries_contactrecord r
+        SELECT r.user_id, sum(r.wechat_added), sum(r.phone_contacts) FROM enquiries_reporting_contactrecord r
         WHERE r.date >= %(first)s AND r.date <= %(last)s GROUP BY 1
     """
     return {row[0]: (int(row[1]), int(row[2])) for row in _rows(sql, {"first": first, "last": last})}
@@ -490,16 +492,16 @@ def first_payment_customers(period: Period, filters: Filters) -> tuple[int, int]
     sql = f"""
         WITH cand AS (
             SELECT o.customer_id, min(p.confirmed_at) AS first_at
-            FROM finance_payment p JOIN sales_order o ON o.id = p.order_id
+            FROM finance_reporting_payment p JOIN sales_reporting_order o ON o.id = p.order_id
             WHERE p.status = 'confirmed' AND p.kind = 'collection'
               AND p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s
             GROUP BY o.customer_id
         )
         SELECT cand.first_at >= %(start)s AS cur, count(*)
-        FROM cand JOIN customers_customer c ON c.id = cand.customer_id
+        FROM cand JOIN customers_reporting_customer c ON c.id = cand.customer_id
         WHERE c.merged_into_id IS NULL {filters.customers()}
           AND NOT EXISTS (
-            SELECT 1 FROM finance_payment p2 JOIN sales_order o2 ON o2.id = p2.order_id
+            SELECT 1 FROM finance_reporting_payment p2 JOIN sales_reporting_order o2 ON o2.id = p2.order_id
             WHERE o2.customer_id = cand.customer_id AND p2.status = 'confirmed' AND p2.kind = 'collection'
               AND p2.confirmed_at < %(pstart)s
           )
@@ -514,9 +516,9 @@ def customer_conversion_by_channel(period: Period, filters: Filters) -> dict:
     """Per customer channel: customers created in P converted in P, and first-time payers in P."""
     owner = " AND c.owner_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
     sql = f"""
-        SELECT c.channel_id, count(*) FROM customers_customer c
+        SELECT c.channel_id, count(*) FROM customers_reporting_customer c
         WHERE c.merged_into_id IS NULL AND c.created_at >= %(start)s AND c.created_at < %(end)s {owner}
-          AND EXISTS (SELECT 1 FROM sales_order o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
+          AND EXISTS (SELECT 1 FROM sales_reporting_order o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
                       AND o.signed_at >= %(start)s AND o.signed_at < %(end)s)
         GROUP BY 1
     """
@@ -524,15 +526,15 @@ def customer_conversion_by_channel(period: Period, filters: Filters) -> dict:
     sql = f"""
         WITH cand AS (
             SELECT o.customer_id, min(p.confirmed_at) AS first_at
-            FROM finance_payment p JOIN sales_order o ON o.id = p.order_id
+            FROM finance_reporting_payment p JOIN sales_reporting_order o ON o.id = p.order_id
             WHERE p.status = 'confirmed' AND p.kind = 'collection'
               AND p.confirmed_at >= %(start)s AND p.confirmed_at < %(end)s
             GROUP BY o.customer_id
         )
-        SELECT c.channel_id, count(*) FROM cand JOIN customers_customer c ON c.id = cand.customer_id
+        SELECT c.channel_id, count(*) FROM cand JOIN customers_reporting_customer c ON c.id = cand.customer_id
         WHERE c.merged_into_id IS NULL {owner}
           AND NOT EXISTS (
-            SELECT 1 FROM finance_payment p2 JOIN sales_order o2 ON o2.id = p2.order_id
+            SELECT 1 FROM finance_reporting_payment p2 JOIN sales_reporting_order o2 ON o2.id = p2.order_id
             WHERE o2.customer_id = cand.customer_id AND p2.status = 'confirmed' AND p2.kind = 'collection'
               AND p2.confirmed_at < %(start)s
           )
@@ -582,7 +584,7 @@ def _order_rankings(period: Period, filters: Filters, limit: int) -> list[tuple]
     sql = f"""
         WITH l AS MATERIALIZED (
             SELECT l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount
-            FROM sales_order o JOIN sales_orderline l ON l.order_id = o.id
+            FROM sales_reporting_order o JOIN sales_reporting_orderline l ON l.order_id = o.id
             WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND o.status <> 'cancelled'
             {filters.orders()}
         )
@@ -644,7 +646,7 @@ def breakdowns(period: Period, filters: Filters) -> dict:
         rows += _rows(
             f"""
             SELECT 0, 1, 1, date_trunc('hour', o.signed_at AT TIME ZONE %(tz)s), NULL, NULL, sum(o.amount), count(*)
-            FROM sales_order o
+            FROM sales_reporting_order o
             WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND o.status <> 'cancelled' {filters.orders()}
             GROUP BY 4
             """,
@@ -662,7 +664,7 @@ def _order_breakdown_rows(period: Period, filters: Filters) -> list[tuple]:
             sum(t.amount), count(*)
         FROM (
             SELECT date_trunc('{unit}', o.signed_at AT TIME ZONE %(tz)s) AS b, o.device, c.province, o.amount
-            FROM sales_order o JOIN customers_customer c ON c.id = o.customer_id
+            FROM sales_reporting_order o JOIN customers_reporting_customer c ON c.id = o.customer_id
             WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND o.status <> 'cancelled'
             {filters.orders()}
         ) t
@@ -706,4 +708,4 @@ def tune_session() -> None:
 
 def outbox_watermark() -> int:
     """The latest published fact: any change that publishes moves it (one index lookup)."""
-    return int(_rows("SELECT coalesce(max(id), 0) FROM outbox_outboxevent", {})[0][0])
+    return int(_rows("SELECT coalesce(max(id), 0) FROM outbox_reporting_event", {})[0][0])

@@ -8,7 +8,7 @@ catalogue (``shared_apps.reporting.catalogue``) declares it: ``change`` is the r
 amounts and counts and the difference for rates, ``trend`` says whether it is good or bad news.
 
 Result cache (``cached_kanban_body``): the key is the store schema, the query, the local hour
-and the id of the newest outbox event (``SELECT max(id) FROM outbox_outboxevent``). Every write
+and the id of the newest outbox event (``SELECT max(id) FROM outbox_reporting_event``). Every write
 that changes a figure (orders, payments, customers, follow-ups, releases, enquiries) publishes an
 outbox event in its own transaction, so the first read after the commit misses the cache and
 recomputes. The local hour in the key keeps time-dependent figures (today's hourly trend, overdue

@@ -15,8 +15,9 @@ were built in; a store whose zone changed is rebuilt on its next read.
 (previous and next orders, first order, first follow-up after completion), kept the same way per
 customer (``kanban_rollupdirtycustomer``: triggers on ``sales_order`` and ``customers_followup``;
 ``ensure_customers_fresh``), and ``kanban_historyrollup`` sums them per local day for the
-per-customer figures (see ``HistoryRollup``), rebuilt for the days of the facts that changed.
-``rebuild`` rebuilds everything (backfill, repair).
+per-customer figures (see ``HistoryRollup``), kept by the facts that changed.
+``rebuild`` rebuilds everything (backfill, repair). The other apps' rows are read through the views
+they publish for reporting (``sales_reporting_order``...; see their ``reporting`` modules).
 """
 
 from __future__ import annotations
@@ -39,19 +40,19 @@ REFRESH = """
     WITH o AS MATERIALIZED (
         SELECT o.id, (o.signed_at AT TIME ZONE %(tz)s)::date AS day, o.channel_id, o.owner_id, o.device,
                o.amount, o.customer_id
-        FROM sales_order o
+        FROM sales_reporting_order o
         WHERE o.signed_at >= %(lo)s AND o.signed_at < %(hi)s AND o.status <> 'cancelled'
           AND (o.signed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)
     ), p AS MATERIALIZED (
         SELECT (p.confirmed_at AT TIME ZONE %(tz)s)::date AS day, o.channel_id, o.owner_id,
                CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END AS amount
-        FROM finance_payment p JOIN sales_order o ON o.id = p.order_id
+        FROM finance_reporting_payment p JOIN sales_reporting_order o ON o.id = p.order_id
         WHERE p.status = 'confirmed' AND p.confirmed_at >= %(lo)s AND p.confirmed_at < %(hi)s
           AND (p.confirmed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s)
     ), l AS MATERIALIZED (
         SELECT o.day, o.channel_id, o.owner_id, l.order_id, l.sku, l.product_name, l.category_name,
                l.quantity, l.amount
-        FROM o JOIN sales_orderline l ON l.order_id = o.id
+        FROM o JOIN sales_reporting_orderline l ON l.order_id = o.id
     )
     INSERT INTO kanban_salesrollup (day, kind, level, channel_id, owner_id, key, label, amount, quantity, orders)
     SELECT day, 'device', grouping(channel_id, owner_id), channel_id, owner_id, device, '', sum(amount), 0, count(*)
@@ -60,7 +61,7 @@ REFRESH = """
     UNION ALL
     SELECT o.day, 'province', grouping(o.channel_id, o.owner_id), o.channel_id, o.owner_id, c.province, '',
            sum(o.amount), 0, count(*)
-    FROM o JOIN customers_customer c ON c.id = o.customer_id
+    FROM o JOIN customers_reporting_customer c ON c.id = o.customer_id
     GROUP BY GROUPING SETS (
         (o.day, o.channel_id, o.owner_id, c.province), (o.day, o.channel_id, c.province),
         (o.day, o.owner_id, c.province), (o.day, c.province))
@@ -170,11 +171,11 @@ FACTS_OF = """
         lead(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id) AS next_at,
         o.completed_at, o.rating,
         CASE WHEN o.completed_at IS NOT NULL THEN (
-            SELECT f.created_at FROM customers_followup f
+            SELECT f.created_at FROM customers_reporting_followup f
             WHERE f.customer_id = o.customer_id AND f.created_at >= o.completed_at
             ORDER BY f.created_at LIMIT 1
         ) END AS visit_at
-    FROM sales_order o
+    FROM sales_reporting_order o
     WHERE o.status <> 'cancelled' {customers}
 """
 FACTS = (
@@ -400,11 +401,11 @@ def rebuild() -> int:
         cursor.execute("DELETE FROM kanban_historyrollup")
         cursor.execute(
             """
-            SELECT (signed_at AT TIME ZONE %(tz)s)::date FROM sales_order
+            SELECT (signed_at AT TIME ZONE %(tz)s)::date FROM sales_reporting_order
             UNION
-            SELECT (completed_at AT TIME ZONE %(tz)s)::date FROM sales_order WHERE completed_at IS NOT NULL
+            SELECT (completed_at AT TIME ZONE %(tz)s)::date FROM sales_reporting_order WHERE completed_at IS NOT NULL
             UNION
-            SELECT (confirmed_at AT TIME ZONE %(tz)s)::date FROM finance_payment WHERE status = 'confirmed'
+            SELECT (confirmed_at AT TIME ZONE %(tz)s)::date FROM finance_reporting_payment WHERE status = 'confirmed'
             ORDER BY 1
             """,
             {"tz": zone},
@@ -445,7 +446,7 @@ def covers_today(period: Period) -> date | None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM sales_order WHERE signed_at >= %s AND signed_at < %s"
+            "SELECT EXISTS (SELECT 1 FROM sales_reporting_order WHERE signed_at >= %s AND signed_at < %s"
             " AND status <> 'cancelled')",
             [period.end, midnight],
         )

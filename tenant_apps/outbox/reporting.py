@@ -139,8 +139,8 @@ _ORDER_SQL = """
 SELECT o.id, o.customer_id, o.owner_id, o.channel_id, COALESCE(ch.platform, ''), o.device, o.status,
        o.status = 'cancelled', o.amount, o.collected, o.payment_mode, o.due_date, o.fully_collected_at, o.signed_at,
        o.completed_at, o.rating, COALESCE(cu.province, '')
-FROM sales_order o LEFT JOIN workspace_channel ch ON ch.id = o.channel_id
-LEFT JOIN customers_customer cu ON cu.id = o.customer_id
+FROM sales_reporting_order o LEFT JOIN workspace_reporting_channel ch ON ch.id = o.channel_id
+LEFT JOIN customers_reporting_customer cu ON cu.id = o.customer_id
 """
 
 
@@ -152,8 +152,8 @@ def orders(*, ids: Iterable[int] | None = None, customer_ids: Iterable[int] | No
 _LINE_SQL = """
 SELECT l.id, l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount, o.signed_at,
        o.status = 'cancelled', o.channel_id, COALESCE(ch.platform, ''), o.owner_id
-FROM sales_orderline l JOIN sales_order o ON o.id = l.order_id
-LEFT JOIN workspace_channel ch ON ch.id = o.channel_id
+FROM sales_reporting_orderline l JOIN sales_reporting_order o ON o.id = l.order_id
+LEFT JOIN workspace_reporting_channel ch ON ch.id = o.channel_id
 """
 
 
@@ -164,11 +164,11 @@ def order_lines(*, order_ids: Iterable[int] | None = None) -> list[OrderLineRow]
 _CUSTOMER_SQL = """
 SELECT c.id, c.created_at, c.channel_id, COALESCE(ch.platform, ''), c.owner_id, c.owner_since, c.province,
        c.merged_into_id IS NOT NULL,
-       (SELECT o.signed_at FROM sales_order o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
+       (SELECT o.signed_at FROM sales_reporting_order o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
         ORDER BY o.signed_at, o.id LIMIT 1),
-       (SELECT o.signed_at FROM sales_order o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
+       (SELECT o.signed_at FROM sales_reporting_order o WHERE o.customer_id = c.id AND o.status <> 'cancelled'
         ORDER BY o.signed_at, o.id OFFSET 1 LIMIT 1)
-FROM customers_customer c LEFT JOIN workspace_channel ch ON ch.id = c.channel_id
+FROM customers_reporting_customer c LEFT JOIN workspace_reporting_channel ch ON ch.id = c.channel_id
 """
 
 
@@ -179,8 +179,8 @@ def customers(*, ids: Iterable[int] | None = None) -> list[CustomerRow]:
 _PAYMENT_SQL = """
 SELECT p.id, p.order_id, p.kind, p.amount, p.confirmed_at, o.customer_id, o.channel_id,
        COALESCE(ch.platform, ''), o.owner_id
-FROM finance_payment p JOIN sales_order o ON o.id = p.order_id
-LEFT JOIN workspace_channel ch ON ch.id = o.channel_id
+FROM finance_reporting_payment p JOIN sales_reporting_order o ON o.id = p.order_id
+LEFT JOIN workspace_reporting_channel ch ON ch.id = o.channel_id
 """
 
 
@@ -195,14 +195,14 @@ def payments(*, ids: Iterable[int] | None = None, order_ids: Iterable[int] | Non
     )
 
 
-_RELEASE_SQL = "SELECT r.id, r.customer_id, r.former_owner_id, r.cause, r.at FROM pool_release r"
+_RELEASE_SQL = "SELECT r.id, r.customer_id, r.former_owner_id, r.cause, r.at FROM pool_reporting_release r"
 
 
 def releases(*, ids: Iterable[int] | None = None, customer_ids: Iterable[int] | None = None) -> list[ReleaseRow]:
     return _select(_RELEASE_SQL, [], [("r.id", ids), ("r.customer_id", customer_ids)], ReleaseRow)
 
 
-_CLAIM_SQL = "SELECT cl.id, cl.customer_id, cl.applicant_id, cl.decided_at FROM pool_claim cl"
+_CLAIM_SQL = "SELECT cl.id, cl.customer_id, cl.applicant_id, cl.decided_at FROM pool_reporting_claim cl"
 
 
 def approved_claims(*, ids: Iterable[int] | None = None, customer_ids: Iterable[int] | None = None) -> list[ClaimRow]:
@@ -216,17 +216,17 @@ def approved_claims(*, ids: Iterable[int] | None = None, customer_ids: Iterable[
     )
 
 
-_FOLLOW_UP_SQL = "SELECT f.id, f.customer_id, f.author_id, f.created_at FROM customers_followup f"
+_FOLLOW_UP_SQL = "SELECT f.id, f.customer_id, f.author_id, f.created_at FROM customers_reporting_followup f"
 
 
 def follow_ups(*, ids: Iterable[int] | None = None, customer_ids: Iterable[int] | None = None) -> list[FollowUpRow]:
     return _select(_FOLLOW_UP_SQL, [], [("f.id", ids), ("f.customer_id", customer_ids)], FollowUpRow)
 
 
-_ENQUIRY_TABLE = "enquiries_dailyenquiry"
+_ENQUIRY_TABLE = "enquiries_reporting_dailyenquiry"
 _ENQUIRY_SQL = f"""
 SELECT e.id, e.date, e.channel_id, COALESCE(ch.platform, ''), e.enquiries, e.new_enquiries
-FROM {_ENQUIRY_TABLE} e LEFT JOIN workspace_channel ch ON ch.id = e.channel_id
+FROM {_ENQUIRY_TABLE} e LEFT JOIN workspace_reporting_channel ch ON ch.id = e.channel_id
 """
 
 
@@ -274,6 +274,6 @@ def every_row_sql(name: str) -> str | None:
 def return_visit_window_days() -> int:
     """The store's return-visit window (days after completion), 7 when the store never set it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT return_visit_window_days FROM workspace_storesettings LIMIT 1")
+        cursor.execute("SELECT return_visit_window_days FROM workspace_reporting_storesettings LIMIT 1")
         row = cursor.fetchone()
     return int(row[0]) if row else 7

@@ -1,0 +1,12 @@
+"""Payment records for reporting: the views this app publishes for other apps' SQL.
+
+The Data Kanban's rollups and figures and the HQ feed read this app's rows in SQL only through
+these views (an architecture test refuses raw SQL naming another app's table), so that the tables
+stay this app's own: a migration that changes a column a view shows changes the view with it.
+
+- ``finance_reporting_payment``: the payment records: id, order_id, kind, status, amount, confirmed_at.
+"""
+
+from __future__ import annotations
+
+VIEWS = ("finance_reporting_payment",)
