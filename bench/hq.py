@@ -221,7 +221,26 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
     return {"stores": stores, "orders_per_store": per_store, "rows": counts, "generate_seconds": round(generated, 1)}
 
 
+class StatementLog:
+    """Every statement run while active (``connection.execute_wrapper``): SQL, parameters, seconds."""
+
+    def __init__(self):
+        self.statements: list[tuple[str, object, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements.append((sql, params, time.perf_counter() - started))
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def time_dashboard(query: str, runs: int = DASHBOARD_RUNS) -> dict:
+    from django.db import connection
     from django.http import QueryDict
 
     from hq_reports.api_dashboard import dashboard_query
@@ -230,20 +249,67 @@ def time_dashboard(query: str, runs: int = DASHBOARD_RUNS) -> dict:
     for _ in range(3):
         dashboard_query(params)
     timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        body = dashboard_query(params)
-        timings.append(time.perf_counter() - started)
+    load_before = _load()
+    log = StatementLog()
+    with connection.execute_wrapper(log):
+        for _ in range(runs):
+            started = time.perf_counter()
+            body = dashboard_query(params)
+            timings.append(time.perf_counter() - started)
     stats = common.summary(timings)
     stats["orders_in_period"] = body["metrics"]["orders"]["value"]
+    stats["queries_per_request"] = round(len(log.statements) / runs, 1)
+    stats["load_average"] = {"before": load_before, "after": _load()}
     return stats
+
+
+def explain_slowest(query: str, top: int = 5) -> dict:
+    """One dashboard with each statement timed; EXPLAIN ANALYZE of the slowest, in the dashboard's
+    settings (one transaction, ``DASHBOARD_SETTINGS``)."""
+    from django.db import connection, transaction
+    from django.http import QueryDict
+
+    from hq_reports.api_dashboard import dashboard_query
+    from hq_reports.dashboard import DASHBOARD_SETTINGS
+
+    log = StatementLog()
+    with connection.execute_wrapper(log):
+        dashboard_query(QueryDict(query))
+    ranked = sorted(log.statements, key=lambda item: -item[2])
+    sql, params, _seconds = ranked[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(DASHBOARD_SETTINGS)
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = [row[0] for row in cursor.fetchall()]
+        transaction.set_rollback(True)
+    return {
+        "statements": len(log.statements),
+        "slowest": [
+            {"ms": round(seconds * 1000, 1), "sql": " ".join(text.split())[:160]} for text, _p, seconds in ranked[:top]
+        ],
+        "explain_slowest": plan,
+    }
+
+
+def _facts_in_place(stores: int, orders: int) -> bool:
+    """The bench stores and facts of a previous run with the same sizes (``--reuse``)."""
+    from hq_reports.models import OrderFact
+    from tenants.models import Store
+
+    held = Store.objects.filter(subdomain__startswith=FAKE_PREFIX).count()
+    return held == stores and OrderFact.objects.count() == (orders // stores) * stores
 
 
 def phase_dashboard(args) -> dict:
     results = {}
-    for stores in (1000, 10):
-        print(f"generating {args.orders:,} orders of facts over {stores} stores...", flush=True)
-        generated = generate_facts(stores=stores, orders=args.orders)
+    sizes = [int(n) for n in args.stores.split(",")]
+    for stores in sizes:
+        if args.reuse and _facts_in_place(stores, args.orders):
+            print(f"reusing the {args.orders:,} orders of facts over {stores} stores in place", flush=True)
+            generated = {"stores": stores, "reused": True}
+        else:
+            print(f"generating {args.orders:,} orders of facts over {stores} stores...", flush=True)
+            generated = generate_facts(stores=stores, orders=args.orders)
         print(f"  {generated}", flush=True)
         timings = {
             "30d": time_dashboard("range=30d"),
@@ -251,12 +317,26 @@ def phase_dashboard(args) -> dict:
             "7d": time_dashboard("range=7d"),
         }
         for name, stats in timings.items():
-            print(f"  {stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms")
-        results[str(stores)] = {**generated, "timings": timings}
-    remove_fake_stores()
-    ratio = results["1000"]["timings"]["30d"]["p95"] / results["10"]["timings"]["30d"]["p95"]
-    results["ratio_p95_1000_over_10"] = round(ratio, 2)
-    print(f"ratio p95(1000 stores) / p95(10 stores), 30d: {ratio:.2f}")
+            print(
+                f"  {stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms, "
+                f"{stats['queries_per_request']} queries/request, load {stats['load_average']}",
+                flush=True,
+            )
+        explained = explain_slowest("range=30d")
+        print("  slowest statements of one 30d dashboard:")
+        for item in explained["slowest"]:
+            print(f"    {item['ms']:8.1f} ms  {item['sql']}")
+        if args.explain:
+            print("  EXPLAIN ANALYZE of the slowest:")
+            for line in explained["explain_slowest"]:
+                print("    " + line)
+        results[str(stores)] = {**generated, "timings": timings, "statements": explained}
+    if not args.keep:
+        remove_fake_stores()
+    if "1000" in results and "10" in results:
+        ratio = results["1000"]["timings"]["30d"]["p95"] / results["10"]["timings"]["30d"]["p95"]
+        results["ratio_p95_1000_over_10"] = round(ratio, 2)
+        print(f"ratio p95(1000 stores) / p95(10 stores), 30d: {ratio:.2f}")
     return results
 
 
@@ -396,12 +476,22 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--reconcile-orders", type=int, default=100_000)
     parser.add_argument("--freshness-samples", type=int, default=8)
+    parser.add_argument("--stores", default="1000,10", help="dashboard: the store counts, in order")
+    parser.add_argument("--reuse", action="store_true", help="dashboard: keep facts of the same size in place")
+    parser.add_argument("--keep", action="store_true", help="dashboard: leave the last facts in place")
+    parser.add_argument("--explain", action="store_true", help="dashboard: print EXPLAIN ANALYZE of the slowest")
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/5")
     args = parser.parse_args(argv)
     broker = args.broker
     common.setup_django()
-    _remove_leftovers()
-    common.prepare(reset=False)
+    if args.reuse:
+        # Bench stores (rows without a schema) may be in place: migrate the public schema only.
+        from django.core.management import call_command
+
+        call_command("migrate_schemas", "--shared", interactive=False, verbosity=0)
+    else:
+        _remove_leftovers()
+        common.prepare(reset=False)
     results = {}
     phases = ("dashboard", "reconcile", "freshness") if args.phase == "all" else (args.phase,)
     for phase in phases:
