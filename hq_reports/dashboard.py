@@ -178,25 +178,33 @@ def figures_by(
     def slot(key, cur: bool) -> Figures:
         return out[0 if cur else 1].setdefault(key, Figures())
 
-    per_platform = group == "platform"
-    p_group = "store_id, customer_id" + (", platform" if per_platform else "")
+    # The period of each row, for the figures that read both periods in one pass: S and E are the
+    # start and end of the row's own period (P for the current rows, P' for the previous ones).
+    def bounds(column: str) -> tuple[str, str]:
+        return (
+            f"CASE WHEN {column} >= %(start)s THEN %(start)s::timestamptz ELSE %(pstart)s::timestamptz END",
+            f"CASE WHEN {column} >= %(start)s THEN %(end)s::timestamptz ELSE %(start)s::timestamptz END",
+        )
+
     if "orders" in parts:
+        # One pass over the period's orders (an index-only scan): an order is its customer's first
+        # of the period when the customer's previous order (of the platform, when filtered) is
+        # before the period's start; that customer repurchased when an order precedes this one or
+        # follows it before the end; it is new when its first order ever is in the period
+        # (``refresh_derived`` keeps these columns).
+        start, end = bounds("o.signed_at")
+        by_platform = scope.platform is not None or group == "platform"
+        prev = "o.prev_platform_signed_at" if by_platform else "o.prev_signed_at"
+        first = f"({prev} IS NULL OR {prev} < {start})"
         for key, cur, gmv, n, paying, repurchasers, new_paying, new_gmv in _rows(
             f"""
-            WITH p AS (
-                SELECT {p_group}, o.signed_at >= %(start)s AS cur, sum(amount) AS gmv, count(*) AS n,
-                       min(signed_at) AS first_in_p
-                FROM hq_reports_orderfact o
-                WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
-                GROUP BY {p_group}, cur)
-            SELECT p.{group}, p.cur, sum(p.gmv), sum(p.n), count(*),
-                   count(*) FILTER (WHERE p.n >= 2 OR c.second_order_at < CASE WHEN p.cur THEN %(end)s
-                                                                           ELSE %(start)s END),
-                   count(*) FILTER (WHERE new),
-                   COALESCE(sum(p.gmv) FILTER (WHERE new), 0)
-            FROM p LEFT JOIN hq_reports_customerfact c ON c.store_id = p.store_id AND c.customer_id = p.customer_id,
-                 LATERAL (SELECT COALESCE(c.first_order_at, p.first_in_p)
-                                 >= CASE WHEN p.cur THEN %(start)s ELSE %(pstart)s END AS new) x
+            SELECT o.{group}, o.signed_at >= %(start)s AS cur, sum(o.amount), count(*),
+                   count(*) FILTER (WHERE {first}),
+                   count(*) FILTER (WHERE {first} AND (o.prev_signed_at IS NOT NULL OR o.next_signed_at < {end})),
+                   count(*) FILTER (WHERE {first} AND o.customer_first_at >= {start}),
+                   COALESCE(sum(o.amount) FILTER (WHERE o.customer_first_at >= {start}), 0)
+            FROM hq_reports_orderfact o
+            WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
             GROUP BY 1, 2
             """,
             params,
@@ -221,16 +229,15 @@ def figures_by(
         def customers(f: Figures, created, converted) -> None:
             f.new_customers, f.converted = created, converted
 
+        # Converted: an order (any channel) in the customer's period, i.e. the last order before
+        # its creation is at or after the start, or the first one from its creation is before the end.
+        start, end = bounds("c.created_at")
         spread(
             _rows(
                 f"""
                 SELECT grouping(g), g, platform, cur, count(*), count(*) FILTER (WHERE converted)
-                FROM (SELECT c.{group} AS g, c.platform, c.created_at >= %(start)s AS cur, EXISTS (
-                             SELECT 1 FROM hq_reports_orderfact o
-                             WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
-                               AND o.signed_at >= CASE WHEN c.created_at >= %(start)s THEN %(start)s ELSE %(pstart)s END
-                               AND o.signed_at < CASE WHEN c.created_at >= %(start)s THEN %(end)s ELSE %(start)s END
-                             ) AS converted
+                FROM (SELECT c.{group} AS g, c.platform, c.created_at >= %(start)s AS cur,
+                             (c.order_before_created_at >= {start} OR c.order_from_created_at < {end}) AS converted
                       FROM hq_reports_customerfact c
                       WHERE c.created_at >= %(pstart)s AND c.created_at < %(end)s AND NOT c.merged
                         {scope.where("c")}) t
@@ -242,22 +249,14 @@ def figures_by(
         )
 
     if "completed" in parts:
-        # Return visits as a join (hashed) rather than a lookup per completed order.
+        # ``revisited``: the return-visit flag kept on each completed order (``refresh_derived``).
         for key, cur, completed, rated, positive, revisited in _rows(
             f"""
-            WITH o AS MATERIALIZED (
-                SELECT o.{group} AS g, o.store_id, o.order_id, o.customer_id, o.completed_at, o.rating,
-                       o.completed_at + make_interval(days => COALESCE(sf.return_visit_window_days, 7)) AS until
-                FROM hq_reports_orderfact o LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
-                WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
-                  {scope.where("o")}),
-            visited AS (
-                SELECT DISTINCT o.store_id, o.order_id
-                FROM o JOIN hq_reports_followupfact fu ON fu.store_id = o.store_id AND fu.customer_id = o.customer_id
-                WHERE fu.created_at >= %(pstart)s AND fu.created_at >= o.completed_at AND fu.created_at < o.until)
-            SELECT o.g, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
-                   count(*) FILTER (WHERE o.rating >= 4), count(v.order_id)
-            FROM o LEFT JOIN visited v ON v.store_id = o.store_id AND v.order_id = o.order_id
+            SELECT o.{group}, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
+                   count(*) FILTER (WHERE o.rating >= 4), count(*) FILTER (WHERE o.revisited)
+            FROM hq_reports_orderfact o
+            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
+              {scope.where("o")}
             GROUP BY 1, 2
             """,
             params,
@@ -278,16 +277,21 @@ def figures_by(
             params,
         ):
             slot(key, cur).released = released
-        # Owned at start (both starts in one statement): owned now since before start, plus those
+        # Owned at start (both starts in one statement): owned now since before start (the count of
+        # owned customers kept per store, less those owned only since after start), plus those
         # whose first release at or after start was not preceded (between start and that release)
         # by an approved claim.
         for key, owned_cur, owned_prev in _rows(
             f"""
                 SELECT g, sum(n_cur), sum(n_prev) FROM (
-                    SELECT c.{group} AS g, count(*) FILTER (WHERE c.owner_since <= %(start)s) AS n_cur,
-                           count(*) FILTER (WHERE c.owner_since <= %(pstart)s) AS n_prev
+                    SELECT h.{group} AS g, sum(h.owned) AS n_cur, sum(h.owned) AS n_prev
+                    FROM hq_reports_ownedcustomers h WHERE true {scope.where("h")}
+                    GROUP BY 1
+                    UNION ALL
+                    SELECT c.{group}, -count(*) FILTER (WHERE c.owner_since > %(start)s), -count(*)
                     FROM hq_reports_customerfact c
-                    WHERE c.owner_id IS NOT NULL AND c.owner_since <= %(start)s AND NOT c.merged {scope.where("c")}
+                    WHERE c.owner_id IS NOT NULL AND c.owner_since IS NOT NULL AND NOT c.merged
+                      AND c.owner_since > %(pstart)s {scope.where("c")}
                     GROUP BY 1
                     UNION ALL
                     SELECT c.{group}, count(*), 0 FROM (
@@ -424,8 +428,8 @@ def breakdowns(period: Period, scope: Scope) -> dict:
                sum(amount), sum(n), CASE WHEN grouping(platform) = 0 THEN count(*) FILTER (WHERE first) END
         FROM (SELECT date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) AS b, o.device, o.province, o.platform,
                      o.amount, 1 AS n,
-                     -- one row per (platform, store, customer) marks a paying customer of the platform
-                     row_number() OVER (PARTITION BY o.platform, o.store_id, o.customer_id) = 1 AS first
+                     -- the customer's first order of the platform in P marks a paying customer of it
+                     (o.prev_platform_signed_at IS NULL OR o.prev_platform_signed_at < %(start)s) AS first
               FROM hq_reports_orderfact o
               WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}) t
         GROUP BY GROUPING SETS ((b), (device), (province), (platform))
@@ -457,23 +461,26 @@ def breakdowns(period: Period, scope: Scope) -> dict:
 def rankings(period: Period, scope: Scope, *, limit: int = 10) -> tuple[list[dict], list[dict]]:
     """Products (by SKU, across stores) and categories by amount over the orders counted in gmv."""
     params = scope.params(period) | {"limit": limit}
+    # One pass over the lines (an index-only scan), grouped by SKU and by category; an order counts
+    # once per product (category) through its first line of it (``first_of_sku``, ``first_of_category``).
     rows = _rows(
         f"""
-        WITH l AS NOT MATERIALIZED (
-            SELECT l.store_id, l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount
+        SELECT kind, key, name, amount, quantity, orders FROM (
+            SELECT CASE WHEN grouping(l.sku) = 0 THEN 'p' ELSE 'c' END AS kind,
+                   CASE WHEN grouping(l.sku) = 0 THEN l.sku ELSE l.category_name END AS key,
+                   CASE WHEN grouping(l.sku) = 0 THEN max(l.product_name) ELSE l.category_name END AS name,
+                   sum(l.amount) AS amount, sum(l.quantity) AS quantity,
+                   CASE WHEN grouping(l.sku) = 0 THEN count(*) FILTER (WHERE l.first_of_sku)
+                        ELSE count(*) FILTER (WHERE l.first_of_category) END AS orders,
+                   row_number() OVER (
+                       PARTITION BY grouping(l.sku)
+                       ORDER BY sum(l.amount) DESC,
+                                CASE WHEN grouping(l.sku) = 0 THEN l.sku ELSE l.category_name END) AS rank
             FROM hq_reports_orderlinefact l
             WHERE l.signed_at >= %(start)s AND l.signed_at < %(end)s AND NOT l.cancelled {scope.where("l")}
-        )
-        -- Per order first (hashed), so that counting orders needs no DISTINCT.
-        (SELECT 'p', sku, max(name), sum(amount) AS amount, sum(quantity), count(*)
-         FROM (SELECT sku, max(product_name) AS name, sum(amount) AS amount, sum(quantity) AS quantity
-               FROM l GROUP BY sku, store_id, order_id) per_order
-         GROUP BY sku ORDER BY amount DESC, sku LIMIT %(limit)s)
-        UNION ALL
-        (SELECT 'c', category_name, category_name, sum(amount) AS amount, sum(quantity), count(*)
-         FROM (SELECT category_name, sum(amount) AS amount, sum(quantity) AS quantity
-               FROM l GROUP BY category_name, store_id, order_id) per_order
-         GROUP BY category_name ORDER BY amount DESC, category_name LIMIT %(limit)s)
+            GROUP BY GROUPING SETS ((l.sku), (l.category_name))) ranked
+        WHERE %(limit)s::int IS NULL OR rank <= %(limit)s::int
+        ORDER BY kind DESC, rank
         """,
         params,
     )
