@@ -285,7 +285,7 @@ def figures_by(
             f"""
                 SELECT g, sum(n_cur), sum(n_prev) FROM (
                     SELECT h.{group} AS g, sum(h.owned) AS n_cur, sum(h.owned) AS n_prev
-                    FROM hq_reports_ownedcustomers h WHERE true {scope.where("h")}
+                    FROM hq_reports_storetotals h WHERE true {scope.where("h")}
                     GROUP BY 1
                     UNION ALL
                     SELECT c.{group}, -count(*) FILTER (WHERE c.owner_since > %(start)s), -count(*)
@@ -347,41 +347,56 @@ def figures_by(
         )
 
     if "overdue" in parts:
-        # Both as-of times in one pass: credit orders still owed, or fully collected only since the
-        # earlier as-of (two branches, each on its partial index), with the collections confirmed
-        # since each as-of added back.
+        # Both as-of times T in one statement; at T, every non-cancelled credit order signed before
+        # T and due before T's local date counts with what it owed at T, when it was still owed at
+        # T (open now, or fully collected since T). Read as: what every open credit order owes now
+        # (``StoreTotals.credit_owed``), less the open ones not overdue at T (due on or after T's
+        # date, or signed since T: recent rows only), plus what orders fully collected since T
+        # owe, plus the collections of counted orders confirmed since T (``PaymentFact.order_*``).
         as_ofs = {True: period.as_of, False: previous.as_of}
-        low = min(as_ofs.values())
+        open_credit = "o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount"
+        owed = "o.amount - o.collected"
         for key, cur_owed, prev_owed in _rows(
             f"""
-            WITH late AS (
-                SELECT p.store_id, p.order_id, sum(p.amount) FILTER (WHERE p.confirmed_at >= %(as_of)s) AS cur,
-                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(pas_of)s) AS prev
-                FROM hq_reports_paymentfact p
-                WHERE p.kind = 'collection' AND p.confirmed_at >= %(low)s
-                GROUP BY 1, 2),
-            o AS (
-                SELECT o.{group} AS g, o.store_id, o.order_id, o.amount - o.collected AS owed, o.collected < o.amount
-                       AS open, o.fully_collected_at, o.due_date, o.signed_at
-                FROM hq_reports_orderfact o
-                WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount
-                  AND o.due_date < %(high_date)s AND o.signed_at < %(high)s {scope.where("o")}
+            SELECT g, sum(cur), sum(prev) FROM (
+                SELECT t.{group} AS g, sum(t.credit_owed) AS cur, sum(t.credit_owed) AS prev
+                FROM hq_reports_storetotals t WHERE true {scope.where("t")}
+                GROUP BY 1
                 UNION ALL
-                SELECT o.{group}, o.store_id, o.order_id, o.amount - o.collected, false, o.fully_collected_at,
-                       o.due_date, o.signed_at
+                SELECT o.{group}, -sum({owed}) FILTER (WHERE o.due_date >= %(as_of_date)s),
+                       -sum({owed}) FILTER (WHERE o.due_date >= %(pas_of_date)s)
+                FROM hq_reports_orderfact o
+                WHERE {open_credit} AND o.due_date >= %(low_date)s {scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT o.{group},
+                       -sum({owed}) FILTER (WHERE o.due_date < %(as_of_date)s AND o.signed_at >= %(as_of)s),
+                       -sum({owed}) FILTER (WHERE o.due_date < %(pas_of_date)s AND o.signed_at >= %(pas_of)s)
+                FROM hq_reports_orderfact o
+                WHERE {open_credit} AND o.signed_at >= %(low)s AND o.due_date < %(high_date)s {scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT o.{group},
+                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(as_of)s AND o.due_date < %(as_of_date)s
+                                             AND o.signed_at < %(as_of)s),
+                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(pas_of)s AND o.due_date < %(pas_of_date)s
+                                             AND o.signed_at < %(pas_of)s)
                 FROM hq_reports_orderfact o
                 WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected >= o.amount
-                  AND o.fully_collected_at >= %(low)s
-                  AND o.due_date < %(high_date)s AND o.signed_at < %(high)s {scope.where("o")})
-            SELECT o.g,
-                   sum(o.owed + COALESCE(l.cur, 0)) FILTER (
-                       WHERE o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s
-                         AND (o.open OR o.fully_collected_at >= %(as_of)s)),
-                   sum(o.owed + COALESCE(l.prev, 0)) FILTER (
-                       WHERE o.due_date < %(pas_of_date)s AND o.signed_at < %(pas_of)s
-                         AND (o.open OR o.fully_collected_at >= %(pas_of)s))
-            FROM o LEFT JOIN late l ON l.store_id = o.store_id AND l.order_id = o.order_id
-            GROUP BY 1
+                  AND o.fully_collected_at >= %(low)s {scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT p.{group},
+                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(as_of)s AND p.order_due_date < %(as_of_date)s
+                                               AND p.order_signed_at < %(as_of)s
+                                               AND (p.order_open OR p.order_fully_collected_at >= %(as_of)s)),
+                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(pas_of)s AND p.order_due_date < %(pas_of_date)s
+                                               AND p.order_signed_at < %(pas_of)s
+                                               AND (p.order_open OR p.order_fully_collected_at >= %(pas_of)s))
+                FROM hq_reports_paymentfact p
+                WHERE p.kind = 'collection' AND p.order_credit AND p.confirmed_at >= %(low)s {scope.where("p")}
+                GROUP BY 1
+            ) x GROUP BY g
             """,
             params
             | {
@@ -389,8 +404,8 @@ def figures_by(
                 "as_of_date": as_ofs[True].astimezone(period.tz).date(),
                 "pas_of": as_ofs[False],
                 "pas_of_date": as_ofs[False].astimezone(period.tz).date(),
-                "low": low,
-                "high": max(as_ofs.values()),
+                "low": min(as_ofs.values()),
+                "low_date": min(as_ofs.values()).astimezone(period.tz).date(),
                 "high_date": max(as_ofs.values()).astimezone(period.tz).date(),
             },
         ):

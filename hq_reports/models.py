@@ -76,14 +76,29 @@ class OrderFact(FactBase):
                 name="orderfact_completed_live",
             ),
             # Overdue receivables: credit orders still owed, or fully collected only recently.
+            # Open credit orders (still owed): by due date, by signing time, and per store for
+            # the store's total (``StoreTotals.credit_owed``).
             models.Index(
                 fields=["due_date"],
-                include=["store", "order_id", "platform", "amount", "collected", "signed_at"],
+                include=["store", "platform", "amount", "collected", "signed_at"],
                 condition=Q(payment_mode="credit", cancelled=False, collected__lt=F("amount")),
                 name="orderfact_credit_open",
             ),
             models.Index(
+                fields=["signed_at"],
+                include=["store", "platform", "amount", "collected", "due_date"],
+                condition=Q(payment_mode="credit", cancelled=False, collected__lt=F("amount")),
+                name="orderfact_credit_open_signed",
+            ),
+            models.Index(
+                fields=["store"],
+                include=["platform", "amount", "collected"],
+                condition=Q(payment_mode="credit", cancelled=False, collected__lt=F("amount"), due_date__isnull=False),
+                name="orderfact_credit_open_store",
+            ),
+            models.Index(
                 fields=["fully_collected_at"],
+                include=["store", "platform", "amount", "collected", "due_date", "signed_at"],
                 condition=Q(payment_mode="credit", cancelled=False),
                 name="orderfact_credit_collected",
             ),
@@ -164,7 +179,10 @@ class CustomerFact(FactBase):
                 name="customerfact_created_cover",
             ),
             models.Index(
-                fields=["store", "owner_since"], condition=Q(owner_id__isnull=False), name="customerfact_owned"
+                fields=["store"],
+                include=["platform"],
+                condition=Q(owner_id__isnull=False, owner_since__isnull=False, merged=False),
+                name="customerfact_owned_store",
             ),
             # Owned customers whose ownership began after a moment (subtracted from ``OwnedCustomers``).
             models.Index(
@@ -191,10 +209,31 @@ class PaymentFact(FactBase):
     channel_id = models.BigIntegerField(null=True)
     platform = models.CharField(max_length=20, blank=True)
     owner_id = models.BigIntegerField()
+    # Derived (``rollups.refresh_derived``): the order's fact, as overdue receivables need it of a
+    # collection confirmed after the moment they are taken at.
+    order_credit = models.BooleanField(default=False, db_default=False)  # a credit order, not cancelled
+    order_open = models.BooleanField(default=False, db_default=False)  # still owed (collected < amount)
+    order_due_date = models.DateField(null=True)
+    order_signed_at = models.DateTimeField(null=True)
+    order_fully_collected_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "payment_id"], name="paymentfact_key")]
         indexes = [
+            models.Index(
+                fields=["confirmed_at"],
+                include=[
+                    "store",
+                    "platform",
+                    "amount",
+                    "order_open",
+                    "order_due_date",
+                    "order_signed_at",
+                    "order_fully_collected_at",
+                ],
+                condition=Q(kind="collection", order_credit=True),
+                name="paymentfact_credit_collection",
+            ),
             models.Index(
                 fields=["confirmed_at"],
                 include=["store", "platform", "kind", "amount", "order_id"],
@@ -275,18 +314,24 @@ class EnquiryFact(FactBase):
         return f"{type(self).__name__} {self.store_id}:{self.pk}"
 
 
-class OwnedCustomers(models.Model):
-    """Per store and customer platform: the live customers owned by a salesperson now (not merged,
-    with an ``owner_since``), a count kept by ``rollups.refresh_derived`` whenever the store's
-    customer facts change. The lost rate's "owned at start" subtracts from it the few customers
-    whose ownership began after the start, instead of counting every owned customer."""
+class StoreTotals(models.Model):
+    """Per store and platform, totals over the whole history kept by ``rollups.refresh_derived``
+    whenever the store's facts change, so that figures "at a moment" read only what changed since:
+
+    - ``owned``: live customers (not merged) owned by a salesperson now, with an ``owner_since``
+      (the customer's platform); the lost rate's "owned at start" subtracts those owned only since
+      after the start;
+    - ``credit_owed``: what non-cancelled credit orders with a due date still owe (the order's
+      platform); overdue receivables subtract what is not yet due or was signed after the moment.
+    """
 
     store = models.ForeignKey("tenants.Store", on_delete=models.CASCADE, related_name="+", db_index=False)
     platform = models.CharField(max_length=20, blank=True)
-    owned = models.IntegerField()
+    owned = models.IntegerField(default=0)
+    credit_owed = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["store", "platform"], name="ownedcustomers_key")]
+        constraints = [models.UniqueConstraint(fields=["store", "platform"], name="storetotals_key")]
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.store_id}:{self.platform}"

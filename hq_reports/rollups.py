@@ -303,23 +303,47 @@ WITH fresh AS (
 _LINES_COLUMNS = "first_of_sku, first_of_category"
 _LINES_FRESH = "f.fs, f.fc"
 
+# Payments: the order's fact as overdue receivables read it of a collection.
+_PAYMENTS_DERIVED = """
+WITH fresh AS (
+    SELECT p.id,
+           COALESCE(o.payment_mode = 'credit' AND NOT o.cancelled, false) AS credit,
+           COALESCE(o.collected < o.amount, false) AS open,
+           o.due_date, o.signed_at, o.fully_collected_at
+    FROM hq_reports_paymentfact p
+    LEFT JOIN hq_reports_orderfact o ON o.store_id = p.store_id AND o.order_id = p.order_id
+    WHERE p.store_id = ANY(%(stores)s) {orders})
+{action}
+"""
+_PAYMENTS_COLUMNS = "order_credit, order_open, order_due_date, order_signed_at, order_fully_collected_at"
+_PAYMENTS_FRESH = "f.credit, f.open, f.due_date, f.signed_at, f.fully_collected_at"
+
 _DERIVED = {
     "orders": ("hq_reports_orderfact", _ORDERS_DERIVED, _ORDERS_COLUMNS, _ORDERS_FRESH),
     "customers": ("hq_reports_customerfact", _CUSTOMERS_DERIVED, _CUSTOMERS_COLUMNS, _CUSTOMERS_FRESH),
     "order_lines": ("hq_reports_orderlinefact", _LINES_DERIVED, _LINES_COLUMNS, _LINES_FRESH),
+    "payments": ("hq_reports_paymentfact", _PAYMENTS_DERIVED, _PAYMENTS_COLUMNS, _PAYMENTS_FRESH),
 }
+_ALIAS = {"orders": "o", "customers": "c", "order_lines": "l", "payments": "p"}
 
-# Owned customers per store and platform, counted again from the customer facts.
-_OWNED_FRESH = """
-SELECT s.id, c.platform, count(c.id)
-FROM unnest(%(stores)s::bigint[]) s(id)
-JOIN hq_reports_customerfact c ON c.store_id = s.id
-WHERE c.owner_id IS NOT NULL AND c.owner_since IS NOT NULL AND NOT c.merged
+# The store totals (``StoreTotals``) per store and platform, computed again from the facts.
+_TOTALS_FRESH = """
+SELECT store_id, platform, sum(owned)::int AS owned, sum(owed) AS owed FROM (
+    SELECT c.store_id, c.platform, count(*) AS owned, 0 AS owed
+    FROM hq_reports_customerfact c
+    WHERE c.store_id = ANY(%(stores)s) AND c.owner_id IS NOT NULL AND c.owner_since IS NOT NULL AND NOT c.merged
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT o.store_id, o.platform, 0, sum(o.amount - o.collected)
+    FROM hq_reports_orderfact o
+    WHERE o.store_id = ANY(%(stores)s) AND o.payment_mode = 'credit' AND NOT o.cancelled
+      AND o.collected < o.amount AND o.due_date IS NOT NULL
+    GROUP BY 1, 2) t
 GROUP BY 1, 2
 """
 
 
-def _derived_statement(name: str, *, update: bool, customers: bool, orders: bool) -> str:
+def _derived_statement(name: str, *, update: bool, customers: bool = False, orders: bool = False) -> str:
     table, sql, columns, fresh = _DERIVED[name]
     held = ", ".join(f"t.{column}" for column in columns.split(", "))
     if update:
@@ -329,7 +353,7 @@ def _derived_statement(name: str, *, update: bool, customers: bool, orders: bool
         )
     else:
         action = f"SELECT count(*) FROM {table} t JOIN fresh f ON f.id = t.id WHERE ({held}) IS DISTINCT FROM ({fresh})"
-    alias = {"orders": "o", "customers": "c", "order_lines": "l"}[name]
+    alias = _ALIAS[name]
     return sql.format(
         customers=f"AND {alias}.customer_id = ANY(%(customers)s)" if customers else "",
         orders=f"AND {alias}.order_id = ANY(%(orders)s)" if orders else "",
@@ -340,11 +364,11 @@ def _derived_statement(name: str, *, update: bool, customers: bool, orders: bool
 def refresh_derived(
     *, store_ids: Iterable[int], customer_ids: Iterable[int] | None = None, order_ids: Iterable[int] | None = None
 ) -> dict[str, int]:
-    """Bring the derived columns of the facts (and ``OwnedCustomers``) of ``store_ids`` up to date:
-    of the orders and customer facts of ``customer_ids`` and the lines of ``order_ids`` (``None``:
-    all of them; empty: none). Returns how many rows each statement changed."""
+    """Bring the derived columns of the facts of ``store_ids`` (and their ``StoreTotals``) up to
+    date: of the orders and customer facts of ``customer_ids``, and of the lines and payments of
+    ``order_ids`` (``None``: all of them; empty: none). Returns how many rows each part changed."""
     stores = sorted({int(i) for i in store_ids})
-    changed = {"orders": 0, "customers": 0, "order_lines": 0, "owned": 0}
+    changed = {name: 0 for name in (*_DERIVED, "totals")}
     if not stores:
         return changed
     customers = None if customer_ids is None else sorted({int(i) for i in customer_ids})
@@ -353,34 +377,33 @@ def refresh_derived(
     with connection.cursor() as cursor:
         if customers is None or customers:
             for name in ("orders", "customers"):
-                cursor.execute(
-                    _derived_statement(name, update=True, customers=customers is not None, orders=False), params
-                )
+                cursor.execute(_derived_statement(name, update=True, customers=customers is not None), params)
                 changed[name] = cursor.rowcount
-            changed["owned"] = _refresh_owned(cursor, stores)
         if orders is None or orders:
-            cursor.execute(
-                _derived_statement("order_lines", update=True, customers=False, orders=orders is not None), params
-            )
-            changed["order_lines"] = cursor.rowcount
+            for name in ("order_lines", "payments"):
+                cursor.execute(_derived_statement(name, update=True, orders=orders is not None), params)
+                changed[name] = cursor.rowcount
+        if customers is None or customers or orders:
+            changed["totals"] = _refresh_totals(cursor, stores)
     return changed
 
 
-def _refresh_owned(cursor, stores: list[int]) -> int:
-    """Count the owned customers of ``stores`` again; returns how many counts changed."""
+def _refresh_totals(cursor, stores: list[int]) -> int:
+    """Compute the ``StoreTotals`` of ``stores`` again; returns how many rows changed."""
     cursor.execute(
         f"""
-        WITH fresh AS ({_OWNED_FRESH}),
+        WITH fresh AS ({_TOTALS_FRESH}),
         gone AS (
-            DELETE FROM hq_reports_ownedcustomers h WHERE h.store_id = ANY(%(stores)s)
-              AND NOT EXISTS (SELECT 1 FROM fresh f
-                              WHERE f.id = h.store_id AND f.platform = h.platform AND f.count = h.owned)
+            DELETE FROM hq_reports_storetotals h WHERE h.store_id = ANY(%(stores)s)
+              AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.store_id = h.store_id AND f.platform = h.platform
+                                                      AND f.owned = h.owned AND f.owed = h.credit_owed)
             RETURNING 1),
         added AS (
-            INSERT INTO hq_reports_ownedcustomers (store_id, platform, owned)
-            SELECT f.id, f.platform, f.count FROM fresh f
-            WHERE NOT EXISTS (SELECT 1 FROM hq_reports_ownedcustomers h
-                              WHERE h.store_id = f.id AND h.platform = f.platform AND h.owned = f.count)
+            INSERT INTO hq_reports_storetotals (store_id, platform, owned, credit_owed)
+            SELECT f.store_id, f.platform, f.owned, f.owed FROM fresh f
+            WHERE NOT EXISTS (SELECT 1 FROM hq_reports_storetotals h
+                              WHERE h.store_id = f.store_id AND h.platform = f.platform
+                                AND h.owned = f.owned AND h.credit_owed = f.owed)
             RETURNING 1)
         SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM added)
         """,
@@ -397,18 +420,18 @@ def derived_differences(*, store_ids: Iterable[int]) -> dict[str, int]:
     out = {}
     with connection.cursor() as cursor:
         for name in _DERIVED:
-            cursor.execute(_derived_statement(name, update=False, customers=False, orders=False), params)
+            cursor.execute(_derived_statement(name, update=False), params)
             out[name] = cursor.fetchone()[0]
         cursor.execute(
             f"""
-            SELECT count(*) FROM ({_OWNED_FRESH}) f
-            FULL JOIN (SELECT * FROM hq_reports_ownedcustomers WHERE store_id = ANY(%(stores)s)) h
-              ON h.store_id = f.id AND h.platform = f.platform
-            WHERE f.count IS DISTINCT FROM h.owned
+            SELECT count(*) FROM ({_TOTALS_FRESH}) f
+            FULL JOIN (SELECT * FROM hq_reports_storetotals WHERE store_id = ANY(%(stores)s)) h
+              ON h.store_id = f.store_id AND h.platform = f.platform
+            WHERE f.owned IS DISTINCT FROM h.owned OR f.owed IS DISTINCT FROM h.credit_owed
             """,
             params,
         )
-        out["owned"] = cursor.fetchone()[0]
+        out["totals"] = cursor.fetchone()[0]
     return out
 
 
