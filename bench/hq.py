@@ -11,7 +11,9 @@
   rows), with and without a channel filter; and the ratio p95(1,000) / p95(10).
 * ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
   ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
-  the order counting on the HQ dashboard.
+  the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
+  signed at that rate over ``--load-stores`` (50) other real stores by ``--load-processes`` (2)
+  processes; reports p50/p95 of those seconds, the load actually achieved and the load average.
 * ``reconcile``: one store with 100,000 orders (``bench.data_orders.generate``): the time of a
   full rebuild of its facts from nothing, then of a reconciliation that finds nothing to fix.
 
@@ -362,27 +364,113 @@ def _bench_access(store):
     return resolve_store_access(user=common.bench_owner(), store=store)
 
 
-def phase_freshness(args) -> dict:
-    """Sign orders in a real store while a Celery worker and beat run; time until HQ counts them."""
-    from django.db import transaction
-    from django.http import QueryDict
+LOAD_PREFIX = "bench-load-"
+
+
+def _store_goods(store, *, customers: int = 1):
+    """A product and ``customers`` customers of ``store`` to sign orders with (made once)."""
     from django_tenants.utils import tenant_context
 
-    from bench import data
-    from hq_reports.api_dashboard import dashboard_query
+    from tenant_apps.customers.models import Customer
     from tenant_apps.customers.services import customer_create
     from tenant_apps.sales.models import Category, Product
-    from tenant_apps.sales.services import order_create
 
-    remove_fake_stores()
-    store = data.bench_store("bench-fresh")
     with tenant_context(store):
         access = _bench_access(store)
         category, _ = Category.objects.get_or_create(name="Bench")
         product, _ = Product.objects.get_or_create(
             sku="FRESH-1", defaults={"name": "Fresh pallet", "category": category, "list_price": "100.00"}
         )
-        customer = customer_create(data={"name": "Fresh customer"}, by=access)
+        people = list(Customer.objects.filter(name__startswith="Fresh customer").order_by("pk")[:customers])
+        for i in range(len(people), customers):
+            people.append(customer_create(data={"name": f"Fresh customer {i}"}, by=access))
+    return product.pk, [c.pk for c in people]
+
+
+def _sign(store, product_id: int, customer_id: int) -> None:
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.sales.services import order_create
+
+    with tenant_context(store), transaction.atomic():
+        order_create(
+            access=_bench_access(store),
+            data={
+                "customer": customer_id,
+                "payment_mode": "prepaid",
+                "lines": [{"product": product_id, "quantity": 1, "unit_price": "100.00"}],
+            },
+        )
+
+
+def _load_worker(share: list[tuple[int, int, list[int]]], rate: float, stop, signed, late) -> None:
+    """Sign orders round-robin over ``share`` ((store id, product, customers)) at ``rate`` per
+    second until ``stop``; counts the orders signed and how often the pace could not be kept."""
+    from django.db import connections
+
+    from tenants.models import Store
+
+    connections.close_all()  # a forked process opens its own connection
+    stores = {store.pk: store for store in Store.objects.filter(pk__in=[item[0] for item in share])}
+    interval = 1.0 / rate
+    due = time.monotonic()
+    n = 0
+    while not stop.is_set():
+        store_id, product_id, customers = share[n % len(share)]
+        _sign(stores[store_id], product_id, customers[(n // len(share)) % len(customers)])
+        n += 1
+        with signed.get_lock():
+            signed.value += 1
+        due += interval
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        elif wait < -1:
+            with late.get_lock():
+                late.value += 1
+            due = time.monotonic()  # behind by more than a second: do not burst to catch up
+    connections.close_all()
+
+
+def _start_load(stores: list, goods: dict, *, rate: float, processes: int):
+    """The write load: ``rate`` orders per second over ``stores``, in ``processes`` processes."""
+    import multiprocessing
+
+    from django.db import connections
+
+    context = multiprocessing.get_context("fork")
+    stop, signed, late = context.Event(), context.Value("i", 0), context.Value("i", 0)
+    items = [(store.pk, *goods[store.pk]) for store in stores]
+    connections.close_all()
+    workers = [
+        context.Process(target=_load_worker, args=(items[i::processes], rate / processes, stop, signed, late))
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    return stop, signed, late, workers
+
+
+def phase_freshness(args) -> dict:
+    """Sign orders in a real store while a Celery worker and beat run, with (``--load-rate`` > 0)
+    a write load of real orders over ``--load-stores`` other real stores; time until HQ counts them."""
+    from django.http import QueryDict
+
+    from bench import data
+    from hq_reports.api_dashboard import dashboard_query
+
+    remove_fake_stores()
+    store = data.bench_store("bench-fresh")
+    product_id, (customer_id,) = _store_goods(store)
+    load_stores, goods = [], {}
+    if args.load_rate > 0:
+        print(f"  preparing {args.load_stores} load stores...", flush=True)
+        for i in range(args.load_stores):
+            load_store = data.bench_store(f"{LOAD_PREFIX}{i}")
+            load_stores.append(load_store)
+            goods[load_store.pk] = _store_goods(load_store, customers=5)
+        common.after_bulk_change()
 
     env = {
         **os.environ,
@@ -406,7 +494,7 @@ def phase_freshness(args) -> dict:
                 "--pool",
                 "threads",
                 "--concurrency",
-                "4",
+                str(args.worker_concurrency),
             ],
             env=env,
             cwd=str(common.REPO),
@@ -418,20 +506,20 @@ def phase_freshness(args) -> dict:
         ),
     ]
     samples = []
+    load = None
+    load_started = time.perf_counter()
+    load_average = {"before": _load()}
     try:
         query = QueryDict(f"range=today&store={store.pk}")
         time.sleep(5)  # let the worker and beat connect
+        if load_stores:
+            load = _start_load(load_stores, goods, rate=args.load_rate, processes=args.load_processes)
+            load_started = time.perf_counter()
+            print(f"  write load: {args.load_rate} orders/s over {len(load_stores)} stores", flush=True)
+            time.sleep(15)  # the load settles (and the drain meets it) before the first sample
         for _ in range(args.freshness_samples):
             before = dashboard_query(query)["metrics"]["orders"]["value"]
-            with tenant_context(store), transaction.atomic():
-                order_create(
-                    access=_bench_access(store),
-                    data={
-                        "customer": customer.pk,
-                        "payment_mode": "prepaid",
-                        "lines": [{"product": product.pk, "quantity": 1, "unit_price": "100.00"}],
-                    },
-                )
+            _sign(store, product_id, customer_id)
             signed = time.perf_counter()
             while True:
                 if dashboard_query(query)["metrics"]["orders"]["value"] > before:
@@ -441,9 +529,28 @@ def phase_freshness(args) -> dict:
                     samples.append(float("inf"))
                     break
                 time.sleep(0.2)
-            print(f"  visible at HQ after {samples[-1]:.1f} s", flush=True)
+            print(f"  visible at HQ after {samples[-1]:.1f} s (load average {_load()})", flush=True)
             time.sleep(1.3)  # sign at different moments of the 10 s beat cycle
     finally:
+        load_result = {}
+        if load is not None:
+            stop, signed_count, late, workers = load
+            stop.set()
+            for worker in workers:
+                worker.join(timeout=30)
+                if worker.is_alive():
+                    worker.terminate()
+            seconds = time.perf_counter() - load_started
+            load_result = {
+                "target_orders_per_second": args.load_rate,
+                "stores": len(load_stores),
+                "processes": args.load_processes,
+                "orders_signed": signed_count.value,
+                "seconds": round(seconds, 1),
+                "achieved_orders_per_second": round(signed_count.value / seconds, 2),
+                "fell_behind_pace": late.value,
+            }
+            print(f"  write load: {load_result}", flush=True)
         for proc in procs:
             proc.terminate()
         for proc in procs:
@@ -451,7 +558,17 @@ def phase_freshness(args) -> dict:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    return {"broker": args.broker, "beat_interval_seconds": 10, "seconds": common.summary(samples)}
+    load_average["after"] = _load()
+    summary = common.summary(samples)
+    print(f"  seconds from signing to HQ: p50 {summary['p50']:.1f}, p95 {summary['p95']:.1f}, max {summary['max']:.1f}")
+    return {
+        "broker": args.broker,
+        "beat_interval_seconds": 10,
+        "worker_concurrency": args.worker_concurrency,
+        "load": load_result,
+        "load_average": load_average,
+        "seconds": summary,
+    }
 
 
 def phase_reconcile(args) -> dict:
@@ -491,7 +608,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--phase", choices=["dashboard", "freshness", "reconcile", "all"], default="all")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--reconcile-orders", type=int, default=100_000)
-    parser.add_argument("--freshness-samples", type=int, default=8)
+    parser.add_argument("--freshness-samples", type=int, default=20)
+    parser.add_argument("--load-rate", type=float, default=20.0, help="freshness: orders per second (0: no load)")
+    parser.add_argument("--load-stores", type=int, default=50, help="freshness: stores the load is spread over")
+    parser.add_argument("--load-processes", type=int, default=2, help="freshness: processes signing the load")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="freshness: Celery worker threads")
     parser.add_argument("--stores", default="1000,10", help="dashboard: the store counts, in order")
     parser.add_argument("--reuse", action="store_true", help="dashboard: keep facts of the same size in place")
     parser.add_argument("--keep", action="store_true", help="dashboard: leave the last facts in place")

@@ -77,6 +77,21 @@ class Figures:
             mine[name] += theirs[name]
         return self
 
+    def headline_values(self) -> dict:
+        """``values()`` of the keys of the store and subsidiary rows (``HEADLINE_KEYS``) only."""
+        return {
+            "gmv": self.gmv,
+            "orders": self.orders,
+            "aov": (self.gmv / self.orders).quantize(Decimal("0.01")) if self.orders else None,
+            "paying_customers": self.paying,
+            "repurchase_rate": rate(self.repurchasers, self.paying),
+            "new_customers": self.new_customers,
+            "conversion_rate": rate(self.converted, self.new_customers),
+            "lost_rate": rate(self.released, self.owned_at_start),
+            "net_revenue": self.net_revenue,
+            "receivable_overdue": self.overdue,
+        }
+
     def values(self) -> dict:
         """The headline figures (raw: Decimal amounts, int counts, float rates or None)."""
         return {
@@ -163,6 +178,7 @@ def figures_by(
     group: str = "store_id",
     parts: tuple[str, ...] = ALL_PARTS,
     channels: dict | None = None,
+    breakdown: dict | None = None,
 ) -> tuple[dict, dict]:
     """Figures over ``period`` and over the previous period, for each value of ``group``
     (``store_id`` or ``platform``): ``(current, previous)``. Each statement reads both periods in
@@ -187,31 +203,51 @@ def figures_by(
         )
 
     if "orders" in parts:
-        # One pass over the period's orders (an index-only scan): an order is its customer's first
-        # of the period when the customer's previous order (of the platform, when filtered) is
-        # before the period's start; that customer repurchased when an order precedes this one or
-        # follows it before the end; it is new when its first order ever is in the period
-        # (``refresh_derived`` keeps these columns).
+        # One pass over the orders of both periods (an index-only scan): an order is its customer's
+        # first of the period when the customer's previous order (of the platform, when filtered)
+        # is before the period's start; that customer repurchased when an order precedes this one
+        # or follows it before the end; it is new when its first order ever is in the period
+        # (``refresh_derived`` keeps these columns). With ``breakdown`` (a dict), the same pass also
+        # groups the current orders by trend bucket, device, province and platform (``breakdowns``).
         start, end = bounds("o.signed_at")
         by_platform = scope.platform is not None or group == "platform"
         prev = "o.prev_platform_signed_at" if by_platform else "o.prev_signed_at"
         first = f"({prev} IS NULL OR {prev} < {start})"
-        for key, cur, gmv, n, paying, repurchasers, new_paying, new_gmv in _rows(
+        first_platform = "(o.prev_platform_signed_at IS NULL OR o.prev_platform_signed_at < %(start)s)"
+        if breakdown is not None:
+            bucket = "CASE WHEN o.signed_at >= %(start)s THEN date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) END"
+            order_sets = "(g, cur), (cur, b), (cur, device), (cur, province), (cur, platform)"
+        else:
+            bucket, order_sets = "NULL::timestamp", "(g, cur)"
+        rows = _rows(
             f"""
-            SELECT o.{group}, o.signed_at >= %(start)s AS cur, sum(o.amount), count(*),
-                   count(*) FILTER (WHERE {first}),
-                   count(*) FILTER (WHERE {first} AND (o.prev_signed_at IS NOT NULL OR o.next_signed_at < {end})),
-                   count(*) FILTER (WHERE {first} AND o.customer_first_at >= {start}),
-                   COALESCE(sum(o.amount) FILTER (WHERE o.customer_first_at >= {start}), 0)
-            FROM hq_reports_orderfact o
-            WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
-            GROUP BY 1, 2
+            SELECT grouping(g), grouping(b), grouping(device), grouping(province), g, cur, b, device, province,
+                   platform, sum(amount), count(*), count(*) FILTER (WHERE first),
+                   count(*) FILTER (WHERE first AND repurchased), count(*) FILTER (WHERE first AND new),
+                   COALESCE(sum(amount) FILTER (WHERE new), 0), count(*) FILTER (WHERE first_platform)
+            FROM (SELECT o.{group} AS g, o.signed_at >= %(start)s AS cur, {bucket} AS b, o.device, o.province,
+                         o.platform, o.amount, {first} AS first,
+                         o.prev_signed_at IS NOT NULL OR o.next_signed_at < {end} AS repurchased,
+                         o.customer_first_at >= {start} AS new, {first_platform} AS first_platform
+                  FROM hq_reports_orderfact o
+                  WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled
+                    {scope.where("o")}) t
+            GROUP BY GROUPING SETS ({order_sets})
             """,
-            params,
-        ):
+            params | {"unit": "hour" if period.hourly else "day"},
+        )
+        detail = []
+        for g_g, g_b, g_d, g_p, key, cur, b, device, province, platform, *values in rows:
+            if g_g:
+                if cur:
+                    detail.append((g_b, g_d, g_p, b, device, province, platform, *values))
+                continue
+            gmv, n, paying, repurchasers, new_paying, new_gmv, _first_platform = values
             f = slot(key, cur)
             f.gmv, f.orders, f.paying = gmv, int(n), paying
             f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
+        if breakdown is not None:
+            breakdown.update(_breakdown_body(period, detail))
 
     # With ``channels``, the customer and net revenue figures are also grouped by platform (current
     # period only) in the same statements, into ``channels``.
@@ -435,24 +471,18 @@ def total(figures: dict) -> Figures:
 
 
 def breakdowns(period: Period, scope: Scope) -> dict:
-    """Sales trend, devices, provinces and channel platforms of the orders signed in P, in one scan."""
-    params = scope.params(period) | {"unit": "hour" if period.hourly else "day"}
-    rows = _rows(
-        f"""
-        SELECT grouping(b), grouping(device), grouping(province), grouping(platform), b, device, province, platform,
-               sum(amount), sum(n), CASE WHEN grouping(platform) = 0 THEN count(*) FILTER (WHERE first) END
-        FROM (SELECT date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) AS b, o.device, o.province, o.platform,
-                     o.amount, 1 AS n,
-                     -- the customer's first order of the platform in P marks a paying customer of it
-                     (o.prev_platform_signed_at IS NULL OR o.prev_platform_signed_at < %(start)s) AS first
-              FROM hq_reports_orderfact o
-              WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}) t
-        GROUP BY GROUPING SETS ((b), (device), (province), (platform))
-        """,
-        params,
-    )
+    """Sales trend, devices, provinces and channel platforms of the orders signed in P (the
+    dashboard reads them in the pass of ``figures_by`` over the orders)."""
+    breakdown: dict = {}
+    figures_by(period, scope, parts=("orders",), breakdown=breakdown)
+    return breakdown
+
+
+def _breakdown_body(period: Period, rows) -> dict:
+    """``breakdowns`` from the grouped rows of the current orders: ``(grouping(b), grouping(device),
+    grouping(province), b, device, province, platform, gmv, orders, ..., first of the platform)``."""
     trend, devices, geography, platforms = {}, {}, [], {}
-    for g_b, g_d, g_p, _g_c, b, device, province, platform, gmv, n, paying in rows:
+    for g_b, g_d, g_p, b, device, province, platform, gmv, n, *_figures, paying in rows:
         if not g_b:
             trend[b] = (gmv, n)
         elif not g_d:
@@ -460,6 +490,7 @@ def breakdowns(period: Period, scope: Scope) -> dict:
         elif not g_p:
             geography.append({"province": province, "gmv": money(gmv), "orders": n, "_gmv": gmv})
         else:
+            # the customer's first order of the platform in P marks a paying customer of it
             platforms[platform] = (gmv, n, paying)
     geography.sort(key=lambda row: (-row.pop("_gmv"), row["province"]))
     sales = []
@@ -608,7 +639,6 @@ def _subsidiary_name(store) -> str | None:
 
 
 def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Freshness) -> dict:
-    values, before = cur.values(), prev.values()
     return {
         "id": store.pk,
         "name": store.name,
@@ -617,7 +647,7 @@ def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Fres
         "subsidiary_name": _subsidiary_name(store),
         "status": store.status,
         "url": store_url(store.subdomain),
-        **_headline(values, before),
+        **_headline(cur, prev),
         "as_of": _iso(fresh.as_of),
         "behind": fresh.behind,
     }
@@ -638,14 +668,20 @@ HEADLINE_KEYS = (
 )
 
 
-def _headline(values: dict, before: dict) -> dict:
-    row = {key: metric(key).json_value(values[key]) for key in HEADLINE_KEYS}
-    row["gmv_previous"] = money(before["gmv"])
+def _headline(cur: Figures, prev: Figures) -> dict:
+    """The figures of a store or subsidiary row (a thousand rows: only the keys shown are computed,
+    and of the previous period only the gmv)."""
+    values = cur.headline_values()
+    row = {key: _JSON_VALUE[key](values[key]) for key in HEADLINE_KEYS}
+    row["gmv_previous"] = money(prev.gmv)
     gmv = metric("gmv")
-    row["gmv_change"] = gmv.change(values["gmv"], before["gmv"])
+    row["gmv_change"] = gmv.change(cur.gmv, prev.gmv)
     trend = gmv.trend(row["gmv_change"])
     row["gmv_trend"] = None if trend is None else str(trend)
     return row
+
+
+_JSON_VALUE = {key: metric(key).json_value for key in HEADLINE_KEYS}
 
 
 def dashboard_body(
@@ -762,12 +798,13 @@ def _dashboard_body(
     for zone_period, store_ids in groups:
         scope = Scope(store_ids=store_ids, platform=platform)
         channels: dict = {}
-        cur, prev = figures_by(zone_period, scope, channels=channels)
+        breakdown: dict = {}
+        cur, prev = figures_by(zone_period, scope, channels=channels, breakdown=breakdown)
         cur_by_store.update(cur)
         prev_by_store.update(prev)
         for key, figures in channels.items():
             by_platform.setdefault(key, Figures()).add(figures)
-        zone_parts.append(breakdowns(zone_period, scope))
+        zone_parts.append(breakdown)
         # Several zones: every product's full sums, cut after they are added up.
         zone_rankings.append(rankings(zone_period, scope, limit=limit if len(groups) == 1 else None))
     # Read right after the facts, in the same transaction: it describes the figures shown.
@@ -802,7 +839,7 @@ def _dashboard_body(
             "id": g["id"],
             "name": g["name"],
             "stores": g["stores"],
-            **_headline(g["cur"].values(), g["prev"].values()),
+            **_headline(g["cur"], g["prev"]),
         }
         for g in subsidiaries.values()
     ]
