@@ -12,7 +12,7 @@
 * ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
   ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
   the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
-  signed at that rate over ``--load-stores`` (50) other real stores by ``--load-processes`` (2)
+  signed at that rate over ``--load-stores`` (50) other real stores by ``--load-processes`` (4)
   processes; reports p50/p95 of those seconds, the load actually achieved and the load average.
 * ``reconcile``: one store with 100,000 orders (``bench.data_orders.generate``): the time of a
   full rebuild of its facts from nothing, then of a reconciliation that finds nothing to fix.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import random
 import subprocess
 import sys
 import time
@@ -506,6 +507,7 @@ def phase_freshness(args) -> dict:
         ),
     ]
     samples = []
+    phase = random.Random(7)
     load = None
     load_started = time.perf_counter()
     load_average = {"before": _load()}
@@ -530,7 +532,9 @@ def phase_freshness(args) -> dict:
                     break
                 time.sleep(0.2)
             print(f"  visible at HQ after {samples[-1]:.1f} s (load average {_load()})", flush=True)
-            time.sleep(1.3)  # sign at different moments of the 10 s beat cycle
+            # Sign at a random moment of the 10 s beat cycle (a fixed pause would keep every sample
+            # at the same phase of it).
+            time.sleep(phase.uniform(0.5, 10.5))
     finally:
         load_result = {}
         if load is not None:
@@ -611,7 +615,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--freshness-samples", type=int, default=20)
     parser.add_argument("--load-rate", type=float, default=20.0, help="freshness: orders per second (0: no load)")
     parser.add_argument("--load-stores", type=int, default=50, help="freshness: stores the load is spread over")
-    parser.add_argument("--load-processes", type=int, default=2, help="freshness: processes signing the load")
+    parser.add_argument("--load-processes", type=int, default=4, help="freshness: processes signing the load")
     parser.add_argument("--worker-concurrency", type=int, default=4, help="freshness: Celery worker threads")
     parser.add_argument("--stores", default="1000,10", help="dashboard: the store counts, in order")
     parser.add_argument("--reuse", action="store_true", help="dashboard: keep facts of the same size in place")
