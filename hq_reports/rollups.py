@@ -276,15 +276,12 @@ _ORDERS_FRESH = "f.prev, f.prev_platform, f.next, f.first, f.revisited"
 # Customers: the last order before creation and the first one from it (conversion).
 _CUSTOMERS_DERIVED = """
 WITH fresh AS (
-    SELECT c.id,
-           (SELECT max(o.signed_at) FROM hq_reports_orderfact o
-            WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
-              AND o.signed_at < c.created_at) AS before,
-           (SELECT min(o.signed_at) FROM hq_reports_orderfact o
-            WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
-              AND o.signed_at >= c.created_at) AS after
+    SELECT c.id, max(o.signed_at) FILTER (WHERE o.signed_at < c.created_at) AS before,
+           min(o.signed_at) FILTER (WHERE o.signed_at >= c.created_at) AS after
     FROM hq_reports_customerfact c
-    WHERE c.store_id = ANY(%(stores)s) {customers})
+    LEFT JOIN hq_reports_orderfact o ON o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
+    WHERE c.store_id = ANY(%(stores)s) {customers}
+    GROUP BY c.id)
 {action}
 """
 _CUSTOMERS_COLUMNS = "order_before_created_at, order_from_created_at"
