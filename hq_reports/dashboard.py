@@ -5,7 +5,7 @@ Every figure follows metrics.md; the rules where it is silent are the store Kanb
 - Orders count when signed in P and not cancelled; ``channel`` filters orders (and their lines and
   payments) by the order's channel platform, customers, releases and enquiries by theirs.
 - Repurchase and new/returning customers look at the customer's whole history in every channel
-  (``first_order_at`` / ``second_order_at`` of ``CustomerFact``).
+  (the customer's order sequence kept on each ``OrderFact``).
 - ``conversion_rate``: of the customers created in P (merged records excluded), the share with a
   non-cancelled order signed in P (any channel).
 - ``return_visit_rate``: a follow-up of the order's customer in ``[completed_at, completed_at +
@@ -18,6 +18,13 @@ Every figure follows metrics.md; the rules where it is silent are the store Kanb
   before the local date of ``as_of`` (due today is not overdue), each with ``amount`` minus the
   collections confirmed before ``as_of``.
 - ``entry_rate``: new customers / new enquiries of the store's daily enquiry figures.
+
+Each figure is one pass over the period's facts, with the derived columns ``rollups.refresh_derived``
+keeps (paying customers: orders whose customer's previous order is before the start; repurchase:
+that order has a previous one or a next one before the end; new customers: the customer's first
+order is in the period; conversion: the customer's orders around its creation; return visits: the
+flag on the completed order; owned at start and overdue receivables: ``StoreTotals`` less what
+changed since the moment).
 
 Figures are grouped by store in SQL, then summed: counts of customers are per store (customers
 belong to one store), so the HQ number of paying customers is the sum of the stores' distinct

@@ -48,6 +48,17 @@ refreshes:
   (a claim approval publishes the customer);
 - ``release``: the release and its customer; ``follow_up``: the follow-up; ``enquiry``: the day.
 
+**Derived columns** (``refresh_derived``): what the facts say of themselves, so that each figure
+is one pass over a period's facts with no per-customer join: on each order fact its customer's
+previous / next / first non-cancelled order (and previous one of its platform) and its return-visit
+flag, on each customer fact its orders around its creation, on each line whether it is its order's
+first of the product / category, on each collection fact its order's credit terms, and per store and
+platform (``StoreTotals``) the customers owned now and what open credit orders owe. Every drain
+batch refreshes them for the customers and orders it touched (before and after), in its transaction;
+a new return-visit window refreshes the store's flags; the reconciliation recomputes them for the
+whole store. Each statement computes the values from the facts alone and writes only the rows that
+differ, so the derived state is always that of a direct computation (``derived_differences``).
+
 **Reconciliation** (job ``hq.reconcile``, per store, nightly; ``run_job hq.reconcile --store s``):
 under the same lock (waiting for it), compare every entity of the store with the facts, in SQL
 (the store schema and the public facts are one database): report per table how many rows were
