@@ -11,7 +11,9 @@
   rows), with and without a channel filter; and the ratio p95(1,000) / p95(10).
 * ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
   ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
-  the order counting on the HQ dashboard.
+  the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
+  signed at that rate over ``--load-stores`` (50) other real stores by ``--load-processes`` (4)
+  processes; reports p50/p95 of those seconds, the load actually achieved and the load average.
 * ``reconcile``: one store with 100,000 orders (``bench.data_orders.generate``): the time of a
   full rebuild of its facts from nothing, then of a reconciliation that finds nothing to fix.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import random
 import subprocess
 import sys
 import time
@@ -46,10 +49,13 @@ def remove_fake_stores() -> None:
 
     from hq_reports.rollups import KINDS
 
+    tables = [kind.model._meta.db_table for kind in KINDS.values()]
+    tables += ["hq_reports_storefeed", "hq_reports_storetotals"]
     with connection.cursor() as cursor:
-        for kind in KINDS.values():
-            cursor.execute(f"TRUNCATE {kind.model._meta.db_table}")
-        cursor.execute("TRUNCATE hq_reports_storefeed")
+        for table in tables:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+            if cursor.fetchone()[0]:  # a table of a migration not yet applied is not there
+                cursor.execute(f"TRUNCATE {table}")
         # Rows only (no schema, nothing else points at them): removed in SQL, whatever the models say.
         cursor.execute("DELETE FROM tenants_store WHERE subdomain LIKE %s", [FAKE_PREFIX + "%"])
 
@@ -66,6 +72,7 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
     """``stores`` bench stores (rows only) sharing ``orders`` orders, as public facts."""
     from django.db import connection, transaction
 
+    from hq_reports.rollups import refresh_derived
     from tenants.models import Store, Subsidiary
 
     started = time.perf_counter()
@@ -206,6 +213,12 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
             SELECT id, 7, 0, 0, now(), '{}'::jsonb FROM bench_stores
             """,
         )
+        # What a drain derives from the facts it writes (the customers' order sequences, return
+        # visits, first lines of a product, store totals), here for every bench store at once.
+        cursor.execute("SELECT id FROM bench_stores")
+        derived_started = time.perf_counter()
+        refresh_derived(store_ids=[row[0] for row in cursor.fetchall()])
+        derived_seconds = time.perf_counter() - derived_started
     generated = time.perf_counter() - started
     # As autovacuum would after a drain's inserts: statistics, and visibility maps for index-only scans.
     for table in ("orderfact", "orderlinefact", "customerfact", "paymentfact", "followupfact", "releasefact"):
@@ -218,10 +231,35 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM hq_reports_{table}")
             counts[table] = cursor.fetchone()[0]
-    return {"stores": stores, "orders_per_store": per_store, "rows": counts, "generate_seconds": round(generated, 1)}
+    return {
+        "stores": stores,
+        "orders_per_store": per_store,
+        "rows": counts,
+        "generate_seconds": round(generated, 1),
+        "derive_seconds": round(derived_seconds, 1),
+    }
+
+
+class StatementLog:
+    """Every statement run while active (``connection.execute_wrapper``): SQL, parameters, seconds."""
+
+    def __init__(self):
+        self.statements: list[tuple[str, object, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements.append((sql, params, time.perf_counter() - started))
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def time_dashboard(query: str, runs: int = DASHBOARD_RUNS) -> dict:
+    from django.db import connection
     from django.http import QueryDict
 
     from hq_reports.api_dashboard import dashboard_query
@@ -230,20 +268,67 @@ def time_dashboard(query: str, runs: int = DASHBOARD_RUNS) -> dict:
     for _ in range(3):
         dashboard_query(params)
     timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        body = dashboard_query(params)
-        timings.append(time.perf_counter() - started)
+    load_before = _load()
+    log = StatementLog()
+    with connection.execute_wrapper(log):
+        for _ in range(runs):
+            started = time.perf_counter()
+            body = dashboard_query(params)
+            timings.append(time.perf_counter() - started)
     stats = common.summary(timings)
     stats["orders_in_period"] = body["metrics"]["orders"]["value"]
+    stats["queries_per_request"] = round(len(log.statements) / runs, 1)
+    stats["load_average"] = {"before": load_before, "after": _load()}
     return stats
+
+
+def explain_slowest(query: str, top: int = 5) -> dict:
+    """One dashboard with each statement timed; EXPLAIN ANALYZE of the slowest, in the dashboard's
+    settings (one transaction, ``DASHBOARD_SETTINGS``)."""
+    from django.db import connection, transaction
+    from django.http import QueryDict
+
+    from hq_reports.api_dashboard import dashboard_query
+    from hq_reports.dashboard import DASHBOARD_SETTINGS
+
+    log = StatementLog()
+    with connection.execute_wrapper(log):
+        dashboard_query(QueryDict(query))
+    ranked = sorted(log.statements, key=lambda item: -item[2])
+    sql, params, _seconds = ranked[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(DASHBOARD_SETTINGS)
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = [row[0] for row in cursor.fetchall()]
+        transaction.set_rollback(True)
+    return {
+        "statements": len(log.statements),
+        "slowest": [
+            {"ms": round(seconds * 1000, 1), "sql": " ".join(text.split())[:160]} for text, _p, seconds in ranked[:top]
+        ],
+        "explain_slowest": plan,
+    }
+
+
+def _facts_in_place(stores: int, orders: int) -> bool:
+    """The bench stores and facts of a previous run with the same sizes (``--reuse``)."""
+    from hq_reports.models import OrderFact
+    from tenants.models import Store
+
+    held = Store.objects.filter(subdomain__startswith=FAKE_PREFIX).count()
+    return held == stores and OrderFact.objects.count() == (orders // stores) * stores
 
 
 def phase_dashboard(args) -> dict:
     results = {}
-    for stores in (1000, 10):
-        print(f"generating {args.orders:,} orders of facts over {stores} stores...", flush=True)
-        generated = generate_facts(stores=stores, orders=args.orders)
+    sizes = [int(n) for n in args.stores.split(",")]
+    for stores in sizes:
+        if args.reuse and _facts_in_place(stores, args.orders):
+            print(f"reusing the {args.orders:,} orders of facts over {stores} stores in place", flush=True)
+            generated = {"stores": stores, "reused": True}
+        else:
+            print(f"generating {args.orders:,} orders of facts over {stores} stores...", flush=True)
+            generated = generate_facts(stores=stores, orders=args.orders)
         print(f"  {generated}", flush=True)
         timings = {
             "30d": time_dashboard("range=30d"),
@@ -251,12 +336,26 @@ def phase_dashboard(args) -> dict:
             "7d": time_dashboard("range=7d"),
         }
         for name, stats in timings.items():
-            print(f"  {stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms")
-        results[str(stores)] = {**generated, "timings": timings}
-    remove_fake_stores()
-    ratio = results["1000"]["timings"]["30d"]["p95"] / results["10"]["timings"]["30d"]["p95"]
-    results["ratio_p95_1000_over_10"] = round(ratio, 2)
-    print(f"ratio p95(1000 stores) / p95(10 stores), 30d: {ratio:.2f}")
+            print(
+                f"  {stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms, "
+                f"{stats['queries_per_request']} queries/request, load {stats['load_average']}",
+                flush=True,
+            )
+        explained = explain_slowest("range=30d")
+        print("  slowest statements of one 30d dashboard:")
+        for item in explained["slowest"]:
+            print(f"    {item['ms']:8.1f} ms  {item['sql']}")
+        if args.explain:
+            print("  EXPLAIN ANALYZE of the slowest:")
+            for line in explained["explain_slowest"]:
+                print("    " + line)
+        results[str(stores)] = {**generated, "timings": timings, "statements": explained}
+    if not args.keep:
+        remove_fake_stores()
+    if "1000" in results and "10" in results:
+        ratio = results["1000"]["timings"]["30d"]["p95"] / results["10"]["timings"]["30d"]["p95"]
+        results["ratio_p95_1000_over_10"] = round(ratio, 2)
+        print(f"ratio p95(1000 stores) / p95(10 stores), 30d: {ratio:.2f}")
     return results
 
 
@@ -266,27 +365,113 @@ def _bench_access(store):
     return resolve_store_access(user=common.bench_owner(), store=store)
 
 
-def phase_freshness(args) -> dict:
-    """Sign orders in a real store while a Celery worker and beat run; time until HQ counts them."""
-    from django.db import transaction
-    from django.http import QueryDict
+LOAD_PREFIX = "bench-load-"
+
+
+def _store_goods(store, *, customers: int = 1):
+    """A product and ``customers`` customers of ``store`` to sign orders with (made once)."""
     from django_tenants.utils import tenant_context
 
-    from bench import data
-    from hq_reports.api_dashboard import dashboard_query
+    from tenant_apps.customers.models import Customer
     from tenant_apps.customers.services import customer_create
     from tenant_apps.sales.models import Category, Product
-    from tenant_apps.sales.services import order_create
 
-    remove_fake_stores()
-    store = data.bench_store("bench-fresh")
     with tenant_context(store):
         access = _bench_access(store)
         category, _ = Category.objects.get_or_create(name="Bench")
         product, _ = Product.objects.get_or_create(
             sku="FRESH-1", defaults={"name": "Fresh pallet", "category": category, "list_price": "100.00"}
         )
-        customer = customer_create(data={"name": "Fresh customer"}, by=access)
+        people = list(Customer.objects.filter(name__startswith="Fresh customer").order_by("pk")[:customers])
+        for i in range(len(people), customers):
+            people.append(customer_create(data={"name": f"Fresh customer {i}"}, by=access))
+    return product.pk, [c.pk for c in people]
+
+
+def _sign(store, product_id: int, customer_id: int) -> None:
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.sales.services import order_create
+
+    with tenant_context(store), transaction.atomic():
+        order_create(
+            access=_bench_access(store),
+            data={
+                "customer": customer_id,
+                "payment_mode": "prepaid",
+                "lines": [{"product": product_id, "quantity": 1, "unit_price": "100.00"}],
+            },
+        )
+
+
+def _load_worker(share: list[tuple[int, int, list[int]]], rate: float, stop, signed, late) -> None:
+    """Sign orders round-robin over ``share`` ((store id, product, customers)) at ``rate`` per
+    second until ``stop``; counts the orders signed and how often the pace could not be kept."""
+    from django.db import connections
+
+    from tenants.models import Store
+
+    connections.close_all()  # a forked process opens its own connection
+    stores = {store.pk: store for store in Store.objects.filter(pk__in=[item[0] for item in share])}
+    interval = 1.0 / rate
+    due = time.monotonic()
+    n = 0
+    while not stop.is_set():
+        store_id, product_id, customers = share[n % len(share)]
+        _sign(stores[store_id], product_id, customers[(n // len(share)) % len(customers)])
+        n += 1
+        with signed.get_lock():
+            signed.value += 1
+        due += interval
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        elif wait < -1:
+            with late.get_lock():
+                late.value += 1
+            due = time.monotonic()  # behind by more than a second: do not burst to catch up
+    connections.close_all()
+
+
+def _start_load(stores: list, goods: dict, *, rate: float, processes: int):
+    """The write load: ``rate`` orders per second over ``stores``, in ``processes`` processes."""
+    import multiprocessing
+
+    from django.db import connections
+
+    context = multiprocessing.get_context("fork")
+    stop, signed, late = context.Event(), context.Value("i", 0), context.Value("i", 0)
+    items = [(store.pk, *goods[store.pk]) for store in stores]
+    connections.close_all()
+    workers = [
+        context.Process(target=_load_worker, args=(items[i::processes], rate / processes, stop, signed, late))
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    return stop, signed, late, workers
+
+
+def phase_freshness(args) -> dict:
+    """Sign orders in a real store while a Celery worker and beat run, with (``--load-rate`` > 0)
+    a write load of real orders over ``--load-stores`` other real stores; time until HQ counts them."""
+    from django.http import QueryDict
+
+    from bench import data
+    from hq_reports.api_dashboard import dashboard_query
+
+    remove_fake_stores()
+    store = data.bench_store("bench-fresh")
+    product_id, (customer_id,) = _store_goods(store)
+    load_stores, goods = [], {}
+    if args.load_rate > 0:
+        print(f"  preparing {args.load_stores} load stores...", flush=True)
+        for i in range(args.load_stores):
+            load_store = data.bench_store(f"{LOAD_PREFIX}{i}")
+            load_stores.append(load_store)
+            goods[load_store.pk] = _store_goods(load_store, customers=5)
+        common.after_bulk_change()
 
     env = {
         **os.environ,
@@ -310,7 +495,7 @@ def phase_freshness(args) -> dict:
                 "--pool",
                 "threads",
                 "--concurrency",
-                "4",
+                str(args.worker_concurrency),
             ],
             env=env,
             cwd=str(common.REPO),
@@ -322,20 +507,21 @@ def phase_freshness(args) -> dict:
         ),
     ]
     samples = []
+    phase = random.Random(7)
+    load = None
+    load_started = time.perf_counter()
+    load_average = {"before": _load()}
     try:
         query = QueryDict(f"range=today&store={store.pk}")
         time.sleep(5)  # let the worker and beat connect
+        if load_stores:
+            load = _start_load(load_stores, goods, rate=args.load_rate, processes=args.load_processes)
+            load_started = time.perf_counter()
+            print(f"  write load: {args.load_rate} orders/s over {len(load_stores)} stores", flush=True)
+            time.sleep(15)  # the load settles (and the drain meets it) before the first sample
         for _ in range(args.freshness_samples):
             before = dashboard_query(query)["metrics"]["orders"]["value"]
-            with tenant_context(store), transaction.atomic():
-                order_create(
-                    access=_bench_access(store),
-                    data={
-                        "customer": customer.pk,
-                        "payment_mode": "prepaid",
-                        "lines": [{"product": product.pk, "quantity": 1, "unit_price": "100.00"}],
-                    },
-                )
+            _sign(store, product_id, customer_id)
             signed = time.perf_counter()
             while True:
                 if dashboard_query(query)["metrics"]["orders"]["value"] > before:
@@ -345,9 +531,30 @@ def phase_freshness(args) -> dict:
                     samples.append(float("inf"))
                     break
                 time.sleep(0.2)
-            print(f"  visible at HQ after {samples[-1]:.1f} s", flush=True)
-            time.sleep(1.3)  # sign at different moments of the 10 s beat cycle
+            print(f"  visible at HQ after {samples[-1]:.1f} s (load average {_load()})", flush=True)
+            # Sign at a random moment of the 10 s beat cycle (a fixed pause would keep every sample
+            # at the same phase of it).
+            time.sleep(phase.uniform(0.5, 10.5))
     finally:
+        load_result = {}
+        if load is not None:
+            stop, signed_count, late, workers = load
+            stop.set()
+            for worker in workers:
+                worker.join(timeout=30)
+                if worker.is_alive():
+                    worker.terminate()
+            seconds = time.perf_counter() - load_started
+            load_result = {
+                "target_orders_per_second": args.load_rate,
+                "stores": len(load_stores),
+                "processes": args.load_processes,
+                "orders_signed": signed_count.value,
+                "seconds": round(seconds, 1),
+                "achieved_orders_per_second": round(signed_count.value / seconds, 2),
+                "fell_behind_pace": late.value,
+            }
+            print(f"  write load: {load_result}", flush=True)
         for proc in procs:
             proc.terminate()
         for proc in procs:
@@ -355,7 +562,17 @@ def phase_freshness(args) -> dict:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    return {"broker": args.broker, "beat_interval_seconds": 10, "seconds": common.summary(samples)}
+    load_average["after"] = _load()
+    summary = common.summary(samples)
+    print(f"  seconds from signing to HQ: p50 {summary['p50']:.1f}, p95 {summary['p95']:.1f}, max {summary['max']:.1f}")
+    return {
+        "broker": args.broker,
+        "beat_interval_seconds": 10,
+        "worker_concurrency": args.worker_concurrency,
+        "load": load_result,
+        "load_average": load_average,
+        "seconds": summary,
+    }
 
 
 def phase_reconcile(args) -> dict:
@@ -395,13 +612,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--phase", choices=["dashboard", "freshness", "reconcile", "all"], default="all")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--reconcile-orders", type=int, default=100_000)
-    parser.add_argument("--freshness-samples", type=int, default=8)
+    parser.add_argument("--freshness-samples", type=int, default=20)
+    parser.add_argument("--load-rate", type=float, default=20.0, help="freshness: orders per second (0: no load)")
+    parser.add_argument("--load-stores", type=int, default=50, help="freshness: stores the load is spread over")
+    parser.add_argument("--load-processes", type=int, default=4, help="freshness: processes signing the load")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="freshness: Celery worker threads")
+    parser.add_argument("--stores", default="1000,10", help="dashboard: the store counts, in order")
+    parser.add_argument("--reuse", action="store_true", help="dashboard: keep facts of the same size in place")
+    parser.add_argument("--keep", action="store_true", help="dashboard: leave the last facts in place")
+    parser.add_argument("--explain", action="store_true", help="dashboard: print EXPLAIN ANALYZE of the slowest")
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/5")
     args = parser.parse_args(argv)
     broker = args.broker
     common.setup_django()
-    _remove_leftovers()
-    common.prepare(reset=False)
+    if args.reuse:
+        # Bench stores (rows without a schema) may be in place: migrate the public schema only.
+        from django.core.management import call_command
+
+        call_command("migrate_schemas", "--shared", interactive=False, verbosity=0)
+    else:
+        _remove_leftovers()
+        common.prepare(reset=False)
     results = {}
     phases = ("dashboard", "reconcile", "freshness") if args.phase == "all" else (args.phase,)
     for phase in phases:

@@ -5,7 +5,7 @@ Every figure follows metrics.md; the rules where it is silent are the store Kanb
 - Orders count when signed in P and not cancelled; ``channel`` filters orders (and their lines and
   payments) by the order's channel platform, customers, releases and enquiries by theirs.
 - Repurchase and new/returning customers look at the customer's whole history in every channel
-  (``first_order_at`` / ``second_order_at`` of ``CustomerFact``).
+  (the customer's order sequence kept on each ``OrderFact``).
 - ``conversion_rate``: of the customers created in P (merged records excluded), the share with a
   non-cancelled order signed in P (any channel).
 - ``return_visit_rate``: a follow-up of the order's customer in ``[completed_at, completed_at +
@@ -18,6 +18,13 @@ Every figure follows metrics.md; the rules where it is silent are the store Kanb
   before the local date of ``as_of`` (due today is not overdue), each with ``amount`` minus the
   collections confirmed before ``as_of``.
 - ``entry_rate``: new customers / new enquiries of the store's daily enquiry figures.
+
+Each figure is one pass over the period's facts, with the derived columns ``rollups.refresh_derived``
+keeps (paying customers: orders whose customer's previous order is before the start; repurchase:
+that order has a previous one or a next one before the end; new customers: the customer's first
+order is in the period; conversion: the customer's orders around its creation; return visits: the
+flag on the completed order; owned at start and overdue receivables: ``StoreTotals`` less what
+changed since the moment).
 
 Figures are grouped by store in SQL, then summed: counts of customers are per store (customers
 belong to one store), so the HQ number of paying customers is the sum of the stores' distinct
@@ -76,6 +83,21 @@ class Figures:
         for name in FIGURE_FIELDS:
             mine[name] += theirs[name]
         return self
+
+    def headline_values(self) -> dict:
+        """``values()`` of the keys of the store and subsidiary rows (``HEADLINE_KEYS``) only."""
+        return {
+            "gmv": self.gmv,
+            "orders": self.orders,
+            "aov": (self.gmv / self.orders).quantize(Decimal("0.01")) if self.orders else None,
+            "paying_customers": self.paying,
+            "repurchase_rate": rate(self.repurchasers, self.paying),
+            "new_customers": self.new_customers,
+            "conversion_rate": rate(self.converted, self.new_customers),
+            "lost_rate": rate(self.released, self.owned_at_start),
+            "net_revenue": self.net_revenue,
+            "receivable_overdue": self.overdue,
+        }
 
     def values(self) -> dict:
         """The headline figures (raw: Decimal amounts, int counts, float rates or None)."""
@@ -163,6 +185,7 @@ def figures_by(
     group: str = "store_id",
     parts: tuple[str, ...] = ALL_PARTS,
     channels: dict | None = None,
+    breakdown: dict | None = None,
 ) -> tuple[dict, dict]:
     """Figures over ``period`` and over the previous period, for each value of ``group``
     (``store_id`` or ``platform``): ``(current, previous)``. Each statement reads both periods in
@@ -178,32 +201,60 @@ def figures_by(
     def slot(key, cur: bool) -> Figures:
         return out[0 if cur else 1].setdefault(key, Figures())
 
-    per_platform = group == "platform"
-    p_group = "store_id, customer_id" + (", platform" if per_platform else "")
+    # The period of each row, for the figures that read both periods in one pass: S and E are the
+    # start and end of the row's own period (P for the current rows, P' for the previous ones).
+    def bounds(column: str) -> tuple[str, str]:
+        return (
+            f"CASE WHEN {column} >= %(start)s THEN %(start)s::timestamptz ELSE %(pstart)s::timestamptz END",
+            f"CASE WHEN {column} >= %(start)s THEN %(end)s::timestamptz ELSE %(start)s::timestamptz END",
+        )
+
     if "orders" in parts:
-        for key, cur, gmv, n, paying, repurchasers, new_paying, new_gmv in _rows(
+        # One pass over the orders of both periods (an index-only scan): an order is its customer's
+        # first of the period when the customer's previous order (of the platform, when filtered)
+        # is before the period's start; that customer repurchased when an order precedes this one
+        # or follows it before the end; it is new when its first order ever is in the period
+        # (``refresh_derived`` keeps these columns). With ``breakdown`` (a dict), the same pass also
+        # groups the current orders by trend bucket, device, province and platform (``breakdowns``).
+        start, end = bounds("o.signed_at")
+        by_platform = scope.platform is not None or group == "platform"
+        prev = "o.prev_platform_signed_at" if by_platform else "o.prev_signed_at"
+        first = f"({prev} IS NULL OR {prev} < {start})"
+        first_platform = "(o.prev_platform_signed_at IS NULL OR o.prev_platform_signed_at < %(start)s)"
+        if breakdown is not None:
+            bucket = "CASE WHEN o.signed_at >= %(start)s THEN date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) END"
+            order_sets = "(g, cur), (cur, b), (cur, device), (cur, province), (cur, platform)"
+        else:
+            bucket, order_sets = "NULL::timestamp", "(g, cur)"
+        rows = _rows(
             f"""
-            WITH p AS (
-                SELECT {p_group}, o.signed_at >= %(start)s AS cur, sum(amount) AS gmv, count(*) AS n,
-                       min(signed_at) AS first_in_p
-                FROM hq_reports_orderfact o
-                WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}
-                GROUP BY {p_group}, cur)
-            SELECT p.{group}, p.cur, sum(p.gmv), sum(p.n), count(*),
-                   count(*) FILTER (WHERE p.n >= 2 OR c.second_order_at < CASE WHEN p.cur THEN %(end)s
-                                                                           ELSE %(start)s END),
-                   count(*) FILTER (WHERE new),
-                   COALESCE(sum(p.gmv) FILTER (WHERE new), 0)
-            FROM p LEFT JOIN hq_reports_customerfact c ON c.store_id = p.store_id AND c.customer_id = p.customer_id,
-                 LATERAL (SELECT COALESCE(c.first_order_at, p.first_in_p)
-                                 >= CASE WHEN p.cur THEN %(start)s ELSE %(pstart)s END AS new) x
-            GROUP BY 1, 2
+            SELECT grouping(g), grouping(b), grouping(device), grouping(province), g, cur, b, device, province,
+                   platform, sum(amount), count(*), count(*) FILTER (WHERE first),
+                   count(*) FILTER (WHERE first AND repurchased), count(*) FILTER (WHERE first AND new),
+                   COALESCE(sum(amount) FILTER (WHERE new), 0), count(*) FILTER (WHERE first_platform)
+            FROM (SELECT o.{group} AS g, o.signed_at >= %(start)s AS cur, {bucket} AS b, o.device, o.province,
+                         o.platform, o.amount, {first} AS first,
+                         o.prev_signed_at IS NOT NULL OR o.next_signed_at < {end} AS repurchased,
+                         o.customer_first_at >= {start} AS new, {first_platform} AS first_platform
+                  FROM hq_reports_orderfact o
+                  WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled
+                    {scope.where("o")}) t
+            GROUP BY GROUPING SETS ({order_sets})
             """,
-            params,
-        ):
+            params | {"unit": "hour" if period.hourly else "day"},
+        )
+        detail = []
+        for g_g, g_b, g_d, g_p, key, cur, b, device, province, platform, *values in rows:
+            if g_g:
+                if cur:
+                    detail.append((g_b, g_d, g_p, b, device, province, platform, *values))
+                continue
+            gmv, n, paying, repurchasers, new_paying, new_gmv, _first_platform = values
             f = slot(key, cur)
             f.gmv, f.orders, f.paying = gmv, int(n), paying
             f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
+        if breakdown is not None:
+            breakdown.update(_breakdown_body(period, detail))
 
     # With ``channels``, the customer and net revenue figures are also grouped by platform (current
     # period only) in the same statements, into ``channels``.
@@ -221,16 +272,15 @@ def figures_by(
         def customers(f: Figures, created, converted) -> None:
             f.new_customers, f.converted = created, converted
 
+        # Converted: an order (any channel) in the customer's period, i.e. the last order before
+        # its creation is at or after the start, or the first one from its creation is before the end.
+        start, end = bounds("c.created_at")
         spread(
             _rows(
                 f"""
                 SELECT grouping(g), g, platform, cur, count(*), count(*) FILTER (WHERE converted)
-                FROM (SELECT c.{group} AS g, c.platform, c.created_at >= %(start)s AS cur, EXISTS (
-                             SELECT 1 FROM hq_reports_orderfact o
-                             WHERE o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
-                               AND o.signed_at >= CASE WHEN c.created_at >= %(start)s THEN %(start)s ELSE %(pstart)s END
-                               AND o.signed_at < CASE WHEN c.created_at >= %(start)s THEN %(end)s ELSE %(start)s END
-                             ) AS converted
+                FROM (SELECT c.{group} AS g, c.platform, c.created_at >= %(start)s AS cur,
+                             (c.order_before_created_at >= {start} OR c.order_from_created_at < {end}) AS converted
                       FROM hq_reports_customerfact c
                       WHERE c.created_at >= %(pstart)s AND c.created_at < %(end)s AND NOT c.merged
                         {scope.where("c")}) t
@@ -242,22 +292,14 @@ def figures_by(
         )
 
     if "completed" in parts:
-        # Return visits as a join (hashed) rather than a lookup per completed order.
+        # ``revisited``: the return-visit flag kept on each completed order (``refresh_derived``).
         for key, cur, completed, rated, positive, revisited in _rows(
             f"""
-            WITH o AS MATERIALIZED (
-                SELECT o.{group} AS g, o.store_id, o.order_id, o.customer_id, o.completed_at, o.rating,
-                       o.completed_at + make_interval(days => COALESCE(sf.return_visit_window_days, 7)) AS until
-                FROM hq_reports_orderfact o LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
-                WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
-                  {scope.where("o")}),
-            visited AS (
-                SELECT DISTINCT o.store_id, o.order_id
-                FROM o JOIN hq_reports_followupfact fu ON fu.store_id = o.store_id AND fu.customer_id = o.customer_id
-                WHERE fu.created_at >= %(pstart)s AND fu.created_at >= o.completed_at AND fu.created_at < o.until)
-            SELECT o.g, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
-                   count(*) FILTER (WHERE o.rating >= 4), count(v.order_id)
-            FROM o LEFT JOIN visited v ON v.store_id = o.store_id AND v.order_id = o.order_id
+            SELECT o.{group}, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
+                   count(*) FILTER (WHERE o.rating >= 4), count(*) FILTER (WHERE o.revisited)
+            FROM hq_reports_orderfact o
+            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
+              {scope.where("o")}
             GROUP BY 1, 2
             """,
             params,
@@ -278,16 +320,21 @@ def figures_by(
             params,
         ):
             slot(key, cur).released = released
-        # Owned at start (both starts in one statement): owned now since before start, plus those
+        # Owned at start (both starts in one statement): owned now since before start (the count of
+        # owned customers kept per store, less those owned only since after start), plus those
         # whose first release at or after start was not preceded (between start and that release)
         # by an approved claim.
         for key, owned_cur, owned_prev in _rows(
             f"""
                 SELECT g, sum(n_cur), sum(n_prev) FROM (
-                    SELECT c.{group} AS g, count(*) FILTER (WHERE c.owner_since <= %(start)s) AS n_cur,
-                           count(*) FILTER (WHERE c.owner_since <= %(pstart)s) AS n_prev
+                    SELECT h.{group} AS g, sum(h.owned) AS n_cur, sum(h.owned) AS n_prev
+                    FROM hq_reports_storetotals h WHERE true {scope.where("h")}
+                    GROUP BY 1
+                    UNION ALL
+                    SELECT c.{group}, -count(*) FILTER (WHERE c.owner_since > %(start)s), -count(*)
                     FROM hq_reports_customerfact c
-                    WHERE c.owner_id IS NOT NULL AND c.owner_since <= %(start)s AND NOT c.merged {scope.where("c")}
+                    WHERE c.owner_id IS NOT NULL AND c.owner_since IS NOT NULL AND NOT c.merged
+                      AND c.owner_since > %(pstart)s {scope.where("c")}
                     GROUP BY 1
                     UNION ALL
                     SELECT c.{group}, count(*), 0 FROM (
@@ -343,41 +390,56 @@ def figures_by(
         )
 
     if "overdue" in parts:
-        # Both as-of times in one pass: credit orders still owed, or fully collected only since the
-        # earlier as-of (two branches, each on its partial index), with the collections confirmed
-        # since each as-of added back.
+        # Both as-of times T in one statement; at T, every non-cancelled credit order signed before
+        # T and due before T's local date counts with what it owed at T, when it was still owed at
+        # T (open now, or fully collected since T). Read as: what every open credit order owes now
+        # (``StoreTotals.credit_owed``), less the open ones not overdue at T (due on or after T's
+        # date, or signed since T: recent rows only), plus what orders fully collected since T
+        # owe, plus the collections of counted orders confirmed since T (``PaymentFact.order_*``).
         as_ofs = {True: period.as_of, False: previous.as_of}
-        low = min(as_ofs.values())
+        open_credit = "o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount"
+        owed = "o.amount - o.collected"
         for key, cur_owed, prev_owed in _rows(
             f"""
-            WITH late AS (
-                SELECT p.store_id, p.order_id, sum(p.amount) FILTER (WHERE p.confirmed_at >= %(as_of)s) AS cur,
-                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(pas_of)s) AS prev
-                FROM hq_reports_paymentfact p
-                WHERE p.kind = 'collection' AND p.confirmed_at >= %(low)s
-                GROUP BY 1, 2),
-            o AS (
-                SELECT o.{group} AS g, o.store_id, o.order_id, o.amount - o.collected AS owed, o.collected < o.amount
-                       AS open, o.fully_collected_at, o.due_date, o.signed_at
-                FROM hq_reports_orderfact o
-                WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount
-                  AND o.due_date < %(high_date)s AND o.signed_at < %(high)s {scope.where("o")}
+            SELECT g, sum(cur), sum(prev) FROM (
+                SELECT t.{group} AS g, sum(t.credit_owed) AS cur, sum(t.credit_owed) AS prev
+                FROM hq_reports_storetotals t WHERE true {scope.where("t")}
+                GROUP BY 1
                 UNION ALL
-                SELECT o.{group}, o.store_id, o.order_id, o.amount - o.collected, false, o.fully_collected_at,
-                       o.due_date, o.signed_at
+                SELECT o.{group}, -sum({owed}) FILTER (WHERE o.due_date >= %(as_of_date)s),
+                       -sum({owed}) FILTER (WHERE o.due_date >= %(pas_of_date)s)
+                FROM hq_reports_orderfact o
+                WHERE {open_credit} AND o.due_date >= %(low_date)s {scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT o.{group},
+                       -sum({owed}) FILTER (WHERE o.due_date < %(as_of_date)s AND o.signed_at >= %(as_of)s),
+                       -sum({owed}) FILTER (WHERE o.due_date < %(pas_of_date)s AND o.signed_at >= %(pas_of)s)
+                FROM hq_reports_orderfact o
+                WHERE {open_credit} AND o.signed_at >= %(low)s AND o.due_date < %(high_date)s {scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT o.{group},
+                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(as_of)s AND o.due_date < %(as_of_date)s
+                                             AND o.signed_at < %(as_of)s),
+                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(pas_of)s AND o.due_date < %(pas_of_date)s
+                                             AND o.signed_at < %(pas_of)s)
                 FROM hq_reports_orderfact o
                 WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected >= o.amount
-                  AND o.fully_collected_at >= %(low)s
-                  AND o.due_date < %(high_date)s AND o.signed_at < %(high)s {scope.where("o")})
-            SELECT o.g,
-                   sum(o.owed + COALESCE(l.cur, 0)) FILTER (
-                       WHERE o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s
-                         AND (o.open OR o.fully_collected_at >= %(as_of)s)),
-                   sum(o.owed + COALESCE(l.prev, 0)) FILTER (
-                       WHERE o.due_date < %(pas_of_date)s AND o.signed_at < %(pas_of)s
-                         AND (o.open OR o.fully_collected_at >= %(pas_of)s))
-            FROM o LEFT JOIN late l ON l.store_id = o.store_id AND l.order_id = o.order_id
-            GROUP BY 1
+                  AND o.fully_collected_at >= %(low)s {scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT p.{group},
+                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(as_of)s AND p.order_due_date < %(as_of_date)s
+                                               AND p.order_signed_at < %(as_of)s
+                                               AND (p.order_open OR p.order_fully_collected_at >= %(as_of)s)),
+                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(pas_of)s AND p.order_due_date < %(pas_of_date)s
+                                               AND p.order_signed_at < %(pas_of)s
+                                               AND (p.order_open OR p.order_fully_collected_at >= %(pas_of)s))
+                FROM hq_reports_paymentfact p
+                WHERE p.kind = 'collection' AND p.order_credit AND p.confirmed_at >= %(low)s {scope.where("p")}
+                GROUP BY 1
+            ) x GROUP BY g
             """,
             params
             | {
@@ -385,8 +447,8 @@ def figures_by(
                 "as_of_date": as_ofs[True].astimezone(period.tz).date(),
                 "pas_of": as_ofs[False],
                 "pas_of_date": as_ofs[False].astimezone(period.tz).date(),
-                "low": low,
-                "high": max(as_ofs.values()),
+                "low": min(as_ofs.values()),
+                "low_date": min(as_ofs.values()).astimezone(period.tz).date(),
                 "high_date": max(as_ofs.values()).astimezone(period.tz).date(),
             },
         ):
@@ -416,24 +478,18 @@ def total(figures: dict) -> Figures:
 
 
 def breakdowns(period: Period, scope: Scope) -> dict:
-    """Sales trend, devices, provinces and channel platforms of the orders signed in P, in one scan."""
-    params = scope.params(period) | {"unit": "hour" if period.hourly else "day"}
-    rows = _rows(
-        f"""
-        SELECT grouping(b), grouping(device), grouping(province), grouping(platform), b, device, province, platform,
-               sum(amount), sum(n), CASE WHEN grouping(platform) = 0 THEN count(*) FILTER (WHERE first) END
-        FROM (SELECT date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) AS b, o.device, o.province, o.platform,
-                     o.amount, 1 AS n,
-                     -- one row per (platform, store, customer) marks a paying customer of the platform
-                     row_number() OVER (PARTITION BY o.platform, o.store_id, o.customer_id) = 1 AS first
-              FROM hq_reports_orderfact o
-              WHERE o.signed_at >= %(start)s AND o.signed_at < %(end)s AND NOT o.cancelled {scope.where("o")}) t
-        GROUP BY GROUPING SETS ((b), (device), (province), (platform))
-        """,
-        params,
-    )
+    """Sales trend, devices, provinces and channel platforms of the orders signed in P (the
+    dashboard reads them in the pass of ``figures_by`` over the orders)."""
+    breakdown: dict = {}
+    figures_by(period, scope, parts=("orders",), breakdown=breakdown)
+    return breakdown
+
+
+def _breakdown_body(period: Period, rows) -> dict:
+    """``breakdowns`` from the grouped rows of the current orders: ``(grouping(b), grouping(device),
+    grouping(province), b, device, province, platform, gmv, orders, ..., first of the platform)``."""
     trend, devices, geography, platforms = {}, {}, [], {}
-    for g_b, g_d, g_p, _g_c, b, device, province, platform, gmv, n, paying in rows:
+    for g_b, g_d, g_p, b, device, province, platform, gmv, n, *_figures, paying in rows:
         if not g_b:
             trend[b] = (gmv, n)
         elif not g_d:
@@ -441,6 +497,7 @@ def breakdowns(period: Period, scope: Scope) -> dict:
         elif not g_p:
             geography.append({"province": province, "gmv": money(gmv), "orders": n, "_gmv": gmv})
         else:
+            # the customer's first order of the platform in P marks a paying customer of it
             platforms[platform] = (gmv, n, paying)
     geography.sort(key=lambda row: (-row.pop("_gmv"), row["province"]))
     sales = []
@@ -457,23 +514,26 @@ def breakdowns(period: Period, scope: Scope) -> dict:
 def rankings(period: Period, scope: Scope, *, limit: int = 10) -> tuple[list[dict], list[dict]]:
     """Products (by SKU, across stores) and categories by amount over the orders counted in gmv."""
     params = scope.params(period) | {"limit": limit}
+    # One pass over the lines (an index-only scan), grouped by SKU and by category; an order counts
+    # once per product (category) through its first line of it (``first_of_sku``, ``first_of_category``).
     rows = _rows(
         f"""
-        WITH l AS NOT MATERIALIZED (
-            SELECT l.store_id, l.order_id, l.sku, l.product_name, l.category_name, l.quantity, l.amount
+        SELECT kind, key, name, amount, quantity, orders FROM (
+            SELECT CASE WHEN grouping(l.sku) = 0 THEN 'p' ELSE 'c' END AS kind,
+                   CASE WHEN grouping(l.sku) = 0 THEN l.sku ELSE l.category_name END AS key,
+                   CASE WHEN grouping(l.sku) = 0 THEN max(l.product_name) ELSE l.category_name END AS name,
+                   sum(l.amount) AS amount, sum(l.quantity) AS quantity,
+                   CASE WHEN grouping(l.sku) = 0 THEN count(*) FILTER (WHERE l.first_of_sku)
+                        ELSE count(*) FILTER (WHERE l.first_of_category) END AS orders,
+                   row_number() OVER (
+                       PARTITION BY grouping(l.sku)
+                       ORDER BY sum(l.amount) DESC,
+                                CASE WHEN grouping(l.sku) = 0 THEN l.sku ELSE l.category_name END) AS rank
             FROM hq_reports_orderlinefact l
             WHERE l.signed_at >= %(start)s AND l.signed_at < %(end)s AND NOT l.cancelled {scope.where("l")}
-        )
-        -- Per order first (hashed), so that counting orders needs no DISTINCT.
-        (SELECT 'p', sku, max(name), sum(amount) AS amount, sum(quantity), count(*)
-         FROM (SELECT sku, max(product_name) AS name, sum(amount) AS amount, sum(quantity) AS quantity
-               FROM l GROUP BY sku, store_id, order_id) per_order
-         GROUP BY sku ORDER BY amount DESC, sku LIMIT %(limit)s)
-        UNION ALL
-        (SELECT 'c', category_name, category_name, sum(amount) AS amount, sum(quantity), count(*)
-         FROM (SELECT category_name, sum(amount) AS amount, sum(quantity) AS quantity
-               FROM l GROUP BY category_name, store_id, order_id) per_order
-         GROUP BY category_name ORDER BY amount DESC, category_name LIMIT %(limit)s)
+            GROUP BY GROUPING SETS ((l.sku), (l.category_name))) ranked
+        WHERE %(limit)s::int IS NULL OR rank <= %(limit)s::int
+        ORDER BY kind DESC, rank
         """,
         params,
     )
@@ -586,7 +646,6 @@ def _subsidiary_name(store) -> str | None:
 
 
 def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Freshness) -> dict:
-    values, before = cur.values(), prev.values()
     return {
         "id": store.pk,
         "name": store.name,
@@ -595,7 +654,7 @@ def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Fres
         "subsidiary_name": _subsidiary_name(store),
         "status": store.status,
         "url": store_url(store.subdomain),
-        **_headline(values, before),
+        **_headline(cur, prev),
         "as_of": _iso(fresh.as_of),
         "behind": fresh.behind,
     }
@@ -616,14 +675,20 @@ HEADLINE_KEYS = (
 )
 
 
-def _headline(values: dict, before: dict) -> dict:
-    row = {key: metric(key).json_value(values[key]) for key in HEADLINE_KEYS}
-    row["gmv_previous"] = money(before["gmv"])
+def _headline(cur: Figures, prev: Figures) -> dict:
+    """The figures of a store or subsidiary row (a thousand rows: only the keys shown are computed,
+    and of the previous period only the gmv)."""
+    values = cur.headline_values()
+    row = {key: _JSON_VALUE[key](values[key]) for key in HEADLINE_KEYS}
+    row["gmv_previous"] = money(prev.gmv)
     gmv = metric("gmv")
-    row["gmv_change"] = gmv.change(values["gmv"], before["gmv"])
+    row["gmv_change"] = gmv.change(cur.gmv, prev.gmv)
     trend = gmv.trend(row["gmv_change"])
     row["gmv_trend"] = None if trend is None else str(trend)
     return row
+
+
+_JSON_VALUE = {key: metric(key).json_value for key in HEADLINE_KEYS}
 
 
 def dashboard_body(
@@ -740,12 +805,13 @@ def _dashboard_body(
     for zone_period, store_ids in groups:
         scope = Scope(store_ids=store_ids, platform=platform)
         channels: dict = {}
-        cur, prev = figures_by(zone_period, scope, channels=channels)
+        breakdown: dict = {}
+        cur, prev = figures_by(zone_period, scope, channels=channels, breakdown=breakdown)
         cur_by_store.update(cur)
         prev_by_store.update(prev)
         for key, figures in channels.items():
             by_platform.setdefault(key, Figures()).add(figures)
-        zone_parts.append(breakdowns(zone_period, scope))
+        zone_parts.append(breakdown)
         # Several zones: every product's full sums, cut after they are added up.
         zone_rankings.append(rankings(zone_period, scope, limit=limit if len(groups) == 1 else None))
     # Read right after the facts, in the same transaction: it describes the figures shown.
@@ -780,7 +846,7 @@ def _dashboard_body(
             "id": g["id"],
             "name": g["name"],
             "stores": g["stores"],
-            **_headline(g["cur"].values(), g["prev"].values()),
+            **_headline(g["cur"], g["prev"]),
         }
         for g in subsidiaries.values()
     ]

@@ -37,21 +37,68 @@ class OrderFact(FactBase):
     rating = models.PositiveSmallIntegerField(null=True)
     # The customer's province (refreshed with the customer's orders when the customer changes).
     province = models.CharField(max_length=40, blank=True, default="")
+    # Derived from the facts themselves (``hq_reports.rollups.refresh_derived``), never from the
+    # store: the customer's non-cancelled orders in (signed_at, order_id) order, so that paying,
+    # repurchasing and new customers of any period are counted in one pass over its orders.
+    # Null on a cancelled order.
+    prev_signed_at = models.DateTimeField(null=True)  # the customer's previous order
+    prev_platform_signed_at = models.DateTimeField(null=True)  # ... of the same channel platform
+    next_signed_at = models.DateTimeField(null=True)  # the customer's next order
+    customer_first_at = models.DateTimeField(null=True)  # the customer's first order
+    # Completed, and the customer got a follow-up within the store's return-visit window after.
+    revisited = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "order_id"], name="orderfact_key")]
         indexes = [
-            models.Index(fields=["signed_at", "store"], name="orderfact_signed"),
+            # Index-only scans of a period's orders (every column the dashboard reads of them).
+            models.Index(
+                fields=["signed_at"],
+                include=[
+                    "store",
+                    "amount",
+                    "platform",
+                    "device",
+                    "province",
+                    "prev_signed_at",
+                    "prev_platform_signed_at",
+                    "next_signed_at",
+                    "customer_first_at",
+                ],
+                condition=Q(cancelled=False),
+                name="orderfact_signed_live",
+            ),
             models.Index(fields=["store", "customer_id", "signed_at"], name="orderfact_customer"),
-            models.Index(fields=["completed_at"], condition=Q(completed_at__isnull=False), name="orderfact_completed"),
+            models.Index(
+                fields=["completed_at"],
+                include=["store", "platform", "rating", "revisited"],
+                condition=Q(completed_at__isnull=False, cancelled=False),
+                name="orderfact_completed_live",
+            ),
             # Overdue receivables: credit orders still owed, or fully collected only recently.
+            # Open credit orders (still owed): by due date, by signing time, and per store for
+            # the store's total (``StoreTotals.credit_owed``).
             models.Index(
                 fields=["due_date"],
+                include=["store", "platform", "amount", "collected", "signed_at"],
                 condition=Q(payment_mode="credit", cancelled=False, collected__lt=F("amount")),
-                name="orderfact_credit_owed",
+                name="orderfact_credit_open",
+            ),
+            models.Index(
+                fields=["signed_at"],
+                include=["store", "platform", "amount", "collected", "due_date"],
+                condition=Q(payment_mode="credit", cancelled=False, collected__lt=F("amount")),
+                name="orderfact_credit_open_signed",
+            ),
+            models.Index(
+                fields=["store"],
+                include=["platform", "amount", "collected"],
+                condition=Q(payment_mode="credit", cancelled=False, collected__lt=F("amount"), due_date__isnull=False),
+                name="orderfact_credit_open_store",
             ),
             models.Index(
                 fields=["fully_collected_at"],
+                include=["store", "platform", "amount", "collected", "due_date", "signed_at"],
                 condition=Q(payment_mode="credit", cancelled=False),
                 name="orderfact_credit_collected",
             ),
@@ -75,11 +122,30 @@ class OrderLineFact(FactBase):
     channel_id = models.BigIntegerField(null=True)
     platform = models.CharField(max_length=20, blank=True)
     owner_id = models.BigIntegerField()
+    # Derived (``rollups.refresh_derived``): the order's first line (by line id) of this SKU, of
+    # this category; the rankings count an order once per product and per category with them.
+    first_of_sku = models.BooleanField(default=True, db_default=True)
+    first_of_category = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "line_id"], name="orderlinefact_key")]
         indexes = [
-            models.Index(fields=["signed_at"], condition=Q(cancelled=False), name="orderlinefact_signed"),
+            models.Index(
+                fields=["signed_at"],
+                include=[
+                    "store",
+                    "platform",
+                    "sku",
+                    "product_name",
+                    "category_name",
+                    "quantity",
+                    "amount",
+                    "first_of_sku",
+                    "first_of_category",
+                ],
+                condition=Q(cancelled=False),
+                name="orderlinefact_signed_live",
+            ),
             models.Index(fields=["store", "order_id"], name="orderlinefact_order"),
         ]
 
@@ -98,13 +164,32 @@ class CustomerFact(FactBase):
     merged = models.BooleanField(default=False)
     first_order_at = models.DateTimeField(null=True)
     second_order_at = models.DateTimeField(null=True)
+    # Derived from the order facts (``rollups.refresh_derived``): the customer's last non-cancelled
+    # order signed before ``created_at`` and first one signed at or after it. A customer created in
+    # P = [s, e) has an order in P exactly when the first is at or after s or the second before e.
+    order_before_created_at = models.DateTimeField(null=True)
+    order_from_created_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "customer_id"], name="customerfact_key")]
         indexes = [
-            models.Index(fields=["created_at", "store"], name="customerfact_created"),
             models.Index(
-                fields=["store", "owner_since"], condition=Q(owner_id__isnull=False), name="customerfact_owned"
+                fields=["created_at"],
+                include=["store", "platform", "merged", "order_before_created_at", "order_from_created_at"],
+                name="customerfact_created_cover",
+            ),
+            models.Index(
+                fields=["store"],
+                include=["platform"],
+                condition=Q(owner_id__isnull=False, owner_since__isnull=False, merged=False),
+                name="customerfact_owned_store",
+            ),
+            # Owned customers whose ownership began after a moment (subtracted from ``OwnedCustomers``).
+            models.Index(
+                fields=["owner_since"],
+                include=["store", "platform"],
+                condition=Q(owner_id__isnull=False, owner_since__isnull=False, merged=False),
+                name="customerfact_owned_since",
             ),
         ]
 
@@ -124,11 +209,36 @@ class PaymentFact(FactBase):
     channel_id = models.BigIntegerField(null=True)
     platform = models.CharField(max_length=20, blank=True)
     owner_id = models.BigIntegerField()
+    # Derived (``rollups.refresh_derived``): the order's fact, as overdue receivables need it of a
+    # collection confirmed after the moment they are taken at.
+    order_credit = models.BooleanField(default=False, db_default=False)  # a credit order, not cancelled
+    order_open = models.BooleanField(default=False, db_default=False)  # still owed (collected < amount)
+    order_due_date = models.DateField(null=True)
+    order_signed_at = models.DateTimeField(null=True)
+    order_fully_collected_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "payment_id"], name="paymentfact_key")]
         indexes = [
-            models.Index(fields=["confirmed_at"], name="paymentfact_confirmed"),
+            models.Index(
+                fields=["confirmed_at"],
+                include=[
+                    "store",
+                    "platform",
+                    "amount",
+                    "order_open",
+                    "order_due_date",
+                    "order_signed_at",
+                    "order_fully_collected_at",
+                ],
+                condition=Q(kind="collection", order_credit=True),
+                name="paymentfact_credit_collection",
+            ),
+            models.Index(
+                fields=["confirmed_at"],
+                include=["store", "platform", "kind", "amount", "order_id"],
+                name="paymentfact_confirmed_cover",
+            ),
             models.Index(fields=["store", "order_id"], name="paymentfact_order"),
         ]
 
@@ -196,10 +306,35 @@ class EnquiryFact(FactBase):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "enquiry_id"], name="enquiryfact_key")]
-        indexes = [models.Index(fields=["day", "store"], name="enquiryfact_day")]
+        indexes = [
+            models.Index(fields=["day"], include=["store", "platform", "new_enquiries"], name="enquiryfact_day_cover")
+        ]
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.store_id}:{self.pk}"
+
+
+class StoreTotals(models.Model):
+    """Per store and platform, totals over the whole history kept by ``rollups.refresh_derived``
+    whenever the store's facts change, so that figures "at a moment" read only what changed since:
+
+    - ``owned``: live customers (not merged) owned by a salesperson now, with an ``owner_since``
+      (the customer's platform); the lost rate's "owned at start" subtracts those owned only since
+      after the start;
+    - ``credit_owed``: what non-cancelled credit orders with a due date still owe (the order's
+      platform); overdue receivables subtract what is not yet due or was signed after the moment.
+    """
+
+    store = models.ForeignKey("tenants.Store", on_delete=models.CASCADE, related_name="+", db_index=False)
+    platform = models.CharField(max_length=20, blank=True)
+    owned = models.IntegerField(default=0)
+    credit_owed = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "platform"], name="storetotals_key")]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.store_id}:{self.platform}"
 
 
 class StoreFeed(models.Model):

@@ -48,6 +48,17 @@ refreshes:
   (a claim approval publishes the customer);
 - ``release``: the release and its customer; ``follow_up``: the follow-up; ``enquiry``: the day.
 
+**Derived columns** (``refresh_derived``): what the facts say of themselves, so that each figure
+is one pass over a period's facts with no per-customer join: on each order fact its customer's
+previous / next / first non-cancelled order (and previous one of its platform) and its return-visit
+flag, on each customer fact its orders around its creation, on each line whether it is its order's
+first of the product / category, on each collection fact its order's credit terms, and per store and
+platform (``StoreTotals``) the customers owned now and what open credit orders owe. Every drain
+batch refreshes them for the customers and orders it touched (before and after), in its transaction;
+a new return-visit window refreshes the store's flags; the reconciliation recomputes them for the
+whole store. Each statement computes the values from the facts alone and writes only the rows that
+differ, so the derived state is always that of a direct computation (``derived_differences``).
+
 **Reconciliation** (job ``hq.reconcile``, per store, nightly; ``run_job hq.reconcile --store s``):
 under the same lock (waiting for it), compare every entity of the store with the facts, in SQL
 (the store schema and the public facts are one database): report per table how many rows were
@@ -214,22 +225,235 @@ def apply_changes(*, store_id: int, changed: dict[str, set[int]]) -> dict[str, i
         customer_ids |= {row.customer_id for row in releases}
         counts["releases"] = len(release_ids)
     if follow_up_ids:
-        _refresh(KINDS["follow_ups"], store_id, follow_up_ids, lambda ids: reporting.follow_ups(ids=ids))
+        # A follow-up counts for its customer's return visits, as the facts knew it and as it is now.
+        customer_ids |= set(
+            FollowUpFact.objects.filter(store_id=store_id, follow_up_id__in=sorted(follow_up_ids)).values_list(
+                "customer_id", flat=True
+            )
+        )
+        follow_ups = _refresh(KINDS["follow_ups"], store_id, follow_up_ids, lambda ids: reporting.follow_ups(ids=ids))
+        customer_ids |= {row.customer_id for row in follow_ups}
         counts["follow_ups"] = len(follow_up_ids)
     if enquiry_ids:
         _refresh(KINDS["enquiries"], store_id, enquiry_ids, lambda ids: reporting.enquiries(ids=ids))
     if customer_ids:
         _refresh(KINDS["customers"], store_id, customer_ids, lambda ids: reporting.customers(ids=ids))
         counts["customers"] = len(customer_ids)
+    # Every customer whose orders, follow-ups or own fact changed (before and after), and the
+    # orders whose lines were replaced.
+    refresh_derived(store_ids=[store_id], customer_ids=customer_ids, order_ids=order_ids)
     return counts
+
+
+# --- derived figures: what the facts say of themselves, kept with every write ------------------------
+#
+# Every write of facts (a drain batch, a reconciliation) ends with ``refresh_derived`` over what it
+# touched, in its transaction. Each statement recomputes the derived columns from the facts alone,
+# for the given stores and customers (orders), and writes only the rows whose values differ; so the
+# derived state always equals a direct computation over the facts (``derived_differences`` compares
+# them, the tests hold it after inserts, updates and deletes, and the reconciliation repairs it).
+
+# Orders: the customer's previous / next non-cancelled order, previous one of the same platform,
+# first one, and the return-visit flag of a completed order (a follow-up of its customer within the
+# store's window after completion). ``{customers}`` limits to some customers.
+_ORDERS_DERIVED = """
+WITH live AS (
+    SELECT o.id,
+           lag(o.signed_at) OVER w AS prev,
+           lag(o.signed_at) OVER (PARTITION BY o.store_id, o.customer_id, o.platform
+                                  ORDER BY o.signed_at, o.order_id) AS prev_platform,
+           lead(o.signed_at) OVER w AS next,
+           min(o.signed_at) OVER (PARTITION BY o.store_id, o.customer_id) AS first
+    FROM hq_reports_orderfact o
+    WHERE o.store_id = ANY(%(stores)s) AND NOT o.cancelled {customers}
+    WINDOW w AS (PARTITION BY o.store_id, o.customer_id ORDER BY o.signed_at, o.order_id)),
+fresh AS (
+    SELECT o.id, live.prev, live.prev_platform, live.next, live.first,
+           o.completed_at IS NOT NULL AND EXISTS (
+               SELECT 1 FROM hq_reports_followupfact fu
+               WHERE fu.store_id = o.store_id AND fu.customer_id = o.customer_id
+                 AND fu.created_at >= o.completed_at
+                 AND fu.created_at < o.completed_at + make_interval(days => COALESCE(sf.return_visit_window_days, 7))
+           ) AS revisited
+    FROM hq_reports_orderfact o
+    LEFT JOIN live ON live.id = o.id
+    LEFT JOIN hq_reports_storefeed sf ON sf.store_id = o.store_id
+    WHERE o.store_id = ANY(%(stores)s) {customers})
+{action}
+"""
+_ORDERS_COLUMNS = "prev_signed_at, prev_platform_signed_at, next_signed_at, customer_first_at, revisited"
+_ORDERS_FRESH = "f.prev, f.prev_platform, f.next, f.first, f.revisited"
+
+# Customers: the last order before creation and the first one from it (conversion).
+_CUSTOMERS_DERIVED = """
+WITH fresh AS (
+    SELECT c.id, max(o.signed_at) FILTER (WHERE o.signed_at < c.created_at) AS before,
+           min(o.signed_at) FILTER (WHERE o.signed_at >= c.created_at) AS after
+    FROM hq_reports_customerfact c
+    LEFT JOIN hq_reports_orderfact o ON o.store_id = c.store_id AND o.customer_id = c.customer_id AND NOT o.cancelled
+    WHERE c.store_id = ANY(%(stores)s) {customers}
+    GROUP BY c.id)
+{action}
+"""
+_CUSTOMERS_COLUMNS = "order_before_created_at, order_from_created_at"
+_CUSTOMERS_FRESH = "f.before, f.after"
+
+# Lines: the first line (by line id) of its SKU, of its category, in its order.
+_LINES_DERIVED = """
+WITH fresh AS (
+    SELECT l.id,
+           row_number() OVER (PARTITION BY l.store_id, l.order_id, l.sku ORDER BY l.line_id) = 1 AS fs,
+           row_number() OVER (PARTITION BY l.store_id, l.order_id, l.category_name ORDER BY l.line_id) = 1 AS fc
+    FROM hq_reports_orderlinefact l
+    WHERE l.store_id = ANY(%(stores)s) {orders})
+{action}
+"""
+_LINES_COLUMNS = "first_of_sku, first_of_category"
+_LINES_FRESH = "f.fs, f.fc"
+
+# Payments: the order's fact as overdue receivables read it of a collection.
+_PAYMENTS_DERIVED = """
+WITH fresh AS (
+    SELECT p.id,
+           COALESCE(o.payment_mode = 'credit' AND NOT o.cancelled, false) AS credit,
+           COALESCE(o.collected < o.amount, false) AS open,
+           o.due_date, o.signed_at, o.fully_collected_at
+    FROM hq_reports_paymentfact p
+    LEFT JOIN hq_reports_orderfact o ON o.store_id = p.store_id AND o.order_id = p.order_id
+    WHERE p.store_id = ANY(%(stores)s) {orders})
+{action}
+"""
+_PAYMENTS_COLUMNS = "order_credit, order_open, order_due_date, order_signed_at, order_fully_collected_at"
+_PAYMENTS_FRESH = "f.credit, f.open, f.due_date, f.signed_at, f.fully_collected_at"
+
+_DERIVED = {
+    "orders": ("hq_reports_orderfact", _ORDERS_DERIVED, _ORDERS_COLUMNS, _ORDERS_FRESH),
+    "customers": ("hq_reports_customerfact", _CUSTOMERS_DERIVED, _CUSTOMERS_COLUMNS, _CUSTOMERS_FRESH),
+    "order_lines": ("hq_reports_orderlinefact", _LINES_DERIVED, _LINES_COLUMNS, _LINES_FRESH),
+    "payments": ("hq_reports_paymentfact", _PAYMENTS_DERIVED, _PAYMENTS_COLUMNS, _PAYMENTS_FRESH),
+}
+_ALIAS = {"orders": "o", "customers": "c", "order_lines": "l", "payments": "p"}
+
+# The store totals (``StoreTotals``) per store and platform, computed again from the facts.
+_TOTALS_FRESH = """
+SELECT store_id, platform, sum(owned)::int AS owned, sum(owed) AS owed FROM (
+    SELECT c.store_id, c.platform, count(*) AS owned, 0 AS owed
+    FROM hq_reports_customerfact c
+    WHERE c.store_id = ANY(%(stores)s) AND c.owner_id IS NOT NULL AND c.owner_since IS NOT NULL AND NOT c.merged
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT o.store_id, o.platform, 0, sum(o.amount - o.collected)
+    FROM hq_reports_orderfact o
+    WHERE o.store_id = ANY(%(stores)s) AND o.payment_mode = 'credit' AND NOT o.cancelled
+      AND o.collected < o.amount AND o.due_date IS NOT NULL
+    GROUP BY 1, 2) t
+GROUP BY 1, 2
+"""
+
+
+def _derived_statement(name: str, *, update: bool, customers: bool = False, orders: bool = False) -> str:
+    table, sql, columns, fresh = _DERIVED[name]
+    held = ", ".join(f"t.{column}" for column in columns.split(", "))
+    if update:
+        action = (
+            f"UPDATE {table} t SET ({columns}) = ({fresh}) FROM fresh f "
+            f"WHERE t.id = f.id AND ({held}) IS DISTINCT FROM ({fresh})"
+        )
+    else:
+        action = f"SELECT count(*) FROM {table} t JOIN fresh f ON f.id = t.id WHERE ({held}) IS DISTINCT FROM ({fresh})"
+    alias = _ALIAS[name]
+    return sql.format(
+        customers=f"AND {alias}.customer_id = ANY(%(customers)s)" if customers else "",
+        orders=f"AND {alias}.order_id = ANY(%(orders)s)" if orders else "",
+        action=action,
+    )
+
+
+def refresh_derived(
+    *, store_ids: Iterable[int], customer_ids: Iterable[int] | None = None, order_ids: Iterable[int] | None = None
+) -> dict[str, int]:
+    """Bring the derived columns of the facts of ``store_ids`` (and their ``StoreTotals``) up to
+    date: of the orders and customer facts of ``customer_ids``, and of the lines and payments of
+    ``order_ids`` (``None``: all of them; empty: none). Returns how many rows each part changed."""
+    stores = sorted({int(i) for i in store_ids})
+    changed = {name: 0 for name in (*_DERIVED, "totals")}
+    if not stores:
+        return changed
+    customers = None if customer_ids is None else sorted({int(i) for i in customer_ids})
+    orders = None if order_ids is None else sorted({int(i) for i in order_ids})
+    params = {"stores": stores, "customers": customers or [], "orders": orders or []}
+    with connection.cursor() as cursor:
+        if customers is None or customers:
+            for name in ("orders", "customers"):
+                cursor.execute(_derived_statement(name, update=True, customers=customers is not None), params)
+                changed[name] = cursor.rowcount
+        if orders is None or orders:
+            for name in ("order_lines", "payments"):
+                cursor.execute(_derived_statement(name, update=True, orders=orders is not None), params)
+                changed[name] = cursor.rowcount
+        if customers is None or customers or orders:
+            changed["totals"] = _refresh_totals(cursor, stores)
+    return changed
+
+
+def _refresh_totals(cursor, stores: list[int]) -> int:
+    """Compute the ``StoreTotals`` of ``stores`` again; returns how many rows changed."""
+    cursor.execute(
+        f"""
+        WITH fresh AS ({_TOTALS_FRESH}),
+        gone AS (
+            DELETE FROM hq_reports_storetotals h WHERE h.store_id = ANY(%(stores)s)
+              AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.store_id = h.store_id AND f.platform = h.platform
+                                                      AND f.owned = h.owned AND f.owed = h.credit_owed)
+            RETURNING 1),
+        added AS (
+            INSERT INTO hq_reports_storetotals (store_id, platform, owned, credit_owed)
+            SELECT f.store_id, f.platform, f.owned, f.owed FROM fresh f
+            WHERE NOT EXISTS (SELECT 1 FROM hq_reports_storetotals h
+                              WHERE h.store_id = f.store_id AND h.platform = f.platform
+                                AND h.owned = f.owned AND h.credit_owed = f.owed)
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM added)
+        """,
+        {"stores": stores},
+    )
+    return cursor.fetchone()[0]
+
+
+def derived_differences(*, store_ids: Iterable[int]) -> dict[str, int]:
+    """How many rows of derived state of ``store_ids`` differ from a direct computation over the
+    facts (all zero when they are up to date)."""
+    stores = sorted({int(i) for i in store_ids})
+    params = {"stores": stores, "customers": [], "orders": []}
+    out = {}
+    with connection.cursor() as cursor:
+        for name in _DERIVED:
+            cursor.execute(_derived_statement(name, update=False), params)
+            out[name] = cursor.fetchone()[0]
+        cursor.execute(
+            f"""
+            SELECT count(*) FROM ({_TOTALS_FRESH}) f
+            FULL JOIN (SELECT * FROM hq_reports_storetotals WHERE store_id = ANY(%(stores)s)) h
+              ON h.store_id = f.store_id AND h.platform = f.platform
+            WHERE f.owned IS DISTINCT FROM h.owned OR f.owed IS DISTINCT FROM h.credit_owed
+            """,
+            params,
+        )
+        out["totals"] = cursor.fetchone()[0]
+    return out
 
 
 def _touch_feed(store_id: int, **values) -> None:
     feed, _created = StoreFeed.objects.get_or_create(store_id=store_id)
     for name, value in values.items():
         setattr(feed, name, value)
-    feed.return_visit_window_days = reporting.return_visit_window_days()
+    window = reporting.return_visit_window_days()
+    moved = feed.return_visit_window_days != window
+    feed.return_visit_window_days = window
     feed.save()
+    if moved:
+        # The store changed its return-visit window: every return-visit flag of the store again.
+        refresh_derived(store_ids=[store_id])
 
 
 def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> dict:
@@ -341,7 +565,9 @@ def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict
     """Rebuild the current store's facts from its schema; report and fix the differences.
 
     Returns ``{kind: {"store": n, "missing": m, "extra": e, "changed": c}}``. The comparison and
-    the fix run in the database (``_reconcile_kind``), under the store's feed lock.
+    the fix run in the database (``_reconcile_kind``), under the store's feed lock. The derived
+    columns (``refresh_derived``) are then checked against the facts as a whole and repaired; how
+    many rows of them differed is logged (beyond what the fixed facts explain, a defect).
     """
     store_id = _current_store_id()
     report: dict[str, dict[str, int]] = {}
@@ -350,6 +576,7 @@ def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict
         with connection.cursor() as cursor:
             for name, kind in KINDS.items():
                 report[name] = _reconcile_kind(cursor, kind, store_id, fix=fix)
+        derived = refresh_derived(store_ids=[store_id]) if fix else derived_differences(store_ids=[store_id])
         if fix:
             _touch_feed(store_id, last_reconciled_at=at or timezone.now(), last_reconcile_report=report)
     differences = {name: counts for name, counts in report.items() if any(v for k, v in counts.items() if k != "store")}
@@ -362,4 +589,7 @@ def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict
         logger.warning("hq reconcile store %s fixed differences: %s", store_id, differences)
     else:
         logger.info("hq reconcile store %s: facts match the store", store_id)
+    if any(derived.values()):
+        log = logger.warning if not differences else logger.info
+        log("hq reconcile store %s: derived rows %s: %s", store_id, "fixed" if fix else "differing", derived)
     return report
