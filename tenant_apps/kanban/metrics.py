@@ -378,43 +378,62 @@ def _order_net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decim
 
 
 def receivable_overdue(period: Period, filters: Filters) -> Decimal:
-    """Overdue receivables at ``as_of``. When ``as_of`` is within the last day and the store is
-    unfiltered, the (few) collections confirmed since ``as_of`` are read once by confirmation time
-    and joined; otherwise they are looked up per overdue order."""
-    as_of = period.as_of
+    """Overdue receivables at ``as_of`` (see ``receivable_overdue_at``)."""
+    return receivable_overdue_at([period], filters)[0]
+
+
+def receivable_overdue_at(periods: list[Period], filters: Filters) -> list[Decimal]:
+    """Overdue receivables at the ``as_of`` of each period. The credit orders owing at a moment are
+    those still open now and those fully collected only since then (two small index ranges instead
+    of every credit order due before it), each with the collections confirmed since added back.
+    When the earliest moment is within the last day and the store is unfiltered, those (few)
+    collections are read once by confirmation time and joined, for every moment in one statement;
+    otherwise each moment is read on its own, its collections looked up per order."""
     unfiltered = filters.channel_id is None and filters.salesperson_id is None
-    if unfiltered and period.now - as_of <= timedelta(days=1):
-        later_join = """
+    recent = all(p.now - p.as_of <= timedelta(days=1) for p in periods)
+    if len(periods) > 1 and not (unfiltered and recent):
+        return [receivable_overdue_at([p], filters)[0] for p in periods]
+    moments = [(p.as_of, p.as_of.astimezone(p.tz).date()) for p in periods]
+    params = {**filters.params()}
+    for i, (at, day) in enumerate(moments):
+        params[f"at{i}"], params[f"day{i}"] = at, day
+    params["first"] = min(at for at, _ in moments)
+    params["last"] = max(at for at, _ in moments)
+    params["last_day"] = max(day for _, day in moments)
+    since = ", ".join(f"sum(p.amount) FILTER (WHERE p.confirmed_at >= %(at{i})s) AS l{i}" for i in range(len(moments)))
+    if unfiltered and recent:
+        later_join = f"""
         LEFT JOIN (
-            SELECT p.order_id, sum(p.amount) AS amount FROM finance_reporting_payment p
-            WHERE p.kind = 'collection' AND p.status = 'confirmed' AND p.confirmed_at >= %(as_of)s
+            SELECT p.order_id, {since} FROM finance_reporting_payment p
+            WHERE p.kind = 'collection' AND p.status = 'confirmed' AND p.confirmed_at >= %(first)s
             GROUP BY p.order_id
         ) later ON later.order_id = o.id"""
     else:
-        later_join = """
+        later_join = f"""
         LEFT JOIN LATERAL (
-            SELECT sum(p.amount) AS amount FROM finance_reporting_payment p
+            SELECT {since} FROM finance_reporting_payment p
             WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
-              AND p.confirmed_at >= %(as_of)s
+              AND p.confirmed_at >= %(first)s
         ) later ON true"""
-    # Owing at as_of: still open now, or fully collected only since as_of (two small index ranges
-    # instead of every credit order due before as_of).
+    columns = "o.id, o.amount, o.collected, o.due_date, o.signed_at"
+    # Still open: owing at every moment it was due by (read from the index alone).
     owing = f"""
-        SELECT o.id, o.amount, o.collected FROM sales_reporting_order o
+        SELECT {columns}, NULL::timestamptz AS fully_collected_at FROM sales_reporting_order o
         WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.collected < o.amount
-          AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {filters.orders()}
+          AND o.due_date < %(last_day)s AND o.signed_at < %(last)s {filters.orders()}
         UNION ALL
-        SELECT o.id, o.amount, o.collected FROM sales_reporting_order o
+        SELECT {columns}, o.fully_collected_at FROM sales_reporting_order o
         WHERE o.payment_mode = 'credit' AND o.status <> 'cancelled' AND o.collected >= o.amount
-          AND o.fully_collected_at >= %(as_of)s
-          AND o.due_date < %(as_of_date)s AND o.signed_at < %(as_of)s {filters.orders()}
+          AND o.fully_collected_at >= %(first)s
+          AND o.due_date < %(last_day)s AND o.signed_at < %(last)s {filters.orders()}
     """
-    sql = f"""
-        SELECT coalesce(sum(o.amount - o.collected + coalesce(later.amount, 0)), 0)
-        FROM ({owing}) o{later_join}
-    """
-    params = {**filters.params(), "as_of": as_of, "as_of_date": as_of.astimezone(period.tz).date()}
-    return _rows(sql, params)[0][0]
+    sums = ", ".join(
+        f"""coalesce(sum(o.amount - o.collected + coalesce(later.l{i}, 0)) FILTER (
+            WHERE o.due_date < %(day{i})s AND o.signed_at < %(at{i})s
+              AND (o.collected < o.amount OR o.fully_collected_at >= %(at{i})s)), 0)"""
+        for i in range(len(moments))
+    )
+    return list(_rows(f"SELECT {sums} FROM ({owing}) o{later_join}", params)[0])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -49,8 +49,7 @@ def _headline(period: Period, filters: Filters) -> tuple[dict, dict, dict]:
     lost = metrics.lost_figures(period, filters)
     enquiries = metrics.enquiry_counts(period, filters)
     net_cur, net_prev = metrics.net_revenue(period, filters)
-    overdue_cur = metrics.receivable_overdue(period, filters)
-    overdue_prev = metrics.receivable_overdue(period.previous(), filters)
+    overdue_cur, overdue_prev = metrics.receivable_overdue_at([period, period.previous()], filters)
 
     def values(side: str, net, overdue) -> dict:
         o, c, f, lo, e = (
