@@ -123,7 +123,7 @@ class HistoryRollup(models.Model):
       when gap < w.
 
     ``level`` is that of ``SalesRollup``. Kept by adding and taking out the order facts that change
-    (``rollups.apply_history``), rebuilt by ``rollups.rebuild``."""
+    (``rollups.refresh_customers``, the same SQL as ``rollups.rebuild``)."""
 
     day = models.DateField()
     kind = models.CharField(max_length=8)

@@ -23,7 +23,6 @@ they publish for reporting (``sales_reporting_order``...; see their ``reporting`
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -178,25 +177,19 @@ FACTS_OF = """
     FROM sales_reporting_order o
     WHERE o.status <> 'cancelled' {customers}
 """
-FACTS = (
-    """
-    INSERT INTO kanban_orderfact (
-        order_id, customer_id, channel_id, owner_id, signed_at, amount, first_at,
-        prev_at, prev_channel_at, prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at)"""
-    + FACTS_OF
-)
-
-
 FACT_COLUMNS = (
     "order_id, customer_id, channel_id, owner_id, signed_at, amount, first_at, prev_at, prev_channel_at,"
     " prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at"
 )
+FACTS = f"INSERT INTO kanban_orderfact ({FACT_COLUMNS})" + FACTS_OF
+
 
 # The facts of some customers compared with what their orders give now, in the database: the ones
-# that changed are written (and the ones gone deleted) and only they come back.
-REFRESH_FACTS = f"""
-    WITH new AS MATERIALIZED ({FACTS_OF.format(customers="AND o.customer_id = ANY(%(ids)s)")}),
-    cur AS MATERIALIZED (SELECT {FACT_COLUMNS} FROM kanban_orderfact WHERE customer_id = ANY(%(ids)s)),
+# that changed are written (and the ones gone deleted), and each is added to (or, gone, taken out
+# of) its history rollup rows in the same statement, which returns the days it touched.
+REFRESH_FACTS = """
+    WITH new AS MATERIALIZED ({new}),
+    cur AS MATERIALIZED (SELECT {columns} FROM kanban_orderfact WHERE customer_id = ANY(%(ids)s)),
     added AS MATERIALIZED (SELECT * FROM new EXCEPT SELECT * FROM cur),
     removed AS MATERIALIZED (SELECT * FROM cur EXCEPT SELECT * FROM new),
     gone AS (
@@ -204,95 +197,41 @@ REFRESH_FACTS = f"""
         WHERE f.order_id = r.order_id AND NOT EXISTS (SELECT 1 FROM added a WHERE a.order_id = r.order_id)
     ),
     written AS (
-        INSERT INTO kanban_orderfact ({FACT_COLUMNS}) SELECT * FROM added
-        ON CONFLICT (order_id) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS.replace(" ", "").split(",")[1:])}
-    )
-    SELECT true, * FROM added UNION ALL SELECT false, * FROM removed
-"""
+        INSERT INTO kanban_orderfact ({columns}) SELECT * FROM added
+        ON CONFLICT (order_id) DO UPDATE SET {updates}
+    ),
+    changed AS (SELECT 1 AS sign, * FROM added UNION ALL SELECT -1, * FROM removed),
+    {history}
+    RETURNING day
+""".format(
+    new=FACTS_OF.format(customers="AND o.customer_id = ANY(%(ids)s)"),
+    columns=FACT_COLUMNS,
+    updates=", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS.replace(" ", "").split(",")[1:]),
+    history="{history}",
+)
 
 
 def refresh_customers(customer_ids) -> set[date]:
     """Bring the order facts of ``customer_ids`` up to date with their orders and apply to the
     history rollups what changed: each fact that left is taken out of its rows and each new one
-    added (caller's transaction); returns the local days touched."""
+    added (caller's transaction); rows left with no order go. Returns the local days touched."""
     ids = sorted(set(customer_ids))
     if not ids:
         return set()
+    history = _history_sql("changed", signed_in="true", completed_in="f.completed_at IS NOT NULL")
     with connection.cursor() as cursor:
-        cursor.execute(REFRESH_FACTS, {"ids": ids})
-        rows = cursor.fetchall()
-    return apply_history(added=[r[1:] for r in rows if r[0]], removed=[r[1:] for r in rows if not r[0]])
-
-
-def _history_rows_of(fact: tuple, tz: ZoneInfo):
-    """The ``HistoryRollup`` keys a fact counts in, with what it adds there: ``(day, kind, level,
-    channel_id, owner_id, gap), (orders, amount, rated, positive)`` (as ``_history_sql`` groups)."""
-    (_, _, channel, owner, signed_at, amount, first_at, prev_at, prev_channel_at, prev_owner_at, prev_both_at,
-     next_at, completed_at, rating, visit_at) = fact  # fmt: skip
-    day = signed_at.astimezone(tz).date()
-
-    def back(moment) -> int:
-        return GAP_DAYS if moment is None else min((day - moment.astimezone(tz).date()).days, GAP_DAYS)
-
-    since_first = back(first_at)
-    scopes = {0: (channel, owner), 1: (channel, None), 2: (None, owner), 3: (None, None)}
-    previous = {0: prev_both_at, 1: prev_channel_at, 2: prev_owner_at, 3: prev_at}
-    for level, (channel_id, owner_id) in scopes.items():
-        yield (day, "all", level, channel_id, owner_id, since_first), (1, amount, 0, 0)
-        if prev_at is None:
-            ahead = GAP_DAYS if next_at is None else min((next_at.astimezone(tz).date() - day).days, GAP_DAYS)
-            yield (day, "once", level, channel_id, owner_id, ahead), (1, 0, 0, 0)
-        yield (day, "paying", level, channel_id, owner_id, back(previous[level])), (1, 0, 0, 0)
-        if previous[level] is None:
-            yield (day, "new", level, channel_id, owner_id, since_first), (1, 0, 0, 0)
-        if completed_at is not None:
-            to_visit = GAP_DAYS
-            if visit_at is not None:
-                to_visit = min(int((visit_at - completed_at).total_seconds() // 86400), GAP_DAYS)
-            done = (1, 0, int(rating is not None), int(rating is not None and rating >= 4))
-            yield (completed_at.astimezone(tz).date(), "done", level, channel_id, owner_id, to_visit), done
-
-
-def apply_history(*, added, removed) -> set[date]:
-    """Add the ``added`` order facts to the history rollups and take the ``removed`` ones out
-    (rows left with no order go); returns the local days touched."""
-    tz = _tz()
-    deltas: dict[tuple, list] = {}
-    for facts, sign in ((added, 1), (removed, -1)):
-        for fact in facts:
-            for key, values in _history_rows_of(fact, tz):
-                total = deltas.setdefault(key, [0, 0, 0, 0])
-                for i, value in enumerate(values):
-                    total[i] += sign * value
-    changes = [(*key, values[0], Decimal(values[1]), *values[2:]) for key, values in deltas.items() if any(values)]
-    if not changes:
-        return set()
-    columns = list(zip(*changes, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO kanban_historyrollup
-                (day, kind, level, channel_id, owner_id, gap, orders, amount, rated, positive)
-            SELECT * FROM unnest(%s::date[], %s::varchar[], %s::smallint[], %s::bigint[], %s::bigint[],
-                %s::smallint[], %s::integer[], %s::numeric[], %s::integer[], %s::integer[])
-            ON CONFLICT (day, kind, level, channel_id, owner_id, gap) DO UPDATE SET
-                orders = kanban_historyrollup.orders + EXCLUDED.orders,
-                amount = kanban_historyrollup.amount + EXCLUDED.amount,
-                rated = kanban_historyrollup.rated + EXCLUDED.rated,
-                positive = kanban_historyrollup.positive + EXCLUDED.positive
-            """,
-            [list(column) for column in columns],
-        )
-        days = sorted(set(columns[0]))
-        cursor.execute("DELETE FROM kanban_historyrollup WHERE day = ANY(%s) AND orders = 0", [days])
+        cursor.execute(REFRESH_FACTS.format(history=history), {"ids": ids, "tz": _tz().key})
+        days = sorted({row[0] for row in cursor.fetchall()})
+        if days:
+            cursor.execute("DELETE FROM kanban_historyrollup WHERE day = ANY(%s) AND orders = 0", [days])
     return set(days)
 
 
-# The local days of the order facts, and the gaps of ``HistoryRollup`` (see there), capped.
+# The local days of the order facts of ``source`` (with a ``sign``: 1 to add, -1 to take out), and
+# the gaps of ``HistoryRollup`` (see there), capped.
 HISTORY_FACTS = """
-    WITH f AS MATERIALIZED (
-        SELECT f.channel_id, f.owner_id, f.amount, f.rating, f.prev_at IS NULL AS first_ever,
+    f AS MATERIALIZED (
+        SELECT f.sign, f.channel_id, f.owner_id, f.amount, f.rating, f.prev_at IS NULL AS first_ever,
             (f.signed_at AT TIME ZONE %(tz)s)::date AS day,
             (f.completed_at AT TIME ZONE %(tz)s)::date AS done_day,
             (f.signed_at AT TIME ZONE %(tz)s)::date - (f.first_at AT TIME ZONE %(tz)s)::date AS since_first,
@@ -302,15 +241,19 @@ HISTORY_FACTS = """
             (f.signed_at AT TIME ZONE %(tz)s)::date - (f.prev_owner_at AT TIME ZONE %(tz)s)::date AS back_2,
             (f.signed_at AT TIME ZONE %(tz)s)::date - (f.prev_both_at AT TIME ZONE %(tz)s)::date AS back_0,
             floor(extract(epoch FROM f.visit_at - f.completed_at) / 86400) AS to_visit,
-            f.signed_at >= %(lo)s AND f.signed_at < %(hi)s
-                AND (f.signed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s) AS signed_in,
-            f.completed_at >= %(lo)s AND f.completed_at < %(hi)s
-                AND (f.completed_at AT TIME ZONE %(tz)s)::date = ANY(%(days)s) AS completed_in
-        FROM kanban_orderfact f
-        WHERE (f.signed_at >= %(lo)s AND f.signed_at < %(hi)s)
-           OR (f.completed_at >= %(lo)s AND f.completed_at < %(hi)s)
+            {signed_in} AS signed_in, {completed_in} AS completed_in
+        FROM {source} f
     )
 """
+
+# The order facts signed or completed in some local days (``refresh_history``), each added once.
+DAYS_FACTS = """
+    days_facts AS (
+        SELECT 1 AS sign, * FROM kanban_orderfact f
+        WHERE (f.signed_at >= %(lo)s AND f.signed_at < %(hi)s)
+           OR (f.completed_at >= %(lo)s AND f.completed_at < %(hi)s)
+    ),"""
+IN_DAYS = "f.{at} >= %(lo)s AND f.{at} < %(hi)s AND (f.{at} AT TIME ZONE %(tz)s)::date = ANY(%(days)s)"
 
 SCOPES = {
     0: "channel_id, owner_id",
@@ -321,35 +264,46 @@ SCOPES = {
 GROUPS = {0: "channel_id, owner_id,", 1: "channel_id,", 2: "owner_id,", 3: ""}
 
 
-def _history_sql() -> str:
+def _history_sql(source: str, *, signed_in: str, completed_in: str) -> str:
+    """The CTE and statement adding the facts of ``source`` to ``HistoryRollup`` (the rows they
+    count in, see there), after the statement's other CTEs: orders and amounts are summed with the
+    facts' sign, so a fact taken out undoes exactly what the same fact added."""
     cap = GAP_DAYS
     every = "GROUPING SETS ((day, channel_id, owner_id, gap), (day, channel_id, gap), (day, owner_id, gap), (day, gap))"
     parts = [
-        f"""SELECT day, 'all', grouping(channel_id, owner_id), channel_id, owner_id, gap, count(*), sum(amount), 0, 0
+        f"""SELECT day, 'all', grouping(channel_id, owner_id), channel_id, owner_id, gap, sum(sign),
+            sum(sign * amount), 0, 0
         FROM (SELECT *, least(since_first, {cap}) AS gap FROM f WHERE signed_in) x GROUP BY {every}""",
-        f"""SELECT day, 'once', grouping(channel_id, owner_id), channel_id, owner_id, gap, count(*), 0, 0, 0
+        f"""SELECT day, 'once', grouping(channel_id, owner_id), channel_id, owner_id, gap, sum(sign), 0, 0, 0
         FROM (SELECT *, least(coalesce(to_next, {cap}), {cap}) AS gap FROM f WHERE signed_in AND first_ever) x
         GROUP BY {every}""",
-        f"""SELECT done_day, 'done', grouping(channel_id, owner_id), channel_id, owner_id, gap, count(*), 0,
-            count(*) FILTER (WHERE rating IS NOT NULL), count(*) FILTER (WHERE rating >= 4)
+        f"""SELECT done_day, 'done', grouping(channel_id, owner_id), channel_id, owner_id, gap, sum(sign), 0,
+            coalesce(sum(sign) FILTER (WHERE rating IS NOT NULL), 0),
+            coalesce(sum(sign) FILTER (WHERE rating >= 4), 0)
         FROM (SELECT *, least(coalesce(to_visit, {cap}), {cap})::int AS gap FROM f WHERE completed_in) x
         GROUP BY {every.replace("day", "done_day")}""",
     ]
     for level, scope in SCOPES.items():
         back = f"back_{level}"
         parts.append(
-            f"""SELECT day, 'paying', {level}, {scope}, least(coalesce({back}, {cap}), {cap}), count(*), 0, 0, 0
+            f"""SELECT day, 'paying', {level}, {scope}, least(coalesce({back}, {cap}), {cap}), sum(sign), 0, 0, 0
             FROM f WHERE signed_in GROUP BY day, {GROUPS[level]} 6"""
         )
         parts.append(
-            f"""SELECT day, 'new', {level}, {scope}, least(since_first, {cap}), count(*), 0, 0, 0
+            f"""SELECT day, 'new', {level}, {scope}, least(since_first, {cap}), sum(sign), 0, 0, 0
             FROM f WHERE signed_in AND {back} IS NULL GROUP BY day, {GROUPS[level]} 6"""
         )
     return (
-        HISTORY_FACTS
+        HISTORY_FACTS.format(source=source, signed_in=signed_in, completed_in=completed_in)
         + "INSERT INTO kanban_historyrollup"
         + " (day, kind, level, channel_id, owner_id, gap, orders, amount, rated, positive)\n"
         + "\nUNION ALL\n".join(parts)
+        + """
+        ON CONFLICT (day, kind, level, channel_id, owner_id, gap) DO UPDATE SET
+            orders = kanban_historyrollup.orders + EXCLUDED.orders,
+            amount = kanban_historyrollup.amount + EXCLUDED.amount,
+            rated = kanban_historyrollup.rated + EXCLUDED.rated,
+            positive = kanban_historyrollup.positive + EXCLUDED.positive"""
     )
 
 
@@ -365,9 +319,12 @@ def refresh_history(days) -> int:
         "lo": local_midnight(days[0], tz),
         "hi": local_midnight(days[-1] + timedelta(days=1), tz),
     }
+    history = _history_sql(
+        "days_facts", signed_in=IN_DAYS.format(at="signed_at"), completed_in=IN_DAYS.format(at="completed_at")
+    )
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM kanban_historyrollup WHERE day = ANY(%(days)s)", params)
-        cursor.execute(_history_sql(), params)
+        cursor.execute("WITH" + DAYS_FACTS + history, params)
         return cursor.rowcount
 
 
