@@ -79,6 +79,7 @@ TENANT_APPS = [
     "tenant_apps.enquiries",
     "tenant_apps.kanban",
     "tenant_apps.teamwork",
+    "tenant_apps.insights",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

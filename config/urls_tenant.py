@@ -20,6 +20,7 @@ api_urlpatterns = [
     path("", include("tenant_apps.enquiries.urls_api")),
     path("", include("tenant_apps.kanban.urls_api")),
     path("", include("tenant_apps.teamwork.urls_api")),
+    path("", include("tenant_apps.insights.urls_api")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns = [
     path("enquiries/", include("tenant_apps.enquiries.urls")),
     path("kanban/", include("tenant_apps.kanban.urls")),
     path("kanban/", include("tenant_apps.teamwork.urls")),
+    path("insights/", include("tenant_apps.insights.urls")),
 ]
 
 handler404 = "shared_apps.platform.views.page_not_found"

@@ -73,6 +73,8 @@ _SALES_WORK = frozenset(
         "enquiries.view",
         "enquiries.contacts.create",
         "kanban.view",
+        "insights.view",
+        "insights.act",
     }
 )
 # Everyone in a store reads announcements, their tasks and writes daily reports.
@@ -87,6 +89,7 @@ _LEAD_WORK = frozenset(
         "announcements.manage",
         "tasks.assign",
         "reports.team.view",
+        "insights.score",
     }
 )
 
@@ -174,6 +177,7 @@ HQ_READ_PERMISSIONS = frozenset(
         "aftersales.view",
         "enquiries.view",
         "kanban.view",
+        "insights.view",
         "announcements.view",
         "tasks.view",
         "reports.view",

@@ -13,7 +13,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView, StoreViewSet
-from tenant_apps.customers import selectors, services
+from tenant_apps.customers import panels, selectors, services
 from tenant_apps.customers.models import Customer, FollowUp, Tag
 from tenant_apps.customers.serializers import (
     CustomerDetailSerializer,
@@ -52,8 +52,9 @@ LIST_PARAMETERS = [
 
 
 def list_filters(request) -> dict[str, str]:
-    """The list filters of the query string (also used by the export)."""
-    return {key: request.query_params.get(key) for key in LIST_FILTERS if request.query_params.get(key) is not None}
+    """The list filters of the query string (also used by the export), with other modules' filters."""
+    keys = (*LIST_FILTERS, *(extra.key for extra in panels.list_filters()))
+    return {key: request.query_params.get(key) for key in keys if request.query_params.get(key) is not None}
 
 
 class CustomerViewSet(mixins.ListModelMixin, StoreViewSet):

@@ -19,6 +19,7 @@ from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.spreadsheets import spreadsheet_response
 from tenant_apps.customers.importing import COLUMNS
 from tenant_apps.customers.models import Customer
+from tenant_apps.customers.panels import export_extensions
 from tenant_apps.customers.selectors import customer_list
 from tenants.storetime import store_zone
 
@@ -84,6 +85,9 @@ def customers_export_response(*, access: StoreAccess, filters: dict[str, Any], f
     """
     customers = customer_list(access=access, filters=filters)
     columns = export_columns()
+    for extension in export_extensions():
+        customers = extension.prepare(customers)
+        columns += extension.columns()
     stamp = timezone.localtime(timezone.now(), store_zone()).strftime("%Y%m%d-%H%M")
     return spreadsheet_response(
         fmt=fmt,

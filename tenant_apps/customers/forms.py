@@ -13,6 +13,7 @@ from shared_apps.accounts.roles import Scope, StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import DomainError
 from tenant_apps.customers.models import FollowUp, Grade, Intention
+from tenant_apps.customers.panels import list_filters
 from tenant_apps.customers.selectors import FOLLOW_UP_DUE_VALUES, tag_list
 from tenant_apps.workspace.selectors import channel_list
 
@@ -79,15 +80,23 @@ class CustomerFilterForm(forms.Form):
             ]
         else:
             del self.fields["owner"]
+        self.extra_filters = [extra.key for extra in list_filters()]
+        for extra in list_filters():
+            self.fields[extra.key] = forms.ChoiceField(label=extra.label, required=False, choices=extra.choices())
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("id", f"id_{name}")
 
+    def extra_fields(self) -> list:
+        """The bound fields of the filters other modules add."""
+        return [self[key] for key in self.extra_filters]
+
     def filters(self) -> dict[str, str]:
         """The filters to apply (only the valid, non-empty ones)."""
         if not self.is_valid():
-            return {name: value for name, value in self.data.items() if name in self.fields and name in self.FILTERS}
+            keys = (*self.FILTERS, *self.extra_filters)
+            return {name: value for name, value in self.data.items() if name in self.fields and name in keys}
         return {name: str(value) for name, value in self.cleaned_data.items() if value not in (None, "")}
 
 

@@ -15,6 +15,7 @@ Modules register in their ``AppConfig.ready()``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 PanelProvider = Callable[..., "dict[str, Any] | None"]
@@ -46,3 +47,46 @@ def unregister_merge_handler(key: str) -> None:
 
 def merge_handlers() -> list[tuple[str, MergeHandler]]:
     return sorted(_merge_handlers.items())
+
+
+# --- list filters and export columns contributed by other modules ----------------------------------
+#
+# ``register_list_filter(key, label=..., choices=..., apply=...)``: a filter of the customer list,
+# its API (``?<key>=``), its page (a select of ``choices()``) and its export; ``apply(queryset,
+# value)`` returns the filtered queryset or raises ValidationFailed naming the allowed values.
+# ``register_export_columns(key, prepare=..., columns=...)``: ``prepare(queryset)`` annotates the
+# exported queryset, ``columns()`` gives ``[(header, value of a customer)]`` appended to the export.
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    key: str
+    label: Any
+    choices: Callable[[], list[tuple[str, str]]]
+    apply: Callable[[Any, str], Any]
+
+
+@dataclass(frozen=True)
+class ExportColumns:
+    prepare: Callable[[Any], Any]
+    columns: Callable[[], list[tuple[str, Callable[[Any], Any]]]]
+
+
+_list_filters: dict[str, ListFilter] = {}
+_export_columns: dict[str, ExportColumns] = {}
+
+
+def register_list_filter(key: str, *, label: Any, choices: Callable, apply: Callable) -> None:
+    _list_filters[key] = ListFilter(key=key, label=label, choices=choices, apply=apply)
+
+
+def list_filters() -> list[ListFilter]:
+    return [_list_filters[key] for key in sorted(_list_filters)]
+
+
+def register_export_columns(key: str, *, prepare: Callable, columns: Callable) -> None:
+    _export_columns[key] = ExportColumns(prepare=prepare, columns=columns)
+
+
+def export_extensions() -> list[ExportColumns]:
+    return [_export_columns[key] for key in sorted(_export_columns)]

@@ -22,7 +22,7 @@ from shared_apps.accounts.access import StoreAccess, can_see_owner, visible_owne
 from shared_apps.accounts.models import User
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.customers.models import Customer, FollowUp, Grade, Tag
-from tenant_apps.customers.panels import customer_panels
+from tenant_apps.customers.panels import customer_panels, list_filters
 from tenant_apps.workspace.selectors import store_settings_get
 from tenants.storetime import local_day_bounds
 
@@ -175,6 +175,14 @@ def customer_list(*, access: StoreAccess, filters: dict | None = None) -> QueryS
             qs = qs.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
         else:
             errors["follow_up_due"] = [_("One of: %(values)s.") % {"values": ", ".join(FOLLOW_UP_DUE_VALUES)}]
+
+    for extra in list_filters():
+        value = _text(filters, extra.key)
+        if value:
+            try:
+                qs = extra.apply(qs, value)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
 
     ordering = _text(filters, "ordering")
     if ordering:

@@ -14,6 +14,8 @@ from functools import wraps
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -241,6 +243,18 @@ def _rights(access, customer) -> dict:
     }
 
 
+def _panel_list(summary: dict) -> list[dict]:
+    """The summary's module panels, each with ``<key>/customer_panel.html`` when the module ships one."""
+    panels = []
+    for key, panel in summary["panels"].items():
+        try:
+            template = get_template(f"{key}/customer_panel.html").template.name
+        except TemplateDoesNotExist:
+            template = None
+        panels.append({"key": key, "panel": panel, "template": template})
+    return panels
+
+
 @store_page("customers.view")
 @require_GET
 @_redirecting
@@ -254,6 +268,7 @@ def customer_detail(request, customer_id: int):
         "follow_up_form": FollowUpForm(),
         "now": timezone.now(),
     }
+    context["panels"] = _panel_list(context["summary"])
     if request.htmx and request.htmx.target == "timeline":
         return render(request, "customers/_timeline.html", context)
     return render(request, "customers/detail.html", context)
@@ -299,6 +314,7 @@ def follow_up_add(request, customer_id: int):
     if request.htmx:
         return render(request, "customers/_follow_ups.html", context, status=_status(request, status))
     context["summary"] = selectors.customer_summary(customer=customer)
+    context["panels"] = _panel_list(context["summary"])
     return render(request, "customers/detail.html", context, status=status)
 
 

@@ -12,6 +12,7 @@ from shared_apps.accounts.access import StoreRole
 from shared_apps.accounts.views import store_page
 from shared_apps.reporting.catalogue import KANBAN
 from shared_apps.reporting.display import page_labels
+from tenant_apps.kanban.panels import kanban_panels_for
 from tenant_apps.workspace.selectors import channel_list
 
 
@@ -52,5 +53,6 @@ def dashboard(request):
         "own_only": own_only,
         "metrics": KANBAN,
         "labels": _labels(),
+        "panels": kanban_panels_for(request),
     }
     return render(request, "kanban/dashboard.html", context)
