@@ -299,6 +299,10 @@ SPECTACULAR_SETTINGS = {
         "DeliveryKindEnum": "tenant_apps.sales.models.Delivery.Kind",
         "OrderEventKindEnum": "tenant_apps.sales.models.OrderEvent.Kind",
         "FollowUpKindEnum": "tenant_apps.customers.models.FollowUp.Kind",
+        "InsightsStateEnum": "tenant_apps.insights.segments.STATES",
+        "InsightsModelKindEnum": "tenant_apps.insights.segments.MODEL_KINDS",
+        "RfmSegmentEnum": "tenant_apps.insights.segments.SEGMENT_KEYS",
+        "ChurnBandEnum": "tenant_apps.insights.segments.BAND_KEYS",
     },
 }
 

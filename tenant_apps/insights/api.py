@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView
 from tenant_apps.insights import reasons, selectors, services
 from tenant_apps.insights.models import CustomerScore
-from tenant_apps.insights.segments import BAND_KEYS, SEGMENT_KEYS
+from tenant_apps.insights.segments import BAND_KEYS, MODEL_KINDS, SEGMENT_KEYS, STATES
 
 FILTERS = ("segment", "churn_band", "owner", "in_pool", "include_dismissed")
 PARAMETERS = [
@@ -135,7 +135,7 @@ class BandRowSerializer(serializers.Serializer):
 
 
 class ModelSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["model", "fallback", "empty"])
+    kind = serializers.ChoiceField(choices=MODEL_KINDS)
     description = serializers.CharField()
     trained_at = serializers.DateTimeField()
     horizon_days = serializers.IntegerField()
@@ -150,7 +150,7 @@ class ModelSerializer(serializers.Serializer):
 
 
 class _PageSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=["scored", "empty", "not_scored"])
+    state = serializers.ChoiceField(choices=STATES)
     message = serializers.CharField()
     scored_at = serializers.DateTimeField(allow_null=True)
     count = serializers.IntegerField()

@@ -6,7 +6,8 @@ here): log days since the last order, that recency over the customer's usual gap
 log orders ever, log orders and amount over the last 365 days, log average order value, log
 tenure, the order trend (orders in the last 180 days against the 180 before), log days since the
 last follow-up (never: tenure + 365), log follow-ups over the last 90 days, log after-sales cases
-over the last 365 days, a single-order flag and an in-the-pool flag.
+over the last 365 days, a single-order flag, an in-the-pool flag, whether nobody followed the
+customer up since their last order, and whether an after-sales case was opened since it.
 
 Training (``train``), a time split on the store's own history, with ``t`` the scoring moment:
 
@@ -72,6 +73,8 @@ FEATURES = (
     "log_aftersales",
     "single_order",
     "in_pool",
+    "not_followed_since_last_order",
+    "case_since_last_order",
 )
 # Which reason each feature speaks to.
 FEATURE_REASON = {
@@ -88,6 +91,8 @@ FEATURE_REASON = {
     "log_follow_ups_90": "no_follow_up",
     "log_aftersales": "aftersales",
     "in_pool": "in_pool",
+    "not_followed_since_last_order": "no_follow_up",
+    "case_since_last_order": "aftersales",
 }
 
 
@@ -109,6 +114,8 @@ def feature_vector(row: Figures, *, default_gap: float) -> list[float]:
         math.log1p(row.aftersales_365),
         1.0 if row.orders == 1 else 0.0,
         1.0 if row.in_pool else 0.0,
+        0.0 if row.followed_since_last_order else 1.0,
+        1.0 if row.case_since_last_order else 0.0,
     ]
 
 
@@ -283,9 +290,9 @@ def _reason(code: str, row: Figures, *, gap: float | None) -> dict:
     if code == "declining":
         return {"code": "declining", "recent": row.orders_180, "before": row.orders_prev_180}
     if code == "no_follow_up":
-        return {"code": "no_follow_up", "days": row.follow_up_days}
+        return {"code": "no_follow_up", "days": row.follow_up_days, "since_order": not row.followed_since_last_order}
     if code == "aftersales":
-        return {"code": "aftersales", "cases": row.aftersales_365}
+        return {"code": "aftersales", "cases": row.aftersales_365, "last_order": row.case_since_last_order}
     if code == "in_pool":
         return {"code": "in_pool"}
     return {"code": "tenure", "days": row.tenure_days}
@@ -300,9 +307,9 @@ def _applies(code: str, row: Figures) -> bool:
     if code == "declining":
         return row.orders_180 < row.orders_prev_180
     if code == "no_follow_up":
-        return row.follow_up_days is None or row.follow_up_days > 30
+        return row.follow_up_days is None or row.follow_up_days > 30 or not row.followed_since_last_order
     if code == "aftersales":
-        return row.aftersales_365 > 0
+        return row.aftersales_365 > 0 or row.case_since_last_order
     if code == "in_pool":
         return row.in_pool
     if code == "low_spend":
@@ -335,9 +342,9 @@ def fallback_reasons(row: Figures, probability: float) -> list[dict]:
         codes.append("overdue")
     if row.orders_180 < row.orders_prev_180:
         codes.append("declining")
-    if row.follow_up_days is None or row.follow_up_days > 60:
+    if row.follow_up_days is None or row.follow_up_days > 60 or not row.followed_since_last_order:
         codes.append("no_follow_up")
-    if row.aftersales_365 > 0:
+    if row.aftersales_365 > 0 or row.case_since_last_order:
         codes.append("aftersales")
     if row.in_pool:
         codes.append("in_pool")

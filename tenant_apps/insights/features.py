@@ -45,10 +45,12 @@ WITH o AS (
     WHERE f.created_at < %(at)s
     GROUP BY f.customer_id
 ), af AS (
-    SELECT o.customer_id, count(*) AS cases
+    SELECT o.customer_id,
+           count(*) FILTER (WHERE a.created_at >= %(year)s) AS cases,
+           max(a.created_at) AS last_at
     FROM aftersales_reporting_case a
     JOIN sales_reporting_order o ON o.id = a.order_id
-    WHERE a.created_at < %(at)s AND a.created_at >= %(year)s
+    WHERE a.created_at < %(at)s
     GROUP BY o.customer_id
 )
 SELECT per.customer_id,
@@ -61,7 +63,9 @@ SELECT per.customer_id,
        CASE WHEN fu.last_at IS NULL THEN NULL ELSE %(today)s::date - (fu.last_at AT TIME ZONE %(tz)s)::date END,
        coalesce(fu.recent, 0),
        coalesce(af.cases, 0),
-       c.owner_id IS NULL
+       c.owner_id IS NULL,
+       coalesce(fu.last_at >= per.last_at, false),
+       coalesce(af.last_at >= per.last_at, false)
 FROM per
 JOIN customers_reporting_customer c ON c.id = per.customer_id
 LEFT JOIN fu ON fu.customer_id = per.customer_id
@@ -97,6 +101,8 @@ class Figures:
     follow_ups_90: int
     aftersales_365: int
     in_pool: bool
+    followed_since_last_order: bool  # a follow-up recorded since the last order was signed
+    case_since_last_order: bool  # an after-sales case opened since the last order was signed
 
     @property
     def usual_gap(self) -> float | None:

@@ -33,9 +33,13 @@ def render(reason: dict) -> str:
         days = reason.get("days")
         if days is None:
             return _("Never followed up.")
+        if reason.get("since_order"):
+            return _("Not followed up since the last order (last follow-up %(days)d days ago).") % {"days": days}
         return _("No follow-up for %(days)d days.") % {"days": days}
     if code == "aftersales":
         cases = reason.get("cases") or 0
+        if reason.get("last_order"):
+            return _("An after-sales case was opened on the last order.")
         return ngettext(
             "%(cases)d after-sales case in the last year.", "%(cases)d after-sales cases in the last year.", cases
         ) % {"cases": cases}

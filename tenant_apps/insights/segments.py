@@ -134,12 +134,17 @@ class Band:
 
 BAND_LABELS = {"low": _("Low risk"), "medium": _("Medium risk"), "high": _("High risk")}
 BANDS: tuple[Band, ...] = (
-    Band("low", 0.0, _("Less than 40 % likely to order nothing in the horizon.")),
-    Band("medium", 0.4, _("40 % to 70 % likely to order nothing in the horizon.")),
-    Band("high", 0.7, _("70 % or more likely to order nothing in the horizon.")),
+    Band("low", 0.0, _("A probability below 0.4 of no order within the horizon.")),
+    Band("medium", 0.4, _("A probability from 0.4 to 0.7 of no order within the horizon.")),
+    Band("high", 0.7, _("A probability of 0.7 or more of no order within the horizon.")),
 )
 BAND_KEYS: tuple[str, ...] = tuple(b.key for b in BANDS)
 BAND_BY_KEY = {b.key: b for b in BANDS}
+
+
+# Whether a store has scores (the insights API's ``state``).
+STATES: tuple[str, ...] = ("scored", "empty", "not_scored")
+MODEL_KINDS: tuple[str, ...] = ("model", "fallback", "empty")
 
 
 def band_for(probability: float) -> str:
