@@ -55,6 +55,7 @@ SHARED_APPS = [
     "shared_apps.billing",
     "hq_reports",
     "hq_console",
+    "hq_insights",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -209,6 +210,8 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 VOUCHER_MAX_BYTES = env_int("VOUCHER_MAX_BYTES", 10 * 1024 * 1024)
 # WeChat screenshots of contact records (JPEG, PNG, WebP): larger ones are refused (413 file_too_large).
 SCREENSHOT_MAX_BYTES = env_int("SCREENSHOT_MAX_BYTES", 5 * 1024 * 1024)
+# HQ's secret for the keyed hashes of buyers' ids that stores publish (empty: derived from SECRET_KEY).
+HQ_BUYER_KEY = os.environ.get("HQ_BUYER_KEY", "").strip()
 # Seconds a computed Data Kanban body is reused (keyed by the newest outbox event); 0 turns the cache off.
 KANBAN_CACHE_SECONDS = env_int("KANBAN_CACHE_SECONDS", 300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

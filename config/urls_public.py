@@ -10,6 +10,7 @@ api_urlpatterns = [
     path("me", accounts_api.MeView.as_view(), name="api-me"),
     path("hq/", include("hq_reports.urls_api")),
     path("hq/", include("hq_console.urls_api")),
+    path("hq/", include("hq_insights.urls_api")),
     path("", include("shared_apps.billing.urls_public")),
 ]
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
     path("", include("hq_reports.urls")),
     path("", include("hq_console.urls")),
+    path("", include("hq_insights.urls")),
 ]
 
 handler404 = "shared_apps.platform.views.page_not_found"

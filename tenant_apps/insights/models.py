@@ -57,6 +57,7 @@ class CustomerScore(models.Model):
     features = ArrayField(models.FloatField(), default=list)
     last_order_at = models.DateTimeField()
     orders_total = models.IntegerField()
+    lifetime_amount = models.DecimalField(max_digits=16, decimal_places=2)
     scored_at = models.DateTimeField()
 
     class Meta:

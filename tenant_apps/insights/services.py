@@ -45,6 +45,7 @@ SCORE_COLUMNS = (
     "features",
     "last_order_at",
     "orders_total",
+    "lifetime_amount",
     "scored_at",
 )
 
@@ -172,6 +173,7 @@ def score_store(*, at: datetime | None = None) -> ModelRun:
                     [round(float(v), 6) for v in x[i]],
                     row.last_at,
                     row.orders,
+                    row.amount_all,
                     at,
                 )
             )
