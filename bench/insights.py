@@ -32,6 +32,7 @@ about 1,000,000 orders. Results in ``bench/results/insights.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -40,7 +41,8 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from bench import common
@@ -261,16 +263,191 @@ def evaluate(store, *, labels: dict[int, int], at: datetime, horizon_days: int) 
     }
 
 
+# --- HQ: /api/v1/hq/insights over many stores -------------------------------------------------------
+
+FAKE_PREFIX = "bench-hqi-"
+HQ_RUNS = 30
+
+
+def remove_fake_stores() -> None:
+    """The HQ phase's stores are rows only (no schema): removed with their public rows."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM tenants_store WHERE subdomain LIKE %s", [FAKE_PREFIX + "%"])
+        ids = [row[0] for row in cursor.fetchall()]
+        for table in ("hq_insights_storeinsight", "hq_insights_storebenchmark", "hq_insights_buyerkey"):
+            cursor.execute(f"DELETE FROM {table} WHERE store_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM hq_insights_crossstorebuyers")
+        cursor.execute("DELETE FROM tenants_store WHERE id = ANY(%s)", [ids])
+
+
+def generate_hq(*, stores: int, buyers_per_store: int, seed: int) -> dict:
+    """``stores`` store rows with what each would publish: insights, 13 weekly benchmark snapshots,
+    and buyers' keyed hashes of which 5 % are shared with another store."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from hq_insights.models import BuyerKey, StoreBenchmark, StoreInsight
+    from tenant_apps.insights.segments import SEGMENT_KEYS
+    from tenants.models import Store, Subsidiary
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    remove_fake_stores()
+    subsidiaries = [
+        Subsidiary.objects.get_or_create(code=f"bench-sub-{i}", defaults={"name": f"Bench subsidiary {i}"})[0]
+        for i in range(10)
+    ]
+    platforms = ("tmall", "jd", "pdd", "douyin", "1688")
+    now = timezone.now()
+    day = now.astimezone(timezone.get_default_timezone()).date()
+    with transaction.atomic():
+        made = Store.objects.bulk_create(
+            [
+                Store(
+                    schema_name=f"bench_hqi_{i}",
+                    name=f"Bench insights {i}",
+                    subdomain=f"{FAKE_PREFIX}{i}",
+                    subsidiary=subsidiaries[i % len(subsidiaries)],
+                )
+                for i in range(stores)
+            ],
+            batch_size=1000,
+        )
+        insights, snapshots, keys = [], [], []
+        for store in made:
+            insights.append(
+                StoreInsight(
+                    store=store, state="scored", scored_at=now, model_kind="model", auc=0.9,
+                    customers_scored=buyers_per_store,
+                    segments={k: [rng.randint(0, 50), f"{rng.uniform(0, 1e5):.2f}"] for k in SEGMENT_KEYS},
+                    bands={"low": rng.randint(0, 60), "medium": rng.randint(0, 20), "high": rng.randint(0, 20)},
+                    expected_churners=rng.uniform(0, 40), buyers=buyers_per_store,
+                    platform=platforms[store.pk % len(platforms)], published_at=now,
+                )
+            )  # fmt: skip
+            for week in range(13):
+                values = {
+                    "gmv_growth": rng.gauss(0.05, 0.1),
+                    "conversion_rate": rng.uniform(0.1, 0.4),
+                    "lost_rate": rng.uniform(0.0, 0.1),
+                    "receivable_overdue": f"{rng.uniform(0, 50000):.2f}",
+                }
+                snapshots.append(
+                    StoreBenchmark(
+                        store=store, day=day - timedelta(weeks=week), subsidiary_id=store.subsidiary_id,
+                        platform=platforms[store.pk % len(platforms)], gmv=0, gmv_previous=0, values=values,
+                        percentiles={m: {"subsidiary": 50.0, "platform": 50.0} for m in values},
+                        anomalies={m: {"flag": None, "low": 0, "high": 1, "points": 12} for m in values},
+                        computed_at=now,
+                    )
+                )  # fmt: skip
+            for customer in range(buyers_per_store):
+                shared = rng.random() < 0.05
+                digest = (
+                    f"shared-{rng.randrange(stores * buyers_per_store // 40)}" if shared else f"{store.pk}-{customer}"
+                )
+                keys.append(BuyerKey(store=store, customer_id=customer + 1, digest=digest, gmv=Decimal("100.00")))
+        StoreInsight.objects.bulk_create(insights, batch_size=2000)
+        StoreBenchmark.objects.bulk_create(snapshots, batch_size=2000)
+        BuyerKey.objects.bulk_create(keys, batch_size=5000, ignore_conflicts=True)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in (
+            "tenants_store",
+            "hq_insights_storeinsight",
+            "hq_insights_storebenchmark",
+            "hq_insights_buyerkey",
+        ):
+            cursor.execute(f"ANALYZE {table}")
+    return {"stores": stores, "buyer_keys": len(keys), "seconds": round(time.perf_counter() - started, 1)}
+
+
+def phase_hq(args) -> dict:
+    from django.conf import settings
+    from django.test import Client
+    from django.utils import timezone
+
+    from hq_insights import benchmarks
+    from shared_apps.accounts.models import User
+
+    generated = generate_hq(stores=args.stores, buyers_per_store=args.buyers, seed=args.seed)
+    print(f"  {generated}", flush=True)
+    started = time.perf_counter()
+    summary = benchmarks.cross_store(at=timezone.now())
+    cross_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    benchmarks.snapshot(at=timezone.now())
+    snapshot_seconds = time.perf_counter() - started
+    user = User.objects.filter(email="bench-hq-exec@example.com").first() or User.objects.create_user(
+        email="bench-hq-exec@example.com", password=common.BENCH_PASSWORD, hq_role="hq_executive"
+    )
+    client = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    client.force_login(user)
+    for _ in range(3):
+        assert client.get("/api/v1/hq/insights").status_code == 200
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    timings = []
+    for _ in range(HQ_RUNS):
+        started = time.perf_counter()
+        response = client.get("/api/v1/hq/insights")
+        timings.append(time.perf_counter() - started)
+    body = json.loads(response.content)
+    result = {
+        "generated": generated,
+        "request_seconds": common.summary(timings),
+        "stores_in_body": len(body["stores"]),
+        "body_bytes": len(response.content),
+        "cross_store_buyers": {
+            "seconds": round(cross_seconds, 2),
+            "in_two_or_more_stores": summary.in_two_or_more_stores,
+        },
+        "nightly_snapshot_seconds": round(snapshot_seconds, 2),
+        "load_average": {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
+    }
+    common.print_table(
+        ["stores", "p50 ms", "p95 ms", "max ms", "body KB", "cross-store job s", "snapshot job s", "load avg"],
+        [
+            [
+                len(body["stores"]),
+                round(result["request_seconds"]["p50"] * 1000),
+                round(result["request_seconds"]["p95"] * 1000),
+                round(result["request_seconds"]["max"] * 1000),
+                round(len(response.content) / 1024),
+                result["cross_store_buyers"]["seconds"],
+                result["nightly_snapshot_seconds"],
+                " ".join(map(str, result["load_average"]["after"])),
+            ]
+        ],
+    )
+    if not args.keep:
+        remove_fake_stores()
+    return result
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.insights", description=__doc__.splitlines()[0])
+    parser.add_argument("--phase", choices=("churn", "hq"), default="churn")
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--horizon", type=int, default=90)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--store", default="bench-insights")
     parser.add_argument("--reuse", action="store_true", help="score the store generated by an earlier run")
+    parser.add_argument("--stores", type=int, default=1000, help="HQ phase: stores (rows only)")
+    parser.add_argument("--buyers", type=int, default=100, help="HQ phase: buyers per store")
+    parser.add_argument("--keep", action="store_true", help="HQ phase: keep the generated stores")
     args = parser.parse_args(argv)
     common.setup_django()
+    from django.db import DatabaseError
+
+    with contextlib.suppress(DatabaseError):  # kept store rows have no schema: migrate_schemas would stop on them
+        remove_fake_stores()
     common.prepare(reset=False)
+    if args.phase == "hq":
+        common.write_results("insights_hq", {"parameters": vars(args), **phase_hq(args)})
+        return 0
     from django.utils import timezone
     from django_tenants.utils import tenant_context
 

@@ -5,10 +5,10 @@ Reads only the public rows of the nightly jobs (``hq_insights.benchmarks``)."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from hq_insights import selectors
 from shared_apps.platform.viewsets import HQAPIView
@@ -116,4 +116,4 @@ class HQInsightsView(HQAPIView):
     )
     def get(self, request):
         filters = {key: request.query_params.get(key, "") for key in ("subsidiary", "platform", "store")}
-        return Response(selectors.insights_body(filters=filters))
+        return HttpResponse(selectors.insights_json(filters=filters), content_type="application/json")
