@@ -87,7 +87,7 @@ class CrossStoreBuyersSerializer(serializers.Serializer):
     top = TopBuyerSerializer(many=True)
 
 
-class MetricSerializer(serializers.Serializer):
+class InsightMetricSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     rise_is_good = serializers.BooleanField()
@@ -95,7 +95,7 @@ class MetricSerializer(serializers.Serializer):
 
 class HQInsightsSerializer(serializers.Serializer):
     day = serializers.DateField(allow_null=True)
-    metrics = MetricSerializer(many=True)
+    metrics = InsightMetricSerializer(many=True)
     segments = SegmentTotalSerializer(many=True)
     churn_totals = ChurnTotalsSerializer()
     stores = StoreInsightSerializer(many=True)

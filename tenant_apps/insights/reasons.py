@@ -15,7 +15,7 @@ def render(reason: dict) -> str:
         days = reason.get("days") or 0
         gap = reason.get("gap")
         if gap:
-            return _("No order for %(days)d days; usually orders every %(gap)d.") % {"days": days, "gap": gap}
+            return _("No order for %(days)d days; usually orders every %(gap)d days.") % {"days": days, "gap": gap}
         return _("No order for %(days)d days, and only one order so far.") % {"days": days}
     if code == "few_orders":
         orders = reason.get("orders") or 0
@@ -25,10 +25,12 @@ def render(reason: dict) -> str:
             "amount": money_full(reason.get("amount") or "0")
         }
     if code == "declining":
-        return _("%(recent)d orders in the last 180 days, against %(before)d in the 180 days before.") % {
-            "recent": reason.get("recent") or 0,
-            "before": reason.get("before") or 0,
-        }
+        recent = reason.get("recent") or 0
+        return ngettext(
+            "%(recent)d order in the last 180 days, against %(before)d in the 180 days before.",
+            "%(recent)d orders in the last 180 days, against %(before)d in the 180 days before.",
+            recent,
+        ) % {"recent": recent, "before": reason.get("before") or 0}
     if code == "no_follow_up":
         days = reason.get("days")
         if days is None:

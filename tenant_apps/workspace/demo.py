@@ -367,8 +367,9 @@ def seed_demo(
 
 # The HQ feed jobs a fresh demo store runs at once, in this order: the reconciliation rebuilds its
 # facts from its tables (bulk-inserted demo rows have no outbox events), the drain marks the events
-# the seeders published as held, so the store's feed is neither missing rows nor behind.
-HQ_FEED_JOBS = ("hq.reconcile", "hq.rollup")
+# the seeders published as held, so the store's feed is neither missing rows nor behind; then the
+# stores publish their customer insights and HQ computes its benchmarks and cross-store buyers.
+HQ_FEED_JOBS = ("hq.reconcile", "hq.rollup", "hq.insights_publish", "hq.insights")
 
 
 def feed_hq(*, subdomains: Iterable[str]) -> list[jobs.JobRun]:

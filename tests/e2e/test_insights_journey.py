@@ -102,7 +102,10 @@ def test_owner_follows_up_and_dismisses_at_risk_customers_in_both_languages(scor
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
-    expect(page.get_by_test_id("at-risk-row").first.get_by_test_id("follow-up")).to_be_visible()
+    button = page.get_by_test_id("at-risk-row").first.get_by_test_id("follow-up")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # on screen, not in a scrolled table
     assert no_horizontal_overflow(page)
     page.screenshot(path=screenshot_path("e2e-insights-at-risk-phone"), full_page=True)
 
