@@ -121,3 +121,40 @@ def test_supervisor_assigns_the_owner_a_follow_up_task(scored, as_user, screensh
     page.goto(page.url.split("/insights/")[0] + "/insights/segments/")
     expect(page.get_by_test_id("segment-table")).to_be_visible()
     page.screenshot(path=screenshot_path("e2e-insights-segments-zh"), full_page=True)
+
+
+def test_hq_executive_sees_the_insights_page_in_both_languages(scored, as_user, screenshot_path):
+    def publish():
+        from django.utils import timezone
+
+        from shared_apps.platform.jobs import get_job, run_in_store
+        from tenants.models import Store
+
+        run = run_in_store(
+            get_job("hq.insights_publish"), store=Store.objects.get(subdomain="alpha"), at=timezone.now()
+        )
+        assert run.ok, run.error
+
+    in_alpha(publish)
+    try:
+        page = as_user("hq_exec", "/insights/", hq=True)
+        expect(page.locator("h1")).to_have_text("洞察与对标")
+        row = page.locator("tr[data-store]").filter(has_text="Alpha")
+        expect(row).to_be_visible()
+        expect(page.get_by_test_id("cross-store-buyers")).to_contain_text("在两家及以上店铺购买的买家")
+        page.screenshot(path=screenshot_path("e2e-hq-insights-zh"), full_page=True)
+        with page.expect_navigation():
+            page.click("button[name=language][value=en]")
+        expect(page.locator("h1")).to_have_text("Insights and benchmarks")
+        page.screenshot(path=screenshot_path("e2e-hq-insights-en"), full_page=True)
+    finally:
+
+        def unpublish():
+            from hq_insights.models import BuyerKey, StoreInsight
+            from tenants.models import Store
+
+            store = Store.objects.get(subdomain="alpha")
+            StoreInsight.objects.filter(store=store).delete()
+            BuyerKey.objects.filter(store=store).delete()
+
+        in_alpha(unpublish)
