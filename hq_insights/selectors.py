@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from hq_insights.benchmarks import METRICS, RISE_IS_GOOD
 from hq_insights.models import CrossStoreBuyers, StoreBenchmark
-from hq_reports.selectors import subsidiary_find
+from hq_reports.selectors import store_list, subsidiary_find
 from shared_apps.platform.errors import ValidationFailed
 from tenant_apps.insights.segments import BAND_KEYS, SEGMENT_KEYS, SEGMENTS
 
@@ -28,17 +28,20 @@ METRIC_LABELS = {
 }
 
 STORES_SQL = """
-WITH s AS (
-    SELECT st.id, st.name, st.subdomain, st.subsidiary_id, sub.name AS subsidiary_name,
+WITH st AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(names)s::text[], %(subdomains)s::text[], %(subsidiaries)s::bigint[],
+                         %(subsidiary_names)s::text[]) WITH ORDINALITY
+                  AS st(id, name, subdomain, subsidiary_id, subsidiary_name, position)
+), s AS (
+    SELECT st.id, st.name, st.subdomain, st.subsidiary_id, st.subsidiary_name, st.position,
            i.state, i.scored_at, i.model_kind, i.customers_scored, i.segments, i.bands, i.expected_churners,
            i.platform, b.values, b.percentiles, b.anomalies
-    FROM tenants_store st
-    LEFT JOIN tenants_subsidiary sub ON sub.id = st.subsidiary_id
+    FROM st
     LEFT JOIN hq_insights_storeinsight i ON i.store_id = st.id
     LEFT JOIN hq_insights_storebenchmark b ON b.store_id = st.id AND b.day = %(day)s
-    WHERE st.schema_name <> %(public)s {where}
+    WHERE true {where}
 ), rows AS (
-    SELECT s.name, s.id, json_build_object(
+    SELECT s.position, json_build_object(
         'id', s.id, 'name', s.name, 'subdomain', s.subdomain, 'subsidiary', s.subsidiary_id,
         'subsidiary_name', s.subsidiary_name, 'platform', coalesce(s.platform, ''),
         'state', coalesce(s.state, 'not_published'),
@@ -65,7 +68,7 @@ WITH s AS (
     FROM s
 )
 SELECT
-    (SELECT coalesce(json_agg(body ORDER BY name, id), '[]') FROM rows)::text,
+    (SELECT coalesce(json_agg(body ORDER BY position), '[]') FROM rows)::text,
     (SELECT json_object_agg(k, json_build_array(
          coalesce(sum_customers, 0), to_char(coalesce(sum_gmv, 0), 'FM999999999999990.00')))
      FROM (SELECT k, sum((s.segments -> k ->> 0)::int) AS sum_customers,
@@ -84,20 +87,23 @@ def _iso(moment):
 
 
 def _filters(filters: dict) -> tuple[str, dict]:
+    """The stores listed (HQ's store list, by name) as arrays, and the SQL condition of ``platform``."""
     where, params = "", {}
+    stores = store_list()
     subsidiary = (filters.get("subsidiary") or "").strip()
     if subsidiary:
         found = subsidiary_find(ref=subsidiary)
         if found is None:
             raise ValidationFailed(_("Invalid filter."), errors={"subsidiary": [_("No such subsidiary.")]})
-        where += " AND st.subsidiary_id = %(subsidiary)s"
-        params["subsidiary"] = found.pk
+        stores = stores.filter(subsidiary=found)
     store = (filters.get("store") or "").strip()
     if store:
         if not store.isdigit() or int(store) > 2**63 - 1:
             raise ValidationFailed(_("Invalid filter."), errors={"store": [_("A store id.")]})
-        where += " AND st.id = %(store)s"
-        params["store"] = int(store)
+        stores = stores.filter(pk=int(store))
+    rows = list(stores.values_list("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name"))
+    for index, key in enumerate(("ids", "names", "subdomains", "subsidiaries", "subsidiary_names")):
+        params[key] = [row[index] for row in rows]
     platform = (filters.get("platform") or "").strip()
     if platform:
         where += " AND i.platform = %(platform)s"
@@ -117,7 +123,6 @@ def insights_json(*, filters: dict) -> str:
             {
                 **params,
                 "day": day,
-                "public": "public",
                 "tz": str(now.tzinfo),
                 "offset": f"{offset[:3]}:{offset[3:]}",
                 "segment_keys": list(SEGMENT_KEYS),

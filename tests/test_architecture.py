@@ -108,7 +108,7 @@ def test_protected_models_are_open_to_their_own_app_and_no_module_outside_the_st
 # --- one clock -----------------------------------------------------------------------------------
 
 ROOT = PYPROJECT.parent
-APPLICATION_PACKAGES = ("config", "tenants", "shared_apps", "tenant_apps", "hq_reports", "hq_console")
+APPLICATION_PACKAGES = ("config", "tenants", "shared_apps", "tenant_apps", "hq_reports", "hq_console", "hq_insights")
 # The database's clock (and the process's local, naive clock) would not move with the application's.
 FORBIDDEN_CLOCKS = (
     (re.compile(r"(?<![\w.])now\(\)"), "PostgreSQL's now(): pass timezone.now() as a parameter"),

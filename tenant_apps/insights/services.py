@@ -25,8 +25,10 @@ from tenant_apps.customers import services as customer_services
 from tenant_apps.insights import churn, features, reasons, rfm
 from tenant_apps.insights.models import CustomerScore, Dismissal, InsightSettings, ModelRun
 from tenant_apps.insights.segments import band_for
+from tenants.storetime import current_store
 
-# The advisory-lock namespace of scoring runs (first key); the second is fixed (one store per schema).
+# The advisory-lock namespace of scoring runs (first key); the store's id is the second (advisory
+# locks are database-wide: two stores score at the same time, one store never twice at once).
 LOCK_NAMESPACE = 7_000_014
 FOLLOW_UP_TASK_DAYS = 2
 SETTINGS_LIMITS = {"rfm_lookback_days": (30, 3650), "churn_horizon_days": (7, 365)}
@@ -123,7 +125,8 @@ def score_store(*, at: datetime | None = None) -> ModelRun:
     started = time.perf_counter()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_NAMESPACE])
+            store = current_store()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, store.pk if store else 0])
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
         config = settings_get()

@@ -65,7 +65,10 @@ def test_salesperson_creates_a_customer_and_records_a_follow_up(page, site, scre
     page.goto(site.store("alpha", "/customers/"))
     page.fill("input[name=q]", "13912345678")
     expect(page).to_have_url(
-        site.store("alpha", "/customers/?q=13912345678&grade=&tag=&channel=&province=&in_pool=&follow_up_due=")
+        site.store(
+            "alpha",
+            "/customers/?q=13912345678&grade=&tag=&channel=&province=&in_pool=&follow_up_due=&churn_band=&segment=",
+        )
     )
     expect(page.get_by_test_id("customers-table").locator("tbody tr[data-customer]")).to_have_count(1)
     expect(page.get_by_test_id("export-csv")).to_have_attribute("href", re.compile(r"q=13912345678.*format=csv"))
