@@ -390,6 +390,29 @@ def covers(period: Period) -> tuple[date, date] | None:
     return days[0], days[-1]
 
 
+def day_edges(period: Period) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime, int]]]:
+    """How to sum an additive figure of ``period`` with the fewest rows: ``(days, ranges)`` where
+    the figure is the rollup rows of ``days`` (first, last; or None for none) plus, for each range
+    ``(lo, hi, sign)``, ``sign`` times the rows in ``[lo, hi)``. When ``period`` is in the rollups'
+    zone and the parts of its first and last local days outside it are shorter (up to now) than the
+    period itself, those days' rows less those parts; else the period's own rows."""
+    direct = [(period.start, period.end, 1)]
+    if period.end <= period.start or getattr(period.tz, "key", None) != _tz().key:
+        return None, direct
+    tz = _tz()
+    first = period.start.astimezone(tz).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+    day_start, day_end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
+
+    def span(lo: datetime, hi: datetime) -> timedelta:
+        return max(min(hi, period.now) - min(lo, period.now), timedelta(0))
+
+    if span(day_start, period.start) + span(period.end, day_end) >= span(period.start, period.end):
+        return None, direct
+    edges = [(lo, hi, -1) for lo, hi in ((day_start, period.start), (period.end, day_end)) if lo < hi]
+    return (first, last), edges
+
+
 def covers_today(period: Period) -> date | None:
     """The local day of an hourly ``period`` starting at its local midnight (``today``) when no
     non-cancelled order is signed between the period's end and the next midnight: the day's rollup
