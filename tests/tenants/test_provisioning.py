@@ -240,16 +240,17 @@ def declared_triggers() -> set[str]:
 
 def marks_its_own_journal(schema: str) -> bool:
     """An order written in ``schema`` is marked in that schema's sales journal and no other."""
-    from django.utils import timezone
+    from datetime import UTC
 
     from tests.factories.sales import make_customer, make_order, make_product
 
     owner = UserFactory()
     with schema_context(schema):
         product = make_product()
-        make_order(customer=make_customer(owner=owner), owner=owner, lines=[(product, 1, "100.00")])
+        order = make_order(customer=make_customer(owner=owner), owner=owner, lines=[(product, 1, "100.00")])
+    day = order.signed_at.astimezone(UTC).date()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {schema}.sales_changedday WHERE day = %s", [timezone.now().date()])
+        cursor.execute(f"SELECT count(*) FROM {schema}.sales_changedday WHERE day = %s", [day])
         own = cursor.fetchone()[0]
         cursor.execute(f"SELECT count(*) FROM {settings.TENANT_TEMPLATE_SCHEMA}.sales_changedday")
         template = cursor.fetchone()[0]
