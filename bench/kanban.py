@@ -34,8 +34,11 @@ TABLES = (
     "pool_release",
     "kanban_salesrollup",
     "kanban_orderfact",
-    "kanban_rollupdirtyday",
-    "kanban_rollupdirtycustomer",
+    "sales_changedday",
+    "sales_changedcustomer",
+    "finance_changedday",
+    "customers_changedday",
+    "customers_changedcustomer",
 )
 
 
