@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     built before the one it replaces is dropped."""
 
     dependencies = [
-        ("finance", "0004_reporting_views"),
+        ("finance", "0005_change_journal"),
         ("sales", "0007_reporting_views"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
