@@ -7,7 +7,8 @@ them into the API body. Each group reads the current period P and the previous p
 statement (``FILTER`` on ``cur``), so a Kanban costs a handful of index range scans. For periods
 made of whole local days, rankings, trend, devices, geography and net revenue are summed from the
 daily rollups, and the per-customer figures from the order facts (``rollups``: kept exact from
-the orders and follow-ups by triggers and rebuilt before reading); the results are the same.
+the orders and follow-ups through the change journals of the sales, finance and customers apps and
+brought up to date before reading); the results are the same.
 
 Filters (``Filters``): ``channel_id`` selects orders by their channel, customers by their channel,
 releases by the customer's channel and daily enquiries by theirs; ``salesperson_id`` selects
