@@ -477,6 +477,8 @@ def fill_store(
     with transaction.atomic():
         raw = connection.connection  # the psycopg connection, inside Django's transaction
         with raw.cursor() as cursor:
+            # The store's triggers name its tables unqualified: they resolve through the search path.
+            cursor.execute(f"SET LOCAL search_path TO {q}, public")
             _copy(cursor, f"{q}.customers_customer", CUSTOMER_COLUMNS, customer_lines)
             _copy(cursor, f"{q}.customers_customer_tags", ("id", "customer_id", "tag_id"), tag_lines)
             _copy(cursor, f"{q}.customers_followup", FOLLOW_UP_COLUMNS, follow_up_lines)

@@ -34,8 +34,11 @@ TABLES = (
     "pool_release",
     "kanban_salesrollup",
     "kanban_orderfact",
-    "kanban_rollupdirtyday",
-    "kanban_rollupdirtycustomer",
+    "sales_changedday",
+    "sales_changedcustomer",
+    "finance_changedday",
+    "customers_changedday",
+    "customers_changedcustomer",
 )
 
 
@@ -78,6 +81,41 @@ def _prepare_rollups(schema: str, *, rebuild: bool) -> None:
                 cursor.execute(f"VACUUM ANALYZE {table}")
 
 
+def _profile(fn, *, explain: int) -> dict:
+    """One call of ``fn`` with every statement timed: the count, the summed time, and the slowest
+    ``explain`` statements, each with ``EXPLAIN (ANALYZE, BUFFERS)`` run afterwards."""
+    from django.db import connection
+
+    timed: list[tuple[float, str, object]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append(((time.perf_counter() - started) * 1000, sql, params))
+
+    with connection.execute_wrapper(wrapper):
+        started = time.perf_counter()
+        fn()
+        total = (time.perf_counter() - started) * 1000
+    slowest = sorted(timed, key=lambda t: -t[0])[:explain]
+    plans = []
+    with connection.cursor() as cursor:
+        for ms, sql, params in slowest:
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                plans.append({"ms": round(ms, 2), "sql": sql, "plan": None})
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plans.append({"ms": round(ms, 2), "sql": sql, "plan": "\n".join(r[0] for r in cursor.fetchall())})
+    return {
+        "total_ms": round(total, 2),
+        "queries": len(timed),
+        "sql_ms": round(sum(t[0] for t in timed), 2),
+        "slowest": plans,
+    }
+
+
 def _time(fn, runs: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         fn()
@@ -95,6 +133,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--explain", type=int, default=0, metavar="N", help="print each scenario's N slowest statements with EXPLAIN"
+    )
     args = parser.parse_args(argv)
     common.setup_django()
     common.prepare(reset=False)
@@ -150,6 +191,14 @@ def main(argv: list[str]) -> int:
             plain = common.summary(
                 _time(lambda f=filters, p=period: kanban_body(period=p, **f), args.runs, args.warmup)
             )
+            profile = _profile(lambda f=filters, p=period: kanban_body(period=p, **f), explain=max(args.explain, 1))
+            if args.explain:
+                print(
+                    f"\n--- {name}: {profile['queries']} statements, "
+                    f"{profile['sql_ms']} ms in SQL of {profile['total_ms']} ms"
+                )
+                for item in profile["slowest"][: args.explain]:
+                    print(f"\n{item['ms']} ms: {item['sql']}\n{item['plan'] or ''}")
             cache.clear()
             cached_kanban_body(period=period, **filters)
             hit = common.summary(_time(lambda f=filters, p=period: cached_kanban_body(period=p, **f), args.runs, 1))
@@ -157,9 +206,22 @@ def main(argv: list[str]) -> int:
                 "no_cache_ms": plain,
                 "cache_hit_ms": hit,
                 "orders_in_period": body["metrics"]["orders"]["value"],
+                "queries": profile["queries"],
+                "sql_ms": profile["sql_ms"],
+                "slowest_statement_ms": profile["slowest"][0]["ms"] if profile["slowest"] else None,
                 "target_p95_ms": 100 if range_name == "today" else 300,
             }
-            rows.append([name, body["metrics"]["orders"]["value"], plain["p50"], plain["p95"], hit["p50"], hit["p95"]])
+            rows.append(
+                [
+                    name,
+                    body["metrics"]["orders"]["value"],
+                    plain["p50"],
+                    plain["p95"],
+                    profile["queries"],
+                    hit["p50"],
+                    hit["p95"],
+                ]
+            )
 
     admin = Membership.objects.filter(store=store, role="admin", is_active=True).select_related("user").first()
     http = None
@@ -173,12 +235,20 @@ def main(argv: list[str]) -> int:
 
         with override_settings(KANBAN_CACHE_SECONDS=0):
             http = common.summary(_time(request, args.runs, args.warmup))
-        rows.append(["HTTP GET /api/v1/kanban (no cache)", "", http["p50"], http["p95"], "", ""])
+        rows.append(["HTTP GET /api/v1/kanban (no cache)", "", http["p50"], http["p95"], "", "", ""])
 
     load_after = os.getloadavg()
     print(f"\nstore {SUBDOMAIN}: {orders} orders, {customers} customers, {enquiry_rows} enquiry rows added")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
-    headers = ["Kanban (30 days unless said)", "orders in P", "p50 ms", "p95 ms", "cached p50 ms", "cached p95 ms"]
+    headers = [
+        "Kanban (30 days unless said)",
+        "orders in P",
+        "p50 ms",
+        "p95 ms",
+        "statements",
+        "cached p50 ms",
+        "cached p95 ms",
+    ]
     common.print_table(headers, rows)
     common.write_results(
         "kanban",

@@ -66,6 +66,7 @@ SHARED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "pgtrigger",
 ]
 TENANT_APPS = [
     "tenant_apps.workspace",
@@ -100,6 +101,14 @@ TENANT_MULTIPROCESSING_CHUNKS = 8
 DATABASES = {"default": database.configure(RUN_DIR)}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Triggers declared in the store apps' models (django-pgtrigger) are installed by those apps'
+# migrations, in each store schema. pgtrigger's helper function goes into the schema being
+# migrated (unqualified, found on the store's search_path), not into "public": parallel
+# migrate_schemas processes would otherwise replace the same public function at once ("tuple
+# concurrently updated"), and a cloned store carries its own copy with the template's triggers.
+PGTRIGGER_SCHEMA = ""
+PGTRIGGER_INSTALL_ON_MIGRATE = False
 
 MIDDLEWARE = [
     "shared_apps.platform.sentry.SentryScopeMiddleware",

@@ -220,3 +220,124 @@ def test_the_sql_check_sees_another_apps_table_and_lets_views_and_its_own_tables
         "s.py:1: kanban_orderfact belongs to kanban: read its kanban_reporting_* views"
     ]
     assert foreign_tables('Q = "SELECT 1 FROM sales_reporting_order"', "kanban", owners, "k.py") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Each app owns the triggers on its tables: no app's migration leaves a trigger on another app's table
+# ---------------------------------------------------------------------------------------------
+# A trigger on an app's table is declared with that app's models and installed by its migrations.
+# The migrations are read in the order they apply: the Kanban's 0002-0006 created triggers on the
+# sales, finance and customers tables before those apps marked their own changes, and its 0010
+# drops them, so that history passes, while any trigger an app's migration creates on another app's
+# table and leaves there is reported.
+
+TRIGGER_DDL = re.compile(
+    r"(?P<verb>CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER|DROP\s+TRIGGER(?:\s+IF\s+EXISTS)?)"
+    r"\s+\"?(?P<name>\w+)\"?\s+(?:(?:BEFORE|AFTER|INSTEAD\s+OF)\s+.+?\s+)?ON\s+(?:\"?\w+\"?\.)?\"?(?P<table>\w+)\"?",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def forward_sql(operation) -> list[str]:
+    """The SQL an operation runs when migrating forward (its reverse SQL is not applied then)."""
+    import inspect
+
+    from django.db import migrations
+
+    if isinstance(operation, migrations.RunSQL):
+        sqls = operation.sql if isinstance(operation.sql, list | tuple) else [operation.sql]
+        return [sql[0] if isinstance(sql, list | tuple) else sql for sql in sqls]
+    if isinstance(operation, migrations.SeparateDatabaseAndState):
+        return [sql for inner in operation.database_operations for sql in forward_sql(inner)]
+    if isinstance(operation, migrations.RunPython):
+        return [inspect.getsource(operation.code)]
+    trigger = getattr(operation, "trigger", None)  # django-pgtrigger's AddTrigger
+    install = getattr(trigger, "install_sql", None)
+    return [install] if install else []
+
+
+def foreign_triggers(migrations, owners: dict[str, str]) -> list[str]:
+    """The triggers that a migration of one app creates on another app's table and that no later
+    migration of the same app drops (``migrations`` in the order they apply)."""
+    left: dict[tuple[str, str, str], str] = {}
+    for migration in migrations:
+        app = migration.app_label
+        for sql in (sql for operation in migration.operations for sql in forward_sql(operation)):
+            for match in TRIGGER_DDL.finditer(sql):
+                name, table = match["name"].lower(), match["table"].lower()
+                if match["verb"].upper().startswith("DROP"):
+                    left.pop((app, name, table), None)
+                elif owners.get(table, app) != app:
+                    left[(app, name, table)] = (
+                        f"{app}.{migration.name}: trigger {name} on {table}, a table of {owners[table]}:"
+                        f" declare it with {owners[table]}'s models"
+                    )
+    return sorted(left.values())
+
+
+def migrations_in_order(loader) -> list:
+    plan: dict = {}
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        for node in loader.graph.forwards_plan(leaf):
+            plan.setdefault(node, loader.graph.nodes[node])
+    return list(plan.values())
+
+
+def test_no_migration_leaves_a_trigger_on_another_apps_table():
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+
+    assert foreign_triggers(migrations_in_order(loader), table_owners()) == []
+
+
+def test_the_trigger_check_reads_the_kanbans_triggers_on_other_apps_tables_before_the_apps_owned_them():
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    before = [
+        m
+        for m in migrations_in_order(loader)
+        if (m.app_label, m.name) != ("kanban", "0010_change_journals_of_the_source_apps")
+    ]
+    found = foreign_triggers(before, table_owners())
+
+    assert len(found) == 17
+    assert "kanban.0002_sales_rollups: trigger kanban_order_ins on sales_order, a table of sales:" in "\n".join(found)
+    assert any(
+        line.startswith("kanban.0006_order_facts: trigger kanban_followup_cust_del on customers_followup")
+        for line in found
+    )
+
+
+def test_the_trigger_check_sees_a_trigger_on_another_apps_table_and_lets_its_own_and_dropped_ones_through():
+    import pgtrigger.migrations
+    from django.db import migrations
+
+    from tenant_apps.sales.journal import ORDER_TRIGGERS
+    from tenant_apps.sales.models import Order
+
+    def migration(app: str, name: str, *operations):
+        made = migrations.Migration(name, app)
+        made.operations = list(operations)
+        return made
+
+    spy = 'CREATE TRIGGER spy AFTER INSERT OR UPDATE OF amount ON "sales_order" FOR EACH ROW EXECUTE FUNCTION f()'
+    owners = {"sales_order": "sales", "kanban_orderfact": "kanban"}
+    on_orders = pgtrigger.migrations.AddTrigger(model_name="order", trigger=ORDER_TRIGGERS[0].compile(Order))
+
+    assert foreign_triggers([migration("kanban", "0099_spy", migrations.RunSQL(spy))], owners) == [
+        "kanban.0099_spy: trigger spy on sales_order, a table of sales: declare it with sales's models"
+    ]
+    assert foreign_triggers([migration("kanban", "0099_journal", on_orders)], owners) == [
+        f"kanban.0099_journal: trigger {ORDER_TRIGGERS[0].get_pgid(Order)} on sales_order, a table of sales:"
+        " declare it with sales's models"
+    ]
+    assert foreign_triggers([migration("sales", "0099_own", migrations.RunSQL(spy), on_orders)], owners) == []
+    assert foreign_triggers([migration("kanban", "0099_undo", migrations.RunSQL("SELECT 1", spy))], owners) == []
+    dropped = [
+        migration("kanban", "0099_spy", migrations.RunSQL([spy])),
+        migration("kanban", "0100_unspy", migrations.RunSQL(["DROP TRIGGER IF EXISTS spy ON sales_order"])),
+    ]
+    assert foreign_triggers(dropped, owners) == []
+    assert len(foreign_triggers([dropped[0], migration("sales", "0100_x", *dropped[1].operations)], owners)) == 1

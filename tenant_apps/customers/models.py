@@ -18,6 +18,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.platform.journals import CURRENT_TRANSACTION
+from tenant_apps.customers import journal
+
 
 class Grade(models.TextChoices):
     A = "A", "A"
@@ -176,6 +179,7 @@ class Customer(models.Model):
             models.Index(OpClass(Upper("wechat_id"), name="text_pattern_ops"), name="customer_wechat_prefix"),
             models.Index(OpClass(Upper("platform_chat_id"), name="text_pattern_ops"), name="customer_chat_prefix"),
         ]
+        triggers = journal.CUSTOMER_TRIGGERS
 
     def __str__(self) -> str:
         return self.name
@@ -211,6 +215,7 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         indexes = [models.Index(fields=["customer", "-created_at"], name="followup_customer_created")]
+        triggers = journal.FOLLOWUP_TRIGGERS
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
@@ -231,3 +236,28 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.survivor_id}"
+
+
+class ChangedDay(models.Model):
+    """A UTC day holding orders of a customer whose province changed since the journal was last
+    taken (written by the triggers of ``journal``; one row per writing transaction, see
+    ``shared_apps.platform.journals``). Published as ``customers_reporting_changedday``."""
+
+    pk = models.CompositePrimaryKey("day", "txid")
+    day = models.DateField()
+    txid = models.BigIntegerField(db_default=CURRENT_TRANSACTION)
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class ChangedCustomer(models.Model):
+    """A customer whose follow-ups changed since the journal was last taken (written by the triggers
+    of ``journal``, one row per writing transaction). Published as ``customers_reporting_changedcustomer``."""
+
+    pk = models.CompositePrimaryKey("customer_id", "txid")
+    customer_id = models.BigIntegerField()
+    txid = models.BigIntegerField(db_default=CURRENT_TRANSACTION)
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

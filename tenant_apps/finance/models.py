@@ -13,6 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.platform.journals import CURRENT_TRANSACTION
+from tenant_apps.finance import journal
+
 
 class Payment(models.Model):
     class Kind(models.TextChoices):
@@ -68,7 +71,14 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["order", "kind", "status"], name="payment_order_kind_status"),
             models.Index(fields=["status", "-created_at"], name="payment_status_created"),
-            models.Index(fields=["confirmed_at"], condition=Q(status="confirmed"), name="payment_confirmed_at"),
+            # Net revenue, and overdue receivables' collections since a moment: payments confirmed in a
+            # range, from the index alone.
+            models.Index(
+                fields=["confirmed_at"],
+                include=["order", "kind", "amount"],
+                condition=Q(status="confirmed"),
+                name="payment_confirmed_covering",
+            ),
             # Data Kanban, overdue receivables at a past moment: an order's collections since then,
             # from the index alone.
             models.Index(
@@ -85,6 +95,7 @@ class Payment(models.Model):
                 name="payment_confirmed_has_time",
             ),
         ]
+        triggers = journal.PAYMENT_TRIGGERS
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount}"
@@ -201,3 +212,16 @@ class ReceivableReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.day}"
+
+
+class ChangedDay(models.Model):
+    """A UTC day whose confirmed payment records changed since the journal was last taken (written
+    by the triggers of ``journal``; one row per writing transaction, see
+    ``shared_apps.platform.journals``). Published as ``finance_reporting_changedday``."""
+
+    pk = models.CompositePrimaryKey("day", "txid")
+    day = models.DateField()
+    txid = models.BigIntegerField(db_default=CURRENT_TRANSACTION)
+
+    def __str__(self) -> str:
+        return str(self.day)

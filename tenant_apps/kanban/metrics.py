@@ -7,7 +7,8 @@ them into the API body. Each group reads the current period P and the previous p
 statement (``FILTER`` on ``cur``), so a Kanban costs a handful of index range scans. For periods
 made of whole local days, rankings, trend, devices, geography and net revenue are summed from the
 daily rollups, and the per-customer figures from the order facts (``rollups``: kept exact from
-the orders and follow-ups by triggers and rebuilt before reading); the results are the same.
+the orders and follow-ups through the change journals of the sales, finance and customers apps and
+brought up to date before reading); the results are the same.
 
 Filters (``Filters``): ``channel_id`` selects orders by their channel, customers by their channel,
 releases by the customer's channel and daily enquiries by theirs; ``salesperson_id`` selects
@@ -340,22 +341,46 @@ def lost_figures(period: Period, filters: Filters) -> dict:
 
 
 def net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
-    """Net revenue of P and P': from the daily rollups when both are made of whole local days."""
-    days, prev_days = rollups.covers(period), rollups.covers(period.previous())
-    if days is not None and prev_days is not None:
-        rollups.ensure_fresh(prev_days[0], days[1])
-        sql = f"""
-            SELECT sum(r.amount) FILTER (WHERE r.day >= %(first)s), sum(r.amount) FILTER (WHERE r.day < %(first)s)
-            FROM kanban_salesrollup r
-            WHERE r.kind = 'net' AND r.day >= %(pfirst)s AND r.day <= %(last)s {_rollup_filters(filters)}
-        """
-        params = {**filters.params(), "pfirst": prev_days[0], "first": days[0], "last": days[1]}
-        cur, prev = _rows(sql, params)[0]
-        return (ZERO if cur is None else cur), (ZERO if prev is None else prev)
-    return _order_net_revenue(period, filters)
+    """Net revenue of P and P' in one statement. Each period is read, where that is shorter, from
+    the daily rollups of the local days it touches less the payments of those days outside it
+    (``rollups.day_edges``): a period of whole local days is its rollup rows alone, ``today`` the
+    day's row less what is confirmed after now, and the previous part-day the row of yesterday
+    less its first hours, or those hours themselves when they are fewer. Otherwise its payments
+    are summed."""
+    filtered = filters.channel_id is not None or filters.salesperson_id is not None
+    # The order of each payment looked up by key (OFFSET 0: not a hash of the channel's or owner's
+    # every order).
+    join = (
+        " CROSS JOIN LATERAL (SELECT o.channel_id, o.owner_id FROM sales_reporting_order o"
+        " WHERE o.id = p.order_id OFFSET 0) o"
+        if filtered
+        else ""
+    )
+    parts, params = [], {**filters.params()}
+    for i, (cur, p) in enumerate(((True, period), (False, period.previous()))):
+        days, ranges = rollups.day_edges(p)
+        if days is not None:
+            rollups.ensure_fresh(*days)
+            params[f"first{i}"], params[f"last{i}"] = days
+            parts.append(
+                f"""SELECT {cur} AS cur, r.amount AS v FROM kanban_salesrollup r
+                WHERE r.kind = 'net' AND r.day >= %(first{i})s AND r.day <= %(last{i})s {_rollup_filters(filters)}"""
+            )
+        for j, (lo, hi, sign) in enumerate(ranges):
+            params[f"lo{i}_{j}"], params[f"hi{i}_{j}"] = lo, hi
+            parts.append(
+                f"""SELECT {cur} AS cur, {sign} * CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END AS v
+                FROM finance_reporting_payment p{join}
+                WHERE p.status = 'confirmed' AND p.confirmed_at >= %(lo{i}_{j})s AND p.confirmed_at < %(hi{i}_{j})s
+                {filters.orders() if filtered else ""}"""
+            )
+    sql = f"SELECT sum(v) FILTER (WHERE cur), sum(v) FILTER (WHERE NOT cur) FROM ({' UNION ALL '.join(parts)}) t"
+    cur, prev = _rows(sql, params)[0]
+    return (ZERO if cur is None else cur), (ZERO if prev is None else prev)
 
 
 def _order_net_revenue(period: Period, filters: Filters) -> tuple[Decimal, Decimal]:
+    """Net revenue of P and P' from their payments alone (the reference ``net_revenue`` is tested against)."""
     filtered = filters.channel_id is not None or filters.salesperson_id is not None
     # The order of each payment of the two periods looked up by key (OFFSET 0: not a hash of the
     # channel's or owner's every order).
@@ -386,12 +411,11 @@ def receivable_overdue_at(periods: list[Period], filters: Filters) -> list[Decim
     """Overdue receivables at the ``as_of`` of each period. The credit orders owing at a moment are
     those still open now and those fully collected only since then (two small index ranges instead
     of every credit order due before it), each with the collections confirmed since added back.
-    When the earliest moment is within the last day and the store is unfiltered, those (few)
-    collections are read once by confirmation time and joined, for every moment in one statement;
+    When the earliest moment is within the last day, those (few) collections are read once by
+    confirmation time from the index alone and joined, for every moment in one statement;
     otherwise each moment is read on its own, its collections looked up per order."""
-    unfiltered = filters.channel_id is None and filters.salesperson_id is None
     recent = all(p.now - p.as_of <= timedelta(days=1) for p in periods)
-    if len(periods) > 1 and not (unfiltered and recent):
+    if len(periods) > 1 and not recent:
         return [receivable_overdue_at([p], filters)[0] for p in periods]
     moments = [(p.as_of, p.as_of.astimezone(p.tz).date()) for p in periods]
     params = {**filters.params()}
@@ -401,7 +425,7 @@ def receivable_overdue_at(periods: list[Period], filters: Filters) -> list[Decim
     params["last"] = max(at for at, _ in moments)
     params["last_day"] = max(day for _, day in moments)
     since = ", ".join(f"sum(p.amount) FILTER (WHERE p.confirmed_at >= %(at{i})s) AS l{i}" for i in range(len(moments)))
-    if unfiltered and recent:
+    if recent:
         later_join = f"""
         LEFT JOIN (
             SELECT p.order_id, {since} FROM finance_reporting_payment p

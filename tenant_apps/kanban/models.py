@@ -1,5 +1,5 @@
-"""Data Kanban of a store: daily sales rollups and first-order facts, kept fresh by database
-triggers."""
+"""Data Kanban of a store: daily sales rollups and first-order facts, kept fresh from the change
+journals the sales, finance and customers apps fill by triggers (``rollups``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ class SalesRollup(models.Model):
     channel, per owner and for the whole store (``level``), by one dimension: ``device`` (key =
     device), ``province`` (key = the customer's province), ``sku`` (key = sku, label = product
     name) or ``category`` (key = category name). ``orders`` counts the distinct orders of the row;
-    ``quantity`` is summed for line dimensions only. Rebuilt from the orders for any day marked in
-    ``RollupDirtyDay`` before it is read."""
+    ``quantity`` is summed for line dimensions only. Rebuilt from the orders for any day that overlaps
+    a UTC day marked in the apps' change journals (``rollups.CHANGED_DAYS``) before it is read."""
 
     day = models.DateField()
     kind = models.CharField(max_length=10)
@@ -31,17 +31,6 @@ class SalesRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.key}"
-
-
-class RollupDirtyDay(models.Model):
-    """A UTC day whose orders, order lines, payments or customers' provinces changed since the
-    rollup rows of the local days it overlaps were built (written by database triggers on every
-    change, whoever makes it). UTC, so that the triggers need not know the store's zone."""
-
-    day = models.DateField(db_index=True)
-
-    def __str__(self) -> str:
-        return str(self.day)
 
 
 class RollupState(models.Model):
@@ -63,7 +52,8 @@ class OrderFact(models.Model):
     for the first), of the next order overall, of the first order ever, and, once completed, when
     the customer's first follow-up at or after completion was recorded (``visit_at``). "Previous"
     and "next" order the customer's orders by signing time, then id. Rebuilt for any customer
-    marked in ``RollupDirtyCustomer`` before it is read (``rollups.ensure_customers_fresh``)."""
+    marked in the apps' change journals (``rollups.CHANGED_CUSTOMERS``) before it is read
+    (``rollups.ensure_customers_fresh``)."""
 
     order_id = models.BigIntegerField(primary_key=True)
     customer_id = models.BigIntegerField()
@@ -148,14 +138,3 @@ class HistoryRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.gap}"
-
-
-class RollupDirtyCustomer(models.Model):
-    """A customer whose orders (signing, cancellation, channel, owner, amount, completion, rating)
-    or follow-ups changed since the ``OrderFact`` rows of their orders were built (written by
-    database triggers, whoever makes the change)."""
-
-    customer_id = models.BigIntegerField(db_index=True)
-
-    def __str__(self) -> str:
-        return str(self.customer_id)

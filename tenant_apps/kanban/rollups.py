@@ -4,16 +4,17 @@
 owner, the non-cancelled orders summed by device, by the customer's province, by sku and by
 category (amount, quantity, distinct orders), and the confirmed payments by their confirmation
 day (``net``: collections and supplements minus refunds, by the order's channel and owner).
-Database triggers on ``sales_order``, ``sales_orderline``, ``finance_payment`` and
-``customers_customer`` (province) record the UTC day of every change in
-``kanban_rollupdirtyday``, whoever makes it (services, imports, merges, direct SQL). Before the
-rows of a range are read, ``ensure_fresh`` rebuilds, from the orders and in the reader's
-transaction, the local days of that range that overlap a changed UTC day, so figures read from the
-rollups are always exactly those of the orders. ``kanban_rollupstate`` records the zone the rows
-were built in; a store whose zone changed is rebuilt on its next read.
+The sales, finance and customers apps record, with triggers of their own, the UTC day of every
+change to orders, order lines, payments and customers' provinces, whoever makes it (services,
+imports, merges, direct SQL), in change journals they publish as views (``CHANGED_DAYS``). Before
+the rows of a range are read, ``ensure_fresh`` takes the changed days of that range from the
+journals and rebuilds, from the orders and in the reader's transaction, the local days that overlap
+them, so figures read from the rollups are always exactly those of the orders.
+``kanban_rollupstate`` records the zone the rows were built in; a store whose zone changed is
+rebuilt on its next read.
 ``kanban_orderfact`` holds every non-cancelled order with its place in its customer's history
 (previous and next orders, first order, first follow-up after completion), kept the same way per
-customer (``kanban_rollupdirtycustomer``: triggers on ``sales_order`` and ``customers_followup``;
+customer (the customers whose orders or follow-ups changed, ``CHANGED_CUSTOMERS``;
 ``ensure_customers_fresh``), and ``kanban_historyrollup`` sums them per local day for the
 per-customer figures (see ``HistoryRollup``), kept by the facts that changed.
 ``rebuild`` rebuilds everything (backfill, repair). The other apps' rows are read through the views
@@ -34,6 +35,12 @@ from tenants.storetime import store_zone
 GAP_DAYS = 31
 
 LOCK_KEY = 7_316_204_551  # serialises the rebuilds of one store's days (per database, per schema below)
+
+# The change journals of the apps the rollups are built from (see their ``reporting`` modules): the
+# changes since the Kanban last took them, taken by DELETE ... RETURNING through the views.
+CHANGED_DAYS = ("sales_reporting_changedday", "finance_reporting_changedday", "customers_reporting_changedday")
+CHANGED_CUSTOMERS = ("sales_reporting_changedcustomer", "customers_reporting_changedcustomer")
+DAYS_IN = "day >= %(lo)s AND day <= %(hi)s"
 
 REFRESH = """
     WITH o AS MATERIALIZED (
@@ -87,6 +94,19 @@ def _tz() -> ZoneInfo:
 
 def _lock(cursor) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", [LOCK_KEY % 2**31])
+
+
+def _any_changed(cursor, journals, where: str = "true", params=None) -> bool:
+    cursor.execute("SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {j} WHERE {where})" for j in journals), params)
+    return cursor.fetchone()[0]
+
+
+def _take_changes(cursor, journals, key: str, where: str = "true", params=None) -> set:
+    """Take (delete and return) the marked keys of ``journals`` that meet ``where``, in one statement."""
+    taken = [f"t{i} AS (DELETE FROM {j} WHERE {where} RETURNING {key})" for i, j in enumerate(journals)]
+    union = " UNION ".join(f"SELECT {key} FROM t{i}" for i in range(len(journals)))
+    cursor.execute(f"WITH {', '.join(taken)} {union}", params)
+    return {row[0] for row in cursor.fetchall()}
 
 
 def refresh_days(days) -> int:
@@ -146,12 +166,10 @@ def ensure_fresh(first: date, last: date) -> int:
     tz = _tz()
     lo, hi = utc_days_of(first, last, tz)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s)", [lo, hi])
-        if not cursor.fetchone()[0]:
+        if not _any_changed(cursor, CHANGED_DAYS, DAYS_IN, {"lo": lo, "hi": hi}):
             return 0
         _lock(cursor)
-        cursor.execute("DELETE FROM kanban_rollupdirtyday WHERE day >= %s AND day <= %s RETURNING day", [lo, hi])
-        utc_days = {row[0] for row in cursor.fetchall()}
+        utc_days = _take_changes(cursor, CHANGED_DAYS, "day", DAYS_IN, {"lo": lo, "hi": hi})
     days = set().union(*(local_days_of_utc_day(day, tz) for day in utc_days)) if utc_days else set()
     refresh_days(days)
     return len(days)
@@ -334,12 +352,10 @@ def ensure_customers_fresh() -> int:
     if ensure_zone():
         return 0
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM kanban_rollupdirtycustomer)")
-        if not cursor.fetchone()[0]:
+        if not _any_changed(cursor, CHANGED_CUSTOMERS):
             return 0
         _lock(cursor)
-        cursor.execute("DELETE FROM kanban_rollupdirtycustomer RETURNING customer_id")
-        ids = {row[0] for row in cursor.fetchall()}
+        ids = _take_changes(cursor, CHANGED_CUSTOMERS, "customer_id")
     refresh_customers(ids)
     return len(ids)
 
@@ -350,9 +366,9 @@ def rebuild() -> int:
     zone = _tz().key
     with connection.cursor() as cursor:
         _lock(cursor)
-        cursor.execute("DELETE FROM kanban_rollupdirtyday")
+        for journal in CHANGED_DAYS + CHANGED_CUSTOMERS:
+            cursor.execute(f"DELETE FROM {journal}")
         cursor.execute("DELETE FROM kanban_salesrollup")
-        cursor.execute("DELETE FROM kanban_rollupdirtycustomer")
         cursor.execute("DELETE FROM kanban_orderfact")
         cursor.execute(FACTS.format(customers=""))
         cursor.execute("DELETE FROM kanban_historyrollup")
@@ -388,6 +404,29 @@ def covers(period: Period) -> tuple[date, date] | None:
     if period.start != local_midnight(days[0], tz) or period.end != local_midnight(days[-1] + timedelta(days=1), tz):
         return None
     return days[0], days[-1]
+
+
+def day_edges(period: Period) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime, int]]]:
+    """How to sum an additive figure of ``period`` with the fewest rows: ``(days, ranges)`` where
+    the figure is the rollup rows of ``days`` (first, last; or None for none) plus, for each range
+    ``(lo, hi, sign)``, ``sign`` times the rows in ``[lo, hi)``. When ``period`` is in the rollups'
+    zone and the parts of its first and last local days outside it are shorter (up to now) than the
+    period itself, those days' rows less those parts; else the period's own rows."""
+    direct = [(period.start, period.end, 1)]
+    if period.end <= period.start or getattr(period.tz, "key", None) != _tz().key:
+        return None, direct
+    tz = _tz()
+    first = period.start.astimezone(tz).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+    day_start, day_end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
+
+    def span(lo: datetime, hi: datetime) -> timedelta:
+        return max(min(hi, period.now) - min(lo, period.now), timedelta(0))
+
+    if span(day_start, period.start) + span(period.end, day_end) >= span(period.start, period.end):
+        return None, direct
+    edges = [(lo, hi, -1) for lo, hi in ((day_start, period.start), (period.end, day_end)) if lo < hi]
+    return (first, last), edges
 
 
 def covers_today(period: Period) -> date | None:

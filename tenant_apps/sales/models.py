@@ -28,6 +28,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.platform.journals import CURRENT_TRANSACTION
+from tenant_apps.sales import journal
+
 ZERO = Decimal("0.00")
 
 
@@ -319,6 +322,7 @@ class Order(models.Model):
                 condition=Q(payment_mode="prepaid") | Q(due_date__isnull=False), name="order_credit_has_due_date"
             ),
         ]
+        triggers = journal.ORDER_TRIGGERS
 
     def __str__(self) -> str:
         return self.number
@@ -361,6 +365,7 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gt=0), name="orderline_unit_price_positive"),
             models.CheckConstraint(condition=Q(amount=F("quantity") * F("unit_price")), name="orderline_amount"),
         ]
+        triggers = journal.LINE_TRIGGERS
 
     def __str__(self) -> str:
         return f"{self.sku} x {self.quantity}"
@@ -451,3 +456,28 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.tracking_number}".strip()
+
+
+class ChangedDay(models.Model):
+    """A UTC day whose orders, order lines or payments' attribution changed since the journal was
+    last taken (written by the triggers of ``journal``; one row per writing transaction, see
+    ``shared_apps.platform.journals``). Published as ``sales_reporting_changedday``."""
+
+    pk = models.CompositePrimaryKey("day", "txid")
+    day = models.DateField()
+    txid = models.BigIntegerField(db_default=CURRENT_TRANSACTION)
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class ChangedCustomer(models.Model):
+    """A customer whose orders changed since the journal was last taken (written by the triggers of
+    ``journal``, one row per writing transaction). Published as ``sales_reporting_changedcustomer``."""
+
+    pk = models.CompositePrimaryKey("customer_id", "txid")
+    customer_id = models.BigIntegerField()
+    txid = models.BigIntegerField(db_default=CURRENT_TRANSACTION)
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

@@ -216,3 +216,60 @@ def test_provisioning_a_finished_record_again_changes_nothing(db):
 
     assert again.status == Provisioning.Status.READY
     assert Store.objects.filter(subdomain="charlie").count() == 1
+
+
+# The triggers of a store's tables whose function lives in the store's own schema.
+OWN_TRIGGERS = """
+    SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+    WHERE c.relnamespace = %(schema)s::regnamespace AND p.pronamespace = %(schema)s::regnamespace
+      AND NOT t.tgisinternal
+"""
+
+
+def own_triggers(schema: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(OWN_TRIGGERS, {"schema": schema})
+        return {row[0] for row in cursor.fetchall()}
+
+
+def declared_triggers() -> set[str]:
+    import pgtrigger
+
+    return {trigger.get_pgid(model) for model, trigger in pgtrigger.registered()}
+
+
+def marks_its_own_journal(schema: str) -> bool:
+    """An order written in ``schema`` is marked in that schema's sales journal and no other."""
+    from datetime import UTC
+
+    from tests.factories.sales import make_customer, make_order, make_product
+
+    owner = UserFactory()
+    with schema_context(schema):
+        product = make_product()
+        order = make_order(customer=make_customer(owner=owner), owner=owner, lines=[(product, 1, "100.00")])
+    day = order.signed_at.astimezone(UTC).date()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {schema}.sales_changedday WHERE day = %s", [day])
+        own = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {settings.TENANT_TEMPLATE_SCHEMA}.sales_changedday")
+        template = cursor.fetchone()[0]
+    return own == 1 and template == 0
+
+
+def test_a_store_cloned_from_the_template_has_every_declared_trigger_writing_its_own_journals(db):
+    create_store_now(name="Charlie", subdomain="charlie")
+
+    assert declared_triggers() <= own_triggers("s_charlie")
+    assert own_triggers(settings.TENANT_TEMPLATE_SCHEMA) == own_triggers("s_charlie")
+    assert marks_its_own_journal("s_charlie")
+
+
+def test_a_store_made_from_a_spare_has_every_declared_trigger_writing_its_own_journals(db):
+    assert refill_spares(target=1) == 1
+
+    create_store_now(name="Charlie", subdomain="charlie")
+
+    assert not SpareSchema.objects.exists()
+    assert declared_triggers() <= own_triggers("s_charlie")
+    assert marks_its_own_journal("s_charlie")
