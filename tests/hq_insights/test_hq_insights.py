@@ -68,11 +68,12 @@ def published(store_a, store_b, users, in_store):
         services.score_store()
         rollups.reconcile()
     job = get_job("hq.insights_publish")
+    at = timezone.now()
     for store in (store_a, store_b):
-        assert run_in_store(job, store=store, at=timezone.now()).ok
+        assert run_in_store(job, store=store, at=at).ok
     connection.set_schema_to_public()
-    benchmarks.run(at=timezone.now())
-    return {"a_shared": a_shared, "b_shared": b_shared}
+    benchmarks.run(at=at)
+    return {"a_shared": a_shared, "b_shared": b_shared, "at": at}
 
 
 def test_hq_sees_segment_mix_churn_totals_and_buyers_of_several_stores(published, store_a, store_b, users, api):
@@ -163,7 +164,7 @@ def test_a_figure_leaving_its_own_band_is_flagged(published, store_a):
             values={"receivable_overdue": f"{50000 + week * 10}.00", "gmv_growth": 0.1, "lost_rate": None},
             computed_at=timezone.now(),
         )
-    benchmarks.snapshot(at=timezone.now())
+    benchmarks.snapshot(at=published["at"])  # the same day, even when the run crosses local midnight
     row = StoreBenchmark.objects.get(store_id=store_a.pk, day=today)
     assert row.anomalies["receivable_overdue"]["flag"] == "below"
     assert row.anomalies["receivable_overdue"]["points"] == 8
