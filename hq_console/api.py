@@ -13,7 +13,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from hq_console import selectors, services
-from hq_console.models import CompanyPolicy, HqAnnouncement
+from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreRestore
 from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
 from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIELDS, POLICY_INT_LIMITS
@@ -249,3 +249,85 @@ class HqAnnouncementDetailView(HQGenericAPIView):
 
     def get(self, request, pk):
         return Response(HqAnnouncementSerializer(selectors.hq_announcement_get(announcement_id=pk)).data)
+
+
+# --- backups and restores ---------------------------------------------------------------------
+
+
+class BackupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StoreBackup
+        fields = ["id", "taken_at", "size", "kind", "status", "step", "finished_at", "error"]
+        read_only_fields = fields
+
+
+class StoreBackupsView(HQGenericAPIView):
+    """A store's backups (newest first); POST takes one now on the worker (202)."""
+
+    serializer_class = BackupSerializer
+
+    @extend_schema(operation_id="hq_stores_backups_list", responses={200: BackupSerializer(many=True)})
+    def get(self, request, pk):
+        store = store_get(store_id=pk)
+        page = self.paginate_queryset(selectors.backup_list(store=store))
+        return self.get_paginated_response(BackupSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={202: BackupSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        backup = services.backup_start(store=store)
+        return Response(BackupSerializer(backup).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RestoreRequestSerializer(serializers.Serializer):
+    backup = serializers.UUIDField()
+    as_subdomain = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+
+
+class RestoreSerializer(serializers.ModelSerializer):
+    backup = serializers.UUIDField(source="backup_id", read_only=True)
+    store = serializers.IntegerField(source="store_id", read_only=True)
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StoreRestore
+        fields = ["id", "backup", "store", "as_subdomain", "status", "step", "error", "started_at", "finished_at"]
+        fields += ["status_url"]
+        read_only_fields = fields
+
+    def get_status_url(self, obj) -> str:
+        return f"/api/v1/hq/stores/{obj.store_id or 0}/restores/{obj.pk}"
+
+
+class StoreRestoreView(HQGenericAPIView):
+    """Restore one of the store's backups: into its own schema (``as_subdomain`` omitted), after a
+    safety backup, or into a new sandbox store. The archive is checked before anything is touched;
+    202 with the restore's status url."""
+
+    serializer_class = RestoreRequestSerializer
+
+    @extend_schema(request=RestoreRequestSerializer, responses={202: RestoreSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        serializer = RestoreRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        restore = services.restore_start(
+            store=store,
+            backup_id=serializer.validated_data["backup"],
+            as_subdomain=serializer.validated_data["as_subdomain"],
+            by=request.user,
+        )
+        body = RestoreSerializer(restore).data
+        body["status_url"] = f"/api/v1/hq/stores/{store.pk}/restores/{restore.pk}"
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class StoreRestoreDetailView(HQGenericAPIView):
+    serializer_class = RestoreSerializer
+
+    @extend_schema(responses={200: RestoreSerializer})
+    def get(self, request, pk, restore_id):
+        store = store_get(store_id=pk)
+        body = RestoreSerializer(selectors.restore_get(store=store, restore_id=restore_id)).data
+        body["status_url"] = f"/api/v1/hq/stores/{store.pk}/restores/{restore_id}"
+        return Response(body)

@@ -448,7 +448,7 @@ def _run_restore(restore: StoreRestore) -> Store:
                 % {"names": ", ".join(unknown[:10])}
             )
         if restore.as_subdomain:
-            target = _restore_as_sandbox(restore, folder=folder, manifest=manifest, source=store)
+            target = _restore_as_sandbox(restore, folder=folder, manifest=manifest, source=backup.store or store)
         else:
             target = _restore_in_place(restore, folder=folder, store=store)
         if missing:

@@ -20,6 +20,7 @@ urlpatterns = [
         views.store_member_change,
         name="manage-member-change",
     ),
+    path("stores/<int:store_id>/manage/backups/", views.store_backup_now, name="manage-backup-now"),
     path("policies/", views.policies, name="manage-policies"),
     path("announcements/", views.announcements, name="manage-announcements"),
 ]

@@ -19,3 +19,11 @@ urlpatterns = [
     path("announcements", api.HqAnnouncementsView.as_view(), name="announcements"),
     path("announcements/<int:pk>", api.HqAnnouncementDetailView.as_view(), name="announcement"),
 ]
+
+urlpatterns += [
+    path("stores/<int:pk>/backups", api.StoreBackupsView.as_view(), name="store-backups"),
+    path("stores/<int:pk>/restore", api.StoreRestoreView.as_view(), name="store-restore"),
+    path(
+        "stores/<int:pk>/restores/<uuid:restore_id>", api.StoreRestoreDetailView.as_view(), name="store-restore-status"
+    ),
+]

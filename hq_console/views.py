@@ -111,6 +111,8 @@ def _store_context(request, store: Store, **forms_) -> dict:
         "domain_form": forms_.get("domain_form") or DomainForm(),
         "member_form": forms_.get("member_form") or MemberAddForm(),
         "change_error": forms_.get("change_error"),
+        "backups": selectors.backup_list(store=store)[:15],
+        "restores": selectors.restore_list(store=store)[:5],
     }
 
 
@@ -328,3 +330,19 @@ def register_pages() -> None:
         icon="message-square",
         order=45,
     )
+
+
+@require_POST
+@hq_page
+def store_backup_now(request, store_id: int):
+    store = _store(store_id)
+    refused = _admin_only(request)
+    if refused is not None:
+        return refused
+    try:
+        services.backup_start(store=store)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("The backup has started."))
+    return redirect("hq_console:manage-store", store_id=store.pk)
