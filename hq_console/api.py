@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from hq_console import selectors, services
-from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreRestore
+from hq_console import lifecycle, selectors, services
+from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
 from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
 from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIELDS, POLICY_INT_LIMITS
@@ -331,3 +332,86 @@ class StoreRestoreDetailView(HQGenericAPIView):
         body = RestoreSerializer(selectors.restore_get(store=store, restore_id=restore_id)).data
         body["status_url"] = f"/api/v1/hq/stores/{store.pk}/restores/{restore_id}"
         return Response(body)
+
+
+# --- store lifecycle: export, close, reopen ---------------------------------------------------
+
+
+class ExportSerializer(BackupSerializer):
+    status_url = serializers.SerializerMethodField()
+    archive_url = serializers.SerializerMethodField()
+
+    class Meta(BackupSerializer.Meta):
+        fields = [*BackupSerializer.Meta.fields, "status_url", "archive_url"]
+        read_only_fields = fields
+
+    def get_status_url(self, obj) -> str:
+        return f"/api/v1/hq/stores/{obj.store_id}/exports/{obj.pk}"
+
+    def get_archive_url(self, obj) -> str | None:
+        if obj.status != StoreBackup.Status.READY:
+            return None
+        return f"/api/v1/hq/stores/{obj.store_id}/exports/{obj.pk}/archive"
+
+
+class StoreExportView(HQGenericAPIView):
+    """Export the whole store (data and files) as one archive: 202, then poll the status url."""
+
+    serializer_class = ExportSerializer
+
+    @extend_schema(request=None, responses={202: ExportSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        export = lifecycle.export_start(store=store)
+        return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+class StoreExportDetailView(HQGenericAPIView):
+    serializer_class = ExportSerializer
+
+    @extend_schema(responses={200: ExportSerializer})
+    def get(self, request, pk, export_id):
+        store = store_get(store_id=pk)
+        return Response(ExportSerializer(selectors.export_get(store=store, export_id=export_id)).data)
+
+
+class StoreExportArchiveView(HQGenericAPIView):
+    @extend_schema(responses={(200, "application/x-tar"): bytes})
+    def get(self, request, pk, export_id):
+        store = store_get(store_id=pk)
+        path = lifecycle.export_archive(export=selectors.export_get(store=store, export_id=export_id))
+        handle = path.open("rb")
+        path.unlink()
+        path.parent.rmdir()
+        return FileResponse(handle, as_attachment=True, filename=path.name, content_type="application/x-tar")
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    final_backup = serializers.UUIDField(source="final_backup_id", read_only=True)
+
+    class Meta:
+        model = StoreClosure
+        fields = ["id", "stage", "closed_at", "drop_after", "finished_at", "final_backup"]
+        read_only_fields = fields
+
+
+class StoreCloseView(HQGenericAPIView):
+    """Close the store: read-only at once, a final backup, the schema dropped after the grace period."""
+
+    serializer_class = ClosureSerializer
+
+    @extend_schema(request=None, responses={200: ClosureSerializer})
+    def post(self, request, pk):
+        closure = lifecycle.close_store(store=store_get(store_id=pk), by=request.user)
+        return Response(ClosureSerializer(closure).data)
+
+
+class StoreReopenView(HQGenericAPIView):
+    """Reopen a closed store before its schema is dropped."""
+
+    serializer_class = ClosureSerializer
+
+    @extend_schema(request=None, responses={200: ClosureSerializer})
+    def post(self, request, pk):
+        closure = lifecycle.reopen_store(store=store_get(store_id=pk))
+        return Response(ClosureSerializer(closure).data)

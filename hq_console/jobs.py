@@ -55,3 +55,15 @@ def daily(*, at: datetime) -> dict:
 def public(*, at: datetime) -> dict:
     backup = backups.take_backup(store=None, kind=StoreBackup.Kind.DAILY, at=at)
     return {"size": backup.size, "purged": backups.purge_backups(store=None, at=at)}
+
+
+@job(
+    name="stores.drop_closed",
+    per_store=False,
+    schedule=crontab(minute=15, hour=5),
+    description=_("Drop the schema and files of closed stores whose grace period is over (their final backup stays)."),
+)
+def drop_closed(*, at: datetime) -> dict:
+    from hq_console import lifecycle
+
+    return {"dropped": lifecycle.drop_closed(at=at)}

@@ -119,3 +119,34 @@ class StoreRestore(models.Model):
 
     def __str__(self) -> str:
         return f"restore {self.backup_id} ({self.status})"
+
+
+class StoreClosure(models.Model):
+    """A store's closing: read-only at once, a final backup, its schema dropped after the grace
+    period unless it is reopened before."""
+
+    class Stage(models.TextChoices):
+        CLOSED = "closed", _("Closed (read-only, can be reopened)")
+        DROPPED = "dropped", _("Schema dropped")
+        REOPENED = "reopened", _("Reopened")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    store = models.ForeignKey("tenants.Store", on_delete=models.CASCADE, related_name="closures")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.CLOSED)
+    previous_status = models.CharField(max_length=20)
+    final_backup = models.ForeignKey(StoreBackup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField()
+    drop_after = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-closed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store"], condition=models.Q(stage="closed"), name="one_open_closure_per_store"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.stage}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreRestore
+from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.selectors import member_get, member_list
 from shared_apps.platform.errors import NotFound
@@ -81,3 +81,14 @@ def restore_get(*, store: Store, restore_id) -> StoreRestore:
     if restore is None:
         raise NotFound(_("No such restore."))
     return restore
+
+
+def export_get(*, store: Store, export_id) -> StoreBackup:
+    export = StoreBackup.objects.filter(store=store, kind=StoreBackup.Kind.EXPORT, pk=export_id).first()
+    if export is None:
+        raise NotFound(_("No such export."))
+    return export
+
+
+def closure_list(*, store: Store) -> QuerySet[StoreClosure]:
+    return StoreClosure.objects.filter(store=store).select_related("final_backup").order_by("-closed_at")

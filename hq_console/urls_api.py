@@ -26,4 +26,13 @@ urlpatterns += [
     path(
         "stores/<int:pk>/restores/<uuid:restore_id>", api.StoreRestoreDetailView.as_view(), name="store-restore-status"
     ),
+    path("stores/<int:pk>/export", api.StoreExportView.as_view(), name="store-export"),
+    path("stores/<int:pk>/exports/<uuid:export_id>", api.StoreExportDetailView.as_view(), name="store-export-status"),
+    path(
+        "stores/<int:pk>/exports/<uuid:export_id>/archive",
+        api.StoreExportArchiveView.as_view(),
+        name="store-export-archive",
+    ),
+    path("stores/<int:pk>/close", api.StoreCloseView.as_view(), name="store-close"),
+    path("stores/<int:pk>/reopen", api.StoreReopenView.as_view(), name="store-reopen"),
 ]
