@@ -111,6 +111,7 @@ PGTRIGGER_INSTALL_ON_MIGRATE = False
 MIDDLEWARE = [
     "shared_apps.platform.sentry.SentryScopeMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
+    "shared_apps.platform.observability.RequestContextMiddleware",
     "tenants.middleware.StoreTimezoneMiddleware",
     "shared_apps.platform.middleware.RejectNulQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -414,11 +415,25 @@ RESERVED_SUBDOMAINS = frozenset(
     }
 )
 
+# Metrics at /metrics on the HQ host, for "Authorization: Bearer <METRICS_TOKEN>" (unset: no endpoint).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+# Log lines as JSON objects (with store, user id and request id) or plain text; JSON without DEBUG.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json").strip()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "shared_apps.platform.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(store)s %(user_id)s %(request_id)s] %(message)s"},
+        "json": {"()": "shared_apps.platform.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from hq_console import lifecycle, selectors, services
+from hq_console import backups, lifecycle, selectors, services
 from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
 from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
@@ -276,7 +276,7 @@ class StoreBackupsView(HQGenericAPIView):
     @extend_schema(request=None, responses={202: BackupSerializer})
     def post(self, request, pk):
         store = store_get(store_id=pk)
-        backup = services.backup_start(store=store)
+        backup = backups.backup_start(store=store)
         return Response(BackupSerializer(backup).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -312,7 +312,7 @@ class StoreRestoreView(HQGenericAPIView):
         store = store_get(store_id=pk)
         serializer = RestoreRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        restore = services.restore_start(
+        restore = backups.restore_start(
             store=store,
             backup_id=serializer.validated_data["backup"],
             as_subdomain=serializer.validated_data["as_subdomain"],

@@ -562,3 +562,27 @@ def _reconcile(store: Store) -> None:
     with tenant_context(store):
         rollups.reconcile()
     connection.set_schema_to_public()
+
+
+# --- backups and restores ---------------------------------------------------------------------
+
+
+def backup_start(*, store: Store):
+    """Record a manual backup of ``store`` and take it on the worker after commit."""
+    from hq_console.tasks import run_backup_task
+
+    backup = backup_request(store=store, kind=StoreBackup.Kind.MANUAL)
+    transaction.on_commit(lambda: run_backup_task.delay(str(backup.pk)))
+    return backup
+
+
+def restore_start(*, store: Store, backup_id, as_subdomain: str = "", by=None):
+    """Check and record a restore of one of ``store``'s backups; run it on the worker after commit."""
+    from hq_console.tasks import run_restore_task
+
+    backup = StoreBackup.objects.filter(pk=backup_id, status=StoreBackup.Status.READY).first()
+    if backup is None:
+        raise ValidationFailed(_("No such backup."), errors={"backup": [_("Choose one of the store's backups.")]})
+    restore = restore_request(backup=backup, store=store, as_subdomain=as_subdomain, by=by)
+    transaction.on_commit(lambda: run_restore_task.delay(str(restore.pk)))
+    return restore

@@ -152,29 +152,3 @@ def hq_announcement_create(
         if ids:
             announcement.stores.set(ids)
     return announcement
-
-
-# --- backups and restores ---------------------------------------------------------------------
-
-
-def backup_start(*, store: Store):
-    """Record a manual backup of ``store`` and take it on the worker after commit."""
-    from hq_console import backups
-    from hq_console.tasks import run_backup_task
-
-    backup = backups.backup_request(store=store, kind=backups.StoreBackup.Kind.MANUAL)
-    transaction.on_commit(lambda: run_backup_task.delay(str(backup.pk)))
-    return backup
-
-
-def restore_start(*, store: Store, backup_id, as_subdomain: str = "", by=None):
-    """Check and record a restore of one of ``store``'s backups; run it on the worker after commit."""
-    from hq_console import backups
-    from hq_console.tasks import run_restore_task
-
-    backup = backups.StoreBackup.objects.filter(pk=backup_id, status=backups.StoreBackup.Status.READY).first()
-    if backup is None:
-        raise ValidationFailed(_("No such backup."), errors={"backup": [_("Choose one of the store's backups.")]})
-    restore = backups.restore_request(backup=backup, store=store, as_subdomain=as_subdomain, by=by)
-    transaction.on_commit(lambda: run_restore_task.delay(str(restore.pk)))
-    return restore

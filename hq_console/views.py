@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hq_console import lifecycle, selectors, services
+from hq_console import backups, lifecycle, selectors, services
 from hq_console.models import CompanyPolicy
 from hq_reports.selectors import store_get, store_list
 from shared_apps.accounts.roles import StoreRole
@@ -343,7 +343,7 @@ def store_backup_now(request, store_id: int):
     if refused is not None:
         return refused
     try:
-        services.backup_start(store=store)
+        backups.backup_start(store=store)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
