@@ -309,6 +309,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "StoreStatusEnum": "tenants.models.Store.Status",
+        "BackupStatusEnum": "hq_console.models.StoreBackup.Status",
+        "RestoreStatusEnum": "hq_console.models.StoreRestore.Status",
         "TrendEnum": "shared_apps.reporting.catalogue.Trend",
         "ProvisioningStatusEnum": "tenants.models.Provisioning.Status",
         "StoreRoleEnum": "shared_apps.accounts.roles.StoreRole",
