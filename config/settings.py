@@ -113,6 +113,7 @@ PGTRIGGER_INSTALL_ON_MIGRATE = False
 MIDDLEWARE = [
     "shared_apps.platform.sentry.SentryScopeMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
+    "shared_apps.platform.observability.RequestContextMiddleware",
     "tenants.middleware.StoreTimezoneMiddleware",
     "shared_apps.platform.middleware.RejectNulQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -212,6 +213,32 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Per-store backups (hq_console.backups): a local folder by default; an S3-compatible bucket
+# (through django-storages) when BACKUP_S3_BUCKET is set. PG_BIN: the folder of pg_dump/pg_restore
+# of the server's major version, when it is neither the embedded server's nor found on the machine.
+BACKUP_ROOT = Path(os.environ.get("BACKUP_ROOT", str(RUN_DIR / "backups")))
+BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 14)
+# The nightly window (store-local hours) over which the stores' daily backups are spread.
+BACKUP_WINDOW_START_HOUR = env_int("BACKUP_WINDOW_START_HOUR", 1)
+BACKUP_WINDOW_HOURS = env_int("BACKUP_WINDOW_HOURS", 4)
+PG_BIN = os.environ.get("PG_BIN", "").strip()
+if os.environ.get("BACKUP_S3_BUCKET", "").strip():
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["BACKUP_S3_BUCKET"].strip(),
+            "endpoint_url": os.environ.get("BACKUP_S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("BACKUP_S3_REGION", "").strip() or None,
+            "access_key": os.environ.get("BACKUP_S3_ACCESS_KEY_ID", "").strip() or None,
+            "secret_key": os.environ.get("BACKUP_S3_SECRET_ACCESS_KEY", "").strip() or None,
+            "location": os.environ.get("BACKUP_S3_PREFIX", "backups").strip(),
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+# Days a closed store's schema is kept (and the store can be reopened) before it is dropped.
+STORE_CLOSE_GRACE_DAYS = env_int("STORE_CLOSE_GRACE_DAYS", 30)
+
 # Spreadsheet imports: larger uploads are refused before they are read (413 file_too_large).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
@@ -286,6 +313,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "StoreStatusEnum": "tenants.models.Store.Status",
+        "BackupStatusEnum": "hq_console.models.StoreBackup.Status",
+        "RestoreStatusEnum": "hq_console.models.StoreRestore.Status",
         "TrendEnum": "shared_apps.reporting.catalogue.Trend",
         "ProvisioningStatusEnum": "tenants.models.Provisioning.Status",
         "StoreRoleEnum": "shared_apps.accounts.roles.StoreRole",
@@ -396,11 +425,25 @@ RESERVED_SUBDOMAINS = frozenset(
     }
 )
 
+# Metrics at /metrics on the HQ host, for "Authorization: Bearer <METRICS_TOKEN>" (unset: no endpoint).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+# Log lines as JSON objects (with store, user id and request id) or plain text; JSON without DEBUG.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json").strip()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "shared_apps.platform.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(store)s %(user_id)s %(request_id)s] %(message)s"},
+        "json": {"()": "shared_apps.platform.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

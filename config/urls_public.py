@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from config.urls_common import common_api_urlpatterns, common_page_urlpatterns
 from shared_apps.accounts import api as accounts_api
+from shared_apps.platform import observability
 
 api_urlpatterns = [
     *common_api_urlpatterns,
@@ -16,6 +17,8 @@ api_urlpatterns = [
 
 urlpatterns = [
     *common_page_urlpatterns,
+    path("metrics", observability.metrics_view, name="metrics"),
+    path("readyz", observability.readyz, name="readyz"),
     path("api/v1/", include(api_urlpatterns)),
     path("", include("hq_reports.urls")),
     path("", include("hq_console.urls")),

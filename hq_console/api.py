@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from hq_console import selectors, services
-from hq_console.models import CompanyPolicy, HqAnnouncement
+from hq_console import backups, lifecycle, selectors, services
+from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
 from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
 from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIELDS, POLICY_INT_LIMITS
@@ -249,3 +250,168 @@ class HqAnnouncementDetailView(HQGenericAPIView):
 
     def get(self, request, pk):
         return Response(HqAnnouncementSerializer(selectors.hq_announcement_get(announcement_id=pk)).data)
+
+
+# --- backups and restores ---------------------------------------------------------------------
+
+
+class BackupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StoreBackup
+        fields = ["id", "taken_at", "size", "kind", "status", "step", "finished_at", "error"]
+        read_only_fields = fields
+
+
+class StoreBackupsView(HQGenericAPIView):
+    """A store's backups (newest first); POST takes one now on the worker (202)."""
+
+    serializer_class = BackupSerializer
+
+    @extend_schema(operation_id="hq_stores_backups_list", responses={200: BackupSerializer(many=True)})
+    def get(self, request, pk):
+        store = store_get(store_id=pk)
+        page = self.paginate_queryset(selectors.backup_list(store=store))
+        return self.get_paginated_response(BackupSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={202: BackupSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        backup = backups.backup_start(store=store)
+        return Response(BackupSerializer(backup).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RestoreRequestSerializer(serializers.Serializer):
+    backup = serializers.UUIDField()
+    as_subdomain = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+
+
+class RestoreSerializer(serializers.ModelSerializer):
+    backup = serializers.UUIDField(source="backup_id", read_only=True)
+    store = serializers.IntegerField(source="store_id", read_only=True)
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StoreRestore
+        fields = ["id", "backup", "store", "as_subdomain", "status", "step", "error", "started_at", "finished_at"]
+        fields += ["status_url"]
+        read_only_fields = fields
+
+    def get_status_url(self, obj) -> str:
+        return f"/api/v1/hq/stores/{obj.store_id or 0}/restores/{obj.pk}"
+
+
+class StoreRestoreView(HQGenericAPIView):
+    """Restore one of the store's backups: into its own schema (``as_subdomain`` omitted), after a
+    safety backup, or into a new sandbox store. The archive is checked before anything is touched;
+    202 with the restore's status url."""
+
+    serializer_class = RestoreRequestSerializer
+
+    @extend_schema(request=RestoreRequestSerializer, responses={202: RestoreSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        serializer = RestoreRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        restore = backups.restore_start(
+            store=store,
+            backup_id=serializer.validated_data["backup"],
+            as_subdomain=serializer.validated_data["as_subdomain"],
+            by=request.user,
+        )
+        body = RestoreSerializer(restore).data
+        body["status_url"] = f"/api/v1/hq/stores/{store.pk}/restores/{restore.pk}"
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class StoreRestoreDetailView(HQGenericAPIView):
+    serializer_class = RestoreSerializer
+
+    @extend_schema(responses={200: RestoreSerializer})
+    def get(self, request, pk, restore_id):
+        store = store_get(store_id=pk)
+        body = RestoreSerializer(selectors.restore_get(store=store, restore_id=restore_id)).data
+        body["status_url"] = f"/api/v1/hq/stores/{store.pk}/restores/{restore_id}"
+        return Response(body)
+
+
+# --- store lifecycle: export, close, reopen ---------------------------------------------------
+
+
+class ExportSerializer(BackupSerializer):
+    status_url = serializers.SerializerMethodField()
+    archive_url = serializers.SerializerMethodField()
+
+    class Meta(BackupSerializer.Meta):
+        fields = [*BackupSerializer.Meta.fields, "status_url", "archive_url"]
+        read_only_fields = fields
+
+    def get_status_url(self, obj) -> str:
+        return f"/api/v1/hq/stores/{obj.store_id}/exports/{obj.pk}"
+
+    def get_archive_url(self, obj) -> str | None:
+        if obj.status != StoreBackup.Status.READY:
+            return None
+        return f"/api/v1/hq/stores/{obj.store_id}/exports/{obj.pk}/archive"
+
+
+class StoreExportView(HQGenericAPIView):
+    """Export the whole store (data and files) as one archive: 202, then poll the status url."""
+
+    serializer_class = ExportSerializer
+
+    @extend_schema(request=None, responses={202: ExportSerializer})
+    def post(self, request, pk):
+        store = store_get(store_id=pk)
+        export = lifecycle.export_start(store=store)
+        return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+class StoreExportDetailView(HQGenericAPIView):
+    serializer_class = ExportSerializer
+
+    @extend_schema(responses={200: ExportSerializer})
+    def get(self, request, pk, export_id):
+        store = store_get(store_id=pk)
+        return Response(ExportSerializer(selectors.export_get(store=store, export_id=export_id)).data)
+
+
+class StoreExportArchiveView(HQGenericAPIView):
+    @extend_schema(responses={(200, "application/x-tar"): bytes})
+    def get(self, request, pk, export_id):
+        store = store_get(store_id=pk)
+        path = lifecycle.export_archive(export=selectors.export_get(store=store, export_id=export_id))
+        handle = path.open("rb")
+        path.unlink()
+        path.parent.rmdir()
+        return FileResponse(handle, as_attachment=True, filename=path.name, content_type="application/x-tar")
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    final_backup = serializers.UUIDField(source="final_backup_id", read_only=True)
+
+    class Meta:
+        model = StoreClosure
+        fields = ["id", "stage", "closed_at", "drop_after", "finished_at", "final_backup"]
+        read_only_fields = fields
+
+
+class StoreCloseView(HQGenericAPIView):
+    """Close the store: read-only at once, a final backup, the schema dropped after the grace period."""
+
+    serializer_class = ClosureSerializer
+
+    @extend_schema(request=None, responses={200: ClosureSerializer})
+    def post(self, request, pk):
+        closure = lifecycle.close_store(store=store_get(store_id=pk), by=request.user)
+        return Response(ClosureSerializer(closure).data)
+
+
+class StoreReopenView(HQGenericAPIView):
+    """Reopen a closed store before its schema is dropped."""
+
+    serializer_class = ClosureSerializer
+
+    @extend_schema(request=None, responses={200: ClosureSerializer})
+    def post(self, request, pk):
+        closure = lifecycle.reopen_store(store=store_get(store_id=pk))
+        return Response(ClosureSerializer(closure).data)

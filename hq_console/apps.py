@@ -11,3 +11,7 @@ class HqConsoleConfig(AppConfig):
         from hq_console.views import register_pages
 
         register_pages()
+
+        from hq_console.metrics import register
+
+        register()

@@ -1,6 +1,7 @@
 """HQ's own records in the public schema: the company-wide default store policies and HQ
 announcements to stores."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -54,3 +55,98 @@ class HqAnnouncement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StoreBackup(models.Model):
+    """One backup of a store schema (or, with no store, of the public schema): a PostgreSQL custom
+    format dump, the store's files and a manifest, kept together in the backup storage."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        MANUAL = "manual", _("Manual")
+        SAFETY = "safety", _("Before a restore")
+        FINAL = "final", _("Final (store closed)")
+        EXPORT = "export", _("Export")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    store = models.ForeignKey("tenants.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="backups")
+    subdomain = models.CharField(max_length=40, blank=True)
+    schema_name = models.CharField(max_length=63)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MANUAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    step = models.CharField(max_length=40, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    size = models.BigIntegerField(default=0)
+    manifest = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    taken_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["store", "-taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.schema_name} {self.kind} {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class StoreRestore(models.Model):
+    """A restore of a backup into its store's own schema (in place) or into a new sandbox store."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    backup = models.ForeignKey(StoreBackup, null=True, on_delete=models.SET_NULL, related_name="restores")
+    store = models.ForeignKey("tenants.Store", null=True, on_delete=models.SET_NULL, related_name="+")
+    as_subdomain = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    step = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"restore {self.backup_id} ({self.status})"
+
+
+class StoreClosure(models.Model):
+    """A store's closing: read-only at once, a final backup, its schema dropped after the grace
+    period unless it is reopened before."""
+
+    class Stage(models.TextChoices):
+        CLOSED = "closed", _("Closed (read-only, can be reopened)")
+        DROPPED = "dropped", _("Schema dropped")
+        REOPENED = "reopened", _("Reopened")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    store = models.ForeignKey("tenants.Store", on_delete=models.CASCADE, related_name="closures")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.CLOSED)
+    previous_status = models.CharField(max_length=20)
+    final_backup = models.ForeignKey(StoreBackup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField()
+    drop_after = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-closed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store"], condition=models.Q(stage="closed"), name="one_open_closure_per_store"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.stage}"

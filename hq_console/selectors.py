@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from hq_console.models import CompanyPolicy, HqAnnouncement
+from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.selectors import member_get, member_list
 from shared_apps.platform.errors import NotFound
@@ -66,3 +66,29 @@ def hq_announcements_for_store(*, store_id: int) -> QuerySet[HqAnnouncement]:
         .select_related("created_by")
         .order_by("-created_at", "-pk")
     )
+
+
+def backup_list(*, store: Store) -> QuerySet[StoreBackup]:
+    return StoreBackup.objects.filter(store=store).order_by("-taken_at")
+
+
+def restore_list(*, store: Store) -> QuerySet[StoreRestore]:
+    return StoreRestore.objects.filter(Q(store=store) | Q(backup__store=store)).order_by("-started_at")
+
+
+def restore_get(*, store: Store, restore_id) -> StoreRestore:
+    restore = restore_list(store=store).filter(pk=restore_id).first()
+    if restore is None:
+        raise NotFound(_("No such restore."))
+    return restore
+
+
+def export_get(*, store: Store, export_id) -> StoreBackup:
+    export = StoreBackup.objects.filter(store=store, kind=StoreBackup.Kind.EXPORT, pk=export_id).first()
+    if export is None:
+        raise NotFound(_("No such export."))
+    return export
+
+
+def closure_list(*, store: Store) -> QuerySet[StoreClosure]:
+    return StoreClosure.objects.filter(store=store).select_related("final_backup").order_by("-closed_at")

@@ -20,6 +20,10 @@ urlpatterns = [
         views.store_member_change,
         name="manage-member-change",
     ),
+    path("stores/<int:store_id>/manage/backups/", views.store_backup_now, name="manage-backup-now"),
+    path("stores/<int:store_id>/manage/export/", views.store_export, name="manage-export"),
+    path("stores/<int:store_id>/manage/close/", views.store_close, name="manage-close"),
+    path("stores/<int:store_id>/manage/reopen/", views.store_reopen, name="manage-reopen"),
     path("policies/", views.policies, name="manage-policies"),
     path("announcements/", views.announcements, name="manage-announcements"),
 ]

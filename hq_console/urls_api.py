@@ -19,3 +19,20 @@ urlpatterns = [
     path("announcements", api.HqAnnouncementsView.as_view(), name="announcements"),
     path("announcements/<int:pk>", api.HqAnnouncementDetailView.as_view(), name="announcement"),
 ]
+
+urlpatterns += [
+    path("stores/<int:pk>/backups", api.StoreBackupsView.as_view(), name="store-backups"),
+    path("stores/<int:pk>/restore", api.StoreRestoreView.as_view(), name="store-restore"),
+    path(
+        "stores/<int:pk>/restores/<uuid:restore_id>", api.StoreRestoreDetailView.as_view(), name="store-restore-status"
+    ),
+    path("stores/<int:pk>/export", api.StoreExportView.as_view(), name="store-export"),
+    path("stores/<int:pk>/exports/<uuid:export_id>", api.StoreExportDetailView.as_view(), name="store-export-status"),
+    path(
+        "stores/<int:pk>/exports/<uuid:export_id>/archive",
+        api.StoreExportArchiveView.as_view(),
+        name="store-export-archive",
+    ),
+    path("stores/<int:pk>/close", api.StoreCloseView.as_view(), name="store-close"),
+    path("stores/<int:pk>/reopen", api.StoreReopenView.as_view(), name="store-reopen"),
+]

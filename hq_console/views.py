@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hq_console import selectors, services
+from hq_console import backups, lifecycle, selectors, services
 from hq_console.models import CompanyPolicy
 from hq_reports.selectors import store_get, store_list
 from shared_apps.accounts.roles import StoreRole
@@ -111,6 +111,11 @@ def _store_context(request, store: Store, **forms_) -> dict:
         "domain_form": forms_.get("domain_form") or DomainForm(),
         "member_form": forms_.get("member_form") or MemberAddForm(),
         "change_error": forms_.get("change_error"),
+        "backups": selectors.backup_list(store=store)[:15],
+        "restores": selectors.restore_list(store=store)[:5],
+        "exports": selectors.backup_list(store=store).filter(kind="export")[:5],
+        "closures": selectors.closure_list(store=store)[:5],
+        "open_closure": selectors.closure_list(store=store).filter(stage="closed").first(),
     }
 
 
@@ -327,4 +332,63 @@ def register_pages() -> None:
         area=HQ,
         icon="message-square",
         order=45,
+    )
+
+
+@require_POST
+@hq_page
+def store_backup_now(request, store_id: int):
+    store = _store(store_id)
+    refused = _admin_only(request)
+    if refused is not None:
+        return refused
+    try:
+        backups.backup_start(store=store)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("The backup has started."))
+    return redirect("hq_console:manage-store", store_id=store.pk)
+
+
+def _lifecycle_action(request, store_id: int, action, done_message):
+    store = _store(store_id)
+    refused = _admin_only(request)
+    if refused is not None:
+        return refused
+    try:
+        action(store)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    except Exception as exc:  # noqa: BLE001 - a failed backup is shown, not a 500
+        messages.error(request, _("The final backup failed; the store stays open: %(reason)s") % {"reason": exc})
+    else:
+        messages.success(request, done_message)
+    return redirect("hq_console:manage-store", store_id=store.pk)
+
+
+@require_POST
+@hq_page
+def store_export(request, store_id: int):
+    return _lifecycle_action(
+        request, store_id, lambda store: lifecycle.export_start(store=store), _("The export has started.")
+    )
+
+
+@require_POST
+@hq_page
+def store_close(request, store_id: int):
+    return _lifecycle_action(
+        request,
+        store_id,
+        lambda store: lifecycle.close_store(store=store, by=request.user),
+        _("The store is closed and read-only; its schema is dropped after the grace period unless it is reopened."),
+    )
+
+
+@require_POST
+@hq_page
+def store_reopen(request, store_id: int):
+    return _lifecycle_action(
+        request, store_id, lambda store: lifecycle.reopen_store(store=store), _("The store is open again.")
     )

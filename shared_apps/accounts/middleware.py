@@ -35,6 +35,8 @@ OPEN_PATH_PREFIXES = (
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/healthz",
+    "/readyz",
+    "/metrics",
     "/api/v1/signup",
     "/api/v1/billing/webhook",
 )

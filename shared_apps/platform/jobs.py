@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django_tenants.utils import schema_context, tenant_context
 
+from shared_apps.platform.observability import job_finished
 from tenants.models import Store
 from tenants.storetime import store_zone, zone_named
 
@@ -182,10 +183,12 @@ def _run(job_: Job, *, at: datetime, store: Store | None, propagate: bool) -> Jo
             result = job_(at=at)
     except Exception as exc:  # one failing store must not stop the others
         logger.exception("job %s failed for %s", job_.name, where or "public")
+        job_finished(job=job_.name, ok=False)
         if propagate:
             raise
         return JobRun(job=job_.name, store=where, at=at, ok=False, error=f"{type(exc).__name__}: {exc}")
     logger.debug("job %s done for %s: %s", job_.name, where or "public", format_result(result))
+    job_finished(job=job_.name, ok=True)
     return JobRun(job=job_.name, store=where, at=at, ok=True, result=result)
 
 

@@ -1,0 +1,213 @@
+"""Per-store backup and restore with PostgreSQL's own tools, against the server the tests run on.
+
+A store of its own (``gamma``) is made with committed rows and files; the session's stores are
+the neighbours whose tables and files must stay identical, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from hq_console import backups, pgtools
+from hq_console.models import StoreBackup, StoreRestore
+from shared_apps.accounts.models import User
+from shared_apps.accounts.services import membership_create
+from tenant_apps.customers import services as customer_services
+from tenants.models import Store
+from tenants.provisioning import create_store_now
+from tests.conftest import STORE_A, STORE_B, user_email
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def table_checksums(schema: str) -> dict[str, tuple[int, str]]:
+    """Every table of ``schema``: its row count and the MD5 of its rows in a stable order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            [schema],
+        )
+        tables = sorted(row[0] for row in cursor.fetchall())
+        sums = {}
+        for table in tables:
+            cursor.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
+                f'FROM "{schema}"."{table}" t'
+            )
+            sums[table] = tuple(cursor.fetchone())
+    return sums
+
+
+def file_checksums(prefix: str) -> dict[str, str]:
+    out = {}
+    for name in backups.media_files(prefix):
+        with default_storage.open(name, "rb") as handle:
+            out[name[len(prefix) + 1 :]] = hashlib.sha256(handle.read()).hexdigest()
+    return out
+
+
+def neighbours() -> dict:
+    out = {}
+    for spec in (STORE_A, STORE_B):
+        store = Store.objects.get(subdomain=spec["subdomain"])
+        out[store.subdomain] = (table_checksums(store.schema_name), file_checksums(store.schema_name))
+    return out
+
+
+def _drop_store(subdomain: str) -> None:
+    connection.set_schema_to_public()
+    for store in Store.objects.filter(subdomain=subdomain):
+        for name in backups.media_files(store.schema_name):
+            default_storage.delete(name)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{store.schema_name}" CASCADE')
+        store.delete()
+
+
+@pytest.fixture
+def backup_root(tmp_path, settings):
+    settings.BACKUP_ROOT = tmp_path / "backups"
+    return settings.BACKUP_ROOT
+
+
+@pytest.fixture
+def gamma(committed_db, backup_root):
+    """A committed store with customers and files, removed afterwards with its sandbox copies."""
+    admin = User.objects.get(email=user_email("a_admin"))
+    store = create_store_now(name="Gamma", subdomain="gamma", channels=["tmall"])
+    membership_create(user=admin, store=store, role="admin")
+    with tenant_context(store):
+        for i in range(3):
+            customer_services.customer_create(data={"name": f"顾客 {i}", "mobile": f"1370013700{i}"}, by=admin)
+    default_storage.save(f"{store.schema_name}/vouchers/one.png", ContentFile(PNG))
+    default_storage.save(f"{store.schema_name}/screenshots/2026/two.png", ContentFile(PNG[::-1]))
+    connection.set_schema_to_public()
+    yield store
+    StoreRestore.objects.all().delete()
+    StoreBackup.objects.all().delete()
+    for subdomain in ("gamma", "gamma-copy"):
+        _drop_store(subdomain)
+
+
+def test_tools_match_the_server_version(db):
+    tools = pgtools.find_tools()
+    assert tools.major == pgtools.server_major()
+    assert pgtools.program_major(tools.bin_dir) == tools.major
+
+
+def test_restore_in_place_gives_back_every_table_and_file_and_leaves_other_stores_untouched(gamma):
+    admin = User.objects.get(email=user_email("a_admin"))
+    schema = gamma.schema_name
+    before_tables, before_files = table_checksums(schema), file_checksums(schema)
+    before_neighbours = neighbours()
+    assert before_tables["customers_customer"][0] == 3 and len(before_files) == 2
+
+    backup = backups.take_backup(store=gamma)
+    assert backup.status == StoreBackup.Status.READY and backup.size > 0
+    assert backup.manifest["store"]["schema"] == schema
+    assert backup.manifest["tables"]["customers_customer"] == 3
+    assert backup.manifest["media"]["count"] == 2
+
+    # Changes after the backup: a customer more, a file gone, a file added.
+    with tenant_context(gamma):
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+    connection.set_schema_to_public()
+    default_storage.delete(f"{schema}/vouchers/one.png")
+    default_storage.save(f"{schema}/vouchers/three.png", ContentFile(PNG + b"x"))
+    assert table_checksums(schema) != before_tables
+    assert file_checksums(schema) != before_files
+
+    restore = backups.restore_backup(backup=backup, store=gamma)
+
+    assert restore.status == StoreRestore.Status.DONE
+    assert table_checksums(schema) == before_tables
+    assert file_checksums(schema) == before_files
+    assert neighbours() == before_neighbours
+    safety = StoreBackup.objects.get(store=gamma, kind=StoreBackup.Kind.SAFETY)
+    assert safety.manifest["tables"]["customers_customer"] == 4
+    assert gamma.memberships.filter(user=admin, is_active=True).exists()
+
+
+def test_restore_as_a_new_store_copies_data_files_and_members_without_touching_the_source(gamma):
+    schema = gamma.schema_name
+    before_tables, before_files = table_checksums(schema), file_checksums(schema)
+    backup = backups.take_backup(store=gamma)
+
+    restore = backups.restore_backup(backup=backup, store=gamma, as_subdomain="gamma-copy")
+
+    copy = Store.objects.get(subdomain="gamma-copy")
+    assert restore.store_id == copy.pk and copy.schema_name != schema
+    assert table_checksums(schema) == before_tables
+    assert file_checksums(schema) == before_files
+    copied = table_checksums(copy.schema_name)
+    assert {t: n for t, (n, _s) in copied.items()} == {t: n for t, (n, _s) in before_tables.items()}
+    assert file_checksums(copy.schema_name) == before_files
+    assert set(copy.memberships.values_list("user_id", flat=True)) == set(
+        gamma.memberships.values_list("user_id", flat=True)
+    )
+
+
+def test_a_backup_of_one_store_is_refused_for_another_without_a_new_subdomain(gamma):
+    alpha = Store.objects.get(subdomain=STORE_A["subdomain"])
+    backup = backups.take_backup(store=gamma)
+    before = neighbours()
+
+    with pytest.raises(backups.BackupMismatch):
+        backups.restore_backup(backup=backup, store=alpha)
+
+    assert neighbours() == before
+    assert not StoreBackup.objects.filter(kind=StoreBackup.Kind.SAFETY).exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_corrupt_or_truncated_backup_is_refused_before_anything_is_touched(gamma, backup_root, damage):
+    schema = gamma.schema_name
+    backup = backups.take_backup(store=gamma)
+    default_storage.delete(f"{schema}/vouchers/one.png")  # a change the refused restore must not undo
+    before_tables, before_files = table_checksums(schema), file_checksums(schema)
+    dump = backup_root / backup.location / backups.DUMP
+    data = dump.read_bytes()
+    if damage == "truncate":
+        dump.write_bytes(data[: len(data) // 2])
+    else:
+        dump.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+
+    with pytest.raises(backups.BackupRefused):
+        backups.restore_backup(backup=backup, store=gamma)
+
+    assert table_checksums(schema) == before_tables
+    assert file_checksums(schema) == before_files
+    assert not StoreBackup.objects.filter(kind=StoreBackup.Kind.SAFETY).exists()
+    assert StoreRestore.objects.get().status == StoreRestore.Status.FAILED
+
+
+def test_a_backup_from_a_newer_migration_level_is_refused_with_the_reason(gamma, backup_root):
+    backup = backups.take_backup(store=gamma)
+    manifest_path = backup_root / backup.location / backups.MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["migrations"].setdefault("customers", []).append("9999_from_the_future")
+    manifest_path.write_text(json.dumps(manifest))
+    before = table_checksums(gamma.schema_name)
+
+    with pytest.raises(backups.BackupMigrationLevel) as refused:
+        backups.restore_backup(backup=backup, store=gamma)
+
+    assert "customers.9999_from_the_future" in refused.value.detail
+    assert table_checksums(gamma.schema_name) == before
+
+
+def test_an_older_backup_lists_the_migrations_it_will_be_brought_up_to(db):
+    alpha = Store.objects.get(subdomain=STORE_A["subdomain"])
+    applied = backups.applied_migrations(alpha.schema_name)
+    assert backups.migration_gap(applied) == ([], [])
+    app = sorted(applied)[0]
+    last = applied[app][-1]
+    older = {**applied, app: applied[app][:-1]}
+    assert backups.migration_gap(older) == ([], [f"{app}.{last}"])
