@@ -50,7 +50,8 @@ def remove_fake_stores() -> None:
     from hq_reports.rollups import KINDS
 
     tables = [kind.model._meta.db_table for kind in KINDS.values()]
-    tables += ["hq_reports_storefeed", "hq_reports_storetotals"]
+    # Truncating skips the triggers that keep the day rollups: they go with the facts.
+    tables += ["hq_reports_storefeed", "hq_reports_storetotals", "hq_reports_dayrollup", "hq_reports_dayrollupdelta"]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
@@ -72,7 +73,7 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
     """``stores`` bench stores (rows only) sharing ``orders`` orders, as public facts."""
     from django.db import connection, transaction
 
-    from hq_reports.rollups import refresh_derived
+    from hq_reports.rollups import fold_day_rollups, refresh_derived
     from tenants.models import Store, Subsidiary
 
     started = time.perf_counter()
@@ -206,24 +207,36 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
             WHERE c.store_id = x.store_id AND c.customer_id = x.customer_id
             """,
         )
+        # The stores' feeds, with the zone their facts are summed in: the feed's trigger puts every
+        # fact of each store in the day rollups of that zone, as when a drain first sets it.
+        rollup_started = time.perf_counter()
         cursor.execute(
             """
             INSERT INTO hq_reports_storefeed (store_id, return_visit_window_days, events_applied, last_event_id,
-                last_drained_at, last_reconcile_report)
-            SELECT id, 7, 0, 0, now(), '{}'::jsonb FROM bench_stores
+                last_drained_at, last_reconcile_report, rollup_zone)
+            SELECT s.id, 7, 0, 0, now(), '{}'::jsonb, t.timezone
+            FROM bench_stores s JOIN tenants_store t ON t.id = s.id
             """,
         )
+        rollup_seconds = time.perf_counter() - rollup_started
         # What a drain derives from the facts it writes (the customers' order sequences, return
         # visits, first lines of a product, store totals), here for every bench store at once.
+        # Statistics of the fresh rows first: the derived statements join the facts with themselves.
+        for table in ("orderfact", "orderlinefact", "customerfact", "paymentfact", "followupfact", "storefeed"):
+            cursor.execute(f"ANALYZE hq_reports_{table}")
         cursor.execute("SELECT id FROM bench_stores")
         derived_started = time.perf_counter()
         refresh_derived(store_ids=[row[0] for row in cursor.fetchall()])
         derived_seconds = time.perf_counter() - derived_started
+    # As the job ``hq.fold_day_rollups`` would: the appended sums into the day rollups.
+    fold_started = time.perf_counter()
+    folded = fold_day_rollups()
+    rollup_seconds += time.perf_counter() - fold_started
     generated = time.perf_counter() - started
     # As autovacuum would after a drain's inserts: statistics, and visibility maps for index-only scans.
     for table in ("orderfact", "orderlinefact", "customerfact", "paymentfact", "followupfact", "releasefact"):
         _exec(f"VACUUM ANALYZE hq_reports_{table}")
-    for table in ("claimfact", "enquiryfact", "storefeed"):
+    for table in ("claimfact", "enquiryfact", "storefeed", "dayrollup", "dayrollupdelta"):
         _exec(f"VACUUM ANALYZE hq_reports_{table}")
     _exec("ANALYZE tenants_store")
     counts = {}
@@ -237,6 +250,8 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
         "rows": counts,
         "generate_seconds": round(generated, 1),
         "derive_seconds": round(derived_seconds, 1),
+        "day_rollup_seconds": round(rollup_seconds, 1),
+        "day_rollup_rows": folded["rows"],
     }
 
 
