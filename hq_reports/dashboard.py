@@ -628,18 +628,36 @@ def covers_whole_days(period: Period) -> bool:
 
 def day_rollup_zones(stores: list[Store | StoreRef], feeds: dict[int, tuple]) -> set[str]:
     """The zones whose day rollups sum exactly the facts of the listed stores in that zone: each of
-    those stores has its facts summed there (``StoreFeed.rollup_zone``) and no other store does
-    (``feeds``: every store's). A store that moved to another zone since its last drain, or was
-    never drained, keeps its zone (and the one it left) on the facts until its next drain."""
+    those stores has its facts summed there (``StoreFeed.rollup_zone``), or holds no summed fact and
+    is summed nowhere (a new store before its first drain), and no other store is summed there
+    (``feeds``: every store's). A store that moved to another zone since its last drain keeps its
+    zone (and the one it left) on the facts until its next drain."""
     zone_of = {store.pk: zone_named(getattr(store, "timezone", None)).key for store in stores}
     zones = set(zone_of.values())
+    unsummed = []
     for store_id, zone in zone_of.items():
-        if feeds.get(store_id, (None, None, ""))[2] != zone:
+        summed_in = feeds.get(store_id, (None, None, ""))[2]
+        if summed_in == "":
+            unsummed.append(store_id)
+        elif summed_in != zone:
             zones.discard(zone)
     for store_id, (_drained, _pending, zone) in feeds.items():
         if zone and zone_of.get(store_id) != zone:
             zones.discard(zone)
+    if unsummed and zones:
+        for (store_id,) in _rows(
+            f"""
+            SELECT s FROM unnest(%(ids)s::bigint[]) s
+            WHERE {" OR ".join(f"EXISTS (SELECT 1 FROM {table} f WHERE f.store_id = s)" for table in SUMMED_FACTS)}
+            """,
+            {"ids": unsummed},
+        ):
+            zones.discard(zone_of[store_id])
     return zones
+
+
+# The facts the day rollups sum.
+SUMMED_FACTS = ("hq_reports_orderfact", "hq_reports_orderlinefact", "hq_reports_paymentfact", "hq_reports_enquiryfact")
 
 
 @dataclass

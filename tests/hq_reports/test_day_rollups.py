@@ -294,6 +294,30 @@ def test_a_store_leaving_the_rollups_takes_its_sums_out(drained):
             assert taken == own.get(key, (0,) * 9), key
 
 
+def test_a_store_never_drained_keeps_its_zone_on_the_facts_only_if_it_holds_facts(drained):
+    _store_a, store_b = drained
+    period = resolve_period(range="30d", now=NOW)
+    # Store B as before its first drain: no feed, no facts.
+    for model in (OrderFact, OrderLineFact, PaymentFact, EnquiryFact):
+        model.objects.filter(store=store_b).delete()
+    StoreFeed.objects.filter(store=store_b).delete()
+    stores = every_store()
+
+    assert "America/Bogota" in dashboard.day_rollup_zones(stores, dashboard.store_feeds(stores, every=True))
+    assert dashboard_body(period=period, stores=stores) == dashboard_body(
+        period=period, stores=stores, all_stores=False
+    )
+
+    # Facts written without a drain: summed nowhere, so that zone reads the facts.
+    fact = OrderFact.objects.filter(store=_store_a).first()
+    fact.pk, fact.store_id, fact.signed_at = None, store_b.pk, NOW - timedelta(days=1)
+    fact.save()
+    assert "America/Bogota" not in dashboard.day_rollup_zones(stores, dashboard.store_feeds(stores, every=True))
+    body = dashboard_body(period=period, stores=stores)
+    assert body == dashboard_body(period=period, stores=stores, all_stores=False)
+    assert next(row for row in body["stores"] if row["id"] == store_b.pk)["orders"] == 1
+
+
 def test_a_rollup_row_out_of_step_is_found_and_repaired(drained):
     rollups.fold_day_rollups()
     row = DayRollup.objects.filter(part="orders").order_by("pk").first()
