@@ -6,16 +6,21 @@
 * ``dashboard``: 1,000,000 orders in all, as public facts generated directly in the database
   (``INSERT … SELECT generate_series``, the same rows a drain would write: orders, lines,
   customers with first/second order times, confirmed payments, follow-ups, releases, claims,
-  daily enquiries), first over 1,000 stores, then again over 10 stores. For each: p50/p95 of
-  the 30-day dashboard (``dashboard_query``, the API's whole computation including the per-store
-  rows), with and without a channel filter; and the ratio p95(1,000) / p95(10).
+  daily enquiries), first over 1,000 stores, then again over 10 stores. The stores' feeds are then
+  written with their zone, so that the feed's trigger sums every fact into the day rollups as a
+  store's first drain does; ``refresh_derived`` and the fold of the day rollups follow, as the drain
+  and the job ``hq.fold_day_rollups`` would. For each size: p50/p95 of the 30-day dashboard
+  (``dashboard_query``, the API's whole computation including the per-store rows), with and without
+  a channel filter; and the ratio p95(1,000) / p95(10).
 * ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
   ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
   the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
   signed at that rate over ``--load-stores`` (50) other real stores by ``--load-processes`` (4)
   processes; reports p50/p95 of those seconds, the load actually achieved and the load average.
 * ``reconcile``: one store with 100,000 orders (``bench.data_orders.generate``): the time of a
-  full rebuild of its facts from nothing, then of a reconciliation that finds nothing to fix.
+  full rebuild of its facts from nothing (with their derived columns and the store's day rollup
+  sums), then of a reconciliation that finds nothing to fix; then the fold of what the rebuild
+  appended to the day rollups and their check against the facts (the nightly job).
 
 The bench stores of the dashboard phase are rows only (no schema): they are removed at the end.
 Results go to bench/results/hq.json.

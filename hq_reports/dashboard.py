@@ -915,18 +915,23 @@ def _headline(cur: Figures, prev: Figures) -> dict:
     and of the previous period only the gmv)."""
     values = cur.headline_values()
     row = {key: convert(values[key]) for key, convert in _JSON_VALUE}
-    row["gmv_previous"] = money(prev.gmv)
+    row["gmv_previous"] = _money(prev.gmv)
     row["gmv_change"] = change = _GMV.change(cur.gmv, prev.gmv)
     trend = _GMV.trend(change)
     row["gmv_trend"] = None if trend is None else str(trend)
     return row
 
 
+def _money(value) -> str:
+    """``money`` of an amount (the same text, for a thousand rows)."""
+    return str((value or ZERO).quantize(CENT))
+
+
 def _json_converter(key: str):
     """How the catalogue writes ``key``'s values (``Metric.json_value``), without its dispatch per value."""
     kind = metric(key).kind
     if kind == Kind.AMOUNT:
-        return lambda value: None if value is None else money(value)
+        return lambda value: None if value is None else _money(value)
     if kind == Kind.COUNT:
         return lambda value: None if value is None else int(value)
     return metric(key).json_value
@@ -1086,18 +1091,17 @@ def _dashboard_body(
     tz, url_parts = timezone.get_current_timezone(), _url_parts()
     for store in stores:
         cur, prev = cur_by_store.get(store.pk) or Figures(), prev_by_store.get(store.pk) or Figures()
-        store_rows.append(_store_row(store, cur, prev, fresh[store.pk], tz, url_parts))
+        store_rows.append((cur.gmv, _store_row(store, cur, prev, fresh[store.pk], tz, url_parts)))
         key = store.subsidiary_id
-        group = subsidiaries.setdefault(
-            key,
-            {
+        group = subsidiaries.get(key)
+        if group is None:
+            group = subsidiaries[key] = {
                 "id": key,
                 "name": _subsidiary_name(store),
                 "stores": 0,
                 "cur": Figures(),
                 "prev": Figures(),
-            },
-        )
+            }
         group["stores"] += 1
         group["cur"].add(cur)
         group["prev"].add(prev)
@@ -1107,7 +1111,8 @@ def _dashboard_body(
         prev_total.add(group["prev"])
     # Facts of stores outside the list (a store deleted since) never count: only listed stores add up.
     del by_id
-    store_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"]))
+    # By gmv (the row's own amount, to the cent) then name.
+    store_rows = [row for _gmv, row in sorted(store_rows, key=lambda item: (-item[0], item[1]["name"]))]
     subsidiary_rows = [
         {
             "id": g["id"],
