@@ -1,4 +1,4 @@
-"""The consolidated HQ dashboard, computed with SQL over the public facts only (no store schema).
+"""The consolidated HQ dashboard, computed with SQL over HQ's public tables only (no store schema).
 
 Every figure follows metrics.md; the rules where it is silent are the store Kanban's:
 
@@ -26,6 +26,13 @@ order is in the period; conversion: the customer's orders around its creation; r
 flag on the completed order; owned at start and overdue receivables: ``StoreTotals`` less what
 changed since the moment).
 
+Over every store (no subsidiary or store filter) and whole local days (7d, 30d, custom), what no
+store row shows comes from the day rollups instead (``day_rollup_figures``: the facts of every store
+of a zone summed per local day, ``DayRollup``): completions, ratings and return visits, net revenue
+and new enquiries of both periods, net revenue per channel, the sales trend, devices, provinces and
+the rankings, a few thousand rows whatever the number of stores. A zone where a store's facts are
+not summed in its own zone's days (``day_rollup_zones``) reads the facts.
+
 Figures are grouped by store in SQL, then summed: counts of customers are per store (customers
 belong to one store), so the HQ number of paying customers is the sum of the stores' distinct
 counts, and every rate is the ratio of the summed numerator and denominator. HQ channels are
@@ -48,6 +55,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hq_reports.rollups import HELD_DAY_ROLLUPS
 from shared_apps.platform.periods import Period, local_midnight, money, rate
 from shared_apps.reporting.catalogue import KANBAN, Kind, metric, metrics_body
 from tenants.models import Store
@@ -257,10 +265,9 @@ def figures_by(
             )
         elif platforms is not None:
             bucket, order_sets = "NULL::timestamp", "(g, cur), (cur, platform)"
-            grouped = "grouping(g), 1, 1, 1, g, cur, NULL, NULL, NULL, platform"
+            grouped = "grouping(g), g, cur, platform"
         else:
-            bucket, order_sets = "NULL::timestamp", "(g, cur)"
-            grouped = "0, 1, 1, 1, g, cur, NULL, NULL, NULL, NULL"
+            bucket, order_sets, grouped = "NULL::timestamp", "(g, cur)", "0, g, cur, NULL"
         rows = _rows(
             f"""
             SELECT {grouped}, sum(amount), count(*), count(*) FILTER (WHERE first),
@@ -277,20 +284,21 @@ def figures_by(
             """,
             params | {"unit": "hour" if period.hourly else "day"},
         )
-        detail = []
-        for g_g, g_b, g_d, g_p, key, cur, b, device, province, platform, *values in rows:
-            if g_g:
-                if cur:
-                    detail.append((g_b, g_d, g_p, b, device, province, platform, *values))
-                continue
-            gmv, n, paying, repurchasers, new_paying, new_gmv, _first_platform = values
-            f = slot(key, cur)
-            f.gmv, f.orders, f.paying = gmv, int(n), paying
-            f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
         if breakdown is not None:
+            detail, rows = (
+                [row[1:4] + row[6:] for row in rows if row[0] and row[5]],
+                [(0, row[4], row[5], None, *row[10:]) for row in rows if not row[0]],
+            )
             breakdown.update(_breakdown_body(period, detail))
-        elif platforms is not None:
-            platforms.update(_breakdown_body(period, detail)["platforms"])
+        for g_g, key, cur, platform, gmv, n, paying, repurchasers, new_paying, new_gmv, first_platform in rows:
+            if g_g:
+                if cur and platforms is not None:
+                    # the customer's first order of the platform in P marks a paying customer of it
+                    platforms[platform] = (gmv, n, first_platform)
+                continue
+            f = slot(key, cur)
+            f.gmv, f.orders, f.paying = gmv, n, paying
+            f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
 
     # With ``channels``, the customer and net revenue figures are also grouped by platform (current
     # period only) in the same statements, into ``channels``.
@@ -690,8 +698,6 @@ def _held_day_rollups(parts: str, *, first_day: str = "from_day") -> str:
     """The day rollup rows of one zone, some parts, from ``first_day`` (a parameter name) to
     ``last_day`` and of the ``platform`` (if any): the folded rows and the changes not folded yet.
     A key may come several times; keys whose ``facts`` sum to zero hold nothing."""
-    from hq_reports.rollups import HELD_DAY_ROLLUPS
-
     return f"""
         SELECT * FROM ({HELD_DAY_ROLLUPS}) h
         WHERE zone = %(zone)s AND part IN ({parts}) AND day >= %({first_day})s AND day <= %(last_day)s

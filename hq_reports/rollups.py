@@ -59,6 +59,12 @@ a new return-visit window refreshes the store's flags; the reconciliation recomp
 whole store. Each statement computes the values from the facts alone and writes only the rows that
 differ, so the derived state is always that of a direct computation (``derived_differences``).
 
+**Day rollups** (``DayRollup``, see the section at the end): the order, line, payment and enquiry
+facts of every store summed per local day of the store's zone (``StoreFeed.rollup_zone``, which every
+drain batch and reconciliation sets to the store's zone), kept by database triggers on the facts:
+whatever writes facts, in whatever transaction, appends the change of the sums, so nothing here
+computes them; the drain's writes stay proportional to the rows it changes.
+
 **Reconciliation** (job ``hq.reconcile``, per store, nightly; ``run_job hq.reconcile --store s``):
 under the same lock (waiting for it), compare every entity of the store with the facts, in SQL
 (the store schema and the public facts are one database): report per table how many rows were
