@@ -6,16 +6,21 @@
 * ``dashboard``: 1,000,000 orders in all, as public facts generated directly in the database
   (``INSERT … SELECT generate_series``, the same rows a drain would write: orders, lines,
   customers with first/second order times, confirmed payments, follow-ups, releases, claims,
-  daily enquiries), first over 1,000 stores, then again over 10 stores. For each: p50/p95 of
-  the 30-day dashboard (``dashboard_query``, the API's whole computation including the per-store
-  rows), with and without a channel filter; and the ratio p95(1,000) / p95(10).
+  daily enquiries), first over 1,000 stores, then again over 10 stores. The stores' feeds are then
+  written with their zone, so that the feed's trigger sums every fact into the day rollups as a
+  store's first drain does; ``refresh_derived`` and the fold of the day rollups follow, as the drain
+  and the job ``hq.fold_day_rollups`` would. For each size: p50/p95 of the 30-day dashboard
+  (``dashboard_query``, the API's whole computation including the per-store rows), with and without
+  a channel filter; and the ratio p95(1,000) / p95(10).
 * ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
   ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
   the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
   signed at that rate over ``--load-stores`` (50) other real stores by ``--load-processes`` (4)
   processes; reports p50/p95 of those seconds, the load actually achieved and the load average.
 * ``reconcile``: one store with 100,000 orders (``bench.data_orders.generate``): the time of a
-  full rebuild of its facts from nothing, then of a reconciliation that finds nothing to fix.
+  full rebuild of its facts from nothing (with their derived columns and the store's day rollup
+  sums), then of a reconciliation that finds nothing to fix; then the fold of what the rebuild
+  appended to the day rollups and their check against the facts (the nightly job).
 
 The bench stores of the dashboard phase are rows only (no schema): they are removed at the end.
 Results go to bench/results/hq.json.
@@ -50,14 +55,22 @@ def remove_fake_stores() -> None:
     from hq_reports.rollups import KINDS
 
     tables = [kind.model._meta.db_table for kind in KINDS.values()]
-    tables += ["hq_reports_storefeed", "hq_reports_storetotals"]
+    # Truncating skips the triggers that keep the day rollups: they go with the facts.
+    tables += ["hq_reports_storefeed", "hq_reports_storetotals", "hq_reports_dayrollup", "hq_reports_dayrollupdelta"]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
             if cursor.fetchone()[0]:  # a table of a migration not yet applied is not there
                 cursor.execute(f"TRUNCATE {table}")
         # Rows only (no schema, nothing else points at them): removed in SQL, whatever the models say.
-        cursor.execute("DELETE FROM tenants_store WHERE subdomain LIKE %s", [FAKE_PREFIX + "%"])
+        # A real store whose name shares the prefix (it has a schema) is not one of them.
+        cursor.execute(
+            """
+            DELETE FROM tenants_store WHERE subdomain LIKE %s
+              AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = schema_name)
+            """,
+            [FAKE_PREFIX + "%"],
+        )
 
 
 def _remove_leftovers() -> None:
@@ -72,7 +85,7 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
     """``stores`` bench stores (rows only) sharing ``orders`` orders, as public facts."""
     from django.db import connection, transaction
 
-    from hq_reports.rollups import refresh_derived
+    from hq_reports.rollups import fold_day_rollups, refresh_derived
     from tenants.models import Store, Subsidiary
 
     started = time.perf_counter()
@@ -206,24 +219,36 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
             WHERE c.store_id = x.store_id AND c.customer_id = x.customer_id
             """,
         )
+        # The stores' feeds, with the zone their facts are summed in: the feed's trigger puts every
+        # fact of each store in the day rollups of that zone, as when a drain first sets it.
+        rollup_started = time.perf_counter()
         cursor.execute(
             """
             INSERT INTO hq_reports_storefeed (store_id, return_visit_window_days, events_applied, last_event_id,
-                last_drained_at, last_reconcile_report)
-            SELECT id, 7, 0, 0, now(), '{}'::jsonb FROM bench_stores
+                last_drained_at, last_reconcile_report, rollup_zone)
+            SELECT s.id, 7, 0, 0, now(), '{}'::jsonb, t.timezone
+            FROM bench_stores s JOIN tenants_store t ON t.id = s.id
             """,
         )
+        rollup_seconds = time.perf_counter() - rollup_started
         # What a drain derives from the facts it writes (the customers' order sequences, return
         # visits, first lines of a product, store totals), here for every bench store at once.
+        # Statistics of the fresh rows first: the derived statements join the facts with themselves.
+        for table in ("orderfact", "orderlinefact", "customerfact", "paymentfact", "followupfact", "storefeed"):
+            cursor.execute(f"ANALYZE hq_reports_{table}")
         cursor.execute("SELECT id FROM bench_stores")
         derived_started = time.perf_counter()
         refresh_derived(store_ids=[row[0] for row in cursor.fetchall()])
         derived_seconds = time.perf_counter() - derived_started
+    # As the job ``hq.fold_day_rollups`` would: the appended sums into the day rollups.
+    fold_started = time.perf_counter()
+    folded = fold_day_rollups()
+    rollup_seconds += time.perf_counter() - fold_started
     generated = time.perf_counter() - started
     # As autovacuum would after a drain's inserts: statistics, and visibility maps for index-only scans.
     for table in ("orderfact", "orderlinefact", "customerfact", "paymentfact", "followupfact", "releasefact"):
         _exec(f"VACUUM ANALYZE hq_reports_{table}")
-    for table in ("claimfact", "enquiryfact", "storefeed"):
+    for table in ("claimfact", "enquiryfact", "storefeed", "dayrollup", "dayrollupdelta"):
         _exec(f"VACUUM ANALYZE hq_reports_{table}")
     _exec("ANALYZE tenants_store")
     counts = {}
@@ -237,6 +262,8 @@ def generate_facts(*, stores: int, orders: int, days: int = 730, seed: float = 0
         "rows": counts,
         "generate_seconds": round(generated, 1),
         "derive_seconds": round(derived_seconds, 1),
+        "day_rollup_seconds": round(rollup_seconds, 1),
+        "day_rollup_rows": folded["rows"],
     }
 
 
@@ -575,17 +602,45 @@ def phase_freshness(args) -> dict:
     }
 
 
+RECONCILE_STORE = "bench-reconcile"
+
+
+def _reconcile_store(orders: int):
+    """The real store of the reconcile phase holding ``orders`` generated orders (reused when it does)."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from bench import data
+    from bench.data_orders import generate
+    from tenants.models import Store
+
+    store = Store.objects.filter(subdomain=RECONCILE_STORE).first()
+    if store is not None:
+        with schema_context(store.schema_name), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sales_order")
+            if cursor.fetchone()[0] == orders:
+                return store
+        common.drop_store(store)
+        common.after_bulk_change()
+    store = data.bench_store(RECONCILE_STORE, channels=("tmall", "jd", "pdd", "douyin", "offline"))
+    # The store's own triggers name its tables without a schema: it is filled with its schema on the path.
+    with schema_context(store.schema_name):
+        generate(store.schema_name, orders=orders, customers=orders // 5)
+    common.after_bulk_change()
+    return store
+
+
 def phase_reconcile(args) -> dict:
+    """A full rebuild of the store's facts from nothing (the facts, their derived columns and the
+    store's day rollup sums, appended by the feed's trigger), then a reconciliation that finds
+    nothing to fix; the fold of what the rebuild appended; the nightly check of the day rollups."""
     from django_tenants.utils import tenant_context
 
-    from bench.data_orders import ensure_bench_store
     from hq_reports import rollups
     from hq_reports.models import OrderFact
 
     remove_fake_stores()
-    store, _filled = ensure_bench_store(
-        "bench-hq-recon", orders=args.reconcile_orders, customers=args.reconcile_orders // 5
-    )
+    store = _reconcile_store(args.reconcile_orders)
     with tenant_context(store):
         for kind in rollups.KINDS.values():
             kind.model.objects.filter(store=store).delete()
@@ -595,13 +650,28 @@ def phase_reconcile(args) -> dict:
         started = time.perf_counter()
         second = rollups.reconcile()
         check = time.perf_counter() - started
+    started = time.perf_counter()
+    folded = rollups.fold_day_rollups()
+    fold = time.perf_counter() - started
+    started = time.perf_counter()
+    differences = rollups.day_rollup_differences()
+    verify = time.perf_counter() - started
     facts = OrderFact.objects.filter(store=store).count()
-    print(f"  full rebuild {rebuild:.1f} s ({facts:,} orders), clean reconciliation {check:.1f} s")
+    print(
+        f"  full rebuild {rebuild:.1f} s ({facts:,} orders), clean reconciliation {check:.1f} s, "
+        f"fold of the day rollups {fold:.1f} s ({folded}), their check {verify:.1f} s ({differences} differ), "
+        f"load average {_load()}"
+    )
     return {
         "orders": args.reconcile_orders,
         "order_facts": facts,
         "rebuild_seconds": round(rebuild, 1),
         "clean_reconcile_seconds": round(check, 1),
+        "fold_seconds": round(fold, 1),
+        "folded": folded,
+        "day_rollup_check_seconds": round(verify, 1),
+        "day_rollup_differences": differences,
+        "load_average": _load(),
         "first_report": first,
         "second_report": second,
     }

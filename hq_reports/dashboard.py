@@ -1,4 +1,4 @@
-"""The consolidated HQ dashboard, computed with SQL over the public facts only (no store schema).
+"""The consolidated HQ dashboard, computed with SQL over HQ's public tables only (no store schema).
 
 Every figure follows metrics.md; the rules where it is silent are the store Kanban's:
 
@@ -26,6 +26,13 @@ order is in the period; conversion: the customer's orders around its creation; r
 flag on the completed order; owned at start and overdue receivables: ``StoreTotals`` less what
 changed since the moment).
 
+Over every store (no subsidiary or store filter) and whole local days (7d, 30d, custom), what no
+store row shows comes from the day rollups instead (``day_rollup_figures``: the facts of every store
+of a zone summed per local day, ``DayRollup``): completions, ratings and return visits, net revenue
+and new enquiries of both periods, net revenue per channel, the sales trend, devices, provinces and
+the rankings, a few thousand rows whatever the number of stores. A zone where a store's facts are
+not summed in its own zone's days (``day_rollup_zones``) reads the facts.
+
 Figures are grouped by store in SQL, then summed: counts of customers are per store (customers
 belong to one store), so the HQ number of paying customers is the sum of the stores' distinct
 counts, and every rate is the ratio of the summed numerator and denominator. HQ channels are
@@ -39,24 +46,30 @@ of the stores'. Both come from what the drain records in ``StoreFeed`` (``store_
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shared_apps.platform.periods import Period, money, rate
-from shared_apps.reporting.catalogue import KANBAN, metric, metrics_body
+from hq_reports.rollups import HELD_DAY_ROLLUPS
+from shared_apps.platform.periods import Period, local_midnight, money, rate
+from shared_apps.reporting.catalogue import KANBAN, Kind, metric, metrics_body
 from tenants.models import Store
 from tenants.routing import store_url
 from tenants.storetime import zone_named
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+# ``rate`` of the counts of a thousand store rows: the same few pairs again and again.
+_rate = lru_cache(maxsize=65536)(rate)
 DEVICES = ("pc", "mobile", "app", "unknown")
 
 
-@dataclass
+@dataclass(slots=True)
 class Figures:
     """The numerators and denominators of the headline figures for one group (store, platform)."""
 
@@ -79,9 +92,23 @@ class Figures:
     overdue: Decimal = ZERO
 
     def add(self, other: Figures) -> Figures:
-        mine, theirs = self.__dict__, other.__dict__
-        for name in FIGURE_FIELDS:
-            mine[name] += theirs[name]
+        self.gmv += other.gmv
+        self.orders += other.orders
+        self.paying += other.paying
+        self.repurchasers += other.repurchasers
+        self.new_paying += other.new_paying
+        self.new_gmv += other.new_gmv
+        self.new_customers += other.new_customers
+        self.converted += other.converted
+        self.new_enquiries += other.new_enquiries
+        self.completed += other.completed
+        self.rated += other.rated
+        self.positive += other.positive
+        self.revisited += other.revisited
+        self.released += other.released
+        self.owned_at_start += other.owned_at_start
+        self.net_revenue += other.net_revenue
+        self.overdue += other.overdue
         return self
 
     def headline_values(self) -> dict:
@@ -89,12 +116,12 @@ class Figures:
         return {
             "gmv": self.gmv,
             "orders": self.orders,
-            "aov": (self.gmv / self.orders).quantize(Decimal("0.01")) if self.orders else None,
+            "aov": (self.gmv / self.orders).quantize(CENT) if self.orders else None,
             "paying_customers": self.paying,
-            "repurchase_rate": rate(self.repurchasers, self.paying),
+            "repurchase_rate": _rate(self.repurchasers, self.paying),
             "new_customers": self.new_customers,
-            "conversion_rate": rate(self.converted, self.new_customers),
-            "lost_rate": rate(self.released, self.owned_at_start),
+            "conversion_rate": _rate(self.converted, self.new_customers),
+            "lost_rate": _rate(self.released, self.owned_at_start),
             "net_revenue": self.net_revenue,
             "receivable_overdue": self.overdue,
         }
@@ -118,8 +145,10 @@ class Figures:
         }
 
 
-FIGURE_FIELDS = tuple(f.name for f in fields(Figures))
 ALL_PARTS = ("orders", "customers", "completed", "lost", "net", "overdue", "enquiries")
+# With the day rollups (``day_rollup_figures``): the figures of the store rows and those that are not
+# sums over days (customers, point-in-time figures).
+ROLLUP_PARTS = ("orders", "customers", "lost", "net_current", "overdue")
 CHANNEL_PARTS = ("customers", "net")
 
 
@@ -165,7 +194,7 @@ class Scope:
 _cursor: ContextVar = ContextVar("hq_dashboard_cursor", default=None)
 
 
-DASHBOARD_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+DASHBOARD_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0"
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
@@ -186,11 +215,14 @@ def figures_by(
     parts: tuple[str, ...] = ALL_PARTS,
     channels: dict | None = None,
     breakdown: dict | None = None,
+    platforms: dict | None = None,
 ) -> tuple[dict, dict]:
     """Figures over ``period`` and over the previous period, for each value of ``group``
     (``store_id`` or ``platform``): ``(current, previous)``. Each statement reads both periods in
-    one pass (``cur`` flag); ``parts`` limits the figures computed. ``channels`` (a dict) also
-    receives the current figures of ``CHANNEL_PARTS`` by platform."""
+    one pass (``cur`` flag); ``parts`` limits the figures computed (``net_current``: the net revenue
+    of the current period only). ``channels`` (a dict) also receives the current figures of
+    ``CHANNEL_PARTS`` by platform; ``platforms`` (a dict) the gmv, orders and paying customers of
+    the current period by platform (``breakdown["platforms"]``, without the other breakdowns)."""
     previous = period.previous()
     params = scope.params(period) | {
         "pstart": previous.start,
@@ -199,7 +231,11 @@ def figures_by(
     out: tuple[dict, dict] = ({}, {})
 
     def slot(key, cur: bool) -> Figures:
-        return out[0 if cur else 1].setdefault(key, Figures())
+        held = out[0 if cur else 1]
+        figures = held.get(key)
+        if figures is None:
+            figures = held[key] = Figures()
+        return figures
 
     # The period of each row, for the figures that read both periods in one pass: S and E are the
     # start and end of the row's own period (P for the current rows, P' for the previous ones).
@@ -224,12 +260,17 @@ def figures_by(
         if breakdown is not None:
             bucket = "CASE WHEN o.signed_at >= %(start)s THEN date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) END"
             order_sets = "(g, cur), (cur, b), (cur, device), (cur, province), (cur, platform)"
+            grouped = (
+                "grouping(g), grouping(b), grouping(device), grouping(province), g, cur, b, device, province, platform"
+            )
+        elif platforms is not None:
+            bucket, order_sets = "NULL::timestamp", "(g, cur), (cur, platform)"
+            grouped = "grouping(g), g, cur, platform"
         else:
-            bucket, order_sets = "NULL::timestamp", "(g, cur)"
+            bucket, order_sets, grouped = "NULL::timestamp", "(g, cur)", "0, g, cur, NULL"
         rows = _rows(
             f"""
-            SELECT grouping(g), grouping(b), grouping(device), grouping(province), g, cur, b, device, province,
-                   platform, sum(amount), count(*), count(*) FILTER (WHERE first),
+            SELECT {grouped}, sum(amount), count(*), count(*) FILTER (WHERE first),
                    count(*) FILTER (WHERE first AND repurchased), count(*) FILTER (WHERE first AND new),
                    COALESCE(sum(amount) FILTER (WHERE new), 0), count(*) FILTER (WHERE first_platform)
             FROM (SELECT o.{group} AS g, o.signed_at >= %(start)s AS cur, {bucket} AS b, o.device, o.province,
@@ -243,18 +284,21 @@ def figures_by(
             """,
             params | {"unit": "hour" if period.hourly else "day"},
         )
-        detail = []
-        for g_g, g_b, g_d, g_p, key, cur, b, device, province, platform, *values in rows:
-            if g_g:
-                if cur:
-                    detail.append((g_b, g_d, g_p, b, device, province, platform, *values))
-                continue
-            gmv, n, paying, repurchasers, new_paying, new_gmv, _first_platform = values
-            f = slot(key, cur)
-            f.gmv, f.orders, f.paying = gmv, int(n), paying
-            f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
         if breakdown is not None:
+            detail, rows = (
+                [row[1:4] + row[6:] for row in rows if row[0] and row[5]],
+                [(0, row[4], row[5], None, *row[10:]) for row in rows if not row[0]],
+            )
             breakdown.update(_breakdown_body(period, detail))
+        for g_g, key, cur, platform, gmv, n, paying, repurchasers, new_paying, new_gmv, first_platform in rows:
+            if g_g:
+                if cur and platforms is not None:
+                    # the customer's first order of the platform in P marks a paying customer of it
+                    platforms[platform] = (gmv, n, first_platform)
+                continue
+            f = slot(key, cur)
+            f.gmv, f.orders, f.paying = gmv, n, paying
+            f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
 
     # With ``channels``, the customer and net revenue figures are also grouped by platform (current
     # period only) in the same statements, into ``channels``.
@@ -389,6 +433,18 @@ def figures_by(
             net,
         )
 
+    if "net_current" in parts:
+        for key, amount in _rows(
+            f"""
+            SELECT p.{group}, sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END)
+            FROM hq_reports_paymentfact p
+            WHERE p.confirmed_at >= %(start)s AND p.confirmed_at < %(end)s {scope.where("p")}
+            GROUP BY 1
+            """,
+            params,
+        ):
+            slot(key, True).net_revenue = amount
+
     if "overdue" in parts:
         # Both as-of times T in one statement; at T, every non-cancelled credit order signed before
         # T and due before T's local date counts with what it owed at T, when it was still owed at
@@ -488,18 +544,27 @@ def breakdowns(period: Period, scope: Scope) -> dict:
 def _breakdown_body(period: Period, rows) -> dict:
     """``breakdowns`` from the grouped rows of the current orders: ``(grouping(b), grouping(device),
     grouping(province), b, device, province, platform, gmv, orders, ..., first of the platform)``."""
-    trend, devices, geography, platforms = {}, {}, [], {}
+    trend, devices, provinces, platforms = {}, {}, {}, {}
     for g_b, g_d, g_p, b, device, province, platform, gmv, n, *_figures, paying in rows:
         if not g_b:
             trend[b] = (gmv, n)
         elif not g_d:
             devices[device] = (gmv, n)
         elif not g_p:
-            geography.append({"province": province, "gmv": money(gmv), "orders": n, "_gmv": gmv})
+            provinces[province] = (gmv, n)
         else:
             # the customer's first order of the platform in P marks a paying customer of it
             platforms[platform] = (gmv, n, paying)
-    geography.sort(key=lambda row: (-row.pop("_gmv"), row["province"]))
+    return _breakdown_shape(period, trend, devices, provinces, platforms)
+
+
+def _breakdown_shape(period: Period, trend: dict, devices: dict, provinces: dict, platforms: dict) -> dict:
+    """The breakdowns as the API writes them, from ``{bucket start (naive local): (gmv, orders)}``,
+    ``{device: (gmv, orders)}``, ``{province: (gmv, orders)}`` and ``{platform: (gmv, orders, paying)}``."""
+    geography = [
+        {"province": province, "gmv": money(gmv), "orders": n}
+        for province, (gmv, n) in sorted(provinces.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
     sales = []
     for start in period.buckets():
         gmv, n = trend.get(start.replace(tzinfo=None), (ZERO, 0))
@@ -537,21 +602,190 @@ def rankings(period: Period, scope: Scope, *, limit: int = 10) -> tuple[list[dic
         """,
         params,
     )
+    return _ranking_rows(rows)
+
+
+def _ranking_rows(rows) -> tuple[list[dict], list[dict]]:
+    """Product and category rows from ``(kind, key, name, amount, quantity, orders)``."""
     products = [
-        {"sku": r[1], "name": r[2], "amount": money(r[3]), "quantity": int(r[4]), "orders": r[5]}
+        {"sku": r[1], "name": r[2], "amount": money(r[3]), "quantity": int(r[4]), "orders": int(r[5])}
         for r in rows
         if r[0] == "p"
     ]
     categories = [
-        {"category": r[1], "name": r[2], "amount": money(r[3]), "quantity": int(r[4]), "orders": r[5]}
+        {"category": r[1], "name": r[2], "amount": money(r[3]), "quantity": int(r[4]), "orders": int(r[5])}
         for r in rows
         if r[0] == "c"
     ]
     return products, categories
 
 
-@dataclass(frozen=True, slots=True)
-class StoreRef:
+# --- the day rollups: every store of a zone over whole local days --------------------------------------
+
+
+def covers_whole_days(period: Period) -> bool:
+    """Whether ``period`` and its previous period are whole local days of their zone (7d, 30d and
+    custom ranges; not ``today``, nor a previous period cut inside a day by a daylight-saving change)."""
+    if period.hourly:
+        return False
+    for moment in (period.previous().start, period.start, period.end):
+        local = moment.astimezone(period.tz)
+        if local.time() != time.min or local_midnight(local.date(), period.tz) != moment:
+            return False
+    return True
+
+
+def day_rollup_zones(stores: list[Store | StoreRef], feeds: dict[int, tuple]) -> set[str]:
+    """The zones whose day rollups sum exactly the facts of the listed stores in that zone: each of
+    those stores has its facts summed there (``StoreFeed.rollup_zone``), or holds no summed fact and
+    is summed nowhere (a new store before its first drain), and no other store is summed there
+    (``feeds``: every store's). A store that moved to another zone since its last drain keeps its
+    zone (and the one it left) on the facts until its next drain."""
+    zone_of = {store.pk: zone_named(getattr(store, "timezone", None)).key for store in stores}
+    zones = set(zone_of.values())
+    unsummed = []
+    for store_id, zone in zone_of.items():
+        summed_in = feeds.get(store_id, (None, None, ""))[2]
+        if summed_in == "":
+            unsummed.append(store_id)
+        elif summed_in != zone:
+            zones.discard(zone)
+    for store_id, (_drained, _pending, zone) in feeds.items():
+        if zone and zone_of.get(store_id) != zone:
+            zones.discard(zone)
+    if unsummed and zones:
+        # One probe of each fact table's (store, id) key per store.
+        for (store_id,) in _rows(
+            f"""
+            SELECT s FROM unnest(%(ids)s::bigint[]) s
+            WHERE {" OR ".join(_first_fact(table) for table in SUMMED_FACTS)}
+            """,
+            {"ids": unsummed},
+        ):
+            zones.discard(zone_of[store_id])
+    return zones
+
+
+# The facts the day rollups sum, with their key's entity column.
+SUMMED_FACTS = {
+    "hq_reports_orderfact": "order_id",
+    "hq_reports_orderlinefact": "line_id",
+    "hq_reports_paymentfact": "payment_id",
+    "hq_reports_enquiryfact": "enquiry_id",
+}
+
+
+def _first_fact(table: str) -> str:
+    """Whether store ``s`` has a row in ``table``: its first entry in the (store, entity) key (in the
+    key's order, so that the planner never scans the table hoping to meet one soon)."""
+    key = SUMMED_FACTS[table]
+    return f"(SELECT f.{key} FROM {table} f WHERE f.store_id = s ORDER BY f.{key} LIMIT 1) IS NOT NULL"
+
+
+@dataclass
+class DayRollupFigures:
+    """What a zone's day rollups give the dashboard of its stores (``day_rollup_figures``)."""
+
+    cur: Figures  # completed, rated, positive, revisited, net_revenue, new_enquiries of P
+    prev: Figures  # the same of P'
+    channel_net: dict  # {platform: net revenue of P}
+    breakdown: dict  # sales_trend, devices, geography of P
+    products: list
+    categories: list
+
+
+def _held_day_rollups(parts: str, *, first_day: str = "from_day") -> str:
+    """The day rollup rows of one zone, some parts, from ``first_day`` (a parameter name) to
+    ``last_day`` and of the ``platform`` (if any): the folded rows and the changes not folded yet.
+    A key may come several times; keys whose ``facts`` sum to zero hold nothing."""
+    return f"""
+        SELECT * FROM ({HELD_DAY_ROLLUPS}) h
+        WHERE zone = %(zone)s AND part IN ({parts}) AND day >= %({first_day})s AND day <= %(last_day)s
+          AND (%(platform)s::text IS NULL OR platform = %(platform)s::text)
+    """
+
+
+def day_rollup_figures(period: Period, zone: str, platform: str | None, *, limit: int | None) -> DayRollupFigures:
+    """The figures of every store whose facts are summed in ``zone``'s day rollups, over ``period``
+    (whole local days of ``zone``, ``covers_whole_days``) and its previous period: completions, net
+    revenue and new enquiries of both, and of the current period net revenue by platform, the sales trend,
+    devices, provinces and the product and category rankings (``rankings``' rules; a product's name
+    is the greatest among its lines of the period). Two statements over a few thousand rows, whatever
+    the number of stores."""
+    previous = period.previous()
+    params = {
+        "zone": zone,
+        "platform": platform,
+        "first_day": period.start.astimezone(period.tz).date(),
+        "last_day": (period.end - timedelta(microseconds=1)).astimezone(period.tz).date(),
+        "from_day": previous.start.astimezone(period.tz).date(),
+        "limit": limit,
+    }
+    result = DayRollupFigures(Figures(), Figures(), {}, {}, [], [])
+    trend, devices, provinces = {}, {}, {}
+    for part, cur, g_day, g_device, g_province, g_platform, day, device, province, key, *sums in _rows(
+        f"""
+        SELECT part, cur, grouping(day), grouping(device), grouping(province), grouping(platform), day, device,
+               province, platform, sum(facts), sum(amount), sum(rated), sum(positive), sum(revisited),
+               sum(new_enquiries)
+        FROM (SELECT r.*, r.day >= %(first_day)s AS cur
+              FROM ({_held_day_rollups("'orders', 'completed', 'payments', 'enquiries'")}) r
+              WHERE r.part <> 'orders' OR r.day >= %(first_day)s) t
+        GROUP BY GROUPING SETS ((part, cur), (part, cur, day), (part, cur, device), (part, cur, province),
+                                (part, cur, platform))
+        HAVING sum(facts) <> 0
+        """,
+        params,
+    ):
+        facts, amount, rated, positive, revisited, new_enquiries = sums
+        if part == "orders":
+            if not g_day:
+                trend[datetime.combine(day, time.min)] = (amount, int(facts))
+            elif not g_device:
+                devices[device] = (amount, int(facts))
+            elif not g_province:
+                provinces[province] = (amount, int(facts))
+            continue
+        figures = result.cur if cur else result.prev
+        whole = g_day and g_device and g_province and g_platform
+        if part == "completed" and whole:
+            figures.completed, figures.rated = int(facts), int(rated)
+            figures.positive, figures.revisited = int(positive), int(revisited)
+        elif part == "payments" and whole:
+            figures.net_revenue = amount
+        elif part == "enquiries" and whole:
+            figures.new_enquiries = int(new_enquiries)
+        elif part == "payments" and cur and g_day and g_device and g_province:
+            result.channel_net[key] = amount
+    shaped = _breakdown_shape(period, trend, devices, provinces, {})
+    result.breakdown = {name: shaped[name] for name in ("sales_trend", "devices", "geography")}
+    rows = _rows(
+        f"""
+        SELECT kind, key, name, amount, quantity, orders FROM (
+            SELECT CASE WHEN grouping(sku) = 0 THEN 'p' ELSE 'c' END AS kind,
+                   CASE WHEN grouping(sku) = 0 THEN sku ELSE category_name END AS key,
+                   CASE WHEN grouping(sku) = 0 THEN max(product_name) ELSE category_name END AS name,
+                   sum(amount) AS amount, sum(quantity) AS quantity,
+                   CASE WHEN grouping(sku) = 0 THEN sum(sku_orders) ELSE sum(category_orders) END AS orders,
+                   row_number() OVER (
+                       PARTITION BY grouping(sku)
+                       ORDER BY sum(amount) DESC, CASE WHEN grouping(sku) = 0 THEN sku ELSE category_name END) AS rank
+            FROM (SELECT sku, product_name, category_name, sum(amount) AS amount, sum(quantity) AS quantity,
+                         sum(sku_orders) AS sku_orders, sum(category_orders) AS category_orders
+                  FROM ({_held_day_rollups("'lines'", first_day="first_day")}) l
+                  GROUP BY sku, product_name, category_name
+                  HAVING sum(facts) <> 0) r
+            GROUP BY GROUPING SETS ((sku), (category_name))) ranked
+        WHERE %(limit)s::int IS NULL OR rank <= %(limit)s::int
+        ORDER BY kind DESC, rank
+        """,
+        params,
+    )
+    result.products, result.categories = _ranking_rows(rows)
+    return result
+
+
+class StoreRef(NamedTuple):
     """What the dashboard needs of a store (lighter than a model instance for thousands of rows)."""
 
     pk: int
@@ -586,9 +820,24 @@ class Freshness:
     behind: bool
 
 
-def store_freshness(stores: list[Store | StoreRef], *, now: datetime) -> dict[int, Freshness]:
-    """How fresh each store's facts are, from the drain's own record (one query over ``StoreFeed``,
-    never a look into a store schema).
+def store_feeds(stores: list[Store | StoreRef], *, every: bool = False) -> dict[int, tuple]:
+    """``{store id: (last_drained_at, pending_since, rollup_zone)}`` of the stores' feeds (``every``:
+    of every store with a feed, listed or not), in one query."""
+    where = "" if every else "WHERE store_id = ANY(%(ids)s)"
+    return {
+        store_id: (drained_at, pending_since, zone)
+        for store_id, drained_at, pending_since, zone in _rows(
+            f"SELECT store_id, last_drained_at, pending_since, rollup_zone FROM hq_reports_storefeed {where}",
+            {"ids": [store.pk for store in stores]},
+        )
+    }
+
+
+def store_freshness(
+    stores: list[Store | StoreRef], *, now: datetime, feeds: dict[int, tuple] | None = None
+) -> dict[int, Freshness]:
+    """How fresh each store's facts are, from the drain's own record (``feeds``, else one query over
+    ``StoreFeed``), never a look into a store schema.
 
     A store's ``as_of`` is the moment of its last drain batch, or, when that batch left events
     pending (committed while it ran, or beyond its last batch), the time of the oldest of them: the
@@ -601,18 +850,12 @@ def store_freshness(stores: list[Store | StoreRef], *, now: datetime) -> dict[in
     drain is paused: it is behind only when its last drain left events pending for that long, or
     when it was never drained.
     """
-    ids = [store.pk for store in stores]
-    feeds = {
-        store_id: (drained_at, pending_since)
-        for store_id, drained_at, pending_since in _rows(
-            "SELECT store_id, last_drained_at, pending_since FROM hq_reports_storefeed WHERE store_id = ANY(%(ids)s)",
-            {"ids": ids},
-        )
-    }
+    if feeds is None:
+        feeds = store_feeds(stores)
     limit = now - BEHIND_AFTER
     result = {}
     for store in stores:
-        drained_at, pending_since = feeds.get(store.pk, (None, None))
+        drained_at, pending_since, _zone = feeds.get(store.pk, (None, None, ""))
         if drained_at is None:
             result[store.pk] = Freshness(as_of=store.created_at, behind=store.created_at < limit)
             continue
@@ -635,8 +878,11 @@ def overall_as_of(stores: list[Store | StoreRef], fresh: dict[int, Freshness]) -
     return min(moments, default=None)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return timezone.localtime(moment).isoformat() if moment is not None else None
+def _iso(moment: datetime | None, tz=None) -> str | None:
+    """``moment`` in ``tz`` (default: the current time zone), ISO 8601."""
+    if moment is None:
+        return None
+    return moment.astimezone(tz or timezone.get_current_timezone()).isoformat()
 
 
 def _subsidiary_name(store) -> str | None:
@@ -645,7 +891,9 @@ def _subsidiary_name(store) -> str | None:
     return store.subsidiary.name if store.subsidiary_id else None
 
 
-def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Freshness) -> dict:
+def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Freshness, tz=None, url_parts=None) -> dict:
+    """A store's row; ``tz`` and ``url_parts`` (``_url_parts``) computed once for many rows."""
+    head, tail = url_parts or _url_parts()
     return {
         "id": store.pk,
         "name": store.name,
@@ -653,11 +901,17 @@ def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Fres
         "subsidiary": store.subsidiary_id,
         "subsidiary_name": _subsidiary_name(store),
         "status": store.status,
-        "url": store_url(store.subdomain),
+        "url": head + store.subdomain + tail,
         **_headline(cur, prev),
-        "as_of": _iso(fresh.as_of),
+        "as_of": _iso(fresh.as_of, tz),
         "behind": fresh.behind,
     }
+
+
+def _url_parts() -> tuple[str, str]:
+    """What ``store_url`` puts before and after a subdomain (subdomains are letters, digits and '-')."""
+    head, tail = store_url("\0").split("\0")
+    return head, tail
 
 
 # The figures of the per-store and per-subsidiary rows: a choice among the catalogue's keys.
@@ -679,16 +933,31 @@ def _headline(cur: Figures, prev: Figures) -> dict:
     """The figures of a store or subsidiary row (a thousand rows: only the keys shown are computed,
     and of the previous period only the gmv)."""
     values = cur.headline_values()
-    row = {key: _JSON_VALUE[key](values[key]) for key in HEADLINE_KEYS}
-    row["gmv_previous"] = money(prev.gmv)
-    gmv = metric("gmv")
-    row["gmv_change"] = gmv.change(cur.gmv, prev.gmv)
-    trend = gmv.trend(row["gmv_change"])
+    row = {key: convert(values[key]) for key, convert in _JSON_VALUE}
+    row["gmv_previous"] = _money(prev.gmv)
+    row["gmv_change"] = change = _GMV.change(cur.gmv, prev.gmv)
+    trend = _GMV.trend(change)
     row["gmv_trend"] = None if trend is None else str(trend)
     return row
 
 
-_JSON_VALUE = {key: metric(key).json_value for key in HEADLINE_KEYS}
+def _money(value) -> str:
+    """``money`` of an amount (the same text, for a thousand rows)."""
+    return str((value or ZERO).quantize(CENT))
+
+
+def _json_converter(key: str):
+    """How the catalogue writes ``key``'s values (``Metric.json_value``), without its dispatch per value."""
+    kind = metric(key).kind
+    if kind == Kind.AMOUNT:
+        return lambda value: None if value is None else _money(value)
+    if kind == Kind.COUNT:
+        return lambda value: None if value is None else int(value)
+    return metric(key).json_value
+
+
+_JSON_VALUE = tuple((key, _json_converter(key)) for key in HEADLINE_KEYS)
+_GMV = metric("gmv")
 
 
 def dashboard_body(
@@ -701,9 +970,9 @@ def dashboard_body(
 ) -> dict:
     """The HQ dashboard over ``stores`` (``all_stores``: no store filter, every fact counts).
 
-    All statements run in one read transaction (one snapshot) with settings fit for these short
-    aggregations: no JIT compilation (it costs more than it saves at this size) and enough work
-    memory for the hash aggregates to stay in memory."""
+    All statements run in one transaction with settings fit for these short aggregations: no JIT
+    compilation and no parallel workers (starting either costs more than it saves at this size, and
+    a request keeps to one core), and enough work memory for the hash aggregates to stay in memory."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(DASHBOARD_SETTINGS)
         token = _cursor.set(cursor)
@@ -801,46 +1070,68 @@ def _dashboard_body(
     cur_by_store: dict = {}
     prev_by_store: dict = {}
     zone_parts, zone_rankings = [], []
+    # Read before the facts: every change the feeds vouch for is in the figures that follow.
+    feeds = store_feeds(stores, every=all_stores)
+    fresh = store_freshness(stores, now=period.now, feeds=feeds)
+    rollup_zones = day_rollup_zones(stores, feeds) if all_stores else set()
+    # What the day rollups add to the totals beyond the stores' rows (the figures not shown per store).
+    cur_total, prev_total = Figures(), Figures()
     groups = zone_groups(period, stores, all_stores=all_stores)
     for zone_period, store_ids in groups:
         scope = Scope(store_ids=store_ids, platform=platform)
         channels: dict = {}
-        breakdown: dict = {}
-        cur, prev = figures_by(zone_period, scope, channels=channels, breakdown=breakdown)
+        # Several zones: every product's full sums, cut after they are added up.
+        ranking_limit = limit if len(groups) == 1 else None
+        zone = zone_period.tz.key
+        if zone in rollup_zones and covers_whole_days(zone_period):
+            # Every store of the zone over whole local days: the figures of each store row from the
+            # facts, the rest from the zone's day rollups.
+            platforms: dict = {}
+            cur, prev = figures_by(zone_period, scope, parts=ROLLUP_PARTS, channels=channels, platforms=platforms)
+            day = day_rollup_figures(zone_period, zone, platform, limit=ranking_limit)
+            for key, amount in day.channel_net.items():
+                channels.setdefault(key, Figures()).net_revenue = amount
+            # (the current net revenue is in the store rows already)
+            cur_total.add(replace(day.cur, net_revenue=ZERO))
+            prev_total.add(day.prev)
+            zone_parts.append({**day.breakdown, "platforms": platforms})
+            zone_rankings.append((day.products, day.categories))
+        else:
+            breakdown: dict = {}
+            cur, prev = figures_by(zone_period, scope, channels=channels, breakdown=breakdown)
+            zone_parts.append(breakdown)
+            zone_rankings.append(rankings(zone_period, scope, limit=ranking_limit))
         cur_by_store.update(cur)
         prev_by_store.update(prev)
         for key, figures in channels.items():
             by_platform.setdefault(key, Figures()).add(figures)
-        zone_parts.append(breakdown)
-        # Several zones: every product's full sums, cut after they are added up.
-        zone_rankings.append(rankings(zone_period, scope, limit=limit if len(groups) == 1 else None))
-    # Read right after the facts, in the same transaction: it describes the figures shown.
-    fresh = store_freshness(stores, now=period.now)
     by_id = {store.pk: store for store in stores}
-    cur_total, prev_total = Figures(), Figures()
     store_rows, subsidiaries = [], {}
+    tz, url_parts = timezone.get_current_timezone(), _url_parts()
     for store in stores:
-        cur, prev = cur_by_store.get(store.pk, Figures()), prev_by_store.get(store.pk, Figures())
-        cur_total.add(cur)
-        prev_total.add(prev)
-        store_rows.append(_store_row(store, cur, prev, fresh[store.pk]))
+        cur, prev = cur_by_store.get(store.pk) or Figures(), prev_by_store.get(store.pk) or Figures()
+        store_rows.append((cur.gmv, _store_row(store, cur, prev, fresh[store.pk], tz, url_parts)))
         key = store.subsidiary_id
-        group = subsidiaries.setdefault(
-            key,
-            {
+        group = subsidiaries.get(key)
+        if group is None:
+            group = subsidiaries[key] = {
                 "id": key,
                 "name": _subsidiary_name(store),
                 "stores": 0,
                 "cur": Figures(),
                 "prev": Figures(),
-            },
-        )
+            }
         group["stores"] += 1
         group["cur"].add(cur)
         group["prev"].add(prev)
+    # The totals: every subsidiary's (each store is in one).
+    for group in subsidiaries.values():
+        cur_total.add(group["cur"])
+        prev_total.add(group["prev"])
     # Facts of stores outside the list (a store deleted since) never count: only listed stores add up.
     del by_id
-    store_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"]))
+    # By gmv (the row's own amount, to the cent) then name.
+    store_rows = [row for _gmv, row in sorted(store_rows, key=lambda item: (-item[0], item[1]["name"]))]
     subsidiary_rows = [
         {
             "id": g["id"],

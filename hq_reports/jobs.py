@@ -1,4 +1,5 @@
-"""HQ feed jobs: the outbox drain (every 10 s) and the nightly reconciliation, per store."""
+"""HQ feed jobs: the outbox drain (every 10 s) and the nightly reconciliation, per store; the fold of
+the day rollups (every 10 s) and their nightly check against the facts."""
 
 from __future__ import annotations
 
@@ -36,3 +37,23 @@ def reconcile(*, at: datetime) -> dict:
     purged = outbox_services.purge_drained(before=at - KEEP_DRAINED)
     summary = {name: f"{counts['missing']}/{counts['extra']}/{counts['changed']}" for name, counts in report.items()}
     return {"purged_events": purged, **summary}
+
+
+@job(
+    name="hq.fold_day_rollups",
+    per_store=False,
+    schedule=timedelta(seconds=10),
+    description=_("Add the latest changes of the stores' facts into HQ's day rollups."),
+)
+def fold_day_rollups(*, at: datetime) -> dict:
+    return rollups.fold_day_rollups()
+
+
+@job(
+    name="hq.check_day_rollups",
+    per_store=False,
+    schedule=crontab(minute=30, hour=5),
+    description=_("Check HQ's day rollups against the facts and repair any difference."),
+)
+def check_day_rollups(*, at: datetime) -> dict:
+    return {"repaired": rollups.repair_day_rollups()}

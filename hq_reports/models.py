@@ -355,6 +355,92 @@ class StoreFeed(models.Model):
     pending_since = models.DateTimeField(null=True, blank=True)
     last_reconciled_at = models.DateTimeField(null=True)
     last_reconcile_report = models.JSONField(default=dict, blank=True)
+    # The zone whose local days the store's facts are summed in (``DayRollup``); "" while they are
+    # in no day rollup. Every drain batch and reconciliation sets it to the store's zone; changing it
+    # moves the store's sums from the old zone's days to the new one's (a database trigger).
+    rollup_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.store_id}:{self.pk}"
+
+
+class DayRollupFields(models.Model):
+    """The key and sums of a day rollup row (``DayRollup``, ``DayRollupDelta``).
+
+    ``part`` says which facts are summed and by which day (local to ``zone``); ``facts`` counts
+    them in every part:
+
+    - ``orders``: non-cancelled orders by signing day, per platform, device and province; ``amount``
+      is their gmv;
+    - ``completed``: non-cancelled orders by completion day, per platform; ``rated``, ``positive``
+      (rated 4-5) and ``revisited`` (the order's return-visit flag) count among them;
+    - ``lines``: lines of non-cancelled orders by signing day, per platform, SKU, product and category
+      name: ``amount``, ``quantity``, ``sku_orders`` (lines first of their SKU in their order: each
+      order once per product) and ``category_orders`` (first of their category);
+    - ``payments``: confirmed payment records by confirmation day, per platform; ``amount`` is their
+      net revenue (refunds negative);
+    - ``enquiries``: the daily enquiry figures by their day, per platform: ``new_enquiries``.
+    """
+
+    zone = models.CharField(max_length=64)
+    day = models.DateField()
+    part = models.CharField(max_length=10)
+    platform = models.CharField(max_length=20, blank=True)
+    device = models.CharField(max_length=10, blank=True)
+    province = models.CharField(max_length=40, blank=True)
+    sku = models.CharField(max_length=64, blank=True)
+    product_name = models.CharField(max_length=200, blank=True)
+    category_name = models.CharField(max_length=80, blank=True)
+    facts = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    quantity = models.BigIntegerField(default=0)
+    sku_orders = models.BigIntegerField(default=0)
+    category_orders = models.BigIntegerField(default=0)
+    rated = models.BigIntegerField(default=0)
+    positive = models.BigIntegerField(default=0)
+    revisited = models.BigIntegerField(default=0)
+    new_enquiries = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.zone} {self.day} {self.part}"
+
+
+DAY_ROLLUP_KEY = ("zone", "part", "day", "platform", "device", "province", "sku", "product_name", "category_name")
+DAY_ROLLUP_SUMS = (
+    "facts",
+    "amount",
+    "quantity",
+    "sku_orders",
+    "category_orders",
+    "rated",
+    "positive",
+    "revisited",
+    "new_enquiries",
+)
+
+
+class DayRollup(DayRollupFields):
+    """The facts of every store whose ``StoreFeed.rollup_zone`` is ``zone``, summed per local day of
+    that zone (see ``DayRollupFields`` for the parts), so that a dashboard over every store reads a
+    few thousand rows instead of the facts of its period. One row per key; rows whose sums are all
+    zero are removed.
+
+    Kept exact by database triggers on the order, line, payment and enquiry facts and on ``StoreFeed``
+    (migration 0005): every statement that writes them appends the change of the sums (what the
+    new rows add less what the old rows added) to ``DayRollupDelta``, whoever writes. The job
+    ``hq.fold_day_rollups`` adds those changes in here; a reader sums both
+    (``hq_reports.rollups.day_rollup_differences`` compares them with a direct computation)."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(DAY_ROLLUP_KEY), name="dayrollup_key")]
+
+
+class DayRollupDelta(DayRollupFields):
+    """Changes of ``DayRollup`` sums not yet added to it (appended by the fact triggers: appends
+    never wait on another store's drain; folded by ``rollups.fold_day_rollups``)."""
+
+    class Meta:
+        indexes = [models.Index(fields=["zone", "part", "day"], name="dayrollupdelta_zone_day")]

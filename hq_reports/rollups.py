@@ -59,6 +59,12 @@ a new return-visit window refreshes the store's flags; the reconciliation recomp
 whole store. Each statement computes the values from the facts alone and writes only the rows that
 differ, so the derived state is always that of a direct computation (``derived_differences``).
 
+**Day rollups** (``DayRollup``, see the section at the end): the order, line, payment and enquiry
+facts of every store summed per local day of the store's zone (``StoreFeed.rollup_zone``, which every
+drain batch and reconciliation sets to the store's zone), kept by database triggers on the facts:
+whatever writes facts, in whatever transaction, appends the change of the sums, so nothing here
+computes them; the drain's writes stay proportional to the rows it changes.
+
 **Reconciliation** (job ``hq.reconcile``, per store, nightly; ``run_job hq.reconcile --store s``):
 under the same lock (waiting for it), compare every entity of the store with the facts, in SQL
 (the store schema and the public facts are one database): report per table how many rows were
@@ -77,6 +83,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from hq_reports.models import (
+    DAY_ROLLUP_KEY,
+    DAY_ROLLUP_SUMS,
     ClaimFact,
     CustomerFact,
     EnquiryFact,
@@ -90,6 +98,7 @@ from hq_reports.models import (
 from tenant_apps.outbox import reporting
 from tenant_apps.outbox import selectors as outbox_selectors
 from tenant_apps.outbox import services as outbox_services
+from tenants.storetime import store_zone
 
 logger = logging.getLogger(__name__)
 
@@ -447,6 +456,9 @@ def _touch_feed(store_id: int, **values) -> None:
     feed, _created = StoreFeed.objects.get_or_create(store_id=store_id)
     for name, value in values.items():
         setattr(feed, name, value)
+    # The store's facts are summed in the day rollups of its zone; a new zone moves them there
+    # (the feed's trigger).
+    feed.rollup_zone = store_zone().key
     window = reporting.return_visit_window_days()
     moved = feed.return_visit_window_days != window
     feed.return_visit_window_days = window
@@ -593,3 +605,113 @@ def reconcile(*, at: datetime | None = None, fix: bool = True) -> dict[str, dict
         log = logger.warning if not differences else logger.info
         log("hq reconcile store %s: derived rows %s: %s", store_id, "fixed" if fix else "differing", derived)
     return report
+
+
+# --- day rollups: the facts of every store summed per local day of its zone --------------------------
+#
+# ``DayRollup`` is kept by the triggers of migration 0005: every statement writing order, line,
+# payment or enquiry facts (or a store's ``rollup_zone``) appends what it changed in the sums to
+# ``DayRollupDelta``, computed by the database functions ``hq_reports_*_day_sums``
+# (what one fact row adds). Appending never waits on another store's drain; ``fold_day_rollups``
+# adds the appended changes into ``DayRollup`` (job ``hq.fold_day_rollups``), and readers sum both.
+
+# The advisory lock of the fold (one at a time).
+FOLD_LOCK = (7_000_002, 0)
+
+_KEY = ", ".join(DAY_ROLLUP_KEY)
+_SUMS = ", ".join(DAY_ROLLUP_SUMS)
+
+# Every held sum: the folded rows and the changes not folded yet.
+HELD_DAY_ROLLUPS = f"""
+    SELECT {_KEY}, {_SUMS} FROM hq_reports_dayrollup
+    UNION ALL
+    SELECT {_KEY}, {_SUMS} FROM hq_reports_dayrollupdelta
+"""
+
+# The day rollups computed directly from the facts (``zones``: the stores summed and their zone).
+_DIRECT_DAY_ROLLUPS = f"""
+WITH zones AS (SELECT store_id, rollup_zone AS z FROM hq_reports_storefeed WHERE rollup_zone <> '')
+SELECT {", ".join(f"s.{name}" if name != "zone" else "s.z AS zone" for name in DAY_ROLLUP_KEY)},
+       {", ".join(f"sum(s.{name}) AS {name}" for name in DAY_ROLLUP_SUMS)}
+FROM (
+    SELECT zones.z, x.* FROM hq_reports_orderfact o JOIN zones ON zones.store_id = o.store_id
+    CROSS JOIN LATERAL hq_reports_order_day_sums(zones.z, 1, o.cancelled, o.signed_at, o.completed_at, o.platform,
+                                                 o.device, o.province, o.amount, o.rating, o.revisited) x
+    UNION ALL
+    SELECT zones.z, x.* FROM hq_reports_orderlinefact l JOIN zones ON zones.store_id = l.store_id
+    CROSS JOIN LATERAL hq_reports_line_day_sums(zones.z, 1, l.cancelled, l.signed_at, l.platform, l.sku,
+                                                l.product_name, l.category_name, l.amount, l.quantity,
+                                                l.first_of_sku, l.first_of_category) x
+    UNION ALL
+    SELECT zones.z, x.* FROM hq_reports_paymentfact p JOIN zones ON zones.store_id = p.store_id
+    CROSS JOIN LATERAL hq_reports_payment_day_sums(zones.z, 1, p.confirmed_at, p.platform, p.kind, p.amount) x
+    UNION ALL
+    SELECT zones.z, x.* FROM hq_reports_enquiryfact e JOIN zones ON zones.store_id = e.store_id
+    CROSS JOIN LATERAL hq_reports_enquiry_day_sums(zones.z, 1, e.day, e.platform, e.new_enquiries) x
+) s
+GROUP BY {", ".join(str(i) for i in range(1, len(DAY_ROLLUP_KEY) + 1))}
+"""
+
+# Per key, what the held sums lack against the direct computation (keys where they differ).
+_DAY_ROLLUP_GAPS = f"""
+WITH direct AS ({_DIRECT_DAY_ROLLUPS}),
+held AS (SELECT {_KEY}, {", ".join(f"sum({name}) AS {name}" for name in DAY_ROLLUP_SUMS)}
+         FROM ({HELD_DAY_ROLLUPS}) h GROUP BY {_KEY})
+SELECT {", ".join(f"COALESCE(d.{name}, h.{name}) AS {name}" for name in DAY_ROLLUP_KEY)},
+       {", ".join(f"COALESCE(d.{name}, 0) - COALESCE(h.{name}, 0) AS {name}" for name in DAY_ROLLUP_SUMS)}
+FROM direct d FULL JOIN held h ON {" AND ".join(f"h.{name} = d.{name}" for name in DAY_ROLLUP_KEY)}
+WHERE ({", ".join(f"COALESCE(d.{name}, 0)" for name in DAY_ROLLUP_SUMS)})
+      <> ({", ".join(f"COALESCE(h.{name}, 0)" for name in DAY_ROLLUP_SUMS)})
+"""
+
+
+def fold_day_rollups() -> dict[str, int]:
+    """Add the appended changes (``DayRollupDelta``) into ``DayRollup`` and remove the rows left
+    with nothing summed, in one transaction (a reader sees the changes in one table or the other,
+    never both or neither). Changes committed meanwhile wait for the next fold. Returns
+    ``{"changes": n, "rows": m}`` (folded changes, rows written), or ``{"skipped": "busy"}`` while
+    another fold runs."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", list(FOLD_LOCK))
+        if not cursor.fetchone()[0]:
+            return {"skipped": "busy"}
+        cursor.execute(
+            f"""
+            WITH moved AS (DELETE FROM hq_reports_dayrollupdelta RETURNING {_KEY}, {_SUMS}),
+            summed AS (SELECT {_KEY}, {", ".join(f"sum({name}) AS {name}" for name in DAY_ROLLUP_SUMS)}, count(*) AS n
+                       FROM moved GROUP BY {_KEY}),
+            written AS (
+                INSERT INTO hq_reports_dayrollup ({_KEY}, {_SUMS})
+                SELECT {_KEY}, {_SUMS} FROM summed
+                WHERE ({_SUMS}) <> ({", ".join("0" for _ in DAY_ROLLUP_SUMS)})
+                ORDER BY {_KEY}
+                ON CONFLICT ON CONSTRAINT dayrollup_key DO UPDATE SET
+                    {", ".join(f"{name} = hq_reports_dayrollup.{name} + EXCLUDED.{name}" for name in DAY_ROLLUP_SUMS)}
+                RETURNING id, ({_SUMS}) = ({", ".join("0" for _ in DAY_ROLLUP_SUMS)}) AS empty)
+            SELECT (SELECT COALESCE(sum(n), 0) FROM summed), (SELECT count(*) FROM written),
+                   ARRAY(SELECT id FROM written WHERE empty)
+            """
+        )
+        changes, rows, empty = cursor.fetchone()
+        if empty:
+            cursor.execute("DELETE FROM hq_reports_dayrollup WHERE id = ANY(%s)", [empty])
+    return {"changes": int(changes), "rows": int(rows)}
+
+
+def day_rollup_differences() -> int:
+    """How many day rollup rows differ from a direct computation over the facts (0 when exact)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({_DAY_ROLLUP_GAPS}) gaps")
+        return cursor.fetchone()[0]
+
+
+def repair_day_rollups() -> int:
+    """Append what the day rollups lack against a direct computation over the facts (one statement:
+    one snapshot of both), then fold. Returns how many rows differed."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO hq_reports_dayrollupdelta ({_KEY}, {_SUMS}) SELECT * FROM ({_DAY_ROLLUP_GAPS}) g")
+        repaired = cursor.rowcount
+    if repaired:
+        logger.warning("hq day rollups: %d rows differed from the facts and were repaired", repaired)
+    fold_day_rollups()
+    return repaired
