@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
+from shared_apps.platform.dates import parse_day
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation
 from tenants.storetime import store_zone
@@ -59,9 +60,14 @@ def _scoped(qs: QuerySet, access: StoreAccess) -> QuerySet:
 
 def _local_date(value: str, key: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(value)
+        date.fromisoformat(value)
     except ValueError:
         errors[key] = [_("A date such as 2026-12-31.")]
+        return None
+    try:
+        return parse_day(value, key)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
         return None
 
 
