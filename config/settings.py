@@ -101,6 +101,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "shared_apps.platform.sentry.SentryScopeMiddleware",
+    "shared_apps.platform.middleware.RequestSizeMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
     "tenants.middleware.StoreTimezoneMiddleware",
     "shared_apps.platform.middleware.RejectNulQueryMiddleware",
@@ -210,7 +211,10 @@ VOUCHER_MAX_BYTES = env_int("VOUCHER_MAX_BYTES", 10 * 1024 * 1024)
 SCREENSHOT_MAX_BYTES = env_int("SCREENSHOT_MAX_BYTES", 5 * 1024 * 1024)
 # Seconds a computed Data Kanban body is reused (keyed by the newest outbox event); 0 turns the cache off.
 KANBAN_CACHE_SECONDS = env_int("KANBAN_CACHE_SECONDS", 300)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies other than file uploads (JSON, forms): larger ones answer 413 payload_too_large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 5 * 1024 * 1024)
+# Multipart bodies (files included): larger ones answer 413 before they are read.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Mail
