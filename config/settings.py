@@ -205,6 +205,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Spreadsheet imports: larger uploads are refused before they are read (413 file_too_large).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# Spreadsheet bombs, refused before the work starts (400): what an XLSX unpacks to, the text of one
+# cell, and the blank rows a file may hold beyond IMPORT_MAX_ROWS (rows are counted by row number).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 128 * 1024 * 1024)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
+IMPORT_MAX_BLANK_ROWS = env_int("IMPORT_MAX_BLANK_ROWS", 10_000)
 # Payment vouchers and invoice files (JPEG, PNG, WebP, PDF): larger ones are refused (413 file_too_large).
 VOUCHER_MAX_BYTES = env_int("VOUCHER_MAX_BYTES", 10 * 1024 * 1024)
 # WeChat screenshots of contact records (JPEG, PNG, WebP): larger ones are refused (413 file_too_large).
