@@ -143,7 +143,7 @@ ASGI_APPLICATION = "config.asgi.application"
 # Identity
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "shared_apps.accounts.throttling.IpFailureLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -165,8 +165,15 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
 
-# Failed-login throttling and lock-out (django-axes): by user name and IP together.
+# The client's address: X-Forwarded-For is believed only from these networks (the ingress, the
+# load balancer), comma-separated; empty: every client connects directly (shared_apps/platform/clientip.py).
+TRUSTED_PROXIES = [n.strip() for n in os.environ.get("TRUSTED_PROXIES", "").split(",") if n.strip()]
+
+# Failed-login throttling and lock-out (django-axes): by user name and client address together, plus a
+# limit of failures from one client address over every user name (shared_apps/accounts/throttling.py).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 30)
+AXES_CLIENT_IP_CALLABLE = "shared_apps.platform.clientip.client_ip"
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"

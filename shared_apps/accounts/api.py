@@ -11,11 +11,11 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from shared_apps.accounts.permissions import on_store_host
 from shared_apps.accounts.services import token_create
+from shared_apps.accounts.throttling import ClientAddressThrottle
 from shared_apps.platform.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("shared_apps.accounts.auth")
@@ -33,7 +33,7 @@ class BadCredentials(DomainError):
     default_title = _("Wrong email or password.")
 
 
-class TokenThrottle(AnonRateThrottle):
+class TokenThrottle(ClientAddressThrottle):
     scope = "token"
 
 

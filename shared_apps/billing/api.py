@@ -11,9 +11,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from shared_apps.accounts.throttling import ClientAddressThrottle
 from shared_apps.billing import selectors, services
 from shared_apps.billing.models import Account, Plan
 from shared_apps.platform.viewsets import StoreAPIView
@@ -23,7 +24,7 @@ from tenants.routing import store_url
 # --- public host: signup ----------------------------------------------------------------------
 
 
-class SignupIPThrottle(AnonRateThrottle):
+class SignupIPThrottle(ClientAddressThrottle):
     """Signups per client address (``SIGNUP_THROTTLE_IP_RATE``)."""
 
     scope = "signup_ip"
