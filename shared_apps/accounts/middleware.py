@@ -74,6 +74,9 @@ def _is_store_host(request) -> bool:
     return tenant is not None and tenant.schema_name != settings.PUBLIC_SCHEMA_NAME
 
 
+REFUSED_STATUSES = frozenset({401, 403})
+
+
 class StoreAccessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -101,11 +104,20 @@ class StoreAccessMiddleware:
         request.store_access = access
         if access.via_hq:
             allowed = request.method in SAFE_METHODS or request.path.startswith(("/logout/", "/i18n/"))
-            record_hq_access(
+            log = record_hq_access(
                 user=request.user, store=store, method=request.method, path=request.get_full_path(), allowed=allowed
             )
             if not allowed:
                 return _refuse(request, 403, ErrorCode.PERMISSION_DENIED, _("HQ access to a store is read-only."))
+            response = self._guarded(request, store)
+            if response.status_code in REFUSED_STATUSES:
+                # the view refused it (an export or a page the HQ roles may not open): the log says so
+                log.allowed = False
+                log.save(update_fields=["allowed"])
+            return response
+        return self._guarded(request, store)
+
+    def _guarded(self, request, store):
         if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
             return _refuse(request, 403, ErrorCode.STORE_SUSPENDED, _("This store is suspended."))
         if (
