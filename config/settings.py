@@ -42,10 +42,9 @@ SITE_PORT = os.environ.get("SITE_PORT", "8000" if DEBUG else "")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"] + [
     h.strip() for h in os.environ.get("EXTRA_ALLOWED_HOSTS", "").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    f"{SITE_SCHEME}://{BASE_DOMAIN}" + (f":{SITE_PORT}" if SITE_PORT else ""),
-    f"{SITE_SCHEME}://*.{BASE_DOMAIN}" + (f":{SITE_PORT}" if SITE_PORT else ""),
-]
+# No origin is trusted beyond the request's own host (Django always accepts that one): a form on
+# one store's host cannot post to another's.
+CSRF_TRUSTED_ORIGINS: list[str] = []
 
 SHARED_APPS = [
     "django_tenants",
@@ -108,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shared_apps.accounts.middleware.SessionHostMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -25,6 +25,47 @@ from shared_apps.platform.problems import problem_response, wants_json
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+# The host a session was signed in on, kept in the session itself.
+SESSION_HOST_KEY = "_bound_host"
+
+
+def bind_session_to_host(sender, request, user, **kwargs) -> None:
+    """``user_logged_in``: the new session belongs to this host."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    try:
+        session[SESSION_HOST_KEY] = request.get_host().lower()
+    except Exception:  # a login outside an HTTP request (a test client's force_login)
+        return
+
+
+class SessionHostMiddleware:
+    """A session is used only on the host it was signed in on.
+
+    Cookies are per host already (no ``SESSION_COOKIE_DOMAIN``); this holds on the server too: a
+    session presented on another host is not loaded there (the request is anonymous, and the
+    session itself is left untouched for its own host). A session from before binding is bound to
+    the first host that uses it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            try:
+                host = request.get_host().lower()
+            except Exception:  # DisallowedHost: the routing middleware has answered already
+                host = ""
+            bound = session.get(SESSION_HOST_KEY)
+            if bound is None and session.get("_auth_user_id"):
+                session[SESSION_HOST_KEY] = host
+            elif bound is not None and bound != host:
+                request.session = session.__class__()
+        return self.get_response(request)
+
 # Paths that work on a store host without membership (they reveal nothing of the store).
 OPEN_PATH_PREFIXES = (
     "/static/",
