@@ -21,6 +21,8 @@ class HostSchemaView(SpectacularAPIView):
 
 common_api_urlpatterns = [
     path("auth/token", accounts_api.TokenCreateView.as_view(), name="api-token"),
+    path("auth/tokens", accounts_api.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:token_id>", accounts_api.TokenDetailView.as_view(), name="api-token-detail"),
     path("schema/", HostSchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -15,6 +15,7 @@ Anonymous requests pass: views answer 401 (API) or redirect to the login page.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import resolve_store_access
@@ -36,7 +37,7 @@ def bind_session_to_host(sender, request, user, **kwargs) -> None:
         return
     try:
         session[SESSION_HOST_KEY] = request.get_host().lower()
-    except Exception:  # a login outside an HTTP request (a test client's force_login)
+    except (KeyError, DisallowedHost):  # a login outside an HTTP request (a test client's force_login)
         return
 
 
@@ -57,7 +58,7 @@ class SessionHostMiddleware:
         if session is not None and session.session_key:
             try:
                 host = request.get_host().lower()
-            except Exception:  # DisallowedHost: the routing middleware has answered already
+            except DisallowedHost:
                 host = ""
             bound = session.get(SESSION_HOST_KEY)
             if bound is None and session.get("_auth_user_id"):
@@ -65,6 +66,7 @@ class SessionHostMiddleware:
             elif bound is not None and bound != host:
                 request.session = session.__class__()
         return self.get_response(request)
+
 
 # Paths that work on a store host without membership (they reveal nothing of the store).
 OPEN_PATH_PREFIXES = (
@@ -79,6 +81,14 @@ OPEN_PATH_PREFIXES = (
     "/api/v1/signup",
     "/api/v1/billing/webhook",
 )
+
+# Under an open prefix, but for signed-in members only (a user's own tokens).
+MEMBER_PATH_PREFIXES = ("/api/v1/auth/tokens",)
+
+
+def is_open_path(path: str) -> bool:
+    return path.startswith(OPEN_PATH_PREFIXES) and not path.startswith(MEMBER_PATH_PREFIXES)
+
 
 # Writes a read-only store still accepts: paying the bill is how it becomes writable again.
 READ_ONLY_WRITABLE_PREFIXES = ("/billing/", "/api/v1/billing/")
@@ -128,7 +138,7 @@ class StoreAccessMiddleware:
             return self.get_response(request)
         store = request.tenant
         if not request.user.is_authenticated:
-            if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
+            if store.status == store.Status.SUSPENDED and not is_open_path(request.path):
                 from tenants.middleware import not_found_response
 
                 return not_found_response(request)
@@ -136,7 +146,7 @@ class StoreAccessMiddleware:
 
         access = resolve_store_access(user=request.user, store=store)
         if access is None:
-            if request.path.startswith(OPEN_PATH_PREFIXES):
+            if is_open_path(request.path):
                 return self.get_response(request)
             from tenants.middleware import not_found_response
 
@@ -159,12 +169,12 @@ class StoreAccessMiddleware:
         return self._guarded(request, store)
 
     def _guarded(self, request, store):
-        if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
+        if store.status == store.Status.SUSPENDED and not is_open_path(request.path):
             return _refuse(request, 403, ErrorCode.STORE_SUSPENDED, _("This store is suspended."))
         if (
             store.status == store.Status.READ_ONLY
             and request.method not in SAFE_METHODS
-            and not request.path.startswith(OPEN_PATH_PREFIXES)
+            and not is_open_path(request.path)
             and not request.path.startswith(READ_ONLY_WRITABLE_PREFIXES)
         ):
             return _refuse(request, 423, ErrorCode.TENANT_READ_ONLY, _("This store is read-only."))

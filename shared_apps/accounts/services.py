@@ -59,12 +59,12 @@ def token_authenticate(raw: str) -> tuple[User, ApiToken]:
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
         raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
     now = timezone.now()
+    if not token.user.is_active:
+        raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
     if token.revoked_at is not None:
         raise TokenError(ErrorCode.TOKEN_REVOKED, _("This token has been revoked."))
     if token.expires_at is not None and token.expires_at <= now:
         raise TokenError(ErrorCode.TOKEN_EXPIRED, _("This token has expired."))
-    if not token.user.is_active:
-        raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user, token
@@ -75,6 +75,11 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def tokens_revoke_for(*, user_id: int) -> int:
+    """Revoke every live token of a user (a password change, a deactivation, a membership removed)."""
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def user_create(*, email: str, password: str, name: str = "", **extra) -> User:

@@ -56,7 +56,7 @@ def test_price_history_customer_and_store_newest_first(api, users, store_a, cata
         old = make_order(
             customer=customer, owner=users.a_sales, lines=[(p1, 1, "90")], signed_at=now - timedelta(days=3)
         )
-        new = make_order(customer=other, owner=users.a_sales2, lines=[(p1, 5, "85")], signed_at=now - timedelta(days=1))
+        make_order(customer=other, owner=users.a_sales2, lines=[(p1, 5, "85")], signed_at=now - timedelta(days=1))
         make_order(customer=customer, owner=users.a_sales, lines=[(p1, 1, "10")], status="cancelled", signed_at=now)
     response = api(users.a_sales, store_a).get(f"/api/v1/products/{p1.pk}/price-history?customer={customer.pk}")
     assert response.status_code == 200, response.content
