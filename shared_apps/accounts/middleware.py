@@ -75,6 +75,8 @@ OPEN_PATH_PREFIXES = (
     "/logout/",
     "/i18n/",
     "/api/v1/auth/token",
+    "/api/v1/invitations",
+    "/invitations/",
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/healthz",
