@@ -1,7 +1,7 @@
 """Settings for every process (web, worker, beat, management commands, tests).
 
 Everything that differs between machines comes from the environment; README.md lists each
-variable. Defaults are for a developer machine: DEBUG on, embedded PostgreSQL, a filesystem
+variable. Defaults are for a developer machine (DEBUG unset), embedded PostgreSQL, a filesystem
 Celery broker, mail printed to the console.
 """
 
@@ -30,15 +30,19 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DEBUG = env_bool("DEBUG", True)
+# DEBUG=0 is production; unset is a developer machine (its conveniences, but friendly error pages);
+# Django's debug pages only with DEBUG=1, asked for explicitly.
+PRODUCTION = os.environ.get("DEBUG", "").strip().lower() in {"0", "false", "no", "off"}
+DEVELOPMENT = not PRODUCTION
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-in-production-0123456789"
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
+if PRODUCTION and SECRET_KEY.startswith("dev-only"):
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
 
 # Host routing: the bare base domain is HQ (public schema); <subdomain>.<BASE_DOMAIN> is a store.
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost").strip().lower()
-SITE_SCHEME = os.environ.get("SITE_SCHEME", "http" if DEBUG else "https")
-SITE_PORT = os.environ.get("SITE_PORT", "8000" if DEBUG else "")
+SITE_SCHEME = os.environ.get("SITE_SCHEME", "http" if DEVELOPMENT else "https")
+SITE_PORT = os.environ.get("SITE_PORT", "8000" if DEVELOPMENT else "")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"] + [
     h.strip() for h in os.environ.get("EXTRA_ALLOWED_HOSTS", "").split(",") if h.strip()
 ]
@@ -105,6 +109,7 @@ MIDDLEWARE = [
     "tenants.middleware.StoreTimezoneMiddleware",
     "shared_apps.platform.middleware.RejectNulQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "shared_apps.platform.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shared_apps.accounts.middleware.SessionHostMiddleware",
@@ -132,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shared_apps.platform.context_processors.site",
+                "shared_apps.platform.context_processors.csp_nonce",
             ],
         },
     },
@@ -161,8 +167,21 @@ LOGIN_REDIRECT_URL = "/"
 # Sessions are per host: a login on one store's host is not a login on another's.
 SESSION_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+
+# Transport security in production: HTTPS only (the ingress terminates TLS and says so in
+# X-Forwarded-Proto, believed only because the app is reachable through it alone), HSTS for a year.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
 
 # The client's address: X-Forwarded-For is believed only from these networks (the ingress, the
@@ -207,7 +226,7 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = DEVELOPMENT
 
 # Spreadsheet imports: larger uploads are refused before they are read (413 file_too_large).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
@@ -342,7 +361,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
 # Error monitoring: only when SENTRY_DSN is set (see shared_apps/platform/sentry.py).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
-SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "development" if DEVELOPMENT else "production")
 SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
 
 # Billing (Stripe): off without a key.
