@@ -44,7 +44,7 @@ def supervise(
     code = 0
     while not stopping:
         started = time.monotonic()
-        child = subprocess.Popen(command)
+        child = subprocess.Popen(command)  # noqa: S603 - the command line make run itself wrote
         starts += 1
         code = child.wait()
         if stopping or (max_starts is not None and starts >= max_starts):
