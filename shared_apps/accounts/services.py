@@ -252,6 +252,8 @@ def member_invite(
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None and Membership.objects.filter(user=existing, store=store).exists():
         raise _member_exists()
+    # A store at its plan's seat limit cannot invite (and is checked again on acceptance).
+    limits.check(store, limits.SEATS, adding=1, used=lambda: _active_seats(store))
     now = timezone.now()
     with transaction.atomic():
         user = existing or user_create(email=email, password=password, name=(name or "").strip())
