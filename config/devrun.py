@@ -5,7 +5,9 @@
 3. Seeds the demo stores and data once (a second run reuses them) and brings HQ's figures of the
    new stores up to date (reconciliation and drain), so that the HQ dashboard matches each store.
 4. Runs the web server, a Celery worker and Celery beat side by side (honcho), prints the URLs
-   and the demo logins, and stops everything on Ctrl-C.
+   and the demo logins, and stops everything on Ctrl-C. A worker or beat that dies is started
+   again (``config/supervise.py``) instead of taking everything down. Django's debug pages show
+   only with ``DEBUG=1``; by default errors get the product's own pages.
 """
 
 from __future__ import annotations
@@ -68,13 +70,18 @@ def main() -> int:
         # A thread pool stops at once on Ctrl-C; production runs prefork workers (deploy/).
         # The HQ rollup runs every 10 s: at "info" its lines would bury the server's own output.
         level = os.environ.get("CELERY_LOG_LEVEL", "warning")
+        # The worker and beat are restarted when they die (config/supervise.py): one of them
+        # crashing must not take the web server and the other down with it.
+        supervised = f"{PYTHON} -m config.supervise"
         manager.add_process(
             "worker",
-            f"{PYTHON} -m celery -A config worker -l {level} --pool threads --concurrency 4",
+            f"{supervised} worker -- {PYTHON} -m celery -A config worker -l {level} --pool threads --concurrency 4",
             env=env,
             cwd=str(BASE_DIR),
         )
-        manager.add_process("beat", f"{PYTHON} -m celery -A config beat -l {level}", env=env, cwd=str(BASE_DIR))
+        manager.add_process(
+            "beat", f"{supervised} beat -- {PYTHON} -m celery -A config beat -l {level}", env=env, cwd=str(BASE_DIR)
+        )
         threading.Thread(target=_banner_when_up, args=(port, env), daemon=True).start()
         manager.loop()
         return manager.returncode or 0

@@ -1,7 +1,7 @@
 """Settings for every process (web, worker, beat, management commands, tests).
 
 Everything that differs between machines comes from the environment; README.md lists each
-variable. Defaults are for a developer machine: DEBUG on, embedded PostgreSQL, a filesystem
+variable. Defaults are for a developer machine (DEBUG unset), embedded PostgreSQL, a filesystem
 Celery broker, mail printed to the console.
 """
 
@@ -30,22 +30,25 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DEBUG = env_bool("DEBUG", True)
+# DEBUG=0 is production; unset is a developer machine (its conveniences, but friendly error pages);
+# Django's debug pages only with DEBUG=1, asked for explicitly.
+PRODUCTION = os.environ.get("DEBUG", "").strip().lower() in {"0", "false", "no", "off"}
+DEVELOPMENT = not PRODUCTION
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-in-production-0123456789"
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
+if PRODUCTION and SECRET_KEY.startswith("dev-only"):
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
 
 # Host routing: the bare base domain is HQ (public schema); <subdomain>.<BASE_DOMAIN> is a store.
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost").strip().lower()
-SITE_SCHEME = os.environ.get("SITE_SCHEME", "http" if DEBUG else "https")
-SITE_PORT = os.environ.get("SITE_PORT", "8000" if DEBUG else "")
+SITE_SCHEME = os.environ.get("SITE_SCHEME", "http" if DEVELOPMENT else "https")
+SITE_PORT = os.environ.get("SITE_PORT", "8000" if DEVELOPMENT else "")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"] + [
     h.strip() for h in os.environ.get("EXTRA_ALLOWED_HOSTS", "").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    f"{SITE_SCHEME}://{BASE_DOMAIN}" + (f":{SITE_PORT}" if SITE_PORT else ""),
-    f"{SITE_SCHEME}://*.{BASE_DOMAIN}" + (f":{SITE_PORT}" if SITE_PORT else ""),
-]
+# No origin is trusted beyond the request's own host (Django always accepts that one): a form on
+# one store's host cannot post to another's.
+CSRF_TRUSTED_ORIGINS: list[str] = []
 
 SHARED_APPS = [
     "django_tenants",
@@ -112,13 +115,16 @@ PGTRIGGER_INSTALL_ON_MIGRATE = False
 
 MIDDLEWARE = [
     "shared_apps.platform.sentry.SentryScopeMiddleware",
+    "shared_apps.platform.middleware.RequestSizeMiddleware",
     "tenants.middleware.StoreRoutingMiddleware",
     "shared_apps.platform.observability.RequestContextMiddleware",
     "tenants.middleware.StoreTimezoneMiddleware",
     "shared_apps.platform.middleware.RejectNulQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "shared_apps.platform.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shared_apps.accounts.middleware.SessionHostMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,6 +149,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shared_apps.platform.context_processors.site",
+                "shared_apps.platform.context_processors.csp_nonce",
             ],
         },
     },
@@ -154,7 +161,7 @@ ASGI_APPLICATION = "config.asgi.application"
 # Identity
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "shared_apps.accounts.throttling.IpFailureLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -172,12 +179,32 @@ LOGIN_REDIRECT_URL = "/"
 # Sessions are per host: a login on one store's host is not a login on another's.
 SESSION_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+
+# Transport security in production: HTTPS only (the ingress terminates TLS and says so in
+# X-Forwarded-Proto, believed only because the app is reachable through it alone), HSTS for a year.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
 
-# Failed-login throttling and lock-out (django-axes): by user name and IP together.
+# The client's address: X-Forwarded-For is believed only from these networks (the ingress, the
+# load balancer), comma-separated; empty: every client connects directly (shared_apps/platform/clientip.py).
+TRUSTED_PROXIES = [n.strip() for n in os.environ.get("TRUSTED_PROXIES", "").split(",") if n.strip()]
+
+# Failed-login throttling and lock-out (django-axes): by user name and client address together, plus a
+# limit of failures from one client address over every user name (shared_apps/accounts/throttling.py).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 30)
+AXES_CLIENT_IP_CALLABLE = "shared_apps.platform.clientip.client_ip"
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
@@ -211,7 +238,7 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = DEVELOPMENT
 
 # Per-store backups (hq_console.backups): a local folder by default; an S3-compatible bucket
 # (through django-storages) when BACKUP_S3_BUCKET is set. PG_BIN: the folder of pg_dump/pg_restore
@@ -242,6 +269,11 @@ STORE_CLOSE_GRACE_DAYS = env_int("STORE_CLOSE_GRACE_DAYS", 30)
 # Spreadsheet imports: larger uploads are refused before they are read (413 file_too_large).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# Spreadsheet bombs, refused before the work starts (400): what an XLSX unpacks to, the text of one
+# cell, and the blank rows a file may hold beyond IMPORT_MAX_ROWS (rows are counted by row number).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 128 * 1024 * 1024)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
+IMPORT_MAX_BLANK_ROWS = env_int("IMPORT_MAX_BLANK_ROWS", 10_000)
 # Payment vouchers and invoice files (JPEG, PNG, WebP, PDF): larger ones are refused (413 file_too_large).
 VOUCHER_MAX_BYTES = env_int("VOUCHER_MAX_BYTES", 10 * 1024 * 1024)
 # WeChat screenshots of contact records (JPEG, PNG, WebP): larger ones are refused (413 file_too_large).
@@ -250,7 +282,10 @@ SCREENSHOT_MAX_BYTES = env_int("SCREENSHOT_MAX_BYTES", 5 * 1024 * 1024)
 HQ_BUYER_KEY = os.environ.get("HQ_BUYER_KEY", "").strip()
 # Seconds a computed Data Kanban body is reused (keyed by the newest outbox event); 0 turns the cache off.
 KANBAN_CACHE_SECONDS = env_int("KANBAN_CACHE_SECONDS", 300)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies other than file uploads (JSON, forms): larger ones answer 413 payload_too_large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 5 * 1024 * 1024)
+# Multipart bodies (files included): larger ones answer 413 before they are read.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Mail
@@ -372,7 +407,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 
 # Error monitoring: only when SENTRY_DSN is set (see shared_apps/platform/sentry.py).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
-SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "development" if DEVELOPMENT else "production")
 SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
 
 # Billing (Stripe): off without a key.

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from shared_apps.accounts import api as accounts_api
 from shared_apps.accounts import views as accounts_views
@@ -21,8 +21,11 @@ class HostSchemaView(SpectacularAPIView):
 
 common_api_urlpatterns = [
     path("auth/token", accounts_api.TokenCreateView.as_view(), name="api-token"),
+    path("auth/tokens", accounts_api.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:token_id>", accounts_api.TokenDetailView.as_view(), name="api-token-detail"),
     path("schema/", HostSchemaView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script for the CSP to allow.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 common_page_urlpatterns = [

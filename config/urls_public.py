@@ -25,5 +25,7 @@ urlpatterns = [
     path("", include("hq_insights.urls")),
 ]
 
+handler400 = "shared_apps.platform.views.bad_request"
+handler403 = "shared_apps.platform.views.permission_denied"
 handler404 = "shared_apps.platform.views.page_not_found"
 handler500 = "shared_apps.platform.views.server_error"

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from config.urls_common import common_api_urlpatterns, common_page_urlpatterns
 from shared_apps.accounts import api as accounts_api
+from shared_apps.accounts import views as accounts_views
 
 api_urlpatterns = [
     *common_api_urlpatterns,
@@ -25,6 +26,10 @@ api_urlpatterns = [
 
 urlpatterns = [
     *common_page_urlpatterns,
+    path("invitations/", accounts_views.invitations_page, name="invitations"),
+    path(
+        "invitations/<int:invitation_id>/accept/", accounts_views.invitation_accept_page, name="invitation-accept-page"
+    ),
     path("api/v1/", include(api_urlpatterns)),
     path("", include("shared_apps.billing.urls_store")),
     path("", include("tenant_apps.workspace.urls")),
@@ -41,5 +46,7 @@ urlpatterns = [
     path("insights/", include("tenant_apps.insights.urls")),
 ]
 
+handler400 = "shared_apps.platform.views.bad_request"
+handler403 = "shared_apps.platform.views.permission_denied"
 handler404 = "shared_apps.platform.views.page_not_found"
 handler500 = "shared_apps.platform.views.server_error"

@@ -18,3 +18,13 @@ from tenants import provisioning
 )
 def refill_spares(*, at: datetime) -> dict:
     return {"made": provisioning.refill_spares()}
+
+
+@job(
+    name="tenants.redispatch_stale_provisioning",
+    per_store=False,
+    schedule=timedelta(minutes=5),
+    description=_("Send again the store provisionings a dead worker left waiting."),
+)
+def redispatch_stale_provisioning(*, at: datetime) -> dict:
+    return {"redispatched": provisioning.redispatch_stale(at=at)}

@@ -19,6 +19,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -178,6 +179,27 @@ def request_store(
     return record
 
 
+# A provisioning takes seconds; one still waiting after this lost its worker (or its task message).
+PROVISIONING_STALE_AFTER = timedelta(minutes=10)
+
+
+def redispatch_stale(*, at) -> int:
+    """Send the task of every provisioning left waiting for ``PROVISIONING_STALE_AFTER`` again. The
+    store is made in one transaction under a lock on the record (``provision_store``), so a second
+    delivery finds it finished and does nothing."""
+    from tenants.tasks import provision_store_task
+
+    ids = list(
+        Provisioning.objects.filter(
+            status=Provisioning.Status.PROVISIONING, requested_at__lt=at - PROVISIONING_STALE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        logger.warning("provisioning %s: sent again", pk)
+        provision_store_task.delay(str(pk))
+    return len(ids)
+
+
 def provision_store(*, provisioning_id) -> Provisioning:
     """Make the store of a Provisioning record. Idempotent: a finished record is returned as is."""
     from shared_apps.accounts.services import membership_create
@@ -189,6 +211,13 @@ def provision_store(*, provisioning_id) -> Provisioning:
     schema = schema_name_for(record.subdomain)
     try:
         with transaction.atomic():
+            # One run at a time per record: a second delivery waits here, then finds it finished.
+            if (
+                not Provisioning.objects.select_for_update()
+                .filter(pk=record.pk, status=Provisioning.Status.PROVISIONING)
+                .exists()
+            ):
+                return Provisioning.objects.get(pk=record.pk)
             check_subdomain_available(record.subdomain)
             store = Store(
                 schema_name=schema, name=record.name, subdomain=record.subdomain, subsidiary=record.subsidiary

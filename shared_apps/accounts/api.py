@@ -11,12 +11,13 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from shared_apps.accounts.permissions import on_store_host
-from shared_apps.accounts.services import token_create
-from shared_apps.platform.errors import DomainError, ErrorCode
+from shared_apps.accounts.selectors import token_list_for
+from shared_apps.accounts.services import token_create, token_revoke, tokens_revoke_for
+from shared_apps.accounts.throttling import ClientAddressThrottle
+from shared_apps.platform.errors import DomainError, ErrorCode, NotFound
 
 logger = logging.getLogger("shared_apps.accounts.auth")
 
@@ -33,7 +34,7 @@ class BadCredentials(DomainError):
     default_title = _("Wrong email or password.")
 
 
-class TokenThrottle(AnonRateThrottle):
+class TokenThrottle(ClientAddressThrottle):
     scope = "token"
 
 
@@ -115,3 +116,56 @@ class MeView(APIView):
                 permissions=sorted(access.permissions),
             )
         return Response(body)
+
+
+class TokenRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The token's public prefix (crm_<prefix>_…), to recognise it.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField(help_text="The token this request was made with.")
+
+
+def _token_rows(request) -> list[dict]:
+    current = getattr(request._request, "api_token", None)
+    return [
+        {
+            "id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at,
+            "expires_at": token.expires_at,
+            "last_used_at": token.last_used_at,
+            "revoked_at": token.revoked_at,
+            "current": current is not None and current.pk == token.pk,
+        }
+        for token in token_list_for(user=request.user)
+    ]
+
+
+class TokenListView(APIView):
+    """Your own API tokens: list them (never their secrets), or revoke them all."""
+
+    @extend_schema(operation_id="auth_tokens_list", responses={200: TokenRowSerializer(many=True)})
+    def get(self, request):
+        return Response(TokenRowSerializer(_token_rows(request), many=True).data)
+
+    @extend_schema(operation_id="auth_tokens_revoke_all", responses={204: None})
+    def delete(self, request):
+        tokens_revoke_for(user_id=request.user.pk)
+        return Response(status=204)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of your own API tokens (another user's token is 404)."""
+
+    @extend_schema(operation_id="auth_tokens_revoke", responses={204: None})
+    def delete(self, request, token_id: int):
+        token = token_list_for(user=request.user).filter(pk=token_id).first()
+        if token is None:
+            raise NotFound(_("No such token."))
+        token_revoke(token=token)
+        return Response(status=204)

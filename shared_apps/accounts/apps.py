@@ -8,4 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from shared_apps.accounts import schema  # noqa: F401 - registers the OpenAPI auth schemes
+        from django.contrib.auth.signals import user_logged_in
+
+        from shared_apps.accounts import (
+            schema,  # noqa: F401 - registers the OpenAPI auth schemes
+            signals,
+        )
+        from shared_apps.accounts.middleware import bind_session_to_host
+
+        user_logged_in.connect(bind_session_to_host, dispatch_uid="accounts.bind_session_to_host")
+        signals.connect()

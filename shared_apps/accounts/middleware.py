@@ -15,6 +15,7 @@ Anonymous requests pass: views answer 401 (API) or redirect to the login page.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import resolve_store_access
@@ -25,6 +26,48 @@ from shared_apps.platform.problems import problem_response, wants_json
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+# The host a session was signed in on, kept in the session itself.
+SESSION_HOST_KEY = "_bound_host"
+
+
+def bind_session_to_host(sender, request, user, **kwargs) -> None:
+    """``user_logged_in``: the new session belongs to this host."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    try:
+        session[SESSION_HOST_KEY] = request.get_host().lower()
+    except (KeyError, DisallowedHost):  # a login outside an HTTP request (a test client's force_login)
+        return
+
+
+class SessionHostMiddleware:
+    """A session is used only on the host it was signed in on.
+
+    Cookies are per host already (no ``SESSION_COOKIE_DOMAIN``); this holds on the server too: a
+    session presented on another host is not loaded there (the request is anonymous, and the
+    session itself is left untouched for its own host). A session from before binding is bound to
+    the first host that uses it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            try:
+                host = request.get_host().lower()
+            except DisallowedHost:
+                host = ""
+            bound = session.get(SESSION_HOST_KEY)
+            if bound is None and session.get("_auth_user_id"):
+                session[SESSION_HOST_KEY] = host
+            elif bound is not None and bound != host:
+                request.session = session.__class__()
+        return self.get_response(request)
+
+
 # Paths that work on a store host without membership (they reveal nothing of the store).
 OPEN_PATH_PREFIXES = (
     "/static/",
@@ -32,6 +75,8 @@ OPEN_PATH_PREFIXES = (
     "/logout/",
     "/i18n/",
     "/api/v1/auth/token",
+    "/api/v1/invitations",
+    "/invitations/",
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/healthz",
@@ -40,6 +85,14 @@ OPEN_PATH_PREFIXES = (
     "/api/v1/signup",
     "/api/v1/billing/webhook",
 )
+
+# Under an open prefix, but for signed-in members only (a user's own tokens).
+MEMBER_PATH_PREFIXES = ("/api/v1/auth/tokens",)
+
+
+def is_open_path(path: str) -> bool:
+    return path.startswith(OPEN_PATH_PREFIXES) and not path.startswith(MEMBER_PATH_PREFIXES)
+
 
 # Writes a read-only store still accepts: paying the bill is how it becomes writable again.
 READ_ONLY_WRITABLE_PREFIXES = ("/billing/", "/api/v1/billing/")
@@ -76,6 +129,9 @@ def _is_store_host(request) -> bool:
     return tenant is not None and tenant.schema_name != settings.PUBLIC_SCHEMA_NAME
 
 
+REFUSED_STATUSES = frozenset({401, 403})
+
+
 class StoreAccessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,7 +142,7 @@ class StoreAccessMiddleware:
             return self.get_response(request)
         store = request.tenant
         if not request.user.is_authenticated:
-            if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
+            if store.status == store.Status.SUSPENDED and not is_open_path(request.path):
                 from tenants.middleware import not_found_response
 
                 return not_found_response(request)
@@ -94,7 +150,7 @@ class StoreAccessMiddleware:
 
         access = resolve_store_access(user=request.user, store=store)
         if access is None:
-            if request.path.startswith(OPEN_PATH_PREFIXES):
+            if is_open_path(request.path):
                 return self.get_response(request)
             from tenants.middleware import not_found_response
 
@@ -103,17 +159,26 @@ class StoreAccessMiddleware:
         request.store_access = access
         if access.via_hq:
             allowed = request.method in SAFE_METHODS or request.path.startswith(("/logout/", "/i18n/"))
-            record_hq_access(
+            log = record_hq_access(
                 user=request.user, store=store, method=request.method, path=request.get_full_path(), allowed=allowed
             )
             if not allowed:
                 return _refuse(request, 403, ErrorCode.PERMISSION_DENIED, _("HQ access to a store is read-only."))
-        if store.status == store.Status.SUSPENDED and not request.path.startswith(OPEN_PATH_PREFIXES):
+            response = self._guarded(request, store)
+            if response.status_code in REFUSED_STATUSES:
+                # the view refused it (an export or a page the HQ roles may not open): the log says so
+                log.allowed = False
+                log.save(update_fields=["allowed"])
+            return response
+        return self._guarded(request, store)
+
+    def _guarded(self, request, store):
+        if store.status == store.Status.SUSPENDED and not is_open_path(request.path):
             return _refuse(request, 403, ErrorCode.STORE_SUSPENDED, _("This store is suspended."))
         if (
             store.status == store.Status.READ_ONLY
             and request.method not in SAFE_METHODS
-            and not request.path.startswith(OPEN_PATH_PREFIXES)
+            and not is_open_path(request.path)
             and not request.path.startswith(READ_ONLY_WRITABLE_PREFIXES)
         ):
             return _refuse(request, 423, ErrorCode.TENANT_READ_ONLY, _("This store is read-only."))

@@ -112,3 +112,29 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class Invitation(models.Model):
+    """A store admin's invitation of a user (new or existing) into a store: the membership is made
+    only when the invited user accepts it, signed in on the store's host."""
+
+    store = models.ForeignKey("tenants.Store", on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=20, choices=StoreRole.choices)
+    supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "user"], condition=models.Q(accepted_at__isnull=True), name="one_open_invitation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.store_id} ({self.role})"

@@ -42,3 +42,10 @@ def active_admin_count(*, store, exclude_id: int | None = None) -> int:
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     return qs.count()
+
+
+def token_list_for(*, user):
+    """The user's own API tokens, newest first (live, expired and revoked)."""
+    from shared_apps.accounts.models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

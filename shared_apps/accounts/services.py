@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.models import ApiToken, Membership, User
+from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform import limits
 from shared_apps.platform.errors import Conflict, ErrorCode, NotFound, ValidationFailed
@@ -59,12 +59,12 @@ def token_authenticate(raw: str) -> tuple[User, ApiToken]:
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
         raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
     now = timezone.now()
+    if not token.user.is_active:
+        raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
     if token.revoked_at is not None:
         raise TokenError(ErrorCode.TOKEN_REVOKED, _("This token has been revoked."))
     if token.expires_at is not None and token.expires_at <= now:
         raise TokenError(ErrorCode.TOKEN_EXPIRED, _("This token has expired."))
-    if not token.user.is_active:
-        raise TokenError(ErrorCode.TOKEN_INVALID, _("Invalid token."))
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user, token
@@ -75,6 +75,11 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def tokens_revoke_for(*, user_id: int) -> int:
+    """Revoke every live token of a user (a password change, a deactivation, a membership removed)."""
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def user_create(*, email: str, password: str, name: str = "", **extra) -> User:
@@ -201,6 +206,116 @@ def member_add(
             return Membership.objects.create(user=user, store=store, role=role, supervisor=supervisor)
     except IntegrityError as exc:  # a concurrent request added the same user first
         raise _member_exists() from exc
+
+
+INVITATION_DAYS = 14
+
+
+def member_invite(
+    *,
+    store,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str | None = None,
+    supervisor_id: int | None = None,
+    invited_by: User | None = None,
+) -> Invitation:
+    """A store admin invites ``email`` into ``store`` with ``role``: the membership is made only when
+    the user accepts (``invitation_accept``). A new address gets its account now, with ``password``;
+    an existing account keeps its own password and is never enrolled without consent.
+
+    The answer does not tell whether the address had an account: ``password`` is required and
+    checked either way (and ignored for an existing account), and both get an invitation and an email.
+    A user already in the store is a 409 (the admin sees the members anyway).
+    """
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if role not in StoreRole.values:
+        errors["role"] = [_("Choose a valid role.")]
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        errors["email"] = [_("Enter a valid email address.")]
+    supervisor, supervisor_errors = _supervisor_for(store=store, supervisor_id=supervisor_id)
+    if supervisor_errors:
+        errors["supervisor"] = supervisor_errors
+    if not password:
+        errors["password"] = [_("A password is required (it is used only if the address has no account yet).")]
+    else:
+        try:
+            validate_password(password, user=User(email=email, name=name))
+        except DjangoValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(_("Invalid input."), errors=errors)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and Membership.objects.filter(user=existing, store=store).exists():
+        raise _member_exists()
+    # A store at its plan's seat limit cannot invite (and is checked again on acceptance).
+    limits.check(store, limits.SEATS, adding=1, used=lambda: _active_seats(store))
+    now = timezone.now()
+    with transaction.atomic():
+        user = existing or user_create(email=email, password=password, name=(name or "").strip())
+        invitation, _created = Invitation.objects.update_or_create(
+            store=store,
+            user=user,
+            accepted_at=None,
+            defaults={
+                "role": role,
+                "supervisor": supervisor,
+                "invited_by": invited_by,
+                "expires_at": now + timedelta(days=INVITATION_DAYS),
+            },
+        )
+    _send_invitation(invitation)
+    return invitation
+
+
+def _send_invitation(invitation: Invitation) -> None:
+    from django.core.mail import send_mail
+
+    from tenants.routing import store_url
+
+    store = invitation.store
+    subject = _("You are invited to the store %(store)s") % {"store": store.name}
+    body = _(
+        "You are invited to work in the store “%(store)s” as %(role)s. Sign in at %(url)s and accept "
+        "the invitation at %(url)sinvitations/ before %(until)s. If you did not expect it, ignore this message."
+    ) % {
+        "store": store.name,
+        "role": StoreRole(invitation.role).label,
+        "url": store_url(store.subdomain),
+        "until": invitation.expires_at.date().isoformat(),
+    }
+    send_mail(subject, body, None, [invitation.user.email], fail_silently=True)
+
+
+def invitations_open_for(*, user: User, store):
+    """The user's invitations into ``store`` that may still be accepted."""
+    return Invitation.objects.filter(user=user, store=store, accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def invitation_accept(*, invitation_id, user: User, store) -> Membership:
+    """The invited user accepts, on the store's host: the membership is made (404 for anyone else,
+    another store, an expired or an accepted invitation; the plan's seat limit applies)."""
+    try:
+        pk = int(invitation_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such invitation.")) from None
+    with transaction.atomic():
+        invitation = invitations_open_for(user=user, store=store).select_for_update().filter(pk=pk).first()
+        if invitation is None:
+            raise NotFound(_("No such invitation."))
+        if Membership.objects.filter(user=user, store=store).exists():
+            raise _member_exists()
+        limits.check(store, limits.SEATS, adding=1, used=lambda: _active_seats(store))
+        membership = Membership.objects.create(
+            user=user, store=store, role=invitation.role, supervisor=invitation.supervisor
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    return membership
 
 
 def _active_seats(store) -> int:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from shared_apps.accounts.forms import EmailAuthenticationForm
-from shared_apps.platform.errors import ErrorCode
+from shared_apps.platform.errors import DomainError, ErrorCode, NotFound
 from shared_apps.platform.problems import problem_response, wants_json
 
 
@@ -78,3 +81,33 @@ def hq_page(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def invitations_page(request):
+    """The signed-in user's open invitations into this store, each with an accept button."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if getattr(request, "tenant", None) is None or request.tenant.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        raise Http404
+    from shared_apps.accounts.services import invitations_open_for
+
+    invitations = invitations_open_for(user=request.user, store=request.tenant).order_by("-created_at")
+    return render(request, "accounts/invitations.html", {"invitations": invitations})
+
+
+@require_POST
+def invitation_accept_page(request, invitation_id: int):
+    if not request.user.is_authenticated:
+        return redirect_to_login("/invitations/")
+    if getattr(request, "tenant", None) is None or request.tenant.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        raise Http404
+    from shared_apps.accounts.services import invitation_accept
+
+    try:
+        invitation_accept(invitation_id=invitation_id, user=request.user, store=request.tenant)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("invitations")
+    return redirect("/")

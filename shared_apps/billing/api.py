@@ -11,9 +11,11 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from shared_apps.accounts.authentication import BearerTokenAuthentication, SessionAuthentication
+from shared_apps.accounts.throttling import ClientAddressThrottle
 from shared_apps.billing import selectors, services
 from shared_apps.billing.models import Account, Plan
 from shared_apps.platform.viewsets import StoreAPIView
@@ -23,7 +25,7 @@ from tenants.routing import store_url
 # --- public host: signup ----------------------------------------------------------------------
 
 
-class SignupIPThrottle(AnonRateThrottle):
+class SignupIPThrottle(ClientAddressThrottle):
     """Signups per client address (``SIGNUP_THROTTLE_IP_RATE``)."""
 
     scope = "signup_ip"
@@ -104,7 +106,8 @@ class SignupView(APIView):
     provisioned in the background. Poll ``status_url`` until ``ready``, then obtain a token with
     ``POST /api/v1/auth/token`` (the owner's email and password) and use the store at ``store_url``."""
 
-    authentication_classes: list = []
+    # Signed in (optional): an existing user signs up with their own email and becomes the owner.
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [SignupIPThrottle, SignupEmailThrottle]
     serializer_class = SignupSerializer
@@ -114,7 +117,7 @@ class SignupView(APIView):
         responses={
             202: SignupAccepted,
             400: OpenApiResponse(description="validation_error, subdomain_invalid or subdomain_reserved"),
-            409: OpenApiResponse(description="subdomain_taken, or email_taken (the email exists, other password)"),
+            409: OpenApiResponse(description="subdomain_taken"),
             429: OpenApiResponse(description="throttled (per client address and per email)"),
         },
         auth=[],
@@ -135,7 +138,8 @@ class SignupView(APIView):
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        account = services.signup(**serializer.validated_data)
+        requester = request.user if request.user.is_authenticated else None
+        account = services.signup(**serializer.validated_data, requester=requester)
         url = request.build_absolute_uri(reverse("billing_public:signup-detail", kwargs={"pk": account.pk}))
         body = {"id": str(account.pk), "status": Provisioning.Status.PROVISIONING, "status_url": url}
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -107,12 +108,34 @@ def _clean(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+@dataclass(frozen=True)
+class HeldSignup:
+    """A signup for an email that already has an account, made by someone not signed in as it:
+    nothing is made and no password is tested; the address's owner is told by email. The caller
+    gets the same answer as any signup (``pk`` is a fresh id that nothing stores)."""
+
+    pk: uuid.UUID
+
+
 def signup(
-    *, company: str, store_name: str, subdomain: str, owner_email: str, owner_password: str, plan: str
-) -> Account:
-    """Sign a company up: the owner (a new user, or an existing one whose password matches), a
-    billing account on ``plan`` and a store provisioned in the background with the owner as its
-    admin. Everything is validated before anything is written; one transaction.
+    *,
+    company: str,
+    store_name: str,
+    subdomain: str,
+    owner_email: str,
+    owner_password: str,
+    plan: str,
+    requester=None,
+) -> Account | HeldSignup:
+    """Sign a company up: the owner, a billing account on ``plan`` and a store provisioned in the
+    background with the owner as its admin. Everything is validated before anything is written;
+    one transaction.
+
+    The owner is a new user made with ``owner_password``, or the existing user of ``owner_email``
+    when ``requester`` (the signed-in caller) is that user. An existing email from anyone else
+    takes and tests no password (``HeldSignup``): the same 202 as any signup, and an email to the
+    address saying how to go on (sign in, then sign up), so that signup tells nobody whether an
+    address has an account, let alone its password.
 
     Signup stores have no subsidiary: subsidiaries group HQ's own stores, and HQ may move a store
     into one later. The company is kept on the billing account.
@@ -136,7 +159,8 @@ def signup(
         errors["owner_email"] = [_("Enter a valid email address.")]
     else:
         owner = User.objects.filter(email__iexact=email).first()
-        if owner is None:
+        signed_in_as_owner = owner is not None and requester is not None and getattr(requester, "pk", None) == owner.pk
+        if not signed_in_as_owner:
             try:
                 validate_password(password, user=User(email=email, name=company))
             except DjangoValidationError as exc:
@@ -153,12 +177,9 @@ def signup(
         raise ValidationFailed(_("Invalid input."), errors=errors)
     if subdomain_error is not None:
         raise subdomain_error
-    if owner is not None and not (owner.is_active and owner.check_password(password)):
-        raise Conflict(
-            _("A user with this email exists. Sign up with that user's password, or use another email."),
-            code=BillingErrorCode.EMAIL_TAKEN,
-            errors={"owner_email": [_("A user with this email already exists.")]},
-        )
+    if owner is not None and not (owner.is_active and requester is not None and requester.pk == owner.pk):
+        _tell_existing_owner(owner=owner, store_name=store_name, subdomain=subdomain)
+        return HeldSignup(pk=uuid.uuid4())
     try:
         with transaction.atomic():
             if owner is None:
@@ -188,6 +209,21 @@ def signup(
             code=BillingErrorCode.EMAIL_TAKEN,
             errors={"owner_email": [_("A user with this email already exists.")]},
         ) from exc
+
+
+def _tell_existing_owner(*, owner, store_name: str, subdomain: str) -> None:
+    from django.core.mail import send_mail
+
+    from tenants.routing import hq_url
+
+    subject = _("A store was asked for with your email")
+    body = _(
+        "Someone asked to open the store “%(store)s” (%(subdomain)s) with this email address, which "
+        "already has an account. Nothing was made.\n\n"
+        "If it was you: sign in at %(url)s and sign up again while signed in; the new store will be "
+        "yours. If it was not you, ignore this message: your password was not used."
+    ) % {"store": store_name, "subdomain": subdomain, "url": hq_url()}
+    send_mail(subject, body, None, [owner.email], fail_silently=True)
 
 
 def account_link_store(*, store: Store) -> None:

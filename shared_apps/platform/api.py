@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from shared_apps.platform.errors import DomainError, ErrorCode
-from shared_apps.platform.problems import PROBLEM_CONTENT_TYPE, problem_body
+from shared_apps.platform.problems import PROBLEM_CONTENT_TYPE, payload_too_large_body, problem_body
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,11 @@ logger = logging.getLogger(__name__)
 class ProblemJSONRenderer(JSONRenderer):
     media_type = PROBLEM_CONTENT_TYPE
     format = "problem+json"
+
+
+# No body of the product nests deeper than a handful of levels; anything far deeper is refused
+# before a view (or Python's recursion limit) meets it.
+MAX_JSON_DEPTH = 32
 
 
 def _contains_nul(value: Any) -> bool:
@@ -37,13 +43,38 @@ def _contains_nul(value: Any) -> bool:
     return False
 
 
+def _check_json(data: Any) -> None:
+    """Walks a parsed body without recursion: too deep, or a NUL character anywhere, is a ParseError."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise drf_exceptions.ParseError(_("Text may not contain NUL characters."))
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise drf_exceptions.ParseError(
+                    _("JSON may nest at most %(depth)d levels.") % {"depth": MAX_JSON_DEPTH}
+                )
+            if isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((item, depth + 1) for item in value.values())
+            else:
+                stack.extend((item, depth + 1) for item in value)
+
+
 class StrictJSONParser(JSONParser):
-    """JSON bodies, refusing NUL characters anywhere (PostgreSQL text cannot store them): 400, not 500."""
+    """JSON bodies, refusing NUL characters anywhere (PostgreSQL text cannot store them) and nesting
+    deeper than ``MAX_JSON_DEPTH``: 400 ``parse_error``, never a 500."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if _contains_nul(data):
-            raise drf_exceptions.ParseError(_("Text may not contain NUL characters."))
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise drf_exceptions.ParseError(
+                _("JSON may nest at most %(depth)d levels.") % {"depth": MAX_JSON_DEPTH}
+            ) from None
+        _check_json(data)
         return data
 
 
@@ -117,6 +148,8 @@ def _drf_code(exc: drf_exceptions.APIException) -> str:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler: every error leaves as application/problem+json with a stable code."""
     headers: dict[str, str] = {}
+    if isinstance(exc, RequestDataTooBig):
+        return _problem(payload_too_large_body(), 413, headers)
     if isinstance(exc, DomainError):
         body = problem_body(
             status=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors, **exc.extra

@@ -9,3 +9,8 @@ def site(request):
         "is_store_host": is_store,
         "store_access": getattr(request, "store_access", None),
     }
+
+
+def csp_nonce(request):
+    """``csp_nonce``: the nonce of this response's Content-Security-Policy, for any inline script."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

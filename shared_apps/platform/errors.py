@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     NOT_ACCEPTABLE = "not_acceptable"
     PARSE_ERROR = "parse_error"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVER_ERROR = "server_error"
 
 

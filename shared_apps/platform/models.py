@@ -23,3 +23,24 @@ class HqAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.method} {self.path} @ {self.store_id}"
+
+
+class AdminApproval(models.Model):
+    """An approval a store admin made because nobody else in the store could make it: a one-person
+    store, or no other active member holding the permission (the four-eyes rule's one exception)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("tenants.Store", on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    own = models.BooleanField(help_text="The admin decided their own application.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("approval by the admin alone")
+        verbose_name_plural = _("approvals by the admin alone")
+        indexes = [models.Index(fields=["store", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.object_id} by {self.user_id} @ {self.store_id}"

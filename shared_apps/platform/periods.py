@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.platform.dates import parse_day
 from shared_apps.platform.errors import ValidationFailed
 from tenants.storetime import store_zone
 
@@ -100,14 +101,7 @@ class Period:
 
 
 def _parse_date(value, field: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(errors={field: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    return parse_day(value, field)
 
 
 def resolve_period(

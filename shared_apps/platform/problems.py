@@ -33,6 +33,21 @@ def problem_response(
     )
 
 
+def payload_too_large_body() -> dict[str, Any]:
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem_body(
+        status=413,
+        code="payload_too_large",
+        title=_("The request body is too large."),
+        detail=_("A request body may be at most %(megabytes)s MB (files excepted).")
+        % {"megabytes": f"{limit / 1024 / 1024:g}"},
+        max_bytes=limit,
+    )
+
+
 def wants_json(request) -> bool:
     """API paths and clients that ask for JSON get problem+json; browsers get an HTML page."""
     if request.path.startswith("/api/"):

@@ -9,6 +9,15 @@ becomes a dict {header: text}, numbers and dates of XLSX cells turned into text 
 reads them (``13800138000``, not ``13800138000.0``). Unreadable input raises 400 ``invalid_file``;
 more rows than ``settings.IMPORT_MAX_ROWS`` raise 400 ``too_many_rows``.
 
+Bombs are refused before the work starts. An XLSX is checked before openpyxl parses it: the sizes
+its archive declares, unpacked, at most ``IMPORT_MAX_UNCOMPRESSED_BYTES`` (400
+``uncompressed_too_large``; an entry that unpacks beyond its declared size fails its check and is
+refused as damaged); then one streaming pass over the sheets and shared strings checks every cell's
+length (``IMPORT_MAX_CELL_CHARS``, 400 ``cell_too_long``) and the rows, blank ones counted by their
+row numbers (more than ``IMPORT_MAX_ROWS`` + ``IMPORT_MAX_BLANK_ROWS``: 400 ``too_many_rows``). A CSV
+is held to the same cell length and row count (blank lines counted) as its rows are read, which
+every import does first by counting them.
+
 Writing: :func:`spreadsheet_response` streams a CSV (UTF-8 with a BOM so that Excel picks the
 right encoding) or an XLSX, written as it is sent (the sheet XML generated row by row into a ZIP
 stream), so an export of any size keeps memory flat and starts downloading at once. Every text
@@ -61,6 +70,8 @@ class SpreadsheetErrorCode(StrEnum):
     INVALID_FILE = "invalid_file"
     TOO_MANY_ROWS = "too_many_rows"
     INVALID_COLUMNS = "invalid_columns"
+    UNCOMPRESSED_TOO_LARGE = "uncompressed_too_large"
+    CELL_TOO_LONG = "cell_too_long"
 
 
 class FileTooLarge(ValidationFailed):
@@ -79,6 +90,16 @@ class TooManyRows(ValidationFailed):
     default_title = gettext_lazy("The file has too many rows.")
 
 
+class UncompressedTooLarge(ValidationFailed):
+    code = SpreadsheetErrorCode.UNCOMPRESSED_TOO_LARGE
+    default_title = gettext_lazy("The workbook unpacks to too much data.")
+
+
+class CellTooLong(ValidationFailed):
+    code = SpreadsheetErrorCode.CELL_TOO_LONG
+    default_title = gettext_lazy("A cell of the file is too long.")
+
+
 class InvalidColumns(ValidationFailed):
     """The header does not fit: ``extra`` lists the ``missing`` and ``unknown`` columns."""
 
@@ -92,6 +113,35 @@ def max_upload_bytes() -> int:
 
 def max_rows() -> int:
     return int(settings.IMPORT_MAX_ROWS)
+
+
+def max_uncompressed_bytes() -> int:
+    return int(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)
+
+
+def max_cell_chars() -> int:
+    return int(settings.IMPORT_MAX_CELL_CHARS)
+
+
+def max_sheet_rows() -> int:
+    """Rows a file may hold counting blank ones: the data rows allowed, a header and some slack."""
+    return max_rows() + int(settings.IMPORT_MAX_BLANK_ROWS)
+
+
+def _too_many_rows() -> TooManyRows:
+    limit = max_rows()
+    return TooManyRows(
+        _("The file has more than %(limit)s rows; split it into smaller files.") % {"limit": limit},
+        extra={"max_rows": limit},
+    )
+
+
+def _cell_too_long(where: str = "") -> CellTooLong:
+    limit = max_cell_chars()
+    detail = _("A cell holds more than %(limit)s characters.") % {"limit": limit}
+    if where:
+        detail = f"{detail} ({where})"
+    return CellTooLong(detail, extra={"max_cell_chars": limit})
 
 
 def check_upload_size(size: int | None, *, limit: int | None = None) -> None:
@@ -141,10 +191,15 @@ class Spreadsheet:
 
     def rows(self) -> Iterator[Row]:
         """The data rows after the header, blank rows skipped, each as (row number, {header: text})."""
+        sheet_rows, cell_chars = max_sheet_rows(), max_cell_chars()
         for number, cells in self._iter_cells():
+            if number > sheet_rows:
+                raise _too_many_rows()
             if number <= self.header_row:
                 continue
             values = [_cell_text(cell) for cell in cells]
+            if any(len(value) > cell_chars for value in values):
+                raise _cell_too_long(_("row %(row)s") % {"row": number})
             if not any(values):
                 continue
             row = {}
@@ -242,9 +297,59 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _check_xlsx(file: IO[bytes]) -> None:
+    """Refuse a workbook bomb before openpyxl parses it: the unpacked size its archive declares,
+    then, in one streaming pass, every cell's length and the sheets' rows counted by row number."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    try:
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidFile(_("The file is not a valid XLSX workbook.")) from exc
+    limit = max_uncompressed_bytes()
+    if sum(info.file_size for info in archive.infolist()) > limit:
+        raise UncompressedTooLarge(
+            _("The workbook unpacks to more than %(limit)s MB; the limit is %(limit)s MB.")
+            % {"limit": _megabytes(limit)},
+            extra={"max_uncompressed_bytes": limit},
+        )
+    cell_chars, sheet_rows = max_cell_chars(), max_sheet_rows()
+    parts = [
+        name
+        for name in archive.namelist()
+        if name == "xl/sharedStrings.xml" or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    ]
+    try:
+        for name in parts:
+            rows = 0
+            with archive.open(name) as part:
+                for _event, element in iterparse(part, events=("end",)):  # noqa: S314 - expat resolves no external entities and caps entity amplification
+                    tag = element.tag
+                    if tag in (f"{_SHEET_NS}t", f"{_SHEET_NS}v") and element.text and len(element.text) > cell_chars:
+                        raise _cell_too_long()
+                    if tag == f"{_SHEET_NS}si":
+                        if sum(len(t.text or "") for t in element.iter(f"{_SHEET_NS}t")) > cell_chars:
+                            raise _cell_too_long()
+                        element.clear()
+                    elif tag == f"{_SHEET_NS}row":
+                        rows += 1
+                        number = element.get("r")
+                        if rows > sheet_rows or (number and number.isdigit() and int(number) > sheet_rows):
+                            raise _too_many_rows()
+                        element.clear()
+    except (ParseError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise InvalidFile(_("The XLSX workbook is damaged and cannot be read.")) from exc
+    finally:
+        file.seek(0)
+
+
 def _open_xlsx(file: IO[bytes]) -> Spreadsheet:
     from openpyxl import load_workbook
 
+    _check_xlsx(file)
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
         sheet = workbook.worksheets[0] if workbook.worksheets else None

@@ -19,7 +19,32 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def _error_page(request, status: int, title: str, detail: str = ""):
+    try:
+        return render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)
+    except Exception:  # noqa: BLE001 - the error page must not fail in its turn
+        return HttpResponse(title, status=status, content_type="text/plain; charset=utf-8")
+
+
+def bad_request(request, exception=None):
+    if wants_json(request):
+        return problem_response(
+            status=400, code=ErrorCode.VALIDATION_ERROR, title=_("The request could not be processed.")
+        )
+    return _error_page(request, 400, _("The request could not be processed."))
+
+
+def permission_denied(request, exception=None):
+    if wants_json(request):
+        return problem_response(
+            status=403, code=ErrorCode.PERMISSION_DENIED, title=_("You do not have permission to perform this action.")
+        )
+    return _error_page(request, 403, _("You do not have permission to open this page."))
+
+
 def server_error(request):
     if wants_json(request):
         return problem_response(status=500, code=ErrorCode.SERVER_ERROR, title=_("Server error."))
-    return HttpResponse(_("Server error."), status=500)
+    return _error_page(
+        request, 500, _("Something went wrong"), _("The error was recorded. Please try again in a moment.")
+    )

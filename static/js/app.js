@@ -3,7 +3,8 @@
  * - A form answered with 422 (validation errors) is swapped like a success, so the form shows
  *   its errors in place; other 4xx/5xx answers show a toast with the translated message that
  *   the page carries in <body data-error-message="...">.
- * - Elements with data-autosubmit submit their form when they change (filters).
+ * - Elements with data-autosubmit submit their form when they change (filters); a data-range-choice
+ *   radio shows its form's custom date fields for "custom" and submits for any other range.
  */
 (function () {
   "use strict";
@@ -47,6 +48,17 @@
 
   document.addEventListener("change", function (event) {
     var target = event.target;
+    if (target && target.matches && target.matches("[data-range-choice]") && target.form) {
+      // A period picker: "custom" shows its date fields, any other range applies at once.
+      if (target.value === "custom") {
+        target.form.querySelectorAll(".custom-range").forEach(function (element) {
+          element.classList.remove("d-none");
+        });
+      } else {
+        target.form.submit();
+      }
+      return;
+    }
     if (target && target.matches && target.matches("[data-autosubmit]") && target.form) {
       if (typeof target.form.requestSubmit === "function") {
         target.form.requestSubmit();

@@ -7,14 +7,14 @@ admins and HQ the whole store. "Not found" and "not yours" are the same 404.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
+from shared_apps.platform.dates import parse_day_or_moment
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
@@ -59,25 +59,11 @@ def _int(value: Any, key: str, errors: dict[str, list[str]]) -> int | None:
 
 def _moment(value: Any, key: str, errors: dict[str, list[str]], *, end: bool) -> datetime | None:
     """A date (a whole local day, inclusive) or an ISO 8601 time with offset."""
-    text = str(value).strip()
-    tz = store_zone()
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is not None:
-        if end:
-            day = day + timedelta(days=1)
-        return datetime.combine(day, time.min, tz)
-    try:
-        moment = parse_datetime(text)
-    except ValueError:
-        moment = None
-    if moment is None:
-        errors[key] = [_("A date such as 2026-12-31, or a time such as 2026-12-31T18:00+08:00.")]
+        moment, _whole_day = parse_day_or_moment(value, key, tz=store_zone(), end=end)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
     return moment
 
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
+from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -303,18 +304,27 @@ def _lock_case(case_id: int) -> tuple[Any, Case]:
 
 
 def _refuse(case: Case, action: str, access: StoreAccess | None) -> None:
-    """409 ``invalid_transition`` when the state or the caller's role does not allow ``action``."""
+    """409 ``invalid_transition`` when the state or the caller's role does not allow ``action``.
+
+    Deciding (approve, reject) is checked first, before any state rule: 403 without the permission,
+    403 ``four_eyes_required`` for one's own application (shared_apps.accounts.approvals)."""
+    deciding = action in (rules.APPROVE, rules.REJECT)
+    if access is not None and deciding:
+        check_approver(
+            access=access,
+            permission="aftersales.approve",
+            applicant_ids=(case.applicant_id,),
+            subject="aftersales_case",
+            object_id=case.pk,
+        )
     if not rules.state_allows(case, action):
         raise InvalidTransition(
             _("This case is %(status)s: it cannot be %(action)s now.")
             % {"status": Case.Status(case.status).label, "action": ACTION_VERBS[action]},
             extra={"case_status": case.status},
         )
-    if access is not None and not rules.role_allows(case, action, access):
-        if action in (rules.APPROVE, rules.REJECT) and case.applicant_id == access.user.pk:
-            detail = _("You cannot decide your own application.")
-        else:
-            detail = _("Your role cannot %(action)s this case.") % {"action": ACTION_INFINITIVES[action]}
+    if access is not None and not deciding and not rules.role_allows(case, action, access):
+        detail = _("Your role cannot %(action)s this case.") % {"action": ACTION_INFINITIVES[action]}
         raise InvalidTransition(detail, extra={"case_status": case.status})
 
 

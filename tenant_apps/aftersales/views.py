@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shared_apps.accounts.views import store_page
+from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from tenant_apps.aftersales import rules, selectors, services
 from tenant_apps.aftersales.models import Case
@@ -43,10 +44,10 @@ class CaseFilterForm(forms.Form):
         choices=[("", gettext_lazy("All types")), *Case.Type.choices],
         widget=_select(),
     )
-    created_from = forms.DateField(
+    created_from = DayField(
         label=gettext_lazy("Applied from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    created_to = forms.DateField(
+    created_to = DayField(
         label=gettext_lazy("Applied until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -9,15 +9,13 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
+from shared_apps.platform.dates import parse_day
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry, Screenshot
 
 
 def _day(value, field: str) -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(errors={field: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    return parse_day(value, field)
 
 
 def _dates(qs, filters: dict):

@@ -308,12 +308,14 @@ class PaymentConfirmView(StoreGenericAPIView):
     """Finance confirms a pending record: it counts in the order's money from now on."""
 
     serializer_class = PaymentSerializer
-    required_permissions = {"POST": "payments.confirm"}
+    # Finance confirms; the service applies four eyes (an admin confirms when no one else can).
+    required_permissions = {"POST": "payments.view"}
 
     @extend_schema(
         request=None,
         responses={
             200: PaymentSerializer,
+            403: OpenApiResponse(description="permission_denied, four_eyes_required"),
             409: OpenApiResponse(description="invalid_transition, over_collection, over_refund, order_cancelled"),
         },
     )

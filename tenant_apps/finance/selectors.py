@@ -7,16 +7,16 @@ and HQ the whole store. "Not found" and "not yours" are the same 404.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
+from shared_apps.platform.dates import parse_day_or_moment
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.finance.models import Invoice, Payment, PaymentVoucher
 from tenant_apps.sales.models import Order, Quotation
@@ -68,26 +68,6 @@ def store_today(*, at: datetime | None = None) -> date:
     return (at or timezone.now()).astimezone(store_zone()).date()
 
 
-def _moment(value, *, end: bool) -> datetime | None:
-    """A filter bound: a date (the local day, inclusive) or an ISO time."""
-    text = str(value).strip()
-    day = parse_date(text) if len(text) == 10 else None
-    if day is not None:
-        tz = store_zone()
-        if end:
-            return datetime.combine(day + timedelta(days=1), time.min, tz)
-        return datetime.combine(day, time.min, tz)
-    try:
-        moment = parse_datetime(text)
-    except ValueError:
-        moment = None
-    if moment is None:
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, store_zone())
-    return moment
-
-
 def _visible_orders_filter(access: StoreAccess, prefix: str = "order__") -> Q | None:
     owners = visible_owner_ids(access)
     if owners is None:
@@ -120,9 +100,10 @@ def _range_filter(qs, filters, key, field, errors, *, end: bool):
     value = filters.get(key)
     if value in (None, ""):
         return qs
-    moment = _moment(value, end=end)
-    if moment is None:
-        errors[key] = [_("A date (YYYY-MM-DD) or a time (ISO 8601).")]
+    try:
+        moment, _whole_day = parse_day_or_moment(value, key, tz=store_zone(), end=end)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
         return qs
     return qs.filter(**{f"{field}__lt" if end else f"{field}__gte": moment})
 

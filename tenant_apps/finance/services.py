@@ -33,9 +33,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shared_apps.accounts.access import resolve_store_access
+from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
-from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from tenant_apps.finance import files
 from tenant_apps.finance.error_codes import FinanceErrorCode
 from tenant_apps.finance.models import Invoice, Payment, PaymentVoucher, ReceivableReminder
@@ -389,6 +391,17 @@ def payment_confirm(*, payment_id, actor, at: datetime | None = None) -> Payment
     at = at or timezone.now()
     with transaction.atomic():
         order, payment = _lock_payment(payment_id)
+        if actor is not None:  # a person confirms: four eyes (the system confirming an import is not one)
+            access = resolve_store_access(user=actor, store=current_store())
+            if access is None:
+                raise PermissionDenied()
+            check_approver(
+                access=access,
+                permission="payments.confirm",
+                applicant_ids=(payment.created_by_id,),
+                subject="payment",
+                object_id=payment.pk,
+            )
         if payment.status != Payment.Status.PENDING:
             raise _already_decided(payment)
         _check_confirmation(order, payment)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shared_apps.accounts.views import store_page
+from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from tenant_apps.finance import files, selectors, services
 from tenant_apps.finance.models import Invoice, Payment
@@ -36,7 +37,7 @@ def _select(choices, label):
 
 
 def _date(label):
-    return forms.DateField(
+    return DayField(
         label=label, required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
     )
 

@@ -132,6 +132,26 @@ def _send_task(*, schema: str, job_id: int) -> None:
     run_import.apply_async(args=[job_id], headers={"_schema_name": schema})
 
 
+def redispatch_stale(*, at) -> dict[str, int]:
+    """Send the task of every import of this store that a dead worker left behind again: running
+    without progress for ``STALE_AFTER``, or still pending that long after it was made (its task
+    message was lost). The run that receives it resumes after the last committed batch
+    (``import_run``), exactly once; a job that moved on meanwhile ignores it, so sending it twice
+    is harmless."""
+    stale_before = at - STALE_AFTER
+    stale = ImportJob.objects.filter(
+        Q(status=ImportJob.Status.RUNNING, progress_at__lt=stale_before)
+        | Q(status=ImportJob.Status.RUNNING, progress_at__isnull=True, started_at__lt=stale_before)
+        | Q(status=ImportJob.Status.PENDING, created_at__lt=stale_before)
+    )
+    ids = list(stale.order_by("pk").values_list("pk", flat=True))
+    schema = connection.schema_name
+    for job_id in ids:
+        logger.warning("import %s: sent again (no progress since before %s)", job_id, stale_before.isoformat())
+        _send_task(schema=schema, job_id=job_id)
+    return {"redispatched": len(ids)}
+
+
 def import_run(*, job_id: int, collect: bool = False, redelivered: bool = False) -> list[dict[str, Any]] | None:
     """Import the rows of a pending job, or resume a running one; otherwise do nothing.
 

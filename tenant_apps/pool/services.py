@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import can_see_owner, resolve_store_access
+from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -364,6 +365,19 @@ def _notify_rejected(claim: Claim, customer: Customer) -> None:
     )
 
 
+def _check_approver(*, store: Store, approver, ref: dict) -> None:
+    access = resolve_store_access(user=approver, store=store)
+    if access is None:
+        raise PermissionDenied()
+    check_approver(
+        access=access,
+        permission="claims.approve",
+        applicant_ids=(ref["applicant_id"],),
+        subject="claim",
+        object_id=ref["pk"],
+    )
+
+
 def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
     """Assign the customer to the applicant; every other pending claim on it is rejected.
 
@@ -372,9 +386,8 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
     """
     at = at or timezone.now()
     ref = _claim_ref(claim_id)
-    if ref["applicant_id"] == approver.pk:
-        raise PermissionDenied(_("You cannot decide your own claim."))
     store = _current_store()
+    _check_approver(store=store, approver=approver, ref=ref)
     lost_to_another = False
     with transaction.atomic():
         _lock_applicant(ref["applicant_id"])
@@ -437,8 +450,7 @@ def claim_reject(*, claim_id, approver, reason, at: datetime | None = None) -> C
     at = at or timezone.now()
     reason = _clean_reason(reason, field="reason", max_length=CLAIM_REASON_MAX)
     ref = _claim_ref(claim_id)
-    if ref["applicant_id"] == approver.pk:
-        raise PermissionDenied(_("You cannot decide your own claim."))
+    _check_approver(store=_current_store(), approver=approver, ref=ref)
     with transaction.atomic():
         customer = _lock_customer(ref["customer_id"])
         claim = _lock_claim(ref["pk"], customer.pk)

@@ -52,6 +52,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform.dates import day_in_range
 from shared_apps.platform.errors import DomainError, ValidationFailed
 from shared_apps.platform.spreadsheets import open_spreadsheet
 from tenant_apps.customers.error_codes import DuplicateCustomer
@@ -225,9 +226,10 @@ def _parse_date(value: str) -> date | None:
     if not match or match.group(4):
         return None
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+    return day if day_in_range(day) else None
 
 
 # --- batches ---------------------------------------------------------------------------------

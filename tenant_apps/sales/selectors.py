@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
+from shared_apps.platform.dates import parse_day
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation
 from tenants.storetime import store_zone
@@ -59,9 +60,14 @@ def _scoped(qs: QuerySet, access: StoreAccess) -> QuerySet:
 
 def _local_date(value: str, key: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(value)
+        date.fromisoformat(value)
     except ValueError:
         errors[key] = [_("A date such as 2026-12-31.")]
+        return None
+    try:
+        return parse_day(value, key)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
         return None
 
 
@@ -142,8 +148,15 @@ def product_price_history(
 ) -> dict[str, list[dict]]:
     """Recent past transaction prices of a product (non-cancelled orders, newest first): the
     customer's (when given) and the store's. Each row: order number, signed_at, quantity,
-    unit_price (and the customer's name in the store list)."""
+    unit_price (and the customer's name in the store list).
+
+    Visibility as everywhere: the customer must be one the caller may see (else 404), and a store
+    row of an order the caller may not see keeps its date, quantity and price but not the order,
+    its number or the customer's name."""
+    from tenant_apps.customers.selectors import customer_get_for_user
+
     product = product_get(product_id=product_id)
+    owners = visible_owner_ids(access)
     # Orders first, newest first, with a semi-join on the line index (product, order): the
     # ``order_signed`` / ``order_customer_signed`` indexes give the order, so only about
     # ``limit`` orders are visited even with a million orders in the store.
@@ -151,7 +164,9 @@ def product_price_history(
     orders = Order.objects.filter(has_line).exclude(status=Order.Status.CANCELLED)
 
     def rows(qs) -> list[dict]:
-        picked = list(qs.order_by("-signed_at", "-id").values("id", "number", "signed_at", "customer__name")[:limit])
+        picked = list(
+            qs.order_by("-signed_at", "-id").values("id", "number", "signed_at", "customer__name", "owner_id")[:limit]
+        )
         if not picked:
             return []
         by_order: dict[int, list[tuple[int, Any]]] = {}
@@ -163,15 +178,16 @@ def product_price_history(
             by_order.setdefault(order_id, []).append((quantity, unit_price))
         out = []
         for o in picked:
+            visible = owners is None or o["owner_id"] in owners
             for quantity, unit_price in by_order.get(o["id"], []):
                 out.append(
                     {
-                        "order": o["id"],
-                        "order_number": o["number"],
+                        "order": o["id"] if visible else None,
+                        "order_number": o["number"] if visible else None,
                         "signed_at": o["signed_at"],
                         "quantity": quantity,
                         "unit_price": unit_price,
-                        "customer_name": o["customer__name"],
+                        "customer_name": o["customer__name"] if visible else None,
                     }
                 )
         return out[:limit]
@@ -181,7 +197,8 @@ def product_price_history(
         pk = _int_id(customer_id)
         if pk is None:
             raise ValidationFailed(_("Invalid filter."), errors={"customer": [_("A customer id.")]})
-        customer_rows = rows(orders.filter(customer_id=pk))
+        customer = customer_get_for_user(customer_id=pk, access=access)
+        customer_rows = rows(orders.filter(customer_id=customer.pk))
     return {"product": product.pk, "customer": customer_rows, "store": rows(orders)}
 
 

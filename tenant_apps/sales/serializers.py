@@ -72,12 +72,12 @@ class ProductInputSerializer(serializers.Serializer):
 
 
 class PriceRowSerializer(serializers.Serializer):
-    order = serializers.IntegerField()
-    order_number = serializers.CharField()
+    order = serializers.IntegerField(allow_null=True, help_text="Null for an order the caller may not see.")
+    order_number = serializers.CharField(allow_null=True, help_text="Null for an order the caller may not see.")
     signed_at = serializers.DateTimeField()
     quantity = serializers.IntegerField()
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    customer_name = serializers.CharField()
+    customer_name = serializers.CharField(allow_null=True, help_text="Null for an order the caller may not see.")
 
 
 class PriceHistorySerializer(serializers.Serializer):

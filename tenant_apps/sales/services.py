@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess, can_see_owner
+from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
+from shared_apps.platform.dates import day_in_range, out_of_range_message
 from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
@@ -153,14 +155,19 @@ def _parse_date(value: Any, *, field: str, errors: dict[str, list[str]], require
             errors.setdefault(field, []).append(_("This field is required."))
         return None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.setdefault(field, []).append(_("A date such as 2026-12-31."))
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.setdefault(field, []).append(_("A date such as 2026-12-31."))
+            return None
+    if not day_in_range(day):
+        errors.setdefault(field, []).append(out_of_range_message())
         return None
+    return day
 
 
 def _text(value: Any, *, field: str, errors: dict[str, list[str]], max_length: int) -> str:
@@ -667,8 +674,13 @@ def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, a
     text = _text(comment, field="comment", errors=errors, max_length=300)
     _raise(errors)
     quotation = _visible_quotation_for_update(quotation_id, access)
-    if not access.can("quotations.approve"):
-        raise InvalidTransition(_("Only a supervisor can decide on a quotation."))
+    check_approver(
+        access=access,
+        permission="quotations.approve",
+        applicant_ids=(quotation.owner_id, quotation.created_by_id),
+        subject="quotation",
+        object_id=quotation.pk,
+    )
     if quotation.status != Quotation.Status.PENDING_APPROVAL:
         raise InvalidTransition(_("Only a quotation pending approval can be decided."))
     quotation.status = Quotation.Status.APPROVED if approve else Quotation.Status.REJECTED

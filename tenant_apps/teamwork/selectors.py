@@ -26,6 +26,7 @@ from hq_console.selectors import hq_announcements_for_store
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
+from shared_apps.platform.dates import day_in_range, out_of_range_message
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 from tenants.storetime import store_zone
@@ -70,6 +71,8 @@ def _date_filter(value: Any, field: str) -> date:
         parsed = None
     if parsed is None:
         raise ValidationFailed(_("Invalid filter."), errors={field: [_("A date as YYYY-MM-DD.")]})
+    if not day_in_range(parsed):
+        raise ValidationFailed(_("Invalid filter."), errors={field: [out_of_range_message()]})
     return parsed
 
 

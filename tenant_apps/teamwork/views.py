@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from shared_apps.accounts.access import visible_owner_ids
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.views import store_page
+from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from tenant_apps.teamwork import selectors, services
 from tenant_apps.teamwork.models import Announcement, WorkTask
@@ -204,7 +205,7 @@ class TaskForm(forms.Form):
         label=gettext_lazy("Description"), required=False, max_length=services.TEXT_MAX_LENGTH, widget=_textarea()
     )
     assignee = forms.ChoiceField(label=gettext_lazy("Assignee"), widget=forms.Select(attrs={"class": "form-select"}))
-    due_date = forms.DateField(
+    due_date = DayField(
         label=gettext_lazy("Due date"),
         required=False,
         widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}),
@@ -327,12 +328,12 @@ class ReportForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = DayField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}),
     )
-    date_to = forms.DateField(
+    date_to = DayField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}),

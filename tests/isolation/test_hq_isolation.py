@@ -15,8 +15,8 @@ import pytest
 from tests.isolation.test_store_isolation import assert_asks_to_sign_in, describe, send
 from tests.isolation.urlenum import VERBS, endpoints
 
-# Paths of the public host any signed-in user may use, whatever their roles.
-SIGNED_IN_PATHS = ("/api/v1/me",)
+# Paths of the public host any signed-in user may use, whatever their roles (their own identity, tokens).
+SIGNED_IN_PATHS = ("/api/v1/me", "/api/v1/auth/tokens", "/api/v1/auth/tokens/1")
 
 PUBLIC_ENDPOINTS = [endpoint for endpoint in endpoints("config.urls_public") if not endpoint.is_open]
 HQ_ENDPOINTS = [endpoint for endpoint in PUBLIC_ENDPOINTS if endpoint.path not in SIGNED_IN_PATHS]

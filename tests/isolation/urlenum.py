@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from shared_apps.accounts.middleware import OPEN_PATH_PREFIXES
+from shared_apps.accounts.middleware import is_open_path as _is_open_path
 
 SAMPLE_UUID = "3f2b8a6e-6a1c-4c55-9d0e-2b7f4c1a9e01"
 # Tried in order; the first that matches the converter's / group's regex is used.
@@ -46,7 +46,7 @@ class Endpoint:
 
 def is_open_path(path: str) -> bool:
     """Paths anyone may reach on any host (sign-in, tokens, schema/docs, health, static)."""
-    return path.startswith(OPEN_PATH_PREFIXES)
+    return _is_open_path(path)
 
 
 def _preferred(name: str | None, regex: str | None) -> str | None:

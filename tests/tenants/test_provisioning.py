@@ -273,3 +273,28 @@ def test_a_store_made_from_a_spare_has_every_declared_trigger_writing_its_own_jo
     assert not SpareSchema.objects.exists()
     assert declared_triggers() <= own_triggers("s_charlie")
     assert marks_its_own_journal("s_charlie")
+
+
+def test_a_provisioning_left_waiting_by_a_dead_worker_is_sent_again_once(db, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from shared_apps.platform.jobs import get_job, run_global
+
+    with django_capture_on_commit_callbacks(execute=False):  # the task never reached a worker
+        record = request_store(name="Charlie", subdomain="charlie")
+    job = get_job("tenants.redispatch_stale_provisioning")
+    soon = timezone.now() + timedelta(minutes=1)
+    later = timezone.now() + timedelta(minutes=11)
+
+    assert run_global(job, at=soon, propagate=True).result == {"redispatched": 0}
+    with time_machine.travel(later, tick=False):
+        first = run_global(job, at=later, propagate=True).result
+        second = run_global(job, at=later, propagate=True).result
+
+    record.refresh_from_db()
+    assert (first, second) == ({"redispatched": 1}, {"redispatched": 0})
+    assert record.status == "ready"
+    assert Store.objects.filter(subdomain="charlie").count() == 1

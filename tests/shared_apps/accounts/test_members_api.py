@@ -47,24 +47,35 @@ def test_salesperson_cannot_add_members(api, users, store_a, password):
     assert not User.objects.filter(email="new@example.com").exists()
 
 
-def test_admin_adds_a_new_user_to_the_store(api, users, store_a, password):
-    response = api(users.a_admin, store_a).post(
-        URL,
-        {"email": "New.Person@Example.com", "name": "New Person", "password": password, "role": "finance"},
-        format="json",
+def _invite(api, users, store, **body):
+    return api(users.a_admin, store).post(URL, body, format="json")
+
+
+def _accept(api, user, store, invitation_id):
+    return api(user, store).post(f"/api/v1/invitations/{invitation_id}/accept")
+
+
+def test_admin_invites_a_new_user_who_accepts(api, users, store_a, password):
+    response = _invite(
+        api, users, store_a, email="New.Person@Example.com", name="New Person", password=password, role="finance"
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["email"], body["role"], body["status"]) == ("new.person@example.com", "finance", "pending")
     user = User.objects.get(email="new.person@example.com")
     assert user.check_password(password)
-    assert response.json()["user"] == user.pk
+    assert not Membership.objects.filter(user=user, store=store_a).exists()
+
+    accepted = _accept(api, user, store_a, body["id"])
+
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["user"] == user.pk
     assert _member(user, store_a).role == "finance"
 
 
 def test_new_user_with_a_weak_password_is_refused_and_nothing_is_written(api, users, store_a):
-    response = api(users.a_admin, store_a).post(
-        URL, {"email": "weak@example.com", "name": "Weak", "password": "12345", "role": "salesperson"}, format="json"
-    )
+    response = _invite(api, users, store_a, email="weak@example.com", name="Weak", password="12345", role="salesperson")
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -73,27 +84,71 @@ def test_new_user_with_a_weak_password_is_refused_and_nothing_is_written(api, us
     assert not User.objects.filter(email="weak@example.com").exists()
 
 
-def test_new_user_without_a_password_is_refused(api, users, store_a):
-    response = api(users.a_admin, store_a).post(URL, {"email": "nopass@example.com", "role": "finance"}, format="json")
-
-    assert response.status_code == 400
-    assert "password" in response.json()["errors"]
+def test_a_password_is_required_whether_or_not_the_email_exists(api, users, store_a):
+    for email in ("nopass@example.com", users.b_sales.email):
+        response = _invite(api, users, store_a, email=email, role="finance")
+        assert response.status_code == 400
+        assert "password" in response.json()["errors"]
     assert not User.objects.filter(email="nopass@example.com").exists()
 
 
-def test_admin_adds_an_existing_user_and_their_password_is_left_alone(api, users, store_a, password):
-    response = api(users.a_admin, store_a).post(
-        URL, {"email": users.b_sales.email, "password": "ignored-Pass-2026", "role": "salesperson"}, format="json"
-    )
+def test_an_existing_user_is_invited_not_enrolled_and_accepts(api, users, store_a, password, mailoutbox):
+    response = _invite(api, users, store_a, email=users.b_sales.email, password="ignored-Pass-2026", role="salesperson")
 
-    assert response.status_code == 201
-    assert _member(users.b_sales, store_a).role == "salesperson"
+    assert response.status_code == 202
+    assert not Membership.objects.filter(user=users.b_sales, store=store_a).exists()
+    assert api(users.b_sales, store_a).get("/api/v1/me").status_code == 404
     users.b_sales.refresh_from_db()
     assert users.b_sales.check_password(password)
+    assert any(users.b_sales.email in message.to for message in mailoutbox)
+
+    mine = api(users.b_sales, store_a).get("/api/v1/invitations")
+    assert [row["id"] for row in mine.json()] == [response.json()["id"]]
+    assert _accept(api, users.b_sales, store_a, response.json()["id"]).status_code == 200
+    assert _member(users.b_sales, store_a).role == "salesperson"
 
 
-def test_adding_someone_who_is_already_a_member_is_a_conflict(api, users, store_a):
-    response = api(users.a_admin, store_a).post(URL, {"email": users.a_sales.email, "role": "admin"}, format="json")
+def test_the_answer_is_the_same_whether_the_email_exists(api, users, store_a, password):
+    new = _invite(api, users, store_a, email="brand-new@example.com", password=password, role="salesperson")
+    existing = _invite(api, users, store_a, email=users.b_sales.email, password=password, role="salesperson")
+
+    assert new.status_code == existing.status_code == 202
+    assert sorted(new.json()) == sorted(existing.json())
+    assert new.json()["status"] == existing.json()["status"] == "pending"
+    assert "name" not in existing.json() and "user" not in existing.json()
+
+
+def test_only_the_invited_user_accepts_an_invitation(api, users, store_a, password):
+    invitation = _invite(api, users, store_a, email=users.b_sales.email, password=password, role="salesperson").json()
+
+    assert _accept(api, users.b_admin, store_a, invitation["id"]).status_code == 404
+    assert _accept(api, users.a_sales, store_a, invitation["id"]).status_code == 404
+    assert not Membership.objects.filter(user=users.b_sales, store=store_a).exists()
+
+
+def test_an_invitation_is_accepted_once(api, users, store_a, password):
+    invitation = _invite(api, users, store_a, email=users.b_sales.email, password=password, role="salesperson").json()
+    assert _accept(api, users.b_sales, store_a, invitation["id"]).status_code == 200
+
+    again = _accept(api, users.b_sales, store_a, invitation["id"])
+
+    assert again.status_code == 404
+    assert Membership.objects.filter(user=users.b_sales, store=store_a).count() == 1
+
+
+def test_an_invitation_of_store_a_cannot_be_accepted_on_store_b(api, users, store_a, store_b, password):
+    invitation = _invite(
+        api, users, store_a, email=users.a_sales.email.replace("a.sales", "x"), password=password, role="salesperson"
+    ).json()
+    invited = User.objects.get(email=invitation["email"])
+
+    assert _accept(api, invited, store_b, invitation["id"]).status_code == 404
+
+
+def test_adding_someone_who_is_already_a_member_is_a_conflict(api, users, store_a, password):
+    response = api(users.a_admin, store_a).post(
+        URL, {"email": users.a_sales.email, "password": password, "role": "admin"}, format="json"
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "duplicate_member"
@@ -236,3 +291,20 @@ def test_hq_executive_reads_members_but_cannot_add_one(api, users, store_a, pass
     response = client.post(URL, {"email": "hq@example.com", "password": password, "role": "admin"}, format="json")
     assert response.status_code == 403
     assert not User.objects.filter(email="hq@example.com").exists()
+
+
+def test_the_invited_user_accepts_on_the_invitations_page(api, page_client, users, store_a, password):
+    invitation = (
+        api(users.a_admin, store_a)
+        .post(URL, {"email": users.b_sales.email, "password": password, "role": "finance"}, format="json")
+        .json()
+    )
+    client = page_client(users.b_sales, store_a)
+
+    page = client.get("/invitations/")
+    accepted = client.post(f"/invitations/{invitation['id']}/accept/")
+
+    assert page.status_code == 200
+    assert 'data-testid="invitation"' in page.content.decode()
+    assert accepted.status_code == 302
+    assert _member(users.b_sales, store_a).role == "finance"

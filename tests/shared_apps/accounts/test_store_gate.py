@@ -130,3 +130,23 @@ def test_deactivated_membership_gets_404(api, users, store_a):
     response = api(users.a_sales, store_a).get("/api/v1/me")
 
     assert response.status_code == 404
+
+
+def test_refused_hq_export_is_audited_as_not_allowed(api, page_client, users, store_a):
+    api_response = api(users.hq_exec, store_a).get("/api/v1/orders/export")
+    page_response = page_client(users.hq_exec, store_a).get("/sales/orders/export/")
+
+    assert api_response.status_code == 403
+    assert page_response.status_code in (403, 404)
+    logs = list(HqAccessLog.objects.filter(user=users.hq_exec).order_by("pk"))
+    assert [(log.path, log.allowed) for log in logs] == [
+        ("/api/v1/orders/export", False),
+        ("/sales/orders/export/", False),
+    ]
+
+
+def test_an_allowed_hq_read_stays_audited_as_allowed_after_the_view_ran(api, users, store_a):
+    response = api(users.hq_exec, store_a).get("/api/v1/orders")
+
+    assert response.status_code == 200
+    assert HqAccessLog.objects.get(user=users.hq_exec).allowed is True

@@ -46,7 +46,22 @@ def test_adding_a_member_within_the_seats_works(stripe_on, store_a, users, api):
 
     response = api(users.a_admin, store_a).post("/api/v1/members", NEW_MEMBER, format="json")
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
+    invited = User.objects.get(email=NEW_MEMBER["email"])
+    accepted = api(invited, store_a).post(f"/api/v1/invitations/{response.json()['id']}/accept")
+    assert accepted.status_code == 200, accepted.content
+
+
+def test_accepting_an_invitation_beyond_the_seats_is_403(stripe_on, store_a, users, api):
+    plan = put_on_plan(store_a, max_seats=active_seats(store_a) + 1)
+    invitation = api(users.a_admin, store_a).post("/api/v1/members", NEW_MEMBER, format="json").json()
+    Plan.objects.filter(pk=plan.pk).update(max_seats=active_seats(store_a))
+    invited = User.objects.get(email=NEW_MEMBER["email"])
+
+    response = api(invited, store_a).post(f"/api/v1/invitations/{invitation['id']}/accept")
+
+    assert (response.status_code, response.json()["code"]) == (403, "plan_limit_reached")
+    assert not Membership.objects.filter(user=invited, store=store_a).exists()
 
 
 def test_reactivating_a_member_beyond_the_seats_is_refused(stripe_on, store_a, users, api):
@@ -92,7 +107,7 @@ def test_with_billing_off_the_default_plan_applies(stripe_off, store_a, users, a
 
     response = api(users.a_admin, store_a).post("/api/v1/members", NEW_MEMBER, format="json")
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     assert stripe_off.sent == []
 
 
@@ -109,7 +124,7 @@ def test_a_store_without_a_billing_account_is_on_the_default_plan(stripe_on, sto
 
     response = api(users.a_admin, store_a).post("/api/v1/members", NEW_MEMBER, format="json")
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
 
 
 def test_the_catalogue_matches_the_seeded_plans():

@@ -120,3 +120,61 @@ def test_a_nul_character_in_a_query_parameter_is_refused_with_a_problem(api, use
 
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
+
+
+DEEPLY_NESTED = '{"tags": ' + "[" * 2000 + "]" * 2000 + ', "name": "x"}'
+
+
+def _assert_refused_as_a_problem(response, what: str) -> None:
+    assert 400 <= response.status_code < 500, f"{what} answered {response.status_code}"
+    assert response["Content-Type"].startswith(PROBLEM_CONTENT_TYPE), what
+
+
+@pytest.mark.parametrize("path", STORE_API)
+def test_store_api_refuses_deeply_nested_json(path, api, users, store_a):
+    client = client_for(api, users.a_admin, store_a)
+    for verb in WRITE_VERBS:
+        response = getattr(client, verb.lower())(path, DEEPLY_NESTED, content_type="application/json")
+        _assert_refused_as_a_problem(response, f"{verb} {path} with 2000 levels of nesting")
+
+
+@pytest.mark.parametrize("path", HQ_API)
+def test_hq_api_refuses_deeply_nested_json(path, api, users):
+    client = client_for(api, users.hq_admin, None)
+    for verb in WRITE_VERBS:
+        response = getattr(client, verb.lower())(path, DEEPLY_NESTED, content_type="application/json")
+        _assert_refused_as_a_problem(response, f"{verb} {path} with 2000 levels of nesting")
+
+
+def test_nesting_within_the_limit_is_still_parsed(api, users, store_a):
+    body = json.dumps({"name": "shelf", "extra": [[[[{"a": [1, 2]}]]]]})
+
+    response = client_for(api, users.a_admin, store_a).post("/api/v1/categories", body, content_type="application/json")
+
+    assert response.status_code == 201, response.content
+
+
+TEN_MEGABYTES = json.dumps({"name": "x" * (10 * 1024 * 1024)})
+
+
+@pytest.mark.parametrize(
+    ("path", "store"),
+    [("/api/v1/customers", "a"), ("/api/v1/categories", "a"), ("/api/v1/auth/token", "a"), ("/api/v1/signup", None)],
+)
+def test_a_ten_megabyte_json_body_is_413_problem_json(path, store, api, users, store_a):
+    client = client_for(api, users.a_admin if store else None, store_a if store else None)
+
+    response = client.post(path, TEN_MEGABYTES, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith(PROBLEM_CONTENT_TYPE)
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_a_ten_megabyte_form_to_a_page_is_413(page_client, users, store_a):
+    client = page_client(users.a_admin, store_a)
+    client.raise_request_exception = False
+
+    response = client.post("/customers/new/", {"name": "x" * (10 * 1024 * 1024)})
+
+    assert response.status_code == 413

@@ -66,7 +66,7 @@ def test_confirmed_refund_completes_the_case_and_counts_once(a, users, api, djan
 def test_confirmed_refund_counts_once_in_net_revenue(a, users, api, django_capture_on_commit_callbacks):
     order = shipped_order(users.a_sales, quantities=(10,), collected="0.00")
     collection = finance.payment_create(
-        order=order, kind="collection", amount=Decimal("1000.00"), method="cash", actor=users.a_finance
+        order=order, kind="collection", amount=Decimal("1000.00"), method="cash", actor=users.a_sales
     )
     with django_capture_on_commit_callbacks(execute=True):
         finance.payment_confirm(payment_id=collection.pk, actor=users.a_finance)

@@ -113,7 +113,7 @@ def test_roles_without_approval_cannot_decide(api, store_a, users, in_store, use
     case_id = _apply(api, store_a, users, order)
     for step, body in (("approve", {}), ("reject", {"comment": "no"})):
         response = api(users[user], store_a).post(f"/api/v1/after-sales/{case_id}/{step}", body, format="json")
-        assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
+        assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
     with in_store(store_a):
         assert Case.objects.get(pk=case_id).status == "pending_approval"
 
@@ -124,7 +124,7 @@ def test_supervisor_cannot_decide_their_own_application(api, store_a, users, in_
     body = {"order": order.pk, "type": "exchange", "reason": "x", "items": items_of(order, 1)}
     case_id = api(users.a_supervisor, store_a).post("/api/v1/after-sales", body, format="json").json()["id"]
     response = api(users.a_supervisor, store_a).post(f"/api/v1/after-sales/{case_id}/approve")
-    assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
+    assert (response.status_code, response.json()["code"]) == (403, "four_eyes_required")
     assert "own application" in response.json()["detail"]
 
 

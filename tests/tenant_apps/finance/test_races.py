@@ -81,7 +81,7 @@ def test_two_finance_users_confirming_collections_over_the_amount_at_once_confir
     outcomes = at_once(
         store,
         lambda: services.payment_confirm(payment_id=first.pk, actor=users["a_finance"]),
-        lambda: services.payment_confirm(payment_id=second.pk, actor=users["a_admin"]),
+        lambda: services.payment_confirm(payment_id=second.pk, actor=users["a_finance"]),
     )
 
     assert sum(isinstance(result, Payment) for result in outcomes) == 1

@@ -56,13 +56,37 @@ def test_price_history_customer_and_store_newest_first(api, users, store_a, cata
         old = make_order(
             customer=customer, owner=users.a_sales, lines=[(p1, 1, "90")], signed_at=now - timedelta(days=3)
         )
-        new = make_order(customer=other, owner=users.a_sales2, lines=[(p1, 5, "85")], signed_at=now - timedelta(days=1))
+        make_order(customer=other, owner=users.a_sales2, lines=[(p1, 5, "85")], signed_at=now - timedelta(days=1))
         make_order(customer=customer, owner=users.a_sales, lines=[(p1, 1, "10")], status="cancelled", signed_at=now)
     response = api(users.a_sales, store_a).get(f"/api/v1/products/{p1.pk}/price-history?customer={customer.pk}")
     assert response.status_code == 200, response.content
     data = response.json()
     assert [row["order_number"] for row in data["customer"]] == [old.number]
-    assert [row["order_number"] for row in data["store"]] == [new.number, old.number]
+    assert [row["order_number"] for row in data["store"]] == [None, old.number]
     assert data["store"][0]["unit_price"] == "85.00"
-    assert data["store"][0]["customer_name"] == "王五"
+    assert data["store"][0]["customer_name"] is None
+    assert data["store"][0]["order"] is None
     assert data["store"][0]["quantity"] == 5
+    assert data["store"][1]["customer_name"] == customer.name
+
+
+def test_price_history_shows_a_supervisor_the_team_s_orders(api, users, store_a, catalogue, customer, in_store):
+    with in_store(store_a):
+        other = make_customer(name="王五", owner=users.a_sales2)
+        order = make_order(customer=other, owner=users.a_sales2, lines=[(catalogue["p1"], 2, "70")])
+
+    data = api(users.a_supervisor, store_a).get(f"/api/v1/products/{catalogue['p1'].pk}/price-history").json()
+
+    assert [(row["order_number"], row["customer_name"]) for row in data["store"]] == [(order.number, "王五")]
+
+
+def test_price_history_of_a_customer_the_salesperson_may_not_see_is_404(api, users, store_a, catalogue, in_store):
+    with in_store(store_a):
+        other = make_customer(name="王五", owner=users.a_sales2)
+        make_order(customer=other, owner=users.a_sales2, lines=[(catalogue["p1"], 2, "70")])
+
+    response = api(users.a_sales, store_a).get(
+        f"/api/v1/products/{catalogue['p1'].pk}/price-history?customer={other.pk}"
+    )
+
+    assert response.status_code == 404

@@ -1,0 +1,56 @@
+"""Rate limits and lock-outs keyed by the client's address (``shared_apps.platform.clientip``).
+
+Lock-out, against both password spraying and locking a victim out:
+- django-axes locks a user name *from one client address* after ``AXES_FAILURE_LIMIT`` failures
+  (``AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]``): someone failing from elsewhere
+  never locks the real user out;
+- ``LOGIN_IP_FAILURE_LIMIT`` failures from one client address over every user name within the
+  cool-off refuse further sign-ins from that address (``IpFailureLimitBackend``): spraying one
+  password over many accounts stops there.
+Both see the real client behind the configured proxies, never a forged ``X-Forwarded-For``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+from rest_framework.throttling import SimpleRateThrottle
+
+from shared_apps.platform.clientip import client_ip
+
+
+def failures_from(address: str) -> int:
+    if not address:
+        return 0
+    since = timezone.now() - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
+    total = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return total or 0
+
+
+class IpFailureLimitBackend(AxesStandaloneBackend):
+    """django-axes' check, then the per-address limit over every user name."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        super().authenticate(request, username=username, password=password, **kwargs)
+        if request is not None and failures_from(client_ip(request)) >= settings.LOGIN_IP_FAILURE_LIMIT:
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("too many failed sign-ins from this address")
+        return None
+
+
+class ClientAddressThrottle(SimpleRateThrottle):
+    """A throttle per client address, as ``client_ip`` finds it (never a forged header)."""
+
+    def get_ident(self, request):
+        return client_ip(request._request if hasattr(request, "_request") else request)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
