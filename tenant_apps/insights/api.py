@@ -287,6 +287,7 @@ class ScoreView(StoreAPIView):
 
     @extend_schema(request=None, responses={202: ScoreRequestSerializer})
     def post(self, request):
+        _ = request.data  # a body, if any, is parsed: malformed JSON is a 400 like everywhere else
         services.scoring_request(access=self.access)
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
