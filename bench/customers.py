@@ -343,6 +343,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--drop", action="store_true", help="drop the bench store at the end")
     args = parser.parse_args(argv)
     os.environ["DEBUG"] = "0"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"  # plain-HTTP requests in process: no redirect to HTTPS
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
     common.setup_django()
     results = run(

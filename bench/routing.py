@@ -89,6 +89,7 @@ class Server:
         env = _child_env(database_url, conn_max_age)
         env.update(
             DEBUG="0",
+            SECURE_SSL_REDIRECT="0",  # the bench speaks plain HTTP to 127.0.0.1
             SECRET_KEY=env.get("BENCH_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef"),
             LOG_LEVEL="WARNING",
         )
