@@ -44,3 +44,25 @@ def test_docs_page_loads_swagger_from_our_static_files(client, store_a):
     html = response.content.decode()
     assert "/static/vendor/swagger-ui/" in html
     assert "cdn" not in html.lower()
+
+
+def test_customer_list_documents_the_filters_other_modules_register(api, store_a):
+    from tenant_apps.customers.panels import list_filters
+    from tenant_apps.insights.segments import BANDS, SEGMENT_KEYS
+
+    paths = api(None, store_a).get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+    registered = {extra.key for extra in list_filters()}
+    assert {"segment", "churn_band"} <= registered
+    for path in ("/api/v1/customers", "/api/v1/customers/export"):
+        parameters = {p["name"]: p for p in paths[path]["get"]["parameters"]}
+        assert registered <= set(parameters), path
+        assert set(parameters["segment"]["schema"]["enum"]) == set(SEGMENT_KEYS)
+        # Several bands may be asked for at once: a free string whose description names the values.
+        assert "enum" not in parameters["churn_band"]["schema"]
+        assert all(band.key in parameters["churn_band"]["description"] for band in BANDS)
+    # Only the list (and its export) take them: creating a customer does not.
+    create = paths["/api/v1/customers"]["post"]
+    assert not any(p["name"] == "segment" for p in create.get("parameters", []))
+    retrieve = paths["/api/v1/customers/{id}"]["get"]
+    assert not any(p["name"] == "segment" for p in retrieve.get("parameters", []))

@@ -7,6 +7,7 @@ customers.
 
 from __future__ import annotations
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -51,6 +52,31 @@ LIST_PARAMETERS = [
 ]
 
 
+def registered_filter_parameters() -> list[OpenApiParameter]:
+    """The filters other modules register on the customer list, as OpenAPI parameters."""
+    return [
+        OpenApiParameter(
+            extra.key,
+            OpenApiTypes.STR,
+            enum=None if extra.multiple else [value for value, _label in extra.choices() if value] or None,
+            description=extra.description
+            + (f" One or more of: {', '.join(v for v, _label in extra.choices() if v)}." if extra.multiple else ""),
+        )
+        for extra in panels.list_filters()
+    ]
+
+
+class CustomerListSchema(AutoSchema):
+    """Documents the registered list filters on the list (and its export) next to the fixed ones:
+    they are known only once every module is loaded, after the decorators ran."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "GET" and getattr(self.view, "action", "list") == "list":
+            parameters = [*parameters, *registered_filter_parameters()]
+        return parameters
+
+
 def list_filters(request) -> dict[str, str]:
     """The list filters of the query string (also used by the export), with other modules' filters."""
     keys = (*LIST_FILTERS, *(extra.key for extra in panels.list_filters()))
@@ -64,6 +90,7 @@ class CustomerViewSet(mixins.ListModelMixin, StoreViewSet):
 
     serializer_class = CustomerSerializer
     queryset = Customer.objects.none()
+    schema = CustomerListSchema()
     filter_backends: list = []
     lookup_value_regex = r"[0-9]+"
     required_permissions = {"GET": "customers.view", "POST": "customers.create", "PATCH": "customers.edit"}

@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 
 from shared_apps.platform.spreadsheets import CONTENT_TYPES, CSV, FORMATS, XLSX
 from shared_apps.platform.viewsets import StoreAPIView
-from tenant_apps.customers.api import LIST_PARAMETERS, list_filters
+from tenant_apps.customers.api import LIST_PARAMETERS, CustomerListSchema, list_filters
 from tenant_apps.customers.exporting import customers_export_response
 from tenant_apps.customers.importing import KIND
 from tenant_apps.imports.api import DownloadNegotiationMixin, ImportUploadView, import_upload_schema
@@ -44,6 +44,7 @@ class ExportView(DownloadNegotiationMixin, StoreAPIView):
     """Export the customer list (the caller's visibility and the list filters) as CSV or XLSX."""
 
     required_permissions = {"GET": "customers.export"}
+    schema = CustomerListSchema()
 
     @extend_schema(
         summary="Export customers",

@@ -64,6 +64,8 @@ class ListFilter:
     label: Any
     choices: Callable[[], list[tuple[str, str]]]
     apply: Callable[[Any, str], Any]
+    description: str = ""
+    multiple: bool = False  # comma-separated values
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,14 @@ _list_filters: dict[str, ListFilter] = {}
 _export_columns: dict[str, ExportColumns] = {}
 
 
-def register_list_filter(key: str, *, label: Any, choices: Callable, apply: Callable) -> None:
-    _list_filters[key] = ListFilter(key=key, label=label, choices=choices, apply=apply)
+def register_list_filter(
+    key: str, *, label: Any, choices: Callable, apply: Callable, description: str = "", multiple: bool = False
+) -> None:
+    """A filter of the customer list, its export and ``GET /api/v1/customers`` (documented there from
+    ``choices`` and ``description``; ``description`` is English, the API's language)."""
+    _list_filters[key] = ListFilter(
+        key=key, label=label, choices=choices, apply=apply, description=description, multiple=multiple
+    )
 
 
 def list_filters() -> list[ListFilter]:

@@ -231,12 +231,15 @@ def register_pages() -> None:
         label=gettext_lazy("RFM segment"),
         choices=lambda: [("", _("All segments")), *((s.key, s.label()) for s in SEGMENTS)],
         apply=_segment_filter,
+        description="An RFM segment (the latest scoring run); 400 for an unknown one.",
     )
     register_list_filter(
         "churn_band",
         label=gettext_lazy("Churn risk"),
         choices=lambda: [("", _("Any risk")), *((b.key, b.label()) for b in BANDS)],
         apply=_band_filter,
+        description="Churn risk bands, comma-separated; 400 for an unknown one.",
+        multiple=True,
     )
     register_export_columns("insights", prepare=selectors.with_scores, columns=_export_columns)
     register_kanban_panel(
