@@ -283,3 +283,94 @@ def seed_sales(ctx: DemoContext) -> str | None:
             )
     OrderEvent.objects.bulk_create(events)
     return f"{len(PRODUCTS)} products, {q_seq} quotations, {count} orders"
+
+
+# Regular buyers of the year before the recent orders: each orders about every ``interval`` days;
+# the lapsed ones stopped 110-250 days ago (churn risk has someone to find), the steady ones
+# bought until just before the recent 60 days.
+HISTORY_BUYERS = 24
+HISTORY_DAYS = 420
+
+
+@register_seeder("order_history", order=32)
+def seed_order_history(ctx: DemoContext) -> str | None:
+    """A year of completed, fully collected orders from regular buyers, some of whom stopped."""
+    rng = ctx.rng
+    admin = (list(ctx.users(StoreRole.ADMIN)) or [None])[0]
+    access = resolve_store_access(user=admin, store=ctx.store) if admin is not None else None
+    if access is None:
+        return None
+    customers = list(visible_customers(access=access).filter(owner__isnull=False).order_by("pk"))
+    products = list(Product.objects.order_by("pk"))
+    if not customers or not products:
+        return None
+    channels = list(channel_list())
+    buyers = rng.sample(customers, min(HISTORY_BUYERS, len(customers)))
+    seq, lapsed = 0, 0
+    events: list[OrderEvent] = []
+    for position, customer in enumerate(buyers):
+        interval = rng.randint(25, 45)
+        stops = position % 2 == 0
+        lapsed += stops
+        last = rng.randint(110, 250) if stops else rng.randint(61, 75)
+        day = HISTORY_DAYS - rng.randint(0, 30)
+        while day >= last:
+            seq += 1
+            signed = ctx.now - timedelta(days=day, hours=rng.randint(0, 10))
+            events += _history_order(rng, customer, signed, _pick_lines(rng, products), seq, channels)
+            day -= max(7, interval + rng.randint(-7, 7))
+    OrderEvent.objects.bulk_create(events)
+    return f"{seq} earlier orders of {len(buyers)} regular buyers, {lapsed} of whom stopped"
+
+
+def _history_order(rng, customer, signed, lines, seq: int, channels) -> list[OrderEvent]:
+    """A completed prepaid order signed at ``signed``, collected the next day; its events."""
+    amount = sum((q * price for _p, q, price in lines), Decimal("0.00"))
+    list_amount = sum((q * p.list_price for p, q, _x in lines), Decimal("0.00"))
+    completed = signed + timedelta(days=5)
+    order = Order.objects.create(
+        number=_number("SH", signed, seq),
+        customer=customer,
+        channel=customer.channel or (rng.choice(channels) if channels else None),
+        device=rng.choice(Order.Device.values),
+        owner_id=customer.owner_id,
+        payment_mode=Order.PaymentMode.PREPAID,
+        status=S.COMPLETED,
+        amount=amount,
+        list_amount=list_amount,
+        discount_rate=(amount / list_amount).quantize(Decimal("0.0001")),
+        signed_at=signed,
+        shipped_at=signed + timedelta(days=2),
+        received_at=signed + timedelta(days=4),
+        completed_at=completed,
+        rating=rng.choice((None, 4, 5, 5)),
+        created_by_id=customer.owner_id,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            position=i,
+            product=p,
+            sku=p.sku,
+            product_name=p.name,
+            category_name=p.category.name if p.category_id else "",
+            unit=p.unit,
+            quantity=q,
+            unit_price=price,
+            list_price=p.list_price,
+            amount=q * price,
+        )
+        for i, (p, q, price) in enumerate(lines)
+    )
+    record_imported_collection(order=order, amount=amount, confirmed_at=signed + timedelta(days=1), actor=None)
+    return [
+        OrderEvent(order=order, kind="created", actor_id=customer.owner_id, to_status=S.PENDING_COLLECTION, at=signed),
+        OrderEvent(
+            order=order,
+            kind="transition",
+            actor_id=customer.owner_id,
+            from_status=S.PENDING_RECEIPT,
+            to_status=S.COMPLETED,
+            at=completed,
+        ),
+    ]
