@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     args = parser.parse_args(argv)
-    common.database_url()
+    common.setup_django()  # this process only (results and the machine's description)
     world = json.loads(WORLD.read_text())
     port = _free_port()
     log = tempfile.NamedTemporaryFile(prefix="load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
