@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgresql://.../crm_fuzz .venv/bin/python -m bench.fuzz [--examples 25] [--seed N] [-k EXPR]
 
-Runs ``tests/api_fuzz/test_schemathesis.py`` (every operation of the store and HQ documents, as
+Runs ``tests/api_fuzz/`` (every operation of the store and HQ documents, as
 each role; checks: no 5xx, bodies match the document, problem+json on errors) with
 ``FUZZ_EXAMPLES`` generated requests per operation and role instead of the suite's 2, on two
 pytest workers, and prints pytest's summary. ``--seed`` draws other requests than the suite's
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
         str(args.workers),
         "--dist",
         "load",
-        "tests/api_fuzz/test_schemathesis.py",
+        "tests/api_fuzz/",
     ]
     if args.select:
         command += ["-k", args.select]
