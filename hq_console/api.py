@@ -165,6 +165,8 @@ class CompanyPolicySerializer(serializers.ModelSerializer):
     pool_reclaim_cooldown_days = _int_policy("pool_reclaim_cooldown_days")
     pool_release_warning_days = _int_policy("pool_release_warning_days")
     return_visit_window_days = _int_policy("return_visit_window_days")
+    # Null until the defaults are first changed (the built-in defaults have no row).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_by = serializers.IntegerField(source="updated_by_id", read_only=True, allow_null=True)
 
     class Meta:

@@ -85,7 +85,7 @@ class MeView(APIView):
                     "id": serializers.IntegerField(),
                     "email": serializers.EmailField(),
                     "name": serializers.CharField(),
-                    "hq_role": serializers.CharField(),
+                    "hq_role": serializers.CharField(allow_null=True),
                     "store": serializers.DictField(allow_null=True),
                     "role": serializers.CharField(allow_null=True),
                     "read_only": serializers.BooleanField(),

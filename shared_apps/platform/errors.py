@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     PARSE_ERROR = "parse_error"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVER_ERROR = "server_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 class DomainError(Exception):

@@ -1,4 +1,6 @@
-from django.db import connection
+import sys
+
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -42,7 +44,27 @@ def permission_denied(request, exception=None):
     return _error_page(request, 403, _("You do not have permission to open this page."))
 
 
+# Seconds a client is told to wait when the database cannot be reached.
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable(request):
+    """503 while the database cannot be reached (restarted, failed over, connections cut): the
+    request changed nothing, and the next one reconnects (no process restart)."""
+    title = _("The service is briefly unavailable.")
+    detail = _("The database cannot be reached. Please try again in a moment.")
+    if wants_json(request):
+        response = problem_response(status=503, code=ErrorCode.SERVICE_UNAVAILABLE, title=title, detail=detail)
+    else:
+        response = _error_page(request, 503, title, detail)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def server_error(request):
+    # Django calls this while handling the uncaught exception: a lost database is a 503, not a 500.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     if wants_json(request):
         return problem_response(status=500, code=ErrorCode.SERVER_ERROR, title=_("Server error."))
     return _error_page(

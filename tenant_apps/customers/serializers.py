@@ -29,6 +29,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     owner_name = serializers.SerializerMethodField()
     in_pool = serializers.BooleanField(read_only=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    # Blank until someone records an intention: the document lists "" among the values.
+    intention_level = serializers.ChoiceField(choices=Intention.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Customer

@@ -1,0 +1,225 @@
+"""One load run: gunicorn as deployed (deploy/gunicorn.conf.py, DEBUG=0) and locust against it.
+
+    DATABASE_URL=postgresql://.../crm_load .venv/bin/python -m bench.load.run [--minutes 10] [--users 200]
+
+Starts gunicorn on a loopback port (``--workers``, default 2 × cores + 1 as deployed; persistent
+connections, ``DB_CONN_MAX_AGE=60``; plain HTTP, so the HTTPS redirect is off), runs
+``bench/load/locustfile.py`` headless for ``--minutes`` with ``--users`` store users (+ 2 HQ
+users) spawned at 20 a second, samples the workers' memory (RSS, USS) and CPU and the database's
+connections every 5 s, then stops gunicorn (by its pid) and prints locust's figures per endpoint:
+requests, failures, req/s, median, p95 and p99. Writes bench/results/load.json and locust's CSV
+files (bench/results/load_*.csv). Run ``bench.load.setup`` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+from bench import common
+
+
+def _get(port: int, host: str, token: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me")
+    request.add_header("Host", host)
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status
+
+
+def _rows(path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def main(argv: list[str]) -> int:
+    import psutil
+
+    from bench.load.setup import WORLD
+    from bench.routing import _free_port
+
+    parser = argparse.ArgumentParser(prog="python -m bench.load.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
+    args = parser.parse_args(argv)
+    common.setup_django()  # this process only (results and the machine's description)
+    world = json.loads(WORLD.read_text())
+    port = _free_port()
+    log = tempfile.NamedTemporaryFile(prefix="load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef"),
+        DB_CONN_MAX_AGE="60",
+        WEB_CONCURRENCY=str(args.workers),
+        GUNICORN_THREADS=str(args.threads),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_ACCESS_LOG="/dev/null",
+        GUNICORN_LOG_LEVEL="warning",
+        GUNICORN_WORKER_TMP_DIR="/dev/shm",  # noqa: S108
+        LOG_LEVEL="WARNING",
+        CELERY_BROKER_URL=os.environ.get("LOAD_BROKER", "redis://127.0.0.1:6379/7"),
+        CRM_RUN_DIR=os.path.join(tempfile.gettempdir(), "crm-load-run"),
+    )
+    server = subprocess.Popen(
+        [str(common.REPO / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-c", "deploy/gunicorn.conf.py"],
+        cwd=common.REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    samples: list[dict] = []
+    stop = threading.Event()
+
+    def sample():
+        import psycopg
+
+        while not stop.wait(5):
+            try:
+                workers = psutil.Process(server.pid).children()
+                memory = [w.memory_full_info() for w in workers]
+                cpu = sum(w.cpu_times().user + w.cpu_times().system for w in workers)
+                with psycopg.connect(common.database_url(), autocommit=True) as conn:
+                    connections = conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    ).fetchone()[0]
+                samples.append(
+                    {
+                        "t": time.monotonic(),
+                        "rss_mb": [round(m.rss / 2**20) for m in memory],
+                        "uss_mb": [round(m.uss / 2**20) for m in memory],
+                        "cpu_s": cpu,
+                        "load": os.getloadavg()[0],
+                        "db_connections": connections,
+                    }
+                )
+            except (psutil.Error, OSError):
+                continue
+
+    prefix = common.RESULTS / "load"
+    store = world["stores"][0]
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if _get(port, store["host"], store["users"][0]["token"]) == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("gunicorn did not answer")
+            time.sleep(0.5)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.monotonic()
+        code = subprocess.call(
+            [
+                str(common.REPO / ".venv" / "bin" / "locust"),
+                "-f",
+                "bench/load/locustfile.py",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--headless",
+                "-u",
+                str(args.users + 2),
+                "-r",
+                "20",
+                "-t",
+                f"{int(args.minutes * 60)}s",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=common.REPO,
+        )
+        seconds = time.monotonic() - started
+    finally:
+        stop.set()
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(60)
+    stats = _rows(f"{prefix}_stats.csv")
+    failures = _rows(f"{prefix}_failures.csv")
+    total = next(r for r in stats if r["Name"] == "Aggregated")
+    steady = [s for s in samples if s["t"] - started > 30]
+    cpu_rate = (steady[-1]["cpu_s"] - steady[0]["cpu_s"]) / (steady[-1]["t"] - steady[0]["t"]) if len(steady) > 1 else 0
+    results = {
+        "minutes": args.minutes,
+        "users": args.users,
+        "hq_users": 2,
+        "stores": len(world["stores"]),
+        "gunicorn_workers": args.workers,
+        "gunicorn_threads": args.threads,
+        "locust_exit": code,
+        "seconds": round(seconds),
+        "requests": int(total["Request Count"]),
+        "failures": int(total["Failure Count"]),
+        "req_per_s": round(float(total["Requests/s"]), 1),
+        "median_ms": float(total["Median Response Time"]),
+        "p95_ms": float(total["95%"]),
+        "p99_ms": float(total["99%"]),
+        "endpoints": [
+            {
+                "name": f"{r['Type']} {r['Name']}",
+                "requests": int(r["Request Count"]),
+                "failures": int(r["Failure Count"]),
+                "req_per_s": round(float(r["Requests/s"]), 2),
+                "median_ms": float(r["Median Response Time"]),
+                "p95_ms": float(r["95%"]),
+                "p99_ms": float(r["99%"]),
+            }
+            for r in stats
+            if r["Name"] != "Aggregated"
+        ],
+        "failure_kinds": [
+            {"name": f["Name"], "error": f["Error"][:200], "count": int(f["Occurrences"])} for f in failures
+        ],
+        "worker_rss_mb_max": max((max(s["rss_mb"]) for s in samples if s["rss_mb"]), default=None),
+        "worker_uss_mb_max": max((max(s["uss_mb"]) for s in samples if s["uss_mb"]), default=None),
+        "worker_rss_mb_last": samples[-1]["rss_mb"] if samples else None,
+        "workers_cpu_cores_used": round(cpu_rate, 2),
+        "load_average_max": round(max((s["load"] for s in samples), default=0), 1),
+        "db_connections_max": max((s["db_connections"] for s in samples), default=None),
+    }
+    common.print_table(
+        ["endpoint", "requests", "failures", "req/s", "median ms", "p95 ms", "p99 ms"],
+        [
+            [e["name"], e["requests"], e["failures"], e["req_per_s"], e["median_ms"], e["p95_ms"], e["p99_ms"]]
+            for e in results["endpoints"]
+        ]
+        + [
+            [
+                "all",
+                results["requests"],
+                results["failures"],
+                results["req_per_s"],
+                results["median_ms"],
+                results["p95_ms"],
+                results["p99_ms"],
+            ]
+        ],
+    )
+    summary = {k: v for k, v in results.items() if k not in {"endpoints"}}
+    print(json.dumps(summary, indent=1, ensure_ascii=False))
+    common.write_results("load", results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
