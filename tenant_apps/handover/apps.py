@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HandoverConfig(AppConfig):
+    name = "tenant_apps.handover"
+    label = "handover"
+    verbose_name = _("Handover")
+
+    def ready(self) -> None:
+        from tenant_apps.customers.panels import register_customer_panel
+        from tenant_apps.handover.selectors import customer_handover_panel
+
+        register_customer_panel("handover", customer_handover_panel)
