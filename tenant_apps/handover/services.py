@@ -289,3 +289,8 @@ def _notify(handover: Handover, *, former_owners: set[int]) -> None:
         url=handover_url(handover.pk),
         data={"handover": handover.pk},
     )
+
+
+def merge_customer_transfers(*, survivor, merged) -> dict:
+    """The merged customer's handovers become part of the survivor's history (inside the merge)."""
+    return {"transfers": CustomerTransfer.objects.filter(customer_id=merged.pk).update(customer_id=survivor.pk)}

@@ -740,3 +740,8 @@ def leads_give_to(
             lead, owner_id, cause=LeadAssignment.Cause.HANDOVER, at=at, settings_row=settings_row, by=by, quiet=True
         )
     return len(leads)
+
+
+def merge_customer_leads(*, survivor, merged) -> dict:
+    """Move the merged customer's leads to the survivor (inside the merge)."""
+    return {"leads": Lead.objects.filter(customer_id=merged.pk).update(customer_id=survivor.pk)}

@@ -161,3 +161,16 @@ def test_assignment_by_a_supervisor_and_its_refusals(api, store_a, users, in_sto
 def test_a_member_of_another_store_reaches_nothing(api, store_a, users):
     lead = _post(api(users.a_admin, store_a), mobile="13800138009").json()
     assert api(users.b_admin, store_a).get(f"/api/v1/leads/{lead['id']}").status_code == 404
+
+
+def test_a_merge_moves_the_leads_to_the_surviving_customer(api, store_a, users, in_store):
+    from tenant_apps.customers.services import customer_merge
+
+    with in_store(store_a):
+        survivor = make_customer(owner=users.a_sales, wechat_id="wx-survivor")
+        merged = make_customer(owner=users.a_sales, wechat_id="wx-merged")
+    lead = _post(api(users.a_admin, store_a), wechat_id="wx-merged").json()
+    assert lead["customer"] == merged.pk
+    with in_store(store_a):
+        customer_merge(survivor=survivor, merged=merged, by=users.a_admin)
+        assert Lead.objects.get(pk=lead["id"]).customer_id == survivor.pk
