@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -294,3 +295,20 @@ def _notify(handover: Handover, *, former_owners: set[int]) -> None:
 def merge_customer_transfers(*, survivor, merged) -> dict:
     """The merged customer's handovers become part of the survivor's history (inside the merge)."""
     return {"transfers": CustomerTransfer.objects.filter(customer_id=merged.pk).update(customer_id=survivor.pk)}
+
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+def redispatch_stale(*, at: datetime) -> dict[str, int]:
+    """Send again the task of every handover still waiting or running ``STALE_AFTER`` after it was
+    asked for or started (its message lost, or its worker gone)."""
+    stale = Handover.objects.filter(
+        Q(status=Handover.Status.PENDING, created_at__lte=at - STALE_AFTER)
+        | Q(status=Handover.Status.RUNNING, started_at__lte=at - STALE_AFTER)
+    ).values_list("pk", flat=True)
+    ids = list(stale)
+    schema = connection.schema_name
+    for handover_id in ids:
+        _dispatch(schema, handover_id)
+    return {"redispatched": len(ids)}

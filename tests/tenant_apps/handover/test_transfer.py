@@ -186,3 +186,23 @@ def test_the_team_page_offers_the_handover(page_client, store_a, users, book):
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 200
     assert page_client(users.a_sales, store_a).get("/handover/new/").status_code == 403
+
+
+def test_a_handover_left_waiting_is_sent_again(store_a, users, in_store, monkeypatch):
+    from datetime import timedelta
+
+    from shared_apps.platform.jobs import get_job, run_in_store
+
+    sent = []
+    monkeypatch.setattr(services, "_dispatch", lambda schema, handover_id: sent.append(handover_id))
+    with in_store(store_a):
+        waiting = Handover.objects.create(from_owner_id=users.a_sales.pk, to_owner_id=None, by_id=users.a_admin.pk)
+        done = Handover.objects.create(from_owner_id=users.a_sales.pk, by_id=users.a_admin.pk, status="done")
+    soon = waiting.created_at + timedelta(minutes=5)
+    assert run_in_store(get_job("handover.redispatch_stale"), store=store_a, at=soon, propagate=True).result == {
+        "redispatched": 0
+    }
+    later = waiting.created_at + services.STALE_AFTER
+    run = run_in_store(get_job("handover.redispatch_stale"), store=store_a, at=later, propagate=True)
+    assert run.result == {"redispatched": 1} and sent == [waiting.pk]
+    assert done.pk not in sent
