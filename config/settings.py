@@ -85,6 +85,8 @@ TENANT_APPS = [
     "tenant_apps.kanban",
     "tenant_apps.teamwork",
     "tenant_apps.insights",
+    "tenant_apps.leads",
+    "tenant_apps.handover",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -379,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         "InsightsModelKindEnum": "tenant_apps.insights.segments.MODEL_KINDS",
         "RfmSegmentEnum": "tenant_apps.insights.segments.SEGMENT_KEYS",
         "ChurnBandEnum": "tenant_apps.insights.segments.BAND_KEYS",
+        "LeadStatusEnum": "tenant_apps.leads.models.Lead.Status",
+        "LeadAssignmentCauseEnum": "tenant_apps.leads.models.LeadAssignment.Cause",
     },
 }
 

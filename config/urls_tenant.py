@@ -22,6 +22,8 @@ api_urlpatterns = [
     path("", include("tenant_apps.kanban.urls_api")),
     path("", include("tenant_apps.teamwork.urls_api")),
     path("", include("tenant_apps.insights.urls_api")),
+    path("", include("tenant_apps.leads.urls_api")),
+    path("", include("tenant_apps.handover.urls_api")),
 ]
 
 urlpatterns = [
@@ -44,6 +46,8 @@ urlpatterns = [
     path("kanban/", include("tenant_apps.kanban.urls")),
     path("kanban/", include("tenant_apps.teamwork.urls")),
     path("insights/", include("tenant_apps.insights.urls")),
+    path("leads/", include("tenant_apps.leads.urls")),
+    path("handover/", include("tenant_apps.handover.urls")),
 ]
 
 handler400 = "shared_apps.platform.views.bad_request"

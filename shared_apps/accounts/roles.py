@@ -51,6 +51,9 @@ _CUSTOMER_WORK = frozenset(
         "pool.release",
         "claims.view",
         "claims.create",
+        "leads.view",
+        "leads.create",
+        "leads.work",
     }
 )
 
@@ -90,6 +93,8 @@ _LEAD_WORK = frozenset(
         "tasks.assign",
         "reports.team.view",
         "insights.score",
+        "leads.assign",
+        "customers.transfer",
     }
 )
 
@@ -155,6 +160,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orders.import",
             "enquiries.daily.manage",
             "billing.manage",
+            "leads.rules.manage",
         }
     ),
 }
@@ -169,6 +175,7 @@ HQ_READ_PERMISSIONS = frozenset(
         "customers.view",
         "pool.view",
         "claims.view",
+        "leads.view",
         "products.view",
         "quotations.view",
         "orders.view",

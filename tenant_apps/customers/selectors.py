@@ -297,3 +297,20 @@ def tag_get(*, tag_id: Any) -> Tag:
     if tag is None:
         raise NotFound(_("No such tag."))
     return tag
+
+
+def owned_customer_counts(*, user_ids) -> dict[int, int]:
+    """Live customers each of ``user_ids`` owns (what the store's ownership cap counts)."""
+    from django.db.models import Count
+
+    rows = Customer.objects.live().filter(owner_id__in=list(user_ids)).values("owner_id").annotate(n=Count("id"))
+    return {row["owner_id"]: row["n"] for row in rows}
+
+
+def owned_customer_ids(*, owner_id: int) -> list[int]:
+    """The live customers of one person, by id (a handover of all of them)."""
+    return list(Customer.objects.live().filter(owner_id=owner_id).order_by("pk").values_list("pk", flat=True))
+
+
+def owned_customer_count(*, owner_id: int) -> int:
+    return Customer.objects.live().filter(owner_id=owner_id).count()

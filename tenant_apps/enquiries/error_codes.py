@@ -6,3 +6,4 @@ from enum import StrEnum
 class EnquiryErrorCode(StrEnum):
     FILE_TOO_LARGE = "file_too_large"
     INVALID_FILE = "invalid_file"
+    FROM_LEADS = "enquiries_from_leads"

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shared_apps.platform.errors import ValidationFailed
+from shared_apps.platform.errors import Conflict, ValidationFailed
 from tenant_apps.enquiries import files
+from tenant_apps.enquiries.error_codes import EnquiryErrorCode
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry, Screenshot
+from tenant_apps.leads.selectors import enquiries_from_leads
 from tenant_apps.outbox.services import publish
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import store_zone
@@ -76,6 +78,11 @@ def daily_enquiry_record(*, day, channel, enquiries, new_enquiries, actor) -> Da
         errors["new_enquiries"] = [_("New enquiries cannot exceed enquiries.")]
     if errors:
         raise ValidationFailed(errors=errors)
+    if enquiries_from_leads():
+        raise Conflict(
+            _("This store counts its daily enquiries from its leads; they cannot be typed in."),
+            code=EnquiryErrorCode.FROM_LEADS,
+        )
     with transaction.atomic():
         record, _created = DailyEnquiry.objects.select_for_update().update_or_create(
             date=day,
@@ -83,6 +90,18 @@ def daily_enquiry_record(*, day, channel, enquiries, new_enquiries, actor) -> Da
             defaults={"enquiries": total, "new_enquiries": new, "recorded_by": actor},
         )
         publish(topic="enquiry", entity_id=record.pk)
+    return record
+
+
+def daily_enquiry_derive(*, day: date, channel_id: int, enquiries: int, new_enquiries: int) -> DailyEnquiry:
+    """Write the figures of ``day`` on a channel as counted from the store's leads (no one recorded
+    them: ``recorded_by`` is empty). Called inside the transaction that changed the leads."""
+    record, _created = DailyEnquiry.objects.select_for_update().update_or_create(
+        date=day,
+        channel_id=channel_id,
+        defaults={"enquiries": enquiries, "new_enquiries": new_enquiries, "recorded_by": None},
+    )
+    publish(topic="enquiry", entity_id=record.pk)
     return record
 
 

@@ -21,6 +21,7 @@ from shared_apps.reporting.catalogue import ENQUIRY
 from shared_apps.reporting.display import figure_cards
 from tenant_apps.enquiries import files, selectors, services
 from tenant_apps.kanban.reporting import enquiry_stats_body
+from tenant_apps.leads.selectors import enquiries_from_leads
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import store_zone
 
@@ -106,7 +107,8 @@ def daily(request):
         for channel in channels
     ]
     recent = selectors.daily_enquiry_list()[:60]
-    return render(request, "enquiries/daily.html", {"rows": rows, "day": day_value, "recent": recent})
+    context = {"rows": rows, "day": day_value, "recent": recent, "from_leads": enquiries_from_leads()}
+    return render(request, "enquiries/daily.html", context)
 
 
 @store_page("enquiries.contacts.create")

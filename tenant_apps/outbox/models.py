@@ -21,6 +21,7 @@ class OutboxEvent(models.Model):
         RELEASE = "release"  # a customer was released to the pool
         FOLLOW_UP = "follow_up"  # a follow-up was recorded
         ENQUIRY = "enquiry"  # daily enquiry figures or contacts changed
+        LEAD = "lead"  # a lead was created, assigned, contacted, converted or lost (payload "event")
 
     id = models.BigAutoField(primary_key=True)
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -34,7 +34,7 @@ from shared_apps.platform.dates import day_in_range, out_of_range_message
 from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
-from tenant_apps.outbox.services import publish
+from tenant_apps.outbox.services import publish, publish_many
 from tenant_apps.sales.error_codes import SalesErrorCode
 from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation, QuotationLine
 from tenant_apps.sales.signals import delivery_received
@@ -1211,3 +1211,29 @@ def merge_customer_sales(*, survivor, merged) -> dict:
 
         publish_many(topic="order", entity_ids=order_ids)
     return {"quotations": quotations, "orders": len(order_ids)}
+
+
+# --- handover -------------------------------------------------------------------------------------
+
+OPEN_QUOTATION_STATUSES = (
+    Quotation.Status.DRAFT,
+    Quotation.Status.PENDING_APPROVAL,
+    Quotation.Status.APPROVED,
+    Quotation.Status.SENT,
+)
+CLOSED_ORDER_STATUSES = (Order.Status.COMPLETED, Order.Status.CANCELLED)
+
+
+def open_sales_give_to(*, customer_ids, owner_id: int) -> dict[str, int]:
+    """Give the open quotations and orders of these customers to ``owner_id`` (a handover; the
+    caller checked who may do it). Returns how many of each changed hands."""
+    ids = sorted(set(customer_ids))
+    quotations = Quotation.objects.filter(customer_id__in=ids, status__in=OPEN_QUOTATION_STATUSES).exclude(
+        owner_id=owner_id
+    )
+    moved_quotations = quotations.update(owner_id=owner_id)
+    orders = Order.objects.filter(customer_id__in=ids).exclude(status__in=CLOSED_ORDER_STATUSES)
+    order_ids = list(orders.exclude(owner_id=owner_id).order_by("pk").values_list("pk", flat=True))
+    Order.objects.filter(pk__in=order_ids).update(owner_id=owner_id)
+    publish_many(topic="order", entity_ids=order_ids)
+    return {"quotations": moved_quotations, "orders": len(order_ids)}

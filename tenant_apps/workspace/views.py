@@ -44,7 +44,10 @@ def home(request):
 @store_page("members.view")
 def members(request):
     memberships = member_list(store=request.tenant).select_related("supervisor")
-    return render(request, "workspace/members.html", {"memberships": memberships})
+    # A member who leaves (or has left) takes no customer along: the handover is offered here.
+    can_hand_over = request.store_access.can("customers.transfer") and request.tenant.is_writable
+    context = {"memberships": memberships, "can_hand_over": can_hand_over}
+    return render(request, "workspace/members.html", context)
 
 
 @store_page("channels.view")

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HandoverConfig(AppConfig):
+    name = "tenant_apps.handover"
+    label = "handover"
+    verbose_name = _("Handover")
+
+    def ready(self) -> None:
+        from tenant_apps.customers.panels import register_customer_panel, register_merge_handler
+        from tenant_apps.handover.selectors import customer_handover_panel
+        from tenant_apps.handover.services import merge_customer_transfers
+
+        register_customer_panel("handover", customer_handover_panel)
+        register_merge_handler("handover", merge_customer_transfers)

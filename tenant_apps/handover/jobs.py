@@ -1,0 +1,22 @@
+"""Periodic job of handovers: a handover whose task was lost or whose worker died is sent again
+(safe: a run in progress holds the handover's lock, and a finished one is left as it is)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+from shared_apps.platform.jobs import job
+from tenant_apps.handover import services
+
+
+@job(
+    name="handover.redispatch_stale",
+    per_store=True,
+    schedule=crontab(minute="*/5"),
+    description=_("Send again the handovers left waiting or running for too long."),
+)
+def redispatch_stale(*, at: datetime) -> dict:
+    return services.redispatch_stale(at=at)

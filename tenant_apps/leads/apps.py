@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LeadsConfig(AppConfig):
+    name = "tenant_apps.leads"
+    label = "leads"
+    verbose_name = _("Leads")
+
+    def ready(self) -> None:
+        from shared_apps.platform.navigation import register_nav
+        from tenant_apps.customers.panels import register_merge_handler
+        from tenant_apps.imports.registry import register_importer
+        from tenant_apps.leads.importing import LeadImporter
+        from tenant_apps.leads.services import merge_customer_leads
+
+        register_nav(
+            key="leads", label=_("Leads"), url_name="leads:list", permission="leads.view", icon="inbox", order=25
+        )
+        register_importer(LeadImporter.kind, LeadImporter)
+        register_merge_handler("leads", merge_customer_leads)

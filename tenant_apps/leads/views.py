@@ -1,0 +1,111 @@
+"""Lead pages: the list with filters (and the queue), a lead's page with its actions and history,
+and the form to take in a lead by hand. Reads through the selectors (another salesperson's lead
+is a 404), writes through the services, whose errors are shown on the page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shared_apps.accounts.views import store_page
+from shared_apps.platform.errors import DomainError, NotFound
+from tenant_apps.leads import selectors, services
+from tenant_apps.leads.models import Lead
+from tenant_apps.workspace.selectors import channel_list
+
+PAGE_SIZE = 50
+FILTERS = ("status", "owner", "channel", "q", "overdue")
+
+
+def _error_text(exc: DomainError) -> str:
+    return "; ".join(str(m) for messages_ in exc.errors.values() for m in messages_) or exc.detail
+
+
+@store_page("leads.view")
+def lead_list(request):
+    access = request.store_access
+    filters = {key: request.GET.get(key) for key in FILTERS if request.GET.get(key)}
+    error = None
+    try:
+        qs = selectors.lead_list(access=access, filters=filters)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    except DomainError as exc:
+        error = _error_text(exc)
+        page = Paginator(Lead.objects.none(), PAGE_SIZE).get_page(1)
+    context = {
+        "page": page,
+        "filters": filters,
+        "error": error,
+        "channels": channel_list(),
+        "status_choices": Lead.Status.choices,
+        "can_create": access.can("leads.create") and not access.read_only,
+        "can_assign": access.can("leads.assign"),
+    }
+    template = "leads/_table.html" if request.htmx else "leads/list.html"
+    return render(request, template, context, status=400 if error else 200)
+
+
+@store_page("leads.create")
+def lead_create(request):
+    values = {}
+    error = None
+    errors: dict = {}
+    if request.method == "POST" and request.tenant.is_writable:
+        values = {key: request.POST.get(key, "") for key in services.LEAD_FIELDS if request.POST.get(key, "") != ""}
+        try:
+            lead = services.lead_create(data=values, by=request.store_access)
+        except DomainError as exc:
+            error, errors = exc.detail, exc.errors
+        else:
+            messages.success(request, _("The lead was taken in."))
+            try:
+                selectors.lead_get_for_user(lead_id=lead.pk, access=request.store_access)
+            except NotFound:
+                return redirect("leads:list")
+            return redirect("leads:detail", lead_id=lead.pk)
+    context = {"values": values, "error": error, "errors": errors, "channels": channel_list(active_only=True)}
+    return render(request, "leads/create.html", context, status=400 if error else 200)
+
+
+@store_page("leads.view")
+def lead_detail(request, lead_id: int):
+    access = request.store_access
+    try:
+        lead = selectors.lead_get_for_user(lead_id=lead_id, access=access)
+    except NotFound:
+        raise Http404 from None
+    error = None
+    if request.method == "POST" and request.tenant.is_writable:
+        action = request.POST.get("action")
+        try:
+            if action == "contact":
+                services.lead_contact(lead_id=lead.pk, by=access)
+            elif action == "convert":
+                services.lead_convert(lead_id=lead.pk, by=access)
+            elif action == "lose":
+                services.lead_lose(lead_id=lead.pk, by=access, reason=request.POST.get("reason"))
+            elif action == "assign":
+                owner = request.POST.get("owner") or None
+                services.lead_assign(lead_id=lead.pk, owner=owner, by=access)
+            else:
+                raise NotFound(_("Unknown action."))
+        except DomainError as exc:
+            error = _error_text(exc)
+        else:
+            try:
+                selectors.lead_get_for_user(lead_id=lead.pk, access=access)
+            except NotFound:
+                return redirect("leads:list")
+            return redirect("leads:detail", lead_id=lead.pk)
+    context = {
+        "lead": lead,
+        "assignments": selectors.lead_assignments(lead=lead),
+        "error": error,
+        "can_work": access.can("leads.work") and not access.read_only,
+        "can_assign": access.can("leads.assign") and not access.read_only,
+        "owners": [m.user for m in services.owner_members().values()] if access.can("leads.assign") else [],
+    }
+    return render(request, "leads/detail.html", context, status=400 if error else 200)
