@@ -22,6 +22,7 @@ api_urlpatterns = [
     path("", include("tenant_apps.kanban.urls_api")),
     path("", include("tenant_apps.teamwork.urls_api")),
     path("", include("tenant_apps.insights.urls_api")),
+    path("", include("tenant_apps.audit.urls_api")),
 ]
 
 urlpatterns = [
@@ -44,6 +45,7 @@ urlpatterns = [
     path("kanban/", include("tenant_apps.kanban.urls")),
     path("kanban/", include("tenant_apps.teamwork.urls")),
     path("insights/", include("tenant_apps.insights.urls")),
+    path("audit/", include("tenant_apps.audit.urls")),
 ]
 
 handler400 = "shared_apps.platform.views.bad_request"

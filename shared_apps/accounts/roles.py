@@ -155,6 +155,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orders.import",
             "enquiries.daily.manage",
             "billing.manage",
+            "audit.view",
         }
     ),
 }

@@ -146,7 +146,20 @@ class JsonFormatter(logging.Formatter):
 
 # --- Celery: the context travels with the task ---------------------------------------------------
 
-CONTEXT_HEADERS = {"crm_request_id": request_id_var, "crm_store": store_var, "crm_user_id": user_id_var}
+
+def _action_var():
+    from shared_apps.platform.actionlog import action_var
+
+    return action_var
+
+
+CONTEXT_HEADERS = {
+    "crm_request_id": request_id_var,
+    "crm_store": store_var,
+    "crm_user_id": user_id_var,
+    # Who acts, for the action log: a task does what its sender asked, as the sender.
+    "crm_action": _action_var(),
+}
 
 
 def task_headers() -> dict[str, str]:
@@ -174,16 +187,25 @@ def connect_celery_signals() -> None:
                 value = task_id or ""
             tokens.append(var.set(str(value)))
         _tokens[task_id] = tokens
+        _apply_action_context()
 
     @task_postrun.connect(weak=False)
     def _clear_context(task_id=None, **kwargs):
         for token in reversed(_tokens.pop(task_id, [])):
             with contextlib.suppress(ValueError):
                 token.var.reset(token)
+        _apply_action_context()
 
     @task_failure.connect(weak=False)
     def _count_failure(sender=None, **kwargs):
         JOBS.labels(job=f"task:{getattr(sender, 'name', 'unknown')}", outcome="failed").inc()
+
+
+def _apply_action_context() -> None:
+    from shared_apps.platform.actionlog import apply
+
+    with contextlib.suppress(Exception):  # a broken connection is reset on its next use
+        apply()
 
 
 # --- views -------------------------------------------------------------------------------------
