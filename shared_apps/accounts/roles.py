@@ -156,6 +156,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "enquiries.daily.manage",
             "billing.manage",
             "audit.view",
+            "customers.personal_data",
         }
     ),
 }

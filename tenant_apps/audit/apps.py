@@ -20,3 +20,6 @@ class AuditConfig(AppConfig):
             icon="list",
             order=95,
         )
+        from tenant_apps.audit import personal_data
+
+        personal_data.register()

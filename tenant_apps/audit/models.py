@@ -12,6 +12,9 @@ class ActionEntry(models.Model):
         CREATE = "create", _("Created")
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
+        # Not row changes: written by the application (the personal-data export and erasure).
+        EXPORT = "export", _("Personal data exported")
+        ERASE = "erase", _("Personal data erased")
 
     at = models.DateTimeField(_("at"))
     # Users live in the public schema: an id without a constraint, and the address as it was.

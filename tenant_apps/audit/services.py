@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shared_apps.platform import actionlog
 from shared_apps.platform.clientip import client_ip
 from tenant_apps.audit.models import ActionEntry, SignIn
 
@@ -22,6 +23,23 @@ def record_sign_in(*, request, email: str, user_id: int | None, succeeded: bool,
         ip=client_ip(request) or None,
         user_agent=request.headers.get("User-Agent", "")[:300],
         method=method,
+    )
+
+
+def record_event(*, action: str, object_type: str, object_id) -> ActionEntry:
+    """An entry that is not a row change (a personal-data export, an erasure), as the acting context's."""
+    context = actionlog.current()
+    return ActionEntry.objects.create(
+        at=timezone.now(),
+        actor_id=context.actor_id if context else None,
+        actor=context.actor if context else "",
+        ip=(context.ip or None) if context else None,
+        source=context.source if context else "database",
+        request_id=context.request_id if context else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        changes={},
     )
 
 

@@ -121,6 +121,8 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
     )
+    # Set when the person's personal data was erased on request (PIPL); orders and figures stay.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     objects = CustomerQuerySet.as_manager()
 

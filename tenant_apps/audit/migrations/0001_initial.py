@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='client address')),
                 ('source', models.CharField(max_length=20, verbose_name='source')),
                 ('request_id', models.CharField(blank=True, max_length=64)),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted')], max_length=10, verbose_name='action')),
+                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('export', 'Personal data exported'), ('erase', 'Personal data erased')], max_length=10, verbose_name='action')),
                 ('object_type', models.CharField(max_length=80, verbose_name='record type')),
                 ('object_id', models.CharField(max_length=40, verbose_name='record')),
                 ('changes', models.JSONField(default=dict, verbose_name='changes')),
