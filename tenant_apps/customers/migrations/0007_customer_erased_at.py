@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0007_action_log'),
+        ('customers', '0006_change_journal'),
     ]
 
     operations = [
