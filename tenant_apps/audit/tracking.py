@@ -50,11 +50,12 @@ def _one_side(action: str, rows: str, old: bool, ignore: tuple[str, ...]) -> str
 
 
 def _update(ignore: tuple[str, ...]) -> str:
-    # Each row's JSON is made once (a materialised CTE), not once per compared key.
+    # Each row's JSON is made once and each diff once (materialised CTEs), not once per compared key
+    # and again for the filter.
     return f"""{JIT_OFF}WITH pairs AS MATERIALIZED (
         SELECT n.{{meta.pk.column}}::text AS id, to_jsonb(n) AS nj, to_jsonb(o) - {_ignored(ignore)} AS oj
         FROM new_rows n JOIN old_rows o ON o.{{meta.pk.column}} = n.{{meta.pk.column}}
-    ), diffs AS (
+    ), diffs AS MATERIALIZED (
         SELECT p.id, (
             SELECT jsonb_object_agg(e.key, jsonb_build_array(e.value, p.nj -> e.key))
             FROM jsonb_each(p.oj) e WHERE e.value IS DISTINCT FROM p.nj -> e.key
