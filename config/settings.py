@@ -87,6 +87,7 @@ TENANT_APPS = [
     "tenant_apps.insights",
     "tenant_apps.leads",
     "tenant_apps.handover",
+    "tenant_apps.audit",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -133,6 +134,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shared_apps.accounts.middleware.BearerTokenMiddleware",
     "shared_apps.accounts.middleware.StoreAccessMiddleware",
+    "shared_apps.platform.actionlog.ActionContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -251,6 +253,8 @@ BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 14)
 BACKUP_WINDOW_START_HOUR = env_int("BACKUP_WINDOW_START_HOUR", 1)
 BACKUP_WINDOW_HOURS = env_int("BACKUP_WINDOW_HOURS", 4)
 PG_BIN = os.environ.get("PG_BIN", "").strip()
+# The action log (tenant_apps.audit): entries and sign-ins older than this are purged by audit.purge.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 if os.environ.get("BACKUP_S3_BUCKET", "").strip():
     STORAGES["backups"] = {
         "BACKEND": "storages.backends.s3.S3Storage",

@@ -24,6 +24,7 @@ api_urlpatterns = [
     path("", include("tenant_apps.insights.urls_api")),
     path("", include("tenant_apps.leads.urls_api")),
     path("", include("tenant_apps.handover.urls_api")),
+    path("", include("tenant_apps.audit.urls_api")),
 ]
 
 urlpatterns = [
@@ -48,6 +49,7 @@ urlpatterns = [
     path("insights/", include("tenant_apps.insights.urls")),
     path("leads/", include("tenant_apps.leads.urls")),
     path("handover/", include("tenant_apps.handover.urls")),
+    path("audit/", include("tenant_apps.audit.urls")),
 ]
 
 handler400 = "shared_apps.platform.views.bad_request"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.http import FileResponse
+from django.utils import timezone
+from django_tenants.utils import schema_context
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -17,9 +19,16 @@ from hq_console import backups, lifecycle, selectors, services
 from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
 from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
+from shared_apps.accounts.permissions import IsHQ
+from shared_apps.platform.audit import record_hq_access
 from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIELDS, POLICY_INT_LIMITS
 from shared_apps.platform.viewsets import HQAPIView, HQViewMixin
+from tenant_apps.audit import filters as audit_filters
+from tenant_apps.audit import selectors as audit_selectors
+from tenant_apps.audit.api import ENTRY_PARAMETERS
+from tenant_apps.audit.serializers import ActionEntrySerializer, SignInSerializer
 from tenants.models import Domain
+from tenants.storetime import store_zone
 
 
 class HQGenericAPIView(HQViewMixin, generics.GenericAPIView):
@@ -417,3 +426,54 @@ class StoreReopenView(HQGenericAPIView):
     def post(self, request, pk):
         closure = lifecycle.reopen_store(store=store_get(store_id=pk))
         return Response(ClosureSerializer(closure).data)
+
+
+# --- a store's action log ----------------------------------------------------------------------
+
+
+class IsHQAdmin(IsHQ):
+    """HQ admins only, for reading too (a store's action log names its people and their addresses)."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.is_hq_admin
+
+
+class _StoreLogView(HQGenericAPIView):
+    permission_classes = [IsHQAdmin]
+    parse = staticmethod(audit_filters.entry_filters)
+    query = staticmethod(audit_selectors.entries)
+
+    def get(self, request, pk):
+        store = store_get(store_id=pk)
+        record_hq_access(user=request.user, store=store, method="GET", path=request.get_full_path(), allowed=True)
+        with schema_context(store.schema_name), timezone.override(store_zone(store)):
+            page = self.paginate_queryset(self.query(**self.parse(request.query_params)))
+            data = self.serializer_class(page, many=True).data
+        return self.get_paginated_response(data)
+
+
+class StoreAuditView(_StoreLogView):
+    """A store's action log (HQ admins), with the filters of the store's ``/api/v1/audit``; every
+    access is recorded in the HQ access audit."""
+
+    serializer_class = ActionEntrySerializer
+
+    @extend_schema(
+        operation_id="hq_stores_audit_list",
+        parameters=ENTRY_PARAMETERS,
+        responses={200: ActionEntrySerializer(many=True)},
+    )
+    def get(self, request, pk):
+        return super().get(request, pk)
+
+
+class StoreSignInsView(_StoreLogView):
+    """A store's sign-ins and failures (HQ admins), as the store's ``/api/v1/audit/logins``; audited."""
+
+    serializer_class = SignInSerializer
+    parse = staticmethod(audit_filters.sign_in_filters)
+    query = staticmethod(audit_selectors.sign_ins)
+
+    @extend_schema(operation_id="hq_stores_audit_logins_list", responses={200: SignInSerializer(many=True)})
+    def get(self, request, pk):
+        return super().get(request, pk)

@@ -1,6 +1,6 @@
 """Gauges read at scrape time: each store's outbox lag and backlog (events not yet in the HQ
-facts), and the broker's queue depth. Store webhooks are not built yet, so there is no webhook
-backlog to report."""
+facts), the gauges store apps declare per store (``register_store_gauge``: a webhooks app declares
+its backlog of deliveries, ``crm_webhook_backlog``, there), and the broker's queue depth."""
 
 from __future__ import annotations
 
@@ -32,6 +32,21 @@ def outbox_gauges() -> Iterable[GaugeMetricFamily]:
     yield backlog
 
 
+def store_gauges() -> Iterable[GaugeMetricFamily]:
+    """Every declared per-store gauge, read in each active store's schema (one pass over the stores)."""
+    from shared_apps.platform.observability import store_gauges as declared
+
+    gauges = declared()
+    if not gauges:
+        return
+    families = {g.name: GaugeMetricFamily(g.name, g.documentation, labels=["store"]) for g in gauges}
+    for store in Store.objects.active().order_by("subdomain"):
+        with schema_context(store.schema_name):
+            for gauge in gauges:
+                families[gauge.name].add_metric([store.subdomain], float(gauge.read()))
+    yield from families.values()
+
+
 def queue_gauges() -> Iterable[GaugeMetricFamily]:
     from celery import current_app
 
@@ -47,4 +62,5 @@ def register() -> None:
     from shared_apps.platform.observability import register_collector
 
     register_collector(outbox_gauges)
+    register_collector(store_gauges)
     register_collector(queue_gauges)

@@ -35,4 +35,6 @@ urlpatterns += [
     ),
     path("stores/<int:pk>/close", api.StoreCloseView.as_view(), name="store-close"),
     path("stores/<int:pk>/reopen", api.StoreReopenView.as_view(), name="store-reopen"),
+    path("stores/<int:pk>/audit", api.StoreAuditView.as_view(), name="store-audit"),
+    path("stores/<int:pk>/audit/logins", api.StoreSignInsView.as_view(), name="store-audit-logins"),
 ]

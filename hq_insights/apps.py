@@ -10,7 +10,11 @@ class HqInsightsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as lazy
 
+        from hq_insights.publishing import forget_buyers
         from shared_apps.platform.navigation import HQ, register_nav
+        from shared_apps.platform.personal_data import customer_erased
+
+        customer_erased.connect(forget_buyers, dispatch_uid="hq_insights.forget_buyers")
 
         register_nav(
             key="hq_insights",

@@ -65,4 +65,11 @@ def publish_store(*, at: datetime) -> dict:
     return {"state": summary.state, "buyers": summary.customers_scored, "keys": len(keys)}
 
 
-__all__ = ["BuyerKey", "buyer_key", "publish_store"]
+def forget_buyers(sender=None, *, store, customer_ids, **kwargs) -> int:
+    """A store erased these customers' personal data: the keyed hashes it published of their ids
+    go at once (the next publication would no longer carry them either)."""
+    deleted, _ = BuyerKey.objects.filter(store_id=store.pk, customer_id__in=list(customer_ids)).delete()
+    return deleted
+
+
+__all__ = ["BuyerKey", "buyer_key", "forget_buyers", "publish_store"]

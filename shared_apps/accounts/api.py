@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from shared_apps.accounts.permissions import on_store_host
 from shared_apps.accounts.selectors import token_list_for
 from shared_apps.accounts.services import token_create, token_revoke, tokens_revoke_for
+from shared_apps.accounts.signals import token_issued
 from shared_apps.accounts.throttling import ClientAddressThrottle
 from shared_apps.platform.errors import DomainError, ErrorCode, NotFound
 
@@ -71,6 +72,7 @@ class TokenCreateView(APIView):
             logger.info("failed token request for %s", email)
             raise BadCredentials()
         _token, value = token_create(user=user, name=serializer.validated_data.get("name", ""))
+        token_issued.send(sender=TokenCreateView, request=request._request, user=user)
         return Response({"token": value})
 
 

@@ -161,6 +161,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "enquiries.daily.manage",
             "billing.manage",
             "leads.rules.manage",
+            "audit.view",
+            "customers.personal_data",
         }
     ),
 }

@@ -5,6 +5,11 @@ and an inactive user's session no longer authenticates.)"""
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import Signal
+
+# Sent when ``POST /api/v1/auth/token`` signs a user in (``request``, ``user``): a sign-in without
+# a session, which Django's ``user_logged_in`` does not see.
+token_issued = Signal()
 
 
 def _user_credentials_changed(sender, instance, **kwargs) -> None:

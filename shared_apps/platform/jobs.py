@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django_tenants.utils import schema_context, tenant_context
 
+from shared_apps.platform.actionlog import ActionContext, action_context
 from shared_apps.platform.observability import job_finished
 from tenants.models import Store
 from tenants.storetime import store_zone, zone_named
@@ -178,8 +179,12 @@ def active_stores() -> list[Store]:
 
 def _run(job_: Job, *, at: datetime, store: Store | None, propagate: bool) -> JobRun:
     where = store.subdomain if store is not None else None
+    acting = ActionContext(source="job", actor=f"job:{job_.name}", at=timezone.now())
     try:
-        with timezone.override(store_zone(store) if store is not None else zone_named(None)):
+        with (
+            action_context(acting),
+            timezone.override(store_zone(store) if store is not None else zone_named(None)),
+        ):
             result = job_(at=at)
     except Exception as exc:  # one failing store must not stop the others
         logger.exception("job %s failed for %s", job_.name, where or "public")

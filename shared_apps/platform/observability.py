@@ -8,7 +8,9 @@ Metrics (prometheus-client, served at ``/metrics`` on the HQ host with ``Authori
   raw path, so that the number of series stays bounded;
 - ``crm_jobs_total{job, outcome}``: periodic job runs per store or global, ``ok`` or ``failed``;
 - gauges read at scrape time by collectors that apps register (``register_collector``): the outbox
-  lag and backlog per store, the broker's queue depth.
+  lag and backlog per store, the broker's queue depth; and per-store gauges that store apps declare
+  with ``register_store_gauge`` (a reader run in each store's schema, one pass over the stores for
+  all of them).
 
 With several processes (gunicorn workers, the Celery worker), set ``PROMETHEUS_MULTIPROC_DIR`` to a
 folder shared by them (prometheus-client's multiprocess mode): counters are then summed over the
@@ -31,6 +33,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -72,6 +75,33 @@ class _ScrapeTimeCollector(Collector):
                 yield from fn()
             except Exception:  # one failing source must not hide the others
                 logger.exception("metrics collector %s failed", getattr(fn, "__name__", fn))
+
+
+@dataclass(frozen=True)
+class StoreGauge:
+    """A per-store gauge a store app declares: ``read()`` runs in each active store's schema at
+    scrape time and answers the store's value."""
+
+    name: str
+    documentation: str
+    read: Callable[[], float]
+
+
+_store_gauges: dict[str, StoreGauge] = {}
+
+
+def register_store_gauge(*, name: str, documentation: str, read: Callable[[], float]) -> None:
+    """Add a gauge labelled by store, read at scrape time (a store app's backlog, e.g. the webhook
+    deliveries not yet made: ``crm_webhook_backlog``)."""
+    _store_gauges[name] = StoreGauge(name=name, documentation=documentation, read=read)
+
+
+def unregister_store_gauge(name: str) -> None:
+    _store_gauges.pop(name, None)
+
+
+def store_gauges() -> list[StoreGauge]:
+    return [_store_gauges[name] for name in sorted(_store_gauges)]
 
 
 def job_finished(*, job: str, ok: bool) -> None:
@@ -146,7 +176,20 @@ class JsonFormatter(logging.Formatter):
 
 # --- Celery: the context travels with the task ---------------------------------------------------
 
-CONTEXT_HEADERS = {"crm_request_id": request_id_var, "crm_store": store_var, "crm_user_id": user_id_var}
+
+def _action_var():
+    from shared_apps.platform.actionlog import action_var
+
+    return action_var
+
+
+CONTEXT_HEADERS = {
+    "crm_request_id": request_id_var,
+    "crm_store": store_var,
+    "crm_user_id": user_id_var,
+    # Who acts, for the action log: a task does what its sender asked, as the sender.
+    "crm_action": _action_var(),
+}
 
 
 def task_headers() -> dict[str, str]:
@@ -174,16 +217,25 @@ def connect_celery_signals() -> None:
                 value = task_id or ""
             tokens.append(var.set(str(value)))
         _tokens[task_id] = tokens
+        _apply_action_context()
 
     @task_postrun.connect(weak=False)
     def _clear_context(task_id=None, **kwargs):
         for token in reversed(_tokens.pop(task_id, [])):
             with contextlib.suppress(ValueError):
                 token.var.reset(token)
+        _apply_action_context()
 
     @task_failure.connect(weak=False)
     def _count_failure(sender=None, **kwargs):
         JOBS.labels(job=f"task:{getattr(sender, 'name', 'unknown')}", outcome="failed").inc()
+
+
+def _apply_action_context() -> None:
+    from shared_apps.platform.actionlog import apply
+
+    with contextlib.suppress(Exception):  # a broken connection is reset on its next use
+        apply()
 
 
 # --- views -------------------------------------------------------------------------------------

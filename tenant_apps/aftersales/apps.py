@@ -30,3 +30,6 @@ class AftersalesConfig(AppConfig):
         payment_confirmed.connect(receivers.on_payment_confirmed, dispatch_uid="aftersales.payment_confirmed")
         payment_rejected.connect(receivers.on_payment_rejected, dispatch_uid="aftersales.payment_rejected")
         delivery_received.connect(receivers.on_delivery_received, dispatch_uid="aftersales.delivery_received")
+        from tenant_apps.aftersales import personal_data
+
+        personal_data.register()

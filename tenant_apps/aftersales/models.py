@@ -31,6 +31,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
+
 
 class Case(models.Model):
     class Type(models.TextChoices):
@@ -132,6 +134,7 @@ class Case(models.Model):
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="aftersales_reason_not_empty"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"AS-{self.pk}"
@@ -158,6 +161,7 @@ class CaseItem(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="aftersales_item_quantity_positive"),
             models.UniqueConstraint(fields=["case", "order_line"], name="aftersales_item_unique_line"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.order_line_id} x {self.quantity}"
@@ -199,6 +203,7 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="aftersales_event_case_at")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

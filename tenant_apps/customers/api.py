@@ -14,7 +14,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView, StoreViewSet
-from tenant_apps.customers import panels, selectors, services
+from tenant_apps.customers import panels, personal_data, selectors, services
 from tenant_apps.customers.models import Customer, FollowUp, Tag
 from tenant_apps.customers.serializers import (
     CustomerDetailSerializer,
@@ -162,6 +162,35 @@ class CustomerFollowUpsView(StoreGenericAPIView):
         )
         follow_up = selectors.follow_up_list(customer=customer).get(pk=follow_up.pk)
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerPersonalDataView(StoreAPIView):
+    """Everything the store holds about the person (store admins): the profile and the records
+    merged into it, follow-ups, quotations, orders, payments, invoices, after-sales cases, pool
+    history, scores and the action log's entries about them. The export is recorded in the action log."""
+
+    required_permission = "customers.personal_data"
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, pk):
+        customer = selectors.customer_get_for_user(customer_id=pk, access=self.access)
+        return Response(personal_data.personal_data_export(customer=customer, access=self.access))
+
+
+class CustomerEraseView(StoreAPIView):
+    """Erase the person's personal data (store admins): name, phone and chat ids, address and the
+    free text about them become anonymised everywhere in the store (and in its action log); orders,
+    amounts and every figure stay. Answers the customer with ``erased_at``; a second erasure is
+    409 ``already_erased``."""
+
+    required_permissions = {"POST": "customers.personal_data"}
+
+    @extend_schema(request=None, responses={200: CustomerSerializer})
+    def post(self, request, pk):
+        customer = selectors.customer_get_for_user(customer_id=pk, access=self.access)
+        personal_data.customer_erase(customer=customer, access=self.access)
+        customer = selectors.customer_get_for_user(customer_id=pk, access=self.access)
+        return Response(CustomerSerializer(customer).data)
 
 
 class CustomerMergeView(StoreAPIView):

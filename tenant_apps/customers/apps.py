@@ -11,3 +11,6 @@ class CustomersConfig(AppConfig):
         from tenant_apps.customers.views import register_pages
 
         register_pages()
+        from tenant_apps.customers import personal_data
+
+        personal_data.register()

@@ -19,6 +19,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.journals import CURRENT_TRANSACTION
+from tenant_apps.audit.tracking import tracked
 from tenant_apps.customers import journal
 
 
@@ -44,6 +45,7 @@ class Tag(models.Model):
         ordering = ["name"]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.name
@@ -119,6 +121,8 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
     )
+    # Set when the person's personal data was erased on request (PIPL); orders and figures stay.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -179,7 +183,7 @@ class Customer(models.Model):
             models.Index(OpClass(Upper("wechat_id"), name="text_pattern_ops"), name="customer_wechat_prefix"),
             models.Index(OpClass(Upper("platform_chat_id"), name="text_pattern_ops"), name="customer_chat_prefix"),
         ]
-        triggers = journal.CUSTOMER_TRIGGERS
+        triggers = [*journal.CUSTOMER_TRIGGERS, *tracked()]
 
     def __str__(self) -> str:
         return self.name
@@ -215,7 +219,7 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         indexes = [models.Index(fields=["customer", "-created_at"], name="followup_customer_created")]
-        triggers = journal.FOLLOWUP_TRIGGERS
+        triggers = [*journal.FOLLOWUP_TRIGGERS, *tracked()]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
@@ -233,6 +237,7 @@ class CustomerMerge(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.survivor_id}"

@@ -62,6 +62,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "updated_at",
+            "erased_at",
         ]
         read_only_fields = fields
 

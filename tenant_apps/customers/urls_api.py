@@ -15,5 +15,7 @@ urlpatterns = [
     path("customers/export", api_io.ExportView.as_view(), name="customer-export"),
     path("customers/merge", api.CustomerMergeView.as_view(), name="customer-merge"),
     path("customers/<int:pk>/follow-ups", api.CustomerFollowUpsView.as_view(), name="customer-follow-ups"),
+    path("customers/<int:pk>/personal-data", api.CustomerPersonalDataView.as_view(), name="customer-personal-data"),
+    path("customers/<int:pk>/erase", api.CustomerEraseView.as_view(), name="customer-erase"),
     *router.urls,
 ]

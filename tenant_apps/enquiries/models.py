@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
+
 
 class DailyEnquiry(models.Model):
     date = models.DateField(_("date"))
@@ -40,6 +42,7 @@ class DailyEnquiry(models.Model):
             models.UniqueConstraint(fields=["date", "channel"], name="dailyenquiry_unique_day_channel"),
             models.CheckConstraint(condition=Q(new_enquiries__lte=F("enquiries")), name="dailyenquiry_new_le_total"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.date} {self.channel_id}: {self.new_enquiries}/{self.enquiries}"
@@ -64,6 +67,7 @@ class ContactRecord(models.Model):
         verbose_name = _("contact record")
         verbose_name_plural = _("contact records")
         constraints = [models.UniqueConstraint(fields=["date", "user"], name="contactrecord_unique_day_user")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.date} {self.user_id}"
@@ -97,6 +101,7 @@ class Screenshot(models.Model):
         ordering = ["uploaded_at", "id"]
         verbose_name = _("screenshot")
         verbose_name_plural = _("screenshots")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.original_name

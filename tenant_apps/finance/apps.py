@@ -48,3 +48,6 @@ class FinanceConfig(AppConfig):
         )
         register_order_panel("finance", order_finance_panel)
         register_customer_panel("finance", customer_finance_panel)
+        from tenant_apps.finance import personal_data
+
+        personal_data.register()

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.journals import CURRENT_TRANSACTION
+from tenant_apps.audit.tracking import tracked
 from tenant_apps.finance import journal
 
 
@@ -95,7 +96,7 @@ class Payment(models.Model):
                 name="payment_confirmed_has_time",
             ),
         ]
-        triggers = journal.PAYMENT_TRIGGERS
+        triggers = [*journal.PAYMENT_TRIGGERS, *tracked()]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount}"
@@ -127,6 +128,7 @@ class PaymentVoucher(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.original_name
@@ -193,6 +195,7 @@ class Invoice(models.Model):
             ),
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_unique_number"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.number or f"invoice request {self.pk}"
@@ -209,6 +212,7 @@ class ReceivableReminder(models.Model):
     class Meta:
         ordering = ["-day", "order_id"]
         constraints = [models.UniqueConstraint(fields=["order", "day"], name="receivable_reminder_once_a_day")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.day}"

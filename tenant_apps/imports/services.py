@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, resolve_store_access
+from shared_apps.platform import actionlog
 from shared_apps.platform.errors import DomainError, PermissionDenied, ValidationFailed
 from shared_apps.platform.spreadsheets import open_spreadsheet, write_csv
 from tenant_apps.imports.models import ImportBatch, ImportJob
@@ -178,7 +179,18 @@ def import_run(*, job_id: int, collect: bool = False, redelivered: bool = False)
         logger.warning("import %s: resuming a run that stopped", job_id)
     job = ImportJob.objects.get(pk=job_id)
     language = job.options.get("language") or None
-    with translation.override(language):
+    # The rows are written as the uploader's, from the upload's address when the task carries it
+    # (a run re-dispatched by a job knows only the uploader).
+    with (
+        translation.override(language),
+        actionlog.acting_as(
+            source="import",
+            actor_id=job.created_by_id,
+            actor=job.created_by.email,
+            request_id=f"import:{job.pk}",
+            at=timezone.now(),
+        ),
+    ):
         return _run(job, collect=collect)
 
 

@@ -11,3 +11,6 @@ class InsightsConfig(AppConfig):
         from tenant_apps.insights.views import register_pages
 
         register_pages()
+        from tenant_apps.insights import personal_data
+
+        personal_data.register()

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
 from tenant_apps.insights.segments import BANDS, SEGMENTS
 
 
@@ -31,6 +32,7 @@ class InsightSettings(models.Model):
             models.CheckConstraint(condition=Q(rfm_lookback_days__gte=30), name="insights_lookback_min"),
             models.CheckConstraint(condition=Q(churn_horizon_days__gte=7), name="insights_horizon_min"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"RFM {self.rfm_lookback_days} d, churn {self.churn_horizon_days} d"
@@ -92,6 +94,7 @@ class Dismissal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer"], condition=Q(active=True), name="insights_one_active_dismissal")
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.band} {self.at:%Y-%m-%d}"

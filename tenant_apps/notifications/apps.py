@@ -26,3 +26,6 @@ class NotificationsConfig(AppConfig):
             order=90,
             badge=unread_badge,
         )
+        from tenant_apps.notifications import personal_data
+
+        personal_data.register()

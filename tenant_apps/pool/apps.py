@@ -37,3 +37,6 @@ class PoolConfig(AppConfig):
             order=35,
             badge=pending_claims_badge,
         )
+        from tenant_apps.pool import personal_data
+
+        personal_data.register()

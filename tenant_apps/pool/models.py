@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
+
 
 class Release(models.Model):
     """One customer going back to the pool, recorded once with its cause."""
@@ -48,6 +50,7 @@ class Release(models.Model):
                 name="release_once_per_deadline",
             ),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.cause} {self.at:%Y-%m-%d}"
@@ -93,6 +96,7 @@ class Claim(models.Model):
             # a customer may be claimed again after it returns to the pool.
         ]
         indexes = [models.Index(fields=["status", "-created_at"], name="claim_status_created")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"claim {self.pk} on {self.customer_id} ({self.status})"
@@ -110,6 +114,7 @@ class GradePolicy(models.Model):
         ordering = ["grade"]
         verbose_name = _("grade policy")
         verbose_name_plural = _("grade policies")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.grade

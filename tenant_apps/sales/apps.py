@@ -22,6 +22,9 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from tenant_apps.sales import personal_data
+
+        personal_data.register()
         from tenant_apps.customers.panels import register_customer_panel, register_merge_handler
 
         register_customer_panel("sales", customer_sales_panel)

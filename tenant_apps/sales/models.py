@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.journals import CURRENT_TRANSACTION
+from tenant_apps.audit.tracking import tracked
 from tenant_apps.sales import journal
 
 ZERO = Decimal("0.00")
@@ -44,6 +45,7 @@ class Category(models.Model):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         constraints = [models.CheckConstraint(condition=~Q(name=""), name="category_name_not_empty")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.name
@@ -70,6 +72,7 @@ class Product(models.Model):
             models.CheckConstraint(condition=Q(list_price__gt=0), name="product_list_price_positive"),
             models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
@@ -143,6 +146,7 @@ class Quotation(models.Model):
             models.Index(fields=["customer", "-created_at"], name="quotation_customer_created"),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="quotation_amount_not_negative")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.number
@@ -167,6 +171,7 @@ class QuotationLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gt=0), name="quotationline_unit_price_positive"),
             models.CheckConstraint(condition=Q(amount=F("quantity") * F("unit_price")), name="quotationline_amount"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.sku} x {self.quantity}"
@@ -322,7 +327,7 @@ class Order(models.Model):
                 condition=Q(payment_mode="prepaid") | Q(due_date__isnull=False), name="order_credit_has_due_date"
             ),
         ]
-        triggers = journal.ORDER_TRIGGERS
+        triggers = [*journal.ORDER_TRIGGERS, *tracked()]
 
     def __str__(self) -> str:
         return self.number
@@ -365,7 +370,7 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gt=0), name="orderline_unit_price_positive"),
             models.CheckConstraint(condition=Q(amount=F("quantity") * F("unit_price")), name="orderline_amount"),
         ]
-        triggers = journal.LINE_TRIGGERS
+        triggers = [*journal.LINE_TRIGGERS, *tracked()]
 
     def __str__(self) -> str:
         return f"{self.sku} x {self.quantity}"
@@ -404,6 +409,7 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="orderevent_order_at")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
@@ -453,6 +459,7 @@ class Delivery(models.Model):
                 fields=["order"], condition=Q(kind="original"), name="delivery_one_original_per_order"
             ),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.kind} {self.tracking_number}".strip()

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
+
 
 def _user(verbose_name, **kwargs) -> models.ForeignKey:
     # Users live in the public schema: no database constraint across schemas, never deleted (deactivated).
@@ -38,6 +40,7 @@ class Announcement(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("announcement")
         verbose_name_plural = _("announcements")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.title
@@ -55,6 +58,7 @@ class AnnouncementReceipt(models.Model):
             models.UniqueConstraint(fields=["announcement", "user"], name="one_receipt_per_announcement_and_user")
         ]
         indexes = [models.Index(fields=["user", "announcement"])]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.announcement_id} → {self.user_id}"
@@ -84,6 +88,7 @@ class WorkTask(models.Model):
         verbose_name = _("work assignment")
         verbose_name_plural = _("work assignments")
         indexes = [models.Index(fields=["assignee", "status"]), models.Index(fields=["due_date"])]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.title
@@ -106,6 +111,7 @@ class DailyReport(models.Model):
         verbose_name_plural = _("daily reports")
         constraints = [models.UniqueConstraint(fields=["author", "date"], name="one_daily_report_per_author_and_day")]
         indexes = [models.Index(fields=["date"])]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.author_id} {self.date}"

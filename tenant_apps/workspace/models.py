@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
+
 
 class Channel(models.Model):
     class Platform(models.TextChoices):
@@ -31,6 +33,7 @@ class Channel(models.Model):
         ordering = ["name"]
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.name
@@ -64,6 +67,7 @@ class StoreSettings(models.Model):
     class Meta:
         verbose_name = _("store settings")
         verbose_name_plural = _("store settings")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return "settings"

@@ -69,6 +69,29 @@ def test_outbox_backlog_and_lag_are_read_per_store_at_scrape_time(settings, stor
     assert sample(body, "crm_queue_depth", queue="celery") is not None
 
 
+def test_a_declared_store_gauge_is_read_in_each_store_at_scrape_time(settings, store_a, store_b, in_store, users):
+    from django.db import connection
+
+    from tenant_apps.customers.models import Tag
+
+    settings.METRICS_TOKEN = TOKEN
+    observability.register_store_gauge(
+        name="crm_test_backlog", documentation="Tags, as a stand-in backlog", read=lambda: Tag.objects.count()
+    )
+    try:
+        with in_store(store_a):
+            Tag.objects.bulk_create([Tag(name="one"), Tag(name="two")])
+        with in_store(store_b):
+            Tag.objects.create(name="three")
+        connection.set_schema_to_public()
+        body = scrape().content.decode()
+    finally:
+        observability.unregister_store_gauge("crm_test_backlog")
+    assert sample(body, "crm_test_backlog", store="alpha") == 2
+    assert sample(body, "crm_test_backlog", store="bravo") == 1
+    assert "crm_test_backlog" not in scrape().content.decode()
+
+
 def test_job_runs_are_counted(settings, store_a):
     from shared_apps.platform import jobs
 
