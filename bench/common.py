@@ -6,6 +6,8 @@ embedded one) and create or drop stores in it: point it at a throwaway database.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import platform
@@ -287,3 +289,45 @@ def write_results(name: str, data: dict) -> Path:
     path.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"\nresults written to {path.relative_to(REPO)}")
     return path
+
+
+@contextlib.contextmanager
+def action_log_off(schema: str):
+    """Generated history is nobody's action: the store's action-log triggers are disabled while it
+    is written (``ALTER TABLE ... DISABLE TRIGGER``; the tables' other triggers, the change journals
+    among them, stay on), and enabled again after."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, t.tgname FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND t.tgname LIKE 'pgtrigger\\_audit\\_%%'
+            """,
+            [schema],
+        )
+        triggers = cursor.fetchall()
+
+    def switch(state: str) -> None:
+        with connection.cursor() as cursor:
+            for table, name in triggers:
+                cursor.execute(f"ALTER TABLE {quote(schema)}.{quote(table)} {state} TRIGGER {quote(name)}")
+
+    switch("DISABLE")
+    try:
+        yield len(triggers)
+    finally:
+        switch("ENABLE")
+
+
+def without_action_log(func):
+    """``func(store_or_schema_name, ...)`` run under ``action_log_off`` of that store's schema."""
+
+    @functools.wraps(func)
+    def wrapper(store, *args, **kwargs):
+        with action_log_off(getattr(store, "schema_name", store)):
+            return func(store, *args, **kwargs)
+
+    return wrapper

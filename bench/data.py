@@ -273,6 +273,7 @@ def handle(rng: random.Random, number: int, prefix: str = "") -> str:
     return prefix + "".join(rng.choice(_LETTERS) for _ in range(rng.randint(3, 8))) + str(number)
 
 
+@common.without_action_log
 def fill_store(
     store,
     *,
@@ -341,7 +342,8 @@ def fill_store(
 
     # 3. Tags.
     tag_ids = {}
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The store's schema on the path: its triggers name their helper functions without one.
+    with schema_context(schema), transaction.atomic(), connection.cursor() as cursor:
         tag_table = f"{quote(schema)}.customers_tag"
         for name in TAGS:
             cursor.execute(

@@ -187,6 +187,7 @@ def _catalogue(schema: str, rng: random.Random) -> list[tuple]:
         return cursor.fetchall()
 
 
+@common.without_action_log
 def generate(
     schema_name: str,
     *,
