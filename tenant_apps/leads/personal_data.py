@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shared_apps.platform import personal_data
 from shared_apps.platform.personal_data import PLACEHOLDER, Erased, Person
-from tenant_apps.customers.models import Customer
+from tenant_apps.customers import selectors as customer_selectors
 from tenant_apps.leads.models import Lead
 
 CONTACT_FIELDS = ("mobile_normalized", "wechat_id", "platform_chat_id")
@@ -29,8 +29,7 @@ def _leads(customer_ids: tuple[int, ...], contact_ids: set[str]) -> Q:
 
 
 def _export(customer_ids: tuple[int, ...]) -> dict:
-    held = Customer.objects.filter(pk__in=customer_ids).values_list(*CONTACT_FIELDS)
-    contact_ids = {value for row in held for value in row}
+    contact_ids = customer_selectors.contact_ids(customer_ids=customer_ids)
     return {
         "leads": list(
             Lead.objects.filter(_leads(customer_ids, contact_ids))
