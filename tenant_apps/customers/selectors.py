@@ -314,3 +314,11 @@ def owned_customer_ids(*, owner_id: int) -> list[int]:
 
 def owned_customer_count(*, owner_id: int) -> int:
     return Customer.objects.live().filter(owner_id=owner_id).count()
+
+
+def contact_ids(*, customer_ids) -> set[str]:
+    """The phone keys, WeChat ids and platform chat ids these customer records hold (non-empty)."""
+    held = Customer.objects.filter(pk__in=customer_ids).values_list(
+        "mobile_normalized", "wechat_id", "platform_chat_id"
+    )
+    return {value for row in held for value in row if value}

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
+
 
 class Handover(models.Model):
     class Status(models.TextChoices):
@@ -55,6 +57,8 @@ class Handover(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("handover")
         verbose_name_plural = _("handovers")
+        # The job's progress is not logged (like an import's); the request, its status and totals are.
+        triggers = tracked(ignore=("processed",))
 
     def __str__(self) -> str:
         return f"handover {self.pk} ({self.status})"
@@ -80,6 +84,7 @@ class CustomerTransfer(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "-at"], name="transfer_customer_at")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_owner_id} → {self.to_owner_id}"

@@ -160,13 +160,16 @@ class _Progress:
 
     def __init__(self, handover_id: int) -> None:
         self.handover_id = handover_id
-        self.table = f'"{connection.schema_name}"."{Handover._meta.db_table}"'
+        self.schema = connection.schema_name
+        self.table = f'"{self.schema}"."{Handover._meta.db_table}"'
         self.conn = None
 
     def write(self, processed: int) -> None:
         try:
             if self.conn is None:
                 self.conn = connections.create_connection("default")
+                # In the store's schema: the table's triggers (the action log's) name its tables.
+                self.conn.set_schema(self.schema)
             with self.conn.cursor() as cursor:
                 cursor.execute(f"UPDATE {self.table} SET processed = %s WHERE id = %s", [processed, self.handover_id])
         except Exception:

@@ -19,3 +19,6 @@ class LeadsConfig(AppConfig):
         )
         register_importer(LeadImporter.kind, LeadImporter)
         register_merge_handler("leads", merge_customer_leads)
+        from tenant_apps.leads import personal_data
+
+        personal_data.register()

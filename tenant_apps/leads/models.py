@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
+
 
 class Lead(models.Model):
     class Status(models.TextChoices):
@@ -84,6 +86,8 @@ class Lead(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set when the person's data was erased (PIPL): the contact ids are empty from then on.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -91,7 +95,10 @@ class Lead(models.Model):
         verbose_name_plural = _("leads")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(mobile_normalized="") | ~Q(wechat_id="") | ~Q(platform_chat_id=""),
+                condition=~Q(mobile_normalized="")
+                | ~Q(wechat_id="")
+                | ~Q(platform_chat_id="")
+                | Q(erased_at__isnull=False),
                 name="lead_has_contact_id",
             ),
         ]
@@ -104,6 +111,7 @@ class Lead(models.Model):
             models.Index(fields=["respond_by"], condition=Q(status="new", owner__isnull=False), name="lead_respond_by"),
             models.Index(fields=["channel", "received_at"], name="lead_channel_received"),
         ]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.name or self.mobile or self.wechat_id or self.platform_chat_id
@@ -129,6 +137,8 @@ class LeadSettings(models.Model):
     class Meta:
         verbose_name = _("lead settings")
         verbose_name_plural = _("lead settings")
+        # The rotation's clock moves with every assignment (each one is logged as a LeadAssignment).
+        triggers = tracked(ignore=("updated_at", "rotation"))
 
     def __str__(self) -> str:
         return "lead settings"
@@ -145,6 +155,8 @@ class LeadAgent(models.Model):
 
     class Meta:
         ordering = ["user_id"]
+        # Turn and count move with every assignment (each one is logged as a LeadAssignment).
+        triggers = tracked(ignore=("last_turn", "assigned_total"))
 
     def __str__(self) -> str:
         return f"agent {self.user_id}"
@@ -174,6 +186,7 @@ class DistributionRule(models.Model):
         ordering = ["priority", "id"]
         verbose_name = _("distribution rule")
         verbose_name_plural = _("distribution rules")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.name
@@ -204,6 +217,7 @@ class LeadAssignment(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["lead", "at"], name="leadassignment_lead_at")]
+        triggers = tracked()
 
     def __str__(self) -> str:
         return f"{self.lead_id} → {self.owner_id}"
