@@ -139,6 +139,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "shared_apps.accounts.idempotency.IdempotencyMiddleware",
 ]
 
 TEMPLATES = [
@@ -323,8 +324,11 @@ REST_FRAMEWORK = {
     "ORDERING_PARAM": "ordering",
     "EXCEPTION_HANDLER": "shared_apps.platform.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["shared_apps.accounts.throttling.CallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("TOKEN_THROTTLE_RATE", "20/min"),
+        "api_key": os.environ.get("API_KEY_THROTTLE_RATE", "600/min"),
+        "api_token": os.environ.get("API_TOKEN_THROTTLE_RATE", "3000/min"),
         "signup_ip": os.environ.get("SIGNUP_THROTTLE_IP_RATE", "10/hour"),
         "signup_email": os.environ.get("SIGNUP_THROTTLE_EMAIL_RATE", "5/hour"),
     },

@@ -57,6 +57,15 @@ def resolve_store_access(*, user, store) -> StoreAccess | None:
     return None
 
 
+def api_key_store_access(key, store) -> StoreAccess | None:
+    """An API key's access: its role in its own store; on any other store, none (→ 404)."""
+    if key.store_id != store.pk:
+        return None
+    return StoreAccess(
+        user=key.user, store_id=store.pk, role=key.role, permissions=ROLE_PERMISSIONS.get(key.role, frozenset())
+    )
+
+
 def team_member_ids(*, store_id: int, supervisor_id: int) -> set[int]:
     return set(
         Membership.objects.filter(store_id=store_id, supervisor_id=supervisor_id, is_active=True).values_list(

@@ -51,6 +51,7 @@ class TokenCreateView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle]
+    idempotency_exempt = True  # the answer is a secret: never kept
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -1,5 +1,5 @@
 """``/api/v1/members`` on a store host: who works in this store, and (store admins) adding and
-changing memberships. The store is always the request's tenant."""
+changing memberships; ``/api/v1/api-keys``, the store's API keys. The store is always the request's tenant."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rest_framework import exceptions, mixins, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.accounts import selectors, services
-from shared_apps.accounts.models import Membership
+from shared_apps.accounts import api_keys, selectors, services
+from shared_apps.accounts.models import ApiKey, Membership
 from shared_apps.accounts.permissions import on_store_host
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.viewsets import StoreViewSet
@@ -154,3 +154,64 @@ class InvitationAcceptView(APIView):
     def post(self, request, invitation_id: int):
         membership = services.invitation_accept(invitation_id=invitation_id, user=request.user, store=request.tenant)
         return Response(MemberSerializer(selectors.member_get(store=request.tenant, member_id=membership.pk)).data)
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "role", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    role = serializers.ChoiceField(choices=StoreRole.choices)
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="The key itself (crmk_…), shown this once.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet):
+    """This store's API keys (store admins). A key is sent as ``Authorization: Bearer <key>`` and
+    works on this store's host only, with the key's role; DELETE revokes it (it then answers 401)."""
+
+    serializer_class = ApiKeySerializer
+    queryset = ApiKey.objects.none()
+    idempotency_exempt = True  # the answer to POST is the key itself: never kept
+    required_permissions = {"GET": "api_keys.manage", "POST": "api_keys.manage", "DELETE": "api_keys.manage"}
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    ordering_fields = ["created_at", "name"]
+    filterset_fields = ["role"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiKey.objects.none()
+        return api_keys.api_key_list(store=self.request.tenant)
+
+    def get_object(self):
+        return api_keys.api_key_get(store=self.request.tenant, key_id=self.kwargs["pk"])
+
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
+    def create(self, request):
+        serializer = ApiKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key, value = api_keys.api_key_create(
+            store=request.tenant,
+            name=serializer.validated_data["name"],
+            role=serializer.validated_data["role"],
+            created_by=request.user,
+        )
+        key.key = value
+        return Response(ApiKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        api_keys.api_key_revoke(key=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

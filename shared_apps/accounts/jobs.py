@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.accounts import idempotency
 from shared_apps.accounts.models import ApiToken
 from shared_apps.platform.jobs import job
 
@@ -43,3 +44,13 @@ def axes_cleanup(*, at: datetime) -> dict:
     request = HttpRequest()
     request.axes_attempt_time = at
     return {"deleted": clean(request=request)}
+
+
+@job(
+    name="idempotency.purge",
+    per_store=False,
+    schedule=timedelta(hours=1),
+    description=_("Delete the answers kept for Idempotency-Key once they are 24 hours old."),
+)
+def purge_idempotency_records(*, at: datetime) -> dict:
+    return {"deleted": idempotency.purge(at=at)}

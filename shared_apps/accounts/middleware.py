@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.access import resolve_store_access
+from shared_apps.accounts.access import api_key_store_access, resolve_store_access
+from shared_apps.accounts.api_keys import api_key_authenticate, is_api_key
 from shared_apps.accounts.services import TokenError, token_authenticate
 from shared_apps.platform.audit import record_hq_access
 from shared_apps.platform.errors import ErrorCode
@@ -111,10 +112,16 @@ class BearerTokenMiddleware:
 
     def __call__(self, request):
         request.token_error = None
+        request.api_key = None
         raw = bearer_value(request)
         if raw:
             try:
-                user, token = token_authenticate(raw)
+                if is_api_key(raw):
+                    key = api_key_authenticate(raw)
+                    user, token = key.user, key
+                    request.api_key = key
+                else:
+                    user, token = token_authenticate(raw)
             except TokenError as exc:
                 request.token_error = exc
             else:
@@ -148,7 +155,11 @@ class StoreAccessMiddleware:
                 return not_found_response(request)
             return self.get_response(request)
 
-        access = resolve_store_access(user=request.user, store=store)
+        api_key = getattr(request, "api_key", None)
+        if api_key is not None:
+            access = api_key_store_access(api_key, store)
+        else:
+            access = resolve_store_access(user=request.user, store=store)
         if access is None:
             if is_open_path(request.path):
                 return self.get_response(request)

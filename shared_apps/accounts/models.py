@@ -138,3 +138,52 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.store_id} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """A store's API key: it acts in one store with one role, as its own service identity.
+
+    ``user`` is that identity (no password, no membership), so records the key creates have an
+    author like any other. Only a SHA-256 digest of the secret is stored; the secret is shown once.
+    """
+
+    store = models.ForeignKey("tenants.Store", on_delete=models.CASCADE, related_name="api_keys")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_key")
+    name = models.CharField(_("name"), max_length=80)
+    role = models.CharField(_("role"), max_length=20, choices=StoreRole.choices)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {self.store_id})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST carrying ``Idempotency-Key``, per host and caller, kept 24 hours.
+
+    ``response_status`` is null while the first request is still running.
+    """
+
+    scope = models.CharField(max_length=63)  # the host's schema: keys of one store never meet another's
+    caller = models.CharField(max_length=40)  # "user:<id>" (an API key acts as its own user)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.BinaryField(default=b"")
+    response_content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "caller", "key"], name="one_idempotency_record")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.caller} {self.key}"

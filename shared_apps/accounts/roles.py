@@ -151,6 +151,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "channels.manage",
             "settings.manage",
             "members.manage",
+            "api_keys.manage",
             "customers.merge",
             "tags.manage",
             "claims.approve",

@@ -54,3 +54,30 @@ class ClientAddressThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class CallerRateThrottle(SimpleRateThrottle):
+    """A rate per API key (scope ``api_key``) or per bearer token (scope ``api_token``).
+
+    Requests with neither (sessions, anonymous) are not limited here. The rates are settings
+    (``API_KEY_THROTTLE_RATE``, ``API_TOKEN_THROTTLE_RATE``); over the rate the API answers 429
+    ``throttled`` with ``Retry-After``.
+    """
+
+    def allow_request(self, request, view):
+        django_request = getattr(request, "_request", request)
+        if getattr(django_request, "api_key", None) is not None:
+            self.scope, self.ident = "api_key", f"key:{django_request.api_key.pk}"
+        elif getattr(django_request, "api_token", None) is not None:
+            self.scope, self.ident = "api_token", f"token:{django_request.api_token.pk}"
+        else:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def __init__(self):  # the scope is known per request, in allow_request
+        pass
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.ident}

@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from shared_apps.accounts.api_members import InvitationAcceptView, InvitationListView, MemberViewSet
+from shared_apps.accounts.api_members import ApiKeyViewSet, InvitationAcceptView, InvitationListView, MemberViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("members", MemberViewSet, basename="member")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 urlpatterns = [
     *router.urls,

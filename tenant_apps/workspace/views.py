@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shared_apps.accounts.api_keys import api_key_create, api_key_get, api_key_list, api_key_revoke
+from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.accounts.views import forbidden_page, store_page
 from shared_apps.platform.errors import DomainError
@@ -46,8 +48,42 @@ def members(request):
     memberships = member_list(store=request.tenant).select_related("supervisor")
     # A member who leaves (or has left) takes no customer along: the handover is offered here.
     can_hand_over = request.store_access.can("customers.transfer") and request.tenant.is_writable
-    context = {"memberships": memberships, "can_hand_over": can_hand_over}
+    can_manage_keys = request.store_access.can("api_keys.manage")
+    context = {"memberships": memberships, "can_hand_over": can_hand_over, "can_manage_keys": can_manage_keys}
     return render(request, "workspace/members.html", context)
+
+
+@store_page("api_keys.manage")
+def api_keys_page(request):
+    """The store's API keys: a store admin makes one (its secret shown on this answer only) or revokes one."""
+    new_key = None
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        if not request.tenant.is_writable:
+            return forbidden_page(request, _("This store is read-only."))
+        try:
+            if "revoke" in request.POST:
+                key = api_key_revoke(key=api_key_get(store=request.tenant, key_id=request.POST["revoke"]))
+                messages.success(request, _("The API key %(name)s was revoked.") % {"name": key.name})
+                return redirect("workspace:api_keys")
+            _key, new_key = api_key_create(
+                store=request.tenant,
+                name=request.POST.get("name", ""),
+                role=request.POST.get("role", ""),
+                created_by=request.user,
+            )
+        except DomainError as exc:
+            errors = exc.errors or {"__all__": [exc.detail]}
+            status = 422
+    context = {
+        "keys": api_key_list(store=request.tenant),
+        "roles": StoreRole.choices,
+        "new_key": new_key,
+        "errors": errors,
+        "posted": request.POST if status == 422 else {},
+    }
+    return render(request, "workspace/api_keys.html", context, status=status)
 
 
 @store_page("channels.view")
