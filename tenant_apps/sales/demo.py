@@ -99,6 +99,26 @@ def _catalogue() -> list[Product]:
     return products
 
 
+def _order_lines(order: Order, lines) -> list[OrderLine]:
+    """The order's lines of ``(product, quantity, unit price)``, at their list prices of now."""
+    return [
+        OrderLine(
+            order=order,
+            position=i,
+            product=p,
+            sku=p.sku,
+            product_name=p.name,
+            category_name=p.category.name if p.category_id else "",
+            unit=p.unit,
+            quantity=q,
+            unit_price=price,
+            list_price=p.list_price,
+            amount=q * price,
+        )
+        for i, (p, q, price) in enumerate(lines)
+    ]
+
+
 def _pick_lines(rng, products) -> list[tuple[Product, int, Decimal]]:
     lines = []
     for product in rng.sample(products, rng.randint(1, 3)):
@@ -220,22 +240,7 @@ def seed_sales(ctx: DemoContext) -> str | None:
             rating=rng.choice((None, 4, 5, 5, 3)) if status == S.COMPLETED else None,
             created_by_id=customer.owner_id,
         )
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order,
-                position=i,
-                product=p,
-                sku=p.sku,
-                product_name=p.name,
-                category_name=p.category.name if p.category_id else "",
-                unit=p.unit,
-                quantity=q,
-                unit_price=price,
-                list_price=p.list_price,
-                amount=q * price,
-            )
-            for i, (p, q, price) in enumerate(lines)
-        )
+        OrderLine.objects.bulk_create(_order_lines(order, lines))
         if fully:
             record_imported_collection(
                 order=order, amount=amount, confirmed_at=min(signed + timedelta(days=1), ctx.now), actor=None
@@ -346,22 +351,7 @@ def _history_order(rng, customer, signed, lines, seq: int, channels) -> list[Ord
         rating=rng.choice((None, 4, 5, 5)),
         created_by_id=customer.owner_id,
     )
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            position=i,
-            product=p,
-            sku=p.sku,
-            product_name=p.name,
-            category_name=p.category.name if p.category_id else "",
-            unit=p.unit,
-            quantity=q,
-            unit_price=price,
-            list_price=p.list_price,
-            amount=q * price,
-        )
-        for i, (p, q, price) in enumerate(lines)
-    )
+    OrderLine.objects.bulk_create(_order_lines(order, lines))
     record_imported_collection(order=order, amount=amount, confirmed_at=signed + timedelta(days=1), actor=None)
     return [
         OrderEvent(order=order, kind="created", actor_id=customer.owner_id, to_status=S.PENDING_COLLECTION, at=signed),
