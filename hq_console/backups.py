@@ -13,8 +13,9 @@ another Django storage (an S3-compatible bucket through django-storages, see set
 
 A restore reads the archive back and checks it completely (checksums, sizes, ``pg_restore
 --list``, the target, the migration level) before it touches anything. In place, it first takes a
-safety backup, then restores into the store's own schema (the old schema is renamed aside and
-dropped only once the new one is in); into a new subdomain it makes a sandbox store. Either way
+safety backup with the store's writes held, then replays the dump over the store's own schema in
+one transaction (other sessions read the old schema until the commit, never a missing one); into a
+new subdomain it makes a sandbox store. Either way
 the store's HQ facts are rebuilt by reconciliation and its memberships are kept (copied for a
 sandbox). No other schema and no other store's files are read or written.
 """
@@ -462,35 +463,70 @@ def _run_restore(restore: StoreRestore) -> Store:
 
 
 def _restore_in_place(restore: StoreRestore, *, folder: Path, store: Store) -> Store:
-    _step(restore, "safety backup")
-    take_backup(store=store, kind=StoreBackup.Kind.SAFETY)
-    _step(restore, "restoring")
-    schema = store.schema_name
-    aside = f"{schema}__before_restore"[:63]
-    tools = pgtools.find_tools()
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{aside}" CASCADE')
-        cursor.execute(f'ALTER SCHEMA "{schema}" RENAME TO "{aside}"')
+    """Restore the dump over the live store as one transaction, with writes held meanwhile.
+
+    The store is made read-only before the safety backup (writes answer 423 ``tenant_read_only``,
+    so nothing written after the safety backup is lost with the old schema) and given its status
+    back at the end. One ``psql --single-transaction`` renames the live schema aside and replays
+    the dump under the store's own name: until it commits, every other session still reads the old
+    schema, whole and consistent; at the commit they read the restored one. A failure anywhere
+    rolls the rename back with the rest, so the live schema is never missing. The old schema is
+    dropped afterwards (that waits for the requests still reading it)."""
+    previous = _hold_writes(store)
     try:
+        _step(restore, "safety backup")
+        take_backup(store=store, kind=StoreBackup.Kind.SAFETY)
+        _step(restore, "restoring")
+        schema = store.schema_name
+        aside = f"{schema}__before_restore"[:63]
+        tools = pgtools.find_tools()
+        script = folder / "restore.sql"
+        _run([tools.path("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(folder / DUMP)])
+        swap = folder / "swap.sql"
+        swap.write_text(swap_script(schema=schema, aside=aside, script=script), encoding="utf-8")
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{aside}" CASCADE')
         _run(
             [
-                tools.path("pg_restore"),
-                "--exit-on-error",
+                tools.path("psql"),
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
                 "--single-transaction",
-                "--no-owner",
-                "--no-privileges",
                 f"--dbname={connection.settings_dict['NAME']}",
-                str(folder / DUMP),
+                f"--file={swap}",
             ]
         )
-    except Exception:
         with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            cursor.execute(f'ALTER SCHEMA "{aside}" RENAME TO "{schema}"')
-        raise
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA "{aside}" CASCADE')
+            cursor.execute(f'DROP SCHEMA "{aside}" CASCADE')
+    finally:
+        _release_writes(store, previous)
     return store
+
+
+def swap_script(*, schema: str, aside: str, script: Path) -> str:
+    """The psql script of an in-place restore (run in one transaction): the live schema renamed
+    aside, then the dump's own script, which makes the schema again under its name."""
+    quoted = str(script).replace("'", "''")
+    return f'ALTER SCHEMA "{schema}" RENAME TO "{aside}";\n\\i \'{quoted}\'\n'
+
+
+def _hold_writes(store: Store) -> str | None:
+    """Make an active store read-only for the restore; the status to give back (None: unchanged)."""
+    with transaction.atomic():
+        locked = Store.objects.select_for_update().get(pk=store.pk)
+        if locked.status != Store.Status.ACTIVE:
+            return None
+        locked.status = Store.Status.READ_ONLY
+        locked.save(update_fields=["status"])
+    return Store.Status.ACTIVE
+
+
+def _release_writes(store: Store, previous: str | None) -> None:
+    """Give the store its status back, unless something else (billing, a closure) changed it since."""
+    if previous is not None:
+        Store.objects.filter(pk=store.pk, status=Store.Status.READ_ONLY).update(status=previous)
+        store.refresh_from_db(fields=["status"])
 
 
 def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, source: Store) -> Store:

@@ -211,3 +211,101 @@ def test_an_older_backup_lists_the_migrations_it_will_be_brought_up_to(db):
     last = applied[app][-1]
     older = {**applied, app: applied[app][:-1]}
     assert backups.migration_gap(older) == ([], [f"{app}.{last}"])
+
+
+def test_an_in_place_restore_swaps_in_one_transaction_while_the_store_reads_its_old_data(gamma, monkeypatch):
+    """Midway through the restore (the psql transaction held open on an advisory lock the test
+    owns), another session still reads the store's old schema whole, and the store refuses writes;
+    at the commit the restored data is there and the store is writable again."""
+    import threading
+
+    import psycopg
+
+    admin = User.objects.get(email=user_email("a_admin"))
+    schema = gamma.schema_name
+    backup = backups.take_backup(store=gamma)
+    with tenant_context(gamma):
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+    connection.set_schema_to_public()
+    lock_key = 815_2026
+
+    original = backups.swap_script
+    monkeypatch.setattr(backups, "swap_script", lambda **kw: original(**kw) + f"SELECT pg_advisory_lock({lock_key});\n")
+
+    settings_dict = connection.settings_dict
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=settings_dict["NAME"],
+        host=settings_dict.get("HOST") or None,
+        port=settings_dict.get("PORT") or None,
+        user=settings_dict.get("USER") or None,
+        password=settings_dict.get("PASSWORD") or None,
+    )
+    holder = psycopg.connect(conninfo, autocommit=True)
+    reader = psycopg.connect(conninfo, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", [lock_key])
+    outcome: dict = {}
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            outcome["restore"] = backups.restore_backup(backup=backup, store=Store.objects.get(pk=gamma.pk))
+        except Exception as exc:  # noqa: BLE001 - the main thread reports it
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        waiting = 0
+        for _ in range(600):
+            waiting = reader.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND NOT granted", [lock_key]
+            ).fetchone()[0]
+            if waiting or not worker.is_alive():
+                break
+            worker.join(0.1)
+        assert waiting == 1, outcome
+        # The swap is done but not committed: the old schema is what everyone else reads.
+        assert reader.execute(f'SELECT count(*) FROM "{schema}".customers_customer').fetchone()[0] == 4
+        assert reader.execute("SELECT status FROM tenants_store WHERE id = %s", [gamma.pk]).fetchone()[0] == (
+            Store.Status.READ_ONLY
+        )
+    finally:
+        holder.execute("SELECT pg_advisory_unlock(%s)", [lock_key])
+        worker.join(120)
+        holder.close()
+    assert "error" not in outcome, outcome
+    assert outcome["restore"].status == StoreRestore.Status.DONE
+    assert reader.execute(f'SELECT count(*) FROM "{schema}".customers_customer').fetchone()[0] == 3
+    assert (
+        reader.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", [f"{schema}__before_restore"]
+        ).fetchone()[0]
+        == 0
+    )
+    reader.close()
+    gamma.refresh_from_db()
+    assert gamma.status == Store.Status.ACTIVE
+
+
+def test_a_failing_in_place_restore_leaves_the_live_schema_and_its_status_as_they_were(gamma, monkeypatch):
+    admin = User.objects.get(email=user_email("a_admin"))
+    schema = gamma.schema_name
+    backup = backups.take_backup(store=gamma)
+    with tenant_context(gamma):
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+    connection.set_schema_to_public()
+    before = table_checksums(schema)
+    original = backups.swap_script
+    # A statement that fails after the whole dump has been replayed inside the transaction.
+    monkeypatch.setattr(backups, "swap_script", lambda **kw: original(**kw) + "SELECT 1 / 0;\n")
+
+    with pytest.raises(RuntimeError, match="division by zero"):
+        backups.restore_backup(backup=backup, store=gamma)
+
+    assert table_checksums(schema) == before
+    gamma.refresh_from_db()
+    assert gamma.status == Store.Status.ACTIVE
+    assert StoreRestore.objects.get(store=gamma).status == StoreRestore.Status.FAILED
