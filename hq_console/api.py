@@ -25,7 +25,7 @@ from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIEL
 from shared_apps.platform.viewsets import HQAPIView, HQViewMixin
 from tenant_apps.audit import filters as audit_filters
 from tenant_apps.audit import selectors as audit_selectors
-from tenant_apps.audit.api import ENTRY_PARAMETERS
+from tenant_apps.audit.api import ENTRY_PARAMETERS, SIGN_IN_PARAMETERS
 from tenant_apps.audit.serializers import ActionEntrySerializer, SignInSerializer
 from tenants.models import Domain
 from tenants.storetime import store_zone
@@ -477,3 +477,19 @@ class StoreSignInsView(_StoreLogView):
     @extend_schema(operation_id="hq_stores_audit_logins_list", responses={200: SignInSerializer(many=True)})
     def get(self, request, pk):
         return super().get(request, pk)
+
+
+class HqSignInsView(HQGenericAPIView):
+    """Sign-ins to the HQ host (page and token) and failed attempts, with address and user agent
+    (HQ admins), with the filters of a store's ``/api/v1/audit/logins``."""
+
+    permission_classes = [IsHQAdmin]
+    serializer_class = SignInSerializer
+
+    @extend_schema(
+        operation_id="hq_audit_logins_list", parameters=SIGN_IN_PARAMETERS, responses={200: SignInSerializer(many=True)}
+    )
+    def get(self, request):
+        rows = selectors.hq_sign_ins(**audit_filters.sign_in_filters(request.query_params))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SignInSerializer(page, many=True).data)

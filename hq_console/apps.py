@@ -15,3 +15,7 @@ class HqConsoleConfig(AppConfig):
         from hq_console.metrics import register
 
         register()
+
+        from hq_console.signals import connect
+
+        connect()

@@ -67,3 +67,15 @@ def drop_closed(*, at: datetime) -> dict:
     from hq_console import lifecycle
 
     return {"dropped": lifecycle.drop_closed(at=at)}
+
+
+@job(
+    name="audit.purge_hq",
+    per_store=False,
+    schedule=crontab(hour=4, minute=20),
+    description=_("Delete sign-ins to the HQ host older than the retention (AUDIT_RETENTION_DAYS)."),
+)
+def purge_hq_sign_ins(*, at: datetime) -> dict:
+    from hq_console import services
+
+    return {"sign_ins": services.purge_hq_sign_ins(before=at - timedelta(days=settings.AUDIT_RETENTION_DAYS))}

@@ -150,3 +150,28 @@ class StoreClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.stage}"
+
+
+class HqSignIn(models.Model):
+    """A sign-in or a failed sign-in on the HQ host (page or token); a store's own are kept in the
+    store (``tenant_apps.audit.SignIn``)."""
+
+    at = models.DateTimeField(_("at"))
+    user_id = models.BigIntegerField(null=True, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    succeeded = models.BooleanField(_("succeeded"))
+    ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    method = models.CharField(_("method"), max_length=10)  # page, token
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("HQ sign-in")
+        verbose_name_plural = _("HQ sign-ins")
+        indexes = [
+            models.Index(models.F("at").desc(), models.F("id").desc(), name="hq_signin_at"),
+            models.Index(fields=["email", "-at"], name="hq_signin_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {'ok' if self.succeeded else 'failed'}"

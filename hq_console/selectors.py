@@ -3,13 +3,16 @@ policies and HQ announcements (stores read theirs through ``hq_announcements_for
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
+from hq_console.models import CompanyPolicy, HqAnnouncement, HqSignIn, StoreBackup, StoreClosure, StoreRestore
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.selectors import member_get, member_list
 from shared_apps.platform.errors import NotFound
+from tenant_apps.audit.selectors import filter_sign_ins
 from tenants.models import Domain, Store
 
 
@@ -92,3 +95,10 @@ def export_get(*, store: Store, export_id) -> StoreBackup:
 
 def closure_list(*, store: Store) -> QuerySet[StoreClosure]:
     return StoreClosure.objects.filter(store=store).select_related("final_backup").order_by("-closed_at")
+
+
+def hq_sign_ins(
+    *, email: str = "", succeeded: bool | None = None, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[HqSignIn]:
+    """Sign-ins to the HQ host and failures, newest first."""
+    return filter_sign_ins(HqSignIn.objects.all(), email=email, succeeded=succeeded, since=since, until=until)

@@ -9,11 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hq_console.models import CompanyPolicy, HqAnnouncement
+from hq_console.models import CompanyPolicy, HqAnnouncement, HqSignIn
 from shared_apps.accounts import services as account_services
 from shared_apps.accounts.models import Membership
+from shared_apps.platform.clientip import client_ip
 from shared_apps.platform.errors import Conflict, ValidationFailed
 from shared_apps.platform.policies import clean_policy_changes
 from tenants.models import Domain, Store
@@ -152,3 +154,23 @@ def hq_announcement_create(
         if ids:
             announcement.stores.set(ids)
     return announcement
+
+
+# --- the HQ host's sign-ins ----------------------------------------------------------------
+
+
+def record_hq_sign_in(*, request, email: str, user_id: int | None, succeeded: bool, method: str) -> HqSignIn:
+    return HqSignIn.objects.create(
+        at=timezone.now(),
+        user_id=user_id,
+        email=email[:254],
+        succeeded=succeeded,
+        ip=client_ip(request) or None,
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        method=method,
+    )
+
+
+def purge_hq_sign_ins(*, before) -> int:
+    deleted, _count = HqSignIn.objects.filter(at__lt=before).delete()
+    return deleted

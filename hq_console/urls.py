@@ -26,4 +26,5 @@ urlpatterns = [
     path("stores/<int:store_id>/manage/reopen/", views.store_reopen, name="manage-reopen"),
     path("policies/", views.policies, name="manage-policies"),
     path("announcements/", views.announcements, name="manage-announcements"),
+    path("audit/sign-ins/", views.sign_ins, name="sign-ins"),
 ]

@@ -37,4 +37,5 @@ urlpatterns += [
     path("stores/<int:pk>/reopen", api.StoreReopenView.as_view(), name="store-reopen"),
     path("stores/<int:pk>/audit", api.StoreAuditView.as_view(), name="store-audit"),
     path("stores/<int:pk>/audit/logins", api.StoreSignInsView.as_view(), name="store-audit-logins"),
+    path("audit/logins", api.HqSignInsView.as_view(), name="audit-logins"),
 ]

@@ -314,6 +314,19 @@ def announcements(request):
     return render(request, "hq_console/manage_announcements.html", context, status=status)
 
 
+@hq_page
+def sign_ins(request):
+    """Sign-ins to the HQ host and failures, with the filters of a store's sign-in page (HQ admins)."""
+    from tenant_apps.audit import filters
+    from tenant_apps.audit.views import filtered_page
+
+    if not request.user.is_hq_admin:
+        return forbidden_page(request)
+    context = filtered_page(request, filters.SIGN_IN_FILTERS, filters.sign_in_filters, selectors.hq_sign_ins)
+    context["hq_host"] = True
+    return render(request, "audit/sign_ins.html", context)
+
+
 def register_pages() -> None:
     from shared_apps.platform.navigation import HQ, register_nav
 
@@ -332,6 +345,15 @@ def register_pages() -> None:
         area=HQ,
         icon="message-square",
         order=45,
+    )
+    register_nav(
+        key="hq_sign_ins",
+        label=gettext_lazy("Sign-ins to HQ"),
+        url_name="hq_console:sign-ins",
+        area=HQ,
+        icon="log-in",
+        order=50,
+        permission="hq.admin",
     )
 
 

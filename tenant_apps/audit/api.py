@@ -34,6 +34,13 @@ class AuditListView(StoreGenericAPIView):
         return self.get_paginated_response(ActionEntrySerializer(page, many=True).data)
 
 
+SIGN_IN_PARAMETERS = [
+    OpenApiParameter("email", OpenApiTypes.STR),
+    OpenApiParameter("succeeded", OpenApiTypes.BOOL),
+    *ENTRY_PARAMETERS[3:],
+]
+
+
 class SignInListView(StoreGenericAPIView):
     """Sign-ins to this store (page and token) and failed attempts, with address and user agent."""
 
@@ -41,14 +48,7 @@ class SignInListView(StoreGenericAPIView):
     serializer_class = SignInSerializer
     queryset = SignIn.objects.none()
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("email", OpenApiTypes.STR),
-            OpenApiParameter("succeeded", OpenApiTypes.BOOL),
-            *ENTRY_PARAMETERS[3:],
-        ],
-        responses={200: SignInSerializer(many=True)},
-    )
+    @extend_schema(parameters=SIGN_IN_PARAMETERS, responses={200: SignInSerializer(many=True)})
     def get(self, request):
         rows = selectors.sign_ins(**filters.sign_in_filters(request.query_params))
         page = self.paginate_queryset(rows)

@@ -35,7 +35,18 @@ def entries(
 def sign_ins(
     *, email: str = "", succeeded: bool | None = None, since: datetime | None = None, until: datetime | None = None
 ) -> QuerySet[SignIn]:
-    rows = SignIn.objects.all()
+    return filter_sign_ins(SignIn.objects.all(), email=email, succeeded=succeeded, since=since, until=until)
+
+
+def filter_sign_ins(
+    rows: QuerySet,
+    *,
+    email: str = "",
+    succeeded: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet:
+    """Sign-in rows (a store's, or the HQ host's) matching the filters of ``sign_in_filters``, newest first."""
     if email:
         rows = rows.filter(email__iexact=email)
     if succeeded is not None:

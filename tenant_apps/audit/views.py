@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from shared_apps.platform.errors import ValidationFailed
@@ -23,7 +24,8 @@ def _check_access(request) -> None:
         raise PermissionDenied
 
 
-def _page(request, names, parse, query):
+def filtered_page(request, names, parse, query) -> dict:
+    """The context of a filtered, paginated log page (bad filters shown on the form, all rows listed)."""
     values = {name: request.GET.get(name, "") for name in names}
     errors: dict = {}
     try:
@@ -41,7 +43,7 @@ def _page(request, names, parse, query):
 @require_GET
 def entry_list(request):
     _check_access(request)
-    context = _page(request, filters.ENTRY_FILTERS, filters.entry_filters, selectors.entries)
+    context = filtered_page(request, filters.ENTRY_FILTERS, filters.entry_filters, selectors.entries)
     context["object_types"] = selectors.object_types()
     return render(request, "audit/list.html", context)
 
@@ -50,5 +52,6 @@ def entry_list(request):
 @require_GET
 def sign_in_list(request):
     _check_access(request)
-    context = _page(request, filters.SIGN_IN_FILTERS, filters.sign_in_filters, selectors.sign_ins)
+    context = filtered_page(request, filters.SIGN_IN_FILTERS, filters.sign_in_filters, selectors.sign_ins)
+    context["action_log_url"] = reverse("audit:list")
     return render(request, "audit/sign_ins.html", context)
