@@ -50,8 +50,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
-
 from shared_apps.platform.periods import Period
 from tenant_apps.kanban import rollups
 
@@ -80,7 +78,7 @@ class Filters:
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with rollups.cursor_for_reads() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -741,7 +739,7 @@ def _breakdown_body(period: Period, rows: list[tuple]) -> dict:
 
 def tune_session() -> None:
     """Memory for the sorts and hashes of the figure queries, for the current transaction only."""
-    with connection.cursor() as cursor:
+    with rollups.cursor_for_reads() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         # Each query reads index ranges in tens of milliseconds: compiling it, or starting parallel
         # workers that each build the same hash, costs more than it saves on a busy server.

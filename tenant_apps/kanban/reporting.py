@@ -27,7 +27,7 @@ from django.db import connection, transaction
 
 from shared_apps.platform.periods import Period, money, rate
 from shared_apps.reporting.catalogue import ENQUIRY, KANBAN, metrics_body
-from tenant_apps.kanban import metrics
+from tenant_apps.kanban import metrics, rollups
 from tenant_apps.kanban.metrics import Filters
 from tenant_apps.workspace.selectors import store_settings_get
 
@@ -81,7 +81,7 @@ def _headline(period: Period, filters: Filters) -> tuple[dict, dict, dict]:
 def kanban_body(*, period: Period, channel_id: int | None = None, salesperson_id: int | None = None, limit=10) -> dict:
     """The body of ``GET /api/v1/kanban`` for ``period`` and the filters (api.md "Kanban")."""
     filters = Filters(channel_id=channel_id, salesperson_id=salesperson_id)
-    with transaction.atomic():
+    with transaction.atomic(), rollups.read_scope():
         metrics.tune_session()
         current, previous, orders = _headline(period, filters)
         ranks = metrics.rankings(period, filters, limit=int(limit))

@@ -23,6 +23,9 @@ they publish for reporting (``sales_reporting_order``...; see their ``reporting`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,6 +91,35 @@ REFRESH = """
 """
 
 
+# One body's reads (``read_scope``): its statements share one cursor, so the session's
+# ``SET search_path`` is sent once per body instead of once per statement, and the zone and
+# freshness checks of a range run once.
+_scope: ContextVar[dict | None] = ContextVar("kanban_read_scope", default=None)
+
+
+@contextmanager
+def read_scope() -> Iterator[None]:
+    """Run the figures of one body (inside its transaction) on one cursor, checking each range
+    for changes once: a range found fresh stays so for the rest of the body."""
+    with connection.cursor() as cursor:
+        token = _scope.set({"cursor": cursor, "zone": False, "fresh": [], "customers": False})
+        try:
+            yield
+        finally:
+            _scope.reset(token)
+
+
+@contextmanager
+def cursor_for_reads() -> Iterator:
+    """The body's shared cursor inside ``read_scope``, else a cursor of its own."""
+    scope = _scope.get()
+    if scope is not None:
+        yield scope["cursor"]
+        return
+    with connection.cursor() as cursor:
+        yield cursor
+
+
 def _tz() -> ZoneInfo:
     return store_zone()
 
@@ -121,7 +153,7 @@ def refresh_days(days) -> int:
         "lo": local_midnight(days[0], tz),
         "hi": local_midnight(days[-1] + timedelta(days=1), tz),
     }
-    with connection.cursor() as cursor:
+    with cursor_for_reads() as cursor:
         cursor.execute("DELETE FROM kanban_salesrollup WHERE day = ANY(%(days)s)", params)
         cursor.execute(REFRESH, params)
         return cursor.rowcount
@@ -151,11 +183,16 @@ def _built_in(cursor) -> str | None:
 
 def ensure_zone() -> bool:
     """Rebuild every row when they were built in another zone than the store's; True if it did."""
-    with connection.cursor() as cursor:
-        if _built_in(cursor) == _tz().key:
-            return False
-    rebuild()
-    return True
+    scope = _scope.get()
+    if scope is not None and scope["zone"]:
+        return False
+    with cursor_for_reads() as cursor:
+        same = _built_in(cursor) == _tz().key
+    if not same:
+        rebuild()
+    if scope is not None:
+        scope["zone"] = True
+    return not same
 
 
 def ensure_fresh(first: date, last: date) -> int:
@@ -163,9 +200,14 @@ def ensure_fresh(first: date, last: date) -> int:
     day (and the other local day such a UTC day overlaps); returns how many local days."""
     if ensure_zone():
         return 0
+    scope = _scope.get()
+    if scope is not None:
+        if any(a <= first and last <= b for a, b in scope["fresh"]):
+            return 0
+        scope["fresh"].append((first, last))
     tz = _tz()
     lo, hi = utc_days_of(first, last, tz)
-    with connection.cursor() as cursor:
+    with cursor_for_reads() as cursor:
         if not _any_changed(cursor, CHANGED_DAYS, DAYS_IN, {"lo": lo, "hi": hi}):
             return 0
         _lock(cursor)
@@ -237,7 +279,7 @@ def refresh_customers(customer_ids) -> set[date]:
     if not ids:
         return set()
     history = _history_sql("changed", signed_in="true", completed_in="f.completed_at IS NOT NULL")
-    with connection.cursor() as cursor:
+    with cursor_for_reads() as cursor:
         cursor.execute(REFRESH_FACTS.format(history=history), {"ids": ids, "tz": _tz().key})
         days = sorted({row[0] for row in cursor.fetchall()})
         if days:
@@ -340,7 +382,7 @@ def refresh_history(days) -> int:
     history = _history_sql(
         "days_facts", signed_in=IN_DAYS.format(at="signed_at"), completed_in=IN_DAYS.format(at="completed_at")
     )
-    with connection.cursor() as cursor:
+    with cursor_for_reads() as cursor:
         cursor.execute("DELETE FROM kanban_historyrollup WHERE day = ANY(%(days)s)", params)
         cursor.execute("WITH" + DAYS_FACTS + history, params)
         return cursor.rowcount
@@ -351,7 +393,12 @@ def ensure_customers_fresh() -> int:
     whose facts changed; returns how many customers."""
     if ensure_zone():
         return 0
-    with connection.cursor() as cursor:
+    scope = _scope.get()
+    if scope is not None:
+        if scope["customers"]:
+            return 0
+        scope["customers"] = True
+    with cursor_for_reads() as cursor:
         if not _any_changed(cursor, CHANGED_CUSTOMERS):
             return 0
         _lock(cursor)
@@ -364,7 +411,7 @@ def rebuild() -> int:
     """Rebuild every row from the orders and payments in the store's zone; returns the number of
     local days holding any."""
     zone = _tz().key
-    with connection.cursor() as cursor:
+    with cursor_for_reads() as cursor:
         _lock(cursor)
         for journal in CHANGED_DAYS + CHANGED_CUSTOMERS:
             cursor.execute(f"DELETE FROM {journal}")
@@ -440,7 +487,7 @@ def covers_today(period: Period) -> date | None:
     midnight = local_midnight(day + timedelta(days=1), tz)
     if period.start != local_midnight(day, tz) or period.end > midnight:
         return None
-    with connection.cursor() as cursor:
+    with cursor_for_reads() as cursor:
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM sales_reporting_order WHERE signed_at >= %s AND signed_at < %s"
             " AND status <> 'cancelled')",

@@ -468,3 +468,35 @@ def test_net_revenue_of_a_period_in_another_zone_reads_the_payments(generated, s
         for filters in _filters(generated):
             with transaction.atomic():
                 assert metrics.net_revenue(period, filters) == metrics._order_net_revenue(period, filters)
+
+
+def test_one_body_sets_the_search_path_once_and_checks_each_range_once(generated, store_a, in_store, monkeypatch):
+    """A Kanban body runs on one cursor (django-tenants sends ``SET search_path`` per cursor) and
+    checks the rollups' zone and each range's changes once, and the body is the same as without
+    the shared scope."""
+    import contextlib
+
+    from django.test.utils import CaptureQueriesContext
+
+    from tenant_apps.kanban.reporting import kanban_body
+
+    with in_store(store_a):
+        period = resolve_period(range="today", now=NOW)
+        kanban_body(period=period)
+        with CaptureQueriesContext(connection) as queries:
+            body = kanban_body(period=period)
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert sum("FROM kanban_rollupstate" in s for s in statements) == 1, statements
+        assert sum("customers_reporting_changedcustomer" in s for s in statements) == 1, statements
+
+        monkeypatch.setattr(rollups, "read_scope", contextlib.nullcontext)
+        with CaptureQueriesContext(connection) as unscoped:
+            plain = kanban_body(period=period)
+        assert plain == body
+
+        def paths(captured) -> int:
+            return sum(q["sql"].startswith("SET search_path") for q in captured)
+
+        # Left: the one of the shared cursor and those of the few ORM reads (settings, policies).
+        assert paths(queries.captured_queries) * 4 <= paths(unscoped.captured_queries), statements
+        assert sum("FROM kanban_rollupstate" in q["sql"] for q in unscoped.captured_queries) > 1
