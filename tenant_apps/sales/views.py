@@ -22,7 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
+from shared_apps.platform.listing import BulkAction, Column, ListSpec, register_list
+from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales import selectors, services
+from tenant_apps.sales.couriers import COURIERS, carrier_from_form
 from tenant_apps.sales.models import Order, Quotation
 from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.workspace.selectors import channel_list
@@ -40,6 +43,39 @@ ORDER_FILTERS = (
     "overdue",
     "q",
     "ordering",
+)
+QUOTATION_LIST = ListSpec(
+    key="quotations",
+    url_name="sales:quotations",
+    columns=(
+        Column("number", gettext_lazy("Number"), sort="number", required=True),
+        Column("customer", gettext_lazy("Customer")),
+        Column("status", gettext_lazy("Status")),
+        Column("amount", gettext_lazy("Amount"), sort="amount", numeric=True),
+        Column("discount_rate", gettext_lazy("Discount rate"), numeric=True),
+        Column("valid_until", gettext_lazy("Valid until"), sort="valid_until"),
+        Column("created", gettext_lazy("Created"), sort="created_at"),
+    ),
+    filter_keys=("q", "status", "customer", "owner"),
+    permission="quotations.view",
+)
+ORDER_LIST = ListSpec(
+    key="orders",
+    url_name="sales:orders",
+    columns=(
+        Column("number", gettext_lazy("Number"), sort="number", required=True),
+        Column("customer", gettext_lazy("Customer")),
+        Column("status", gettext_lazy("Status"), sort="status"),
+        Column("payment_mode", gettext_lazy("Payment mode")),
+        Column("amount", gettext_lazy("Amount"), sort="amount", numeric=True),
+        Column("outstanding", gettext_lazy("Outstanding"), numeric=True),
+        Column("signed_at", gettext_lazy("Signed at"), sort="signed_at"),
+        Column("due_date", gettext_lazy("Due date"), sort="due_date", default=False),
+    ),
+    filter_keys=("q", "status", "payment_mode", "channel", "owner", "customer", "signed_from", "signed_to", "overdue"),
+    bulk_url_name="sales:order-bulk",
+    bulk_actions=(BulkAction("export", gettext_lazy("Export the selection"), "orders.export"),),
+    permission="orders.view",
 )
 
 
@@ -137,7 +173,9 @@ def category_create(request):
 @require_GET
 @store_page("quotations.view")
 def quotation_list(request):
-    filters = _filters(request, ("status", "q", "customer", "owner"))
+    filters = _filters(request, ("status", "q", "customer", "owner", "ordering"))
+    if filters.get("ordering") and not QUOTATION_LIST.valid_ordering(filters["ordering"]):
+        filters.pop("ordering")  # a sort key the list does not offer is ignored
     try:
         qs = selectors.quotation_list(access=_access(request), filters=filters)
     except DomainError as exc:
@@ -147,8 +185,10 @@ def quotation_list(request):
         request,
         "sales/quotations.html",
         {
+            "list": list_state(access=_access(request), spec=QUOTATION_LIST, params=request.GET),
             "page": _page(request, qs),
             "filters": filters,
+            "filter_query": urlencode(filters),
             "statuses": Quotation.Status.choices,
             "can_create": _access(request).can("quotations.create"),
         },
@@ -360,6 +400,8 @@ def quotation_pdf(request, quotation_id):
 def order_list(request):
     access = _access(request)
     filters = _filters(request, ORDER_FILTERS)
+    if filters.get("ordering") and not ORDER_LIST.valid_ordering(filters["ordering"]):
+        filters.pop("ordering")  # a sort key the list does not offer is ignored
     try:
         qs = selectors.order_list(access=access, filters=filters)
     except DomainError as exc:
@@ -367,6 +409,7 @@ def order_list(request):
         filters = {}
         qs = selectors.order_list(access=access)
     context = {
+        "list": list_state(access=access, spec=ORDER_LIST, params=request.GET),
         "page": _page(request, qs, CappedCountPaginator),
         "filters": filters,
         "filter_query": urlencode(filters),
@@ -378,6 +421,20 @@ def order_list(request):
     }
     template = "sales/_orders_table.html" if request.headers.get("HX-Request") else "sales/orders.html"
     return render(request, template, context)
+
+
+@require_POST
+@store_page("orders.export")
+def order_bulk(request):
+    """The list's bulk action on the selected orders: export them (XLSX or CSV)."""
+    from tenant_apps.sales.exporting import export_orders
+
+    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
+    if request.POST.get("action") != "export" or not ids:
+        messages.error(request, _("Select at least one order."))
+        return redirect("sales:orders")
+    qs = selectors.order_list(access=_access(request), filters={"ids": ",".join(ids)})
+    return export_orders(orders=qs, fmt=request.POST.get("format", "xlsx"))
 
 
 @require_GET
@@ -430,6 +487,7 @@ def order_transition(request, order_id):
     access = _access(request)
     order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     data = {k: request.POST.get(k, "") for k in ("carrier", "tracking_number", "reason")}
+    data["carrier"] = carrier_from_form(request.POST)
     try:
         services.order_transition(order_id=order.pk, access=access, to=request.POST.get("to", ""), data=data)
     except DomainError as exc:
@@ -476,6 +534,7 @@ def warehouse(request):
             "can_ship": access.can("orders.ship"),
             "can_receive": access.can("orders.receive"),
             "delivery_next": dict(services.DELIVERY_NEXT),
+            "couriers": COURIERS,
         },
     )
 
@@ -490,7 +549,7 @@ def delivery_transition(request, delivery_id):
             delivery=delivery,
             to=request.POST.get("to", ""),
             access=access,
-            carrier=request.POST.get("carrier", ""),
+            carrier=carrier_from_form(request.POST),
             tracking_number=request.POST.get("tracking_number", ""),
         )
     except DomainError as exc:
@@ -499,8 +558,11 @@ def delivery_transition(request, delivery_id):
 
 
 def register_pages() -> None:
-    """Navigation entries of sales (from ``ready()``)."""
+    """Navigation entries of sales and the declaration of the order list (from ``ready()``)."""
     from shared_apps.platform.navigation import register_nav
+
+    register_list(ORDER_LIST)
+    register_list(QUOTATION_LIST)
 
     register_nav(
         key="quotations",
