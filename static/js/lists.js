@@ -96,3 +96,158 @@
     other.required = isOther;
   });
 })();
+
+/* The province/city cascader of the customer forms: choosing a province lists its cities
+ * (the data is in <script type="application/json" id="region-data">). */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select || !select.matches || !select.matches("[data-region-province]")) return;
+    var form = select.form;
+    var city = form && form.querySelector("[data-region-city]");
+    var source = document.getElementById("region-data");
+    if (!city || !source) return;
+    var cities = JSON.parse(source.textContent)[select.value] || [];
+    while (city.options.length) city.remove(0);
+    city.add(new Option("—", ""));
+    cities.forEach(function (name) {
+      city.add(new Option(name, name));
+    });
+    if (cities.length === 1) city.value = cities[0];
+  });
+})();
+
+/* Remote pickers: [data-picker="<url>"] holds a hidden value, a combobox input and a listbox;
+ * typing asks the url (?q=) for at most 20 choices; a choice sets the value (and, for products,
+ * an empty unit price of its line) and fires "change" so that the form's preview follows. */
+(function () {
+  "use strict";
+  var timers = new WeakMap();
+
+  function close(picker) {
+    var list = picker.querySelector('[role="listbox"]');
+    var input = picker.querySelector("[data-picker-input]");
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(picker, option) {
+    var input = picker.querySelector("[data-picker-input]");
+    var value = picker.querySelector("[data-picker-value]");
+    value.value = option.getAttribute("data-id");
+    input.value = option.getAttribute("data-label");
+    var price = option.getAttribute("data-price");
+    var row = picker.closest("[data-line]");
+    var priceInput = row && row.querySelector("[data-line-price]");
+    if (price && priceInput && !priceInput.value) priceInput.value = price;
+    close(picker);
+    value.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function render(picker, results) {
+    var list = picker.querySelector('[role="listbox"]');
+    var input = picker.querySelector("[data-picker-input]");
+    list.textContent = "";
+    results.forEach(function (item, i) {
+      var li = document.createElement("li");
+      li.className = "list-group-item list-group-item-action py-1";
+      li.setAttribute("role", "option");
+      li.id = input.id + "-opt-" + i;
+      li.setAttribute("data-id", item.id);
+      li.setAttribute("data-label", item.label);
+      if (item.price) li.setAttribute("data-price", item.price);
+      li.textContent = item.label;
+      if (item.detail) {
+        var small = document.createElement("span");
+        small.className = "small text-body-secondary ms-2";
+        small.textContent = item.detail;
+        li.appendChild(small);
+      }
+      li.addEventListener("mousedown", function (event) {
+        event.preventDefault();
+        choose(picker, li);
+      });
+      list.appendChild(li);
+    });
+    list.hidden = results.length === 0;
+    input.setAttribute("aria-expanded", results.length ? "true" : "false");
+  }
+
+  function search(picker) {
+    var input = picker.querySelector("[data-picker-input]");
+    var url = picker.getAttribute("data-picker") + "?q=" + encodeURIComponent(input.value.trim());
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : { results: [] };
+      })
+      .then(function (body) {
+        render(picker, body.results || []);
+      });
+  }
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-picker-input]")) return;
+    var picker = input.closest("[data-picker]");
+    picker.querySelector("[data-picker-value]").value = "";
+    window.clearTimeout(timers.get(picker));
+    timers.set(picker, window.setTimeout(function () { search(picker); }, 250));
+    event.stopPropagation();
+  }, true);
+
+  document.addEventListener("focusin", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("[data-picker-input]") && !input.value) search(input.closest("[data-picker]"));
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("[data-picker-input]")) close(input.closest("[data-picker]"));
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-picker-input]")) return;
+    var picker = input.closest("[data-picker]");
+    var options = Array.prototype.slice.call(picker.querySelectorAll('[role="option"]'));
+    var current = options.findIndex(function (o) { return o.classList.contains("active"); });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!options.length) return;
+      var next = event.key === "ArrowDown" ? Math.min(current + 1, options.length - 1) : Math.max(current - 1, 0);
+      options.forEach(function (o) { o.classList.remove("active"); o.setAttribute("aria-selected", "false"); });
+      options[next].classList.add("active");
+      options[next].setAttribute("aria-selected", "true");
+      input.setAttribute("aria-activedescendant", options[next].id);
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      choose(picker, options[current]);
+    } else if (event.key === "Escape") {
+      close(picker);
+    }
+  });
+
+  /* The quotation editor's lines: add from the <template>, remove a row. */
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest && event.target.closest("[data-line-add]");
+    if (add) {
+      var form = add.closest("form");
+      var rows = form.querySelector("[data-line-rows]");
+      var template = form.querySelector("#line-template");
+      var index = parseInt(rows.getAttribute("data-next-index"), 10) || 0;
+      rows.setAttribute("data-next-index", String(index + 1));
+      rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__i__/g, String(index)));
+      rows.lastElementChild.querySelector("[data-picker-input]").focus();
+      return;
+    }
+    var remove = event.target.closest && event.target.closest("[data-line-remove]");
+    if (remove) {
+      var line = remove.closest("[data-line]");
+      var owner = line.closest("form");
+      line.remove();
+      if (owner) owner.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+})();

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError
 from shared_apps.platform.listing import list_spec
+from shared_apps.platform.money_display import money_full
+from shared_apps.platform.phone_display import phone_display
 from tenant_apps.lists import search, selectors, services
 
 
@@ -91,6 +93,43 @@ def view_delete(request, view_id: int):
 @store_page("store.view")
 @require_GET
 def search_page(request):
-    q = (request.GET.get("q") or "").strip()
+    q = (request.GET.get("q") or request.GET.get("find") or "").strip()  # "find": the top bar's field
     results = search.global_search(access=request.store_access, q=q) if q else None
     return render(request, "lists/search.html", {"q": q, "results": results})
+
+
+PICK_LIMIT = 20
+
+
+@store_page("customers.view")
+@require_GET
+def pick_customers(request):
+    """The remote picker's choices: visible customers by name, company, mobile or chat id."""
+    from tenant_apps.customers.selectors import customer_list
+
+    q = (request.GET.get("q") or "").strip()[:100]
+    qs = customer_list(access=request.store_access, filters={"q": q, "ordering": "name"} if q else {"ordering": "name"})
+    items = [
+        {
+            "id": c.pk,
+            "label": c.name,
+            "detail": " · ".join(p for p in (c.company, phone_display(c.mobile)) if p and p != "—"),
+        }
+        for c in qs[:PICK_LIMIT]
+    ]
+    return JsonResponse({"results": items})
+
+
+@store_page("quotations.create")
+@require_GET
+def pick_products(request):
+    """The remote picker's choices: active products by SKU, name or spec, with the list price."""
+    from tenant_apps.sales.selectors import product_list
+
+    q = (request.GET.get("q") or "").strip()[:100]
+    qs = product_list(filters={"active": "true", "q": q})
+    items = [
+        {"id": p.pk, "label": f"{p.sku} {p.name}", "detail": money_full(p.list_price), "price": str(p.list_price)}
+        for p in qs[:PICK_LIMIT]
+    ]
+    return JsonResponse({"results": items})

@@ -7,6 +7,7 @@ messages. ``register_pages()`` adds the navigation entries (from ``AppConfig.rea
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -31,7 +32,8 @@ from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.workspace.selectors import channel_list
 
 PAGE_SIZE = 50
-EDITOR_ROWS = 8
+EDITOR_MAX_ROWS = 200
+LINE_KEY = re.compile(r"product_(\d{1,3})")
 ORDER_FILTERS = (
     "status",
     "payment_mode",
@@ -195,9 +197,15 @@ def quotation_list(request):
     )
 
 
+def _editor_indexes(post) -> list[int]:
+    """The line numbers a posted editor holds (rows are added and removed in the page)."""
+    indexes = sorted({int(m.group(1)) for key in post for m in [LINE_KEY.fullmatch(key)] if m})
+    return indexes[:EDITOR_MAX_ROWS]
+
+
 def _editor_lines(post) -> list[dict]:
     lines = []
-    for index in range(EDITOR_ROWS):
+    for index in _editor_indexes(post):
         product = post.get(f"product_{index}", "").strip()
         if not product:
             continue
@@ -212,24 +220,39 @@ def _editor_lines(post) -> list[dict]:
 
 
 def _editor_context(request, values=None, quotation=None) -> dict:
-    from tenant_apps.customers.selectors import visible_customers
+    from tenant_apps.customers.selectors import customer_get_for_user
 
-    rows = []
-    existing = list(quotation.lines.all()) if quotation is not None else []
-    for index in range(EDITOR_ROWS):
-        if values is not None:
-            row = {k: values.get(f"{k}_{index}", "") for k in ("product", "quantity", "unit_price")}
-        elif index < len(existing):
-            line = existing[index]
-            row = {"product": str(line.product_id), "quantity": line.quantity, "unit_price": line.unit_price}
-        else:
-            row = {"product": "", "quantity": "", "unit_price": ""}
+    if values is not None:
+        rows = [
+            {k: values.get(f"{k}_{index}", "") for k in ("product", "quantity", "unit_price")}
+            for index in _editor_indexes(values)
+        ]
+    elif quotation is not None:
+        rows = [
+            {"product": str(line.product_id), "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in quotation.lines.all()
+        ]
+    else:
+        rows = []
+    if not rows:
+        rows = [{"product": "", "quantity": "", "unit_price": ""}]
+    ids = [int(row["product"]) for row in rows if str(row["product"]).isdigit()]
+    names = {p.pk: f"{p.sku} {p.name}" for p in selectors.product_list().filter(pk__in=ids)} if ids else {}
+    for index, row in enumerate(rows):
         row["index"] = index
-        rows.append(row)
+        row["label"] = names.get(int(row["product"]), "") if str(row["product"]).isdigit() else ""
+    customer_id = (values.get("customer") if values is not None else "") or request.GET.get("customer", "")
+    customer_label = ""
+    if customer_id and quotation is None:
+        try:
+            customer_label = customer_get_for_user(customer_id=customer_id, access=_access(request)).name
+        except NotFound:
+            customer_id = ""
     return {
         "rows": rows,
-        "products": selectors.product_list(filters={"active": "true"}),
-        "customers": visible_customers(access=_access(request)).order_by("name")[:500],
+        "next_index": len(rows),
+        "customer_id": customer_id,
+        "customer_label": customer_label,
         "channels": channel_list(active_only=True),
         "values": values,
         "quotation": quotation,
@@ -268,8 +291,6 @@ def quotation_create(request, quotation_id=None):
         else:
             return redirect("sales:quotation-detail", quotation_id=quotation.pk)
     context = _editor_context(request, values, quotation)
-    if values is None and quotation is None:
-        context["initial_customer"] = request.GET.get("customer", "")
     return render(request, "sales/quotation_form.html", context)
 
 

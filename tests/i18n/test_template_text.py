@@ -32,7 +32,7 @@ BLOCK_TRANSLATE = re.compile(r"{%\s*blocktrans(?:late)?\b.*?%}.*?{%\s*endblocktr
 TAG_OR_VARIABLE = re.compile(r"{%.*?%}|{{.*?}}", re.S)
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
-ATTRIBUTE = re.compile(r'\s(' + "|".join(VISIBLE_ATTRIBUTES) + r')\s*=\s*"([^"]*)"', re.I)
+ATTRIBUTE = re.compile(r"\s(" + "|".join(VISIBLE_ATTRIBUTES) + r')\s*=\s*"([^"]*)"', re.I)
 MARKUP = re.compile(r"<[^>]*>", re.S)
 WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
 
@@ -76,7 +76,7 @@ def untranslated_text(source: str) -> list[str]:
         ("<p>Hello</p>", ["Hello"]),
         ("<p>你好</p>", ["你好"]),
         ('<input placeholder="Name">', ["Name"]),
-        ('<input placeholder="{% translate \'Name\' %}">', []),
+        ("<input placeholder=\"{% translate 'Name' %}\">", []),
         ("{% blocktranslate %}Hi {{ name }}{% endblocktranslate %}", []),
         ("{# note #}<b>{{ value }}</b> · — <i>CSV</i>", []),
         ("<script>let a = 'text';</script>", []),

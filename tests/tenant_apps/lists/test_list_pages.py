@@ -158,7 +158,7 @@ def test_orders_sort_by_amount_and_export_the_selection(page_client, users, stor
     from tests.factories.sales import make_customer, make_order, make_product
 
     with in_store(store_a):
-        product = make_product(list_price="10.00")
+        product = make_product(list_price="2000.00")
         buyer = make_customer(owner=users.a_sales)
         small = make_order(customer=buyer, owner=users.a_sales, lines=[(product, 1, Decimal("10.00"))], number="SO-S1")
         make_order(customer=buyer, owner=users.a_sales, lines=[(product, 5, Decimal("1234.50"))], number="SO-B1")
@@ -171,3 +171,51 @@ def test_orders_sort_by_amount_and_export_the_selection(page_client, users, stor
     response = client.post("/sales/orders/bulk/", {"action": "export", "format": "csv", "ids": [small.pk]})
     body = b"".join(response.streaming_content).decode("utf-8-sig") if response.streaming else response.content.decode()
     assert "SO-S1" in body and "SO-B1" not in body
+
+
+def test_the_customer_picker_searches_visible_customers_only(page_client, users, store_a, make_customer):
+    make_customer(store_a, owner=users.a_sales, name="Picker mine", mobile="+8613900001111")
+    make_customer(store_a, owner=users.a_sales2, name="Picker theirs")
+
+    body = page_client(users.a_sales, store_a).get("/pick/customers/", {"q": "Picker"}).json()
+
+    assert [item["label"] for item in body["results"]] == ["Picker mine"]
+    assert body["results"][0]["detail"] == "139 0000 1111"
+
+
+def test_the_product_picker_offers_active_products_with_their_price(page_client, users, store_a, in_store):
+    from tests.factories.sales import make_product
+
+    with in_store(store_a):
+        make_product(sku="PK-1", name="Pallet 1210", list_price="1234.50")
+        make_product(sku="PK-2", name="Pallet old", active=False)
+
+    body = page_client(users.a_sales, store_a).get("/pick/products/", {"q": "PK-"}).json()
+
+    assert body["results"] == [
+        {"id": body["results"][0]["id"], "label": "PK-1 Pallet 1210", "detail": "¥1,234.50", "price": "1234.50"}
+    ]
+
+
+def test_the_quotation_editor_takes_any_number_of_lines(page_client, users, store_a, make_customer, in_store):
+    from tenant_apps.sales.models import Quotation
+    from tests.factories.sales import make_product
+
+    customer = make_customer(store_a, owner=users.a_sales, name="Many lines")
+    with in_store(store_a):
+        products = [make_product(list_price="10.00") for _ in range(10)]
+    form = {"customer": customer.pk, "valid_until": "2099-01-01"}
+    for n, product in enumerate(products):  # ten lines, numbered with gaps as rows come and go
+        form |= {f"product_{n * 3}": product.pk, f"quantity_{n * 3}": "1", f"unit_price_{n * 3}": "10.00"}
+
+    client = page_client(users.a_sales, store_a)
+    assert 'data-testid="add-line"' in client.get("/sales/quotations/new/").content.decode()
+    response = client.post("/sales/quotations/new/", form)
+
+    assert response.status_code == 302
+    with in_store(store_a):
+        quotation = Quotation.objects.get(customer_id=customer.pk)
+        assert quotation.lines.count() == 10
+        assert quotation.amount == Decimal("100.00")
+    edit = client.get(f"/sales/quotations/{quotation.pk}/edit/").content.decode()
+    assert edit.count("data-line>") == 10
