@@ -19,6 +19,7 @@
     });
     var form = document.getElementById("bulk-" + key);
     if (form) {
+      form.classList.toggle("has-selection", checked > 0);
       form.querySelectorAll("[data-bulk-action]").forEach(function (button) {
         button.disabled = checked === 0;
       });
@@ -250,4 +251,29 @@
       if (owner) owner.dispatchEvent(new Event("change", { bubbles: true }));
     }
   });
+})();
+
+/* Every other table list of the pages becomes cards on phones too: its cells are labelled from
+ * its header (CSS shows the labels under 576 px), its first cell is the card's title. */
+(function () {
+  "use strict";
+  function cardify(root) {
+    root.querySelectorAll(".app-content table.table-crm:not(.table-cards)").forEach(function (table) {
+      var head = table.tHead && table.tHead.rows[0];
+      if (!head || head.querySelector("[colspan]")) return;
+      var labels = Array.prototype.map.call(head.cells, function (cell) { return cell.textContent.trim(); });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          if (row.cells.length !== labels.length) return;
+          Array.prototype.forEach.call(row.cells, function (cell, i) {
+            if (labels[i] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", labels[i]);
+          });
+          if (!row.querySelector(".card-title-cell")) row.cells[0].classList.add("card-title-cell");
+        });
+      });
+      table.classList.add("table-cards");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { cardify(document); });
+  document.addEventListener("htmx:afterSettle", function () { cardify(document); });
 })();

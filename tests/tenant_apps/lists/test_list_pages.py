@@ -218,4 +218,5 @@ def test_the_quotation_editor_takes_any_number_of_lines(page_client, users, stor
         assert quotation.lines.count() == 10
         assert quotation.amount == Decimal("100.00")
     edit = client.get(f"/sales/quotations/{quotation.pk}/edit/").content.decode()
-    assert edit.count("data-line>") == 10
+    assert edit.count("<tr data-line>") == 11  # the ten lines and the template of a new one
+    assert 'name="product_9"' in edit and 'name="product_10"' not in edit
