@@ -19,8 +19,10 @@ from django.views.decorators.http import require_POST
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
+from shared_apps.platform.listing import Column, ListSpec, register_list
 from tenant_apps.aftersales import rules, selectors, services
 from tenant_apps.aftersales.models import Case
+from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales.selectors import order_get_for_user
 
 PER_PAGE = 50
@@ -28,6 +30,27 @@ PER_PAGE = 50
 
 def _select(**attrs):
     return forms.Select(attrs={"class": "form-select", "data-autosubmit": "", **attrs})
+
+
+CASE_LIST = register_list(
+    ListSpec(
+        key="aftersales",
+        url_name="aftersales:list",
+        columns=(
+            Column("case", gettext_lazy("Case"), required=True),
+            Column("order", gettext_lazy("Order")),
+            Column("customer", gettext_lazy("Customer")),
+            Column("type", gettext_lazy("Type")),
+            Column("status", gettext_lazy("Status"), sort="status"),
+            Column("amount", gettext_lazy("Amount"), sort="amount", numeric=True),
+            Column("applicant", gettext_lazy("Applicant")),
+            Column("applied", gettext_lazy("Applied"), sort="created_at"),
+            Column("completed", gettext_lazy("Completed"), sort="completed_at", default=False),
+        ),
+        filter_keys=("q", "status", "type"),
+        permission="aftersales.view",
+    )
+)
 
 
 class CaseFilterForm(forms.Form):
@@ -75,6 +98,8 @@ def case_list(request):
     access = request.store_access
     form = CaseFilterForm(request.GET or None)
     filters = _filters(form)
+    if CASE_LIST.valid_ordering(request.GET.get("ordering", "")):  # another sort key is ignored
+        filters["ordering"] = request.GET["ordering"]
     try:
         cases = selectors.case_list(access=access, filters=filters)
     except ValidationFailed:
@@ -83,6 +108,7 @@ def case_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
+        "list": list_state(access=access, spec=CASE_LIST, params=request.GET),
         "form": form,
         "page": page,
         "cases": page.object_list,

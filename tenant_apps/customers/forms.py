@@ -14,6 +14,7 @@ from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import DomainError
 from tenant_apps.customers.models import FollowUp, Grade, Intention
 from tenant_apps.customers.panels import list_filters
+from tenant_apps.customers.regions import cities_of, regions
 from tenant_apps.customers.selectors import FOLLOW_UP_DUE_VALUES, tag_list
 from tenant_apps.workspace.selectors import channel_list
 
@@ -142,6 +143,28 @@ class CustomerForm(forms.Form):
             del self.fields["owner"]
         if not creating:
             del self.fields["next_follow_up_at"]
+        self._region_cascader()
+
+    def _region_cascader(self) -> None:
+        """Province and city as two linked lists (``regions``); a value outside the list (typed
+        before it existed) stays offered, so editing never loses it."""
+        listed = regions()
+        self.region_data = {province: list(cities) for province, cities in listed}
+        if not listed:
+            return
+        source = self.data if self.is_bound else self.initial
+        province = str(source.get("province") or "")
+        city = str(source.get("city") or "")
+        provinces = [name for name, _cities in listed]
+        choices = [("", "—"), *((name, name) for name in provinces)]
+        if province and province not in provinces:
+            choices.append((province, province))
+        self.fields["province"].widget = forms.Select(choices=choices, attrs={"data-region-province": ""})
+        cities = list(cities_of(province))
+        city_choices = [("", "—"), *((name, name) for name in cities)]
+        if city and city not in cities:
+            city_choices.append((city, city))
+        self.fields["city"].widget = forms.Select(choices=city_choices, attrs={"data-region-city": ""})
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned form as the data of ``customer_create`` / ``customer_update``."""

@@ -28,7 +28,8 @@ from tenants.storetime import local_day_bounds
 
 FOLLOW_UP_DUE_VALUES = ("due", "overdue", "today")
 # ?ordering= values of the customer list; follow-up times sort empty values last either way.
-ORDERING_FIELDS = ("created_at", "name", "next_follow_up_at", "last_follow_up_at")
+ORDERING_FIELDS = ("created_at", "name", "grade", "next_follow_up_at", "last_follow_up_at")
+IDS_MAX = 1000
 DEFAULT_ORDERING = ("-created_at", "-id")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -115,7 +116,8 @@ def customer_list(*, access: StoreAccess, filters: dict | None = None) -> QueryS
     prefix), ``owner`` (a user id, or "me"), ``in_pool`` (bool), ``grade`` (A-D), ``tag`` (name),
     ``channel`` (code), ``province``, ``follow_up_due`` ("due": next follow-up at or before now,
     "overdue": more than the store's grace period ago, "today": falls due today), ``ordering``
-    (``created_at``, ``name``, ``next_follow_up_at``, ``last_follow_up_at``, "-" for descending).
+    (``created_at``, ``name``, ``grade``, ``next_follow_up_at``, ``last_follow_up_at``, "-" for
+    descending), ``ids`` (comma-separated ids: a selection, as in the list's bulk export).
     A malformed value raises ValidationFailed naming the filter.
     """
     filters = filters or {}
@@ -125,6 +127,14 @@ def customer_list(*, access: StoreAccess, filters: dict | None = None) -> QueryS
     q = _text(filters, "q")
     if q:
         qs = _search(qs, q[:100])
+
+    ids = _text(filters, "ids")
+    if ids:
+        parts = [part.strip() for part in ids.split(",") if part.strip()]
+        if not parts or len(parts) > IDS_MAX or not all(part.isdigit() for part in parts):
+            errors["ids"] = [_("Comma-separated customer ids (at most %(n)s).") % {"n": IDS_MAX}]
+        else:
+            qs = qs.filter(pk__in=[int(part) for part in parts])
 
     owner = _text(filters, "owner")
     if owner:

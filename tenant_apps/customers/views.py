@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -23,8 +25,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.accounts.roles import Scope
-from shared_apps.accounts.views import store_page
-from shared_apps.platform.errors import DomainError, NotFound
+from shared_apps.accounts.views import forbidden_page, store_page
+from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
+from shared_apps.platform.listing import BulkAction, Column, ListSpec, register_list
 from shared_apps.platform.spreadsheets import CSV, check_upload_size
 from tenant_apps.customers import importing, selectors, services
 from tenant_apps.customers.error_codes import DuplicateCustomer
@@ -36,14 +39,43 @@ from tenant_apps.customers.forms import (
     ImportUploadForm,
     add_domain_errors,
     can_choose_owner,
+    owner_choices,
 )
 from tenant_apps.imports import selectors as import_selectors
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.views import job_context
+from tenant_apps.lists.selectors import list_state
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 30
 HOME_PANEL_SIZE = 8
+BULK_MAX = PAGE_SIZE * 4
+
+CUSTOMER_LIST = ListSpec(
+    key="customers",
+    url_name="customers:list",
+    columns=(
+        Column("name", gettext_lazy("Name"), sort="name", required=True),
+        Column("mobile", gettext_lazy("Mobile")),
+        Column("channel", gettext_lazy("Channel")),
+        Column("region", gettext_lazy("Region")),
+        Column("grade", gettext_lazy("Grade"), sort="grade"),
+        Column("tags", gettext_lazy("Tags")),
+        Column("owner", gettext_lazy("Owner")),
+        Column("next_follow_up", gettext_lazy("Next follow-up"), sort="next_follow_up_at"),
+        Column("last_follow_up", gettext_lazy("Last follow-up"), sort="last_follow_up_at", default=False),
+        Column("created", gettext_lazy("Created"), sort="created_at", default=False),
+    ),
+    filter_keys=("q", "grade", "tag", "channel", "province", "owner", "in_pool", "follow_up_due"),
+    bulk_url_name="customers:bulk",
+    bulk_actions=(
+        BulkAction("transfer", gettext_lazy("Transfer"), "customers.transfer"),
+        BulkAction("tag", gettext_lazy("Tag"), "customers.edit"),
+        BulkAction("release", gettext_lazy("Release to the pool"), "pool.release"),
+        BulkAction("export", gettext_lazy("Export the selection"), "customers.export"),
+    ),
+    permission="customers.view",
+)
 
 
 class _Redirect(Exception):
@@ -96,7 +128,7 @@ def _htmx_redirect(request, url: str):
 def _list_filters(request, form: CustomerFilterForm) -> dict[str, str]:
     filters = form.filters() if request.GET else {}
     ordering = request.GET.get("ordering")
-    if ordering:
+    if ordering and CUSTOMER_LIST.valid_ordering(ordering):  # a sort key the list does not offer is ignored
         filters["ordering"] = ordering
     return filters
 
@@ -118,7 +150,11 @@ def customer_list(request):
     query.pop("page", None)
     export_query = query.copy()
     export_query.pop("format", None)
+    state = list_state(access=access, spec=CUSTOMER_LIST, params=request.GET)
     context = {
+        "list": state,
+        "bulk_owners": owner_choices(access=access, store=request.tenant) if access.can("customers.transfer") else [],
+        "bulk_tags": [tag.name for tag in selectors.tag_list()] if access.can("customers.edit") else [],
         "form": form,
         "page": page,
         "customers": page.object_list,
@@ -148,6 +184,83 @@ def customer_export(request):
         return customers_export_response(access=access, filters=filters, fmt=fmt)
     except DomainError as exc:
         return render(request, "error.html", {"status": 400, "title": exc.detail}, status=400)
+
+
+def _selected_ids(request) -> list[int]:
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    if not ids:
+        raise ValidationFailed(_("Select at least one customer."))
+    if len(ids) > BULK_MAX:
+        raise ValidationFailed(_("Select at most %(n)s customers at once.") % {"n": BULK_MAX})
+    return sorted(set(ids))
+
+
+def _bulk_tag(access, ids: list[int], tag: str) -> int:
+    if not tag:
+        raise ValidationFailed(_("Choose a tag."), errors={"tag": [_("This field is required.")]})
+    with transaction.atomic():
+        for customer_id in ids:
+            customer = selectors.customer_get_for_user(customer_id=customer_id, access=access)
+            names = [t.name for t in customer.tags.all()]
+            if tag not in names:
+                services.tags_set(customer=customer, names=[*names, tag], by=access)
+    return len(ids)
+
+
+def _bulk_release(access, ids: list[int], reason: str) -> int:
+    from tenant_apps.pool import services as pool_services
+
+    with transaction.atomic():
+        for customer_id in ids:
+            selectors.customer_get_for_user(customer_id=customer_id, access=access)
+            pool_services.release_customer(customer_id=customer_id, by=access.user, reason=reason)
+    return len(ids)
+
+
+def _bulk_transfer(access, ids: list[int], to_owner: str) -> int:
+    from tenant_apps.handover import services as handover_services
+
+    if not to_owner.isdigit():
+        raise ValidationFailed(_("Choose the person taking over."), errors={"to_owner": [_("This field is required.")]})
+    handover = handover_services.handover_start(by=access, data={"customers": ids, "to_owner": int(to_owner)})
+    return handover.customers
+
+
+@store_page("customers.view")
+@require_POST
+def customer_bulk(request):
+    """The list's bulk actions on the selected customers: transfer to a person (a handover), add a
+    tag, release to the pool, or export the selection. One transaction: a refusal changes nothing."""
+    access = request.store_access
+    action = request.POST.get("action", "")
+    allowed = {a.key: a for a in CUSTOMER_LIST.bulk_actions}
+    back = request.POST.get("next") or reverse("customers:list")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("customers:list")
+    if action not in allowed:
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    if not access.can(allowed[action].permission) or (access.read_only and action != "export"):
+        return forbidden_page(request)
+    try:
+        ids = _selected_ids(request)
+        if action == "export":
+            fmt = (request.POST.get("format") or CSV).lower()
+            ids_text = ",".join(str(i) for i in ids)
+            return customers_export_response(access=access, filters={"ids": ids_text}, fmt=fmt)
+        if action == "tag":
+            done = _bulk_tag(access, ids, request.POST.get("tag", "").strip())
+            messages.success(request, _("Tagged %(n)s customers.") % {"n": done})
+        elif action == "release":
+            done = _bulk_release(access, ids, request.POST.get("reason", ""))
+            messages.success(request, _("Released %(n)s customers to the pool.") % {"n": done})
+        else:
+            done = _bulk_transfer(access, ids, request.POST.get("to_owner", ""))
+            messages.success(request, _("Handed over %(n)s customers.") % {"n": done})
+    except DomainError as exc:
+        details = [str(e) for errors in exc.errors.values() for e in errors]
+        messages.error(request, " ".join([exc.detail, *details]))
+    return redirect(back)
 
 
 # --- create / edit ----------------------------------------------------------------------------
@@ -418,6 +531,8 @@ def my_follow_ups_panel(request) -> dict | None:
 def register_pages() -> None:
     """The customers' navigation entry, their home panel and their importer (from ``ready()``)."""
     from shared_apps.platform.navigation import register_home_panel, register_nav
+
+    register_list(CUSTOMER_LIST)
 
     register_nav(
         key="customers",

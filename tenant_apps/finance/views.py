@@ -20,8 +20,10 @@ from django.views.decorators.http import require_POST
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
+from shared_apps.platform.listing import Column, ListSpec, register_list
 from tenant_apps.finance import files, selectors, services
 from tenant_apps.finance.models import Invoice, Payment
+from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales.selectors import order_get_for_user
 
 PER_PAGE = 50
@@ -40,6 +42,34 @@ def _date(label):
     return DayField(
         label=label, required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
     )
+
+
+PAYMENT_LIST = register_list(
+    ListSpec(
+        key="payments",
+        url_name="finance:centre",
+        columns=(
+            Column("recorded", gettext_lazy("Recorded"), sort="created_at", required=True),
+            Column("order", gettext_lazy("Order")),
+            Column("kind", gettext_lazy("Kind")),
+            Column("amount", gettext_lazy("Amount"), sort="amount", numeric=True),
+            Column("method", gettext_lazy("Method")),
+            Column("vouchers", gettext_lazy("Vouchers")),
+            Column("decision", gettext_lazy("Decision"), sort="confirmed_at", required=True),
+        ),
+        filter_keys=(
+            "q",
+            "kind",
+            "status",
+            "method",
+            "created_from",
+            "created_to",
+            "confirmed_from",
+            "confirmed_to",
+        ),
+        permission="payments.view",
+    )
+)
 
 
 class PaymentFilterForm(forms.Form):
@@ -169,12 +199,15 @@ def centre(request):
     access = request.store_access
     form = PaymentFilterForm(request.GET or None)
     filters = _filters(form)
+    if PAYMENT_LIST.valid_ordering(request.GET.get("ordering", "")):  # another sort key is ignored
+        filters["ordering"] = request.GET["ordering"]
     try:
         payments = selectors.payment_list(access=access, filters=filters)
     except ValidationFailed:
         payments = selectors.payment_list(access=access)
     page, filter_query = _page(request, payments)
     context = {
+        "list": list_state(access=access, spec=PAYMENT_LIST, params=request.GET),
         "form": form,
         "page": page,
         "payments": page.object_list,
@@ -190,7 +223,12 @@ def centre(request):
 
 def _payment_row(request, payment_id: int, *, error: str = "", status: int = 200):
     payment = selectors.payment_get_for_user(payment_id=payment_id, access=request.store_access)
-    context = {"payment": payment, "error": error, "can_decide": True}
+    context = {
+        "payment": payment,
+        "error": error,
+        "can_decide": True,
+        "list": list_state(access=request.store_access, spec=PAYMENT_LIST, params=request.GET),
+    }
     return render(request, "finance/_payment_row.html", context, status=status)
 
 

@@ -22,3 +22,7 @@ class LeadsConfig(AppConfig):
         from tenant_apps.leads import personal_data
 
         personal_data.register()
+        from shared_apps.platform.listing import register_list
+        from tenant_apps.leads.views import LEAD_LIST
+
+        register_list(LEAD_LIST)

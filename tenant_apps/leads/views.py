@@ -9,15 +9,34 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
+from shared_apps.platform.listing import Column, ListSpec
 from tenant_apps.leads import selectors, services
 from tenant_apps.leads.models import Lead
+from tenant_apps.lists.selectors import list_state
 from tenant_apps.workspace.selectors import channel_list
 
 PAGE_SIZE = 50
 FILTERS = ("status", "owner", "channel", "q", "overdue")
+LEAD_LIST = ListSpec(
+    key="leads",
+    url_name="leads:list",
+    columns=(
+        Column("name", gettext_lazy("Name"), sort="name", required=True),
+        Column("channel", gettext_lazy("Channel")),
+        Column("source", gettext_lazy("Source")),
+        Column("received_at", gettext_lazy("Received at"), sort="received_at"),
+        Column("status", gettext_lazy("Status")),
+        Column("owner", gettext_lazy("Owner")),
+        Column("respond_by", gettext_lazy("Respond by"), sort="respond_by"),
+        Column("customer", gettext_lazy("Customer")),
+    ),
+    filter_keys=FILTERS,
+    permission="leads.view",
+)
 
 
 def _error_text(exc: DomainError) -> str:
@@ -28,6 +47,8 @@ def _error_text(exc: DomainError) -> str:
 def lead_list(request):
     access = request.store_access
     filters = {key: request.GET.get(key) for key in FILTERS if request.GET.get(key)}
+    if LEAD_LIST.valid_ordering(request.GET.get("ordering", "")):  # another sort key is ignored
+        filters["ordering"] = request.GET["ordering"]
     error = None
     try:
         qs = selectors.lead_list(access=access, filters=filters)
@@ -36,6 +57,7 @@ def lead_list(request):
         error = _error_text(exc)
         page = Paginator(Lead.objects.none(), PAGE_SIZE).get_page(1)
     context = {
+        "list": list_state(access=access, spec=LEAD_LIST, params=request.GET),
         "page": page,
         "filters": filters,
         "error": error,

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_POST
 
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
+from shared_apps.platform.listing import Column, ListSpec, register_list
 from tenant_apps.customers.selectors import customer_get_for_user, tag_list
+from tenant_apps.lists.selectors import list_state
 from tenant_apps.pool import selectors, services
 from tenant_apps.pool.policies import GRADES, OVERRIDABLE_FIELDS
 from tenant_apps.workspace.selectors import channel_list
@@ -52,6 +54,26 @@ class PoolFilterForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "form-control"
 
 
+POOL_LIST = register_list(
+    ListSpec(
+        key="pool",
+        url_name="pool:list",
+        columns=(
+            Column("customer", gettext_lazy("Customer"), sort="name", required=True),
+            Column("grade", gettext_lazy("Grade"), sort="grade"),
+            Column("region", gettext_lazy("Region")),
+            Column("channel", gettext_lazy("Channel")),
+            Column("tags", gettext_lazy("Tags")),
+            Column("released", gettext_lazy("In the pool since")),
+            Column("pending", gettext_lazy("Pending claims")),
+            Column("action", gettext_lazy("Action"), required=True),
+        ),
+        filter_keys=("q", "grade", "channel", "tag", "province", "days_in_pool"),
+        permission="pool.view",
+    )
+)
+
+
 def _page(request, qs):
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -64,12 +86,15 @@ def pool_list(request):
     access = request.store_access
     form = PoolFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
+    if POOL_LIST.valid_ordering(request.GET.get("ordering", "")):  # another sort key is ignored
+        filters["ordering"] = request.GET["ordering"]
     try:
         customers = selectors.pool_customers(access=access, filters=filters)
     except ValidationFailed:
         customers = selectors.pool_customers(access=access, filters={})
     page, filter_query = _page(request, customers)
     context = {
+        "list": list_state(access=access, spec=POOL_LIST, params=request.GET),
         "form": form,
         "page": page,
         "customers": page.object_list,

@@ -12,14 +12,15 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from shared_apps.platform.api import Pagination
 from shared_apps.platform.errors import ValidationFailed
-from shared_apps.platform.viewsets import StoreViewSet
+from shared_apps.platform.viewsets import StoreAPIView, StoreViewSet
 from tenant_apps.sales import selectors, services
+from tenant_apps.sales.couriers import COURIERS
 from tenant_apps.sales.models import Category, Delivery, Order, Product, Quotation
 from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.sales.serializers import (
@@ -415,3 +416,18 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
         return Response(
             DeliverySerializer(selectors.delivery_get_for_user(delivery_id=delivery.pk, access=self.access)).data
         )
+
+
+class CourierSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="What a delivery's `carrier` keeps for this courier.")
+    name = serializers.CharField(help_text="The courier's name in the request's language.")
+
+
+class CourierListView(StoreAPIView):
+    """The couriers a shipment may name (`carrier`): listed codes; any other name is kept as typed."""
+
+    required_permissions = {"GET": "orders.view"}
+
+    @extend_schema(responses={200: CourierSerializer(many=True)})
+    def get(self, request):
+        return Response([{"code": c.code, "name": str(c.label)} for c in COURIERS])

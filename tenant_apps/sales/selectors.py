@@ -25,6 +25,7 @@ PRICE_HISTORY_LIMIT = 10
 NAME_MATCH_LIMIT = 1000
 ORDER_ORDERING_FIELDS = ("signed_at", "amount", "number", "due_date", "completed_at", "status")
 QUOTATION_ORDERING_FIELDS = ("created_at", "amount", "valid_until", "number")
+IDS_MAX = 1000
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -252,11 +253,19 @@ def order_list(*, access: StoreAccess, filters: dict | None = None) -> QuerySet[
     """Visible orders, filtered: ``status`` (comma-separated), ``payment_mode``, ``channel`` (code),
     ``owner`` (id or "me"), ``customer`` (id), ``signed_from`` / ``signed_to`` (store-local dates,
     both inclusive), ``overdue`` (credit orders past their due date, not fully collected, not
-    cancelled), ``q`` (number prefix or customer name), ``ordering`` (``signed_at``, ``amount``,
-    ``number``, ``due_date``, ``completed_at``, ``status``; "-" for descending)."""
+    cancelled), ``q`` (number prefix or customer name), ``ids`` (comma-separated ids: a selection,
+    as in the list's bulk export), ``ordering`` (``signed_at``, ``amount``, ``number``,
+    ``due_date``, ``completed_at``, ``status``; "-" for descending)."""
     filters = filters or {}
     errors: dict[str, list[str]] = {}
     qs = _scoped(Order.objects.all(), access)
+    ids = _text(filters, "ids")
+    if ids:
+        parts = [part.strip() for part in ids.split(",") if part.strip()]
+        if not parts or len(parts) > IDS_MAX or not all(part.isdigit() for part in parts):
+            errors["ids"] = [_("Comma-separated order ids (at most %(n)s).") % {"n": IDS_MAX}]
+        else:
+            qs = qs.filter(pk__in=[int(part) for part in parts])
     status = _text(filters, "status")
     if status:
         statuses = [s for s in (part.strip() for part in status.split(",")) if s]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("quotations/<int:quotation_id>/<str:action>/", views.quotation_action, name="quotation-action"),
     path("orders/", views.order_list, name="orders"),
     path("orders/export/", views.order_export, name="order-export"),
+    path("orders/bulk/", views.order_bulk, name="order-bulk"),
     path("orders/import/", views_import.order_import, name="order-import"),
     path("orders/<int:order_id>/", views.order_detail, name="order-detail"),
     path("orders/<int:order_id>/transition/", views.order_transition, name="order-transition"),

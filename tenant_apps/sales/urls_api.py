@@ -14,5 +14,6 @@ router.register("deliveries", api.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("orders/import", api_import.OrderImportView.as_view(), name="order-import"),
+    path("couriers", api.CourierListView.as_view(), name="courier-list"),
     *router.urls,
 ]

@@ -7,6 +7,7 @@ messages. ``register_pages()`` adds the navigation entries (from ``AppConfig.rea
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -22,13 +23,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
+from shared_apps.platform.listing import BulkAction, Column, ListSpec, register_list
+from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales import selectors, services
+from tenant_apps.sales.couriers import COURIERS, carrier_from_form
 from tenant_apps.sales.models import Order, Quotation
 from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.workspace.selectors import channel_list
 
 PAGE_SIZE = 50
-EDITOR_ROWS = 8
+EDITOR_MAX_ROWS = 200
+LINE_KEY = re.compile(r"product_(\d{1,3})")
 ORDER_FILTERS = (
     "status",
     "payment_mode",
@@ -40,6 +45,39 @@ ORDER_FILTERS = (
     "overdue",
     "q",
     "ordering",
+)
+QUOTATION_LIST = ListSpec(
+    key="quotations",
+    url_name="sales:quotations",
+    columns=(
+        Column("number", gettext_lazy("Number"), sort="number", required=True),
+        Column("customer", gettext_lazy("Customer")),
+        Column("status", gettext_lazy("Status")),
+        Column("amount", gettext_lazy("Amount"), sort="amount", numeric=True),
+        Column("discount_rate", gettext_lazy("Discount rate"), numeric=True),
+        Column("valid_until", gettext_lazy("Valid until"), sort="valid_until"),
+        Column("created", gettext_lazy("Created"), sort="created_at"),
+    ),
+    filter_keys=("q", "status", "customer", "owner"),
+    permission="quotations.view",
+)
+ORDER_LIST = ListSpec(
+    key="orders",
+    url_name="sales:orders",
+    columns=(
+        Column("number", gettext_lazy("Number"), sort="number", required=True),
+        Column("customer", gettext_lazy("Customer")),
+        Column("status", gettext_lazy("Status"), sort="status"),
+        Column("payment_mode", gettext_lazy("Payment mode")),
+        Column("amount", gettext_lazy("Amount"), sort="amount", numeric=True),
+        Column("outstanding", gettext_lazy("Outstanding"), numeric=True),
+        Column("signed_at", gettext_lazy("Signed at"), sort="signed_at"),
+        Column("due_date", gettext_lazy("Due date"), sort="due_date", default=False),
+    ),
+    filter_keys=("q", "status", "payment_mode", "channel", "owner", "customer", "signed_from", "signed_to", "overdue"),
+    bulk_url_name="sales:order-bulk",
+    bulk_actions=(BulkAction("export", gettext_lazy("Export the selection"), "orders.export"),),
+    permission="orders.view",
 )
 
 
@@ -137,7 +175,9 @@ def category_create(request):
 @require_GET
 @store_page("quotations.view")
 def quotation_list(request):
-    filters = _filters(request, ("status", "q", "customer", "owner"))
+    filters = _filters(request, ("status", "q", "customer", "owner", "ordering"))
+    if filters.get("ordering") and not QUOTATION_LIST.valid_ordering(filters["ordering"]):
+        filters.pop("ordering")  # a sort key the list does not offer is ignored
     try:
         qs = selectors.quotation_list(access=_access(request), filters=filters)
     except DomainError as exc:
@@ -147,17 +187,25 @@ def quotation_list(request):
         request,
         "sales/quotations.html",
         {
+            "list": list_state(access=_access(request), spec=QUOTATION_LIST, params=request.GET),
             "page": _page(request, qs),
             "filters": filters,
+            "filter_query": urlencode(filters),
             "statuses": Quotation.Status.choices,
             "can_create": _access(request).can("quotations.create"),
         },
     )
 
 
+def _editor_indexes(post) -> list[int]:
+    """The line numbers a posted editor holds (rows are added and removed in the page)."""
+    indexes = sorted({int(m.group(1)) for key in post for m in [LINE_KEY.fullmatch(key)] if m})
+    return indexes[:EDITOR_MAX_ROWS]
+
+
 def _editor_lines(post) -> list[dict]:
     lines = []
-    for index in range(EDITOR_ROWS):
+    for index in _editor_indexes(post):
         product = post.get(f"product_{index}", "").strip()
         if not product:
             continue
@@ -172,24 +220,39 @@ def _editor_lines(post) -> list[dict]:
 
 
 def _editor_context(request, values=None, quotation=None) -> dict:
-    from tenant_apps.customers.selectors import visible_customers
+    from tenant_apps.customers.selectors import customer_get_for_user
 
-    rows = []
-    existing = list(quotation.lines.all()) if quotation is not None else []
-    for index in range(EDITOR_ROWS):
-        if values is not None:
-            row = {k: values.get(f"{k}_{index}", "") for k in ("product", "quantity", "unit_price")}
-        elif index < len(existing):
-            line = existing[index]
-            row = {"product": str(line.product_id), "quantity": line.quantity, "unit_price": line.unit_price}
-        else:
-            row = {"product": "", "quantity": "", "unit_price": ""}
+    if values is not None:
+        rows = [
+            {k: values.get(f"{k}_{index}", "") for k in ("product", "quantity", "unit_price")}
+            for index in _editor_indexes(values)
+        ]
+    elif quotation is not None:
+        rows = [
+            {"product": str(line.product_id), "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in quotation.lines.all()
+        ]
+    else:
+        rows = []
+    if not rows:
+        rows = [{"product": "", "quantity": "", "unit_price": ""}]
+    ids = [int(row["product"]) for row in rows if str(row["product"]).isdigit()]
+    names = {p.pk: f"{p.sku} {p.name}" for p in selectors.product_list().filter(pk__in=ids)} if ids else {}
+    for index, row in enumerate(rows):
         row["index"] = index
-        rows.append(row)
+        row["label"] = names.get(int(row["product"]), "") if str(row["product"]).isdigit() else ""
+    customer_id = (values.get("customer") if values is not None else "") or request.GET.get("customer", "")
+    customer_label = ""
+    if customer_id and quotation is None:
+        try:
+            customer_label = customer_get_for_user(customer_id=customer_id, access=_access(request)).name
+        except NotFound:
+            customer_id = ""
     return {
         "rows": rows,
-        "products": selectors.product_list(filters={"active": "true"}),
-        "customers": visible_customers(access=_access(request)).order_by("name")[:500],
+        "next_index": len(rows),
+        "customer_id": customer_id,
+        "customer_label": customer_label,
         "channels": channel_list(active_only=True),
         "values": values,
         "quotation": quotation,
@@ -228,8 +291,6 @@ def quotation_create(request, quotation_id=None):
         else:
             return redirect("sales:quotation-detail", quotation_id=quotation.pk)
     context = _editor_context(request, values, quotation)
-    if values is None and quotation is None:
-        context["initial_customer"] = request.GET.get("customer", "")
     return render(request, "sales/quotation_form.html", context)
 
 
@@ -360,6 +421,8 @@ def quotation_pdf(request, quotation_id):
 def order_list(request):
     access = _access(request)
     filters = _filters(request, ORDER_FILTERS)
+    if filters.get("ordering") and not ORDER_LIST.valid_ordering(filters["ordering"]):
+        filters.pop("ordering")  # a sort key the list does not offer is ignored
     try:
         qs = selectors.order_list(access=access, filters=filters)
     except DomainError as exc:
@@ -367,6 +430,7 @@ def order_list(request):
         filters = {}
         qs = selectors.order_list(access=access)
     context = {
+        "list": list_state(access=access, spec=ORDER_LIST, params=request.GET),
         "page": _page(request, qs, CappedCountPaginator),
         "filters": filters,
         "filter_query": urlencode(filters),
@@ -378,6 +442,20 @@ def order_list(request):
     }
     template = "sales/_orders_table.html" if request.headers.get("HX-Request") else "sales/orders.html"
     return render(request, template, context)
+
+
+@require_POST
+@store_page("orders.export")
+def order_bulk(request):
+    """The list's bulk action on the selected orders: export them (XLSX or CSV)."""
+    from tenant_apps.sales.exporting import export_orders
+
+    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
+    if request.POST.get("action") != "export" or not ids:
+        messages.error(request, _("Select at least one order."))
+        return redirect("sales:orders")
+    qs = selectors.order_list(access=_access(request), filters={"ids": ",".join(ids)})
+    return export_orders(orders=qs, fmt=request.POST.get("format", "xlsx"))
 
 
 @require_GET
@@ -430,6 +508,7 @@ def order_transition(request, order_id):
     access = _access(request)
     order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     data = {k: request.POST.get(k, "") for k in ("carrier", "tracking_number", "reason")}
+    data["carrier"] = carrier_from_form(request.POST)
     try:
         services.order_transition(order_id=order.pk, access=access, to=request.POST.get("to", ""), data=data)
     except DomainError as exc:
@@ -476,6 +555,7 @@ def warehouse(request):
             "can_ship": access.can("orders.ship"),
             "can_receive": access.can("orders.receive"),
             "delivery_next": dict(services.DELIVERY_NEXT),
+            "couriers": COURIERS,
         },
     )
 
@@ -490,7 +570,7 @@ def delivery_transition(request, delivery_id):
             delivery=delivery,
             to=request.POST.get("to", ""),
             access=access,
-            carrier=request.POST.get("carrier", ""),
+            carrier=carrier_from_form(request.POST),
             tracking_number=request.POST.get("tracking_number", ""),
         )
     except DomainError as exc:
@@ -499,8 +579,11 @@ def delivery_transition(request, delivery_id):
 
 
 def register_pages() -> None:
-    """Navigation entries of sales (from ``ready()``)."""
+    """Navigation entries of sales and the declaration of the order list (from ``ready()``)."""
     from shared_apps.platform.navigation import register_nav
+
+    register_list(ORDER_LIST)
+    register_list(QUOTATION_LIST)
 
     register_nav(
         key="quotations",

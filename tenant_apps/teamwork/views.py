@@ -21,6 +21,8 @@ from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
+from shared_apps.platform.listing import Column, ListSpec, register_list
+from tenant_apps.lists.selectors import list_state
 from tenant_apps.teamwork import selectors, services
 from tenant_apps.teamwork.models import Announcement, WorkTask
 
@@ -170,6 +172,24 @@ def announcement_read(request, announcement_id: int):
 # --- work assignments -------------------------------------------------------------------------
 
 
+TASK_LIST = register_list(
+    ListSpec(
+        key="tasks",
+        url_name="teamwork:tasks",
+        columns=(
+            Column("title", gettext_lazy("Title"), required=True),
+            Column("assignee", gettext_lazy("Assignee")),
+            Column("created_by", gettext_lazy("Assigned by")),
+            Column("due_date", gettext_lazy("Due date"), sort="due_date"),
+            Column("status", gettext_lazy("Status")),
+            Column("created", gettext_lazy("Created"), sort="created_at", default=False),
+        ),
+        filter_keys=("status", "due", "assignee"),
+        permission="tasks.view",
+    )
+)
+
+
 class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
@@ -223,6 +243,8 @@ def tasks(request):
     people = _member_choices(request, team_only=True) if access.can("tasks.assign") else []
     filter_form = TaskFilterForm(request.GET or None, people_choices=people)
     filters = {k: v for k, v in filter_form.cleaned_data.items() if v} if filter_form.is_valid() else {}
+    if TASK_LIST.valid_ordering(request.GET.get("ordering", "")):  # another sort key is ignored
+        filters["ordering"] = request.GET["ordering"]
     try:
         task_qs = selectors.task_list(access=access, filters=filters)
     except ValidationFailed:
@@ -251,6 +273,7 @@ def tasks(request):
         status = 422
     page, filter_query = _page(request, task_qs)
     context = {
+        "list": list_state(access=access, spec=TASK_LIST, params=request.GET),
         "filter_form": filter_form,
         "page": page,
         "tasks": page.object_list,

@@ -158,6 +158,13 @@ def quotable(store_rows):
     return in_alpha(make)
 
 
+def pick(form, input_id: str, text: str, record_id: int) -> None:
+    """Choose a record in a remote picker: type, then click its option."""
+    form.locator(f"#{input_id}").fill(text)
+    form.locator(f"#{input_id}-list [data-id='{record_id}']").click()
+    expect(form.locator(f"#{input_id}")).not_to_have_value(text)
+
+
 def test_quotation_to_completed_order_through_every_role(quotable, as_user, site, screenshot_path):
     labels = {
         "pending_approval": status_label("sales.Quotation", "pending_approval"),
@@ -170,9 +177,9 @@ def test_quotation_to_completed_order_through_every_role(quotable, as_user, site
     # The salesperson quotes 80 % of the list price: the editor says a supervisor must approve.
     sales = as_user("a_sales", "/sales/quotations/new/")
     form = sales.get_by_test_id("quotation-form")
-    form.locator("select[name=customer]").select_option(str(quotable["customer"]))
+    pick(form, "id_customer", "宁波托盘", quotable["customer"])
     form.locator("input[name=valid_until]").fill((date.today() + timedelta(days=30)).isoformat())
-    form.locator("select[name=product_0]").select_option(str(quotable["product"]))
+    pick(form, "product-0", "E2E-PAL", quotable["product"])
     form.locator("input[name=quantity_0]").fill("10")
     form.locator("input[name=unit_price_0]").fill("80")
     preview = sales.get_by_test_id("quotation-preview")

@@ -20,6 +20,7 @@ from shared_apps.accounts.roles import HQRole, StoreRole
 from shared_apps.platform.money_display import display_spec, money_full
 from shared_apps.platform.money_display import money_compact as _money_compact
 from shared_apps.platform.navigation import STORE, badge_for, home_panels_for, nav_for
+from shared_apps.platform.phone_display import phone_display
 
 register = template.Library()
 
@@ -132,6 +133,17 @@ def money(value) -> str:
 
     Put amounts in an element of class ``money`` so that they never wrap."""
     return money_full(value)
+
+
+@register.filter
+def phone(value) -> str:
+    """``{{ customer.mobile|phone }}`` → ``139 0000 1234`` for a Chinese number, ``+1 202-555-0123``
+    for another, ``—`` for none (``shared_apps.platform.phone_display``), in an element of class
+    ``phone`` that never wraps."""
+    text = phone_display(value)
+    if text == "—":
+        return text
+    return format_html('<span class="phone text-nowrap">{}</span>', text)
 
 
 @register.filter
