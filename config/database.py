@@ -25,6 +25,13 @@ def database_from_url(url: str) -> dict:
     return config
 
 
+def replica_from_url(url: str) -> dict:
+    """The read replica: like the primary; in tests it is the replica of the primary's test database."""
+    config = database_from_url(url)
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 def embedded_database(run_dir: Path) -> dict:
     """Start (or attach to) the embedded PostgreSQL and return a Django database dict."""
     import logging
