@@ -26,7 +26,9 @@ from pathlib import Path
 from tests import servers
 
 RACE_TESTS = sorted(
-    str(path.relative_to(servers.REPO)) for path in (servers.REPO / "tests").rglob("test_*race*.py") if "e2e" not in path.parts
+    str(path.relative_to(servers.REPO))
+    for path in (servers.REPO / "tests").rglob("test_*race*.py")
+    if "e2e" not in path.parts
 )
 CONCURRENT = "tests/isolation/test_concurrent_requests.py"
 SESSION_TESTS = ["tests/isolation", *RACE_TESTS, "tests/shared_apps/platform/test_pooling.py"]
@@ -43,7 +45,8 @@ def _watch_servers(bouncer: servers.PgBouncer, peak: dict, stop: threading.Event
             rows = bouncer.admin("SHOW POOLS")
         except subprocess.CalledProcessError:
             continue
-        # database, user, cl_active, cl_waiting, ..., sv_active, sv_active_cancel, sv_being_canceled, sv_idle, sv_used, sv_tested, sv_login
+        # database, user, cl_active, cl_waiting, ..., sv_active, sv_active_cancel, sv_being_canceled,
+        # sv_idle, sv_used, sv_tested, sv_login
         servers_now = sum(sum(int(v) for v in row[6:13]) for row in rows if row[0] != "pgbouncer")
         waiting = sum(int(row[3]) for row in rows if row[0] != "pgbouncer")
         peak["servers"] = max(peak.get("servers", 0), servers_now)
@@ -99,7 +102,8 @@ def transaction_mode(url: str, run_dir: Path) -> int:
         print(f"  manage.py check --database default: {line}")
     print(
         f"transaction mode: the concurrent test was {'refused at start' if refused else 'NOT refused'} "
-        f"(pytest exit {run.returncode}); the database check {'failed with platform.E002' if checked else 'did NOT fail'}",
+        f"(pytest exit {run.returncode}); "
+        f"the database check {'failed with platform.E002' if checked else 'did NOT fail'}",
         flush=True,
     )
     if not refused:

@@ -93,7 +93,21 @@ class PgBouncer:
         """A command on PgBouncer's admin console (``SHOW POOLS``...), through psql (the console
         speaks the simple query protocol only)."""
         out = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "pgbouncer", "-AtF", "|", "-c", command],
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "pgbouncer",
+                "-AtF",
+                "|",
+                "-c",
+                command,
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -102,7 +116,9 @@ class PgBouncer:
 
 
 @contextlib.contextmanager
-def pgbouncer(database_url: str, *, mode: str = "session", pool_size: int = 20, folder: Path | None = None) -> Iterator[PgBouncer]:
+def pgbouncer(
+    database_url: str, *, mode: str = "session", pool_size: int = 20, folder: Path | None = None
+) -> Iterator[PgBouncer]:
     """PgBouncer in ``mode`` (session or transaction) in front of ``database_url``'s server, any
     database name passed through; yields the same URL on PgBouncer's port."""
     missing = pgbouncer_missing()
@@ -139,7 +155,10 @@ log_disconnections = 0
     prefix, _uid, _gid = _run_as()
     log = open(folder / "pgbouncer.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [*prefix, PGBOUNCER, str(folder / "pgbouncer.ini")], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        [*prefix, PGBOUNCER, str(folder / "pgbouncer.ini")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         _wait_for_port(port, process)

@@ -67,7 +67,9 @@ def _serve(world: list[tuple[Store, str, str]]) -> tuple[Counter, list[str]]:
             barrier.wait(timeout=60)
             for n in range(count):
                 response = client.get("/api/v1/customers", {"page_size": 50})
-                names = [row["name"] for row in response.json().get("results", [])] if response.status_code == 200 else []
+                names = (
+                    [row["name"] for row in response.json().get("results", [])] if response.status_code == 200 else []
+                )
                 if names != [marker]:
                     with lock:
                         faults.append(f"{store.subdomain} request {n}: {response.status_code} {names}")
