@@ -98,6 +98,7 @@ def _run(args, stack, bouncer) -> int:
         env["DATABASE_URL"] = bouncer.url
         env["DATABASE_POOL_MODE"] = "session"
     helpers = []
+    os.makedirs(env["CRM_RUN_DIR"], exist_ok=True)
     if args.celery_workers:
         for command in (
             ["worker", "--concurrency", str(args.celery_workers), "--loglevel", "WARNING"],
