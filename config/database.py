@@ -26,8 +26,13 @@ def database_from_url(url: str) -> dict:
 
 
 def replica_from_url(url: str) -> dict:
-    """The read replica: like the primary; in tests it is the replica of the primary's test database."""
+    """The read replica: like the primary, but every transaction on it is REPEATABLE READ (one
+    snapshot for all the statements of a read); in tests it is the replica of the primary's test
+    database."""
+    from psycopg import IsolationLevel
+
     config = database_from_url(url)
+    config.setdefault("OPTIONS", {})["isolation_level"] = IsolationLevel.REPEATABLE_READ
     config["TEST"] = {"MIRROR": "default"}
     return config
 

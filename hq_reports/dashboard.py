@@ -964,12 +964,10 @@ def dashboard_body(
     All statements run in one transaction with settings fit for these short aggregations: no JIT
     compilation and no parallel workers (starting either costs more than it saves at this size, and
     a request keeps to one core), and enough work memory for the hash aggregates to stay in memory."""
+    # On the replica the transaction is REPEATABLE READ (config.database.replica_from_url): the
+    # drain's watermark (StoreFeed) and the facts are read in one snapshot, one replayed moment.
     alias = read_alias()
     with transaction.atomic(using=alias), read_connection().cursor() as cursor:
-        if alias == REPLICA:
-            # One snapshot of the replica for every statement: the watermark read first (StoreFeed)
-            # and the facts read after it are the same replayed moment.
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute(DASHBOARD_SETTINGS)
         token = _cursor.set(cursor)
         try:
