@@ -46,17 +46,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_as() -> tuple[list[str], int | None, int | None]:
-    """As root: run servers as ``postgres`` (prefix, uid, gid). Otherwise as ourselves."""
+def _run_as() -> dict:
+    """As root: Popen arguments that run a server as ``postgres`` (both refuse root). Otherwise none."""
     if os.geteuid() != 0:
-        return [], None, None
+        return {}
     entry = pwd.getpwnam("postgres")
-    return ["runuser", "-u", "postgres", "--"], entry.pw_uid, entry.pw_gid
+    env = {**os.environ, "HOME": entry.pw_dir}
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [], "env": env}
 
 
 def _own(path: Path) -> None:
-    _prefix, uid, gid = _run_as()
-    if uid is not None:
+    as_postgres = _run_as()
+    if as_postgres:
+        uid, gid = as_postgres["user"], as_postgres["group"]
         for root, dirs, files in os.walk(path):
             os.chown(root, uid, gid)
             for name in dirs + files:
@@ -152,21 +154,26 @@ log_disconnections = 0
 """
     )
     _own(folder)
-    prefix, _uid, _gid = _run_as()
     log = open(folder / "pgbouncer.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [*prefix, PGBOUNCER, str(folder / "pgbouncer.ini")],
+        [PGBOUNCER, str(folder / "pgbouncer.ini")],
+        stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        **_run_as(),
     )
     try:
         _wait_for_port(port, process)
         yield PgBouncer(url=url_with(database_url, port=port), port=port, mode=mode, process=process, folder=folder)
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(30)
+            os.killpg(process.pid, signal.SIGTERM)  # PgBouncer: immediate shutdown
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(15)
         log.close()
 
 
@@ -177,9 +184,16 @@ class ReplicatedPair:
     folder: Path
 
 
-def _pg(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    prefix, _uid, _gid = _run_as()
-    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, **kwargs)
+def _pg(command: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command,
+        check=True,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        **_run_as(),
+    )
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
 
 REPLICA = "replica"
 
@@ -54,8 +55,9 @@ def replica_state(alias: str) -> dict | None:
             """
             SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(),
                    CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-                        ELSE greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp())) END
-            """
+                        ELSE greatest(0, extract(epoch FROM %s - pg_last_xact_replay_timestamp())) END
+            """,
+            [timezone.now()],
         )
         in_recovery, replayed_at, lag = cursor.fetchone()
     if not in_recovery:
