@@ -67,6 +67,7 @@ def session_mode(url: str, run_dir: Path, pytest_args: list[str]) -> int:
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--reuse-db", *pytest_args, *SESSION_TESTS],
             cwd=servers.REPO,
             env=_env(bouncer.url),
+            stdin=subprocess.DEVNULL,
         )
         stop.set()
         watcher.join()
@@ -86,13 +87,15 @@ def transaction_mode(url: str, run_dir: Path) -> int:
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-x", CONCURRENT],
             cwd=servers.REPO,
             env=_env(bouncer.url),
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
         )
         check = subprocess.run(
             [sys.executable, "manage.py", "check", "--database", "default"],
             cwd=servers.REPO,
-            env=_env(bouncer.url),
+            env=_env(bouncer.url.rsplit("/", 1)[0] + "/postgres"),  # a database that always exists
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
         )

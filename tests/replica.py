@@ -31,8 +31,12 @@ def main(argv: list[str]) -> int:
         print(f"primary {pair.primary_url}, streaming replica {pair.replica_url} ({time.monotonic() - started:.1f} s)")
         env = {**os.environ, "DATABASE_URL": pair.primary_url, "DATABASE_REPLICA_URL": pair.replica_url}
         code = subprocess.call(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *argv, *TESTS], cwd=servers.REPO, env=env
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *argv, *TESTS],
+            cwd=servers.REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
+
     print(f"replica run: pytest exit {code} in {time.monotonic() - started:.0f} s")
     return code
 
