@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-dates install lint imports migrations-check pytest e2e bench clean messages
+.PHONY: run test test-dates test-pooled test-replica install lint imports migrations-check pytest e2e bench clean messages
 
 run: install
 	$(PY) -m config.devrun
@@ -48,6 +48,15 @@ pytest:
 # The whole suite with the clock moved to each instant of tests/clock.py (AT=<instant> for one).
 test-dates: install
 	$(PY) -m tests.clock $(if $(AT),--at $(AT)) $(PYTEST_ARGS)
+
+# The isolation suite, the race tests and 8 threads on 8 stores through PgBouncer (session mode),
+# then proof that transaction mode is refused (tests/pooled.py). Needs pgbouncer and DATABASE_URL.
+test-pooled: install
+	$(PY) -m tests.pooled
+
+# The HQ replica tests against a real streaming replica (tests/replica.py). Needs PostgreSQL 15's binaries.
+test-replica: install
+	$(PY) -m tests.replica
 
 messages:
 	$(PY) manage.py translations --compile

@@ -25,6 +25,18 @@ def database_from_url(url: str) -> dict:
     return config
 
 
+def replica_from_url(url: str) -> dict:
+    """The read replica: like the primary, but every transaction on it is REPEATABLE READ (one
+    snapshot for all the statements of a read); in tests it is the replica of the primary's test
+    database."""
+    from psycopg import IsolationLevel
+
+    config = database_from_url(url)
+    config.setdefault("OPTIONS", {})["isolation_level"] = IsolationLevel.REPEATABLE_READ
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 def embedded_database(run_dir: Path) -> dict:
     """Start (or attach to) the embedded PostgreSQL and return a Django database dict."""
     import logging

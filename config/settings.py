@@ -106,7 +106,15 @@ TENANT_MULTIPROCESSING_MAX_PROCESSES = env_int("MIGRATION_PROCESSES", max(2, os.
 TENANT_MULTIPROCESSING_CHUNKS = 8
 
 DATABASES = {"default": database.configure(RUN_DIR)}
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# A streaming replica of the primary for HQ dashboard and insight reads (shared_apps/platform/replica.py).
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = database.replica_from_url(os.environ["DATABASE_REPLICA_URL"].strip())
+DATABASE_ROUTERS = ("shared_apps.platform.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
+# What sits between the app and PostgreSQL: "direct" or "session" (PgBouncer pool_mode = session).
+# Transaction or statement pooling mixes stores and is refused (shared_apps/platform/pooling.py),
+# as is a pooler found to share server connections between clients (probed once per process).
+DATABASE_POOL_MODE = os.environ.get("DATABASE_POOL_MODE", "direct").strip().lower() or "direct"
+DATABASE_POOL_PROBE = env_bool("DATABASE_POOL_PROBE", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Triggers declared in the store apps' models (django-pgtrigger) are installed by those apps'

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from hq_insights.benchmarks import METRICS, RISE_IS_GOOD
 from hq_insights.models import CrossStoreBuyers, StoreBenchmark
 from hq_reports.selectors import store_list, subsidiary_find
 from shared_apps.platform.errors import ValidationFailed
+from shared_apps.platform.replica import hq_reads, read_connection
 from tenant_apps.insights.segments import BAND_KEYS, SEGMENT_KEYS, SEGMENTS
 
 METRIC_LABELS = {
@@ -112,12 +112,18 @@ def _filters(filters: dict) -> tuple[str, dict]:
 
 
 def insights_json(*, filters: dict) -> str:
-    """The body of ``GET /api/v1/hq/insights`` as JSON text. Raises ValidationFailed on a bad filter."""
+    """The body of ``GET /api/v1/hq/insights`` as JSON text (read from the replica when there is
+    one). Raises ValidationFailed on a bad filter."""
+    with hq_reads():
+        return _insights_json(filters=filters)
+
+
+def _insights_json(*, filters: dict) -> str:
     where, params = _filters(filters)
     day = StoreBenchmark.objects.aggregate(day=Max("day"))["day"]
     now = timezone.localtime(timezone.now())
     offset = now.strftime("%z")
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             STORES_SQL.format(where=where),
             {

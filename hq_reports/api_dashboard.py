@@ -23,6 +23,7 @@ from hq_reports.dashboard import dashboard_body, freshness, store_refs
 from hq_reports.drilldown import store_kanban
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.periods import resolve_period
+from shared_apps.platform.replica import hq_reads
 from shared_apps.platform.viewsets import HQAPIView
 from shared_apps.reporting.catalogue import KANBAN
 from shared_apps.reporting.serializers import metrics_serializer, trend_field
@@ -95,6 +96,11 @@ class HQStoreFiguresSerializer(serializers.Serializer):
     )
 
 
+class ReplicaSerializer(serializers.Serializer):
+    replayed_at = serializers.DateTimeField(allow_null=True)
+    lag_seconds = serializers.FloatField()
+
+
 class HQDashboardSerializer(serializers.Serializer):
     period = PeriodSerializer()
     previous_period = PeriodSerializer()
@@ -113,6 +119,11 @@ class HQDashboardSerializer(serializers.Serializer):
     geography = serializers.ListField(child=serializers.JSONField())
     devices = serializers.ListField(child=serializers.JSONField())
     freshness = serializers.DateTimeField(allow_null=True, help_text="Oldest last drain over the stores.")
+    replica = ReplicaSerializer(
+        allow_null=True,
+        help_text="Null when read from the primary. Read from the replica (DATABASE_REPLICA_URL): its last "
+        "replayed commit and lag; as_of and freshness are then the replica's own (what it holds).",
+    )
 
 
 class HQStoreKanbanSerializer(serializers.Serializer):
@@ -132,6 +143,11 @@ class HQStoreKanbanSerializer(serializers.Serializer):
 def dashboard_query(params) -> dict:
     """The dashboard for a query (``range``, ``start``, ``end``, ``subsidiary``, ``store``,
     ``channel``, ``limit``); bad input raises ``ValidationFailed`` / ``NotFound``."""
+    with hq_reads():
+        return _dashboard_query(params)
+
+
+def _dashboard_query(params) -> dict:
     period, limit = _period_and_limit(params)
     stores = selectors.store_list()
     filtered = False

@@ -52,11 +52,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from hq_reports.rollups import HELD_DAY_ROLLUPS
 from shared_apps.platform.periods import Period, local_midnight, money, rate, relative_change
+from shared_apps.platform.replica import REPLICA, read_alias, read_connection, replica_state
 from shared_apps.reporting.catalogue import KANBAN, metric, metrics_body
 from tenants.models import Store
 from tenants.routing import store_url
@@ -185,7 +186,7 @@ DASHBOARD_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCA
 def _rows(sql: str, params: dict) -> list[tuple]:
     cursor = _cursor.get()
     if cursor is None:
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
     cursor.execute(sql, params)
@@ -963,13 +964,28 @@ def dashboard_body(
     All statements run in one transaction with settings fit for these short aggregations: no JIT
     compilation and no parallel workers (starting either costs more than it saves at this size, and
     a request keeps to one core), and enough work memory for the hash aggregates to stay in memory."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    # On the replica the transaction is REPEATABLE READ (config.database.replica_from_url): the
+    # drain's watermark (StoreFeed) and the facts are read in one snapshot, one replayed moment.
+    alias = read_alias()
+    with transaction.atomic(using=alias), read_connection().cursor() as cursor:
         cursor.execute(DASHBOARD_SETTINGS)
         token = _cursor.set(cursor)
         try:
-            return _dashboard_body(period=period, stores=stores, platform=platform, limit=limit, all_stores=all_stores)
+            body = _dashboard_body(period=period, stores=stores, platform=platform, limit=limit, all_stores=all_stores)
         finally:
             _cursor.reset(token)
+    body["replica"] = _replica_body(alias)
+    return body
+
+
+def _replica_body(alias: str) -> dict | None:
+    """Read from a replica: when its last replayed commit happened and how far it is behind the
+    primary. The body's ``as_of`` already holds only what the replica has (the drain's watermark is
+    read from the replica itself); a lagging replica makes the stores ``behind`` sooner."""
+    state = replica_state(alias) if alias == REPLICA else None
+    if state is None:
+        return None
+    return {"replayed_at": _iso(state["replayed_at"]), "lag_seconds": state["lag_seconds"]}
 
 
 def zone_groups(

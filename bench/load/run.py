@@ -9,11 +9,18 @@ users) spawned at 20 a second, samples the workers' memory (RSS, USS) and CPU an
 connections every 5 s, then stops gunicorn (by its pid) and prints locust's figures per endpoint:
 requests, failures, req/s, median, p95 and p99. Writes bench/results/load.json and locust's CSV
 files (bench/results/load_*.csv). Run ``bench.load.setup`` first.
+
+``--pgbouncer`` puts PgBouncer (session mode, tests/servers.py) between every process and the
+database and samples its pools (clients, server connections in use) with the database's own
+count; ``--celery-workers N`` also runs a Celery worker with N processes and beat (every periodic
+job, per store) through it, on ``LOAD_BROKER``. The figures then say how many server connections
+session mode needs for that load.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import multiprocessing
@@ -43,18 +50,31 @@ def _rows(path) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    import psutil
-
-    from bench.load.setup import WORLD
-    from bench.routing import _free_port
 
     parser = argparse.ArgumentParser(prog="python -m bench.load.run", description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
+    parser.add_argument("--pgbouncer", action="store_true", help="every process through PgBouncer in session mode")
+    parser.add_argument("--celery-workers", type=int, default=0, help="also a Celery worker with N processes, and beat")
     args = parser.parse_args(argv)
     common.setup_django()  # this process only (results and the machine's description)
+    with contextlib.ExitStack() as stack:
+        bouncer = None
+        if args.pgbouncer:
+            from tests.servers import pgbouncer
+
+            bouncer = stack.enter_context(pgbouncer(common.database_url(), mode="session", pool_size=200))
+        return _run(args, stack, bouncer)
+
+
+def _run(args, stack, bouncer) -> int:
+    import psutil
+
+    from bench.load.setup import WORLD
+    from bench.routing import _free_port
+
     world = json.loads(WORLD.read_text())
     port = _free_port()
     log = tempfile.NamedTemporaryFile(prefix="load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
@@ -74,6 +94,34 @@ def main(argv: list[str]) -> int:
         CELERY_BROKER_URL=os.environ.get("LOAD_BROKER", "redis://127.0.0.1:6379/7"),
         CRM_RUN_DIR=os.path.join(tempfile.gettempdir(), "crm-load-run"),
     )
+    if bouncer is not None:
+        env["DATABASE_URL"] = bouncer.url
+        env["DATABASE_POOL_MODE"] = "session"
+    helpers = []
+    os.makedirs(env["CRM_RUN_DIR"], exist_ok=True)
+    if args.celery_workers:
+        for command in (
+            ["worker", "--concurrency", str(args.celery_workers), "--loglevel", "WARNING"],
+            ["beat", "--loglevel", "WARNING", "--schedule", os.path.join(env["CRM_RUN_DIR"], "load-beat-schedule")],
+        ):
+            helpers.append(
+                subprocess.Popen(
+                    [str(common.REPO / ".venv" / "bin" / "celery"), "-A", "config", *command],
+                    cwd=common.REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+
+    def stop_helpers():
+        for helper in helpers:
+            if helper.poll() is None:
+                os.killpg(helper.pid, signal.SIGTERM)
+                helper.wait(60)
+
+    stack.callback(stop_helpers)
     server = subprocess.Popen(
         [str(common.REPO / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-c", "deploy/gunicorn.conf.py"],
         cwd=common.REPO,
@@ -94,9 +142,20 @@ def main(argv: list[str]) -> int:
                 memory = [w.memory_full_info() for w in workers]
                 cpu = sum(w.cpu_times().user + w.cpu_times().system for w in workers)
                 with psycopg.connect(common.database_url(), autocommit=True) as conn:
-                    connections = conn.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    ).fetchone()[0]
+                    connections, busy = conn.execute(
+                        "SELECT count(*) - 1, count(*) FILTER (WHERE state <> 'idle') - 1 "
+                        "FROM pg_stat_activity WHERE datname = current_database()"
+                    ).fetchone()
+                pools = {}
+                if bouncer is not None:
+                    # database, user, cl_active, cl_waiting, cl_active_cancel_req, cl_waiting_cancel_req,
+                    # sv_active, sv_active_cancel, sv_being_canceled, sv_idle, sv_used, sv_tested, sv_login
+                    for row in bouncer.admin("SHOW POOLS"):
+                        if row[0] == "pgbouncer":
+                            continue
+                        pools["clients"] = pools.get("clients", 0) + int(row[2]) + int(row[3])
+                        pools["clients_waiting"] = pools.get("clients_waiting", 0) + int(row[3])
+                        pools["servers"] = pools.get("servers", 0) + sum(int(v) for v in row[6:13])
                 samples.append(
                     {
                         "t": time.monotonic(),
@@ -105,9 +164,11 @@ def main(argv: list[str]) -> int:
                         "cpu_s": cpu,
                         "load": os.getloadavg()[0],
                         "db_connections": connections,
+                        "db_connections_busy": busy,
+                        "pool": pools,
                     }
                 )
-            except (psutil.Error, OSError):
+            except (psutil.Error, OSError, subprocess.CalledProcessError):
                 continue
 
     prefix = common.RESULTS / "load"
@@ -196,6 +257,15 @@ def main(argv: list[str]) -> int:
         "workers_cpu_cores_used": round(cpu_rate, 2),
         "load_average_max": round(max((s["load"] for s in samples), default=0), 1),
         "db_connections_max": max((s["db_connections"] for s in samples), default=None),
+        "db_connections_busy_max": max((s["db_connections_busy"] for s in samples), default=None),
+        "db_connections_busy_mean": round(sum(s["db_connections_busy"] for s in steady) / len(steady), 1)
+        if steady
+        else None,
+        "pgbouncer": args.pgbouncer,
+        "celery_workers": args.celery_workers,
+        "pool_clients_max": max((s["pool"].get("clients", 0) for s in samples), default=None),
+        "pool_clients_waiting_max": max((s["pool"].get("clients_waiting", 0) for s in samples), default=None),
+        "pool_server_connections_max": max((s["pool"].get("servers", 0) for s in samples), default=None),
     }
     common.print_table(
         ["endpoint", "requests", "failures", "req/s", "median ms", "p95 ms", "p99 ms"],
