@@ -175,11 +175,22 @@ class CustomerForm(forms.Form):
         }
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
 class FollowUpForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices, initial=FollowUp.Kind.CALL)
     content = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     outcome = forms.CharField(label=_("Outcome"), max_length=300, required=False)
     next_follow_up_at = forms.CharField(label=_("Next follow-up"), required=False, widget=DATETIME_LOCAL)
+    # Rendered only: the view hands ``request.FILES.getlist("attachments")`` to the service, which checks them.
+    attachments = forms.FileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Up to 5 photos or PDF documents."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+    )
 
 
 class ImportUploadForm(forms.Form):

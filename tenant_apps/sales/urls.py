@@ -19,6 +19,7 @@ urlpatterns = [
     path("quotations/<int:quotation_id>/order/", views.order_from_quotation, name="quotation-order"),
     path("quotations/<int:quotation_id>/<str:action>/", views.quotation_action, name="quotation-action"),
     path("orders/", views.order_list, name="orders"),
+    path("orders/new/", views.order_create, name="order-create"),
     path("orders/export/", views.order_export, name="order-export"),
     path("orders/import/", views_import.order_import, name="order-import"),
     path("orders/<int:order_id>/", views.order_detail, name="order-detail"),

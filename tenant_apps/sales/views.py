@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -337,6 +338,30 @@ def order_from_quotation(request, quotation_id):
         messages.error(request, _error_text(exc))
         return redirect("sales:quotation-detail", quotation_id=quotation.pk)
     return redirect("sales:order-detail", order_id=order.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@store_page("orders.create")
+def order_create(request):
+    """A contract order signed directly from lines (no quotation): the discount rule of the
+    service applies, so a deep discount asks for a quotation and its approval."""
+    values = request.POST if request.method == "POST" else None
+    if request.method == "POST":
+        data = {k: request.POST.get(k, "") for k in ("customer", "payment_mode", "due_date", "device", "notes")}
+        data["lines"] = _editor_lines(request.POST)
+        if request.POST.get("channel"):
+            data["channel"] = request.POST["channel"]
+        try:
+            order = services.order_create(access=_access(request), data=data)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            return redirect("sales:order-detail", order_id=order.pk)
+    context = _editor_context(request, values)
+    context["initial_customer"] = request.GET.get("customer", "") if values is None else ""
+    context["devices"] = Order.Device.choices
+    context["default_due"] = (timezone.localdate() + timedelta(days=30)).isoformat()
+    return render(request, "sales/order_form.html", context)
 
 
 @require_GET
