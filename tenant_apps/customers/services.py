@@ -45,8 +45,8 @@ from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.roles import Scope, StoreRole
 from shared_apps.platform import limits, uploads
 from shared_apps.platform.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustomer, DuplicateTag
 from tenant_apps.customers import files
+from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustomer, DuplicateTag
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, FollowUpAttachment, Grade, Intention, Tag
 from tenant_apps.customers.panels import merge_handlers
 from tenant_apps.customers.selectors import can_see_customer

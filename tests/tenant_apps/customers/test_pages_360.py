@@ -15,6 +15,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 RAW_KEYS = ("lifetime_value", "latest_orders", "net_received", "order_count", ">count<", ">open<")
 
 
+def line(product, quantity: str, price: str) -> dict:
+    return {"product_0": product.pk, "quantity_0": quantity, "unit_price_0": price}
+
+
 def html_of(response) -> str:
     return response.content.decode()
 
@@ -71,7 +75,9 @@ def test_the_latest_orders_link_to_their_pages(page_client, users, store_a, sold
 def test_the_labels_are_chinese_in_chinese(page_client, users, store_a, sold):
     customer, _order = sold
 
-    html = html_of(page_client(users.a_sales, store_a).get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    html = html_of(
+        page_client(users.a_sales, store_a).get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    )
 
     assert "Lifetime value" not in html and "Net received" not in html
 
@@ -120,7 +126,13 @@ def test_the_new_order_page_preselects_the_customer_and_signs_an_order(
     page = html_of(client.get(f"/sales/orders/new/?customer={customer.pk}"))
     response = client.post(
         "/sales/orders/new/",
-        {"customer": customer.pk, "payment_mode": "prepaid", "product_0": product.pk, "quantity_0": "2", "unit_price_0": "95.00"},
+        {
+            "customer": customer.pk,
+            "payment_mode": "prepaid",
+            "product_0": product.pk,
+            "quantity_0": "2",
+            "unit_price_0": "95.00",
+        },
     )
 
     assert f'<option value="{customer.pk}" selected>' in page
@@ -142,7 +154,13 @@ def test_a_deep_discount_order_is_refused_and_nothing_is_written(page_client, us
 
     response = page_client(users.a_sales, store_a).post(
         "/sales/orders/new/",
-        {"customer": customer.pk, "payment_mode": "prepaid", "product_0": product.pk, "quantity_0": "1", "unit_price_0": "10.00"},
+        {
+            "customer": customer.pk,
+            "payment_mode": "prepaid",
+            "product_0": product.pk,
+            "quantity_0": "1",
+            "unit_price_0": "10.00",
+        },
     )
 
     assert response.status_code == 200 and "alert" in html_of(response)
@@ -164,9 +182,8 @@ def _post_follow_up(client, customer, *files):
 
 
 def test_a_follow_up_keeps_its_attachment_and_serves_it_to_those_who_see_the_customer(
-    page_client, users, store_a, in_store, make_customer, settings, tmp_path
+    page_client, users, store_a, in_store, make_customer
 ):
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
     customer = make_customer(store_a, owner=users.a_sales, name="With files")
     client = page_client(users.a_sales, store_a)
 
