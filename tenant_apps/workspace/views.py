@@ -49,7 +49,12 @@ def members(request):
     # A member who leaves (or has left) takes no customer along: the handover is offered here.
     can_hand_over = request.store_access.can("customers.transfer") and request.tenant.is_writable
     can_manage_keys = request.store_access.can("api_keys.manage")
-    context = {"memberships": memberships, "can_hand_over": can_hand_over, "can_manage_keys": can_manage_keys}
+    context = {
+        "memberships": memberships,
+        "can_hand_over": can_hand_over,
+        "can_manage_keys": can_manage_keys,
+        "can_manage_members": request.store_access.can("members.manage") and request.tenant.is_writable,
+    }
     return render(request, "workspace/members.html", context)
 
 
