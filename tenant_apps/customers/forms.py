@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.accounts.roles import Scope, StoreRole
@@ -180,7 +181,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class FollowUpForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices, initial=FollowUp.Kind.CALL)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("follow-up", "Kind"), choices=FollowUp.Kind.choices, initial=FollowUp.Kind.CALL
+    )
     content = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     outcome = forms.CharField(label=_("Outcome"), max_length=300, required=False)
     next_follow_up_at = forms.CharField(label=_("Next follow-up"), required=False, widget=DATETIME_LOCAL)

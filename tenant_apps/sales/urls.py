@@ -20,6 +20,7 @@ urlpatterns = [
     path("quotations/<int:quotation_id>/<str:action>/", views.quotation_action, name="quotation-action"),
     path("orders/", views.order_list, name="orders"),
     path("orders/new/", views.order_create, name="order-create"),
+    path("orders/board/", views.order_board, name="order-board"),
     path("orders/export/", views.order_export, name="order-export"),
     path("orders/import/", views_import.order_import, name="order-import"),
     path("orders/<int:order_id>/", views.order_detail, name="order-detail"),

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -431,6 +432,7 @@ def order_detail(request, order_id):
     panels = []
     for key, panel in selectors.order_panels_for(order=order, access=access).items():
         panels.append({"key": key, "panel": panel, "template": _panel_template(key)})
+    moves = [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)]
     return render(
         request,
         "sales/order_detail.html",
@@ -440,13 +442,75 @@ def order_detail(request, order_id):
             "deliveries": selectors.order_deliveries(order=order),
             "timeline": selectors.order_timeline(order=order),
             "status_labels": dict(Order.Status.choices),
-            "moves": [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)],
+            "moves": [move for move in moves if move[0] != Order.Status.CANCELLED],
+            "can_cancel": any(to == Order.Status.CANCELLED for to, _label in moves),
+            "steps": _pipeline_steps(order),
+            "has_money_panel": any(p["key"] == "finance" for p in panels),
             "can_feedback": access.can("orders.feedback")
             and order.status == Order.Status.COMPLETED
             and order.rating is None,
             "panels": panels,
         },
     )
+
+
+BOARD_CARDS = 30
+BOARD_STATUSES = (
+    Order.Status.PENDING_COLLECTION,
+    Order.Status.PENDING_OUTBOUND,
+    Order.Status.PENDING_DELIVERY,
+    Order.Status.PENDING_RECEIPT,
+    Order.Status.AWAITING_PAYMENT,
+    Order.Status.COMPLETED,
+)
+
+
+@require_GET
+@store_page("orders.view")
+def order_board(request):
+    """The orders the user sees as a board, one column per open status (and the completed ones),
+    newest first; each column shows its count and its latest cards."""
+    access = _access(request)
+    base = selectors.order_list(access=access).select_related("customer")
+    columns = []
+    for status in BOARD_STATUSES:
+        orders = base.filter(status=status)
+        columns.append(
+            {
+                "status": status,
+                "label": Order.Status(status).label,
+                "count": orders.count(),
+                "orders": list(orders.order_by("-signed_at", "-id")[:BOARD_CARDS]),
+                "list_url": reverse("sales:orders") + "?" + urlencode({"status": status}),
+            }
+        )
+    return render(request, "sales/order_board.html", {"columns": columns})
+
+
+def _pipeline_steps(order) -> list[dict]:
+    """The order's pipeline as a step bar: each step done, current or to come (a credit order is
+    collected after receipt; a cancelled order shows where it stopped)."""
+    S = Order.Status
+    if order.payment_mode == Order.PaymentMode.PREPAID:
+        path = [S.PENDING_COLLECTION, S.PENDING_OUTBOUND, S.PENDING_DELIVERY, S.PENDING_RECEIPT, S.COMPLETED]
+    else:
+        path = [S.PENDING_OUTBOUND, S.PENDING_DELIVERY, S.PENDING_RECEIPT, S.AWAITING_PAYMENT, S.COMPLETED]
+    current = order.status
+    if current == S.CANCELLED:
+        reached = set(order.events.values_list("from_status", flat=True))
+        index = max((path.index(s) for s in path if s in reached), default=0)
+    else:
+        index = path.index(current) if current in path else 0
+    steps = []
+    for position, status in enumerate(path):
+        if current == S.COMPLETED or position < index:
+            state = "done"
+        elif position == index and current != S.CANCELLED:
+            state = "current"
+        else:
+            state = "todo"
+        steps.append({"status": status, "label": S(status).label, "state": state})
+    return steps
 
 
 @require_POST
