@@ -11,4 +11,5 @@ urlpatterns = [
     path("team/<int:membership_id>/", views_team.member_detail, name="member"),
     path("channels/", views.channels, name="channels"),
     path("settings/", views.store_settings, name="settings"),
+    path("settings/letterhead/", views.letterhead_page, name="letterhead"),
 ]
