@@ -175,6 +175,11 @@ def signup(
         validate_email(email)
     except DjangoValidationError:
         errors["owner_email"] = [_("Enter a valid email address.")]
+        # The password's errors come with the others: nobody's account is involved yet.
+        try:
+            validate_password(password, user=User(email=email, name=owner_name or company))
+        except DjangoValidationError as exc:
+            errors["owner_password"] = list(exc.messages)
     else:
         owner = User.objects.filter(email__iexact=email).first()
         signed_in_as_owner = owner is not None and requester is not None and getattr(requester, "pk", None) == owner.pk

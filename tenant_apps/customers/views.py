@@ -313,6 +313,7 @@ def follow_up_add(request, customer_id: int):
         **_rights(access, customer),
         "follow_up_form": FollowUpForm() if added else form,
         "follow_up_added": added,
+        "follow_up_count": selectors.follow_up_list(customer=customer).count() if added else None,
         "now": timezone.now(),
     }
     if request.htmx:

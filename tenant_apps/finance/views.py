@@ -191,7 +191,9 @@ def centre(request):
 def _payment_row(request, payment_id: int, *, error: str = "", status: int = 200):
     payment = selectors.payment_get_for_user(payment_id=payment_id, access=request.store_access)
     context = {"payment": payment, "error": error, "can_decide": True}
-    return render(request, "finance/_payment_row.html", context, status=status)
+    response = render(request, "finance/_payment_row.html", context, status=status)
+    response["HX-Trigger"] = "crm-counters"  # the sidebar's pending-payments badge follows
+    return response
 
 
 def _decided(request, payment_id: int, error: str, success: str):

@@ -5,6 +5,7 @@ from tenant_apps.workspace import views, views_team
 app_name = "workspace"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("nav/", views.nav_partial, name="nav"),
     path("team/", views.members, name="members"),
     path("team/api-keys/", views.api_keys_page, name="api_keys"),
     path("team/invite/", views_team.member_invite, name="member-invite"),

@@ -43,6 +43,17 @@ def home(request):
     return render(request, "workspace/home.html", context)
 
 
+@store_page("store.view")
+def nav_partial(request):
+    """The sidebar's entries with their badges (pending claims, approvals, the warehouse queue,
+    unread notifications), redrawn by htmx every 30 s and after actions that change a counter;
+    ``?path=`` is the page's own path, so that its entry stays lit."""
+    path = request.GET.get("path", "")
+    if path.startswith("/") and not path.startswith("//"):
+        request.path = path
+    return render(request, "partials/nav_list.html", {"is_store_host": True})
+
+
 @store_page("members.view")
 def members(request):
     memberships = member_list(store=request.tenant).select_related("supervisor")

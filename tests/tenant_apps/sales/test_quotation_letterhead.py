@@ -21,13 +21,11 @@ SCREENSHOTS = Path(".run/screenshots")
 
 
 def _png() -> bytes:
-    from reportlab.graphics import renderPM
-    from reportlab.graphics.shapes import Drawing, Rect
-    from reportlab.lib import colors
+    from PIL import Image
 
-    drawing = Drawing(60, 60)
-    drawing.add(Rect(0, 0, 60, 60, fillColor=colors.HexColor("#1f4e79")))
-    return renderPM.drawToString(drawing, fmt="PNG")
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 120), (31, 78, 121)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 @pytest.mark.parametrize(
