@@ -197,7 +197,7 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
             "",
         ]
     )
-    table = Table(rows, colWidths=[10 * mm, 28 * mm, 56 * mm, 14 * mm, 18 * mm, 24 * mm, 24 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[12 * mm, 27 * mm, 55 * mm, 14 * mm, 18 * mm, 24 * mm, 24 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -212,9 +212,8 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
     )
     story += [table, Spacer(1, 4 * mm)]
     tax_note = head.tax_note or _("Prices in CNY.")
-    story.append(
-        para(tax_note + " " + _("This quotation is valid until %(date)s.") % {"date": quotation.valid_until}, small)
-    )
+    validity = _("This quotation is valid until %(date)s.") % {"date": quotation.valid_until}
+    story += [para(tax_note, small), para(validity, small)]
     if quotation.notes:
         story += [Spacer(1, 2 * mm), para(_("Notes")), para(quotation.notes)]
     if head.terms:
