@@ -124,6 +124,7 @@ def signup_page(request):
         "values": values,
         "errors": errors,
         "error": error,
+        "base_domain": settings.BASE_DOMAIN,
     }
     return render(request, "billing/signup.html", context, status=status)
 
