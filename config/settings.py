@@ -147,6 +147,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "shared_apps.platform.middleware.FriendlyErrorPagesMiddleware",
     "axes.middleware.AxesMiddleware",
     "shared_apps.accounts.idempotency.IdempotencyMiddleware",
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from config.urls_common import common_api_urlpatterns, common_page_urlpatterns
 from shared_apps.accounts import api as accounts_api
+from shared_apps.billing import views as billing_views
 from shared_apps.platform import observability
 
 api_urlpatterns = [
@@ -17,6 +18,8 @@ api_urlpatterns = [
 
 urlpatterns = [
     *common_page_urlpatterns,
+    path("signup/", billing_views.signup_page, name="signup"),
+    path("signup/<uuid:signup_id>/", billing_views.signup_status_page, name="signup-status"),
     path("metrics", observability.metrics_view, name="metrics"),
     path("readyz", observability.readyz, name="readyz"),
     path("api/v1/", include(api_urlpatterns)),

@@ -34,6 +34,7 @@ urlpatterns = [
     path(
         "invitations/<int:invitation_id>/accept/", accounts_views.invitation_accept_page, name="invitation-accept-page"
     ),
+    path("password/set/<str:uidb64>/<str:token>/", accounts_views.password_set_page, name="password-set"),
     path("api/v1/", include(api_urlpatterns)),
     path("", include("shared_apps.billing.urls_store")),
     path("", include("tenant_apps.workspace.urls")),

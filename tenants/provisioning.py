@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
@@ -39,6 +40,18 @@ logger = logging.getLogger(__name__)
 SPARE_REFILL_LOCK = 0x5350_4152  # advisory lock key: "SPAR"
 
 CHANNEL_CODES = ("tmall", "jd", "1688", "pdd", "douyin", "taobao", "alibaba", "offline", "other")
+# The names of the channel codes (the same words as the store's ``Channel.Platform``).
+CHANNEL_LABELS = {
+    "tmall": gettext_lazy("Tmall"),
+    "jd": gettext_lazy("JD"),
+    "1688": gettext_lazy("1688"),
+    "pdd": gettext_lazy("Pinduoduo"),
+    "douyin": gettext_lazy("Douyin"),
+    "taobao": gettext_lazy("Taobao"),
+    "alibaba": gettext_lazy("Alibaba.com"),
+    "offline": gettext_lazy("Offline"),
+    "other": gettext_lazy("Other"),
+}
 
 
 class ProvisioningError(Exception):

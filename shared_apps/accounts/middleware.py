@@ -78,6 +78,7 @@ OPEN_PATH_PREFIXES = (
     "/api/v1/auth/token",
     "/api/v1/invitations",
     "/invitations/",
+    "/password/set/",
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/healthz",

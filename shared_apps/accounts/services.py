@@ -220,6 +220,7 @@ def member_invite(
     password: str | None = None,
     supervisor_id: int | None = None,
     invited_by: User | None = None,
+    link: bool = False,
 ) -> Invitation:
     """A store admin invites ``email`` into ``store`` with ``role``: the membership is made only when
     the user accepts (``invitation_accept``). A new address gets its account now, with ``password``;
@@ -228,6 +229,10 @@ def member_invite(
     The answer does not tell whether the address had an account: ``password`` is required and
     checked either way (and ignored for an existing account), and both get an invitation and an email.
     A user already in the store is a 409 (the admin sees the members anyway).
+
+    With ``link`` (the team page) no password is asked: a new address gets an account without a
+    usable password, and the email carries a one-time link whose page sets it and accepts; an
+    existing account is asked to sign in and accept, as without ``link``.
     """
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
@@ -240,9 +245,9 @@ def member_invite(
     supervisor, supervisor_errors = _supervisor_for(store=store, supervisor_id=supervisor_id)
     if supervisor_errors:
         errors["supervisor"] = supervisor_errors
-    if not password:
+    if not password and not link:
         errors["password"] = [_("A password is required (it is used only if the address has no account yet).")]
-    else:
+    elif password:
         try:
             validate_password(password, user=User(email=email, name=name))
         except DjangoValidationError as exc:
@@ -256,7 +261,7 @@ def member_invite(
     limits.check(store, limits.SEATS, adding=1, used=lambda: _active_seats(store))
     now = timezone.now()
     with transaction.atomic():
-        user = existing or user_create(email=email, password=password, name=(name or "").strip())
+        user = existing or _invited_user(email=email, password=password, name=(name or "").strip())
         invitation, _created = Invitation.objects.update_or_create(
             store=store,
             user=user,
@@ -272,6 +277,44 @@ def member_invite(
     return invitation
 
 
+def _invited_user(*, email: str, password: str | None, name: str) -> User:
+    if password:
+        return user_create(email=email, password=password, name=name)
+    user = User(email=email, name=name)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def one_time_link(*, user: User, store) -> str:
+    """A link on ``store``'s host to the page that sets ``user``'s password (Django's password-reset
+    token: it dies once the password is set or the user signs in, and after
+    ``PASSWORD_RESET_TIMEOUT``)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from tenants.routing import store_url
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"{store_url(store.subdomain)}password/set/{uid}/{default_token_generator.make_token(user)}/"
+
+
+def one_time_link_user(*, uidb64: str, token: str) -> User | None:
+    """The active user a one-time link was made for, or None when the link is wrong or used up."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
 def _send_invitation(invitation: Invitation) -> None:
     from django.core.mail import send_mail
 
@@ -279,16 +322,43 @@ def _send_invitation(invitation: Invitation) -> None:
 
     store = invitation.store
     subject = _("You are invited to the store %(store)s") % {"store": store.name}
-    body = _(
-        "You are invited to work in the store “%(store)s” as %(role)s. Sign in at %(url)s and accept "
-        "the invitation at %(url)sinvitations/ before %(until)s. If you did not expect it, ignore this message."
-    ) % {
+    values = {
         "store": store.name,
         "role": StoreRole(invitation.role).label,
         "url": store_url(store.subdomain),
         "until": invitation.expires_at.date().isoformat(),
     }
+    if invitation.user.has_usable_password():
+        body = (
+            _(
+                "You are invited to work in the store “%(store)s” as %(role)s. Sign in at %(url)s and accept "
+                "the invitation at %(url)sinvitations/ before %(until)s. If you did not expect it, ignore this message."
+            )
+            % values
+        )
+    else:
+        body = _(
+            "You are invited to work in the store “%(store)s” as %(role)s. Choose your password and join "
+            "at %(link)s (the link works once). If you did not expect it, ignore this message."
+        ) % {**values, "link": one_time_link(user=invitation.user, store=store)}
     send_mail(subject, body, None, [invitation.user.email], fail_silently=True)
+
+
+def password_reset_send(*, membership: Membership) -> None:
+    """A store admin resets a member's password: the member is emailed a one-time link to choose a
+    new one (their present password keeps working until then)."""
+    from django.core.mail import send_mail
+
+    user = membership.user
+    if not user.is_active or not membership.is_active:
+        raise Conflict(_("This member is inactive."), code="member_inactive")
+    store = membership.store
+    subject = _("Choose a new password for %(store)s") % {"store": store.name}
+    body = _(
+        "A store admin of “%(store)s” asked for a new password for you. Choose it at %(link)s (the link "
+        "works once). If you did not expect it, ignore this message: your password stays as it is."
+    ) % {"store": store.name, "link": one_time_link(user=user, store=store)}
+    send_mail(subject, body, None, [user.email], fail_silently=True)
 
 
 def invitations_open_for(*, user: User, store):

@@ -111,3 +111,33 @@ def invitation_accept_page(request, invitation_id: int):
         messages.error(request, exc.detail)
         return redirect("invitations")
     return redirect("/")
+
+
+def password_set_page(request, uidb64: str, token: str):
+    """The page of a one-time link (an invitation without a password, or an admin's password
+    reset): the user chooses a password, is signed in, and any open invitation into this store is
+    accepted. A wrong or used link says so and reveals nothing."""
+    from django.contrib.auth import login
+    from django.contrib.auth.forms import SetPasswordForm
+
+    from shared_apps.accounts.services import invitation_accept, invitations_open_for, one_time_link_user
+
+    if getattr(request, "tenant", None) is None or request.tenant.schema_name == settings.PUBLIC_SCHEMA_NAME:
+        raise Http404
+    user = one_time_link_user(uidb64=uidb64, token=token)
+    if user is None:
+        return render(request, "accounts/password_set.html", {"invalid": True}, status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        for invitation in invitations_open_for(user=user, store=request.tenant):
+            try:
+                invitation_accept(invitation_id=invitation.pk, user=user, store=request.tenant)
+            except DomainError as exc:
+                messages.error(request, exc.detail)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your password is set."))
+        return redirect("/")
+    return render(
+        request, "accounts/password_set.html", {"form": form, "person": user}, status=422 if form.errors else 200
+    )

@@ -71,6 +71,22 @@ class SignupSerializer(serializers.Serializer):
         help_text="A new user's password (checked by the password rules); an existing user's own password.",
     )
     plan = serializers.CharField(max_length=40, allow_blank=True, help_text="A plan code: trial, standard or pro.")
+    owner_name = serializers.CharField(
+        max_length=500, allow_blank=True, required=False, help_text="The owner's own name (optional)."
+    )
+    channels = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        help_text="Channel codes to enable (tmall, jd, 1688, pdd, douyin, taobao, alibaba, offline, other); "
+        "offline when none is given.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A missing field is named by the signup service with every other bad field, in one answer.
+        for name in ("company", "store_name", "subdomain", "owner_email", "owner_password", "plan"):
+            self.fields[name].required = False
+            self.fields[name].default = ""
 
 
 SignupAccepted = inline_serializer(

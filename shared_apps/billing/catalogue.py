@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 
 @dataclass(frozen=True)
 class PlanSpec:
@@ -27,3 +29,14 @@ CATALOGUE = {
         PlanSpec("pro", "Pro", max_seats=None, max_customers=None, trial_days=14, order=30),
     )
 }
+
+# The plans' names on the pages, in the reader's language (the API keeps ``Plan.name``).
+PLAN_LABELS = {
+    "trial": gettext_lazy("Trial plan"),
+    "standard": gettext_lazy("Standard plan"),
+    "pro": gettext_lazy("Pro plan"),
+}
+
+
+def plan_label(code: str, name: str = "") -> str:
+    return str(PLAN_LABELS.get(code, name or code))

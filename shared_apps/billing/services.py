@@ -48,7 +48,7 @@ from shared_apps.billing.models import Account, Plan, WebhookEvent
 from shared_apps.platform.errors import Conflict, DomainError, ValidationFailed
 from shared_apps.platform.limits import CUSTOMERS, SEATS, Limit
 from tenants.models import Provisioning, Store
-from tenants.provisioning import check_subdomain_available, request_store
+from tenants.provisioning import CHANNEL_CODES, check_subdomain_available, request_store
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,10 @@ def _clean(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+# The channel a signup store starts with when the signup names none.
+DEFAULT_SIGNUP_CHANNEL = "offline"
+
+
 @dataclass(frozen=True)
 class HeldSignup:
     """A signup for an email that already has an account, made by someone not signed in as it:
@@ -126,6 +130,8 @@ def signup(
     owner_password: str,
     plan: str,
     requester=None,
+    owner_name: str = "",
+    channels: list[str] | tuple[str, ...] = (),
 ) -> Account | HeldSignup:
     """Sign a company up: the owner, a billing account on ``plan`` and a store provisioned in the
     background with the owner as its admin. Everything is validated before anything is written;
@@ -139,6 +145,9 @@ def signup(
 
     Signup stores have no subsidiary: subsidiaries group HQ's own stores, and HQ may move a store
     into one later. The company is kept on the billing account.
+
+    ``owner_name`` is the new owner's own name (the pages greet them by it); ``channels`` are the
+    store's channels to enable (``offline`` when none is given, so the store can take orders at once).
     """
     company, store_name, subdomain = _clean(company), _clean(store_name), _clean(subdomain)
     email = _clean(owner_email).lower()
@@ -148,6 +157,15 @@ def signup(
         errors["company"] = [_("A name of 1 to 120 characters.")]
     if not store_name or len(store_name) > 120:
         errors["store_name"] = [_("A name of 1 to 120 characters.")]
+    owner_name = _clean(owner_name)
+    if len(owner_name) > 150:
+        errors["owner_name"] = [_("At most %(max)d characters.") % {"max": 150}]
+    if isinstance(channels, str) or not all(isinstance(c, str) for c in channels or ()):
+        errors["channels"] = [_("A list of channel codes.")]
+        channels = ()
+    channels = list(dict.fromkeys(channels or ())) or [DEFAULT_SIGNUP_CHANNEL]
+    if any(c not in CHANNEL_CODES for c in channels):
+        errors["channels"] = [_("Choose from: %(codes)s.") % {"codes": ", ".join(CHANNEL_CODES)}]
     chosen = Plan.objects.filter(code=_clean(plan), is_public=True).first()
     if chosen is None:
         codes = ", ".join(Plan.objects.filter(is_public=True).values_list("code", flat=True))
@@ -157,12 +175,17 @@ def signup(
         validate_email(email)
     except DjangoValidationError:
         errors["owner_email"] = [_("Enter a valid email address.")]
+        # The password's errors come with the others: nobody's account is involved yet.
+        try:
+            validate_password(password, user=User(email=email, name=owner_name or company))
+        except DjangoValidationError as exc:
+            errors["owner_password"] = list(exc.messages)
     else:
         owner = User.objects.filter(email__iexact=email).first()
         signed_in_as_owner = owner is not None and requester is not None and getattr(requester, "pk", None) == owner.pk
         if not signed_in_as_owner:
             try:
-                validate_password(password, user=User(email=email, name=company))
+                validate_password(password, user=User(email=email, name=owner_name or company))
             except DjangoValidationError as exc:
                 errors["owner_password"] = list(exc.messages)
     subdomain_error: DomainError | None = None
@@ -183,8 +206,8 @@ def signup(
     try:
         with transaction.atomic():
             if owner is None:
-                owner = user_create(email=email, password=password, name=company)
-            record = request_store(name=store_name, subdomain=subdomain, owner=owner)
+                owner = user_create(email=email, password=password, name=owner_name)
+            record = request_store(name=store_name, subdomain=subdomain, owner=owner, channels=channels)
             trial_ends_at = timezone.now() + timedelta(days=chosen.trial_days) if chosen.trial_days else None
             return Account.objects.create(
                 company=company,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shared_apps.accounts.views import store_page
@@ -48,3 +49,95 @@ def portal(request):
         messages.error(request, exc.detail)
         return redirect("billing:page")
     return redirect(url)
+
+
+# --- public host: the signup page -------------------------------------------------------------
+
+
+class _ThrottleRequest:
+    """What the signup API's throttles read of a request (``data`` and the Django request)."""
+
+    def __init__(self, request) -> None:
+        self._request = request
+        self.data = request.POST
+        self.META = request.META
+
+
+def _throttled(request) -> float | None:
+    """Seconds to wait when the signup API's throttles (per address, per email) refuse this page's
+    request; None when it may go on. The page and the API share the counters."""
+    from shared_apps.billing.api import SignupEmailThrottle, SignupIPThrottle
+
+    shim = _ThrottleRequest(request)
+    for throttle_class in (SignupIPThrottle, SignupEmailThrottle):
+        throttle = throttle_class()
+        if not throttle.allow_request(shim, None):
+            return throttle.wait() or 1.0
+    return None
+
+
+def signup_page(request):
+    """Sign up on the base host: the same service, rules and throttles as ``POST /api/v1/signup``;
+    then the status page follows the provisioning until the store is ready."""
+    from django.conf import settings
+    from django.http import Http404
+
+    from shared_apps.billing.catalogue import plan_label
+    from tenants.provisioning import CHANNEL_CODES, CHANNEL_LABELS
+
+    if getattr(request, "tenant", None) is not None and request.tenant.schema_name != settings.PUBLIC_SCHEMA_NAME:
+        raise Http404
+    plans = list(selectors.plans_list())
+    values = request.POST if request.method == "POST" else {"plan": plans[0].code if plans else "", "channel": "tmall"}
+    errors: dict = {}
+    error = ""
+    status = 200
+    if request.method == "POST":
+        wait = _throttled(request)
+        if wait is not None:
+            error = _("Too many signups from here. Try again in %(minutes)d minutes.") % {
+                "minutes": max(1, round(wait / 60))
+            }
+            status = 429
+        else:
+            try:
+                account = services.signup(
+                    company=request.POST.get("company", ""),
+                    store_name=request.POST.get("store_name", ""),
+                    subdomain=request.POST.get("subdomain", "").strip().lower(),
+                    owner_email=request.POST.get("owner_email", ""),
+                    owner_password=request.POST.get("owner_password", ""),
+                    owner_name=request.POST.get("owner_name", ""),
+                    plan=request.POST.get("plan", ""),
+                    channels=[c for c in request.POST.getlist("channel") if c],
+                    requester=request.user if request.user.is_authenticated else None,
+                )
+            except DomainError as exc:
+                errors = exc.errors or {}
+                error = exc.detail
+                status = exc.status
+            else:
+                return redirect("signup-status", signup_id=account.pk)
+    context = {
+        "plans": [(plan.code, plan_label(plan.code, plan.name)) for plan in plans],
+        "channels": [(code, CHANNEL_LABELS[code]) for code in CHANNEL_CODES],
+        "values": values,
+        "errors": errors,
+        "error": error,
+        "base_domain": settings.BASE_DOMAIN,
+    }
+    return render(request, "billing/signup.html", context, status=status)
+
+
+def signup_status_page(request, signup_id):
+    """The provisioning of a signup, polled by htmx until the store is ready (then a link to sign
+    in there). A held signup (an address that has an account) has no record: the page says only that
+    an email tells how to go on, as the API's answer tells nothing more."""
+    from shared_apps.platform.errors import NotFound
+
+    try:
+        status = selectors.signup_status(selectors.signup_get(signup_id=signup_id))
+    except NotFound:
+        status = None
+    template = "billing/_signup_status.html" if request.htmx else "billing/signup_status.html"
+    return render(request, template, {"status": status, "signup_id": signup_id})

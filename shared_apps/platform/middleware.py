@@ -101,3 +101,46 @@ class ContentSecurityPolicyMiddleware:
                 )
             )
         return response
+
+
+class FriendlyErrorPagesMiddleware:
+    """The product's own 404 and 403 pages for page routes in every mode, ``DEBUG=1`` included: a
+    missing record (``Http404`` from a view), a refused one (``PermissionDenied``) and an address
+    no route matches never show Django's debug page with the URL list. (Tracebacks of real server
+    errors still show with ``DEBUG=1``, where a developer wants them.) API paths keep problem+json."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+            and _is_debug_404(response)
+        ):
+            from shared_apps.platform.views import page_not_found
+
+            return page_not_found(request)
+        return response
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        from shared_apps.platform.views import page_not_found, permission_denied
+
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return permission_denied(request, exception)
+        return None
+
+
+def _is_debug_404(response) -> bool:
+    """Django's technical 404 page (``DEBUG=1``), which lists the URL patterns."""
+    content = getattr(response, "content", b"")
+    return b"URLconf" in content and b"Django" in content

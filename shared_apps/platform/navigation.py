@@ -150,14 +150,18 @@ def nav_for(request, area: str = STORE) -> list[NavItem]:
 
 def _build_nav(request, area: str) -> list[NavItem]:
     path = getattr(request, "path", "") or ""
-    items: list[NavItem] = []
+    allowed = []
     for entry in registered_entries(area):
-        if not _allowed(entry, request):
-            continue
-        url = _url(entry, request)
-        if url is None:
-            continue
-        active = path == url if url == "/" else path.startswith(url)
+        url = _url(entry, request) if _allowed(entry, request) else None
+        if url is not None:
+            allowed.append((entry, url))
+    # One entry is lit: the one whose address is the longest prefix of the path (``/kanban/tasks/``
+    # lights "tasks", not also "kanban").
+    matches = [url for _entry, url in allowed if (path == url if url == "/" else path.startswith(url))]
+    lit = max(matches, key=len, default=None)
+    items: list[NavItem] = []
+    for entry, url in allowed:
+        active = url == lit
         items.append(
             NavItem(
                 key=entry.key,

@@ -61,4 +61,12 @@ def customer_panel(*, customer) -> dict[str, Any] | None:
         "open": data["open"],
         "completed": data["completed"],
         "latest": latest,
+        "case_rows": [
+            {
+                **row,
+                "type_label": str(Case.Type(row["type"]).label),
+                "status_label": str(Case.Status(row["status"]).label),
+            }
+            for row in data["latest"]
+        ],
     }

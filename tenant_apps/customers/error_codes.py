@@ -14,6 +14,8 @@ class CustomerErrorCode(StrEnum):
     DUPLICATE_CUSTOMER = "duplicate_customer"
     DUPLICATE_TAG = "duplicate_tag"
     CUSTOMER_MERGED = "customer_merged"
+    INVALID_FILE = "invalid_file"
+    FILE_TOO_LARGE = "file_too_large"
 
 
 class DuplicateCustomer(Conflict):

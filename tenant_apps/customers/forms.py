@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.accounts.roles import Scope, StoreRole
@@ -198,11 +199,24 @@ class CustomerForm(forms.Form):
         }
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
 class FollowUpForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices, initial=FollowUp.Kind.CALL)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("follow-up", "Kind"), choices=FollowUp.Kind.choices, initial=FollowUp.Kind.CALL
+    )
     content = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     outcome = forms.CharField(label=_("Outcome"), max_length=300, required=False)
     next_follow_up_at = forms.CharField(label=_("Next follow-up"), required=False, widget=DATETIME_LOCAL)
+    # Rendered only: the view hands ``request.FILES.getlist("attachments")`` to the service, which checks them.
+    attachments = forms.FileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Up to 5 photos or PDF documents."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+    )
 
 
 class ImportUploadForm(forms.Form):

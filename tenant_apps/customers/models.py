@@ -225,6 +225,33 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
 
 
+def follow_up_attachment_path(instance: FollowUpAttachment, filename: str) -> str:
+    # ``store_prefix`` is set by the service from the current tenant: files live under a per-store prefix.
+    return f"{instance.store_prefix}/follow-ups/{instance.stored_name}"
+
+
+class FollowUpAttachment(models.Model):
+    """A file of a follow-up (a photo of a visit, a chat screenshot, a signed PDF), recognised by its
+    content and served only to those who may see the customer."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=follow_up_attachment_path, max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    store_prefix = ""
+    stored_name = ""
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        triggers = tracked()
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class CustomerMerge(models.Model):
     """The record of a merge: ``merged`` lives on as a pointer to ``survivor``."""
 

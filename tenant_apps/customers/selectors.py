@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shared_apps.accounts.access import StoreAccess, can_see_owner, visible_owner_ids
 from shared_apps.accounts.models import User
 from shared_apps.platform.errors import NotFound, ValidationFailed
-from tenant_apps.customers.models import Customer, FollowUp, Grade, Tag
+from tenant_apps.customers.models import Customer, FollowUp, FollowUpAttachment, Grade, Tag
 from tenant_apps.customers.panels import customer_panels, list_filters
 from tenant_apps.workspace.selectors import store_settings_get
 from tenants.storetime import local_day_bounds
@@ -242,7 +242,21 @@ def customer_get_for_user(*, customer_id: Any, access: StoreAccess) -> Customer:
 
 def follow_up_list(*, customer: Customer) -> QuerySet[FollowUp]:
     """The customer's follow-ups, newest first (the customer was loaded through its selector)."""
-    return FollowUp.objects.filter(customer_id=customer.pk).select_related("author").order_by("-created_at", "-id")
+    return (
+        FollowUp.objects.filter(customer_id=customer.pk)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")
+    )
+
+
+def follow_up_attachment_get(*, customer: Customer, attachment_id: int) -> FollowUpAttachment:
+    """An attachment of one of the customer's follow-ups (the customer was loaded through its
+    selector, so who may see it was checked); another customer's is "no such file"."""
+    attachment = FollowUpAttachment.objects.filter(pk=attachment_id, follow_up__customer_id=customer.pk).first()
+    if attachment is None:
+        raise NotFound(_("No such file."))
+    return attachment
 
 
 def _pool_history(customer: Customer) -> list[dict]:

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import phonenumbers
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -42,10 +43,11 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess, resolve_store_access, visible_owner_ids
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.roles import Scope, StoreRole
-from shared_apps.platform import limits
+from shared_apps.platform import limits, uploads
 from shared_apps.platform.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from tenant_apps.customers import files
 from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustomer, DuplicateTag
-from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, Grade, Intention, Tag
+from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, FollowUpAttachment, Grade, Intention, Tag
 from tenant_apps.customers.panels import merge_handlers
 from tenant_apps.customers.selectors import can_see_customer
 from tenant_apps.notifications.services import notify
@@ -716,6 +718,7 @@ def follow_up_add(
     outcome: str = "",
     next_follow_up_at: datetime | str | None = None,
     at: datetime | None = None,
+    attachments: Any = (),
 ) -> FollowUp:
     """Record a follow-up and move the customer's last / next follow-up (row lock on the customer).
 
@@ -748,6 +751,7 @@ def follow_up_add(
                 errors["next_follow_up_at"] = [_("The next follow-up must be later than this one.")]
     if errors:
         raise ValidationFailed(_("Invalid follow-up."), errors=errors)
+    checked_files = files.check_attachments(attachments)
 
     with transaction.atomic():
         locked = Customer.objects.select_for_update(of=("self",)).filter(pk=customer.pk).first()
@@ -763,6 +767,8 @@ def follow_up_add(
             next_follow_up_at=next_at,
             created_at=at,
         )
+        for item in checked_files:
+            _attach(follow_up, item)
         fields: list[str] = []
         if locked.last_follow_up_at is None or at >= locked.last_follow_up_at:
             locked.last_follow_up_at = at
@@ -778,6 +784,19 @@ def follow_up_add(
     customer.next_follow_up_at = locked.next_follow_up_at
     customer.return_visit_deadline = locked.return_visit_deadline
     return follow_up
+
+
+def _attach(follow_up: FollowUp, item) -> FollowUpAttachment:
+    attachment = FollowUpAttachment(
+        follow_up=follow_up, original_name=item.original_name, content_type=item.content_type, size=item.size
+    )
+    attachment.store_prefix = uploads.store_prefix()
+    attachment.stored_name = uploads.stored_name(item.extension)
+    content = item.file if isinstance(item.file, File) else File(item.file, name=item.original_name)
+    content.seek(0)
+    attachment.file.save(attachment.stored_name, content, save=False)
+    attachment.save()
+    return attachment
 
 
 # --- tags -------------------------------------------------------------------------------------

@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/follow-ups/", views.follow_up_add, name="follow-up-add"),
+    path(
+        "<int:customer_id>/attachments/<int:attachment_id>/",
+        views.follow_up_attachment,
+        name="follow-up-attachment",
+    ),
 ]

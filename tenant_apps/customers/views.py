@@ -353,6 +353,9 @@ def _rights(access, customer) -> dict:
         "can_follow_up": access.can("followups.create") and works_on,
         "can_release": access.can("pool.release") and customer.owner_id is not None and works_on,
         "can_claim": access.can("claims.create") and customer.owner_id is None and not access.read_only,
+        "can_quote": access.can("quotations.create") and works_on,
+        "can_order": access.can("orders.create") and works_on,
+        "can_assign_task": access.can("tasks.assign") and not access.read_only,
     }
 
 
@@ -406,6 +409,7 @@ def follow_up_add(request, customer_id: int):
                 content=form.cleaned_data["content"],
                 outcome=form.cleaned_data["outcome"],
                 next_follow_up_at=form.cleaned_data["next_follow_up_at"] or None,
+                attachments=request.FILES.getlist("attachments"),
             )
         except DomainError as exc:
             add_domain_errors(form, exc)
@@ -422,6 +426,7 @@ def follow_up_add(request, customer_id: int):
         **_rights(access, customer),
         "follow_up_form": FollowUpForm() if added else form,
         "follow_up_added": added,
+        "follow_up_count": selectors.follow_up_list(customer=customer).count() if added else None,
         "now": timezone.now(),
     }
     if request.htmx:
@@ -429,6 +434,21 @@ def follow_up_add(request, customer_id: int):
     context["summary"] = selectors.customer_summary(customer=customer)
     context["panels"] = _panel_list(context["summary"])
     return render(request, "customers/detail.html", context, status=status)
+
+
+@store_page("customers.view")
+@require_GET
+@_redirecting
+def follow_up_attachment(request, customer_id: int, attachment_id: int):
+    """A follow-up's file, to those who may see the customer."""
+    from shared_apps.platform.uploads import file_response
+
+    customer = _customer_or_404(request, customer_id)
+    try:
+        attachment = selectors.follow_up_attachment_get(customer=customer, attachment_id=attachment_id)
+        return file_response(attachment)
+    except NotFound:
+        raise Http404 from None
 
 
 # --- import -----------------------------------------------------------------------------------

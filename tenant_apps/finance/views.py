@@ -229,7 +229,9 @@ def _payment_row(request, payment_id: int, *, error: str = "", status: int = 200
         "can_decide": True,
         "list": list_state(access=request.store_access, spec=PAYMENT_LIST, params=request.GET),
     }
-    return render(request, "finance/_payment_row.html", context, status=status)
+    response = render(request, "finance/_payment_row.html", context, status=status)
+    response["HX-Trigger"] = "crm-counters"  # the sidebar's pending-payments badge follows
+    return response
 
 
 def _decided(request, payment_id: int, error: str, success: str):
@@ -320,6 +322,20 @@ def _back_to_order(request, order, *, message: str = "", error: str = ""):
     return redirect(services.order_url(order.pk))
 
 
+def _fresh_order_panel(request, order_id: int):
+    """The order page's money panel drawn again after a change (htmx swaps it in place of the old
+    one), so the figures and the records are current without a reload."""
+    from tenant_apps.finance.panels import order_finance_panel
+
+    order = _order(request, order_id)
+    panel = order_finance_panel(order=order, access=request.store_access)
+    response = render(request, "finance/order_panel.html", {"order": order, "panel": panel, "payment_added": True})
+    response["HX-Retarget"] = "#finance-panel"
+    response["HX-Reswap"] = "outerHTML"
+    response["HX-Trigger"] = "order-money-changed"
+    return response
+
+
 @store_page("payments.create")
 def order_payment_add(request, order_id: int):
     """The add-payment form of one order (with voucher files); on success, back to the order."""
@@ -337,9 +353,12 @@ def order_payment_add(request, order_id: int):
                 )
             except DomainError as exc:
                 _form_with_error(form, exc)
-                if "voucher" in exc.errors:
-                    form.add_error(None, " ".join(exc.errors["voucher"]))
+                voucher_text = " ".join(exc.errors.get("voucher", []))
+                if voucher_text and voucher_text not in form.non_field_errors():
+                    form.add_error(None, voucher_text)
             else:
+                if request.htmx and request.headers.get("X-Order-Panel"):
+                    return _fresh_order_panel(request, order_id)
                 return _back_to_order(request, order, message=_("The payment record was added."))
         status = 422
     context = {"order": order, "form": form, "money": selectors.order_money(order=order)}

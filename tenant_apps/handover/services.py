@@ -315,3 +315,20 @@ def redispatch_stale(*, at: datetime) -> dict[str, int]:
     for handover_id in ids:
         _dispatch(schema, handover_id)
     return {"redispatched": len(ids)}
+
+
+def member_leave(*, by: StoreAccess, membership, to_owner: Any, reason: str = "") -> Handover | None:
+    """Deactivate a member and hand their customers, open quotations, orders and leads over (to
+    ``to_owner``, or to the pool when None) in one transaction: a refused handover deactivates
+    nobody, and a refused deactivation (the store's last admin) hands nothing over."""
+    from shared_apps.accounts.services import member_change
+
+    if by.read_only or not by.can("members.manage"):
+        raise PermissionDenied()
+    with transaction.atomic():
+        handover = None
+        if membership.role in OWNER_ROLES:
+            data = {"from_owner": membership.user_id, "to_owner": to_owner, "reason": reason}
+            handover = handover_start(by=by, data=data)
+        member_change(membership=membership, is_active=False)
+    return handover

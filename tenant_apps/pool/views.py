@@ -202,7 +202,9 @@ def claims(request):
 
 def _queue_row(request, claim, *, error: str = "", status: int = 200):
     context = {"claim": claim, "error": error, "can_decide": True}
-    return render(request, "pool/_queue_row.html", context, status=status)
+    response = render(request, "pool/_queue_row.html", context, status=status)
+    response["HX-Trigger"] = "crm-counters"  # the sidebar's pending-claims badge follows
+    return response
 
 
 @require_POST

@@ -63,13 +63,47 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def amount_in_capitals(value: Decimal) -> str:
+    """An amount of yuan in Chinese capitals (大写金额) as written on Chinese commercial documents,
+    e.g. ``1234.50`` → ``壹仟贰佰叁拾肆元伍角`` (cn2an's ``rmb`` mode); ``零元整`` for nothing."""
+    import cn2an
+
+    value = Decimal(value).quantize(Decimal("0.01"))
+    if value == 0:
+        return "零元整"
+    text = cn2an.an2cn(f"{abs(value):f}", "rmb")
+    return f"负{text}" if value < 0 else text
+
+
+def _logo(letterhead, height: float):
+    """The letterhead's logo as a flowable of ``height`` (None without a readable one)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    if not letterhead.logo:
+        return None
+    try:
+        with letterhead.logo.open("rb") as handle:
+            data = io.BytesIO(handle.read())
+        width, h = ImageReader(data).getSize()
+        data.seek(0)
+        return Image(data, width=height * width / h, height=height)
+    except Exception:  # noqa: BLE001 - a missing or unreadable logo leaves the head without it
+        logger.warning("letterhead logo %s not usable", letterhead.logo.name)
+        return None
+
+
 def quotation_pdf(*, quotation: Quotation) -> bytes:
+    from tenant_apps.workspace.selectors import letterhead_get
+
     font = pdf_font()
     store = current_store()
     tz = store_zone()
+    head = letterhead_get()
     base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14)
-    title = ParagraphStyle("title", parent=base, fontSize=18, leading=24, spaceAfter=4)
-    small = ParagraphStyle("small", parent=base, fontSize=9, leading=12, textColor=colors.grey)
+    title = ParagraphStyle("title", parent=base, fontSize=16, leading=22)
+    heading = ParagraphStyle("heading", parent=base, fontSize=20, leading=26, alignment=1, spaceBefore=2, spaceAfter=2)
+    small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#555555"))
 
     def para(text, style=base) -> Paragraph:
         return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
@@ -80,24 +114,61 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
         title=_("Quotation %(number)s") % {"number": quotation.number},
-        author=store.name if store else "",
+        author=head.company_name or (store.name if store else ""),
+    )
+    width = A4[0] - 36 * mm
+    seller = head.company_name or (store.name if store else "")
+    contact_bits = [
+        _("Address: %(value)s") % {"value": head.address} if head.address else "",
+        " · ".join(
+            bit
+            for bit in (
+                _("Contact: %(value)s") % {"value": head.contact_person} if head.contact_person else "",
+                _("Phone: %(value)s") % {"value": head.phone} if head.phone else "",
+                head.email,
+            )
+            if bit
+        ),
+    ]
+    letter = [para(seller, title)] + [para(bit, small) for bit in contact_bits if bit]
+    logo = _logo(head, 16 * mm)
+    head_row = [[logo, letter]] if logo is not None else [[letter]]
+    head_table = Table(head_row, colWidths=[24 * mm, width - 24 * mm] if logo is not None else [width])
+    head_table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LINEBELOW", (0, 0), (-1, -1), 1.2, colors.HexColor("#1f4e79")),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+            ]
+        )
     )
     customer = quotation.customer
-    story = [
-        para(store.name if store else "", title),
-        para(_("Quotation %(number)s") % {"number": quotation.number}, ParagraphStyle("h2", parent=base, fontSize=13)),
-        Spacer(1, 4 * mm),
-        para(_("Customer: %(name)s") % {"name": customer.name}),
+    created = timezone.localtime(quotation.created_at, tz).date().isoformat()
+    info = [
+        [
+            para(_("Customer: %(name)s") % {"name": customer.name}),
+            para(_("No.: %(number)s") % {"number": quotation.number}),
+        ],
+        [
+            para(_("Company: %(company)s") % {"company": customer.company} if customer.company else ""),
+            para(_("Date: %(date)s") % {"date": created}),
+        ],
+        [para(""), para(_("Valid until: %(date)s") % {"date": quotation.valid_until.isoformat()})],
     ]
-    if customer.company:
-        story.append(para(_("Company: %(company)s") % {"company": customer.company}))
-    story += [
-        para(_("Date: %(date)s") % {"date": timezone.localtime(quotation.created_at, tz).date().isoformat()}),
-        para(_("Valid until: %(date)s") % {"date": quotation.valid_until.isoformat()}),
-        Spacer(1, 5 * mm),
+    info_table = Table(info, colWidths=[width * 0.6, width * 0.4])
+    info_table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1)]))
+    story = [
+        head_table,
+        Spacer(1, 3 * mm),
+        para(_("Quotation"), heading),
+        Spacer(1, 2 * mm),
+        info_table,
+        Spacer(1, 4 * mm),
     ]
     header = [_("No."), _("SKU"), _("Product"), _("Unit"), _("Quantity"), _("Unit price"), _("Amount")]
     rows = [[para(h) for h in header]]
@@ -115,22 +186,70 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
             ]
         )
     rows.append(["", "", "", "", "", para(_("Total")), para(_money(quotation.amount))])
-    table = Table(rows, colWidths=[10 * mm, 28 * mm, 56 * mm, 14 * mm, 18 * mm, 24 * mm, 24 * mm], repeatRows=1)
+    rows.append(
+        [
+            para(_("Amount in words (CNY): %(words)s") % {"words": amount_in_capitals(quotation.amount)}),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
+    table = Table(rows, colWidths=[12 * mm, 27 * mm, 55 * mm, 14 * mm, 18 * mm, 24 * mm, 24 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
-                ("GRID", (0, 0), (-1, -2), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("GRID", (0, 0), (-1, -3), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEABOVE", (5, -1), (-1, -1), 0.8, colors.black),
+                ("LINEABOVE", (5, -2), (-1, -2), 0.8, colors.black),
+                ("SPAN", (0, -1), (-1, -1)),
+                ("BOX", (0, -1), (-1, -1), 0.4, colors.grey),
             ]
         )
     )
-    story += [table, Spacer(1, 5 * mm)]
+    story += [table, Spacer(1, 4 * mm)]
+    tax_note = head.tax_note or _("Prices in CNY.")
+    validity = _("This quotation is valid until %(date)s.") % {"date": quotation.valid_until}
+    story += [para(tax_note, small), para(validity, small)]
     if quotation.notes:
-        story += [para(_("Notes")), para(quotation.notes), Spacer(1, 3 * mm)]
-    story.append(
-        para(_("Prices in CNY. This quotation is valid until %(date)s.") % {"date": quotation.valid_until}, small)
+        story += [Spacer(1, 2 * mm), para(_("Notes")), para(quotation.notes)]
+    if head.terms:
+        story += [Spacer(1, 3 * mm), para(_("Terms")), para(head.terms, small)]
+    bank = [
+        bit
+        for bit in (
+            _("Bank: %(value)s") % {"value": head.bank_name} if head.bank_name else "",
+            _("Account: %(value)s") % {"value": head.bank_account} if head.bank_account else "",
+            _("Account name: %(value)s") % {"value": seller} if head.bank_account else "",
+            _("Tax number: %(value)s") % {"value": head.tax_number} if head.tax_number else "",
+        )
+        if bit
+    ]
+    if bank:
+        story += [Spacer(1, 3 * mm)] + [para(bit, small) for bit in bank]
+    stamp_style = ParagraphStyle("stamp", parent=base, fontSize=9, leading=13)
+    stamp = Table(
+        [
+            [para(_("Seller (stamp)"), stamp_style), para(_("Buyer (stamp)"), stamp_style)],
+            [para(seller, small), para(customer.company or customer.name, small)],
+            [para(_("Signature:"), stamp_style), para(_("Signature:"), stamp_style)],
+            [para(_("Date:"), stamp_style), para(_("Date:"), stamp_style)],
+        ],
+        colWidths=[width / 2, width / 2],
+        rowHeights=[8 * mm, 24 * mm, 8 * mm, 8 * mm],
     )
+    stamp.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (0, -1), 0.5, colors.grey),
+                ("BOX", (1, 0), (1, -1), 0.5, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [Spacer(1, 6 * mm), stamp]
     doc.build(story)
     return buffer.getvalue()

@@ -458,4 +458,26 @@ def customer_sales_panel(*, customer_id) -> dict[str, Any]:
         "quotation_count": summary["quotation_count"],
         "latest_orders": "; ".join(f"{o.number} {o.get_status_display()} {o.amount}" for o in orders),
         "latest_quotations": "; ".join(f"{q.number} {q.get_status_display()} {q.amount}" for q in quotations),
+        "order_rows": [
+            {
+                "id": o.pk,
+                "number": o.number,
+                "status": o.status,
+                "status_label": str(o.get_status_display()),
+                "amount": str(o.amount),
+                "signed_at": timezone.localtime(o.signed_at).isoformat() if o.signed_at else None,
+            }
+            for o in orders
+        ],
+        "quotation_rows": [
+            {
+                "id": q.pk,
+                "number": q.number,
+                "status": q.status,
+                "status_label": str(q.get_status_display()),
+                "amount": str(q.amount),
+                "created_at": timezone.localtime(q.created_at).isoformat(),
+            }
+            for q in quotations
+        ],
     }

@@ -17,6 +17,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -400,6 +402,30 @@ def order_from_quotation(request, quotation_id):
     return redirect("sales:order-detail", order_id=order.pk)
 
 
+@require_http_methods(["GET", "POST"])
+@store_page("orders.create")
+def order_create(request):
+    """A contract order signed directly from lines (no quotation): the discount rule of the
+    service applies, so a deep discount asks for a quotation and its approval."""
+    values = request.POST if request.method == "POST" else None
+    if request.method == "POST":
+        data = {k: request.POST.get(k, "") for k in ("customer", "payment_mode", "due_date", "device", "notes")}
+        data["lines"] = _editor_lines(request.POST)
+        if request.POST.get("channel"):
+            data["channel"] = request.POST["channel"]
+        try:
+            order = services.order_create(access=_access(request), data=data)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            return redirect("sales:order-detail", order_id=order.pk)
+    context = _editor_context(request, values)
+    context["initial_customer"] = request.GET.get("customer", "") if values is None else ""
+    context["devices"] = Order.Device.choices
+    context["default_due"] = (timezone.localdate() + timedelta(days=30)).isoformat()
+    return render(request, "sales/order_form.html", context)
+
+
 @require_GET
 @store_page("quotations.view")
 def quotation_pdf(request, quotation_id):
@@ -484,6 +510,7 @@ def order_detail(request, order_id):
     panels = []
     for key, panel in selectors.order_panels_for(order=order, access=access).items():
         panels.append({"key": key, "panel": panel, "template": _panel_template(key)})
+    moves = [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)]
     return render(
         request,
         "sales/order_detail.html",
@@ -493,13 +520,75 @@ def order_detail(request, order_id):
             "deliveries": selectors.order_deliveries(order=order),
             "timeline": selectors.order_timeline(order=order),
             "status_labels": dict(Order.Status.choices),
-            "moves": [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)],
+            "moves": [move for move in moves if move[0] != Order.Status.CANCELLED],
+            "can_cancel": any(to == Order.Status.CANCELLED for to, _label in moves),
+            "steps": _pipeline_steps(order),
+            "has_money_panel": any(p["key"] == "finance" for p in panels),
             "can_feedback": access.can("orders.feedback")
             and order.status == Order.Status.COMPLETED
             and order.rating is None,
             "panels": panels,
         },
     )
+
+
+BOARD_CARDS = 30
+BOARD_STATUSES = (
+    Order.Status.PENDING_COLLECTION,
+    Order.Status.PENDING_OUTBOUND,
+    Order.Status.PENDING_DELIVERY,
+    Order.Status.PENDING_RECEIPT,
+    Order.Status.AWAITING_PAYMENT,
+    Order.Status.COMPLETED,
+)
+
+
+@require_GET
+@store_page("orders.view")
+def order_board(request):
+    """The orders the user sees as a board, one column per open status (and the completed ones),
+    newest first; each column shows its count and its latest cards."""
+    access = _access(request)
+    base = selectors.order_list(access=access).select_related("customer")
+    columns = []
+    for status in BOARD_STATUSES:
+        orders = base.filter(status=status)
+        columns.append(
+            {
+                "status": status,
+                "label": Order.Status(status).label,
+                "count": orders.count(),
+                "orders": list(orders.order_by("-signed_at", "-id")[:BOARD_CARDS]),
+                "list_url": reverse("sales:orders") + "?" + urlencode({"status": status}),
+            }
+        )
+    return render(request, "sales/order_board.html", {"columns": columns})
+
+
+def _pipeline_steps(order) -> list[dict]:
+    """The order's pipeline as a step bar: each step done, current or to come (a credit order is
+    collected after receipt; a cancelled order shows where it stopped)."""
+    S = Order.Status
+    if order.payment_mode == Order.PaymentMode.PREPAID:
+        path = [S.PENDING_COLLECTION, S.PENDING_OUTBOUND, S.PENDING_DELIVERY, S.PENDING_RECEIPT, S.COMPLETED]
+    else:
+        path = [S.PENDING_OUTBOUND, S.PENDING_DELIVERY, S.PENDING_RECEIPT, S.AWAITING_PAYMENT, S.COMPLETED]
+    current = order.status
+    if current == S.CANCELLED:
+        reached = set(order.events.values_list("from_status", flat=True))
+        index = max((path.index(s) for s in path if s in reached), default=0)
+    else:
+        index = path.index(current) if current in path else 0
+    steps = []
+    for position, status in enumerate(path):
+        if current == S.COMPLETED or position < index:
+            state = "done"
+        elif position == index and current != S.CANCELLED:
+            state = "current"
+        else:
+            state = "todo"
+        steps.append({"status": status, "label": S(status).label, "state": state})
+    return steps
 
 
 @require_POST

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -236,6 +237,25 @@ class TaskForm(forms.Form):
         self.fields["assignee"].choices = [("", "—"), *people_choices]
 
 
+def _task_initial(request) -> dict:
+    """``?customer=<id>`` (the 360° page's "new task"): a task about that customer, for its owner."""
+    customer_id = request.GET.get("customer", "")
+    if not customer_id.isdigit():
+        return {}
+    from tenant_apps.customers.selectors import customer_get_for_user
+
+    try:
+        customer = customer_get_for_user(customer_id=int(customer_id), access=request.store_access)
+    except NotFound:
+        return {}
+    link = request.build_absolute_uri(reverse("customers:detail", args=[customer.pk]))
+    return {
+        "title": _("Follow up %(name)s") % {"name": customer.name},
+        "description": f"{customer.name}: {link}",
+        "assignee": str(customer.owner_id or ""),
+    }
+
+
 @store_page("tasks.view")
 def tasks(request):
     access = request.store_access
@@ -249,7 +269,7 @@ def tasks(request):
         task_qs = selectors.task_list(access=access, filters=filters)
     except ValidationFailed:
         task_qs = selectors.task_list(access=access)
-    form = TaskForm(people_choices=people) if can_assign else None
+    form = TaskForm(people_choices=people, initial=_task_initial(request)) if can_assign else None
     status = 200
     if request.method == "POST":
         if not can_assign:

@@ -9,7 +9,9 @@ class WorkspaceConfig(AppConfig):
 
     def ready(self) -> None:
         from shared_apps.platform.navigation import register_nav
-        from tenant_apps.workspace import receivers  # noqa: F401
+        from tenant_apps.workspace import first_run, receivers  # noqa: F401
+
+        first_run.register()
 
         register_nav(
             key="home", label=_("Home"), url_name="workspace:home", permission="store.view", icon="home", order=0

@@ -276,7 +276,8 @@ def seed_welcome(ctx: DemoContext) -> str:
         recipients=ctx.users(StoreRole.ADMIN),
         kind="demo.tip",
         title=_("Add your team"),
-        body=_("Store admins add members, channels and store policies in the API (/api/v1/members)."),
+        body=_("Invite your colleagues, set their roles and teams on the Team page."),
+        url="/team/",
     )
     count = len(welcome) + len(tips)
     return ngettext("%(count)d notification", "%(count)d notifications", count) % {"count": count}

@@ -71,3 +71,38 @@ class StoreSettings(models.Model):
 
     def __str__(self) -> str:
         return "settings"
+
+
+def letterhead_logo_path(instance: Letterhead, filename: str) -> str:
+    # ``store_prefix`` is set by the service from the current tenant: files live under a per-store prefix.
+    return f"{instance.store_prefix}/letterhead/{instance.stored_name}"
+
+
+class Letterhead(models.Model):
+    """What the store prints at the head and foot of its documents (the quotation PDF): the seller's
+    name, logo, address and contacts, bank account, tax note and standard terms. One row."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    company_name = models.CharField(_("seller's name"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    tax_number = models.CharField(_("tax number"), max_length=50, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=100, blank=True)
+    tax_note = models.CharField(_("tax note"), max_length=300, blank=True)
+    terms = models.TextField(_("terms"), blank=True)
+    logo = models.FileField(_("logo"), upload_to=letterhead_logo_path, max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    store_prefix = ""
+    stored_name = ""
+
+    class Meta:
+        verbose_name = _("letterhead")
+        verbose_name_plural = _("letterheads")
+        triggers = tracked()
+
+    def __str__(self) -> str:
+        return self.company_name

@@ -44,3 +44,10 @@ def store_settings_get() -> StoreSettings:
         setattr(row, field, getattr(company, field))
     row.inherited = inherited
     return row
+
+
+def letterhead_get():
+    """The store's letterhead (an empty one until a store admin fills it in)."""
+    from tenant_apps.workspace.models import Letterhead
+
+    return Letterhead.objects.filter(singleton=True).first() or Letterhead()

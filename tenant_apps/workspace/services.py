@@ -100,3 +100,54 @@ def store_settings_update(*, reset: Iterable[str] = (), **changes: Any) -> Store
             settings_row.overrides = overrides
             settings_row.save(update_fields=[*clean, "overrides", "updated_at"])
     return store_settings_get()
+
+
+LETTERHEAD_FIELDS = (
+    "company_name",
+    "address",
+    "contact_person",
+    "phone",
+    "email",
+    "tax_number",
+    "bank_name",
+    "bank_account",
+    "tax_note",
+    "terms",
+)
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def letterhead_update(*, values: dict, logo=None, remove_logo: bool = False):
+    """Save the store's letterhead. ``logo``: a JPEG, PNG or WebP image of at most 2 MB, recognised
+    by its content (nothing is written when it is refused)."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.files import File
+
+    from shared_apps.platform import uploads
+    from tenant_apps.workspace.models import Letterhead
+
+    logo_kind = None
+    if logo:
+        logo_kind = uploads.sniff(uploads.read_head(logo), pdf=False)
+        if logo_kind is None or uploads.size_of(logo) > LOGO_MAX_BYTES:
+            message = _("The logo must be a JPEG, PNG or WebP image of at most 2 MB.")
+            raise ValidationFailed(message, errors={"logo": [message]})
+    with transaction.atomic():
+        letterhead, _created = Letterhead.objects.select_for_update().get_or_create(singleton=True)
+        for name in LETTERHEAD_FIELDS:
+            if name in values:
+                setattr(letterhead, name, (values[name] or "").strip())
+        if remove_logo:
+            letterhead.logo = ""
+        if logo_kind is not None:
+            letterhead.store_prefix = uploads.store_prefix()
+            letterhead.stored_name = uploads.stored_name(logo_kind[1])
+            logo.seek(0)
+            content = logo if isinstance(logo, File) else File(logo, name=letterhead.stored_name)
+            letterhead.logo.save(letterhead.stored_name, content, save=False)
+        try:
+            letterhead.full_clean(exclude=["logo"])
+        except DjangoValidationError as exc:
+            raise ValidationFailed(_("Invalid input."), errors=exc.message_dict) from None
+        letterhead.save()
+    return letterhead

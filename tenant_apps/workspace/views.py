@@ -20,8 +20,8 @@ from shared_apps.accounts.views import forbidden_page, store_page
 from shared_apps.platform.errors import DomainError
 from shared_apps.platform.navigation import nav_for
 from tenant_apps.workspace.models import StoreSettings
-from tenant_apps.workspace.selectors import channel_list, store_settings_get
-from tenant_apps.workspace.services import SETTINGS_FIELDS, store_settings_update
+from tenant_apps.workspace.selectors import channel_list, letterhead_get, store_settings_get
+from tenant_apps.workspace.services import LETTERHEAD_FIELDS, SETTINGS_FIELDS, letterhead_update, store_settings_update
 
 NOTIFICATIONS_NAV_KEY = "notifications"
 
@@ -43,13 +43,29 @@ def home(request):
     return render(request, "workspace/home.html", context)
 
 
+@store_page("store.view")
+def nav_partial(request):
+    """The sidebar's entries with their badges (pending claims, approvals, the warehouse queue,
+    unread notifications), redrawn by htmx every 30 s and after actions that change a counter;
+    ``?path=`` is the page's own path, so that its entry stays lit."""
+    path = request.GET.get("path", "")
+    if path.startswith("/") and not path.startswith("//"):
+        request.path = path
+    return render(request, "partials/nav_list.html", {"is_store_host": True})
+
+
 @store_page("members.view")
 def members(request):
     memberships = member_list(store=request.tenant).select_related("supervisor")
     # A member who leaves (or has left) takes no customer along: the handover is offered here.
     can_hand_over = request.store_access.can("customers.transfer") and request.tenant.is_writable
     can_manage_keys = request.store_access.can("api_keys.manage")
-    context = {"memberships": memberships, "can_hand_over": can_hand_over, "can_manage_keys": can_manage_keys}
+    context = {
+        "memberships": memberships,
+        "can_hand_over": can_hand_over,
+        "can_manage_keys": can_manage_keys,
+        "can_manage_members": request.store_access.can("members.manage") and request.tenant.is_writable,
+    }
     return render(request, "workspace/members.html", context)
 
 
@@ -162,3 +178,46 @@ def store_settings(request):
     context = {"form": form, "can_edit": can_edit, "saved": saved, "settings_row": current}
     template = "workspace/_settings_form.html" if request.htmx else "workspace/settings.html"
     return render(request, template, context, status=status)
+
+
+class LetterheadForm(forms.ModelForm):
+    class Meta:
+        from tenant_apps.workspace.models import Letterhead
+
+        model = Letterhead
+        fields = [*LETTERHEAD_FIELDS, "logo"]
+        widgets = {"terms": forms.Textarea(attrs={"rows": 4}), "logo": forms.FileInput(attrs={"accept": "image/*"})}
+        help_texts = {
+            "tax_note": gettext_lazy("For instance: prices include 13 % VAT."),
+            "terms": gettext_lazy("Payment, delivery and validity terms printed above the stamp area."),
+        }
+
+
+@store_page("settings.view")
+def letterhead_page(request):
+    """The store's letterhead for its documents (the quotation PDF): store admins edit it."""
+    can_edit = _can_edit_settings(request)
+    current = letterhead_get()
+    form = LetterheadForm(instance=current)
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            return forbidden_page(request, _("Only a store admin can change the store settings."))
+        form = LetterheadForm(request.POST, request.FILES, instance=letterhead_get())
+        if form.is_valid():
+            try:
+                letterhead_update(
+                    values={name: form.cleaned_data[name] for name in LETTERHEAD_FIELDS},
+                    logo=request.FILES.get("logo"),
+                    remove_logo=bool(request.POST.get("remove_logo")),
+                )
+            except DomainError as exc:
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("The letterhead was saved."))
+                return redirect("workspace:letterhead")
+        status = 422
+    context = {"form": form, "can_edit": can_edit, "letterhead": current}
+    return render(request, "workspace/letterhead.html", context, status=status)

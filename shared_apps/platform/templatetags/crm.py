@@ -179,3 +179,17 @@ def panel_value(value):
     if isinstance(value, datetime) or (isinstance(value, str) and INSTANT_TEXT.fullmatch(value)):
         return local_time(value)
     return value
+
+
+@register.filter
+def percent(value) -> str:
+    """A rate as a percentage, the one way discounts are shown: ``0.85`` → ``85%``, ``0.5952`` →
+    ``59.5%`` (one decimal when it is not whole); empty for None."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = (Decimal(str(value)) * 100).quantize(Decimal("0.1"))
+    except (ArithmeticError, ValueError):
+        return str(value)
+    text = f"{number:f}"
+    return f"{text[:-2] if text.endswith('.0') else text}%"

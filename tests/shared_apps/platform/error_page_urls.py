@@ -10,6 +10,12 @@ def explode(request):
     raise RuntimeError("kaboom in a page")
 
 
+def missing(request):
+    from django.http import Http404
+
+    raise Http404("No such record")
+
+
 def forbidden(request):
     raise PermissionDenied
 
@@ -22,6 +28,7 @@ urlpatterns = [
     *common_page_urlpatterns,
     path("explode/", explode),
     path("forbidden/", forbidden),
+    path("missing/", missing),
     path("suspicious/", suspicious),
 ]
 handler400 = "shared_apps.platform.views.bad_request"

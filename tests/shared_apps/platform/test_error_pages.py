@@ -62,3 +62,23 @@ def test_debug_pages_only_when_debug_is_asked_for(monkeypatch):
         assert importlib.reload(config_settings).DEBUG is debug
     monkeypatch.delenv("DEBUG")
     importlib.reload(config_settings)
+
+
+@pytest.mark.parametrize("path", ["/missing/", "/no-such-page/", "/forbidden/"])
+def test_with_debug_on_a_missing_record_or_address_still_gets_the_friendly_page(failing_urls, db, settings, path):
+    settings.DEBUG = True
+
+    response = _client().get(path, HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    assert response.status_code in (403, 404)
+    assert "URLconf" not in html and "error_page_urls" not in html and "No such record" not in html
+    assert "Page not found" in html or "You do not have permission" in html
+
+
+def test_with_debug_on_the_api_keeps_problem_json_for_a_missing_record(db, settings, api, users, store_a):
+    settings.DEBUG = True
+
+    response = api(users.a_sales, store_a).get("/api/v1/customers/999999")
+
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/problem+json")

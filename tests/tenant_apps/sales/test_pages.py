@@ -41,7 +41,7 @@ def test_quotation_editor_creates_and_previews(page_client, users, store_a, cata
     preview = client.post("/sales/quotations/preview/", form)
     assert preview.status_code == 200
     body = preview.content.decode()
-    assert "0.8000" in body
+    assert "80%" in body  # the discount, as a percentage like everywhere
     assert 'data-testid="preview-approval"' in body
     response = client.post("/sales/quotations/new/", form)
     assert response.status_code == 302
@@ -105,8 +105,11 @@ def test_amounts_on_the_order_and_customer_pages_read_as_money(
     client = page_client(users.a_admin, store_a)
 
     detail = client.get(f"/sales/orders/{order.pk}/").content.decode()
-    assert '<dd class="col-6 text-end money">¥1,234,000.00</dd>' in detail
-    assert 'data-testid="order-outstanding">¥1,233,000.00<' in detail
+    # One money panel, finance's, for those who see payments.
+    assert '<dd class="fs-6 m-0 money">¥1,234,000.00</dd>' in detail
+    assert '<dd class="fs-6 m-0 fw-semibold money">¥1,233,000.00</dd>' in detail
+    warehouse = page_client(users.a_warehouse, store_a).get(f"/sales/orders/{order.pk}/").content.decode()
+    assert 'data-testid="order-outstanding">¥1,233,000.00<' in warehouse
     assert 'class="text-end money">¥1,234,000.00</td>' in client.get("/sales/orders/").content.decode()
     customer_page = client.get(f"/customers/{customer.pk}/").content.decode()
     assert '<span class="money">¥1,234,000.00</span>' in customer_page  # the 360° sales panel

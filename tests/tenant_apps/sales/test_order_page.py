@@ -1,0 +1,89 @@
+"""The order page: one money panel that is redrawn after a payment (htmx), the pipeline step bar,
+cancel with the other actions (no panel holding only cancel), and the board of orders by status."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories.sales import make_customer, make_order, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(store_a, in_store, users):
+    with in_store(store_a):
+        customer = make_customer(owner=users.a_sales, name="Board customer")
+        return make_order(
+            customer=customer,
+            owner=users.a_sales,
+            lines=[(make_product(list_price="100.00"), 2, "100.00")],
+            status="pending_collection",
+            payment_mode="prepaid",
+            number="SO-BOARD-1",
+        )
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+def test_finance_sees_one_money_panel(page_client, users, store_a, order):
+    html = html_of(page_client(users.a_finance, store_a).get(f"/sales/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert html.count("Money</h2>") + html.count(">Money<") == 1
+    assert 'data-testid="finance-panel"' in html and 'data-testid="order-money"' not in html
+
+
+def test_the_warehouse_without_the_finance_panel_still_sees_the_money(page_client, users, store_a, order):
+    html = html_of(page_client(users.a_warehouse, store_a).get(f"/sales/orders/{order.pk}/"))
+
+    assert 'data-testid="order-money"' in html
+
+
+def test_the_step_bar_marks_the_current_step_of_a_prepaid_order(page_client, users, store_a, order):
+    html = html_of(page_client(users.a_sales, store_a).get(f"/sales/orders/{order.pk}/"))
+
+    bar = html.split('data-testid="order-steps"', 1)[1].split("</ol>", 1)[0]
+    assert bar.count("<li") == 5
+    assert bar.index('data-state="current"') < bar.index('data-state="todo"')
+    assert 'aria-current="step"' in bar
+
+
+def test_an_order_that_may_only_be_cancelled_shows_cancel_in_the_actions_panel(page_client, users, store_a, order):
+    html = html_of(page_client(users.a_sales, store_a).get(f"/sales/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert ">Next step<" not in html
+    actions = html.split('data-testid="order-actions"', 1)[1]
+    assert 'data-testid="move-cancelled"' in actions
+
+
+def test_a_payment_added_from_the_order_page_redraws_the_money_panel(page_client, users, store_a, order):
+    response = page_client(users.a_sales, store_a).post(
+        f"/finance/orders/{order.pk}/payments/new/",
+        {"kind": "collection", "amount": "150.00", "method": "bank_transfer", "note": ""},
+        HTTP_HX_REQUEST="true",
+        HTTP_X_ORDER_PANEL="1",
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#finance-panel"
+    html = html_of(response)
+    assert 'data-testid="payment-added"' in html and "¥150.00" in html
+
+
+def test_the_board_shows_each_status_with_its_orders(page_client, users, store_a, order):
+    html = html_of(page_client(users.a_sales, store_a).get("/sales/orders/board/"))
+
+    column = html.split('data-status="pending_collection"', 1)[1].split("</section>", 1)[0]
+    assert "SO-BOARD-1" in column and f'href="/sales/orders/{order.pk}/"' in column
+    assert 'data-testid="board-count-pending_collection">1<' in html
+
+
+def test_the_board_shows_a_salesperson_only_their_orders(page_client, users, store_a, order):
+    html = html_of(page_client(users.a_sales2, store_a).get("/sales/orders/board/"))
+
+    assert "SO-BOARD-1" not in html
+    assert Decimal("200.00") == order.amount
