@@ -105,7 +105,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _SALES_WORK
     | _TEAM_WORK
     | _LEAD_WORK
-    | frozenset({"customers.merge", "tags.manage", "claims.approve"}),
+    | frozenset({"customers.merge", "tags.manage", "claims.approve", "automation.view"}),
     StoreRole.FINANCE: _BASE
     | _TEAM_WORK
     | frozenset(
@@ -164,6 +164,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "leads.rules.manage",
             "audit.view",
             "customers.personal_data",
+            "automation.view",
+            "automation.manage",
         }
     ),
 }
@@ -192,5 +194,6 @@ HQ_READ_PERMISSIONS = frozenset(
         "tasks.view",
         "reports.view",
         "reports.team.view",
+        "automation.view",
     }
 )
