@@ -88,6 +88,7 @@ TENANT_APPS = [
     "tenant_apps.leads",
     "tenant_apps.handover",
     "tenant_apps.audit",
+    "tenant_apps.automation",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
+from hq_console.models import CompanyPolicy, HqAnnouncement, HqDefaultRule, StoreBackup, StoreClosure, StoreRestore
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.selectors import member_get, member_list
 from shared_apps.platform.errors import NotFound
@@ -92,3 +92,15 @@ def export_get(*, store: Store, export_id) -> StoreBackup:
 
 def closure_list(*, store: Store) -> QuerySet[StoreClosure]:
     return StoreClosure.objects.filter(store=store).select_related("final_backup").order_by("-closed_at")
+
+
+def default_rules() -> QuerySet[HqDefaultRule]:
+    """HQ's default automation rules (stores inherit them)."""
+    return HqDefaultRule.objects.order_by("pk")
+
+
+def default_rule_get(*, rule_id) -> HqDefaultRule:
+    try:
+        return HqDefaultRule.objects.get(pk=int(rule_id))
+    except (HqDefaultRule.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such default rule.")) from None

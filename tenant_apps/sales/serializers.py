@@ -279,6 +279,8 @@ class DeliverySerializer(serializers.ModelSerializer):
             "outbound_at",
             "shipped_at",
             "received_at",
+            "failed_at",
+            "failure_reason",
             "created_at",
         ]
         read_only_fields = fields
@@ -364,6 +366,10 @@ class TransitionInputSerializer(serializers.Serializer):
 class FeedbackInputSerializer(serializers.Serializer):
     rating = serializers.IntegerField(help_text="1 to 5.")
     comment = serializers.CharField(required=False, allow_blank=True)
+
+
+class DeliveryFailInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why the delivery failed (lost, refused, returned...).")
 
 
 class DeliveryTransitionInputSerializer(serializers.Serializer):

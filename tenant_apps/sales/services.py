@@ -647,6 +647,7 @@ def quotation_submit(*, quotation_id, access: StoreAccess, at: datetime | None =
     quotation.decision_comment = ""
     if quotation.requires_approval:
         quotation.status = Quotation.Status.PENDING_APPROVAL
+        quotation.submitted_at = at
         quotation.save()
         notify(
             recipients=[uid for uid in _approvers_of(quotation.owner_id) if uid != access.user.pk]
@@ -1237,3 +1238,56 @@ def open_sales_give_to(*, customer_ids, owner_id: int) -> dict[str, int]:
     Order.objects.filter(pk__in=order_ids).update(owner_id=owner_id)
     publish_many(topic="order", entity_ids=order_ids)
     return {"quotations": moved_quotations, "orders": len(order_ids)}
+
+
+FAILURE_REASON_MAX_LENGTH = 300
+
+
+def delivery_fail(*, delivery: Delivery, reason: Any, access: StoreAccess, at: datetime | None = None) -> Delivery:
+    """Mark a delivery that left the warehouse as failed (lost, refused, returned), with the reason.
+
+    The order's owner is told (``sales.delivery_failed``); the order's history records it.
+    """
+    at = at or timezone.now()
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > FAILURE_REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            _("Invalid input."),
+            errors={
+                "reason": [_("A reason of 1 to %(max)d characters is required.") % {"max": FAILURE_REASON_MAX_LENGTH}]
+            },
+        )
+    if not access.can("orders.ship"):
+        raise InvalidTransition(_("Your role cannot move this delivery."))
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        if locked is None:
+            raise NotFound(_("No such delivery."))
+        if locked.status not in (Delivery.Status.OUTBOUND, Delivery.Status.SHIPPED):
+            raise InvalidTransition(
+                _("A delivery that is %(status)s cannot be marked failed.")
+                % {"status": Delivery.Status(locked.status).label}
+            )
+        locked.status = Delivery.Status.FAILED
+        locked.failed_at = at
+        locked.failure_reason = reason
+        locked.save(update_fields=["status", "failed_at", "failure_reason"])
+        order = Order.objects.select_related("customer").get(pk=locked.order_id)
+        order_event_add(
+            order=order,
+            kind=OrderEvent.Kind.DELIVERY,
+            actor=access.user,
+            at=at,
+            message=f"{Delivery.Kind(locked.kind).label}: {Delivery.Status.FAILED.label}: {reason}",
+            data={"delivery": locked.pk, "status": Delivery.Status.FAILED, "reason": reason},
+        )
+        publish(topic="order", entity_id=order.pk)
+        notify(
+            recipients=[order.owner_id],
+            kind="sales.delivery_failed",
+            title=format_lazy(gettext_lazy("Delivery of order {number} failed"), number=order.number),
+            body=reason,
+            url=order_url(order.pk),
+            data={"order": order.pk, "delivery": locked.pk},
+        )
+    return locked
