@@ -541,7 +541,9 @@ class HqDefaultRuleDetailView(HQGenericAPIView):
     def patch(self, request, pk):
         rule = selectors.default_rule_get(rule_id=pk)
         data = request.data if isinstance(request.data, dict) else {}
-        return Response(HqDefaultRuleSerializer(services.default_rule_update(rule=rule, by=request.user, **data)).data)
+        return Response(
+            HqDefaultRuleSerializer(services.default_rule_update(rule=rule, by=request.user, changes=data)).data
+        )
 
     def delete(self, request, pk):
         services.default_rule_delete(rule=selectors.default_rule_get(rule_id=pk))

@@ -198,9 +198,10 @@ def default_rule_create(*, by, name: Any, template: Any, params: Any = None, act
     return HqDefaultRule.objects.create(updated_by=by, **values)
 
 
-def default_rule_update(*, rule, by, **changes: Any):
+def default_rule_update(*, rule, by, changes: dict[str, Any]):
     from hq_console.models import HqDefaultRule
 
+    changes = dict(changes)
     current = {key: getattr(rule, key) for key in ("name", "template", "params", "actions", "active")}
     unknown = set(changes) - set(current)
     if unknown:

@@ -7,7 +7,7 @@ Store admins write; supervisors and HQ read.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -181,10 +181,7 @@ class AutomationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(RuleRunSerializer(page, many=True).data)
 
-    @extend_schema(
-        request=inline_serializer("AutomationReset", {}),
-        responses={200: RuleSerializer},
-    )
+    @extend_schema(request=None, responses={200: RuleSerializer})
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None):
         """Put a rule that came from HQ back on HQ's default."""

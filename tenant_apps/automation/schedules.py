@@ -28,7 +28,7 @@ def _cron(text: str) -> crontab:
         return crontab(
             minute=fields[0], hour=fields[1], day_of_month=fields[2], month_of_year=fields[3], day_of_week=fields[4]
         )
-    except (ValueError, TypeError) as exc:
+    except Exception as exc:
         raise InvalidSchedule(_("Not a valid cron schedule: %(error)s") % {"error": exc}) from exc
 
 

@@ -149,14 +149,14 @@ def test_stores_inherit_hq_default_rules_until_they_override_them(store_a, store
         services.inherit_hq_rules()
         assert Rule.objects.filter(hq_rule_id=default.pk, source="hq").exists()
     # HQ changes its default: stores that follow it follow the change.
-    hq_services.default_rule_update(rule=default, by=users.hq_admin, params={"days": 25})
+    hq_services.default_rule_update(rule=default, by=users.hq_admin, changes={"params": {"days": 25}})
     with in_store(store_a):
         services.inherit_hq_rules()
         copy.refresh_from_db()
         assert copy.params == {"days": 25}
         # The store changes its copy: it is the store's own from then on.
         services.rule_update(rule=copy, data={"params": {"days": 40}}, by=users.a_admin)
-    hq_services.default_rule_update(rule=default, by=users.hq_admin, params={"days": 10})
+    hq_services.default_rule_update(rule=default, by=users.hq_admin, changes={"params": {"days": 10}})
     with in_store(store_a):
         services.inherit_hq_rules()
         copy.refresh_from_db()
