@@ -17,7 +17,7 @@ from tenant_apps.automation import selectors, services, templates
 from tenant_apps.automation.models import Rule, RuleRun
 
 
-class RuleSerializer(serializers.ModelSerializer):
+class AutomationRuleSerializer(serializers.ModelSerializer):
     trigger = serializers.JSONField(
         help_text='{"event": "order.status_changed"} or {"schedule": "daily 09:00", "records": "orders"}'
     )
@@ -53,7 +53,7 @@ class RuleSerializer(serializers.ModelSerializer):
         return obj.source == Rule.Source.HQ
 
 
-class RuleInputSerializer(serializers.Serializer):
+class AutomationRuleInputSerializer(serializers.Serializer):
     name = serializers.CharField(required=False)
     trigger = serializers.JSONField(required=False)
     conditions = serializers.JSONField(required=False)
@@ -63,7 +63,7 @@ class RuleInputSerializer(serializers.Serializer):
     params = serializers.JSONField(required=False)
 
 
-class RuleRunSerializer(serializers.ModelSerializer):
+class AutomationRunSerializer(serializers.ModelSerializer):
     rule = serializers.IntegerField(source="rule_id", read_only=True)
     actions_done = serializers.JSONField()
 
@@ -73,7 +73,7 @@ class RuleRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ParamSerializer(serializers.Serializer):
+class AutomationParamSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     type = serializers.CharField()
@@ -83,11 +83,11 @@ class ParamSerializer(serializers.Serializer):
     choices = serializers.ListField(child=serializers.CharField())
 
 
-class TemplateSerializer(serializers.Serializer):
+class AutomationTemplateSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     description = serializers.CharField()
-    params = ParamSerializer(many=True)
+    params = AutomationParamSerializer(many=True)
     actions = serializers.JSONField()
     rule = serializers.IntegerField(allow_null=True, help_text="The store's rule of it, if any.")
     active = serializers.BooleanField()
@@ -132,7 +132,7 @@ def template_rows() -> list[dict]:
 class AutomationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, StoreViewSet):
     """Automation rules of the store: triggers, conditions, actions; the ready-made ones and HQ's."""
 
-    serializer_class = RuleSerializer
+    serializer_class = AutomationRuleSerializer
     queryset = Rule.objects.none()
     filter_backends: list = []
     lookup_value_regex = r"[0-9]+"
@@ -153,36 +153,36 @@ class AutomationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def get_object(self) -> Rule:
         return selectors.rule_get(rule_id=self.kwargs["pk"])
 
-    @extend_schema(request=RuleInputSerializer, responses={201: RuleSerializer})
+    @extend_schema(request=AutomationRuleInputSerializer, responses={201: AutomationRuleSerializer})
     def create(self, request):
         rule = services.rule_create(data=request.data, by=request.user)
-        return Response(RuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+        return Response(AutomationRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=RuleInputSerializer, responses={200: RuleSerializer})
+    @extend_schema(request=AutomationRuleInputSerializer, responses={200: AutomationRuleSerializer})
     def partial_update(self, request, pk=None):
         rule = services.rule_update(rule=self.get_object(), data=request.data, by=request.user)
-        return Response(RuleSerializer(rule).data)
+        return Response(AutomationRuleSerializer(rule).data)
 
     def perform_destroy(self, instance: Rule) -> None:
         services.rule_delete(rule=instance)
 
-    @extend_schema(responses={200: TemplateSerializer(many=True)})
+    @extend_schema(responses={200: AutomationTemplateSerializer(many=True)})
     @action(detail=False, methods=["get"], pagination_class=None)
     def templates(self, request):
         """The ready-made rules, their parameters and whether the store has them on."""
         services.inherit_hq_rules()
-        return Response(TemplateSerializer(template_rows(), many=True).data)
+        return Response(AutomationTemplateSerializer(template_rows(), many=True).data)
 
-    @extend_schema(responses={200: RuleRunSerializer(many=True)})
+    @extend_schema(responses={200: AutomationRunSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def runs(self, request, pk=None):
         """The rule's run log, newest first (paginated)."""
         queryset = selectors.run_list(rule=self.get_object())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(RuleRunSerializer(page, many=True).data)
+        return self.get_paginated_response(AutomationRunSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={200: RuleSerializer})
+    @extend_schema(request=None, responses={200: AutomationRuleSerializer})
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None):
         """Put a rule that came from HQ back on HQ's default."""
-        return Response(RuleSerializer(services.rule_reset(rule=self.get_object())).data)
+        return Response(AutomationRuleSerializer(services.rule_reset(rule=self.get_object())).data)

@@ -94,10 +94,13 @@ def _wants_email(*, kind: str, ids: list[int], default: bool | None) -> set[int]
     return {pk for pk in ids if chosen.get(pk, fallback)}
 
 
-def _fold(row: Notification, *, kind: str, title: str, url: str, language: str, now: datetime) -> Notification:
-    """Fold one more notification into ``row``, which then reads as a digest of ``count`` of them."""
-    items = row.data.get("items") if row.count > 1 else [{"title": row.title, "url": row.url}]
-    items = ([*(items or []), {"title": title, "url": url}])[-DIGEST_ITEMS_KEPT:]
+def _fold(
+    row: Notification, *, kind: str, title: str, url: str, data: dict, language: str, now: datetime
+) -> Notification:
+    """Fold one more notification into ``row``, which then reads as a digest of ``count`` of them;
+    ``data["items"]`` keeps each one's title, link and data (the latest ``DIGEST_ITEMS_KEPT``)."""
+    items = row.data.get("items") if row.count > 1 else [{"title": row.title, "url": row.url, "data": row.data}]
+    items = ([*(items or []), {"title": title, "url": url, "data": data}])[-DIGEST_ITEMS_KEPT:]
     row.count += 1
     row.last_at = now
     declared = kinds.get(kind)
@@ -169,7 +172,15 @@ def notify(
             for pk, row in open_rows.items():
                 language = members[pk].language
                 folded.append(
-                    _fold(row, kind=kind, title=_render(title, language), url=url, language=language, now=now)
+                    _fold(
+                        row,
+                        kind=kind,
+                        title=_render(title, language),
+                        url=url,
+                        data=data or {},
+                        language=language,
+                        now=now,
+                    )
                 )
             ids = [pk for pk in ids if pk not in open_rows]
         rows = [

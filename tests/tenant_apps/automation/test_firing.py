@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from hq_console import services as hq_services
 from shared_apps.accounts.access import resolve_store_access
@@ -74,7 +75,7 @@ def test_a_failing_rule_is_logged_reported_and_not_retried(store_a, users, in_st
         )
         assert event(at)["failed"] == 1
         run = RuleRun.objects.get(rule=rule)
-        assert run.outcome == "failed" and "owner" in run.error
+        assert run.outcome == "failed" and run.error == gettext("The record has no owner to give the task to.")
         # The notify action before it was undone with it; the admin was told.
         assert not Notification.objects.filter(kind="automation.alert").exists()
         assert Notification.objects.filter(recipient_id=users.a_admin.pk, kind="automation.rule_failed").count() == 1
