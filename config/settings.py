@@ -256,6 +256,13 @@ BACKUP_WINDOW_HOURS = env_int("BACKUP_WINDOW_HOURS", 4)
 PG_BIN = os.environ.get("PG_BIN", "").strip()
 # The action log (tenant_apps.audit): entries and sign-ins older than this are purged by audit.purge.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+# The event log (tenant_apps.outbox): events older than this (and held by HQ) are deleted by outbox.purge.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# Outgoing webhooks (tenant_apps.webhooks): private, loopback, link-local and metadata targets are
+# refused unless this is on; on by default on a developer machine (DEBUG unset or 1), off with DEBUG=0.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEVELOPMENT)
+# Seconds one delivery may take (connect + answer) before it counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "") or 10)
 if os.environ.get("BACKUP_S3_BUCKET", "").strip():
     STORAGES["backups"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
