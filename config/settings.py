@@ -88,6 +88,7 @@ TENANT_APPS = [
     "tenant_apps.leads",
     "tenant_apps.handover",
     "tenant_apps.audit",
+    "tenant_apps.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -363,6 +364,9 @@ SPECTACULAR_SETTINGS = {
     # No online validator badge: the docs page must not call out to the internet (intranet installs).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The payloads sent to webhook endpoints, one entry per event type (OpenAPI 3.1 "webhooks").
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "tenant_apps.webhooks.openapi.WEBHOOKS",
     "ENUM_NAME_OVERRIDES": {
         "StoreStatusEnum": "tenants.models.Store.Status",
         "BackupStatusEnum": "hq_console.models.StoreBackup.Status",
@@ -418,6 +422,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
+# Webhook deliveries wait on other systems' servers: their own queue (and, in production, their own
+# workers, deploy/), so that a slow receiver never delays the store's other work.
+CELERY_TASK_ROUTES = {"webhooks.deliver_endpoint": {"queue": "webhooks"}}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True

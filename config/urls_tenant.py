@@ -25,6 +25,7 @@ api_urlpatterns = [
     path("", include("tenant_apps.leads.urls_api")),
     path("", include("tenant_apps.handover.urls_api")),
     path("", include("tenant_apps.audit.urls_api")),
+    path("", include("tenant_apps.webhooks.urls_api")),
 ]
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("leads/", include("tenant_apps.leads.urls")),
     path("handover/", include("tenant_apps.handover.urls")),
     path("audit/", include("tenant_apps.audit.urls")),
+    path("settings/webhooks/", include("tenant_apps.webhooks.urls")),
 ]
 
 handler400 = "shared_apps.platform.views.bad_request"

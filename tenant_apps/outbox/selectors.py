@@ -21,7 +21,12 @@ class PendingEvent:
 
 def pending_events(*, limit: int) -> list[PendingEvent]:
     """The oldest events not yet held by the HQ rollups, in id order."""
-    rows = OutboxEvent.objects.filter(drained_at__isnull=True).order_by("id").values_list("id", "topic", "entity_id")
+    rows = (
+        OutboxEvent.objects.filter(drained_at__isnull=True)
+        .exclude(topic="")
+        .order_by("id")
+        .values_list("id", "topic", "entity_id")
+    )
     return [PendingEvent(*row) for row in rows[:limit]]
 
 
@@ -29,13 +34,13 @@ def oldest_pending_at() -> datetime | None:
     """When the oldest event not yet held by the HQ rollups was written (None: nothing waits).
 
     One row read from the partial index of pending events, however long the backlog."""
-    pending = OutboxEvent.objects.filter(drained_at__isnull=True).order_by("id")
+    pending = OutboxEvent.objects.filter(drained_at__isnull=True).exclude(topic="").order_by("id")
     return pending.values_list("created_at", flat=True).first()
 
 
 def backlog() -> dict:
     """How many events wait, and since when."""
-    pending = OutboxEvent.objects.filter(drained_at__isnull=True)
+    pending = OutboxEvent.objects.filter(drained_at__isnull=True).exclude(topic="")
     return {"pending": pending.count(), "oldest": oldest_pending_at()}
 
 

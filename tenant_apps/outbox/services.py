@@ -34,13 +34,13 @@ def publish(
     event: str | None = None,
     data: dict | None = None,
     entity: str | None = None,
-) -> None:
+) -> OutboxEvent:
     """Record that ``entity_id`` changed: for HQ when ``topic`` is given, as the public event
     ``event`` ("order.created", with ``data``) when it is given; committed or rolled back with the
     change. A row with no topic is written already drained: the HQ drain never sees it."""
     if not topic and not event:
         raise ValueError("publish needs a topic, an event or both")
-    OutboxEvent.objects.create(
+    row = OutboxEvent.objects.create(
         topic=Topic(topic) if topic else "",
         type=event or "",
         entity=(entity or entity_of(event)) if event else "",
@@ -51,6 +51,7 @@ def publish(
     )
     if event:
         _wake_consumers_after_commit()
+    return row
 
 
 def api_json(data: dict) -> dict:
@@ -59,10 +60,10 @@ def api_json(data: dict) -> dict:
     return json.loads(JSONRenderer().render(data))
 
 
-def emit(event: str, *, entity: str, entity_id: int, data: dict, topic: str | None = None) -> None:
+def emit(event: str, *, entity: str, entity_id: int, data: dict, topic: str | None = None) -> OutboxEvent:
     """Record the public domain event ``event`` about ``entity`` ``entity_id`` with ``data`` (the
     object as the REST API returns it), and the HQ fact ``topic`` in the same row when given."""
-    publish(topic=topic, entity_id=entity_id, event=event, data=data, entity=entity)
+    return publish(topic=topic, entity_id=entity_id, event=event, data=data, entity=entity)
 
 
 def publish_many(*, topic: str, entity_ids: Iterable[int]) -> None:
