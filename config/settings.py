@@ -89,6 +89,7 @@ TENANT_APPS = [
     "tenant_apps.handover",
     "tenant_apps.audit",
     "tenant_apps.automation",
+    "tenant_apps.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -257,6 +258,13 @@ BACKUP_WINDOW_HOURS = env_int("BACKUP_WINDOW_HOURS", 4)
 PG_BIN = os.environ.get("PG_BIN", "").strip()
 # The action log (tenant_apps.audit): entries and sign-ins older than this are purged by audit.purge.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+# The event log (tenant_apps.outbox): events older than this (and held by HQ) are deleted by outbox.purge.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# Outgoing webhooks (tenant_apps.webhooks): private, loopback, link-local and metadata targets are
+# refused unless this is on; on by default on a developer machine (DEBUG unset or 1), off with DEBUG=0.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEVELOPMENT)
+# Seconds one delivery may take (connect + answer) before it counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "") or 10)
 if os.environ.get("BACKUP_S3_BUCKET", "").strip():
     STORAGES["backups"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -371,6 +379,9 @@ SPECTACULAR_SETTINGS = {
     # No online validator badge: the docs page must not call out to the internet (intranet installs).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The payloads sent to webhook endpoints, one entry per event type (OpenAPI 3.1 "webhooks").
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "tenant_apps.webhooks.openapi.WEBHOOKS",
     "ENUM_NAME_OVERRIDES": {
         "StoreStatusEnum": "tenants.models.Store.Status",
         "BackupStatusEnum": "hq_console.models.StoreBackup.Status",
@@ -426,6 +437,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
+# Webhook deliveries wait on other systems' servers: their own queue (and, in production, their own
+# workers, deploy/), so that a slow receiver never delays the store's other work.
+CELERY_TASK_ROUTES = {"webhooks.deliver_endpoint": {"queue": "webhooks"}}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True

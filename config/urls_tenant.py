@@ -26,6 +26,7 @@ api_urlpatterns = [
     path("", include("tenant_apps.handover.urls_api")),
     path("", include("tenant_apps.audit.urls_api")),
     path("", include("tenant_apps.automation.urls_api")),
+    path("", include("tenant_apps.webhooks.urls_api")),
 ]
 
 urlpatterns = [
@@ -52,6 +53,7 @@ urlpatterns = [
     path("handover/", include("tenant_apps.handover.urls")),
     path("audit/", include("tenant_apps.audit.urls")),
     path("automations/", include("tenant_apps.automation.urls")),
+    path("settings/webhooks/", include("tenant_apps.webhooks.urls")),
 ]
 
 handler400 = "shared_apps.platform.views.bad_request"

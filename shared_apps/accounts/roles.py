@@ -152,6 +152,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "settings.manage",
             "members.manage",
             "api_keys.manage",
+            "webhooks.manage",
             "customers.merge",
             "tags.manage",
             "claims.approve",

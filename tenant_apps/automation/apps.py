@@ -9,9 +9,11 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         from shared_apps.platform.navigation import register_nav
-        from tenant_apps.automation import receivers
+        from tenant_apps.automation import consumer, receivers
+        from tenant_apps.outbox import consumers
 
         receivers.connect()
+        consumers.register(consumer.CONSUMER, consumer.consume)
         register_nav(
             key="automations",
             label=_("Automation"),

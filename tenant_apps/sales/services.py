@@ -34,9 +34,10 @@ from shared_apps.platform.dates import day_in_range, out_of_range_message
 from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
-from tenant_apps.outbox.services import publish, publish_many
+from tenant_apps.outbox.services import emit, publish, publish_many
 from tenant_apps.sales.error_codes import SalesErrorCode
 from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation, QuotationLine
+from tenant_apps.sales.serializers import delivery_event_data, order_event_data, quotation_event_data
 from tenant_apps.sales.signals import delivery_received
 from tenant_apps.workspace.selectors import channel_list, store_settings_get
 from tenants.models import Store
@@ -349,7 +350,10 @@ def _set_status(
         from_status=previous,
         to_status=to,
     )
-    publish(topic="order", entity_id=order.pk)
+    data = order_event_data(order)
+    publish(topic="order", entity_id=order.pk, event="order.status_changed", data=data)
+    if to == Order.Status.CANCELLED:
+        emit("order.cancelled", entity="order", entity_id=order.pk, data=data)
 
 
 def _notify_ready_for_outbound(order: Order) -> None:
@@ -689,6 +693,8 @@ def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, a
     quotation.decided_at = at
     quotation.decision_comment = text
     quotation.save()
+    if approve:
+        emit("quotation.approved", entity="quotation", entity_id=quotation.pk, data=quotation_event_data(quotation))
     title = (
         gettext_lazy("Quotation {number} was approved") if approve else gettext_lazy("Quotation {number} was rejected")
     )
@@ -861,7 +867,7 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
         quotation.accepted_at = at
         quotation.save(update_fields=["status", "accepted_at", "updated_at"])
     order_event_add(order=order, kind=OrderEvent.Kind.CREATED, actor=access.user, at=at, to_status=order.status)
-    publish(topic="order", entity_id=order.pk)
+    publish(topic="order", entity_id=order.pk, event="order.created", data=order_event_data(order))
     if not prepaid:
         _notify_ready_for_outbound(order)
     return order
@@ -1282,6 +1288,7 @@ def delivery_fail(*, delivery: Delivery, reason: Any, access: StoreAccess, at: d
             data={"delivery": locked.pk, "status": Delivery.Status.FAILED, "reason": reason},
         )
         publish(topic="order", entity_id=order.pk)
+        emit("delivery.failed", entity="delivery", entity_id=locked.pk, data=delivery_event_data(locked))
         notify(
             recipients=[order.owner_id],
             kind="sales.delivery_failed",
