@@ -282,7 +282,10 @@ def fire(*, rule: Rule, occurrence: templates.Occurrence, at: datetime) -> RuleR
             return None
         try:
             with transaction.atomic():
-                run.actions_done = rule_actions.execute(rule=rule, occurrence=occurrence, run=run, actor=_actor(rule))
+                # A person to act for the rule only where an action needs one (tasks, tags).
+                needs_actor = any(a.get("type") in ("task", "add_tag") for a in rule.actions)
+                actor = _actor(rule) if needs_actor else None
+                run.actions_done = rule_actions.execute(rule=rule, occurrence=occurrence, run=run, actor=actor)
         except Exception as exc:  # noqa: BLE001 - any failure of an action is the rule's failure, logged
             logger.warning("automation rule %s failed on %s: %s", rule.pk, occurrence.key, exc)
             run.outcome = RuleRun.Outcome.FAILED
@@ -324,17 +327,17 @@ def _fire_all(rule: Rule, occurrences: Iterable[templates.Occurrence], at: datet
     batch: list[templates.Occurrence] = []
 
     def flush() -> None:
-        taken = set(
-            RuleRun.objects.filter(rule=rule, occurrence__in=[o.key for o in batch]).values_list(
-                "occurrence", flat=True
-            )
-        )
+        matching = []
         for occurrence in batch:
+            if conditions.matches(rule.conditions, occurrence.record):
+                matching.append(occurrence)
+            else:
+                counts["not_matched"] += 1
+        keys = [o.key for o in matching]
+        taken = set(RuleRun.objects.filter(rule=rule, occurrence__in=keys).values_list("occurrence", flat=True))
+        for occurrence in matching:
             if occurrence.key in taken:
                 counts["already"] += 1
-                continue
-            if not conditions.matches(rule.conditions, occurrence.record):
-                counts["not_matched"] += 1
                 continue
             run = fire(rule=rule, occurrence=occurrence, at=at)
             if run is None:

@@ -298,6 +298,7 @@ def test_every_scenario_is_a_catalogued_type():
         "lead.converted",
         "lead.lost",
         "webhook.test",
+        "delivery.failed",  # tests/tenant_apps/sales/test_delivery_failed.py
     }
 
 

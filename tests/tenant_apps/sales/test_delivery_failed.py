@@ -3,6 +3,7 @@
 import pytest
 
 from tenant_apps.notifications.models import Notification
+from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.sales.models import Delivery, Order, OrderEvent
 from tests.factories.sales import make_customer, make_order, make_product
 
@@ -32,6 +33,8 @@ def test_warehouse_marks_a_shipped_delivery_failed(store_a, users, api, in_store
     with in_store(store_a):
         assert OrderEvent.objects.filter(order_id=shipped.order_id, data__status="failed").exists()
         assert Notification.objects.filter(recipient_id=users.a_sales.pk, kind="sales.delivery_failed").count() == 1
+        (event,) = OutboxEvent.objects.filter(type="delivery.failed", entity_id=shipped.pk)
+        assert (event.entity, event.data["status"], event.data["failure_reason"]) == ("delivery", "failed", "客户拒收")
 
 
 def test_a_reason_is_required_and_nothing_changes_without_it(store_a, users, api, in_store, shipped):
