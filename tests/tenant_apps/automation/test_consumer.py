@@ -34,16 +34,13 @@ def store(committed_db):
         Rule.objects.all().delete()
 
 
-def consume_until(count: int, timeout: float = 90.0) -> int:
-    """Run the consumer until it has handled ``count`` events (a committed event is listed once
-    every older transaction on the server has finished)."""
-    handled = 0
+def consume_until_run(rule, timeout: float = 90.0) -> None:
+    """Run the consumer until the rule has a run (the commit also wakes the consumer by itself; a
+    committed event is listed once every older transaction on the server has finished)."""
     deadline = time.monotonic() + timeout
-    while handled < count and time.monotonic() < deadline:
-        handled += consumer.consume()["events"]
-        if handled < count:
-            time.sleep(0.2)
-    return handled
+    while not RuleRun.objects.filter(rule=rule).exists() and time.monotonic() < deadline:
+        consumer.consume()
+        time.sleep(0.2)
 
 
 def test_event_rule_fires_once_per_event_from_the_log(store):
@@ -72,7 +69,8 @@ def test_event_rule_fires_once_per_event_from_the_log(store):
                 entity_id=6,
                 data={"id": 6, "number": "SO-6", "status": "completed"},
             )
-        assert consume_until(2) == 2
-        assert consumer.consume()["events"] == 0
+        consume_until_run(rule)
+        consumer.consume()
+        consumer.consume()
         runs = list(RuleRun.objects.filter(rule=rule).values_list("record_id", "outcome"))
         assert runs == [("5", "fired")]
