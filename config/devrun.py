@@ -75,7 +75,8 @@ def main() -> int:
         supervised = f"{PYTHON} -m config.supervise"
         manager.add_process(
             "worker",
-            f"{supervised} worker -- {PYTHON} -m celery -A config worker -l {level} --pool threads --concurrency 4",
+            f"{supervised} worker -- {PYTHON} -m celery -A config worker -l {level} --pool threads --concurrency 4"
+            " -Q celery,webhooks",
             env=env,
             cwd=str(BASE_DIR),
         )

@@ -89,6 +89,8 @@ TENANT_APPS = [
     "tenant_apps.handover",
     "tenant_apps.audit",
     "tenant_apps.lists",
+    "tenant_apps.automation",
+    "tenant_apps.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -266,6 +268,13 @@ BACKUP_WINDOW_HOURS = env_int("BACKUP_WINDOW_HOURS", 4)
 PG_BIN = os.environ.get("PG_BIN", "").strip()
 # The action log (tenant_apps.audit): entries and sign-ins older than this are purged by audit.purge.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+# The event log (tenant_apps.outbox): events older than this (and held by HQ) are deleted by outbox.purge.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# Outgoing webhooks (tenant_apps.webhooks): private, loopback, link-local and metadata targets are
+# refused unless this is on; on by default on a developer machine (DEBUG unset or 1), off with DEBUG=0.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEVELOPMENT)
+# Seconds one delivery may take (connect + answer) before it counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "") or 10)
 if os.environ.get("BACKUP_S3_BUCKET", "").strip():
     STORAGES["backups"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -304,6 +313,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 5 * 1024 * 1024)
 # Multipart bodies (files included): larger ones answer 413 before they are read.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Notifications and SMS
+# Notifications of a digest kind to one person within these minutes fold into one (and one email).
+NOTIFICATION_DIGEST_MINUTES = env_int("NOTIFICATION_DIGEST_MINUTES", 10)
+# "tenant_apps.notifications.sms.ConsoleSmsBackend" (prints) or "...sms.AliyunSmsBackend".
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "tenant_apps.notifications.sms.ConsoleSmsBackend")
+# SMS to one number per rolling hour, above which further messages are held back (logged).
+SMS_RATE_LIMIT_PER_HOUR = env_int("SMS_RATE_LIMIT_PER_HOUR", 5)
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+# Password reset links by email stay valid this many seconds (Django's PASSWORD_RESET_TIMEOUT).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+PASSWORD_RESET_THROTTLE_RATE = os.environ.get("PASSWORD_RESET_THROTTLE_RATE", "5/hour")
 
 # Mail
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -366,6 +389,9 @@ SPECTACULAR_SETTINGS = {
     # No online validator badge: the docs page must not call out to the internet (intranet installs).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The payloads sent to webhook endpoints, one entry per event type (OpenAPI 3.1 "webhooks").
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "tenant_apps.webhooks.openapi.WEBHOOKS",
     "ENUM_NAME_OVERRIDES": {
         "StoreStatusEnum": "tenants.models.Store.Status",
         "BackupStatusEnum": "hq_console.models.StoreBackup.Status",
@@ -421,6 +447,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
+# Webhook deliveries wait on other systems' servers: their own queue (and, in production, their own
+# workers, deploy/), so that a slow receiver never delays the store's other work.
+CELERY_TASK_ROUTES = {"webhooks.deliver_endpoint": {"queue": "webhooks"}}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True

@@ -26,6 +26,8 @@ api_urlpatterns = [
     path("", include("tenant_apps.handover.urls_api")),
     path("", include("tenant_apps.audit.urls_api")),
     path("", include("tenant_apps.lists.urls_api")),
+    path("", include("tenant_apps.automation.urls_api")),
+    path("", include("tenant_apps.webhooks.urls_api")),
 ]
 
 urlpatterns = [
@@ -53,6 +55,8 @@ urlpatterns = [
     path("handover/", include("tenant_apps.handover.urls")),
     path("audit/", include("tenant_apps.audit.urls")),
     path("", include("tenant_apps.lists.urls")),
+    path("automations/", include("tenant_apps.automation.urls")),
+    path("settings/webhooks/", include("tenant_apps.webhooks.urls")),
 ]
 
 handler400 = "shared_apps.platform.views.bad_request"

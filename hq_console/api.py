@@ -16,7 +16,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from hq_console import backups, lifecycle, selectors, services
-from hq_console.models import CompanyPolicy, HqAnnouncement, StoreBackup, StoreClosure, StoreRestore
+from hq_console.models import CompanyPolicy, HqAnnouncement, HqDefaultRule, StoreBackup, StoreClosure, StoreRestore
 from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
 from shared_apps.accounts.permissions import IsHQ
@@ -493,3 +493,74 @@ class HqSignInsView(HQGenericAPIView):
         rows = selectors.hq_sign_ins(**audit_filters.sign_in_filters(request.query_params))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(SignInSerializer(page, many=True).data)
+
+
+# --- default automation rules -----------------------------------------------------------------
+
+
+class HqDefaultRuleSerializer(serializers.ModelSerializer):
+    params = serializers.JSONField()
+    actions = serializers.JSONField(help_text="Empty: the ready-made rule's own actions.")
+
+    class Meta:
+        model = HqDefaultRule
+        fields = ["id", "name", "template", "params", "actions", "active", "updated_at"]
+        read_only_fields = fields
+
+
+class HqDefaultRuleInputSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False)
+    template = serializers.CharField(
+        required=False,
+        help_text=(
+            "A ready-made rule: dispatch_failure, receivable_overdue, gtv_drop, customer_quiet, quotation_waiting."
+        ),
+    )
+    params = serializers.JSONField(required=False)
+    actions = serializers.JSONField(required=False)
+    active = serializers.BooleanField(required=False)
+
+
+class HqDefaultRulesView(HQGenericAPIView):
+    """Default automation rules every store inherits (HQ admins write; HQ executives read). A
+    store follows each until its admin changes its copy or switches on the same ready-made rule."""
+
+    serializer_class = HqDefaultRuleSerializer
+
+    @extend_schema(responses={200: HqDefaultRuleSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(selectors.default_rules())
+        return self.get_paginated_response(HqDefaultRuleSerializer(page, many=True).data)
+
+    @extend_schema(request=HqDefaultRuleInputSerializer, responses={201: HqDefaultRuleSerializer})
+    def post(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        rule = services.default_rule_create(
+            by=request.user,
+            name=data.get("name"),
+            template=data.get("template"),
+            params=data.get("params"),
+            actions=data.get("actions"),
+            active=data.get("active", True),
+        )
+        return Response(HqDefaultRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class HqDefaultRuleDetailView(HQGenericAPIView):
+    serializer_class = HqDefaultRuleSerializer
+
+    @extend_schema(responses={200: HqDefaultRuleSerializer})
+    def get(self, request, pk):
+        return Response(HqDefaultRuleSerializer(selectors.default_rule_get(rule_id=pk)).data)
+
+    @extend_schema(request=HqDefaultRuleInputSerializer, responses={200: HqDefaultRuleSerializer})
+    def patch(self, request, pk):
+        rule = selectors.default_rule_get(rule_id=pk)
+        data = request.data if isinstance(request.data, dict) else {}
+        return Response(
+            HqDefaultRuleSerializer(services.default_rule_update(rule=rule, by=request.user, changes=data)).data
+        )
+
+    def delete(self, request, pk):
+        services.default_rule_delete(rule=selectors.default_rule_get(rule_id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -175,3 +175,27 @@ class HqSignIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {'ok' if self.succeeded else 'failed'}"
+
+
+class HqDefaultRule(models.Model):
+    """A ready-made automation rule HQ switches on for every store, with its parameters. A store
+    follows it until its admin changes its copy, or switches on the same ready-made rule itself."""
+
+    name = models.CharField(_("name"), max_length=120)
+    template = models.CharField(_("ready-made rule"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # Empty: the ready-made rule's own actions.
+    actions = models.JSONField(_("actions"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("HQ default rule")
+        verbose_name_plural = _("HQ default rules")
+
+    def __str__(self) -> str:
+        return self.name

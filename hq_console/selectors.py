@@ -8,7 +8,15 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from hq_console.models import CompanyPolicy, HqAnnouncement, HqSignIn, StoreBackup, StoreClosure, StoreRestore
+from hq_console.models import (
+    CompanyPolicy,
+    HqAnnouncement,
+    HqDefaultRule,
+    HqSignIn,
+    StoreBackup,
+    StoreClosure,
+    StoreRestore,
+)
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.selectors import member_get, member_list
 from shared_apps.platform.errors import NotFound
@@ -102,3 +110,15 @@ def hq_sign_ins(
 ) -> QuerySet[HqSignIn]:
     """Sign-ins to the HQ host and failures, newest first."""
     return filter_sign_ins(HqSignIn.objects.all(), email=email, succeeded=succeeded, since=since, until=until)
+
+
+def default_rules() -> QuerySet[HqDefaultRule]:
+    """HQ's default automation rules (stores inherit them)."""
+    return HqDefaultRule.objects.order_by("pk")
+
+
+def default_rule_get(*, rule_id) -> HqDefaultRule:
+    try:
+        return HqDefaultRule.objects.get(pk=int(rule_id))
+    except (HqDefaultRule.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such default rule.")) from None

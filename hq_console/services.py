@@ -174,3 +174,73 @@ def record_hq_sign_in(*, request, email: str, user_id: int | None, succeeded: bo
 def purge_hq_sign_ins(*, before) -> int:
     deleted, _count = HqSignIn.objects.filter(at__lt=before).delete()
     return deleted
+
+
+# --- default automation rules ---------------------------------------------------------------------
+
+
+def _clean_default_rule(*, name: Any, template: Any, params: Any, actions: Any, active: Any) -> dict[str, Any]:
+    from tenant_apps.automation import actions as rule_actions
+    from tenant_apps.automation import templates as rule_templates
+
+    errors: dict[str, list[str]] = {}
+    chosen = rule_templates.get(template) if isinstance(template, str) else None
+    if chosen is None:
+        keys = ", ".join(t.key for t in rule_templates.TEMPLATES)
+        errors["template"] = [_("Choose from: %(values)s.") % {"values": keys}]
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        errors["name"] = [_("A name of 1 to 120 characters is required.")]
+    if not isinstance(active, bool):
+        errors["active"] = [_("Give true or false.")]
+    clean_params: dict[str, Any] = {}
+    if chosen is not None:
+        clean_params, param_errors = rule_templates.clean_params(chosen, params)
+        errors.update(param_errors)
+    if actions:
+        try:
+            # Members differ per store: HQ defaults name people by role or as the record's owner.
+            rule_actions.validate(actions, member_ids=set())
+        except rule_actions.InvalidAction as exc:
+            errors["actions"] = [str(exc)]
+    if errors:
+        raise ValidationFailed(_("Invalid default rule."), errors=errors)
+    return {
+        "name": name.strip(),
+        "template": template,
+        "params": clean_params,
+        "actions": actions or [],
+        "active": active,
+    }
+
+
+def default_rule_create(*, by, name: Any, template: Any, params: Any = None, actions: Any = None, active: Any = True):
+    from hq_console.models import HqDefaultRule
+
+    values = _clean_default_rule(name=name, template=template, params=params, actions=actions, active=active)
+    return HqDefaultRule.objects.create(updated_by=by, **values)
+
+
+def default_rule_update(*, rule, by, changes: dict[str, Any]):
+    from hq_console.models import HqDefaultRule
+
+    changes = dict(changes)
+    current = {key: getattr(rule, key) for key in ("name", "template", "params", "actions", "active")}
+    unknown = set(changes) - set(current)
+    if unknown:
+        raise ValidationFailed(
+            _("Invalid default rule."), errors={key: [_("Unknown field.")] for key in sorted(unknown)}
+        )
+    if "params" in changes and isinstance(changes["params"], dict):
+        changes["params"] = {**current["params"], **changes["params"]}
+    values = _clean_default_rule(**{**current, **changes})
+    with transaction.atomic():
+        locked = HqDefaultRule.objects.select_for_update().get(pk=rule.pk)
+        for key, value in values.items():
+            setattr(locked, key, value)
+        locked.updated_by = by
+        locked.save()
+    return locked
+
+
+def default_rule_delete(*, rule) -> None:
+    rule.delete()

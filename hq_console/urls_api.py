@@ -18,6 +18,8 @@ urlpatterns = [
     path("policies", api.CompanyPolicyView.as_view(), name="policies"),
     path("announcements", api.HqAnnouncementsView.as_view(), name="announcements"),
     path("announcements/<int:pk>", api.HqAnnouncementDetailView.as_view(), name="announcement"),
+    path("automations", api.HqDefaultRulesView.as_view(), name="default-rules"),
+    path("automations/<int:pk>", api.HqDefaultRuleDetailView.as_view(), name="default-rule"),
 ]
 
 urlpatterns += [

@@ -73,6 +73,7 @@ class SessionHostMiddleware:
 OPEN_PATH_PREFIXES = (
     "/static/",
     "/login/",
+    "/password-reset/",
     "/logout/",
     "/i18n/",
     "/api/v1/auth/token",

@@ -105,7 +105,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _SALES_WORK
     | _TEAM_WORK
     | _LEAD_WORK
-    | frozenset({"customers.merge", "tags.manage", "claims.approve"}),
+    | frozenset({"customers.merge", "tags.manage", "claims.approve", "automation.view"}),
     StoreRole.FINANCE: _BASE
     | _TEAM_WORK
     | frozenset(
@@ -152,6 +152,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "settings.manage",
             "members.manage",
             "api_keys.manage",
+            "webhooks.manage",
             "customers.merge",
             "tags.manage",
             "claims.approve",
@@ -164,6 +165,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "leads.rules.manage",
             "audit.view",
             "customers.personal_data",
+            "automation.view",
+            "automation.manage",
         }
     ),
 }
@@ -192,5 +195,6 @@ HQ_READ_PERMISSIONS = frozenset(
         "tasks.view",
         "reports.view",
         "reports.team.view",
+        "automation.view",
     }
 )

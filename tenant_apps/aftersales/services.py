@@ -44,6 +44,7 @@ from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
 from tenant_apps.finance import services as finance_services
 from tenant_apps.finance.selectors import refundable_amount
 from tenant_apps.notifications.services import notify
+from tenant_apps.outbox.services import emit
 from tenant_apps.sales import services as sales_services
 from tenant_apps.sales.selectors import order_get_for_user
 from tenants.storetime import current_store
@@ -292,6 +293,19 @@ def _event(case: Case, *, kind: str, actor, at: datetime, from_status: str = "",
     )
 
 
+def case_event_data(case: Case) -> dict:
+    """An after-sales case for the event log, as the API returns it (without what depends on the reader)."""
+    from tenant_apps.aftersales.api import CaseSerializer
+
+    data = dict(CaseSerializer(Case.objects.get(pk=case.pk)).data)
+    data.pop("actions", None)  # what the reader may do next: the reader's own
+    return data
+
+
+def _emit(case: Case, event: str) -> None:
+    emit(event, entity="aftersales", entity_id=case.pk, data=case_event_data(case))
+
+
 def _lock_case(case_id: int) -> tuple[Any, Case]:
     """The case's order row, then the case row, locked (404 when the case is missing)."""
     pk = _parse_id(case_id)
@@ -451,6 +465,7 @@ def case_apply(
             [CaseItem(case=case, order_line_id=line_id, quantity=quantity) for line_id, quantity in parsed_items]
         )
         _event(case, kind=CaseEvent.Kind.APPLIED, actor=access.user, at=at, message=reason)
+        _emit(case, "aftersales.created")
         _order_event(
             order=order,
             actor=access.user,
@@ -502,6 +517,7 @@ def case_approve(*, case_id: Any, access: StoreAccess, comment: Any = "", at: da
         case.decision_comment = comment
         _set(case, ["status", "decided_by", "decided_at", "decision_comment"])
         _event(case, kind=CaseEvent.Kind.APPROVED, actor=access.user, at=at, from_status=previous, message=comment)
+        _emit(case, "aftersales.approved")
         _order_event(
             order=order,
             actor=access.user,
@@ -758,6 +774,7 @@ def _complete(case: Case, *, order, actor, at: datetime, kind: str, message: Any
     case.completed_at = at
     _set(case, ["status", "completed_at", "note"])
     _event(case, kind=kind, actor=actor, at=at, from_status=previous, message=str(message))
+    _emit(case, "aftersales.completed")
     _order_event(
         order=order,
         actor=actor,

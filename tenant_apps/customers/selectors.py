@@ -346,3 +346,23 @@ def contact_ids(*, customer_ids) -> set[str]:
         "mobile_normalized", "wechat_id", "platform_chat_id"
     )
     return {value for row in held for value in row if value}
+
+
+def quiet_customers(*, before: datetime) -> QuerySet[Customer]:
+    """Owned live customers with no follow-up since ``before`` (counted from when they were taken
+    when they never had one)."""
+    return (
+        Customer.objects.live()
+        .filter(owner__isnull=False)
+        .filter(Q(last_follow_up_at__lt=before) | Q(last_follow_up_at__isnull=True, owner_since__lt=before))
+        .order_by("pk")
+    )
+
+
+def customers_by_ids(*, ids) -> QuerySet[Customer]:
+    return Customer.objects.live().filter(pk__in=list(ids))
+
+
+def owned_customers() -> QuerySet[Customer]:
+    """Live customers with an owner (store-wide)."""
+    return Customer.objects.live().filter(owner__isnull=False).order_by("pk")

@@ -192,3 +192,9 @@ class CustomerMergeSerializer(serializers.ModelSerializer):
         model = CustomerMerge
         fields = ["id", "survivor", "merged", "by", "at", "snapshot"]
         read_only_fields = fields
+
+
+def customer_event_data(customer: Customer) -> dict:
+    """A customer for the event log, as the API's list and detail return it (without the 360° summary)."""
+    fresh = Customer.objects.select_related("channel", "owner").prefetch_related("tags").get(pk=customer.pk)
+    return dict(CustomerSerializer(fresh).data)

@@ -50,6 +50,7 @@ from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustom
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, FollowUpAttachment, Grade, Intention, Tag
 from tenant_apps.customers.panels import merge_handlers
 from tenant_apps.customers.selectors import can_see_customer
+from tenant_apps.customers.serializers import customer_event_data
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish, publish_many
 from tenant_apps.workspace.selectors import channel_list
@@ -528,7 +529,12 @@ def customer_create(*, data: dict[str, Any], by: StoreAccess | User, at: datetim
             customer.save()
             if tags:
                 customer.tags.set(tags)
-            publish(topic="customer", entity_id=customer.pk)
+            publish(
+                topic="customer",
+                entity_id=customer.pk,
+                event="customer.created",
+                data=customer_event_data(customer),
+            )
     except IntegrityError as exc:
         raise _duplicate_from_integrity(exc, identifiers, None) from exc
     return customer
@@ -692,9 +698,16 @@ def customer_update(
                 setattr(locked, key, value)
             if changed:
                 locked.save(update_fields=[*changed, "updated_at"])
-                publish(topic="customer", entity_id=locked.pk)
+            tags_changed = tags is not None and {t.pk for t in locked.tags.all()} != {t.pk for t in tags}
             if tags is not None:
                 locked.tags.set(tags)
+            if changed or tags_changed:
+                publish(
+                    topic="customer" if changed else None,
+                    entity_id=locked.pk,
+                    event="customer.updated",
+                    data=customer_event_data(locked),
+                )
     except IntegrityError as exc:
         raise _duplicate_from_integrity(exc, clean, customer.pk) from exc
     customer.refresh_from_db()
@@ -1001,7 +1014,13 @@ def customer_merge(*, survivor: Customer, merged: Customer, by: StoreAccess | Us
             if note is not None:
                 snapshot["moved"][key] = note
         record = CustomerMerge.objects.create(survivor=keeper, merged=gone, by_id=access.user.pk, snapshot=snapshot)
-        publish_many(topic="customer", entity_ids=[keeper.pk, gone.pk])
+        publish(topic="customer", entity_id=gone.pk)
+        publish(
+            topic="customer",
+            entity_id=keeper.pk,
+            event="customer.merged",
+            data={**customer_event_data(keeper), "merged": gone.pk},
+        )
     survivor.refresh_from_db()
     merged.refresh_from_db()
     return record

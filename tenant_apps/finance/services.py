@@ -72,6 +72,13 @@ KIND_LABELS = {
 # --- helpers --------------------------------------------------------------------------------------
 
 
+def payment_event_data(payment: Payment) -> dict:
+    """A payment record for the event log, as the API returns it."""
+    from tenant_apps.finance.api import PaymentSerializer
+
+    return dict(PaymentSerializer(Payment.objects.get(pk=payment.pk)).data)
+
+
 def _current_store() -> Store:
     return current_store()
 
@@ -438,7 +445,7 @@ def payment_confirm(*, payment_id, actor, at: datetime | None = None) -> Payment
             at=at,
         )
         sales_services.order_payment_changed(order=order, at=at)
-        publish(topic="payment", entity_id=payment.pk)
+        publish(topic="payment", entity_id=payment.pk, event="payment.confirmed", data=payment_event_data(payment))
         publish(topic="order", entity_id=order.pk)
         recipients = {order.owner_id, payment.created_by_id} - {None, getattr(actor, "pk", None)}
         title = format_lazy(
@@ -486,7 +493,7 @@ def payment_reject(*, payment_id, actor, reason, at: datetime | None = None) -> 
             },
             at=at,
         )
-        publish(topic="payment", entity_id=payment.pk)
+        publish(topic="payment", entity_id=payment.pk, event="payment.rejected", data=payment_event_data(payment))
         recipients = {order.owner_id, payment.created_by_id} - {None, getattr(actor, "pk", None)}
         title = format_lazy(
             gettext_lazy("{kind} of {amount} on order {number} was rejected"),

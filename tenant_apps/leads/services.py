@@ -65,7 +65,14 @@ def lead_url(lead_id: int) -> str:
 
 def _event(lead: Lead, name: str, **extra: Any) -> None:
     payload = {"event": name, "owner": lead.owner_id, "status": lead.status, "customer": lead.customer_id, **extra}
-    publish(topic="lead", entity_id=lead.pk, payload=payload)
+    publish(topic="lead", entity_id=lead.pk, payload=payload, event=name, data=lead_event_data(lead))
+
+
+def lead_event_data(lead: Lead) -> dict:
+    """A lead for the event log, as the API returns it."""
+    from tenant_apps.leads.api import LeadSerializer
+
+    return dict(LeadSerializer(Lead.objects.select_related("owner", "channel").get(pk=lead.pk)).data)
 
 
 # --- validation -----------------------------------------------------------------------------------

@@ -5,13 +5,15 @@ Everyone sees only their own notifications; ids of anyone else's are silently ig
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shared_apps.platform.viewsets import StoreViewSet
+from shared_apps.platform.errors import ValidationFailed
+from shared_apps.platform.viewsets import StoreAPIView, StoreViewSet
 from tenant_apps.notifications import selectors, services
 from tenant_apps.notifications.models import Notification
 
@@ -77,3 +79,70 @@ class NotificationViewSet(mixins.ListModelMixin, StoreViewSet):
         serializer.is_valid(raise_exception=True)
         marked = services.mark_read(user=request.user, ids=serializer.validated_data.get("ids"))
         return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})
+
+
+class KindPreferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    email = serializers.BooleanField()
+    in_app = serializers.BooleanField()
+
+
+class PreferencesSerializer(serializers.Serializer):
+    kinds = KindPreferenceSerializer(many=True, read_only=True)
+    email = serializers.DictField(
+        child=serializers.BooleanField(),
+        required=False,
+        write_only=True,
+        help_text='Email per kind: {"pool.released": false, ...}. In-app notifications always arrive.',
+    )
+    mobile = serializers.CharField(required=False, allow_blank=True, help_text="Your number for SMS in this store.")
+    sms_opt_out = serializers.BooleanField(required=False, help_text="true: send me no SMS.")
+
+
+class PreferencesView(StoreAPIView):
+    """Your notification preferences in this store: email per kind, SMS number and opt-out."""
+
+    required_permissions = {"GET": "notifications.view", "PATCH": "notifications.view"}
+
+    @extend_schema(responses={200: PreferencesSerializer})
+    def get(self, request):
+        return Response(services.preferences_get(user=request.user))
+
+    @extend_schema(request=PreferencesSerializer, responses={200: PreferencesSerializer})
+    def patch(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        unknown = set(data) - {"email", "mobile", "sms_opt_out"}
+        if unknown:
+            raise ValidationFailed(
+                _("Invalid preferences."), errors={key: [_("Unknown field.")] for key in sorted(unknown)}
+            )
+        return Response(
+            services.preferences_update(
+                user=request.user,
+                email=data.get("email"),
+                mobile=data.get("mobile"),
+                sms_opt_out=data.get("sms_opt_out"),
+            )
+        )
+
+
+class SmsSettingsSerializer(serializers.Serializer):
+    signature = serializers.CharField(allow_blank=True, max_length=40)
+
+
+class SmsSettingsView(StoreAPIView):
+    """The store's SMS signature (store admins)."""
+
+    required_permissions = {"GET": "settings.view", "PATCH": "settings.manage"}
+
+    @extend_schema(responses={200: SmsSettingsSerializer})
+    def get(self, request):
+        return Response({"signature": services.sms_settings_get().signature})
+
+    @extend_schema(request=SmsSettingsSerializer, responses={200: SmsSettingsSerializer})
+    def patch(self, request):
+        serializer = SmsSettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = services.sms_settings_update(signature=serializer.validated_data["signature"])
+        return Response({"signature": row.signature})

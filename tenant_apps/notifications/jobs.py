@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
@@ -19,3 +19,13 @@ from tenant_apps.notifications import services
 )
 def purge_read(*, at: datetime) -> dict:
     return {"deleted": services.purge_read(at=at)}
+
+
+@job(
+    name="notifications.send_digests",
+    per_store=True,
+    schedule=timedelta(minutes=1),
+    description=_("Email the notification digests whose window has closed."),
+)
+def send_digests(*, at: datetime) -> dict:
+    return {"emailed": services.send_digests(at=at)}

@@ -32,6 +32,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # A digest: further notifications of the same kind to the same person within the digest window
+    # are folded into this row (``count`` of them, the latest at ``last_at``) instead of new rows.
+    count = models.PositiveIntegerField(_("count"), default=1)
+    last_at = models.DateTimeField(_("last at"), null=True, blank=True)
+    # A digest's email waits for its window to close (``notifications.send_digests``).
+    email_wanted = models.BooleanField(_("email wanted"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -47,3 +53,116 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+def _user_fk(verbose_name, **kwargs) -> models.ForeignKey:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        **kwargs,
+    )
+
+
+class NotificationPreference(models.Model):
+    """A member's choice for one kind of notification: also by email or not (in-app always)."""
+
+    user = _user_fk(_("user"))
+    kind = models.CharField(_("kind"), max_length=64)
+    email = models.BooleanField(_("email"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notif_pref_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {'email' if self.email else 'in-app'}"
+
+
+class MessagingProfile(models.Model):
+    """A member's SMS number in this store and whether they take SMS at all (opt-out)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    mobile = models.CharField(_("mobile for SMS"), max_length=20, blank=True)
+    sms_opt_out = models.BooleanField(_("no SMS"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("messaging profile")
+        verbose_name_plural = _("messaging profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.mobile}"
+
+
+class SmsSettings(models.Model):
+    """The store's SMS signature (one row, id 1)."""
+
+    signature = models.CharField(_("SMS signature"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS settings")
+        verbose_name_plural = _("SMS settings")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="sms_settings_single_row")]
+
+    def __str__(self) -> str:
+        return self.signature
+
+
+class SmsTemplate(models.Model):
+    """A store's SMS template: its text (placeholders ``{name}``) and the provider's template code."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    provider_code = models.CharField(_("provider template code"), max_length=64, blank=True)
+    text = models.CharField(_("text"), max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SmsMessage(models.Model):
+    """One SMS asked for: sent, failed (with the provider's reason), or held back (opt-out, rate)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        OPTED_OUT = "opted_out", _("Opted out")
+        RATE_LIMITED = "rate_limited", _("Rate limited")
+
+    recipient = _user_fk(_("recipient"), null=True, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20)
+    template = models.CharField(_("template"), max_length=64)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
+        indexes = [models.Index(fields=["mobile", "created_at"], name="sms_mobile_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mobile} {self.template} {self.status}"

@@ -19,11 +19,21 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.platform.errors import ValidationFailed
-from tenant_apps.notifications.models import Notification
+from tenant_apps.notifications import kinds
+from tenant_apps.notifications.models import (
+    MessagingProfile,
+    Notification,
+    NotificationPreference,
+    SmsMessage,
+    SmsSettings,
+    SmsTemplate,
+)
 from tenants.models import Store
 from tenants.routing import store_url
 
@@ -33,6 +43,8 @@ KIND_MAX_LENGTH = 64
 TITLE_MAX_LENGTH = 200
 URL_MAX_LENGTH = 500
 PURGE_READ_AFTER_DAYS = 90
+DIGEST_ITEMS_KEPT = 50
+DIGEST_ITEMS_SHOWN = 10
 
 
 def _current_store_schema() -> str:
@@ -69,6 +81,40 @@ def _render(text: Any, language: str) -> str:
         return str(text)
 
 
+def digest_window() -> timedelta:
+    return timedelta(minutes=settings.NOTIFICATION_DIGEST_MINUTES)
+
+
+def _wants_email(*, kind: str, ids: list[int], default: bool | None) -> set[int]:
+    """Recipients whose copy of ``kind`` also goes by email: their own choice, else the kind's
+    default, else the caller's."""
+    declared = kinds.get(kind)
+    fallback = declared.email if declared is not None else bool(default)
+    chosen = dict(NotificationPreference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "email"))
+    return {pk for pk in ids if chosen.get(pk, fallback)}
+
+
+def _fold(
+    row: Notification, *, kind: str, title: str, url: str, data: dict, language: str, now: datetime
+) -> Notification:
+    """Fold one more notification into ``row``, which then reads as a digest of ``count`` of them;
+    ``data["items"]`` keeps each one's title, link and data (the latest ``DIGEST_ITEMS_KEPT``)."""
+    items = row.data.get("items") if row.count > 1 else [{"title": row.title, "url": row.url, "data": row.data}]
+    items = ([*(items or []), {"title": title, "url": url, "data": data}])[-DIGEST_ITEMS_KEPT:]
+    row.count += 1
+    row.last_at = now
+    declared = kinds.get(kind)
+    row.title = _render(
+        format_lazy(gettext_lazy("{label}: {count}"), label=kinds.label(kind), count=row.count), language
+    )[:TITLE_MAX_LENGTH]
+    row.body = "\n".join(item["title"] for item in reversed(items[-DIGEST_ITEMS_SHOWN:]))
+    if url != row.url:
+        row.url = declared.list_url if declared is not None else "/notifications/"
+    row.data = {"digest": True, "count": row.count, "items": items}
+    row.save(update_fields=["count", "last_at", "title", "body", "url", "data"])
+    return row
+
+
 def notify(
     *,
     recipients: Iterable[User | int],
@@ -77,12 +123,16 @@ def notify(
     body: Any = "",
     url: str = "",
     data: dict | None = None,
-    email: bool = False,
+    email: bool | None = None,
 ) -> list[Notification]:
     """Notify ``recipients`` (users or user ids) in the current store.
 
     Only active members of the current store receive anything; anyone else is skipped, so a
-    module can never reach a user of another store. Returns the notifications created.
+    module can never reach a user of another store. In-app always; by email when the member's
+    preference for ``kind`` says so (else the kind's default, else ``email``). A kind declared as
+    a digest is folded into the recipient's unread notification of that kind from the last
+    ``NOTIFICATION_DIGEST_MINUTES`` (not yet emailed) instead of making another one. Returns the
+    notifications created or folded into.
     """
     schema = _current_store_schema()
     _validate(kind=kind, url=url)
@@ -98,26 +148,63 @@ def notify(
             is_active=True,
         ).only("id", "language")
     }
+    ids = [pk for pk in ids if pk in members]
+    if not ids:
+        return []
     now = timezone.now()
-    rows = [
-        Notification(
-            recipient_id=pk,
-            kind=kind,
-            title=_render(title, members[pk].language)[:TITLE_MAX_LENGTH],
-            body=_render(body, members[pk].language),
-            url=url,
-            data=data or {},
-            created_at=now,
-        )
-        for pk in ids
-        if pk in members
-    ]
+    declared = kinds.get(kind)
+    folded: list[Notification] = []
     with transaction.atomic():
-        created = Notification.objects.bulk_create(rows)
-    if email and created:
-        notification_ids = [n.pk for n in created]
-        transaction.on_commit(lambda: _queue_emails(schema=schema, notification_ids=notification_ids))
-    return created
+        if declared is not None and declared.digest:
+            open_rows: dict[int, Notification] = {}
+            for row in (
+                Notification.objects.select_for_update()
+                .filter(
+                    recipient_id__in=ids,
+                    kind=kind,
+                    read_at__isnull=True,
+                    emailed_at__isnull=True,
+                    created_at__gte=now - digest_window(),
+                )
+                .order_by("created_at", "id")
+            ):
+                open_rows[row.recipient_id] = row
+            for pk, row in open_rows.items():
+                language = members[pk].language
+                folded.append(
+                    _fold(
+                        row,
+                        kind=kind,
+                        title=_render(title, language),
+                        url=url,
+                        data=data or {},
+                        language=language,
+                        now=now,
+                    )
+                )
+            ids = [pk for pk in ids if pk not in open_rows]
+        rows = [
+            Notification(
+                recipient_id=pk,
+                kind=kind,
+                title=_render(title, members[pk].language)[:TITLE_MAX_LENGTH],
+                body=_render(body, members[pk].language),
+                url=url,
+                data=data or {},
+                created_at=now,
+                last_at=now,
+            )
+            for pk in ids
+        ]
+        created = Notification.objects.bulk_create(rows) if rows else []
+        emailed = _wants_email(kind=kind, ids=[n.recipient_id for n in created], default=email) if created else set()
+    to_email = [n.pk for n in created if n.recipient_id in emailed]
+    if to_email and declared is not None and declared.digest:
+        # Emailed by ``send_digests`` once the window closes, with whatever was folded in.
+        Notification.objects.filter(pk__in=to_email).update(email_wanted=True)
+    elif to_email:
+        transaction.on_commit(lambda: _queue_emails(schema=schema, notification_ids=to_email))
+    return created + folded
 
 
 def _queue_emails(*, schema: str, notification_ids: list[int]) -> None:
@@ -190,6 +277,14 @@ def email_notifications(*, notification_ids: Iterable[int]) -> int:
     return sum(email_notification(notification_id=pk) for pk in notification_ids)
 
 
+def send_digests(*, at: datetime) -> int:
+    """Email the digests whose window has closed (made at least the window before ``at``)."""
+    due = Notification.objects.filter(
+        email_wanted=True, emailed_at__isnull=True, created_at__lte=at - digest_window()
+    ).values_list("pk", flat=True)
+    return email_notifications(notification_ids=list(due))
+
+
 def purge_read(*, at: datetime, days: int = PURGE_READ_AFTER_DAYS) -> int:
     """Delete notifications read more than ``days`` before ``at``, and those of deleted users."""
     cutoff = at - timedelta(days=days)
@@ -197,3 +292,203 @@ def purge_read(*, at: datetime, days: int = PURGE_READ_AFTER_DAYS) -> int:
         read, _detail = Notification.objects.filter(read_at__lt=cutoff).delete()
         orphans, _detail = Notification.objects.exclude(recipient_id__in=User.objects.values("pk")).delete()
     return read + orphans
+
+
+# --- preferences ----------------------------------------------------------------------------------
+
+
+def preferences_get(*, user: User) -> dict[str, Any]:
+    """The member's choices: every declared kind with its email setting, the SMS number and opt-out."""
+    chosen = dict(NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "email"))
+    profile = MessagingProfile.objects.filter(user_id=user.pk).first()
+    return {
+        "kinds": [
+            {"kind": kind.key, "label": str(kind.label), "email": chosen.get(kind.key, kind.email), "in_app": True}
+            for kind in kinds.KINDS
+        ],
+        "mobile": profile.mobile if profile else "",
+        "sms_opt_out": profile.sms_opt_out if profile else False,
+    }
+
+
+def preferences_update(
+    *, user: User, email: dict[str, Any] | None = None, mobile: Any = None, sms_opt_out: Any = None
+) -> dict[str, Any]:
+    """Set the member's email choice per kind, SMS number and opt-out; all checked before any write."""
+    errors: dict[str, list[str]] = {}
+    email = email or {}
+    if not isinstance(email, dict):
+        errors["email"] = [_("Give an object of kind: true or false.")]
+        email = {}
+    unknown = [key for key in email if kinds.get(key) is None]
+    if unknown:
+        errors["email"] = [_("Unknown kinds: %(kinds)s.") % {"kinds": ", ".join(sorted(map(str, unknown)))}]
+    if any(not isinstance(value, bool) for value in email.values()):
+        errors.setdefault("email", []).append(_("Each kind takes true or false."))
+    normalized = None
+    if mobile is not None:
+        normalized = _normalize_mobile(mobile, errors)
+    if sms_opt_out is not None and not isinstance(sms_opt_out, bool):
+        errors["sms_opt_out"] = [_("Give true or false.")]
+    if errors:
+        raise ValidationFailed(_("Invalid preferences."), errors=errors)
+    with transaction.atomic():
+        for key, value in email.items():
+            NotificationPreference.objects.update_or_create(user_id=user.pk, kind=key, defaults={"email": value})
+        if mobile is not None or sms_opt_out is not None:
+            profile, _created = MessagingProfile.objects.select_for_update().get_or_create(user_id=user.pk)
+            if mobile is not None:
+                profile.mobile = normalized or ""
+            if sms_opt_out is not None:
+                profile.sms_opt_out = sms_opt_out
+            profile.save()
+    return preferences_get(user=user)
+
+
+def _normalize_mobile(value: Any, errors: dict[str, list[str]]) -> str:
+    import phonenumbers
+
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        errors["mobile"] = [_("Enter a valid mobile number.")]
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- SMS ------------------------------------------------------------------------------------------
+
+# Templates a store has not written itself (the provider code must then come from the store's own).
+DEFAULT_SMS_TEMPLATES = {
+    "automation.alert": "{title}",
+    "notification": "{title}",
+}
+
+
+def sms_settings_get() -> SmsSettings:
+    return SmsSettings.objects.get_or_create(pk=1)[0]
+
+
+def sms_settings_update(*, signature: Any) -> SmsSettings:
+    signature = str(signature or "").strip()
+    if len(signature) > 40:
+        raise ValidationFailed(_("Invalid SMS settings."), errors={"signature": [_("At most 40 characters.")]})
+    with transaction.atomic():
+        row = SmsSettings.objects.select_for_update().get_or_create(pk=1)[0]
+        row.signature = signature
+        row.save()
+    return row
+
+
+def sms_template_set(*, key: str, text: str, provider_code: str = "") -> SmsTemplate:
+    errors: dict[str, list[str]] = {}
+    if not key or len(key) > 64:
+        errors["key"] = [_("A key of 1 to 64 characters is required.")]
+    if not text or len(text) > 500:
+        errors["text"] = [_("A text of 1 to 500 characters is required.")]
+    if errors:
+        raise ValidationFailed(_("Invalid SMS template."), errors=errors)
+    row, _created = SmsTemplate.objects.update_or_create(
+        key=key, defaults={"text": text, "provider_code": provider_code}
+    )
+    return row
+
+
+def _render_sms(text: str, params: dict[str, Any]) -> str:
+    class _Keep(dict):
+        def __missing__(self, key):
+            return "{" + key + "}"
+
+    return text.format_map(_Keep({k: str(v) for k, v in params.items()}))
+
+
+def sms_send(
+    *, recipients: Iterable[User | int], template: str, params: dict[str, Any], at: datetime | None = None
+) -> list[SmsMessage]:
+    """Queue an SMS to each recipient's number in this store, sent after commit.
+
+    A member without a number is skipped; one who opted out, or whose number already had
+    ``SMS_RATE_LIMIT_PER_HOUR`` messages in the last hour, gets a logged message that is not sent.
+    """
+    schema = _current_store_schema()
+    at = at or timezone.now()
+    ids = _recipient_ids(recipients)
+    stored = SmsTemplate.objects.filter(key=template).first()
+    text = stored.text if stored else DEFAULT_SMS_TEMPLATES.get(template, "")
+    if not text:
+        raise ValidationFailed(_("Invalid SMS."), errors={"template": [_("No such SMS template.")]})
+    rendered = _render_sms(text, params)
+    profiles = MessagingProfile.objects.filter(
+        user_id__in=Membership.objects.filter(store__schema_name=schema, is_active=True, user_id__in=ids).values(
+            "user_id"
+        )
+    ).exclude(mobile="")
+    made: list[SmsMessage] = []
+    with transaction.atomic():
+        for profile in profiles.select_for_update():
+            recent = SmsMessage.objects.filter(
+                mobile=profile.mobile,
+                status__in=[SmsMessage.Status.QUEUED, SmsMessage.Status.SENT],
+                created_at__gt=at - timedelta(hours=1),
+            ).count()
+            if profile.sms_opt_out:
+                status = SmsMessage.Status.OPTED_OUT
+            elif recent >= settings.SMS_RATE_LIMIT_PER_HOUR:
+                status = SmsMessage.Status.RATE_LIMITED
+            else:
+                status = SmsMessage.Status.QUEUED
+            made.append(
+                SmsMessage.objects.create(
+                    recipient_id=profile.user_id,
+                    mobile=profile.mobile,
+                    template=template,
+                    params=params,
+                    text=rendered,
+                    status=status,
+                    created_at=at,
+                )
+            )
+    queued = [m.pk for m in made if m.status == SmsMessage.Status.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: _queue_sms(schema=schema, message_ids=queued))
+    return made
+
+
+def _queue_sms(*, schema: str, message_ids: list[int]) -> None:
+    from tenant_apps.notifications.tasks import send_sms
+
+    send_sms.apply_async(args=[message_ids], headers={"_schema_name": schema})
+
+
+def sms_deliver(*, message_id: int) -> str:
+    """Send one queued SMS through the configured backend; the outcome is written on the row."""
+    from tenant_apps.notifications.sms import Sms, SmsError, get_backend
+
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != SmsMessage.Status.QUEUED:
+            return message.status if message else "missing"
+        stored = SmsTemplate.objects.filter(key=message.template).first()
+        sms = Sms(
+            mobile=message.mobile,
+            signature=sms_settings_get().signature,
+            template_code=stored.provider_code if stored else "",
+            params=message.params,
+            text=message.text,
+        )
+        try:
+            message.provider_id = get_backend().send(sms)[:100]
+        except SmsError as exc:
+            message.status = SmsMessage.Status.FAILED
+            message.error = str(exc)[:2000]
+            logger.warning("SMS %s failed: %s", message.pk, exc)
+        else:
+            message.status = SmsMessage.Status.SENT
+            message.sent_at = timezone.now()
+        message.save(update_fields=["status", "error", "provider_id", "sent_at"])
+    return message.status

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tenant_apps.notifications import selectors, services
+from shared_apps.platform.errors import ValidationFailed
+from tenant_apps.notifications import kinds, selectors, services
 
 PAGE_SIZE = 30
 
@@ -56,3 +57,34 @@ def mark_read(request):
     if request.htmx:
         return render(request, "notifications/_list.html", _list_context(request))
     return redirect("notifications:list")
+
+
+@login_required
+def preferences(request):
+    """Your notification preferences in this store: email per kind, SMS number and opt-out."""
+    _check_access(request)
+    errors: dict = {}
+    saved = False
+    if request.method == "POST":
+        access = request.store_access
+        if access.via_hq:
+            raise PermissionDenied
+        chosen = set(request.POST.getlist("email"))
+        try:
+            services.preferences_update(
+                user=request.user,
+                email={kind.key: kind.key in chosen for kind in kinds.KINDS},
+                mobile=request.POST.get("mobile", ""),
+                sms_opt_out=request.POST.get("sms_opt_out") == "1",
+            )
+            saved = True
+        except ValidationFailed as exc:
+            errors = exc.errors or {"": [str(exc)]}
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"preferences": services.preferences_get(user=request.user), "saved": saved, "errors": errors},
+        status=400 if errors else 200,
+    )

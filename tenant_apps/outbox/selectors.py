@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from tenant_apps.outbox.models import OutboxEvent
+from django.db import connection
+
+from tenant_apps.outbox.models import EventCursor, OutboxEvent
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,12 @@ class PendingEvent:
 
 def pending_events(*, limit: int) -> list[PendingEvent]:
     """The oldest events not yet held by the HQ rollups, in id order."""
-    rows = OutboxEvent.objects.filter(drained_at__isnull=True).order_by("id").values_list("id", "topic", "entity_id")
+    rows = (
+        OutboxEvent.objects.filter(drained_at__isnull=True)
+        .exclude(topic="")
+        .order_by("id")
+        .values_list("id", "topic", "entity_id")
+    )
     return [PendingEvent(*row) for row in rows[:limit]]
 
 
@@ -25,11 +34,88 @@ def oldest_pending_at() -> datetime | None:
     """When the oldest event not yet held by the HQ rollups was written (None: nothing waits).
 
     One row read from the partial index of pending events, however long the backlog."""
-    pending = OutboxEvent.objects.filter(drained_at__isnull=True).order_by("id")
+    pending = OutboxEvent.objects.filter(drained_at__isnull=True).exclude(topic="").order_by("id")
     return pending.values_list("created_at", flat=True).first()
 
 
 def backlog() -> dict:
     """How many events wait, and since when."""
-    pending = OutboxEvent.objects.filter(drained_at__isnull=True)
+    pending = OutboxEvent.objects.filter(drained_at__isnull=True).exclude(topic="")
     return {"pending": pending.count(), "oldest": oldest_pending_at()}
+
+
+@dataclass(frozen=True)
+class StoreEvent:
+    """A public domain event of the store, as cursor consumers read it."""
+
+    id: int
+    event_id: uuid.UUID
+    type: str
+    entity: str
+    entity_id: int
+    data: dict
+    created_at: datetime
+
+
+def events_after(consumer: str, *, limit: int = 500) -> list[StoreEvent]:
+    """The next public events ``consumer`` has not handled, oldest first; hand the last one handled
+    to ``services.advance(consumer, to_id=...)``.
+
+    Why not simply ``id > cursor``: ids come from a sequence when the row is inserted, but
+    transactions commit in another order. A transaction that took id 10 and commits after the one
+    that took id 11 would be skipped by a reader that saw 11 and moved its cursor past it. So:
+
+    - only rows of transactions that have *finished* are read: ``txid`` (the writer's transaction
+      id, ``pg_current_xact_id()``) below ``pg_snapshot_xmin(pg_current_snapshot())``, the oldest
+      transaction still running. Every transaction below that horizon has committed or rolled back,
+      so the set of such rows can no longer grow;
+    - rows are read and the cursor is kept in ``(txid, id)`` order, not in id order: a transaction
+      still running when a row was read has a txid at or above the horizon, so its rows sort after
+      every row read so far, whatever ids they took. Nothing committed late is ever skipped.
+
+    The price: an event waits until every transaction older than its own has finished (in the
+    whole database cluster), so a long-running transaction anywhere delays the consumers (never
+    the writers). Rows without a public type (HQ-only facts) are not listed.
+    """
+    cursor_row = EventCursor.objects.filter(consumer=consumer).values_list("txid", "position").first()
+    after_txid, after_id = cursor_row or (0, 0)
+    table = OutboxEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT id, event_id, type, entity, entity_id, data, created_at FROM {table}
+             WHERE type <> '' AND (txid, id) > (%s::text::xid8, %s)
+               AND txid < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY txid, id LIMIT %s
+            """,
+            [str(after_txid), after_id, limit],
+        )
+        rows = cursor.fetchall()
+    return [
+        StoreEvent(
+            id=row[0],
+            event_id=row[1],
+            type=row[2],
+            entity=row[3],
+            entity_id=row[4],
+            data=row[5] if isinstance(row[5], dict) else json.loads(row[5]),
+            created_at=row[6],
+        )
+        for row in rows
+    ]
+
+
+def cursor_position(consumer: str) -> int:
+    """The id of the last event ``consumer`` handled (0: none yet)."""
+    return EventCursor.objects.filter(consumer=consumer).values_list("position", flat=True).first() or 0
+
+
+def event_by_id(event_id) -> StoreEvent | None:
+    """One public event by its event id (``webhook-id``), or None."""
+    row = (
+        OutboxEvent.objects.exclude(type="")
+        .filter(event_id=event_id)
+        .values_list("id", "event_id", "type", "entity", "entity_id", "data", "created_at")
+        .first()
+    )
+    return StoreEvent(*row) if row else None

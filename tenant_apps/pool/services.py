@@ -32,8 +32,9 @@ from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from tenant_apps.customers.models import Customer
+from tenant_apps.customers.serializers import customer_event_data
 from tenant_apps.notifications.services import notify
-from tenant_apps.outbox.services import publish, publish_many
+from tenant_apps.outbox.services import emit, publish, publish_many
 from tenant_apps.pool.error_codes import PoolErrorCode
 from tenant_apps.pool.models import Claim, GradePolicy, Release
 from tenant_apps.pool.policies import (
@@ -206,6 +207,7 @@ def _do_release(
     customer.release_warned_for = None
     customer.save(update_fields=CUSTOMER_RESET_FIELDS)
     publish(topic="release", entity_id=release.pk)
+    emit("customer.released", entity="customer", entity_id=customer.pk, data=customer_event_data(customer))
     return release
 
 
@@ -414,7 +416,12 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
             customer.reminded_for = None
             customer.release_warned_for = None
             customer.save(update_fields=CUSTOMER_RESET_FIELDS)
-            publish(topic="customer", entity_id=customer.pk)
+            publish(
+                topic="customer",
+                entity_id=customer.pk,
+                event="customer.claimed",
+                data=customer_event_data(customer),
+            )
             _decide(claim, status=Claim.Status.APPROVED, by=approver, at=at)
             others = list(
                 Claim.objects.select_for_update()
@@ -787,4 +794,6 @@ def release_many(*, customer_ids, by, reason: str, at: datetime) -> list[tuple[i
         release_warned_for=None,
     )
     publish_many(topic="release", entity_ids=[release.pk for release in releases])
+    for released in Customer.objects.filter(pk__in=[pk for pk, _owner in rows]).order_by("pk"):
+        emit("customer.released", entity="customer", entity_id=released.pk, data=customer_event_data(released))
     return rows

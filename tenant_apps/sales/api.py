@@ -27,6 +27,7 @@ from tenant_apps.sales.serializers import (
     CategoryInputSerializer,
     CategorySerializer,
     CommentSerializer,
+    DeliveryFailInputSerializer,
     DeliverySerializer,
     DeliveryTransitionInputSerializer,
     FeedbackInputSerializer,
@@ -383,7 +384,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
     filter_backends: list = []
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "head", "options"]
-    required_permissions = {"GET": "orders.view", "transition": "orders.view"}
+    required_permissions = {"GET": "orders.view", "transition": "orders.view", "fail": "orders.ship"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -401,6 +402,16 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=DeliveryFailInputSerializer, responses={200: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def fail(self, request, pk=None):
+        """Mark a delivery that left the warehouse as failed, with the reason."""
+        data = _body(request)
+        delivery = services.delivery_fail(delivery=self.get_object(), reason=data.get("reason"), access=self.access)
+        return Response(
+            DeliverySerializer(selectors.delivery_get_for_user(delivery_id=delivery.pk, access=self.access)).data
+        )
 
     @extend_schema(request=DeliveryTransitionInputSerializer, responses={200: DeliverySerializer})
     @action(detail=True, methods=["post"])

@@ -122,6 +122,8 @@ class Quotation(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When it last went to approval (pending_approval since then).
+    submitted_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.CharField(_("decision comment"), max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -428,6 +430,7 @@ class Delivery(models.Model):
         OUTBOUND = "outbound", _("Left the warehouse")
         SHIPPED = "shipped", _("Shipped")
         RECEIVED = "received", _("Received")
+        FAILED = "failed", _("Failed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ORIGINAL)
@@ -440,6 +443,9 @@ class Delivery(models.Model):
     outbound_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    # A delivery that did not arrive (lost, refused, returned by the carrier): when and why.
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -481,3 +481,80 @@ def customer_sales_panel(*, customer_id) -> dict[str, Any]:
             for q in quotations
         ],
     }
+
+
+# --- what automation rules look at ------------------------------------------------------------------
+
+
+def orders_waiting_for_outbound(*, since_before: datetime) -> QuerySet[Order]:
+    """Orders still pending outbound that could have left by ``since_before``: credit orders since
+    signing, prepaid ones since they were fully collected."""
+    return (
+        Order.objects.filter(status=Order.Status.PENDING_OUTBOUND)
+        .filter(
+            Q(payment_mode=Order.PaymentMode.CREDIT, signed_at__lte=since_before)
+            | Q(payment_mode=Order.PaymentMode.PREPAID, fully_collected_at__lte=since_before)
+        )
+        .select_related("customer")
+        .order_by("pk")
+    )
+
+
+def failed_deliveries(*, since: datetime | None = None) -> QuerySet[Delivery]:
+    qs = Delivery.objects.filter(status=Delivery.Status.FAILED).select_related("order", "order__customer")
+    if since is not None:
+        qs = qs.filter(failed_at__gte=since)
+    return qs.order_by("pk")
+
+
+def quotations_pending_approval(*, submitted_before: datetime) -> QuerySet[Quotation]:
+    return (
+        Quotation.objects.filter(status=Quotation.Status.PENDING_APPROVAL, submitted_at__lte=submitted_before)
+        .select_related("customer")
+        .order_by("pk")
+    )
+
+
+def gmv_between(*, start: datetime, end: datetime) -> Decimal:
+    """Signed order amounts in [start, end), cancelled orders left out."""
+    total = (
+        Order.objects.filter(signed_at__gte=start, signed_at__lt=end)
+        .exclude(status=Order.Status.CANCELLED)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return total or Decimal("0.00")
+
+
+def gmv_by_customer_between(*, start: datetime, end: datetime) -> dict[int, Decimal]:
+    rows = (
+        Order.objects.filter(signed_at__gte=start, signed_at__lt=end)
+        .exclude(status=Order.Status.CANCELLED)
+        .values("customer_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["customer_id"]: row["total"] for row in rows}
+
+
+def open_orders() -> QuerySet[Order]:
+    """Orders not yet completed or cancelled (store-wide)."""
+    return (
+        Order.objects.exclude(status__in=[Order.Status.COMPLETED, Order.Status.CANCELLED])
+        .select_related("customer")
+        .order_by("pk")
+    )
+
+
+def open_quotations() -> QuerySet[Quotation]:
+    """Quotations still in play: draft, pending approval, approved or sent (store-wide)."""
+    return (
+        Quotation.objects.filter(
+            status__in=[
+                Quotation.Status.DRAFT,
+                Quotation.Status.PENDING_APPROVAL,
+                Quotation.Status.APPROVED,
+                Quotation.Status.SENT,
+            ]
+        )
+        .select_related("customer")
+        .order_by("pk")
+    )

@@ -279,6 +279,8 @@ class DeliverySerializer(serializers.ModelSerializer):
             "outbound_at",
             "shipped_at",
             "received_at",
+            "failed_at",
+            "failure_reason",
             "created_at",
         ]
         read_only_fields = fields
@@ -366,7 +368,35 @@ class FeedbackInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
+class DeliveryFailInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why the delivery failed (lost, refused, returned...).")
+
+
 class DeliveryTransitionInputSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=["outbound", "shipped", "received"])
     carrier = serializers.CharField(required=False, allow_blank=True)
     tracking_number = serializers.CharField(required=False, allow_blank=True)
+
+
+def order_event_data(order) -> dict:
+    """An order for the event log: the API's order detail without what depends on the reader
+    (its allowed transitions, panels and timeline)."""
+    from tenant_apps.sales.selectors import order_lines
+
+    data = dict(OrderSerializer(order).data)
+    data["lines"] = OrderLineSerializer(order_lines(order=order), many=True).data
+    return data
+
+
+def quotation_event_data(quotation) -> dict:
+    """A quotation for the event log, as the API returns it."""
+    return dict(QuotationSerializer(quotation).data)
+
+
+def delivery_event_data(delivery) -> dict:
+    """A delivery for the event log, as the API returns it (with its order's owner, for rules)."""
+
+    delivery = Delivery.objects.select_related("order", "order__customer").get(pk=delivery.pk)
+    data = dict(DeliverySerializer(delivery).data)
+    data["owner"] = delivery.order.owner_id
+    return data

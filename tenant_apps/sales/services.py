@@ -34,9 +34,10 @@ from shared_apps.platform.dates import day_in_range, out_of_range_message
 from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
-from tenant_apps.outbox.services import publish, publish_many
+from tenant_apps.outbox.services import emit, publish, publish_many
 from tenant_apps.sales.error_codes import SalesErrorCode
 from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation, QuotationLine
+from tenant_apps.sales.serializers import delivery_event_data, order_event_data, quotation_event_data
 from tenant_apps.sales.signals import delivery_received
 from tenant_apps.workspace.selectors import channel_list, store_settings_get
 from tenants.models import Store
@@ -349,7 +350,10 @@ def _set_status(
         from_status=previous,
         to_status=to,
     )
-    publish(topic="order", entity_id=order.pk)
+    data = order_event_data(order)
+    publish(topic="order", entity_id=order.pk, event="order.status_changed", data=data)
+    if to == Order.Status.CANCELLED:
+        emit("order.cancelled", entity="order", entity_id=order.pk, data=data)
 
 
 def _notify_ready_for_outbound(order: Order) -> None:
@@ -647,6 +651,7 @@ def quotation_submit(*, quotation_id, access: StoreAccess, at: datetime | None =
     quotation.decision_comment = ""
     if quotation.requires_approval:
         quotation.status = Quotation.Status.PENDING_APPROVAL
+        quotation.submitted_at = at
         quotation.save()
         notify(
             recipients=[uid for uid in _approvers_of(quotation.owner_id) if uid != access.user.pk]
@@ -688,6 +693,8 @@ def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, a
     quotation.decided_at = at
     quotation.decision_comment = text
     quotation.save()
+    if approve:
+        emit("quotation.approved", entity="quotation", entity_id=quotation.pk, data=quotation_event_data(quotation))
     title = (
         gettext_lazy("Quotation {number} was approved") if approve else gettext_lazy("Quotation {number} was rejected")
     )
@@ -860,7 +867,7 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
         quotation.accepted_at = at
         quotation.save(update_fields=["status", "accepted_at", "updated_at"])
     order_event_add(order=order, kind=OrderEvent.Kind.CREATED, actor=access.user, at=at, to_status=order.status)
-    publish(topic="order", entity_id=order.pk)
+    publish(topic="order", entity_id=order.pk, event="order.created", data=order_event_data(order))
     if not prepaid:
         _notify_ready_for_outbound(order)
     return order
@@ -1237,3 +1244,57 @@ def open_sales_give_to(*, customer_ids, owner_id: int) -> dict[str, int]:
     Order.objects.filter(pk__in=order_ids).update(owner_id=owner_id)
     publish_many(topic="order", entity_ids=order_ids)
     return {"quotations": moved_quotations, "orders": len(order_ids)}
+
+
+FAILURE_REASON_MAX_LENGTH = 300
+
+
+def delivery_fail(*, delivery: Delivery, reason: Any, access: StoreAccess, at: datetime | None = None) -> Delivery:
+    """Mark a delivery that left the warehouse as failed (lost, refused, returned), with the reason.
+
+    The order's owner is told (``sales.delivery_failed``); the order's history records it.
+    """
+    at = at or timezone.now()
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > FAILURE_REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            _("Invalid input."),
+            errors={
+                "reason": [_("A reason of 1 to %(max)d characters is required.") % {"max": FAILURE_REASON_MAX_LENGTH}]
+            },
+        )
+    if not access.can("orders.ship"):
+        raise InvalidTransition(_("Your role cannot move this delivery."))
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        if locked is None:
+            raise NotFound(_("No such delivery."))
+        if locked.status not in (Delivery.Status.OUTBOUND, Delivery.Status.SHIPPED):
+            raise InvalidTransition(
+                _("A delivery that is %(status)s cannot be marked failed.")
+                % {"status": Delivery.Status(locked.status).label}
+            )
+        locked.status = Delivery.Status.FAILED
+        locked.failed_at = at
+        locked.failure_reason = reason
+        locked.save(update_fields=["status", "failed_at", "failure_reason"])
+        order = Order.objects.select_related("customer").get(pk=locked.order_id)
+        order_event_add(
+            order=order,
+            kind=OrderEvent.Kind.DELIVERY,
+            actor=access.user,
+            at=at,
+            message=f"{Delivery.Kind(locked.kind).label}: {Delivery.Status.FAILED.label}: {reason}",
+            data={"delivery": locked.pk, "status": Delivery.Status.FAILED, "reason": reason},
+        )
+        publish(topic="order", entity_id=order.pk)
+        emit("delivery.failed", entity="delivery", entity_id=locked.pk, data=delivery_event_data(locked))
+        notify(
+            recipients=[order.owner_id],
+            kind="sales.delivery_failed",
+            title=format_lazy(gettext_lazy("Delivery of order {number} failed"), number=order.number),
+            body=reason,
+            url=order_url(order.pk),
+            data={"order": order.pk, "delivery": locked.pk},
+        )
+    return locked

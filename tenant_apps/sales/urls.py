@@ -29,4 +29,5 @@ urlpatterns = [
     path("orders/<int:order_id>/feedback/", views.order_feedback, name="order-feedback"),
     path("warehouse/", views.warehouse, name="warehouse"),
     path("deliveries/<int:delivery_id>/transition/", views.delivery_transition, name="delivery-transition"),
+    path("deliveries/<int:delivery_id>/fail/", views.delivery_fail, name="delivery-fail"),
 ]

@@ -518,6 +518,7 @@ def order_detail(request, order_id):
             "order": order,
             "lines": selectors.order_lines(order=order),
             "deliveries": selectors.order_deliveries(order=order),
+            "can_fail_delivery": access.can("orders.ship"),
             "timeline": selectors.order_timeline(order=order),
             "status_labels": dict(Order.Status.choices),
             "moves": [move for move in moves if move[0] != Order.Status.CANCELLED],
@@ -665,6 +666,18 @@ def delivery_transition(request, delivery_id):
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:warehouse")
+
+
+@require_POST
+@store_page("orders.view")
+def delivery_fail(request, delivery_id):
+    access = _access(request)
+    delivery = _found(selectors.delivery_get_for_user, delivery_id=delivery_id, access=access)
+    try:
+        services.delivery_fail(delivery=delivery, reason=request.POST.get("reason", ""), access=access)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("sales:order-detail", delivery.order_id)
 
 
 def register_pages() -> None:

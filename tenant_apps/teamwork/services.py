@@ -22,6 +22,7 @@ from tenant_apps.notifications.services import notify
 from tenant_apps.teamwork import selectors
 from tenant_apps.teamwork.error_codes import TeamworkErrorCode
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
+from tenant_apps.teamwork.signals import task_done
 
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
@@ -306,6 +307,8 @@ def task_update(
         _notify_task_change(
             task, by=access.user.pk, previous_status=previous_status, previous_assignee=previous_assignee
         )
+        if task.status == WorkTask.Status.DONE and previous_status != WorkTask.Status.DONE:
+            task_done.send(sender=WorkTask, task_id=task.pk, assignee_id=task.assignee_id, by=access.user.pk)
     return selectors.task_get_for_user(task_id=task.pk, access=access)
 
 

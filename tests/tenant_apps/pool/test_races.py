@@ -151,4 +151,6 @@ def test_release_job_run_twice_at_once_records_each_release_once(world):
         assert Release.objects.filter(customer_id__in=idle).count() == len(idle)
         assert set(Release.objects.filter(customer_id__in=idle).values_list("cause", flat=True)) == {"idle"}
         assert not Customer.objects.filter(pk__in=idle, owner__isnull=False).exists()
-        assert Notification.objects.filter(kind="pool.released", recipient_id=users["a_sales"].pk).count() == len(idle)
+        # One digest (or two, when both runs started one at once) counting every release.
+        told = Notification.objects.filter(kind="pool.released", recipient_id=users["a_sales"].pk)
+        assert 1 <= told.count() <= 2 and sum(n.count for n in told) == len(idle)

@@ -1,0 +1,69 @@
+"""Cursor consumers of the store's event log.
+
+A consumer (webhooks, automation) registers a function that reads its events with
+``selectors.events_after(name)``, handles them and calls ``services.advance(name, to_id=...)``.
+Each consumer runs in its own Celery task, under its own lock, so a slow or failing consumer never
+holds up another; a consumer that falls behind only falls behind itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+_CONSUMERS: dict[str, Callable[[], Any]] = {}
+
+
+def register(name: str, run: Callable[[], Any]) -> None:
+    """Register ``run`` (no arguments, runs in the store's schema) as the consumer ``name``.
+    Call it from the app's ``AppConfig.ready``."""
+    _CONSUMERS[name] = run
+
+
+def names() -> list[str]:
+    return sorted(_CONSUMERS)
+
+
+def wake() -> None:
+    """Ask the worker to run every consumer of the current store (after a commit that wrote events).
+    A broker that cannot be reached loses nothing: the periodic sweep runs the consumers anyway."""
+    from tenant_apps.outbox import tasks
+
+    for name in names():
+        try:
+            tasks.run_consumer.delay(name)
+        except Exception:
+            logger.warning("could not wake the event consumer %s", name, exc_info=True)
+
+
+def run(name: str) -> Any:
+    """Run the consumer ``name`` in the current store unless it is already running there
+    (a session advisory lock per store and consumer). Returns what the consumer returned, or
+    ``{"skipped": "busy"}``."""
+    key = f"{connection.schema_name}:events:{name}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+        if not cursor.fetchone()[0]:
+            return {"skipped": "busy"}
+    try:
+        return _CONSUMERS[name]()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
+def run_all() -> dict:
+    """Every consumer of the current store, one after the other; one failing does not stop the rest."""
+    outcome: dict[str, Any] = {}
+    for name in names():
+        try:
+            outcome[name] = run(name)
+        except Exception as error:
+            logger.exception("event consumer %s failed", name)
+            outcome[name] = {"error": type(error).__name__}
+    return outcome

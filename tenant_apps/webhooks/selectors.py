@@ -1,0 +1,25 @@
+"""Reads of the webhooks app (store schema)."""
+
+from __future__ import annotations
+
+from django.db.models import Min, QuerySet
+from django.utils import timezone
+
+from tenant_apps.webhooks.models import Delivery, Endpoint
+
+
+def endpoint_list() -> QuerySet[Endpoint]:
+    return Endpoint.objects.order_by("id")
+
+
+def delivery_list(*, endpoint: Endpoint) -> QuerySet[Delivery]:
+    """An endpoint's deliveries, newest first."""
+    return Delivery.objects.filter(endpoint=endpoint).order_by("-id")
+
+
+def backlog() -> dict:
+    """Pending deliveries of active endpoints, and the age of the oldest in seconds (0: none)."""
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING, endpoint__active=True)
+    oldest = pending.aggregate(oldest=Min("created_at"))["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return {"pending": pending.count(), "oldest_age_seconds": max(age, 0.0)}

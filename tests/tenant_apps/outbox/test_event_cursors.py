@@ -1,0 +1,165 @@
+"""Cursor consumers of the event log on committed rows (real connections): each consumer keeps its
+own place, a row committed late with a smaller id is never skipped, retention skips a consumer that
+fell behind. The rows are committed, so the tests remove what they made."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connections, transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from tenant_apps.outbox import selectors, services
+from tenant_apps.outbox.models import EventCursor, OutboxEvent
+from tenants.models import Store
+from tests.conftest import STORE_A
+
+
+@pytest.fixture
+def store(committed_db):
+    store = Store.objects.get(subdomain=STORE_A["subdomain"])
+    with tenant_context(store):
+        top = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        # Start every consumer after what earlier tests left.
+        EventCursor.objects.all().delete()
+        for consumer in ("webhooks", "automation"):
+            EventCursor.objects.create(consumer=consumer)
+        _skip_everything_committed()
+    yield store
+    with tenant_context(store):
+        OutboxEvent.objects.filter(id__gt=top).delete()
+        EventCursor.objects.all().delete()
+
+
+def _skip_everything_committed() -> None:
+    for consumer in ("webhooks", "automation"):
+        while batch := selectors.events_after(consumer):
+            services.advance(consumer, to_id=batch[-1].id)
+
+
+def listed(consumer: str, *, count: int, timeout: float = 90.0, limit: int = 500) -> list:
+    """``events_after(consumer)`` once it lists ``count`` events: a committed event is listed once
+    every transaction older than its own has finished, anywhere on the database server (other
+    connections' transactions may hold it back for a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = selectors.events_after(consumer, limit=limit)
+        if len(events) >= count or time.monotonic() > deadline:
+            return events
+        time.sleep(0.2)
+
+
+def _committed(store, n: int, *, type_: str = "customer.updated") -> list[int]:
+    with tenant_context(store), transaction.atomic():
+        for i in range(n):
+            services.emit(type_, entity="customer", entity_id=i, data={"id": i})
+        return list(OutboxEvent.objects.filter(type=type_).order_by("-id").values_list("id", flat=True)[:n])[::-1]
+
+
+def test_consumers_advance_independently_and_never_move_back(store):
+    ids = _committed(store, 3)
+    with tenant_context(store):
+        services.publish(topic="order", entity_id=99)  # an HQ-only fact: no consumer reads it
+        first = listed("webhooks", count=3)
+        assert [e.id for e in first] == ids
+        assert all(e.type == "customer.updated" and e.entity == "customer" for e in first)
+        assert [e.data for e in first] == [{"id": 0}, {"id": 1}, {"id": 2}]
+        services.advance("webhooks", to_id=first[-1].id)
+        assert selectors.events_after("webhooks") == []
+        # Another consumer is not moved by it.
+        assert [e.id for e in listed("automation", count=3)] == ids
+        services.advance("automation", to_id=ids[0])
+        assert [e.id for e in selectors.events_after("automation")] == ids[1:]
+        assert [e.id for e in selectors.events_after("automation", limit=1)] == ids[1:2]
+        services.advance("automation", to_id=ids[-1])
+        services.advance("automation", to_id=ids[0])  # never back
+        assert selectors.events_after("automation") == []
+        assert selectors.cursor_position("automation") == ids[-1]
+
+
+def test_an_event_committed_late_with_a_smaller_id_is_not_skipped(store):
+    """Transaction A takes an id, B takes a bigger one and commits first; a reader that handled B
+    must still get A once A commits."""
+    a_inserted, b_committed = threading.Event(), threading.Event()
+
+    def writer_a():
+        try:
+            with tenant_context(store), transaction.atomic():
+                services.emit("order.created", entity="order", entity_id=1, data={"id": 1})
+                a_inserted.set()
+                assert b_committed.wait(20)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer_a)
+    thread.start()
+    try:
+        assert a_inserted.wait(20)
+        with tenant_context(store):
+            with transaction.atomic():
+                services.emit("order.created", entity="order", entity_id=2, data={"id": 2})
+            # B is committed while A still runs: A's transaction is older, so nothing past the
+            # horizon is handed out (B waits for A).
+            assert selectors.events_after("webhooks") == []
+    finally:
+        b_committed.set()
+        thread.join(20)
+    with tenant_context(store):
+        seen = listed("webhooks", count=2)
+        assert [e.entity_id for e in seen] == [1, 2]
+        services.advance("webhooks", to_id=seen[-1].id)
+        assert selectors.events_after("webhooks") == []
+
+
+def test_an_older_transaction_committing_after_a_read_is_still_delivered(store):
+    """The reader handled B (younger transaction, committed) while an older transaction C that had
+    started writing earlier inserts its event later: C's event must come after, not be skipped."""
+    c_wrote, c_go = threading.Event(), threading.Event()
+
+    def writer_c():
+        try:
+            with tenant_context(store), transaction.atomic():
+                # C takes its transaction id now (a write elsewhere), its event id later.
+                EventCursor.objects.create(consumer="c-marker", position=0)
+                c_wrote.set()
+                assert c_go.wait(20)
+                services.emit("order.created", entity="order", entity_id=3, data={"id": 3})
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer_c)
+    thread.start()
+    try:
+        assert c_wrote.wait(20)
+        _committed(store, 1, type_="order.cancelled")
+    finally:
+        c_go.set()
+        thread.join(20)
+    with tenant_context(store):
+        seen = [e.entity_id for e in listed("webhooks", count=2)]
+        # Both are delivered; C (the older transaction) first although its id is larger.
+        assert seen == [3, 0]
+
+
+def test_retention_deletes_old_drained_events_and_a_behind_consumer_skips_ahead(store, caplog):
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=40), tick=False):
+        old = _committed(store, 2, type_="order.created")
+    recent = _committed(store, 1, type_="order.cancelled")
+    with tenant_context(store):
+        services.publish(topic="order", entity_id=5)  # HQ has not drained it yet: kept however old
+        OutboxEvent.objects.filter(topic="order", drained_at__isnull=True).update(created_at=start - timedelta(days=40))
+        services.advance("automation", to_id=recent[0])  # a consumer that read everything
+        with caplog.at_level("WARNING"):
+            outcome = services.purge_expired(before=start - timedelta(days=30))
+        assert outcome["skipped"] == {"webhooks": 2}
+        assert "webhooks skipped 2 events" in caplog.text
+        assert not OutboxEvent.objects.filter(pk__in=old).exists()
+        assert OutboxEvent.objects.filter(topic="order", drained_at__isnull=True).exists()
+        assert [e.id for e in listed("webhooks", count=1)] == recent
+        assert selectors.events_after("automation") == []
