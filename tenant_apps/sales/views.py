@@ -22,6 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
+from shared_apps.platform.periods import rate
+from shared_apps.reporting.catalogue import Kind
+from shared_apps.reporting.display import value_text
 from tenant_apps.sales import selectors, services
 from tenant_apps.sales.models import Order, Quotation
 from tenant_apps.sales.paging import CappedCountPaginator
@@ -88,6 +91,7 @@ def product_list(request):
             "filters": filters,
             "categories": selectors.category_list(),
             "can_manage": _access(request).can("products.manage"),
+            "can_see_costs": _access(request).can("costs.view"),
         },
     )
 
@@ -95,6 +99,8 @@ def product_list(request):
 def _product_form_data(request) -> dict:
     data = {k: request.POST.get(k, "") for k in ("sku", "name", "spec", "unit", "list_price", "category")}
     data["active"] = request.POST.get("active") == "on"
+    if request.POST.get("cost_price", "").strip():
+        data["cost_price"] = request.POST["cost_price"].strip()
     return data
 
 
@@ -106,9 +112,9 @@ def product_edit(request, product_id=None):
     if request.method == "POST":
         try:
             if product is None:
-                services.product_create(data=values)
+                services.product_create(data=values, access=_access(request))
             else:
-                services.product_update(product_id=product.pk, data=values)
+                services.product_update(product_id=product.pk, data=values, access=_access(request))
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -117,7 +123,14 @@ def product_edit(request, product_id=None):
     return render(
         request,
         "sales/product_form.html",
-        {"product": product, "values": values, "categories": selectors.category_list()},
+        {
+            "product": product,
+            "values": values,
+            "categories": selectors.category_list(),
+            "can_manage_costs": _access(request).can("costs.manage"),
+            "can_see_costs": _access(request).can("costs.view"),
+            "costs": selectors.product_costs(product_id=product.pk) if product is not None else [],
+        },
     )
 
 
@@ -375,6 +388,7 @@ def order_list(request):
         "channels": channel_list(),
         "can_export": access.can("orders.export"),
         "can_import": access.can("orders.import"),
+        "can_see_costs": access.can("costs.view"),
     }
     template = "sales/_orders_table.html" if request.headers.get("HX-Request") else "sales/orders.html"
     return render(request, template, context)
@@ -386,7 +400,7 @@ def order_export(request):
     from tenant_apps.sales.exporting import export_orders
 
     qs = selectors.order_list(access=_access(request), filters=_filters(request, ORDER_FILTERS))
-    return export_orders(orders=qs, fmt=request.GET.get("format", "xlsx"))
+    return export_orders(orders=qs, fmt=request.GET.get("format", "xlsx"), costs=_access(request).can("costs.view"))
 
 
 def _panel_template(key: str) -> str | None:
@@ -420,8 +434,20 @@ def order_detail(request, order_id):
             and order.status == Order.Status.COMPLETED
             and order.rating is None,
             "panels": panels,
+            "profit": _profit(order) if access.can("costs.view") else None,
         },
     )
+
+
+def _profit(order: Order) -> dict:
+    """The order's gross profit for the page (metrics.md, "Gross profit")."""
+    gross = order.amount - order.cost
+    return {
+        "cost": order.cost,
+        "gross_profit": gross,
+        "gross_margin": value_text(Kind.RATE, rate(gross, order.amount)),
+        "lines_without_cost": order.lines_without_cost,
+    }
 
 
 @require_POST
