@@ -3,8 +3,9 @@
 Each lead is taken in through the services at its own time (so it is distributed by the store's
 rules: round robin among the salespeople on duty, a rule sending the first channel's grade-A leads
 to the supervisor), then worked at a later time: contacted, converted into a customer, lost with a
-reason, or left new (the most recent ones, some waiting in the queue after being handed back).
-Every random choice comes from the seeder's own generator."""
+reason, or left new (the few of the last minutes, still within the first-response time, so the
+re-assignment job has nothing to do on a fresh demo). Every random choice comes from the seeder's
+own generator."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ LOSS_REASONS = (
     "需求是租赁托盘，我们不做",
     "已在线下采购",
 )
-# What happens to the leads, oldest first: most older ones are closed, the recent ones stay open.
-OUTCOMES = ("converted", "lost", "contacted", "converted", "lost", "contacted", "new")
+# What happens to the older leads, in turn; the newest ``FRESH`` stay new.
+OUTCOMES = ("converted", "lost", "contacted", "converted", "lost", "contacted")
+FRESH = 4
 
 
 def _mobile(rng) -> str:
@@ -68,9 +70,12 @@ def seed_leads(ctx: DemoContext) -> str | None:
     services.lead_settings_update(by=access, data={"first_response_minutes": 30, "open_lead_cap": 40})
     counts: dict[str, int] = {}
     for index in range(LEADS):
-        received = ctx.now - timedelta(days=DAYS * (LEADS - index) / LEADS, minutes=rng.randint(0, 300))
-        received = min(received, ctx.now - timedelta(minutes=5))
-        outcome = OUTCOMES[index % len(OUTCOMES)] if index < LEADS - 5 else rng.choice(("new", "new", "contacted"))
+        if index < LEADS - FRESH:
+            received = ctx.now - timedelta(days=DAYS * (LEADS - index) / LEADS, minutes=rng.randint(0, 300))
+            outcome = OUTCOMES[index % len(OUTCOMES)]
+        else:
+            received = ctx.now - timedelta(minutes=rng.randint(1, 8))
+            outcome = "new"
         data = {
             "channel": rng.choice(channels).code,
             "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
@@ -86,9 +91,7 @@ def seed_leads(ctx: DemoContext) -> str | None:
             data["wechat_id"] = f"wx_{rng.randint(100000, 999999)}"
         lead = services.lead_create(data=data, by=access, at=received)
         worked = min(received + timedelta(minutes=rng.randint(5, 90)), ctx.now)
-        if outcome == "new" and lead.owner_id is not None and rng.random() < 0.3:
-            services.lead_assign(lead_id=lead.pk, owner=None, by=access, at=worked)
-        elif outcome in ("contacted", "converted", "lost"):
+        if outcome in ("contacted", "converted", "lost"):
             services.lead_contact(lead_id=lead.pk, by=access, at=worked)
             closed = min(worked + timedelta(hours=rng.randint(2, 72)), ctx.now)
             if outcome == "converted":
