@@ -25,6 +25,9 @@ CHINESE = {
     "lost_rate": "流失率",
     "net_revenue": "净收入",
     "receivable_overdue": "逾期应收款",
+    "gross_profit": "毛利",
+    "gross_margin": "毛利率",
+    "lines_without_cost": "缺成本的明细行",
     "phone_conversion_rate": "电话私域转化率",
     "wechat_conversion_rate": "微信私域转化率",
     "enquiry_conversion_rate": "询盘转化率",
@@ -77,11 +80,24 @@ def test_kinds_follow_metrics_md():
 
 def test_only_sums_over_stores_are_additive():
     additive = {m.key for m in METRICS.values() if m.additive}
-    assert additive == {"gmv", "orders", "paying_customers", "new_customers", "net_revenue", "receivable_overdue"}
+    assert additive == {
+        "gmv",
+        "orders",
+        "paying_customers",
+        "new_customers",
+        "net_revenue",
+        "receivable_overdue",
+        "gross_profit",
+        "lines_without_cost",
+    }
 
 
 def test_only_lost_rate_and_overdue_receivables_are_bad_when_they_rise():
-    assert {m.key for m in METRICS.values() if not m.rise_is_good} == {"lost_rate", "receivable_overdue"}
+    assert {m.key for m in METRICS.values() if not m.rise_is_good} == {
+        "lost_rate",
+        "receivable_overdue",
+        "lines_without_cost",
+    }
 
 
 def test_amounts_and_counts_change_relatively_and_rates_by_points():
