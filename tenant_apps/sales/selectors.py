@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,7 +145,7 @@ def product_get(*, product_id) -> Product:
 
 def with_cost_price(qs: QuerySet[Product]) -> QuerySet[Product]:
     """Products with ``cost_price``: the cost price in effect now (None without one)."""
-    in_effect = ProductCost.objects.filter(product=OuterRef("pk"), effective_from__lte=Now()).order_by(
+    in_effect = ProductCost.objects.filter(product=OuterRef("pk"), effective_from__lte=timezone.now()).order_by(
         "-effective_from", "-id"
     )
     return qs.annotate(cost_price=Subquery(in_effect.values("unit_cost")[:1]))

@@ -219,14 +219,6 @@ class QuotationSerializer(serializers.ModelSerializer):
     def get_channel(self, obj) -> str | None:
         return obj.channel.code if obj.channel_id else None
 
-    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
-    def get_gross_profit(self, obj) -> str:
-        return money(obj.amount - obj.cost)
-
-    @extend_schema_field(serializers.FloatField(allow_null=True))
-    def get_gross_margin(self, obj) -> float | None:
-        return rate(obj.amount - obj.cost, obj.amount)
-
 
 class QuotationListSerializer(QuotationSerializer):
     class Meta(QuotationSerializer.Meta):
@@ -344,6 +336,14 @@ class OrderSerializer(CostFieldsMixin, serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_channel(self, obj) -> str | None:
         return obj.channel.code if obj.channel_id else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_gross_profit(self, obj) -> str:
+        return money(obj.amount - obj.cost)
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_gross_margin(self, obj) -> float | None:
+        return rate(obj.amount - obj.cost, obj.amount)
 
 
 class DeliverySerializer(serializers.ModelSerializer):

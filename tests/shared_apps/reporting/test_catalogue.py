@@ -57,7 +57,7 @@ def test_the_catalogue_has_exactly_the_rates_enquiry_statistics_return(api, stor
 
 def test_every_key_is_declared_once():
     keys = [m.key for m in (*KANBAN, *ENQUIRY)]
-    assert len(keys) == len(set(keys)) == len(METRICS) == 17
+    assert len(keys) == len(set(keys)) == len(METRICS) == 20
 
 
 @pytest.mark.parametrize("key", sorted(CHINESE))
@@ -73,8 +73,11 @@ def test_every_metric_has_a_label_in_english_and_in_chinese(key):
 
 def test_kinds_follow_metrics_md():
     kinds = {m.key: m.kind for m in METRICS.values()}
-    assert {k for k, v in kinds.items() if v == Kind.AMOUNT} == {"gmv", "aov", "net_revenue", "receivable_overdue"}
-    assert {k for k, v in kinds.items() if v == Kind.COUNT} == {"orders", "paying_customers", "new_customers"}
+    amounts = {"gmv", "aov", "net_revenue", "receivable_overdue", "gross_profit"}
+    assert {k for k, v in kinds.items() if v == Kind.AMOUNT} == amounts
+    counts = {"orders", "paying_customers", "new_customers", "lines_without_cost"}
+    assert {k for k, v in kinds.items() if v == Kind.COUNT} == counts
+    assert kinds["gross_margin"] == Kind.RATE
     assert all(kinds[k] == Kind.RATE for k in ENQUIRY_KEYS)
 
 

@@ -123,20 +123,23 @@ def test_signing_captures_the_cost_in_effect_and_a_later_change_leaves_the_order
 
 
 def test_the_order_import_takes_unit_cost_and_refuses_a_bad_one_per_row(
-    api, users, store_a, catalogue, in_store, settings, tmp_path
+    api, users, store_a, catalogue, in_store, settings, tmp_path, time_machine
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    time_machine.move_to("2026-12-01T10:00:00+08:00", tick=False)
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
     }
-    header = "external_id,customer_mobile,customer_name,sku,quantity,unit_price,unit_cost,signed_at,payment_mode\n"
+    header = (
+        "external_id,customer_mobile,customer_name,sku,quantity,unit_price,unit_cost,signed_at,status,payment_mode\n"
+    )
     text = header + (
-        "G-1,13800138000,张三,TP-1210,2,100.00,55.25,2026-11-01 10:00,prepaid\n"
-        "G-1,13800138000,张三,TP-1111,1,200.00,,2026-11-01 10:00,prepaid\n"
-        "G-2,13800138001,李四,TP-1210,1,100.00,-1,2026-11-02 10:00,prepaid\n"
-        "G-3,13800138002,王五,TP-1210,1,100.00,abc,2026-11-03 10:00,prepaid\n"
+        "G-1,13800138000,张三,TP-1210,2,100.00,55.25,2026-11-01 10:00,pending_outbound,prepaid\n"
+        "G-1,13800138000,张三,TP-1111,1,200.00,,2026-11-01 10:00,pending_outbound,prepaid\n"
+        "G-2,13800138001,李四,TP-1210,1,100.00,-1,2026-11-02 10:00,pending_outbound,prepaid\n"
+        "G-3,13800138002,王五,TP-1210,1,100.00,abc,2026-11-03 10:00,pending_outbound,prepaid\n"
     )
     upload = SimpleUploadedFile("orders.csv", text.encode(), content_type="text/csv")
 
