@@ -129,12 +129,12 @@ def test_the_order_page_shows_costs_to_a_supervisor_and_not_to_the_salesperson(s
 
     order = in_alpha(make)
 
-    supervisor = as_user("a_supervisor", f"/orders/{order}/")
+    supervisor = as_user("a_supervisor", f"/sales/orders/{order}/")
     expect(supervisor.locator("[data-testid=order-gross-profit]")).to_contain_text("115.89")
     expect(supervisor.locator("[data-testid=order-cost]")).to_contain_text("184.11")
     expect(supervisor.locator("[data-testid=line-unit-cost]")).to_contain_text("61.37")
 
-    salesperson = as_user("a_sales", f"/orders/{order}/")
+    salesperson = as_user("a_sales", f"/sales/orders/{order}/")
     expect(salesperson.locator("[data-testid=order-money]")).to_be_visible()
     expect(salesperson.locator("[data-testid=order-gross-profit]")).to_have_count(0)
     expect(salesperson.locator("[data-testid=line-unit-cost]")).to_have_count(0)

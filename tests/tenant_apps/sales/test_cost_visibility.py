@@ -85,7 +85,7 @@ def _api_bodies(client, costed) -> dict[str, object]:
 
 def _pages(client, costed) -> dict[str, str]:
     pages = {}
-    for path in ("/products/", "/orders/", f"/orders/{costed['order'].pk}/", "/kanban/"):
+    for path in ("/sales/products/", "/sales/orders/", f"/sales/orders/{costed['order'].pk}/", "/kanban/"):
         response = client.get(path)
         assert response.status_code == 200, path
         pages[path] = response.content.decode()
@@ -106,7 +106,7 @@ def test_a_salesperson_sees_no_cost_anywhere(api, page_client, users, store_a, c
     product = costed["product"].pk
     assert client.get(f"/api/v1/products/{product}/costs").status_code == 403
     assert client.get("/api/v1/orders/export?format=csv").status_code == 403
-    assert page_client(users.a_sales, store_a).get("/orders/export/?format=csv").status_code == 403
+    assert page_client(users.a_sales, store_a).get("/sales/orders/export/?format=csv").status_code == 403
     assert client.post("/api/v1/orders/import", {}, format="multipart").status_code == 403
     assert client.get("/api/v1/imports").status_code in (200, 403)
     if client.get("/api/v1/imports").status_code == 200:
@@ -128,9 +128,9 @@ def test_a_supervisor_sees_the_costs_everywhere(api, page_client, users, store_a
     for path in ("/api/v1/kanban?range=today", "/api/v1/kanban?range=7d"):
         assert bodies[path]["metrics"]["gross_profit"]["value"] == GROSS_PROFIT, path
     pages = _pages(page_client(users.a_supervisor, store_a), costed)
-    assert 'data-testid="product-cost"' in pages["/products/"] and UNIT_COST in pages["/products/"]
-    assert 'data-testid="order-gross-profit"' in pages["/orders/"] and GROSS_PROFIT in pages["/orders/"]
-    assert UNIT_COST in pages[f"/orders/{order}/"] and GROSS_PROFIT in pages[f"/orders/{order}/"]
+    assert 'data-testid="product-cost"' in pages["/sales/products/"] and UNIT_COST in pages["/sales/products/"]
+    assert 'data-testid="order-gross-profit"' in pages["/sales/orders/"] and GROSS_PROFIT in pages["/sales/orders/"]
+    assert UNIT_COST in pages[f"/sales/orders/{order}/"] and GROSS_PROFIT in pages[f"/sales/orders/{order}/"]
     assert 'data-metric="gross_profit"' in pages["/kanban/"]
     assert client.get(f"/api/v1/products/{product}/costs").json()[0]["unit_cost"] == UNIT_COST
     export = client.get("/api/v1/orders/export?format=csv")

@@ -136,10 +136,10 @@ def test_the_order_import_takes_unit_cost_and_refuses_a_bad_one_per_row(
         "external_id,customer_mobile,customer_name,sku,quantity,unit_price,unit_cost,signed_at,status,payment_mode\n"
     )
     text = header + (
-        "G-1,13800138000,张三,TP-1210,2,100.00,55.25,2026-11-01 10:00,pending_outbound,prepaid\n"
-        "G-1,13800138000,张三,TP-1111,1,200.00,,2026-11-01 10:00,pending_outbound,prepaid\n"
-        "G-2,13800138001,李四,TP-1210,1,100.00,-1,2026-11-02 10:00,pending_outbound,prepaid\n"
-        "G-3,13800138002,王五,TP-1210,1,100.00,abc,2026-11-03 10:00,pending_outbound,prepaid\n"
+        "G-1,13800138000,张三,TP-1210,2,100.00,55.25,2026-11-01 10:00,pending_collection,prepaid\n"
+        "G-1,13800138000,张三,TP-1111,1,200.00,,2026-11-01 10:00,pending_collection,prepaid\n"
+        "G-2,13800138001,李四,TP-1210,1,100.00,-1,2026-11-02 10:00,pending_collection,prepaid\n"
+        "G-3,13800138002,王五,TP-1210,1,100.00,abc,2026-11-03 10:00,pending_collection,prepaid\n"
     )
     upload = SimpleUploadedFile("orders.csv", text.encode(), content_type="text/csv")
 
@@ -149,7 +149,7 @@ def test_the_order_import_takes_unit_cost_and_refuses_a_bad_one_per_row(
 
     assert response.status_code == 200, response.content
     rows = response.json()["rows"]
-    assert [row["outcome"] for row in rows][:2] == ["created", "created"]
+    assert [row["outcome"] for row in rows][:2] == ["created", "created"], rows
     assert all(row["outcome"] != "created" for row in rows[2:])
     assert all("Unit cost" in row["message"] for row in rows[2:])
     with in_store(store_a):
