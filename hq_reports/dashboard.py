@@ -91,6 +91,8 @@ class Figures:
     owned_at_start: int = 0
     net_revenue: Decimal = ZERO
     overdue: Decimal = ZERO
+    cost: Decimal = ZERO
+    uncosted: int = 0
 
     def add(self, other: Figures) -> Figures:
         self.gmv += other.gmv
@@ -110,6 +112,8 @@ class Figures:
         self.owned_at_start += other.owned_at_start
         self.net_revenue += other.net_revenue
         self.overdue += other.overdue
+        self.cost += other.cost
+        self.uncosted += other.uncosted
         return self
 
     def values(self) -> dict:
@@ -128,6 +132,9 @@ class Figures:
             "lost_rate": rate(self.released, self.owned_at_start),
             "net_revenue": self.net_revenue,
             "receivable_overdue": self.overdue,
+            "gross_profit": self.gmv - self.cost,
+            "gross_margin": rate(self.gmv - self.cost, self.gmv),
+            "lines_without_cost": self.uncosted,
         }
 
 
@@ -258,9 +265,10 @@ def figures_by(
             f"""
             SELECT {grouped}, sum(amount), count(*), count(*) FILTER (WHERE first),
                    count(*) FILTER (WHERE first AND repurchased), count(*) FILTER (WHERE first AND new),
-                   COALESCE(sum(amount) FILTER (WHERE new), 0), count(*) FILTER (WHERE first_platform)
+                   COALESCE(sum(amount) FILTER (WHERE new), 0), count(*) FILTER (WHERE first_platform),
+                   sum(cost), sum(lines_without_cost)
             FROM (SELECT o.{group} AS g, o.signed_at >= %(start)s AS cur, {bucket} AS b, o.device, o.province,
-                         o.platform, o.amount, {first} AS first,
+                         o.platform, o.amount, o.cost, o.lines_without_cost, {first} AS first,
                          o.prev_signed_at IS NOT NULL OR o.next_signed_at < {end} AS repurchased,
                          o.customer_first_at >= {start} AS new, {first_platform} AS first_platform
                   FROM hq_reports_orderfact o
@@ -272,11 +280,11 @@ def figures_by(
         )
         if breakdown is not None:
             detail, rows = (
-                [row[1:4] + row[6:] for row in rows if row[0] and row[5]],
+                [row[1:4] + row[6:-2] for row in rows if row[0] and row[5]],
                 [(0, row[4], row[5], None, *row[10:]) for row in rows if not row[0]],
             )
             breakdown.update(_breakdown_body(period, detail))
-        for g_g, key, cur, platform, gmv, n, paying, repurchasers, new_paying, new_gmv, first_platform in rows:
+        for g_g, key, cur, platform, gmv, n, paying, repurchasers, new_paying, new_gmv, first_platform, *cost in rows:
             if g_g:
                 if cur and platforms is not None:
                     # the customer's first order of the platform in P marks a paying customer of it
@@ -285,6 +293,7 @@ def figures_by(
             f = slot(key, cur)
             f.gmv, f.orders, f.paying = gmv, n, paying
             f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
+            f.cost, f.uncosted = cost[0], int(cost[1])
 
     # With ``channels``, the customer and net revenue figures are also grouped by platform (current
     # period only) in the same statements, into ``channels``.
@@ -912,6 +921,9 @@ HEADLINE_KEYS = (
     "lost_rate",
     "net_revenue",
     "receivable_overdue",
+    "gross_profit",
+    "gross_margin",
+    "lines_without_cost",
 )
 
 
@@ -932,6 +944,9 @@ def _headline(cur: Figures, prev: Figures) -> dict:
         "lost_rate": _rate(cur.released, cur.owned_at_start),
         "net_revenue": _amount(cur.net_revenue),
         "receivable_overdue": _amount(cur.overdue),
+        "gross_profit": _amount(gmv - cur.cost),
+        "gross_margin": _rate(gmv - cur.cost, gmv),
+        "lines_without_cost": cur.uncosted,
         "gmv_previous": _money(prev.gmv),
         "gmv_change": change,
         "gmv_trend": None if trend is None else str(trend),

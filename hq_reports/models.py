@@ -37,6 +37,9 @@ class OrderFact(FactBase):
     rating = models.PositiveSmallIntegerField(null=True)
     # The customer's province (refreshed with the customer's orders when the customer changes).
     province = models.CharField(max_length=40, blank=True, default="")
+    # The lines' cost and the lines without one (gross profit, metrics.md).
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0, db_default=0)
+    lines_without_cost = models.IntegerField(default=0, db_default=0)
     # Derived from the facts themselves (``hq_reports.rollups.refresh_derived``), never from the
     # store: the customer's non-cancelled orders in (signed_at, order_id) order, so that paying,
     # repurchasing and new customers of any period are counted in one pass over its orders.
@@ -57,6 +60,8 @@ class OrderFact(FactBase):
                 include=[
                     "store",
                     "amount",
+                    "cost",
+                    "lines_without_cost",
                     "platform",
                     "device",
                     "province",

@@ -95,6 +95,8 @@ _LEAD_WORK = frozenset(
         "insights.score",
         "leads.assign",
         "customers.transfer",
+        "costs.view",
+        "costs.manage",
     }
 )
 
@@ -125,6 +127,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "aftersales.process",
             "enquiries.view",
             "kanban.view",
+            "costs.view",
+            "costs.manage",
         }
     ),
     StoreRole.WAREHOUSE: _BASE
@@ -196,5 +200,6 @@ HQ_READ_PERMISSIONS = frozenset(
         "reports.view",
         "reports.team.view",
         "automation.view",
+        "costs.view",
     }
 )

@@ -25,6 +25,7 @@ class Column:
     default: bool = True  # shown until the user chooses otherwise
     required: bool = False  # cannot be hidden (the column that links to the record)
     numeric: bool = False  # right-aligned
+    permission: str = ""  # a column only those holding it see (and can choose); "" for everyone
 
 
 @dataclass(frozen=True)

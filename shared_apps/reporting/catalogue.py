@@ -13,6 +13,7 @@ and enquiry statistics compute theirs over the store's tables, HQ over its publi
 - ``rise_is_good``: which way is better. A rising lost rate or rising overdue receivables is bad
   news; a rise of anything else is good news.
 - ``label``: the translatable name (the Chinese names are metrics.md's).
+- ``cost``: made from cost prices (gross profit): shown only to the roles that may see costs and HQ.
 - the change against the previous period (metrics.md, "Periods"): relative ``(cur - prev) / prev``
   for amounts and counts (null when prev is 0), the difference in percentage points for rates
   (null when either is null).
@@ -58,6 +59,8 @@ class Metric:
     label: Promise
     additive: bool
     rise_is_good: bool = True
+    # Derived from cost prices: shown only to those who may see costs (``costs.view``) and HQ.
+    cost: bool = False
 
     @property
     def change_rule(self) -> ChangeRule:
@@ -120,6 +123,16 @@ KANBAN: tuple[Metric, ...] = (
         additive=True,
         rise_is_good=False,
     ),
+    Metric("gross_profit", Kind.AMOUNT, pgettext_lazy("metric", "Gross profit"), additive=True, cost=True),
+    Metric("gross_margin", Kind.RATE, pgettext_lazy("metric", "Gross margin"), additive=False, cost=True),
+    Metric(
+        "lines_without_cost",
+        Kind.COUNT,
+        pgettext_lazy("metric", "Lines without cost"),
+        additive=True,
+        rise_is_good=False,
+        cost=True,
+    ),
 )
 
 # The rates of enquiry statistics (metrics.md, "Enquiry statistics").
@@ -135,6 +148,8 @@ ENQUIRY: tuple[Metric, ...] = (
 )
 
 KANBAN_KEYS: tuple[str, ...] = tuple(m.key for m in KANBAN)
+# The figures made from cost prices (metrics.md, "Gross profit").
+COST_KEYS: frozenset[str] = frozenset(m.key for m in KANBAN if m.cost)
 ENQUIRY_KEYS: tuple[str, ...] = tuple(m.key for m in ENQUIRY)
 METRICS: dict[str, Metric] = {m.key: m for m in (*KANBAN, *ENQUIRY)}
 
@@ -147,3 +162,8 @@ def metric(key: str) -> Metric:
 def metrics_body(metrics: tuple[Metric, ...], current: dict, previous: dict) -> dict:
     """``{key: Metric.body(...)}`` for each of ``metrics``, from raw values keyed by metric key."""
     return {m.key: m.body(current[m.key], previous[m.key]) for m in metrics}
+
+
+def visible(metrics: tuple[Metric, ...], *, costs: bool) -> tuple[Metric, ...]:
+    """``metrics`` without the cost figures unless ``costs`` (the viewer may see cost prices)."""
+    return metrics if costs else tuple(m for m in metrics if not m.cost)

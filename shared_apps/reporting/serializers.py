@@ -30,5 +30,6 @@ class MetricSerializer(serializers.Serializer):
 
 
 def metrics_serializer(name: str, metrics: tuple[Metric, ...]) -> type[serializers.Serializer]:
-    """A serializer with one ``MetricSerializer`` field per metric, in the catalogue's order."""
-    return type(name, (serializers.Serializer,), {m.key: MetricSerializer() for m in metrics})
+    """A serializer with one ``MetricSerializer`` field per metric, in the catalogue's order (the
+    cost figures only for those who may see costs)."""
+    return type(name, (serializers.Serializer,), {m.key: MetricSerializer(required=not m.cost) for m in metrics})

@@ -23,7 +23,7 @@ from shared_apps.platform.periods import Period, resolve_period
 from shared_apps.platform.viewsets import StoreAPIView
 from shared_apps.reporting.catalogue import KANBAN
 from shared_apps.reporting.serializers import metrics_serializer
-from tenant_apps.kanban.reporting import cached_kanban_body
+from tenant_apps.kanban.reporting import cached_kanban_body, without_costs
 from tenant_apps.workspace.selectors import channel_list
 
 MAX_INT = 2**63 - 1
@@ -159,4 +159,6 @@ class KanbanView(StoreAPIView):
         limit = request.query_params.get("limit")
         limit = _int(limit, "limit", high=100) if limit not in (None, "") else 10
         body = cached_kanban_body(period=period, channel_id=channel_id, salesperson_id=salesperson_id, limit=limit)
+        if not self.access.can("costs.view"):
+            body = without_costs(body)
         return Response(body)

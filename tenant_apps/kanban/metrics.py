@@ -132,7 +132,14 @@ def order_figures(period: Period, filters: Filters) -> dict:
         cur, prev_row = _fact_order_rows(period, filters)
 
     def pack(row):
-        return {"gmv": row[0], "orders": int(row[1]), "paying_customers": row[2], "repeat_customers": row[3]}
+        return {
+            "gmv": row[0],
+            "orders": int(row[1]),
+            "paying_customers": row[2],
+            "repeat_customers": row[3],
+            "cost": row[6],
+            "lines_without_cost": int(row[7]),
+        }
 
     new_count, new_gmv = cur[4], cur[5]
     return {
@@ -160,7 +167,9 @@ def _history_order_rows(days, prev_days, filters: Filters) -> tuple[tuple, tuple
             coalesce(sum(r.orders) FILTER (WHERE r.kind = 'paying' AND {within} AND r.gap > r.day - %({first})s), 0),
             coalesce(sum(r.orders) FILTER (WHERE r.kind = 'once' AND {within} AND r.gap > %({last})s - r.day), 0),
             coalesce(sum(r.orders) FILTER (WHERE r.kind = 'new' AND {within} AND r.gap <= r.day - %({first})s), 0),
-            coalesce(sum(r.amount) FILTER (WHERE r.kind = 'all' AND {within} AND r.gap <= r.day - %({first})s), 0)
+            coalesce(sum(r.amount) FILTER (WHERE r.kind = 'all' AND {within} AND r.gap <= r.day - %({first})s), 0),
+            coalesce(sum(r.cost) FILTER (WHERE r.kind = 'all' AND {within}), 0),
+            coalesce(sum(r.uncosted) FILTER (WHERE r.kind = 'all' AND {within}), 0)
         """
 
     sql = f"""
@@ -178,10 +187,10 @@ def _history_order_rows(days, prev_days, filters: Filters) -> tuple[tuple, tuple
     }
     row = _rows(sql, params)[0]
 
-    def pack(gmv, orders, paying, once, new, new_gmv):
-        return (gmv, orders, paying, paying - once, new, new_gmv)
+    def pack(gmv, orders, paying, once, new, new_gmv, cost, uncosted):
+        return (gmv, orders, paying, paying - once, new, new_gmv, cost, uncosted)
 
-    return pack(*row[:6]), pack(*row[6:])
+    return pack(*row[:8]), pack(*row[8:])
 
 
 def _fact_order_rows(period: Period, filters: Filters) -> tuple[tuple, tuple]:
@@ -192,9 +201,11 @@ def _fact_order_rows(period: Period, filters: Filters) -> tuple[tuple, tuple]:
             count(*) FILTER (WHERE first_in_p),
             count(*) FILTER (WHERE first_in_p AND (prev_at IS NOT NULL OR next_at < p_end)),
             count(*) FILTER (WHERE first_in_p AND first_at >= p_start),
-            coalesce(sum(amount) FILTER (WHERE first_at >= p_start), 0)
+            coalesce(sum(amount) FILTER (WHERE first_at >= p_start), 0),
+            coalesce(sum(cost), 0), coalesce(sum(lines_without_cost), 0)
         FROM (
-            SELECT o.signed_at >= %(start)s AS cur, o.amount, o.prev_at, o.next_at, o.first_at,
+            SELECT o.signed_at >= %(start)s AS cur, o.amount, o.cost, o.lines_without_cost,
+                o.prev_at, o.next_at, o.first_at,
                 CASE WHEN o.signed_at >= %(start)s THEN %(start)s ELSE %(pstart)s END AS p_start,
                 CASE WHEN o.signed_at >= %(start)s THEN %(end)s ELSE %(start)s END AS p_end,
                 (o.{prev} IS NULL
@@ -204,7 +215,7 @@ def _fact_order_rows(period: Period, filters: Filters) -> tuple[tuple, tuple]:
         ) po
         GROUP BY cur
     """
-    return _split(_rows(sql, _both(period, filters)), (ZERO, 0, 0, 0, 0, ZERO))
+    return _split(_rows(sql, _both(period, filters)), (ZERO, 0, 0, 0, 0, ZERO, ZERO, 0))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ class OrderFact(models.Model):
     owner_id = models.BigIntegerField(null=True)
     signed_at = models.DateTimeField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # The order's cost and its lines without a cost (gross profit: metrics.md).
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0, db_default=0)
+    lines_without_cost = models.IntegerField(default=0, db_default=0)
     first_at = models.DateTimeField()
     prev_at = models.DateTimeField(null=True)
     prev_channel_at = models.DateTimeField(null=True)
@@ -75,7 +78,16 @@ class OrderFact(models.Model):
         indexes = [
             models.Index(
                 fields=["signed_at"],
-                include=["amount", "first_at", "prev_at", "next_at", "channel_id", "owner_id"],
+                include=[
+                    "amount",
+                    "cost",
+                    "lines_without_cost",
+                    "first_at",
+                    "prev_at",
+                    "next_at",
+                    "channel_id",
+                    "owner_id",
+                ],
                 name="kanban_fact_signed",
             ),
             models.Index(fields=["channel_id", "signed_at"], name="kanban_fact_channel_signed"),
@@ -100,7 +112,8 @@ class HistoryRollup(models.Model):
     for "none"), and its meaning depends on ``kind``:
 
     - ``all``: every order, by the gap back to its customer's first order (day − first order's day):
-      the orders and amount of a period, and of its new customers (gap ≤ day − the period's first day);
+      the orders and amount of a period, and of its new customers (gap ≤ day − the period's first day),
+      with their ``cost`` and lines without a cost (``uncosted``) for gross profit;
     - ``paying``: every order, by the gap back to the previous order within the row's scope (the
       whole store, the channel, the owner or both, after ``level``): the customer's first order of
       the period when gap > day − the period's first day;
@@ -125,6 +138,8 @@ class HistoryRollup(models.Model):
     amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     rated = models.IntegerField(default=0)
     positive = models.IntegerField(default=0)
+    cost = models.DecimalField(max_digits=18, decimal_places=2, default=0, db_default=0)
+    uncosted = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [models.Index(fields=["level", "kind", "day"], name="kanban_history_level_kind_day")]

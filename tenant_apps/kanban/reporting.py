@@ -26,14 +26,14 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from shared_apps.platform.periods import Period, money, rate
-from shared_apps.reporting.catalogue import ENQUIRY, KANBAN, metrics_body
+from shared_apps.reporting.catalogue import COST_KEYS, ENQUIRY, KANBAN, metrics_body
 from tenant_apps.kanban import metrics, rollups
 from tenant_apps.kanban.metrics import Filters
 from tenant_apps.workspace.selectors import store_settings_get
 
 CACHE_SECONDS = 300
 # Part of the cache key: a body cached before a change of its shape is not served after it.
-BODY_VERSION = 2
+BODY_VERSION = 3
 
 
 def _aov(gmv: Decimal, orders: int) -> Decimal | None:
@@ -73,6 +73,9 @@ def _headline(period: Period, filters: Filters) -> tuple[dict, dict, dict]:
             "lost_rate": rate(lo["released"], lo["owned_at_start"]),
             "net_revenue": net,
             "receivable_overdue": overdue,
+            "gross_profit": o["gmv"] - o["cost"],
+            "gross_margin": rate(o["gmv"] - o["cost"], o["gmv"]),
+            "lines_without_cost": o["lines_without_cost"],
         }
 
     return values("current", net_cur, overdue_cur), values("previous", net_prev, overdue_prev), orders
@@ -226,3 +229,8 @@ def enquiry_stats_body(*, period: Period, channel_id: int | None = None, salespe
         "channels": channel_rows,
         "salespeople": person_rows,
     }
+
+
+def without_costs(body: dict) -> dict:
+    """A Kanban body without the figures made from cost prices (for those who may not see costs)."""
+    return {**body, "metrics": {k: v for k, v in body["metrics"].items() if k not in COST_KEYS}}

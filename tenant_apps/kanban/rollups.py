@@ -220,6 +220,7 @@ def ensure_fresh(first: date, last: date) -> int:
 # The customer's orders in the order "signing time, then id"; one window per scope of a filter.
 FACTS_OF = """
     SELECT o.id AS order_id, o.customer_id, o.channel_id, o.owner_id, o.signed_at, o.amount,
+        o.cost, o.lines_without_cost,
         min(o.signed_at) OVER (PARTITION BY o.customer_id) AS first_at,
         lag(o.signed_at) OVER (PARTITION BY o.customer_id ORDER BY o.signed_at, o.id) AS prev_at,
         lag(o.signed_at) OVER (PARTITION BY o.customer_id, o.channel_id ORDER BY o.signed_at, o.id) AS prev_channel_at,
@@ -238,7 +239,8 @@ FACTS_OF = """
     WHERE o.status <> 'cancelled' {customers}
 """
 FACT_COLUMNS = (
-    "order_id, customer_id, channel_id, owner_id, signed_at, amount, first_at, prev_at, prev_channel_at,"
+    "order_id, customer_id, channel_id, owner_id, signed_at, amount, cost, lines_without_cost, first_at, prev_at,"
+    " prev_channel_at,"
     " prev_owner_at, prev_both_at, next_at, completed_at, rating, visit_at"
 )
 FACTS = f"INSERT INTO kanban_orderfact ({FACT_COLUMNS})" + FACTS_OF
@@ -291,7 +293,8 @@ def refresh_customers(customer_ids) -> set[date]:
 # the gaps of ``HistoryRollup`` (see there), capped.
 HISTORY_FACTS = """
     f AS MATERIALIZED (
-        SELECT f.sign, f.channel_id, f.owner_id, f.amount, f.rating, f.prev_at IS NULL AS first_ever,
+        SELECT f.sign, f.channel_id, f.owner_id, f.amount, f.cost, f.lines_without_cost, f.rating,
+            f.prev_at IS NULL AS first_ever,
             (f.signed_at AT TIME ZONE %(tz)s)::date AS day,
             (f.completed_at AT TIME ZONE %(tz)s)::date AS done_day,
             (f.signed_at AT TIME ZONE %(tz)s)::date - (f.first_at AT TIME ZONE %(tz)s)::date AS since_first,
@@ -332,38 +335,40 @@ def _history_sql(source: str, *, signed_in: str, completed_in: str) -> str:
     every = "GROUPING SETS ((day, channel_id, owner_id, gap), (day, channel_id, gap), (day, owner_id, gap), (day, gap))"
     parts = [
         f"""SELECT day, 'all', grouping(channel_id, owner_id), channel_id, owner_id, gap, sum(sign),
-            sum(sign * amount), 0, 0
+            sum(sign * amount), 0, 0, sum(sign * cost), sum(sign * lines_without_cost)
         FROM (SELECT *, least(since_first, {cap}) AS gap FROM f WHERE signed_in) x GROUP BY {every}""",
-        f"""SELECT day, 'once', grouping(channel_id, owner_id), channel_id, owner_id, gap, sum(sign), 0, 0, 0
+        f"""SELECT day, 'once', grouping(channel_id, owner_id), channel_id, owner_id, gap, sum(sign), 0, 0, 0, 0, 0
         FROM (SELECT *, least(coalesce(to_next, {cap}), {cap}) AS gap FROM f WHERE signed_in AND first_ever) x
         GROUP BY {every}""",
         f"""SELECT done_day, 'done', grouping(channel_id, owner_id), channel_id, owner_id, gap, sum(sign), 0,
             coalesce(sum(sign) FILTER (WHERE rating IS NOT NULL), 0),
-            coalesce(sum(sign) FILTER (WHERE rating >= 4), 0)
+            coalesce(sum(sign) FILTER (WHERE rating >= 4), 0), 0, 0
         FROM (SELECT *, least(coalesce(to_visit, {cap}), {cap})::int AS gap FROM f WHERE completed_in) x
         GROUP BY {every.replace("day", "done_day")}""",
     ]
     for level, scope in SCOPES.items():
         back = f"back_{level}"
         parts.append(
-            f"""SELECT day, 'paying', {level}, {scope}, least(coalesce({back}, {cap}), {cap}), sum(sign), 0, 0, 0
+            f"""SELECT day, 'paying', {level}, {scope}, least(coalesce({back}, {cap}), {cap}), sum(sign), 0, 0, 0, 0, 0
             FROM f WHERE signed_in GROUP BY day, {GROUPS[level]} 6"""
         )
         parts.append(
-            f"""SELECT day, 'new', {level}, {scope}, least(since_first, {cap}), sum(sign), 0, 0, 0
+            f"""SELECT day, 'new', {level}, {scope}, least(since_first, {cap}), sum(sign), 0, 0, 0, 0, 0
             FROM f WHERE signed_in AND {back} IS NULL GROUP BY day, {GROUPS[level]} 6"""
         )
     return (
         HISTORY_FACTS.format(source=source, signed_in=signed_in, completed_in=completed_in)
         + "INSERT INTO kanban_historyrollup"
-        + " (day, kind, level, channel_id, owner_id, gap, orders, amount, rated, positive)\n"
+        + " (day, kind, level, channel_id, owner_id, gap, orders, amount, rated, positive, cost, uncosted)\n"
         + "\nUNION ALL\n".join(parts)
         + """
         ON CONFLICT (day, kind, level, channel_id, owner_id, gap) DO UPDATE SET
             orders = kanban_historyrollup.orders + EXCLUDED.orders,
             amount = kanban_historyrollup.amount + EXCLUDED.amount,
             rated = kanban_historyrollup.rated + EXCLUDED.rated,
-            positive = kanban_historyrollup.positive + EXCLUDED.positive"""
+            positive = kanban_historyrollup.positive + EXCLUDED.positive,
+            cost = kanban_historyrollup.cost + EXCLUDED.cost,
+            uncosted = kanban_historyrollup.uncosted + EXCLUDED.uncosted"""
     )
 
 

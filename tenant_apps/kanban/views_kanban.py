@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shared_apps.accounts.access import StoreRole
 from shared_apps.accounts.views import store_page
-from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.catalogue import KANBAN, visible
 from shared_apps.reporting.display import page_labels
 from tenant_apps.kanban.panels import kanban_panels_for
 from tenant_apps.workspace.selectors import channel_list
@@ -51,7 +51,7 @@ def dashboard(request):
         "channels": channel_list(),
         "salespeople": [] if own_only else _salespeople(request),
         "own_only": own_only,
-        "metrics": KANBAN,
+        "metrics": visible(KANBAN, costs=access.can("costs.view")),
         "labels": _labels(),
         "panels": kanban_panels_for(request),
     }

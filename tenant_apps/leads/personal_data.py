@@ -2,7 +2,8 @@
 to their customer records and the leads that came from their contact ids (phone key, WeChat id,
 platform chat id) without being attached. Erasure anonymises those leads: the name becomes
 ``[erased #<lead id>]``, the contact ids are emptied (``erased_at`` set), the message replaced and
-the person's values replaced in the reason lost. Channel, grade, province, times, status, owner,
+the person's values replaced in the reason lost, and the reason lost erased from the leads' outbox
+events (``lead.lost`` carries it). Channel, grade, province, times, status, owner,
 the customer link and whether it was a new enquiry stay, so the enquiry figures read the same."""
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from shared_apps.platform import personal_data
 from shared_apps.platform.personal_data import PLACEHOLDER, Erased, Person
 from tenant_apps.customers import selectors as customer_selectors
 from tenant_apps.leads.models import Lead
+from tenant_apps.outbox.services import erase_payload_fields
 
 CONTACT_FIELDS = ("mobile_normalized", "wechat_id", "platform_chat_id")
 FIELDS = ("name", "mobile", *CONTACT_FIELDS, "message", "lost_reason")
+# What the leads' outbox events (``lead.lost``) carry of the person: the reason lost.
+EVENT_FIELDS = ("reason",)
 
 
 def _leads(customer_ids: tuple[int, ...], contact_ids: set[str]) -> Q:
@@ -75,6 +79,10 @@ def _erase(person: Person) -> list[Erased]:
             lost_reason=person.scrub(lead.lost_reason),
             erased_at=at,
         )
+    # The events published for HQ carry the reason a lead was lost: erased with the lead.
+    erase_payload_fields(
+        topic="lead", entity_ids=[lead.pk for lead in leads], fields=EVENT_FIELDS, placeholder=PLACEHOLDER
+    )
     return [Erased("leads.lead", tuple(lead.pk for lead in leads), FIELDS)]
 
 

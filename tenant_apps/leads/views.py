@@ -1,6 +1,8 @@
 """Lead pages: the list with filters (and the queue), a lead's page with its actions and history,
-and the form to take in a lead by hand. Reads through the selectors (another salesperson's lead
-is a 404), writes through the services, whose errors are shown on the page."""
+the form to take in a lead by hand, and the distribution rules page (store admins: first-response
+time, caps, rules by channel, grade and region, who is on duty for round-robin). Reads through the
+selectors (another salesperson's lead is a 404), writes through the services, whose errors are
+shown on the page."""
 
 from __future__ import annotations
 
@@ -65,6 +67,7 @@ def lead_list(request):
         "status_choices": Lead.Status.choices,
         "can_create": access.can("leads.create") and not access.read_only,
         "can_assign": access.can("leads.assign"),
+        "can_manage_rules": access.can("leads.rules.manage"),
     }
     template = "leads/_table.html" if request.htmx else "leads/list.html"
     return render(request, template, context, status=400 if error else 200)
@@ -131,3 +134,75 @@ def lead_detail(request, lead_id: int):
         "owners": [m.user for m in services.owner_members().values()] if access.can("leads.assign") else [],
     }
     return render(request, "leads/detail.html", context, status=400 if error else 200)
+
+
+RULE_FIELDS = ("name", "priority", "channel", "grade", "province")
+
+
+def _int_or_text(value: str):
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else value
+
+
+@store_page("leads.rules.manage")
+def distribution_rules(request):
+    """The store's distribution settings, rules and round-robin duty on one page; each form posts
+    its ``action`` and is written by the services (their errors shown with the form)."""
+    access = request.store_access
+    error, errors, rule_values = None, {}, {}
+    if request.method == "POST" and request.tenant.is_writable:
+        action = request.POST.get("action")
+        try:
+            if action == "settings":
+                services.lead_settings_update(
+                    by=access,
+                    data={
+                        "first_response_minutes": _int_or_text(request.POST.get("first_response_minutes")),
+                        "open_lead_cap": _int_or_text(request.POST.get("open_lead_cap")),
+                        "enquiries_from_leads": request.POST.get("enquiries_from_leads") == "on",
+                    },
+                )
+                messages.success(request, _("The distribution settings were saved."))
+            elif action == "add_rule":
+                rule_values = {key: request.POST.get(key, "").strip() for key in RULE_FIELDS}
+                data = {key: value for key, value in rule_values.items() if value != ""}
+                data["priority"] = _int_or_text(data.get("priority", "100"))
+                data["members"] = [_int_or_text(v) for v in request.POST.getlist("members")]
+                services.rule_create(by=access, data=data)
+                rule_values = {}
+                messages.success(request, _("The rule was added."))
+            elif action == "delete_rule":
+                services.rule_delete(by=access, rule_id=request.POST.get("rule"))
+                messages.success(request, _("The rule was deleted."))
+            elif action == "duty":
+                services.agent_set_duty(
+                    by=access, user_id=request.POST.get("user"), on_duty=request.POST.get("on_duty") == "true"
+                )
+                messages.success(request, _("Duty was changed."))
+            else:
+                raise NotFound(_("Unknown action."))
+        except DomainError as exc:
+            error, errors = exc.detail, exc.errors
+        else:
+            return redirect("leads:rules")
+    members = services.owner_members()
+    duty = {agent.user_id: agent.on_duty for agent in selectors.agent_list()}
+    names = {user_id: m.user.display_name for user_id, m in members.items()}
+    rules = [
+        {"rule": rule, "members": [names.get(user_id, f"#{user_id}") for user_id in rule.members]}
+        for rule in selectors.rule_list()
+    ]
+    context = {
+        "settings": selectors.lead_settings_get(),
+        "rules": rules,
+        "agents": [
+            {"user": m.user, "role": m.get_role_display(), "on_duty": duty.get(user_id, True)}
+            for user_id, m in sorted(members.items(), key=lambda item: names[item[0]])
+        ],
+        "channels": channel_list(active_only=True),
+        "error": error,
+        "errors": errors,
+        "rule_values": rule_values,
+        "grades": "ABCD",
+    }
+    return render(request, "leads/rules.html", context, status=400 if error else 200)

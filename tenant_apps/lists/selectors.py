@@ -64,6 +64,7 @@ class ListState:
     active_view: SavedView | None = None
     bulk_actions: tuple = ()
     user_id: int | None = None
+    allowed: tuple[str, ...] | None = None  # the columns the user may see (None: all)
 
     @property
     def key(self) -> str:
@@ -71,7 +72,11 @@ class ListState:
 
     @property
     def columns(self) -> list[tuple[Column, bool]]:
-        return [(column, column.key in self.visible) for column in self.spec.columns]
+        return [
+            (column, column.key in self.visible)
+            for column in self.spec.columns
+            if self.allowed is None or column.key in self.allowed
+        ]
 
     @property
     def visible_count(self) -> int:
@@ -129,8 +134,12 @@ def list_state(*, access: StoreAccess, spec: ListSpec, params) -> ListState:
         active = next((view for view in views if str(view.pk) == str(view_id)), None)
         if active is not None and active.columns:
             visible = spec.clean_columns(active.columns)
+    allowed = tuple(column.key for column in spec.columns if not column.permission or access.can(column.permission))
+    visible = tuple(key for key in visible if key in allowed)
     ordering = params.get("ordering") or ""
-    if not spec.valid_ordering(ordering):
+    if not spec.valid_ordering(ordering) or ordering.removeprefix("-") not in {
+        column.sort for column in spec.columns if column.key in allowed
+    }:
         ordering = ""
     query = {key: params.get(key) for key in spec.filter_keys if params.get(key) not in (None, "")}
     bulk = tuple(action for action in spec.bulk_actions if access.can(action.permission) and not access.read_only)
@@ -145,4 +154,5 @@ def list_state(*, access: StoreAccess, spec: ListSpec, params) -> ListState:
         active_view=active,
         bulk_actions=bulk,
         user_id=access.user.pk,
+        allowed=allowed,
     )

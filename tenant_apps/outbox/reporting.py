@@ -36,6 +36,8 @@ class OrderRow:
     completed_at: datetime | None
     rating: int | None
     province: str  # the customer's, for sales by province
+    cost: Decimal  # the lines' cost (gross profit)
+    lines_without_cost: int
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _select(sql: str, params: list, conditions: list[tuple[str, Iterable[int] | 
 _ORDER_SQL = """
 SELECT o.id, o.customer_id, o.owner_id, o.channel_id, COALESCE(ch.platform, ''), o.device, o.status,
        o.status = 'cancelled', o.amount, o.collected, o.payment_mode, o.due_date, o.fully_collected_at, o.signed_at,
-       o.completed_at, o.rating, COALESCE(cu.province, '')
+       o.completed_at, o.rating, COALESCE(cu.province, ''), o.cost, o.lines_without_cost
 FROM sales_reporting_order o LEFT JOIN workspace_reporting_channel ch ON ch.id = o.channel_id
 LEFT JOIN customers_reporting_customer cu ON cu.id = o.customer_id
 """

@@ -156,3 +156,18 @@ def purge_drained(*, before) -> int:
     (``purge_expired``)."""
     deleted, _ = OutboxEvent.objects.filter(drained_at__lt=before, type="").delete()
     return deleted
+
+
+def erase_payload_fields(*, topic: str, entity_ids: Iterable[int], fields: Iterable[str], placeholder: str) -> int:
+    """Replace the non-empty ``fields`` of the payloads of ``topic``'s events of ``entity_ids`` with
+    ``placeholder`` (personal data erasure: a free text carried in an event, such as the reason a
+    lead was lost). Returns how many events changed."""
+    changed = 0
+    events = OutboxEvent.objects.filter(topic=Topic(topic), entity_id__in=list(entity_ids)).only("pk", "payload")
+    for event in events:
+        payload = dict(event.payload or {})
+        erased = {name: placeholder for name in fields if payload.get(name) not in (None, "", placeholder)}
+        if erased:
+            OutboxEvent.objects.filter(pk=event.pk).update(payload={**payload, **erased})
+            changed += 1
+    return changed

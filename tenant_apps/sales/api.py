@@ -35,6 +35,8 @@ from tenant_apps.sales.serializers import (
     OrderInputSerializer,
     OrderSerializer,
     PriceHistorySerializer,
+    ProductCostInputSerializer,
+    ProductCostSerializer,
     ProductInputSerializer,
     ProductSerializer,
     QuotationInputSerializer,
@@ -43,6 +45,7 @@ from tenant_apps.sales.serializers import (
     QuotationPreviewSerializer,
     QuotationSerializer,
     TransitionInputSerializer,
+    cost_context,
 )
 
 PRODUCT_FILTERS = ("q", "category", "active")
@@ -152,6 +155,18 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreView
     def get_object(self):
         return selectors.product_get(product_id=self.kwargs["pk"])
 
+    def get_required_permission(self, request):
+        if getattr(self, "action", None) == "costs":
+            return "costs.manage" if request.method == "POST" else "costs.view"
+        return super().get_required_permission(request)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **cost_context(self.access)}
+
+    def _product(self, product, code=status.HTTP_200_OK) -> Response:
+        fresh = selectors.product_get(product_id=product.pk)
+        return Response(ProductSerializer(fresh, context=cost_context(self.access)).data, status=code)
+
     @extend_schema(
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="SKU, name or spec contains."),
@@ -164,13 +179,22 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreView
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer})
     def create(self, request):
-        product = services.product_create(data=_body(request))
-        return Response(ProductSerializer(selectors.product_get(product_id=product.pk)).data, status=201)
+        product = services.product_create(data=_body(request), access=self.access)
+        return self._product(product, status.HTTP_201_CREATED)
 
     @extend_schema(request=ProductInputSerializer, responses={200: ProductSerializer})
     def partial_update(self, request, pk=None):
-        product = services.product_update(product_id=pk, data=_body(request))
-        return Response(ProductSerializer(selectors.product_get(product_id=product.pk)).data)
+        product = services.product_update(product_id=pk, data=_body(request), access=self.access)
+        return self._product(product)
+
+    @extend_schema(request=ProductCostInputSerializer, responses={200: ProductCostSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"], url_path="costs")
+    def costs(self, request, pk=None):
+        """The product's cost prices (GET: history, latest first; POST: a new one, 201)."""
+        if request.method == "POST":
+            cost = services.product_cost_add(product_id=pk, data=_body(request), access=self.access)
+            return Response(ProductCostSerializer(cost).data, status=status.HTTP_201_CREATED)
+        return Response(ProductCostSerializer(selectors.product_costs(product_id=pk), many=True).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("customer", OpenApiTypes.INT, description="Also the customer's own prices.")],
@@ -325,9 +349,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
     def get_object(self):
         return selectors.order_get_for_user(order_id=self.kwargs["pk"], access=self.access)
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **cost_context(self.access)}
+
     def _detail(self, order, code=status.HTTP_200_OK) -> Response:
         fresh = selectors.order_get_for_user(order_id=order.pk, access=self.access)
-        return Response(OrderDetailSerializer(fresh, context={"access": self.access}).data, status=code)
+        return Response(OrderDetailSerializer(fresh, context=cost_context(self.access)).data, status=code)
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object())
@@ -372,7 +399,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
         from tenant_apps.sales.exporting import export_orders
 
         qs = selectors.order_list(access=self.access, filters=_query(request, ORDER_FILTERS))
-        response: StreamingHttpResponse = export_orders(orders=qs)
+        response: StreamingHttpResponse = export_orders(orders=qs, costs=self.access.can("costs.view"))
         return response
 
 

@@ -5,7 +5,11 @@ that seeding stays fast; every random choice comes from the seeder's own generat
 
 Prepaid orders past collection and completed credit orders get a confirmed collection of their
 whole amount (a finance record, so the order's money always equals its confirmed payments); the
-finance seeder adds payment records to the orders still collectable."""
+finance seeder adds payment records to the orders still collectable.
+
+Every product but the last has a cost price (about 60 % of its list price a year ago, raised 45
+days ago: one change in its history), so the Kanban shows a gross margin; each order line captures
+the cost in effect when it was signed, and the last product's lines count as lines without a cost."""
 
 from __future__ import annotations
 
@@ -25,14 +29,19 @@ from tenant_apps.sales.models import (
     OrderEvent,
     OrderLine,
     Product,
+    ProductCost,
     Quotation,
     QuotationLine,
 )
+from tenant_apps.sales.services import costs_in_effect, order_cost
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import local_date, store_zone
 
 CATEGORIES = ("塑料托盘", "木托盘", "金属托盘", "周转箱")
+# Cost prices as shares of the list price: the first a year ago, the second since ``COST_CHANGED_DAYS``.
+COST_SHARES = (Decimal("0.58"), Decimal("0.63"))
+COST_SINCE_DAYS, COST_CHANGED_DAYS = 400, 45
 # (sku, name, category index, spec, list price)
 PRODUCTS = (
     ("TP-1210-9", "九脚塑料托盘 1200×1000", 0, "1200×1000×140mm 动载1T", "128.00"),
@@ -79,7 +88,7 @@ def _number(prefix: str, at, seq: int) -> str:
     return f"{prefix}{timezone.localtime(at, store_zone()):%Y%m%d}-{seq:06d}"
 
 
-def _catalogue() -> list[Product]:
+def _catalogue(now) -> list[Product]:
     categories = [
         Category.objects.get_or_create(name=name, defaults={"position": i})[0] for i, name in enumerate(CATEGORIES)
     ]
@@ -96,11 +105,28 @@ def _catalogue() -> list[Product]:
             },
         )
         products.append(product)
+    if not ProductCost.objects.exists():
+        ProductCost.objects.bulk_create(
+            ProductCost(
+                product=product, unit_cost=(product.list_price * share).quantize(Decimal("0.01")), effective_from=at
+            )
+            for product in products[:-1]
+            for share, at in zip(
+                COST_SHARES,
+                (now - timedelta(days=COST_SINCE_DAYS), now - timedelta(days=COST_CHANGED_DAYS)),
+                strict=True,
+            )
+        )
     return products
 
 
 def _order_lines(order: Order, lines) -> list[OrderLine]:
-    """The order's lines of ``(product, quantity, unit price)``, at their list prices of now."""
+    """The order's lines of ``(product, quantity, unit price)``, at their list prices of now and the
+    cost prices in effect when the order was signed (the order's cost with them)."""
+    costs = costs_in_effect((p.pk for p, _q, _price in lines), at=order.signed_at)
+    cost, missing = order_cost((q, costs.get(p.pk)) for p, q, _price in lines)
+    Order.objects.filter(pk=order.pk).update(cost=cost, lines_without_cost=missing)
+    order.cost, order.lines_without_cost = cost, missing
     return [
         OrderLine(
             order=order,
@@ -114,6 +140,7 @@ def _order_lines(order: Order, lines) -> list[OrderLine]:
             unit_price=price,
             list_price=p.list_price,
             amount=q * price,
+            unit_cost=costs.get(p.pk),
         )
         for i, (p, q, price) in enumerate(lines)
     ]
@@ -138,7 +165,7 @@ def seed_sales(ctx: DemoContext) -> str | None:
     customers = list(visible_customers(access=access).filter(owner__isnull=False).order_by("pk")[:200])
     if not customers:
         return None
-    products = _catalogue()
+    products = _catalogue(ctx.now)
     channels = list(channel_list())
     warehouse = (list(ctx.users(StoreRole.WAREHOUSE)) or list(ctx.users(StoreRole.ADMIN)) or [None])[0]
     supervisor = (list(ctx.users(StoreRole.SUPERVISOR)) or list(ctx.users(StoreRole.ADMIN)) or [None])[0]

@@ -12,8 +12,10 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shared_apps.accounts.selectors import member_list
+from shared_apps.platform.periods import rate
 from shared_apps.platform.spreadsheets import spreadsheet_response
 from tenant_apps.sales.models import Order
 from tenants.storetime import current_store, store_zone
@@ -21,7 +23,8 @@ from tenants.storetime import current_store, store_zone
 CHUNK_SIZE = 2000
 
 
-def export_columns(owner_names: dict[int, str]) -> list[tuple[str, Any]]:
+def export_columns(owner_names: dict[int, str], *, costs: bool = False) -> list[tuple[str, Any]]:
+    """The columns of the export; the cost, gross profit and margin only with ``costs``."""
     tz = store_zone()
     modes = {value: str(label) for value, label in Order.PaymentMode.choices}
     statuses = {value: str(label) for value, label in Order.Status.choices}
@@ -29,7 +32,7 @@ def export_columns(owner_names: dict[int, str]) -> list[tuple[str, Any]]:
     def local(value):
         return timezone.localtime(value, tz).replace(tzinfo=None) if value is not None else None
 
-    return [
+    columns = [
         (_("Order number"), lambda o: o.number),
         (_("Signed at"), lambda o: local(o.signed_at)),
         (_("Customer"), lambda o: o.customer.name),
@@ -50,6 +53,14 @@ def export_columns(owner_names: dict[int, str]) -> list[tuple[str, Any]]:
         (_("Rating"), lambda o: o.rating),
         (_("External id"), lambda o: o.external_id),
     ]
+    if costs:
+        columns += [
+            (_("Cost"), lambda o: o.cost),
+            (pgettext("metric", "Gross profit"), lambda o: o.gross_profit),
+            (pgettext("metric", "Gross margin"), lambda o: rate(o.gross_profit, o.amount)),
+            (pgettext("metric", "Lines without cost"), lambda o: o.lines_without_cost),
+        ]
+    return columns
 
 
 def order_rows(orders, columns) -> Iterator[list[Any]]:
@@ -57,12 +68,12 @@ def order_rows(orders, columns) -> Iterator[list[Any]]:
         yield [value(order) for _header, value in columns]
 
 
-def export_orders(*, orders, fmt: str = "xlsx"):
+def export_orders(*, orders, fmt: str = "xlsx", costs: bool = False):
     """The download of ``orders`` (an order-list queryset) as XLSX (default) or CSV."""
     store = current_store()
     members = member_list(store=store) if store is not None else []
     owner_names = {m.user_id: (m.user.name or m.user.email) for m in members}
-    columns = export_columns(owner_names)
+    columns = export_columns(owner_names, costs=costs)
     stamp = timezone.localtime(timezone.now(), store_zone()).strftime("%Y%m%d-%H%M")
     qs = orders.select_related("customer", "channel").only(
         *(f.name for f in Order._meta.concrete_fields if f.name not in ("notes", "feedback_comment", "cancel_reason")),

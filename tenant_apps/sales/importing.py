@@ -61,7 +61,7 @@ from tenant_apps.imports import services as import_services
 from tenant_apps.imports.registry import Column, Importer, Outcome, RowResult, resolve_mapping
 from tenant_apps.outbox.services import publish_many
 from tenant_apps.sales.models import Order, OrderEvent, OrderLine, Product
-from tenant_apps.sales.services import discount_rate, parse_money, parse_quantity
+from tenant_apps.sales.services import discount_rate, order_cost, parse_cost, parse_money, parse_quantity
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import store_zone
 
@@ -101,6 +101,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("quantity", gettext_lazy("Quantity"), required=True, aliases=("数量", "件数", "qty")),
     Column("unit_price", gettext_lazy("Unit price"), required=True, aliases=("单价", "成交单价", "成交价", "price")),
     Column(
+        "unit_cost",
+        gettext_lazy("Unit cost"),
+        aliases=("成本价", "成本单价", "单位成本", "进货价", "cost"),
+        help_text=gettext_lazy("The line's cost price (0 or more); empty: unknown."),
+    ),
+    Column(
         "signed_at",
         gettext_lazy("Signed at"),
         required=True,
@@ -128,7 +134,7 @@ COLUMNS: tuple[Column, ...] = (
         help_text=gettext_lazy("The salesperson or supervisor who owns the order (and a new customer)."),
     ),
 )
-LINE_FIELDS = ("sku", "quantity", "unit_price")
+LINE_FIELDS = ("sku", "quantity", "unit_price", "unit_cost")
 ORDER_FIELDS = tuple(c.field for c in COLUMNS if c.field not in LINE_FIELDS and c.field != "external_id")
 
 S = Order.Status
@@ -296,6 +302,7 @@ class _Line:
     product: Product
     quantity: int
     unit_price: Decimal
+    unit_cost: Decimal | None = None
 
 
 @dataclass
@@ -507,10 +514,12 @@ class OrderImporter(Importer):
                 errors["sku"] = [_("Unknown SKU %(sku)s.") % {"sku": sku}]
             quantity = parse_quantity((row.get("quantity") or "").strip(), field="quantity", errors=errors)
             unit_price = parse_money((row.get("unit_price") or "").strip(), field="unit_price", errors=errors)
+            raw_cost = (row.get("unit_cost") or "").strip()
+            unit_cost = parse_cost(raw_cost, field="unit_cost", errors=errors) if raw_cost else None
             if errors:
                 draft.row_errors[n].extend(f"{self._label(k)}: {' '.join(map(str, v))}" for k, v in errors.items())
             else:
-                draft.lines.append(_Line(product, quantity, unit_price))  # type: ignore[arg-type]
+                draft.lines.append(_Line(product, quantity, unit_price, unit_cost))  # type: ignore[arg-type]
         # Order-level values: given once or repeated identically.
         merged: dict[str, str] = {}
         for n, row in enumerate(draft.rows):
@@ -771,8 +780,11 @@ class OrderImporter(Importer):
         orders = []
         for draft, number in zip(drafts, numbers, strict=True):
             v = draft.values
+            cost, lines_without_cost = order_cost((line.quantity, line.unit_cost) for line in draft.lines)
             orders.append(
                 Order(
+                    cost=cost,
+                    lines_without_cost=lines_without_cost,
                     number=number,
                     external_id=draft.external_id,
                     customer_id=draft.customer_id,
@@ -814,6 +826,7 @@ class OrderImporter(Importer):
                         unit_price=line.unit_price,
                         list_price=product.list_price,
                         amount=(line.unit_price * line.quantity).quantize(Decimal("0.01")),
+                        unit_cost=line.unit_cost,
                     )
                 )
             events.append(

@@ -7,7 +7,7 @@
   the UTC confirmation day of the confirmed payments of an order moved to another channel or owner
   (net revenue counts by the order's channel and owner; read through ``finance_reporting_payment``).
 - ``sales_changedcustomer``: the customer of every order inserted or deleted, and both customers of
-  an order whose signing time, customer, channel, owner, amount, completion, rating or cancellation
+  an order whose signing time, customer, channel, owner, amount, cost, completion, rating or cancellation
   changed.
 """
 
@@ -22,7 +22,17 @@ DAY_CHANGED = (
     any_changed("signed_at", "amount", "channel_id", "owner_id", "device", "customer_id") + f" OR {CANCELLED_CHANGED}"
 )
 CUSTOMER_CHANGED = (
-    any_changed("signed_at", "customer_id", "channel_id", "owner_id", "amount", "completed_at", "rating")
+    any_changed(
+        "signed_at",
+        "customer_id",
+        "channel_id",
+        "owner_id",
+        "amount",
+        "cost",
+        "lines_without_cost",
+        "completed_at",
+        "rating",
+    )
     + f" OR {CANCELLED_CHANGED}"
 )
 MOVED = any_changed("channel_id", "owner_id")

@@ -78,6 +78,35 @@ class Product(models.Model):
         return f"{self.sku} {self.name}"
 
 
+class ProductCost(models.Model):
+    """A product's cost price from ``effective_from`` on (its history: the price in effect at a
+    moment is the latest one that took effect by then). Order lines capture it when signed."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="costs")
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2)
+    effective_from = models.DateTimeField(_("effective from"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product", "-effective_from", "-id"]
+        verbose_name = _("cost price")
+        verbose_name_plural = _("cost prices")
+        indexes = [models.Index(fields=["product", "-effective_from", "-id"], name="productcost_in_effect")]
+        constraints = [models.CheckConstraint(condition=Q(unit_cost__gte=0), name="productcost_not_negative")]
+        triggers = tracked()
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.unit_cost} @ {self.effective_from:%Y-%m-%d}"
+
+
 class Quotation(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -230,6 +259,10 @@ class Order(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     list_amount = models.DecimalField(_("list amount"), max_digits=14, decimal_places=2)
     discount_rate = models.DecimalField(_("discount rate"), max_digits=6, decimal_places=4, null=True)
+    # The lines' cost (quantity × unit cost of each line that has one) and how many lines have none:
+    # gross profit is ``amount - cost`` (metrics.md, "Gross profit").
+    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, default=ZERO, db_default=ZERO)
+    lines_without_cost = models.PositiveIntegerField(_("lines without cost"), default=0, db_default=0)
     # Sums of confirmed payment records (kept by tenant_apps.finance in the confirming transaction).
     collected = models.DecimalField(_("collected"), max_digits=14, decimal_places=2, default=ZERO)
     supplemented = models.DecimalField(_("supplemented"), max_digits=14, decimal_places=2, default=ZERO)
@@ -314,6 +347,7 @@ class Order(models.Model):
                 fields=["external_id"], condition=~Q(external_id=""), name="order_unique_external_id"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="order_cost_not_negative"),
             models.CheckConstraint(
                 condition=Q(collected__gte=0) & Q(collected__lte=F("amount")), name="order_collected_range"
             ),
@@ -342,6 +376,11 @@ class Order(models.Model):
         return self.amount - self.collected
 
     @property
+    def gross_profit(self) -> Decimal:
+        """``amount - cost`` (lines without a cost count at 0; metrics.md, "Gross profit")."""
+        return self.amount - self.cost
+
+    @property
     def net_received(self) -> Decimal:
         return self.collected + self.supplemented - self.refunded
 
@@ -363,6 +402,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     list_price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    # The product's cost price in effect when signed (or imported); None when unknown.
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["order", "position", "id"]
@@ -371,6 +412,9 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gt=0), name="orderline_unit_price_positive"),
             models.CheckConstraint(condition=Q(amount=F("quantity") * F("unit_price")), name="orderline_amount"),
+            models.CheckConstraint(
+                condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0), name="orderline_unit_cost_not_negative"
+            ),
         ]
         triggers = [*journal.LINE_TRIGGERS, *tracked()]
 

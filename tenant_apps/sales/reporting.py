@@ -5,8 +5,10 @@ these views (an architecture test refuses raw SQL naming another app's table), s
 stay this app's own: a migration that changes a column a view shows changes the view with it.
 
 - ``sales_reporting_order``: the orders: id, customer_id, channel_id, owner_id, signed_at, status,
-  amount, collected, fully_collected_at, due_date, payment_mode, completed_at, rating, device.
-- ``sales_reporting_orderline``: their lines: id, order_id, sku, product_name, category_name, quantity, amount.
+  amount, collected, fully_collected_at, due_date, payment_mode, completed_at, rating, device, cost,
+  lines_without_cost.
+- ``sales_reporting_orderline``: their lines: id, order_id, sku, product_name, category_name, quantity, amount,
+  unit_cost.
 
 Change journals (see ``shared_apps.platform.journals``): the changes since they were last taken. A
 consumer takes them by ``DELETE FROM <view> ... RETURNING <key>`` through the view (a one-table view

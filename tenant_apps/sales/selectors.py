@@ -11,14 +11,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess, visible_owner_ids
 from shared_apps.platform.dates import parse_day
 from shared_apps.platform.errors import NotFound, ValidationFailed
-from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation
+from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, ProductCost, Quotation
 from tenants.storetime import store_zone
 
 PRICE_HISTORY_LIMIT = 10
@@ -114,7 +114,7 @@ def product_list(*, filters: dict | None = None) -> QuerySet[Product]:
     """Products filtered by ``q`` (SKU or name contains), ``category`` (id) and ``active`` (bool)."""
     filters = filters or {}
     errors: dict[str, list[str]] = {}
-    qs = Product.objects.select_related("category")
+    qs = with_cost_price(Product.objects.select_related("category"))
     q = _text(filters, "q")[:100]
     if q:
         qs = qs.filter(Q(sku__icontains=q) | Q(name__icontains=q) | Q(spec__icontains=q))
@@ -138,10 +138,24 @@ def product_list(*, filters: dict | None = None) -> QuerySet[Product]:
 
 
 def product_get(*, product_id) -> Product:
-    product = Product.objects.select_related("category").filter(pk=_int_id(product_id) or 0).first()
+    product = with_cost_price(Product.objects.select_related("category")).filter(pk=_int_id(product_id) or 0).first()
     if product is None:
         raise NotFound(_("No such product."))
     return product
+
+
+def with_cost_price(qs: QuerySet[Product]) -> QuerySet[Product]:
+    """Products with ``cost_price``: the cost price in effect now (None without one)."""
+    in_effect = ProductCost.objects.filter(product=OuterRef("pk"), effective_from__lte=timezone.now()).order_by(
+        "-effective_from", "-id"
+    )
+    return qs.annotate(cost_price=Subquery(in_effect.values("unit_cost")[:1]))
+
+
+def product_costs(*, product_id) -> QuerySet[ProductCost]:
+    """A product's cost prices, the latest to take effect first (404 for an unknown product)."""
+    product = product_get(product_id=product_id)
+    return ProductCost.objects.filter(product=product).select_related("set_by").order_by("-effective_from", "-id")
 
 
 def product_price_history(

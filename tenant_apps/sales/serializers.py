@@ -14,11 +14,41 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation, QuotationLine
+from shared_apps.platform.periods import money, rate
+from tenant_apps.sales.models import (
+    Category,
+    Delivery,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductCost,
+    Quotation,
+    QuotationLine,
+)
 
 
 def _user_label(user) -> str:
     return (user.name or user.email) if user is not None else ""
+
+
+class CostFieldsMixin:
+    """Leaves out the fields made from cost prices (``COST_FIELDS``) unless the context says the
+    caller may see costs (``context["costs"]``: ``costs.view``): a salesperson never sees them."""
+
+    COST_FIELDS: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("costs"):
+            for name in self.COST_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+def cost_context(access) -> dict:
+    """The serializer context of a caller: whether they may see cost prices."""
+    return {"access": access, "costs": access is not None and access.can("costs.view")}
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -35,9 +65,18 @@ class CategoryInputSerializer(serializers.Serializer):
     position = serializers.IntegerField(required=False)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(CostFieldsMixin, serializers.ModelSerializer):
+    COST_FIELDS = ("cost_price",)
     category = serializers.IntegerField(source="category_id", read_only=True, allow_null=True)
     category_name = serializers.SerializerMethodField()
+    cost_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        required=False,
+        help_text="The cost price in effect now (null: none). Only for admins, supervisors, finance and HQ.",
+    )
 
     class Meta:
         model = Product
@@ -50,6 +89,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "spec",
             "unit",
             "list_price",
+            "cost_price",
             "active",
             "created_at",
             "updated_at",
@@ -69,6 +109,33 @@ class ProductInputSerializer(serializers.Serializer):
     unit = serializers.CharField(required=False, allow_blank=True)
     list_price = serializers.CharField(required=False, help_text='A decimal string such as "128.00".')
     active = serializers.BooleanField(required=False)
+    cost_price = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text='A new cost price ("86.50", >= 0), in effect from now (or cost_effective_from). '
+        "Admins, supervisors and finance only.",
+    )
+    cost_effective_from = serializers.DateTimeField(required=False)
+
+
+class ProductCostSerializer(serializers.ModelSerializer):
+    product = serializers.IntegerField(source="product_id", read_only=True)
+    set_by = serializers.IntegerField(source="set_by_id", read_only=True, allow_null=True)
+    set_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductCost
+        fields = ["id", "product", "unit_cost", "effective_from", "set_by", "set_by_name", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_set_by_name(self, obj) -> str:
+        return _user_label(obj.set_by) if obj.set_by_id else ""
+
+
+class ProductCostInputSerializer(serializers.Serializer):
+    unit_cost = serializers.CharField(help_text='A decimal string >= 0 such as "86.50".')
+    effective_from = serializers.DateTimeField(required=False, help_text="Default: now.")
 
 
 class PriceRowSerializer(serializers.Serializer):
@@ -183,7 +250,9 @@ class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class OrderLineSerializer(LineSerializer, serializers.ModelSerializer):
+class OrderLineSerializer(CostFieldsMixin, LineSerializer, serializers.ModelSerializer):
+    COST_FIELDS = ("unit_cost",)
+
     class Meta:
         model = OrderLine
         fields = [
@@ -197,11 +266,13 @@ class OrderLineSerializer(LineSerializer, serializers.ModelSerializer):
             "unit_price",
             "list_price",
             "amount",
+            "unit_cost",
         ]
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(CostFieldsMixin, serializers.ModelSerializer):
+    COST_FIELDS = ("cost", "gross_profit", "gross_margin", "lines_without_cost")
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     quotation = serializers.IntegerField(source="quotation_id", read_only=True, allow_null=True)
@@ -212,6 +283,12 @@ class OrderSerializer(serializers.ModelSerializer):
     discount_rate = serializers.DecimalField(
         max_digits=6, decimal_places=4, coerce_to_string=False, allow_null=True, read_only=True
     )
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, required=False)
+    gross_profit = serializers.SerializerMethodField(
+        help_text="amount - cost (lines without a cost count at 0); admins, supervisors, finance and HQ only."
+    )
+    gross_margin = serializers.SerializerMethodField(help_text="gross_profit / amount.")
+    lines_without_cost = serializers.IntegerField(read_only=True, required=False)
 
     class Meta:
         model = Order
@@ -236,6 +313,10 @@ class OrderSerializer(serializers.ModelSerializer):
             "refunded",
             "outstanding",
             "net_received",
+            "cost",
+            "gross_profit",
+            "gross_margin",
+            "lines_without_cost",
             "fully_collected_at",
             "signed_at",
             "shipped_at",
@@ -255,6 +336,14 @@ class OrderSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_channel(self, obj) -> str | None:
         return obj.channel.code if obj.channel_id else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_gross_profit(self, obj) -> str:
+        return money(obj.amount - obj.cost)
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_gross_margin(self, obj) -> float | None:
+        return rate(obj.amount - obj.cost, obj.amount)
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -316,7 +405,7 @@ class OrderDetailSerializer(OrderSerializer):
     def get_lines(self, obj) -> list:
         from tenant_apps.sales.selectors import order_lines
 
-        return OrderLineSerializer(order_lines(order=obj), many=True).data
+        return OrderLineSerializer(order_lines(order=obj), many=True, context=self.context).data
 
     @extend_schema_field(DeliverySerializer(many=True))
     def get_deliveries(self, obj) -> list:

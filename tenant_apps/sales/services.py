@@ -31,12 +31,29 @@ from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.dates import day_in_range, out_of_range_message
-from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
+from shared_apps.platform.errors import (
+    ApprovalRequired,
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit, publish, publish_many
 from tenant_apps.sales.error_codes import SalesErrorCode
-from tenant_apps.sales.models import Category, Delivery, Order, OrderEvent, OrderLine, Product, Quotation, QuotationLine
+from tenant_apps.sales.models import (
+    Category,
+    Delivery,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductCost,
+    Quotation,
+    QuotationLine,
+)
 from tenant_apps.sales.serializers import delivery_event_data, order_event_data, quotation_event_data
 from tenant_apps.sales.signals import delivery_received
 from tenant_apps.workspace.selectors import channel_list, store_settings_get
@@ -461,34 +478,128 @@ def _product_values(data: dict, errors: dict[str, list[str]], *, partial: bool) 
     return values
 
 
+def parse_cost(value: Any, *, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+    """A cost price: an amount of at most 2 decimals, zero or more."""
+    cost = parse_money(value, field=field, errors=errors, positive=False)
+    if cost is not None and cost < 0:
+        errors.setdefault(field, []).append(_("A cost cannot be negative."))
+        return None
+    return cost
+
+
+def _parse_moment(value: Any, *, field: str, errors: dict[str, list[str]]) -> datetime | None:
+    """An ISO 8601 date-time (a naive one is in the store's zone)."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.setdefault(field, []).append(_("An ISO 8601 date and time."))
+            return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, store_zone())
+    return moment
+
+
+def _cost_values(data: dict, errors: dict[str, list[str]], *, access: StoreAccess | None) -> dict | None:
+    """The cost price a product input sets (``cost_price``, ``cost_effective_from``), or None."""
+    if data.get("cost_price") in (None, "") and "cost_effective_from" not in data:
+        return None
+    if access is None or not access.can("costs.manage"):
+        raise PermissionDenied(_("You may not set cost prices."))
+    unit_cost = parse_cost(data.get("cost_price"), field="cost_price", errors=errors)
+    effective_from = None
+    if data.get("cost_effective_from") not in (None, ""):
+        effective_from = _parse_moment(data["cost_effective_from"], field="cost_effective_from", errors=errors)
+    return {"unit_cost": unit_cost, "effective_from": effective_from}
+
+
+def _add_cost(product: Product, cost: dict, *, access: StoreAccess | None, at: datetime) -> ProductCost:
+    return ProductCost.objects.create(
+        product=product,
+        unit_cost=cost["unit_cost"],
+        effective_from=cost.get("effective_from") or at,
+        set_by_id=access.user.pk if access is not None and access.user is not None else None,
+    )
+
+
 @transaction.atomic
-def product_create(*, data: dict) -> Product:
+def product_create(*, data: dict, access: StoreAccess | None = None, at: datetime | None = None) -> Product:
     errors: dict[str, list[str]] = {}
     values = _product_values(data, errors, partial=False)
+    cost = _cost_values(data, errors, access=access)
     if values.get("sku") and Product.objects.filter(sku=values["sku"]).exists():
         errors.setdefault("sku", []).append(_("A product with this SKU exists."))
     _raise(errors)
     try:
         with transaction.atomic():
-            return Product.objects.create(**values)
+            product = Product.objects.create(**values)
     except IntegrityError:
         raise Conflict(_("A product with this SKU exists."), code=SalesErrorCode.DUPLICATE_SKU) from None
+    if cost is not None:
+        _add_cost(product, cost, access=access, at=at or timezone.now())
+    return product
 
 
 @transaction.atomic
-def product_update(*, product_id, data: dict) -> Product:
+def product_update(*, product_id, data: dict, access: StoreAccess | None = None, at: datetime | None = None) -> Product:
     product = Product.objects.select_for_update().filter(pk=_parse_id(product_id) or 0).first()
     if product is None:
         raise NotFound(_("No such product."))
     errors: dict[str, list[str]] = {}
     values = _product_values(data, errors, partial=True)
+    cost = _cost_values(data, errors, access=access)
     if values.get("sku") and Product.objects.filter(sku=values["sku"]).exclude(pk=product.pk).exists():
         errors.setdefault("sku", []).append(_("A product with this SKU exists."))
     _raise(errors)
     for key, value in values.items():
         setattr(product, key, value)
     product.save()
+    if cost is not None:
+        _add_cost(product, cost, access=access, at=at or timezone.now())
     return product
+
+
+@transaction.atomic
+def product_cost_add(*, product_id, data: Any, access: StoreAccess, at: datetime | None = None) -> ProductCost:
+    """A new cost price of a product (``unit_cost`` >= 0, ``effective_from`` default now): its history
+    keeps every earlier one; orders signed from ``effective_from`` on capture it."""
+    if not access.can("costs.manage"):
+        raise PermissionDenied(_("You may not set cost prices."))
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("Invalid input."))
+    product = Product.objects.select_for_update().filter(pk=_parse_id(product_id) or 0).first()
+    if product is None:
+        raise NotFound(_("No such product."))
+    errors: dict[str, list[str]] = {}
+    cost = {"unit_cost": parse_cost(data.get("unit_cost"), field="unit_cost", errors=errors), "effective_from": None}
+    if data.get("effective_from") not in (None, ""):
+        cost["effective_from"] = _parse_moment(data["effective_from"], field="effective_from", errors=errors)
+    _raise(errors)
+    return _add_cost(product, cost, access=access, at=at or timezone.now())
+
+
+def costs_in_effect(product_ids, *, at: datetime) -> dict[int, Decimal]:
+    """Each product's cost price in effect at ``at`` (products without one are left out)."""
+    rows = (
+        ProductCost.objects.filter(product_id__in=set(product_ids), effective_from__lte=at)
+        .order_by("product_id", "-effective_from", "-id")
+        .distinct("product_id")
+        .values_list("product_id", "unit_cost")
+    )
+    return dict(rows)
+
+
+def order_cost(lines) -> tuple[Decimal, int]:
+    """``(cost, lines without cost)`` of order lines (``quantity`` and ``unit_cost`` each)."""
+    cost, missing = Decimal("0.00"), 0
+    for quantity, unit_cost in lines:
+        if unit_cost is None:
+            missing += 1
+        else:
+            cost += quantity * unit_cost
+    return cost.quantize(CENT), missing
 
 
 # --- quotations -----------------------------------------------------------------------------------
@@ -833,7 +944,11 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
     if "channel" not in values:
         values["channel"] = customer.channel if customer.channel_id else None
     prepaid = values["payment_mode"] == Order.PaymentMode.PREPAID
+    unit_costs = costs_in_effect((line.product.pk for line in lines), at=at)
+    cost, lines_without_cost = order_cost((line.quantity, unit_costs.get(line.product.pk)) for line in lines)
     order = Order.objects.create(
+        cost=cost,
+        lines_without_cost=lines_without_cost,
         number=_next_number("SO", Order, at),
         customer=customer,
         quotation=quotation,
@@ -859,6 +974,7 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
             unit_price=line.unit_price,
             list_price=line.list_price,
             amount=line.amount,
+            unit_cost=unit_costs.get(line.product.pk),
         )
         for index, line in enumerate(lines)
     )

@@ -20,12 +20,15 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
 from shared_apps.platform.listing import BulkAction, Column, ListSpec, register_list
+from shared_apps.platform.periods import rate
+from shared_apps.reporting.catalogue import Kind
+from shared_apps.reporting.display import value_text
 from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales import selectors, services
 from tenant_apps.sales.couriers import COURIERS, carrier_from_form
@@ -73,6 +76,7 @@ ORDER_LIST = ListSpec(
         Column("payment_mode", gettext_lazy("Payment mode")),
         Column("amount", gettext_lazy("Amount"), sort="amount", numeric=True),
         Column("outstanding", gettext_lazy("Outstanding"), numeric=True),
+        Column("gross_profit", pgettext_lazy("metric", "Gross profit"), numeric=True, permission="costs.view"),
         Column("signed_at", gettext_lazy("Signed at"), sort="signed_at"),
         Column("due_date", gettext_lazy("Due date"), sort="due_date", default=False),
     ),
@@ -128,6 +132,7 @@ def product_list(request):
             "filters": filters,
             "categories": selectors.category_list(),
             "can_manage": _access(request).can("products.manage"),
+            "can_see_costs": _access(request).can("costs.view"),
         },
     )
 
@@ -135,6 +140,8 @@ def product_list(request):
 def _product_form_data(request) -> dict:
     data = {k: request.POST.get(k, "") for k in ("sku", "name", "spec", "unit", "list_price", "category")}
     data["active"] = request.POST.get("active") == "on"
+    if request.POST.get("cost_price", "").strip():
+        data["cost_price"] = request.POST["cost_price"].strip()
     return data
 
 
@@ -146,9 +153,9 @@ def product_edit(request, product_id=None):
     if request.method == "POST":
         try:
             if product is None:
-                services.product_create(data=values)
+                services.product_create(data=values, access=_access(request))
             else:
-                services.product_update(product_id=product.pk, data=values)
+                services.product_update(product_id=product.pk, data=values, access=_access(request))
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -157,7 +164,14 @@ def product_edit(request, product_id=None):
     return render(
         request,
         "sales/product_form.html",
-        {"product": product, "values": values, "categories": selectors.category_list()},
+        {
+            "product": product,
+            "values": values,
+            "categories": selectors.category_list(),
+            "can_manage_costs": _access(request).can("costs.manage"),
+            "can_see_costs": _access(request).can("costs.view"),
+            "costs": selectors.product_costs(product_id=product.pk) if product is not None else [],
+        },
     )
 
 
@@ -465,6 +479,7 @@ def order_list(request):
         "channels": channel_list(),
         "can_export": access.can("orders.export"),
         "can_import": access.can("orders.import"),
+        "can_see_costs": access.can("costs.view"),
     }
     template = "sales/_orders_table.html" if request.headers.get("HX-Request") else "sales/orders.html"
     return render(request, template, context)
@@ -490,7 +505,7 @@ def order_export(request):
     from tenant_apps.sales.exporting import export_orders
 
     qs = selectors.order_list(access=_access(request), filters=_filters(request, ORDER_FILTERS))
-    return export_orders(orders=qs, fmt=request.GET.get("format", "xlsx"))
+    return export_orders(orders=qs, fmt=request.GET.get("format", "xlsx"), costs=_access(request).can("costs.view"))
 
 
 def _panel_template(key: str) -> str | None:
@@ -529,6 +544,7 @@ def order_detail(request, order_id):
             and order.status == Order.Status.COMPLETED
             and order.rating is None,
             "panels": panels,
+            "profit": _profit(order) if access.can("costs.view") else None,
         },
     )
 
@@ -590,6 +606,17 @@ def _pipeline_steps(order) -> list[dict]:
             state = "todo"
         steps.append({"status": status, "label": S(status).label, "state": state})
     return steps
+
+
+def _profit(order: Order) -> dict:
+    """The order's gross profit for the page (metrics.md, "Gross profit")."""
+    gross = order.amount - order.cost
+    return {
+        "cost": order.cost,
+        "gross_profit": gross,
+        "gross_margin": value_text(Kind.RATE, rate(gross, order.amount)),
+        "lines_without_cost": order.lines_without_cost,
+    }
 
 
 @require_POST

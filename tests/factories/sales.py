@@ -47,7 +47,7 @@ def make_order(
     *,
     customer: Customer,
     owner,
-    lines: list[tuple[Product, int, Decimal | str]],
+    lines: list[tuple],
     signed_at: datetime | None = None,
     status: str = Order.Status.PENDING_OUTBOUND,
     payment_mode: str = Order.PaymentMode.CREDIT,
@@ -61,11 +61,16 @@ def make_order(
     number: str | None = None,
     **fields,
 ) -> Order:
-    """An order with ``lines`` of ``(product, quantity, unit_price)``, written directly."""
+    """An order with ``lines`` of ``(product, quantity, unit_price)`` or ``(product, quantity,
+    unit_price, unit_cost)`` (no cost: unknown), written directly."""
     signed_at = signed_at or timezone.now()
-    priced = [(p, q, Decimal(price)) for p, q, price in lines]
-    amount = sum((q * price for _, q, price in priced), Decimal("0.00"))
-    list_amount = sum((q * p.list_price for p, q, _ in priced), Decimal("0.00"))
+    priced = [
+        (line[0], line[1], Decimal(line[2]), None if len(line) < 4 or line[3] is None else Decimal(line[3]))
+        for line in lines
+    ]
+    amount = sum((q * price for _, q, price, _cost in priced), Decimal("0.00"))
+    list_amount = sum((q * p.list_price for p, q, _, _cost in priced), Decimal("0.00"))
+    cost = sum((q * c for _, q, _price, c in priced if c is not None), Decimal("0.00"))
     if payment_mode == Order.PaymentMode.CREDIT and due_date is None:
         due_date = signed_at.date()
     order = Order.objects.create(
@@ -85,6 +90,8 @@ def make_order(
         completed_at=completed_at,
         cancelled_at=cancelled_at,
         rating=rating,
+        cost=cost,
+        lines_without_cost=sum(1 for line in priced if line[3] is None),
         **fields,
     )
     OrderLine.objects.bulk_create(
@@ -100,8 +107,9 @@ def make_order(
             unit_price=price,
             list_price=p.list_price,
             amount=q * price,
+            unit_cost=c,
         )
-        for i, (p, q, price) in enumerate(priced)
+        for i, (p, q, price, c) in enumerate(priced)
     )
     return order
 

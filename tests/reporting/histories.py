@@ -99,7 +99,7 @@ class OrderSpec:
     customer: int
     owner: int
     signed_at: datetime
-    lines: tuple[tuple[int, int, Decimal], ...]  # (product, quantity, unit price)
+    lines: tuple[tuple[int, int, Decimal, Decimal | None], ...]  # (product, quantity, unit price, unit cost)
     channel: str | None
     status: str
     completed_at: datetime | None
@@ -110,7 +110,16 @@ class OrderSpec:
 
     @property
     def amount(self) -> Decimal:
-        return sum((q * price for _p, q, price in self.lines), ZERO)
+        return sum((q * price for _p, q, price, _cost in self.lines), ZERO)
+
+    @property
+    def cost(self) -> Decimal:
+        """The lines' cost, those without a cost at 0 (metrics.md, "Gross profit")."""
+        return sum((q * cost for _p, q, _price, cost in self.lines if cost is not None), ZERO)
+
+    @property
+    def lines_without_cost(self) -> int:
+        return sum(1 for line in self.lines if line[3] is None)
 
     def confirmed(self, kind: str) -> list[PaymentSpec]:
         return [p for p in self.payments if p.kind == kind and p.confirmed_at is not None]
@@ -247,9 +256,18 @@ def payment_specs(draw, now: datetime, signed: datetime, amount: Decimal, cancel
 def order_specs(draw, now: datetime, tz: ZoneInfo, customers: int, people: int, days: int) -> OrderSpec:
     signed = draw(moments(now, tz, days))
     lines = draw(
-        st.lists(st.tuples(st.integers(0, PRODUCTS - 1), st.integers(1, 5), _cents(1, 99999)), min_size=1, max_size=3)
+        st.lists(
+            st.tuples(
+                st.integers(0, PRODUCTS - 1),
+                st.integers(1, 5),
+                _cents(1, 99999),
+                st.one_of(st.none(), _cents(0, 99999)),
+            ),
+            min_size=1,
+            max_size=3,
+        )
     )
-    amount = sum((q * price for _p, q, price in lines), ZERO)
+    amount = sum((q * price for _p, q, price, _cost in lines), ZERO)
     status = draw(st.sampled_from([PENDING, COMPLETED, COMPLETED, CANCELLED]))
     completed_at = rating = None
     if status == COMPLETED:
@@ -368,7 +386,7 @@ def write_history(history: StoreHistory, *, people: list) -> None:
     )
 
     def list_amount(spec: OrderSpec) -> Decimal:
-        return sum((q * products[p].list_price for p, q, _price in spec.lines), ZERO)
+        return sum((q * products[p].list_price for p, q, _price, _cost in spec.lines), ZERO)
 
     orders = Order.objects.bulk_create(
         Order(
@@ -380,6 +398,8 @@ def write_history(history: StoreHistory, *, people: list) -> None:
             due_date=spec.due_date,
             status=spec.status,
             amount=spec.amount,
+            cost=spec.cost,
+            lines_without_cost=spec.lines_without_cost,
             list_amount=list_amount(spec),
             discount_rate=(spec.amount / list_amount(spec)).quantize(Decimal("0.0001")),
             collected=spec.collected,
@@ -405,9 +425,10 @@ def write_history(history: StoreHistory, *, people: list) -> None:
             unit_price=price,
             list_price=products[p].list_price,
             amount=q * price,
+            unit_cost=cost,
         )
         for order, spec in zip(orders, history.orders, strict=True)
-        for n, (p, q, price) in enumerate(spec.lines)
+        for n, (p, q, price, cost) in enumerate(spec.lines)
     )
     Payment.objects.bulk_create(
         Payment(

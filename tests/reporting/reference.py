@@ -80,6 +80,8 @@ class Counts:
     owned_at_start: int = 0
     net_revenue: Decimal = ZERO
     overdue: Decimal = ZERO
+    cost: Decimal = ZERO
+    uncosted: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -99,6 +101,9 @@ class Counts:
             "lost_rate": share(self.released, self.owned_at_start),
             "net_revenue": money(self.net_revenue),
             "receivable_overdue": money(self.overdue),
+            "gross_profit": money(self.gmv - self.cost),
+            "gross_margin": share(self.gmv - self.cost, self.gmv),
+            "lines_without_cost": self.uncosted,
         }
 
 
@@ -106,9 +111,9 @@ def money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
 
-def share(numerator: int, denominator: int) -> float | None:
+def share(numerator: int | Decimal, denominator: int | Decimal) -> float | None:
     """A rate as the API writes it: a float rounded to 6 places, null over a zero denominator."""
-    return round(float(Fraction(numerator, denominator)), 6) if denominator else None
+    return round(float(Fraction(numerator) / Fraction(denominator)), 6) if denominator else None
 
 
 def counts(history: StoreHistory, w: Window, platform: str | None = None) -> Counts:
@@ -143,6 +148,8 @@ def counts(history: StoreHistory, w: Window, platform: str | None = None) -> Cou
     customers = [c for c in history.customers if chosen(c.channel)]
     return Counts(
         gmv=sum((o.amount for o in signed), ZERO),
+        cost=sum((o.cost for o in signed), ZERO),
+        uncosted=sum(o.lines_without_cost for o in signed),
         orders=len(signed),
         paying=len(payers),
         repurchasers=sum(1 for c in payers if sum(1 for o in live if o.customer == c and o.signed_at < w.end) >= 2),

@@ -62,8 +62,17 @@ ZONES = ("Asia/Shanghai", "America/Bogota", "UTC")
 ANCHOR = date(2027, 1, 20)
 RANGES = ("today", "7d", "30d", "custom")
 PLATFORMS = (None, "tmall")
-ADDITIVE = ("gmv", "orders", "paying_customers", "new_customers", "net_revenue", "receivable_overdue")
-MONEY = ("gmv", "aov", "net_revenue", "receivable_overdue")
+ADDITIVE = (
+    "gmv",
+    "orders",
+    "paying_customers",
+    "new_customers",
+    "net_revenue",
+    "receivable_overdue",
+    "gross_profit",
+    "lines_without_cost",
+)
+MONEY = ("gmv", "aov", "net_revenue", "receivable_overdue", "gross_profit")
 ROW_KEYS = (
     "gmv",
     "orders",
@@ -75,6 +84,9 @@ ROW_KEYS = (
     "lost_rate",
     "net_revenue",
     "receivable_overdue",
+    "gross_profit",
+    "gross_margin",
+    "lines_without_cost",
 )
 KANBAN = "/api/v1/kanban"
 DASHBOARD = "/api/v1/hq/dashboard"
@@ -128,7 +140,16 @@ def hand_made_case() -> Case:
             customer=customer,
             owner=owner,
             signed_at=signed,
-            lines=tuple((p, q, Decimal(price)) for p, q, price in lines),
+            # Even products have a cost (60 % of the price), odd ones none.
+            lines=tuple(
+                (
+                    p,
+                    q,
+                    Decimal(price),
+                    (Decimal(price) * Decimal("0.6")).quantize(Decimal("0.01")) if p % 2 == 0 else None,
+                )
+                for p, q, price in lines
+            ),
             channel=channel,
             status=status,
             completed_at=done,

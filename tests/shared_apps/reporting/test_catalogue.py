@@ -25,6 +25,9 @@ CHINESE = {
     "lost_rate": "流失率",
     "net_revenue": "净收入",
     "receivable_overdue": "逾期应收款",
+    "gross_profit": "毛利",
+    "gross_margin": "毛利率",
+    "lines_without_cost": "缺成本的明细行",
     "phone_conversion_rate": "电话私域转化率",
     "wechat_conversion_rate": "微信私域转化率",
     "enquiry_conversion_rate": "询盘转化率",
@@ -54,7 +57,7 @@ def test_the_catalogue_has_exactly_the_rates_enquiry_statistics_return(api, stor
 
 def test_every_key_is_declared_once():
     keys = [m.key for m in (*KANBAN, *ENQUIRY)]
-    assert len(keys) == len(set(keys)) == len(METRICS) == 17
+    assert len(keys) == len(set(keys)) == len(METRICS) == 20
 
 
 @pytest.mark.parametrize("key", sorted(CHINESE))
@@ -70,18 +73,34 @@ def test_every_metric_has_a_label_in_english_and_in_chinese(key):
 
 def test_kinds_follow_metrics_md():
     kinds = {m.key: m.kind for m in METRICS.values()}
-    assert {k for k, v in kinds.items() if v == Kind.AMOUNT} == {"gmv", "aov", "net_revenue", "receivable_overdue"}
-    assert {k for k, v in kinds.items() if v == Kind.COUNT} == {"orders", "paying_customers", "new_customers"}
+    amounts = {"gmv", "aov", "net_revenue", "receivable_overdue", "gross_profit"}
+    assert {k for k, v in kinds.items() if v == Kind.AMOUNT} == amounts
+    counts = {"orders", "paying_customers", "new_customers", "lines_without_cost"}
+    assert {k for k, v in kinds.items() if v == Kind.COUNT} == counts
+    assert kinds["gross_margin"] == Kind.RATE
     assert all(kinds[k] == Kind.RATE for k in ENQUIRY_KEYS)
 
 
 def test_only_sums_over_stores_are_additive():
     additive = {m.key for m in METRICS.values() if m.additive}
-    assert additive == {"gmv", "orders", "paying_customers", "new_customers", "net_revenue", "receivable_overdue"}
+    assert additive == {
+        "gmv",
+        "orders",
+        "paying_customers",
+        "new_customers",
+        "net_revenue",
+        "receivable_overdue",
+        "gross_profit",
+        "lines_without_cost",
+    }
 
 
 def test_only_lost_rate_and_overdue_receivables_are_bad_when_they_rise():
-    assert {m.key for m in METRICS.values() if not m.rise_is_good} == {"lost_rate", "receivable_overdue"}
+    assert {m.key for m in METRICS.values() if not m.rise_is_good} == {
+        "lost_rate",
+        "receivable_overdue",
+        "lines_without_cost",
+    }
 
 
 def test_amounts_and_counts_change_relatively_and_rates_by_points():

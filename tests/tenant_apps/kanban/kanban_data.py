@@ -97,6 +97,17 @@ def generate(users, *, seed: int = 7, customers: int = 36, orders: int = 140) ->
         device = rng.choice(DEVICES)
         channel_obj = rng.choice(channels)
         owner = rng.choice(owners)
+        # Costs without drawing: 60 % of the price on the first line unless it is sold at 95.50 (no cost
+        # known), none on the second.
+        lines = [
+            (
+                p,
+                q,
+                price,
+                (price * Decimal("0.6")).quantize(Decimal("0.01")) if n == 0 and price != Decimal("95.50") else None,
+            )
+            for n, (p, q, price) in enumerate(lines)
+        ]
         order = make_order(
             customer=customer["obj"],
             owner=owner,
@@ -124,7 +135,11 @@ def generate(users, *, seed: int = 7, customers: int = 36, orders: int = 140) ->
             "device": device,
             "payment_mode": mode,
             "due_date": due,
-            "lines": [(p.sku, p.name, p.category.name if p.category_id else "", q, q * price) for p, q, price in lines],
+            "lines": [
+                (p.sku, p.name, p.category.name if p.category_id else "", q, q * price) for p, q, price, _c in lines
+            ],
+            "cost": sum((q * c for _p, q, _price, c in lines if c is not None), Decimal("0.00")),
+            "lines_without_cost": sum(1 for line in lines if line[3] is None),
         }
         data.orders.append(row)
         # Payments: some collections (confirmed/pending), sometimes a supplement and a refund.
@@ -237,6 +252,7 @@ def reference(data: Data, start: datetime, end: datetime, *, now: datetime = NOW
     live = [o for o in data.orders if o["status"] != "cancelled"]
     counted = [o for o in live if start <= o["signed_at"] < end and order_ok(o)]
     gmv = sum((o["amount"] for o in counted), Decimal("0.00"))
+    cost = sum((o["cost"] for o in counted), Decimal("0.00"))
     paying = {o["customer"] for o in counted}
     repeat = {c for c in paying if sum(1 for o in live if o["customer"] == c and o["signed_at"] < end) >= 2}
     new_customers = [
@@ -312,6 +328,9 @@ def reference(data: Data, start: datetime, end: datetime, *, now: datetime = NOW
         "lost_rate": ratio(len(released), len(owned_at_start)),
         "net_revenue": net,
         "receivable_overdue": overdue,
+        "gross_profit": gmv - cost,
+        "gross_margin": ratio(gmv - cost, gmv),
+        "lines_without_cost": sum(o["lines_without_cost"] for o in counted),
         "_counted": counted,
     }
 

@@ -75,6 +75,10 @@ def test_an_upgrade_carries_every_pending_mark_into_the_journals(store_a, in_sto
         # Today's models write columns that later migrations add (customers 0007): present while
         # the old state is written to, gone again before the upgrade adds them.
         execute("ALTER TABLE customers_customer ADD COLUMN erased_at timestamptz NULL")
+        # ... and sales 0010 (cost prices).
+        execute("ALTER TABLE sales_order ADD COLUMN cost numeric(14, 2) NOT NULL DEFAULT 0")
+        execute("ALTER TABLE sales_order ADD COLUMN lines_without_cost integer NOT NULL DEFAULT 0")
+        execute("ALTER TABLE sales_orderline ADD COLUMN unit_cost numeric(12, 2) NULL")
 
         product = make_product(list_price="100.00")
         buyer, other = make_customer(owner=users.a_sales), make_customer(owner=users.a_sales, province="广东")
@@ -95,6 +99,8 @@ def test_an_upgrade_carries_every_pending_mark_into_the_journals(store_a, in_sto
         pending_days = rows("SELECT day FROM kanban_rollupdirtyday")
         pending_customers = rows("SELECT customer_id FROM kanban_rollupdirtycustomer")
         execute("ALTER TABLE customers_customer DROP COLUMN erased_at")
+        execute("ALTER TABLE sales_order DROP COLUMN cost, DROP COLUMN lines_without_cost")
+        execute("ALTER TABLE sales_orderline DROP COLUMN unit_cost")
 
         migrate(latest())
 

@@ -96,3 +96,33 @@ def test_erasure_anonymises_the_persons_leads_and_their_copies_in_the_action_log
         assert value not in text
         assert value not in exported
     assert "李四" in text  # the other person's lead is still logged as it was
+
+
+def test_erasure_clears_the_reason_lost_from_the_leads_outbox_events(api, users, store_a, in_store, person):
+    customer_id, leads, other = person
+    admin = api(users.a_admin, store_a)
+    reason = f"{NAME}说不要了，电话{MOBILE}"
+    for pk in (leads[0], other):
+        lost = admin.post(f"/api/v1/leads/{pk}/lose", {"reason": reason}, format="json")
+        assert lost.status_code == 200, lost.content
+    with in_store(store_a):
+        from tenant_apps.outbox.models import OutboxEvent
+
+        def reasons(pk):
+            events = OutboxEvent.objects.filter(topic="lead", entity_id=pk).order_by("id")
+            return [e.payload.get("reason") for e in events if e.payload.get("event") == "lead.lost"]
+
+        assert reasons(leads[0]) == [reason]
+
+    response = admin.post(f"/api/v1/customers/{customer_id}/erase")
+
+    assert response.status_code == 200, response.content
+    with in_store(store_a):
+        assert reasons(leads[0]) == ["[erased]"]
+        every_payload = json.dumps(
+            list(OutboxEvent.objects.filter(topic="lead", entity_id__in=leads).values_list("payload", flat=True)),
+            ensure_ascii=False,
+        )
+        assert NAME not in every_payload and MOBILE not in every_payload
+        # Another person's lost lead keeps its event as it was.
+        assert reasons(other) == [reason]
