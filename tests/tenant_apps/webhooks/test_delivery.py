@@ -288,3 +288,25 @@ def test_the_test_event_is_logged_and_sent_to_its_endpoint_only(a, receiver):
 
     assert OutboxEvent.objects.filter(type="webhook.test", event_id=delivery.event_id).exists()
     assert json.loads(delivery.body)["data"]["endpoint"] == endpoint.pk
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=True)
+def test_a_delivery_sent_but_not_recorded_is_sent_again_and_the_receiver_keeps_one(a, receiver, monkeypatch):
+    """The worker dies after the receiver answered and before the outcome is written: the delivery
+    is still pending and goes again (at least once); the receiver de-duplicates by webhook-id."""
+    endpoint = _endpoint(receiver)
+    services.deliveries_for([event()])
+    real = services._record
+
+    def dies(**kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(services, "_record", dies)
+    with pytest.raises(SystemExit):
+        services.deliver_due(endpoint_id=endpoint.pk)
+    monkeypatch.setattr(services, "_record", real)
+    assert Delivery.objects.get(endpoint=endpoint).status == "pending"
+    services.deliver_due(endpoint_id=endpoint.pk)
+    assert Delivery.objects.get(endpoint=endpoint).status == "succeeded"
+    assert len(receiver.on("/hook")) == 2
+    assert len(receiver.unique_ids("/hook")) == 1
