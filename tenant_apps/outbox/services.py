@@ -102,12 +102,12 @@ def advance(consumer: str, *, to_id: int) -> None:
         cursor.execute(
             f"""
             INSERT INTO {cursors} AS c (consumer, position, txid, updated_at)
-            SELECT %s, e.id, e.txid, now() FROM {table} e WHERE e.id = %s
+            SELECT %s, e.id, e.txid, %s FROM {table} e WHERE e.id = %s
             ON CONFLICT (consumer) DO UPDATE
                SET position = EXCLUDED.position, txid = EXCLUDED.txid, updated_at = EXCLUDED.updated_at
              WHERE (c.txid, c.position) < (EXCLUDED.txid, EXCLUDED.position)
             """,
-            [consumer, to_id],
+            [consumer, timezone.now(), to_id],
         )
 
 
@@ -133,12 +133,12 @@ def purge_expired(*, before: datetime) -> dict:
             cursor.execute(
                 f"""
                 UPDATE {cursors} c SET (txid, position, updated_at) = (
-                    SELECT e.txid, e.id, now() FROM {table} e
+                    SELECT e.txid, e.id, %s FROM {table} e
                      WHERE e.type <> '' AND e.created_at < %s AND e.drained_at IS NOT NULL
                      ORDER BY e.txid DESC, e.id DESC LIMIT 1)
                  WHERE c.consumer = %s
                 """,
-                [before, consumer],
+                [timezone.now(), before, consumer],
             )
             logger.warning("event consumer %s skipped %d events older than the retention period", consumer, count)
         deleted, _ = OutboxEvent.objects.filter(created_at__lt=before, drained_at__isnull=False).delete()
