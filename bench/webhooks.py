@@ -87,7 +87,7 @@ def latency(store, receiver: Receiver, *, orders: int) -> dict:
     receiver.secrets["/latency"] = endpoint.secret
     with tenant_context(store):
         customer = make_customer(owner=owner)
-        product = make_product(list_price="100.00")
+        product = make_product(sku=f"HOOK-{time.time_ns()}", list_price="100.00")
         access = resolve_store_access(user=owner, store=store)
     started: dict[int, float] = {}
     for _n in range(orders):

@@ -162,7 +162,7 @@ def test_retention_deletes_old_drained_events_and_a_behind_consumer_skips_ahead(
             outcome = services.purge_expired(before=start - timedelta(days=30))
         assert outcome["skipped"]["reader-a"] == 2
         assert "reader-b" not in outcome["skipped"]
-        assert "webhooks skipped 2 events" in caplog.text
+        assert "reader-a skipped 2 events" in caplog.text
         assert not OutboxEvent.objects.filter(pk__in=old).exists()
         assert OutboxEvent.objects.filter(topic="order", drained_at__isnull=True).exists()
         assert [e.id for e in listed("reader-a", count=1)] == recent
