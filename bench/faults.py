@@ -21,6 +21,12 @@ the one of DATABASE_URL (a bench store is made in it).
   started again, runs 30 s more. Every message it sends is taken from Redis as it arrives; the
   10-second ``hq.rollup`` dispatches must keep their rhythm: none missing (no gap over 15 s) and
   none doubled (no two within 5 s).
+* ``webhooks``: 600 events of 200 entities delivered to a local receiver (every signature verified
+  with ``standardwebhooks``; each answer takes 20 ms) by a worker of the ``webhooks`` queue, which
+  is SIGKILLed mid-delivery and replaced; the sweep (``webhooks.deliver``) sends what was left
+  pending. Counted: events, unique ``webhook-id``s received (none lost), requests received beyond
+  them (duplicates: at-least-once), signatures verified, and events of one entity received out of
+  order.
 * ``database``: gunicorn (DEBUG=0, 2 workers, persistent connections) under 4 client threads
   (list and create customers); the database then refuses connections for 6 s and every backend
   of it is terminated (``ALLOW_CONNECTIONS false`` + ``pg_terminate_backend``: the machine's
@@ -379,6 +385,86 @@ def scenario_drain(store) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# Webhook worker killed mid-delivery
+# ---------------------------------------------------------------------------------------------
+
+
+def scenario_webhooks(events: int = 600, entities: int = 200) -> dict:
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    from bench.webhook_receiver import Answer, Receiver
+    from tenant_apps.outbox import services as outbox
+    from tenant_apps.webhooks import services as webhooks
+    from tenant_apps.webhooks.models import Delivery, Endpoint
+    from tenants.models import Store
+
+    os.environ["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "1"  # the receiver is on 127.0.0.1
+    redis_client().flushdb()
+    store = Store.objects.filter(subdomain="faultshooks").first() or common.create_store("faultshooks")
+    senders = [
+        Proc("worker", "-Q", "celery,webhooks", "-P", "threads", "-c", "8", "-n", "hooks1@localhost",
+             "--without-gossip", "--without-mingle", "--loglevel", "info", name="hooks1")
+    ]  # fmt: skip
+    with Receiver() as receiver, tenant_context(store):
+        receiver.answer = lambda path, n: Answer(200, delay=0.02)
+        webhooks.consume()  # what earlier runs left
+        Endpoint.objects.all().delete()
+        endpoint = webhooks.endpoint_create(data={"url": receiver.url("/faults"), "events": ["*"]})
+        receiver.secrets["/faults"] = endpoint.secret
+        try:
+            senders[0].wait_ready()
+            sent_ids = []
+            with transaction.atomic():
+                for n in range(events):
+                    event = outbox.emit("order.status_changed", entity="order", entity_id=n % entities, data={"n": n})
+                    sent_ids.append(str(event.event_id))
+            wait_for(lambda: len(receiver.received) >= events // 3, timeout=300, every=0.01, what="a third delivered")
+            senders[0].kill()
+            at_kill = len(receiver.received)
+            senders.append(
+                Proc("worker", "-Q", "celery,webhooks", "-P", "threads", "-c", "8", "-n", "hooks2@localhost",
+                     "--without-gossip", "--without-mingle", "--loglevel", "info", name="hooks2")
+            )  # fmt: skip
+            senders[1].wait_ready()
+
+            def finished() -> bool:
+                webhooks.sweep()  # what beat's webhooks.deliver does every 10 s
+                return not Delivery.objects.filter(endpoint=endpoint, status="pending").exists()
+
+            wait_for(finished, timeout=600, every=2.0, what="every delivery to succeed")
+        finally:
+            for sender in senders:
+                sender.stop()
+        received = list(receiver.received)
+        unique = {r.webhook_id for r in received}
+        # Per entity, the first receipt of each event must follow the events' order.
+        first_seen: dict[str, int] = {}
+        for index, r in enumerate(received):
+            first_seen.setdefault(r.webhook_id, index)
+        out_of_order = 0
+        by_entity: dict[int, list[str]] = {}
+        for n, event_id in enumerate(sent_ids):
+            by_entity.setdefault(n % entities, []).append(event_id)
+        for ids in by_entity.values():
+            seen = [first_seen.get(i, -1) for i in ids]
+            out_of_order += sum(1 for a, b in itertools.pairwise(seen) if a > b)
+        statuses = Counter(Delivery.objects.filter(endpoint=endpoint).values_list("status", flat=True))
+    return {
+        "events": events,
+        "received_at_kill": at_kill,
+        "requests_received": len(received),
+        "unique_webhook_ids": len(unique),
+        "lost": len(set(sent_ids) - unique),
+        "duplicates": len(received) - len(unique),
+        "verified": sum(r.verified for r in received),
+        "out_of_order": out_of_order,
+        "deliveries": dict(statuses),
+        "ok": set(sent_ids) == unique and all(r.verified for r in received) and out_of_order == 0,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Beat restarted
 # ---------------------------------------------------------------------------------------------
 
@@ -622,7 +708,7 @@ def main(argv: list[str]) -> int:
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     setup_django()
     common.prepare(reset=args.reset)
-    store = fault_store() if set(args.scenarios) - {"beat"} else None
+    store = fault_store() if set(args.scenarios) - {"beat", "webhooks"} else None
     results: dict = {}
     for name in args.scenarios:
         print(f"\n== {name}", flush=True)
@@ -634,6 +720,8 @@ def main(argv: list[str]) -> int:
             results[name] = scenario_beat()
         elif name == "database":
             results[name] = scenario_database(store)
+        elif name == "webhooks":
+            results[name] = scenario_webhooks()
         print(json.dumps(results[name], indent=1, ensure_ascii=False), flush=True)
     path = common.write_results("faults", results)
     print(f"\nwritten to {path}")

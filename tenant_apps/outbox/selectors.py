@@ -119,3 +119,17 @@ def event_by_id(event_id) -> StoreEvent | None:
         .first()
     )
     return StoreEvent(*row) if row else None
+
+
+def waiting(consumer: str) -> bool:
+    """Whether committed events after ``consumer``'s cursor are not listed yet because an older
+    transaction of the database server is still running (they will be once it ends)."""
+    cursor_row = EventCursor.objects.filter(consumer=consumer).values_list("txid", "position").first()
+    after_txid, after_id = cursor_row or (0, 0)
+    table = OutboxEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE type <> '' AND (txid, id) > (%s::text::xid8, %s))",
+            [str(after_txid), after_id],
+        )
+        return bool(cursor.fetchone()[0])

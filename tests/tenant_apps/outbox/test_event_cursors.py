@@ -19,6 +19,9 @@ from tenant_apps.outbox.models import EventCursor, OutboxEvent
 from tenants.models import Store
 from tests.conftest import STORE_A
 
+# Readers of the log that no worker runs (the registered consumers run on every commit in the tests).
+READERS = ("reader-a", "reader-b")
+
 
 @pytest.fixture
 def store(committed_db):
@@ -26,18 +29,18 @@ def store(committed_db):
     with tenant_context(store):
         top = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         # Start every consumer after what earlier tests left.
-        EventCursor.objects.all().delete()
-        for consumer in ("webhooks", "automation"):
+        EventCursor.objects.filter(consumer__in=READERS).delete()
+        for consumer in READERS:
             EventCursor.objects.create(consumer=consumer)
         _skip_everything_committed()
     yield store
     with tenant_context(store):
         OutboxEvent.objects.filter(id__gt=top).delete()
-        EventCursor.objects.all().delete()
+        EventCursor.objects.filter(consumer__in=[*READERS, "c-marker"]).delete()
 
 
 def _skip_everything_committed() -> None:
-    for consumer in ("webhooks", "automation"):
+    for consumer in READERS:
         while batch := selectors.events_after(consumer):
             services.advance(consumer, to_id=batch[-1].id)
 
@@ -65,21 +68,21 @@ def test_consumers_advance_independently_and_never_move_back(store):
     ids = _committed(store, 3)
     with tenant_context(store):
         services.publish(topic="order", entity_id=99)  # an HQ-only fact: no consumer reads it
-        first = listed("webhooks", count=3)
+        first = listed("reader-a", count=3)
         assert [e.id for e in first] == ids
         assert all(e.type == "customer.updated" and e.entity == "customer" for e in first)
         assert [e.data for e in first] == [{"id": 0}, {"id": 1}, {"id": 2}]
-        services.advance("webhooks", to_id=first[-1].id)
-        assert selectors.events_after("webhooks") == []
+        services.advance("reader-a", to_id=first[-1].id)
+        assert selectors.events_after("reader-a") == []
         # Another consumer is not moved by it.
-        assert [e.id for e in listed("automation", count=3)] == ids
-        services.advance("automation", to_id=ids[0])
-        assert [e.id for e in selectors.events_after("automation")] == ids[1:]
-        assert [e.id for e in selectors.events_after("automation", limit=1)] == ids[1:2]
-        services.advance("automation", to_id=ids[-1])
-        services.advance("automation", to_id=ids[0])  # never back
-        assert selectors.events_after("automation") == []
-        assert selectors.cursor_position("automation") == ids[-1]
+        assert [e.id for e in listed("reader-b", count=3)] == ids
+        services.advance("reader-b", to_id=ids[0])
+        assert [e.id for e in selectors.events_after("reader-b")] == ids[1:]
+        assert [e.id for e in selectors.events_after("reader-b", limit=1)] == ids[1:2]
+        services.advance("reader-b", to_id=ids[-1])
+        services.advance("reader-b", to_id=ids[0])  # never back
+        assert selectors.events_after("reader-b") == []
+        assert selectors.cursor_position("reader-b") == ids[-1]
 
 
 def test_an_event_committed_late_with_a_smaller_id_is_not_skipped(store):
@@ -105,15 +108,15 @@ def test_an_event_committed_late_with_a_smaller_id_is_not_skipped(store):
                 services.emit("order.created", entity="order", entity_id=2, data={"id": 2})
             # B is committed while A still runs: A's transaction is older, so nothing past the
             # horizon is handed out (B waits for A).
-            assert selectors.events_after("webhooks") == []
+            assert selectors.events_after("reader-a") == []
     finally:
         b_committed.set()
         thread.join(20)
     with tenant_context(store):
-        seen = listed("webhooks", count=2)
+        seen = listed("reader-a", count=2)
         assert [e.entity_id for e in seen] == [1, 2]
-        services.advance("webhooks", to_id=seen[-1].id)
-        assert selectors.events_after("webhooks") == []
+        services.advance("reader-a", to_id=seen[-1].id)
+        assert selectors.events_after("reader-a") == []
 
 
 def test_an_older_transaction_committing_after_a_read_is_still_delivered(store):
@@ -141,7 +144,7 @@ def test_an_older_transaction_committing_after_a_read_is_still_delivered(store):
         c_go.set()
         thread.join(20)
     with tenant_context(store):
-        seen = [e.entity_id for e in listed("webhooks", count=2)]
+        seen = [e.entity_id for e in listed("reader-a", count=2)]
         # Both are delivered; C (the older transaction) first although its id is larger.
         assert seen == [3, 0]
 
@@ -154,12 +157,13 @@ def test_retention_deletes_old_drained_events_and_a_behind_consumer_skips_ahead(
     with tenant_context(store):
         services.publish(topic="order", entity_id=5)  # HQ has not drained it yet: kept however old
         OutboxEvent.objects.filter(topic="order", drained_at__isnull=True).update(created_at=start - timedelta(days=40))
-        services.advance("automation", to_id=recent[0])  # a consumer that read everything
+        services.advance("reader-b", to_id=recent[0])  # a consumer that read everything
         with caplog.at_level("WARNING"):
             outcome = services.purge_expired(before=start - timedelta(days=30))
-        assert outcome["skipped"] == {"webhooks": 2}
-        assert "webhooks skipped 2 events" in caplog.text
+        assert outcome["skipped"]["reader-a"] == 2
+        assert "reader-b" not in outcome["skipped"]
+        assert "reader-a skipped 2 events" in caplog.text
         assert not OutboxEvent.objects.filter(pk__in=old).exists()
         assert OutboxEvent.objects.filter(topic="order", drained_at__isnull=True).exists()
-        assert [e.id for e in listed("webhooks", count=1)] == recent
-        assert selectors.events_after("automation") == []
+        assert [e.id for e in listed("reader-a", count=1)] == recent
+        assert selectors.events_after("reader-b") == []

@@ -1,0 +1,194 @@
+"""Webhook delivery, end to end with real Celery workers (Redis broker) and a local receiver that
+verifies every signature with the ``standardwebhooks`` library.
+
+    DATABASE_URL=postgresql://.../crm_bench_hooks .venv/bin/python -m bench webhooks [--reset]
+        [--orders 100] [--stores 100] [--events 10000] [--slow 5] [--only latency|throughput]
+
+* ``latency``: orders created one after another through ``sales.services.order_create`` in one store
+  with an endpoint subscribed to ``order.created``; from just before the call to the receiver
+  getting the delivery: p50 / p95 / max.
+* ``throughput``: ``--events`` events over ``--stores`` stores (one endpoint each, every event a
+  different entity), one endpoint answering in ``--slow`` seconds, the others at once; the time
+  to deliver everything, and the fast endpoints' latency from the commit of their events to
+  receipt (p50 / p95): a slow endpoint must not hold them up.
+
+The worker processes: one on the default queue (the event log consumers) and one on ``webhooks``
+(threads, 16), as in deploy/. The broker is Redis at ``FAULTS_BROKER`` (emptied first).
+Results: bench/results/webhooks.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench import common, faults
+from bench.webhook_receiver import Answer, Receiver
+
+PREFIX = "hooks"
+
+
+def _workers() -> list[faults.Proc]:
+    consumers = faults.Proc(
+        "worker", "-Q", "celery", "-P", "threads", "-c", "4", "-n", "hooks-default@localhost",
+        "--without-gossip", "--without-mingle", "--loglevel", "info", name="hooks-default",
+    )  # fmt: skip
+    senders = faults.Proc(
+        "worker", "-Q", "webhooks", "-P", "threads", "-c", "16", "-n", "hooks-send@localhost",
+        "--without-gossip", "--without-mingle", "--loglevel", "info", name="hooks-send",
+    )  # fmt: skip
+    for proc in (consumers, senders):
+        proc.wait_ready(timeout=180)
+    return [consumers, senders]
+
+
+def _stores(count: int) -> list:
+    from tenants.models import Store
+
+    stores = list(Store.objects.filter(subdomain__startswith=PREFIX).order_by("id"))
+    owner = common.bench_owner()
+    while len(stores) < count:
+        stores.append(common.create_store(PREFIX, owner=owner))
+        if len(stores) % 10 == 0:
+            print(f"  {len(stores)} stores", flush=True)
+    return stores[:count]
+
+
+def _endpoint(store, url: str, events: list[str]):
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.webhooks import services
+    from tenant_apps.webhooks.models import Endpoint
+
+    with tenant_context(store):
+        Endpoint.objects.all().delete()
+        return services.endpoint_create(data={"url": url, "events": events})
+
+
+def _skip_old_events(store) -> None:
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.webhooks import services
+
+    with tenant_context(store):
+        services.consume()
+
+
+def latency(store, receiver: Receiver, *, orders: int) -> dict:
+    from django_tenants.utils import tenant_context
+
+    from shared_apps.accounts.access import resolve_store_access
+    from tenant_apps.sales import services as sales
+    from tests.factories.sales import make_customer, make_product
+
+    owner = common.bench_owner()
+    _skip_old_events(store)
+    endpoint = _endpoint(store, receiver.url("/latency"), ["order.created"])
+    receiver.secrets["/latency"] = endpoint.secret
+    with tenant_context(store):
+        customer = make_customer(owner=owner)
+        product = make_product(sku=f"HOOK-{time.time_ns()}", list_price="100.00")
+        access = resolve_store_access(user=owner, store=store)
+    started: dict[int, float] = {}
+    for _n in range(orders):
+        with tenant_context(store):
+            t0 = time.time()
+            order = sales.order_create(
+                access=access,
+                data={
+                    "customer": customer.pk,
+                    "lines": [{"product": product.pk, "quantity": 1, "unit_price": "100.00"}],
+                    "payment_mode": "prepaid",
+                },
+            )
+        started[order.pk] = t0
+        time.sleep(0.05)
+    faults.wait_for(lambda: len(receiver.on("/latency")) >= orders, timeout=600, every=0.1, what="every delivery")
+    got = {r.json()["data"]["id"]: r for r in receiver.on("/latency")}
+    seconds = [got[pk].at - t0 for pk, t0 in started.items()]
+    return {
+        "orders": orders,
+        "received": len(got),
+        "verified": sum(r.verified for r in receiver.on("/latency")),
+        **{f"{k}_ms": round(v * 1000, 1) for k, v in common.summary(seconds).items() if k != "n"},
+    }
+
+
+def throughput(stores: list, receiver: Receiver, *, events: int, slow: float) -> dict:
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.outbox import services as outbox
+
+    per_store = events // len(stores)
+    paths = []
+    for index, store in enumerate(stores):
+        _skip_old_events(store)
+        path = "/slow" if index == 0 else f"/fast-{index}"
+        endpoint = _endpoint(store, receiver.url(path), ["*"])
+        receiver.secrets[path] = endpoint.secret
+        paths.append(path)
+    receiver.answer = lambda path, n: Answer(200, delay=slow if path == "/slow" else 0.0)
+    committed: dict[str, float] = {}
+    started = time.time()
+    for store, path in zip(stores, paths, strict=True):
+        with tenant_context(store), transaction.atomic():
+            for entity in range(per_store):
+                outbox.emit("order.created", entity="order", entity_id=entity, data={"id": entity})
+        committed[path] = time.time()
+    emitted = time.time()
+    total = per_store * len(stores)
+    faults.wait_for(lambda: len(receiver.unique_ids()) >= total, timeout=3600, every=0.2, what="every delivery")
+    finished = time.time()
+    fast = [r.at - committed[r.path] for r in receiver.received if r.path != "/slow"]
+    fast_done = max(r.at for r in receiver.received if r.path != "/slow") - started
+    slow_done = max(r.at for r in receiver.received if r.path == "/slow") - started
+    return {
+        "stores": len(stores),
+        "events": total,
+        "slow_endpoint_seconds_per_answer": slow,
+        "emit_seconds": round(emitted - started, 1),
+        "all_delivered_seconds": round(finished - started, 1),
+        "fast_endpoints_done_seconds": round(fast_done, 1),
+        "slow_endpoint_done_seconds": round(slow_done, 1),
+        "fast_latency": {k: round(v, 2) for k, v in common.summary(fast).items()},
+        "received": len(receiver.received),
+        "unique": len(receiver.unique_ids()),
+        "verified": sum(r.verified for r in receiver.received),
+        "fast_p95_under_5s": common.percentile(fast, 95) < 5.0,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench webhooks", description=__doc__.split("\n")[0])
+    parser.add_argument("--reset", action="store_true", help="recreate the database first")
+    parser.add_argument("--orders", type=int, default=100)
+    parser.add_argument("--stores", type=int, default=100)
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--slow", type=float, default=5.0)
+    parser.add_argument("--only", choices=["latency", "throughput"])
+    args = parser.parse_args(argv)
+    import os
+
+    os.environ["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "1"  # the receiver is on 127.0.0.1
+    faults.RUN_DIR.mkdir(parents=True, exist_ok=True)
+    faults.setup_django()
+    common.prepare(reset=args.reset)
+    faults.redis_client().flushdb()
+    stores = _stores(max(args.stores, 1))
+    results: dict = {}
+    workers = _workers()
+    try:
+        if args.only in (None, "latency"):
+            with Receiver() as receiver:
+                results["latency"] = latency(stores[0], receiver, orders=args.orders)
+            print(results["latency"], flush=True)
+        if args.only in (None, "throughput"):
+            with Receiver() as receiver:
+                results["throughput"] = throughput(stores, receiver, events=args.events, slow=args.slow)
+            print(results["throughput"], flush=True)
+    finally:
+        for worker in workers:
+            worker.stop()
+    common.write_results("webhooks", results)
+    return 0
