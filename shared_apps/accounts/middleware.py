@@ -86,6 +86,7 @@ OPEN_PATH_PREFIXES = (
     "/readyz",
     "/metrics",
     "/api/v1/signup",
+    "/signup/",
     "/api/v1/billing/webhook",
 )
 

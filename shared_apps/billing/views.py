@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.accounts.views import store_page
 from shared_apps.billing import selectors, services
@@ -76,6 +76,7 @@ def _throttled(request) -> float | None:
     return None
 
 
+@require_http_methods(["GET", "POST"])
 def signup_page(request):
     """Sign up on the base host: the same service, rules and throttles as ``POST /api/v1/signup``;
     then the status page follows the provisioning until the store is ready."""
@@ -129,6 +130,7 @@ def signup_page(request):
     return render(request, "billing/signup.html", context, status=status)
 
 
+@require_GET
 def signup_status_page(request, signup_id):
     """The provisioning of a signup, polled by htmx until the store is ready (then a link to sign
     in there). A held signup (an address that has an account) has no record: the page says only that

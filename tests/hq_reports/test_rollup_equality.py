@@ -81,7 +81,16 @@ def test_hq_totals_are_the_sums_over_the_stores(two_stores, in_store, range_name
     bodies = [store_body(store, in_store, period) for store in two_stores]
     hq = dashboard_body(period=period, stores=list(two_stores), all_stores=False)["metrics"]
     additive = [m.key for m in KANBAN if m.additive]
-    assert additive == ["gmv", "orders", "paying_customers", "new_customers", "net_revenue", "receivable_overdue"]
+    assert additive == [
+        "gmv",
+        "orders",
+        "paying_customers",
+        "new_customers",
+        "net_revenue",
+        "receivable_overdue",
+        "gross_profit",
+        "lines_without_cost",
+    ]
     for key in additive:
         for side in ("value", "previous"):
             total = sum(Decimal(str(b["metrics"][key][side])) for b in bodies)

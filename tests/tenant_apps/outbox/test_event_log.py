@@ -263,6 +263,9 @@ def test_each_event_is_written_with_its_change_and_carries_the_api_representatio
         response = api(users.a_admin, store_a).get(path)
         assert response.status_code == 200, response.content
         shown = response.json()
+        # Costs depend on the reader (``costs.view``): events never carry them.
+        if isinstance(shown.get("lines"), list):
+            shown["lines"] = [{k: v for k, v in line.items() if k != "unit_cost"} for line in shown["lines"]]
         assert event.data["id"] == entity_id
         later = SET_LATER_IN_THE_TRANSACTION.get(event_type, {})
         if later:
