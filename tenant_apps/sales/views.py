@@ -434,7 +434,6 @@ def order_create(request):
         else:
             return redirect("sales:order-detail", order_id=order.pk)
     context = _editor_context(request, values)
-    context["initial_customer"] = request.GET.get("customer", "") if values is None else ""
     context["devices"] = Order.Device.choices
     context["default_due"] = (timezone.localdate() + timedelta(days=30)).isoformat()
     return render(request, "sales/order_form.html", context)

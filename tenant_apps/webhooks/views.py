@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.views import forbidden_page, store_page
-from shared_apps.platform.errors import DomainError
+from shared_apps.platform.errors import DomainError, NotFound
 from tenant_apps.outbox.events import EVENT_TYPES
 from tenant_apps.webhooks import selectors, services
 from tenant_apps.webhooks.models import Delivery
@@ -54,7 +55,10 @@ def endpoints_page(request):
 
 @store_page("webhooks.manage")
 def endpoint_page(request, endpoint_id: int):
-    endpoint = services.endpoint_get(endpoint_id=endpoint_id)
+    try:
+        endpoint = services.endpoint_get(endpoint_id=endpoint_id)
+    except NotFound:
+        raise Http404 from None
     errors: dict = {}
     status = 200
     if request.method == "POST":

@@ -22,7 +22,22 @@ from django.conf import settings
 BASE = Path(settings.BASE_DIR)
 SKIP_PARTS = {".venv", "node_modules", ".run", ".tools", "tests", "bench", ".git"}
 # Words that read the same in both languages (names of formats and products, units of the API).
-ALLOWED_WORDS = {"CSV", "Excel", "XLSX", "PDF", "API", "ID", "SKU", "HQ", "OK", "Store CRM", "RFM", "AUC", "Swagger UI", "HTTP"}
+ALLOWED_WORDS = {
+    "CSV",
+    "Excel",
+    "XLSX",
+    "PDF",
+    "API",
+    "ID",
+    "SKU",
+    "HQ",
+    "OK",
+    "Store CRM",
+    "RFM",
+    "AUC",
+    "Swagger UI",
+    "HTTP",
+}
 VISIBLE_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 # Pieces that are examples of data rather than text: host names, and key or code shapes.
 NON_TEXT = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$|^\S*_\S*$|^https?://\S+$")

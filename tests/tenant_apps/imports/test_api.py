@@ -94,7 +94,8 @@ def test_the_job_page_shows_counts_rows_and_report_link(page_client, users, stor
     assert f'href="/imports/{job.pk}/report/"' in html
     assert 'data-row="2" data-outcome="created"' in html
     assert 'data-row="3" data-outcome="invalid"' in html
-    assert "hx-trigger" not in html
+    # A finished job's progress no longer polls (the sidebar's own counters still do).
+    assert f'hx-get="/imports/{job.pk}/"' not in html
 
 
 def test_a_running_job_page_polls_itself(page_client, users, store_a, in_store, monkeypatch, job_of):

@@ -65,7 +65,8 @@ def test_the_order_list_and_page_show_nothing_outstanding_on_a_cancelled_order(p
     open_row = re.search(rf'<tr data-order="{open_.pk}">.*?</tr>', listing, re.S).group(0)
     assert re.findall(r'<td[^>]* class="text-end money">([^<]*)</td>', open_row) == ["¥300.00", "¥200.00"]
 
-    page = client.get(f"/sales/orders/{cancelled.pk}/").content.decode()
+    # The order's own money panel (shown to those who do not see the payments panel).
+    page = page_client(users.a_warehouse, store_a).get(f"/sales/orders/{cancelled.pk}/").content.decode()
     assert re.search(r'data-testid="order-outstanding">¥0\.00<', page)
 
 
