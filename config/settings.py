@@ -392,6 +392,11 @@ SPECTACULAR_SETTINGS = {
     # The payloads sent to webhook endpoints, one entry per event type (OpenAPI 3.1 "webhooks").
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": "tenant_apps.webhooks.openapi.WEBHOOKS",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Cost fields are shown to costs.view only, so responses never require them.
+        "tenant_apps.sales.openapi.cost_fields_optional",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StoreStatusEnum": "tenants.models.Store.Status",
         "BackupStatusEnum": "hq_console.models.StoreBackup.Status",

@@ -7,7 +7,8 @@ Store admins write; supervisors and HQ read.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -73,13 +74,18 @@ class AutomationRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
+class BoundField(serializers.JSONField):
+    """A parameter's bound: a number, or null for none."""
+
+
 class AutomationParamSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     type = serializers.CharField()
     default = serializers.JSONField()
-    minimum = serializers.JSONField(allow_null=True)
-    maximum = serializers.JSONField(allow_null=True)
+    minimum = BoundField(allow_null=True)
+    maximum = BoundField(allow_null=True)
     choices = serializers.ListField(child=serializers.CharField())
 
 
