@@ -9,13 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hq_console.models import CompanyPolicy, HqAnnouncement, HqSignIn
 from shared_apps.accounts import services as account_services
 from shared_apps.accounts.models import Membership
-from shared_apps.platform.clientip import client_ip
 from shared_apps.platform.errors import Conflict, ValidationFailed
 from shared_apps.platform.policies import clean_policy_changes
 from tenants.models import Domain, Store
@@ -160,14 +158,10 @@ def hq_announcement_create(
 
 
 def record_hq_sign_in(*, request, email: str, user_id: int | None, succeeded: bool, method: str) -> HqSignIn:
+    from tenant_apps.audit.services import sign_in_values
+
     return HqSignIn.objects.create(
-        at=timezone.now(),
-        user_id=user_id,
-        email=email[:254],
-        succeeded=succeeded,
-        ip=client_ip(request) or None,
-        user_agent=request.headers.get("User-Agent", "")[:300],
-        method=method,
+        **sign_in_values(request=request, email=email, user_id=user_id, succeeded=succeeded, method=method)
     )
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 
 from shared_apps.accounts.signals import token_issued
+from tenant_apps.audit.signals import sign_in_handlers
 
 
 def _on_hq_host(request) -> bool:
@@ -13,21 +14,13 @@ def _on_hq_host(request) -> bool:
     return request is not None and tenant is not None and tenant.schema_name == settings.PUBLIC_SCHEMA_NAME
 
 
-def _signed_in(sender, request=None, user=None, **kwargs) -> None:
-    if _on_hq_host(request):
-        from hq_console import services
+def _record(**kwargs) -> None:
+    from hq_console import services
 
-        method = "token" if sender.__name__ == "TokenCreateView" else "page"
-        services.record_hq_sign_in(request=request, email=user.email, user_id=user.pk, succeeded=True, method=method)
+    services.record_hq_sign_in(**kwargs)
 
 
-def _failed(sender, credentials=None, request=None, **kwargs) -> None:
-    if _on_hq_host(request):
-        from hq_console import services
-
-        email = str((credentials or {}).get("email") or (credentials or {}).get("username") or "")
-        method = "token" if request.path.startswith("/api/") else "page"
-        services.record_hq_sign_in(request=request, email=email, user_id=None, succeeded=False, method=method)
+_signed_in, _failed = sign_in_handlers(_on_hq_host, _record)
 
 
 def connect() -> None:

@@ -14,15 +14,22 @@ from shared_apps.platform.clientip import client_ip
 from tenant_apps.audit.models import ActionEntry, SignIn
 
 
+def sign_in_values(*, request, email: str, user_id: int | None, succeeded: bool, method: str) -> dict:
+    """The fields of a sign-in record (a store's ``SignIn`` or the HQ host's ``HqSignIn``)."""
+    return {
+        "at": timezone.now(),
+        "user_id": user_id,
+        "email": email[:254],
+        "succeeded": succeeded,
+        "ip": client_ip(request) or None,
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "method": method,
+    }
+
+
 def record_sign_in(*, request, email: str, user_id: int | None, succeeded: bool, method: str) -> SignIn:
     return SignIn.objects.create(
-        at=timezone.now(),
-        user_id=user_id,
-        email=email[:254],
-        succeeded=succeeded,
-        ip=client_ip(request) or None,
-        user_agent=request.headers.get("User-Agent", "")[:300],
-        method=method,
+        **sign_in_values(request=request, email=email, user_id=user_id, succeeded=succeeded, method=method)
     )
 
 

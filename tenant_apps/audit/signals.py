@@ -19,21 +19,31 @@ def _on_store_host(request) -> bool:
     )
 
 
-def _signed_in(sender, request=None, user=None, **kwargs) -> None:
-    if _on_store_host(request):
-        from tenant_apps.audit import services
+def sign_in_handlers(on_host, record):
+    """The ``user_logged_in``/``token_issued`` and ``user_login_failed`` receivers that call
+    ``record(request=, email=, user_id=, succeeded=, method=)`` for requests ``on_host`` accepts."""
 
-        method = "token" if sender.__name__ == "TokenCreateView" else "page"
-        services.record_sign_in(request=request, email=user.email, user_id=user.pk, succeeded=True, method=method)
+    def signed_in(sender, request=None, user=None, **kwargs) -> None:
+        if on_host(request):
+            method = "token" if sender.__name__ == "TokenCreateView" else "page"
+            record(request=request, email=user.email, user_id=user.pk, succeeded=True, method=method)
+
+    def failed(sender, credentials=None, request=None, **kwargs) -> None:
+        if on_host(request):
+            email = str((credentials or {}).get("email") or (credentials or {}).get("username") or "")
+            method = "token" if request.path.startswith("/api/") else "page"
+            record(request=request, email=email, user_id=None, succeeded=False, method=method)
+
+    return signed_in, failed
 
 
-def _failed(sender, credentials=None, request=None, **kwargs) -> None:
-    if _on_store_host(request):
-        from tenant_apps.audit import services
+def _record(**kwargs) -> None:
+    from tenant_apps.audit import services
 
-        email = str((credentials or {}).get("email") or (credentials or {}).get("username") or "")
-        method = "token" if request.path.startswith("/api/") else "page"
-        services.record_sign_in(request=request, email=email, user_id=None, succeeded=False, method=method)
+    services.record_sign_in(**kwargs)
+
+
+_signed_in, _failed = sign_in_handlers(_on_store_host, _record)
 
 
 def connect() -> None:
