@@ -7,7 +7,6 @@ Store admins write; supervisors and HQ read.
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -74,9 +73,9 @@ class AutomationRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_field(OpenApiTypes.NUMBER)
+@extend_schema_field({"type": ["number", "string"]})
 class BoundField(serializers.JSONField):
-    """A parameter's bound: a number, or null for none."""
+    """A parameter's bound: a number (an amount as a decimal string), or null for none."""
 
 
 class AutomationParamSerializer(serializers.Serializer):
