@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 PGBOUNCER = os.environ.get("PGBOUNCER_BIN") or shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 PG_BIN = Path(os.environ.get("PG15_BIN", "/usr/lib/postgresql/15/bin"))
@@ -46,17 +46,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_as() -> dict:
-    """As root: Popen arguments that run a server as ``postgres`` (both refuse root). Otherwise none."""
+def _run_as(user: str = "postgres") -> dict:
+    """As root: Popen arguments that run a server as ``user`` (both refuse root). Otherwise none."""
     if os.geteuid() != 0:
         return {}
-    entry = pwd.getpwnam("postgres")
+    entry = pwd.getpwnam(user)
     env = {**os.environ, "HOME": entry.pw_dir}
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [], "env": env}
 
 
-def _own(path: Path) -> None:
-    as_postgres = _run_as()
+def _own(path: Path, user: str = "postgres") -> None:
+    as_postgres = _run_as(user)
     if as_postgres:
         uid, gid = as_postgres["user"], as_postgres["group"]
         for root, dirs, files in os.walk(path):
@@ -77,10 +77,20 @@ def _wait_for_port(port: int, process: subprocess.Popen | None = None, *, second
 
 
 def url_with(url: str, *, port: int, host: str = "127.0.0.1") -> str:
+    """``url`` pointed at ``host:port`` (a Unix-socket ``?host=`` of the original is dropped)."""
     parts = urlparse(url)
     user = parts.username or "postgres"
     auth = f"{user}:{parts.password}@" if parts.password else f"{user}@"
-    return urlunparse(parts._replace(netloc=f"{auth}{host}:{port}"))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "host"])
+    return urlunparse(parts._replace(netloc=f"{auth}{host}:{port}", query=query))
+
+
+def socket_dir_of(url: str) -> str | None:
+    """The Unix-socket folder ``url`` reaches its server through (``?host=/dir``, as the embedded
+    PostgreSQL's URL has), or None for a TCP server."""
+    parts = urlparse(url)
+    host = dict(parse_qsl(parts.query)).get("host") or parts.hostname or ""
+    return host if host.startswith("/") else None
 
 
 @dataclass
@@ -122,7 +132,10 @@ def pgbouncer(
     database_url: str, *, mode: str = "session", pool_size: int = 20, folder: Path | None = None
 ) -> Iterator[PgBouncer]:
     """PgBouncer in ``mode`` (session or transaction) in front of ``database_url``'s server, any
-    database name passed through; yields the same URL on PgBouncer's port."""
+    database name passed through; yields the same URL on PgBouncer's port.
+
+    A server reached through a Unix socket (the embedded PostgreSQL) is reached the same way, with
+    PgBouncer running as the owner of the socket's folder (as root; the folder is private to it)."""
     missing = pgbouncer_missing()
     if missing:
         raise RuntimeError(missing)
@@ -131,10 +144,13 @@ def pgbouncer(
     folder = Path(folder or tempfile.mkdtemp(prefix="pgbouncer-"))
     folder.mkdir(parents=True, exist_ok=True)
     user = target.username or "postgres"
+    socket_dir = socket_dir_of(database_url)
+    server_host = socket_dir or target.hostname or "127.0.0.1"
+    runs_as = Path(socket_dir).owner() if socket_dir and os.geteuid() == 0 else "postgres"
     (folder / "users.txt").write_text(f'"{user}" ""\n"postgres" ""\n')
     (folder / "pgbouncer.ini").write_text(
         f"""[databases]
-* = host={target.hostname or "127.0.0.1"} port={target.port or 5432}
+* = host={server_host} port={target.port or 5432}
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -153,7 +169,7 @@ log_connections = 0
 log_disconnections = 0
 """
     )
-    _own(folder)
+    _own(folder, runs_as)
     log = open(folder / "pgbouncer.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [PGBOUNCER, str(folder / "pgbouncer.ini")],
@@ -161,7 +177,7 @@ log_disconnections = 0
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        **_run_as(),
+        **_run_as(runs_as),
     )
     try:
         _wait_for_port(port, process)

@@ -25,7 +25,10 @@ needs_pgbouncer = pytest.mark.skipif(servers.pgbouncer_missing() is not None, re
 
 def _database_url() -> str:
     s = connection.settings_dict
-    return f"postgresql://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    user, host = s["USER"] or "postgres", s["HOST"] or "127.0.0.1"
+    if host.startswith("/"):  # the embedded server: a Unix socket in its data folder
+        return f"postgresql://{user}@/{s['NAME']}?host={host}"
+    return f"postgresql://{user}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _settings_of(url: str) -> dict:
