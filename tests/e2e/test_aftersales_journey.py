@@ -122,7 +122,7 @@ def test_refund_only_case_from_application_to_confirmed_refund(completed_order, 
     sales.screenshot(path=screenshot_path("e2e-aftersales-case"), full_page=True)
 
     sales.goto(sales.url.split("/after-sales/", 1)[0] + f"/sales/orders/{order_id}/")
-    money = sales.get_by_test_id("order-money")
+    money = sales.locator("[data-testid=money-summary], [data-testid=order-money]")
     refunded = money.locator("dt", has_text=re.compile(rf"^{refunded_label()}$")).locator(
         "xpath=following-sibling::dd[1]"
     )

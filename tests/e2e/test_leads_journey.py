@@ -135,7 +135,7 @@ def test_the_order_page_shows_costs_to_a_supervisor_and_not_to_the_salesperson(s
     expect(supervisor.locator("[data-testid=line-unit-cost]")).to_contain_text("61.37")
 
     salesperson = as_user("a_sales", f"/sales/orders/{order}/")
-    expect(salesperson.locator("[data-testid=order-money]")).to_be_visible()
+    expect(salesperson.locator("[data-testid=money-summary], [data-testid=order-money]")).to_be_visible()
     expect(salesperson.locator("[data-testid=order-gross-profit]")).to_have_count(0)
     expect(salesperson.locator("[data-testid=line-unit-cost]")).to_have_count(0)
     html = salesperson.content()
