@@ -228,7 +228,8 @@ CHINESE = re.compile(r"[\u3400-\u9fff\uff01-\uff5e]")
 def _without_store_names(text: str) -> str:
     """The console text less the names of the stores and subsidiaries (data, in their own language)."""
     for name in [*Store.objects.values_list("name", flat=True), *Subsidiary.objects.values_list("name", flat=True)]:
-        text = text.replace(name, "")
+        if CHINESE.search(name):
+            text = text.replace(name, "")
     return text
 
 
