@@ -7,6 +7,7 @@ import logging
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -26,13 +27,13 @@ logger = logging.getLogger("shared_apps.accounts.auth")
 class LockedOut(DomainError):
     status = 429
     code = ErrorCode.THROTTLED
-    default_title = _("Too many failed sign-in attempts. Try again later.")
+    default_title = gettext_lazy("Too many failed sign-in attempts. Try again later.")
 
 
 class BadCredentials(DomainError):
     status = 401
     code = ErrorCode.AUTHENTICATION_FAILED
-    default_title = _("Wrong email or password.")
+    default_title = gettext_lazy("Wrong email or password.")
 
 
 class TokenThrottle(ClientAddressThrottle):

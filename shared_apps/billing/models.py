@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.billing.catalogue import plan_label
+
 
 class Plan(models.Model):
     """A plan and its limits (null: unlimited). Seeded by a data migration."""
@@ -28,6 +30,11 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The plan's name in the reader's language (a translatable label by code, else ``name``)."""
+        return plan_label(self.code, self.name)
 
     @property
     def stripe_price(self) -> str:

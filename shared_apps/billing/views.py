@@ -83,7 +83,6 @@ def signup_page(request):
     from django.conf import settings
     from django.http import Http404
 
-    from shared_apps.billing.catalogue import plan_label
     from tenants.provisioning import CHANNEL_CODES, CHANNEL_LABELS
 
     if getattr(request, "tenant", None) is not None and request.tenant.schema_name != settings.PUBLIC_SCHEMA_NAME:
@@ -120,7 +119,7 @@ def signup_page(request):
             else:
                 return redirect("signup-status", signup_id=account.pk)
     context = {
-        "plans": [(plan.code, plan_label(plan.code, plan.name)) for plan in plans],
+        "plans": [(plan.code, plan.label) for plan in plans],
         "channels": [(code, CHANNEL_LABELS[code]) for code in CHANNEL_CODES],
         "values": values,
         "errors": errors,

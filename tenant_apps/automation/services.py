@@ -18,7 +18,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hq_console import selectors as hq_selectors
 from shared_apps.accounts.access import StoreAccess, resolve_store_access
@@ -310,10 +312,13 @@ def _report_failure(*, rule: Rule, run: RuleRun) -> None:
         recipients=_admin_ids(),
         kind="automation.rule_failed",
         title=(
-            _("Automation rule %(name)s failed %(count)d times and was switched off")
-            % {"name": rule.name, "count": locked.failures_in_a_row}
+            format_lazy(
+                gettext_lazy("Automation rule {name} failed {count} times and was switched off"),
+                name=rule.name,
+                count=locked.failures_in_a_row,
+            )
             if paused
-            else _("Automation rule %(name)s failed") % {"name": rule.name}
+            else format_lazy(gettext_lazy("Automation rule {name} failed"), name=rule.name)
         ),
         body=run.error[:500],
         url=f"/automations/{rule.pk}/runs/",

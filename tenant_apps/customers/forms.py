@@ -68,7 +68,7 @@ class CustomerFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["grade"].choices = [("", _("All grades")), *Grade.choices]
         self.fields["tag"].choices = [("", _("All tags")), *((t.name, t.name) for t in tag_list())]
-        self.fields["channel"].choices = [("", _("All channels")), *((c.code, c.name) for c in channel_list())]
+        self.fields["channel"].choices = [("", _("All channels")), *((c.code, c.label) for c in channel_list())]
         due_labels = {"due": _("Due"), "overdue": _("Overdue"), "today": _("Due today")}
         self.fields["follow_up_due"].choices = [
             ("", _("Any")),
@@ -130,7 +130,7 @@ class CustomerForm(forms.Form):
     def __init__(self, *args, access: StoreAccess, store, creating: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.creating = creating
-        self.fields["channel"].choices = [("", "—"), *((c.code, c.name) for c in channel_list())]
+        self.fields["channel"].choices = [("", "—"), *((c.code, c.label) for c in channel_list())]
         self.fields["tags"].choices = [(t.name, t.name) for t in tag_list()]
         if can_choose_owner(access):
             if not creating:

@@ -52,11 +52,15 @@ def stats(request):
         error = (exc.errors and next(iter(exc.errors.values()))[0]) or exc.detail
         period = resolve_period(range="30d")
     body = enquiry_stats_body(period=period, channel_id=channel_id, salesperson_id=salesperson_id)
+    channels = list(channel_list())
+    labels = {channel.pk: channel.label for channel in channels}
+    for row in body["channels"]:
+        row["name"] = labels.get(row["channel"], row["name"])
     context = {
         "body": body,
         "rates": figure_cards(ENQUIRY, body["metrics"]),
         "error": error,
-        "channels": channel_list(),
+        "channels": channels,
         "query": params,
         "own_only": access.role == StoreRole.SALESPERSON,
         "can_manage_daily": access.can("enquiries.daily.manage"),

@@ -33,7 +33,7 @@ def _select(choices, label):
     return forms.ChoiceField(
         label=label,
         required=False,
-        choices=[("", _("All")), *choices],
+        choices=[("", gettext_lazy("All")), *choices],
         widget=forms.Select(attrs={"class": "form-select", "data-autosubmit": ""}),
     )
 

@@ -3,8 +3,6 @@ segments, the at-risk list and the panels show figures from the first visit."""
 
 from __future__ import annotations
 
-from django.utils.translation import ngettext
-
 from tenant_apps.insights import services
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 
@@ -12,6 +10,4 @@ from tenant_apps.workspace.demo import DemoContext, register_seeder
 @register_seeder("insights", order=80)
 def seed_insights(ctx: DemoContext) -> str:
     run = services.score_store(at=ctx.now)
-    return ngettext("%(count)d customer scored", "%(count)d customers scored", run.customers_scored) % {
-        "count": run.customers_scored
-    }
+    return f"{run.customers_scored} customers scored"

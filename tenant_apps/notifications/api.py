@@ -22,6 +22,8 @@ MAX_IDS = 1000
 
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(source="shown_title", read_only=True, help_text="In the reader's language.")
+    body = serializers.CharField(source="shown_body", read_only=True, help_text="In the reader's language.")
 
     class Meta:
         model = Notification

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.notifications import messages
+
 
 class Notification(models.Model):
     """One message to one user in this store. ``read_at`` null means unread.
@@ -27,6 +29,9 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
+    # The title and body as message ids and parameters (``notifications.messages``), so each reader
+    # sees them in their own language; ``title`` and ``body`` keep the recipient's copy as sent.
+    message = models.JSONField(_("message"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -53,6 +58,16 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (as sent when it was plain text)."""
+        return messages.render((self.message or {}).get("title"), self.title)
+
+    @property
+    def shown_body(self) -> str:
+        """The body in the active language (as sent when it was plain text)."""
+        return messages.render((self.message or {}).get("body"), self.body)
 
 
 def _user_fk(verbose_name, **kwargs) -> models.ForeignKey:

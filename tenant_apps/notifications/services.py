@@ -3,8 +3,9 @@
 ``notify`` writes rows in the current store's schema inside the caller's transaction and, when
 asked, queues the email only after that transaction commits (side effects after commit).
 
-Titles and bodies may be lazy translations (``gettext_lazy`` / ``format_lazy``): each recipient's
-copy is rendered in that recipient's language (``User.language``), else in the active language.
+Titles and bodies may be lazy translations (``gettext_lazy`` / ``format_lazy``): they are kept as
+message ids and parameters (``messages.encode``) and shown in the reader's language; the ``title``
+and ``body`` columns hold the recipient's copy (``User.language``, else the active language).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.platform.errors import ValidationFailed
-from tenant_apps.notifications import kinds
+from tenant_apps.notifications import kinds, messages
 from tenant_apps.notifications.models import (
     MessagingProfile,
     Notification,
@@ -95,23 +96,31 @@ def _wants_email(*, kind: str, ids: list[int], default: bool | None) -> set[int]
 
 
 def _fold(
-    row: Notification, *, kind: str, title: str, url: str, data: dict, language: str, now: datetime
+    row: Notification, *, kind: str, title: Any, url: str, data: dict, language: str, now: datetime
 ) -> Notification:
     """Fold one more notification into ``row``, which then reads as a digest of ``count`` of them;
-    ``data["items"]`` keeps each one's title, link and data (the latest ``DIGEST_ITEMS_KEPT``)."""
+    ``data["items"]`` keeps each one's title, link and data (the latest ``DIGEST_ITEMS_KEPT``), and
+    ``message["items"]`` each one's title as message ids."""
+    message = row.message or {}
     items = row.data.get("items") if row.count > 1 else [{"title": row.title, "url": row.url, "data": row.data}]
-    items = ([*(items or []), {"title": title, "url": url, "data": data}])[-DIGEST_ITEMS_KEPT:]
+    items = ([*(items or []), {"title": _render(title, language), "url": url, "data": data}])[-DIGEST_ITEMS_KEPT:]
+    encoded = message.get("items") if row.count > 1 else [message.get("title") or row.title]
+    encoded = ([*(encoded or []), messages.encode(title)])[-DIGEST_ITEMS_KEPT:]
     row.count += 1
     row.last_at = now
     declared = kinds.get(kind)
-    row.title = _render(
-        format_lazy(gettext_lazy("{label}: {count}"), label=kinds.label(kind), count=row.count), language
-    )[:TITLE_MAX_LENGTH]
+    digest_title = format_lazy(gettext_lazy("{label}: {count}"), label=kinds.label(kind), count=row.count)
+    row.title = _render(digest_title, language)[:TITLE_MAX_LENGTH]
     row.body = "\n".join(item["title"] for item in reversed(items[-DIGEST_ITEMS_SHOWN:]))
+    row.message = {
+        "title": messages.encode(digest_title),
+        "body": messages.lines(list(reversed(encoded[-DIGEST_ITEMS_SHOWN:]))),
+        "items": encoded,
+    }
     if url != row.url:
         row.url = declared.list_url if declared is not None else "/notifications/"
     row.data = {"digest": True, "count": row.count, "items": items}
-    row.save(update_fields=["count", "last_at", "title", "body", "url", "data"])
+    row.save(update_fields=["count", "last_at", "title", "body", "message", "url", "data"])
     return row
 
 
@@ -175,7 +184,7 @@ def notify(
                     _fold(
                         row,
                         kind=kind,
-                        title=_render(title, language),
+                        title=title,
                         url=url,
                         data=data or {},
                         language=language,
@@ -183,12 +192,14 @@ def notify(
                     )
                 )
             ids = [pk for pk in ids if pk not in open_rows]
+        message = {"title": messages.encode(title), "body": messages.encode(body)}
         rows = [
             Notification(
                 recipient_id=pk,
                 kind=kind,
                 title=_render(title, members[pk].language)[:TITLE_MAX_LENGTH],
                 body=_render(body, members[pk].language),
+                message=message,
                 url=url,
                 data=data or {},
                 created_at=now,

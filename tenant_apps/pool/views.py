@@ -47,7 +47,7 @@ class PoolFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [
             ("", _("All channels")),
-            *[(c.code, c.name) for c in channel_list()],
+            *[(c.code, c.label) for c in channel_list()],
         ]
         self.fields["tag"].choices = [("", _("All tags")), *[(t.name, t.name) for t in tag_list()]]
         for name in ("q", "province", "days_in_pool"):

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from shared_apps.platform.journals import CURRENT_TRANSACTION
 from tenant_apps.audit.tracking import tracked
 from tenant_apps.sales import journal
+from tenant_apps.sales.couriers import courier_label
 
 ZERO = Decimal("0.00")
 
@@ -513,6 +514,11 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.tracking_number}".strip()
+
+    @property
+    def carrier_label(self) -> str:
+        """The courier's name in the active language (a listed code), else the name as typed."""
+        return courier_label(self.carrier)
 
 
 class ChangedDay(models.Model):

@@ -544,6 +544,7 @@ def order_detail(request, order_id):
             and order.rating is None,
             "panels": panels,
             "profit": _profit(order) if access.can("costs.view") else None,
+            "couriers": COURIERS,
         },
     )
 

@@ -48,7 +48,6 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_tenants.utils import schema_context
 
 from shared_apps.accounts.models import Membership, User
@@ -280,7 +279,7 @@ def seed_welcome(ctx: DemoContext) -> str:
         url="/team/",
     )
     count = len(welcome) + len(tips)
-    return ngettext("%(count)d notification", "%(count)d notifications", count) % {"count": count}
+    return f"{count} notifications"
 
 
 # --- running the plan -----------------------------------------------------------------------------

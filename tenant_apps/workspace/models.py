@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from tenant_apps.audit.tracking import tracked
@@ -37,6 +39,19 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name for a page: a channel still named after its platform (in any language, as it
+        was made) reads as the platform in the reader's language; a name the store chose is kept."""
+        if self.platform not in self.Platform.values:
+            return self.name
+        platform = self.Platform(self.platform).label
+        names = set()
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                names.add(str(platform))
+        return str(platform) if self.name in names else self.name
 
 
 class StoreSettings(models.Model):

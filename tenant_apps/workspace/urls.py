@@ -6,6 +6,7 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.home, name="home"),
     path("nav/", views.nav_partial, name="nav"),
+    path("home/counters/", views.home_counters, name="home-counters"),
     path("team/", views.members, name="members"),
     path("team/api-keys/", views.api_keys_page, name="api_keys"),
     path("team/invite/", views_team.member_invite, name="member-invite"),

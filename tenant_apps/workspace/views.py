@@ -26,12 +26,11 @@ from tenant_apps.workspace.services import LETTERHEAD_FIELDS, SETTINGS_FIELDS, l
 NOTIFICATIONS_NAV_KEY = "notifications"
 
 
-@store_page("store.view")
-def home(request):
+def _home_counters(request) -> dict:
     access = request.store_access
     nav = nav_for(request)
     notifications = next((item for item in nav if item.key == NOTIFICATIONS_NAV_KEY), None)
-    context = {
+    return {
         "quick_links": [item for item in nav if item.key != "home"],
         "notifications_link": notifications,
         "unread_count": (notifications.badge or 0) if notifications else None,
@@ -40,7 +39,18 @@ def home(request):
         if access.can("members.view")
         else None,
     }
-    return render(request, "workspace/home.html", context)
+
+
+@store_page("store.view")
+def home(request):
+    return render(request, "workspace/home.html", _home_counters(request))
+
+
+@store_page("store.view")
+def home_counters(request):
+    """The home page's stat cards and quick-link badges, redrawn by htmx every 30 s and after
+    actions that change a counter (``crm-counters``), like the sidebar."""
+    return render(request, "workspace/_home_counters.html", _home_counters(request))
 
 
 @store_page("store.view")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import ValidationFailed
 from tenant_apps.workspace import demo
 from tenant_apps.workspace import selectors as workspace_selectors
@@ -217,6 +220,45 @@ def test_demo_banner_aligns_the_columns():
     password_columns = {demo.display_width(line.rstrip()) for line in login_lines}
     assert len(login_lines) == 14
     assert len(password_columns) == 1
+
+
+CHINESE = re.compile(r"[\u3400-\u9fff\uff01-\uff5e]")
+
+
+def _without_store_names(text: str) -> str:
+    """The console text less the names of the stores and subsidiaries (data, in their own language)."""
+    for name in [*Store.objects.values_list("name", flat=True), *Subsidiary.objects.values_list("name", flat=True)]:
+        if CHINESE.search(name):
+            text = text.replace(name, "")
+    return text
+
+
+def test_seed_demo_and_the_banner_speak_english_whatever_the_default_language():
+    out = StringIO()
+    with translation.override("zh-hans"):
+        call_command("seed_demo", "--stores", "1", stdout=out)
+        call_command("demo_banner", stdout=out)
+
+    text = _without_store_names(out.getvalue())
+    assert CHINESE.findall(text) == []
+    assert "Demo data seeded in" in text
+    assert "HQ console" in text
+    with translation.override("en"):
+        assert str(StoreRole.SALESPERSON.label) in text
+
+
+def test_seed_demo_makes_the_demo_records_in_the_default_language(in_store):
+    with translation.override("en"):
+        call_command("seed_demo", "--stores", "1", stdout=StringIO())
+
+    store = Store.objects.get(subdomain="tmall-pallets")
+    admin = Membership.objects.filter(store=store, role="admin").first().user
+    with in_store(store), translation.override(settings.LANGUAGE_CODE):
+        from tenant_apps.notifications.models import Notification
+
+        welcome = Notification.objects.filter(recipient=admin, kind="demo.welcome").first()
+    assert welcome is not None and not admin.language
+    assert CHINESE.search(welcome.title)
 
 
 def test_every_demo_member_finds_a_welcome_notification(in_store):

@@ -134,3 +134,64 @@ def test_the_order_board_the_signup_page_and_a_friendly_404(phone, site, languag
     visitor.get_by_test_id("signup-link").click()
     expect(visitor.get_by_test_id("signup-form")).to_be_visible()
     shot(visitor, f"signup-{language}-390")
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_notifications_home_counters_billing_and_the_shipment_form_on_a_phone(phone, site, store_rows, language):
+    """Notifications read in the reader's language, the home page's live counters, the plan's name on
+    the billing page and the courier list of the order page's shipment form."""
+
+    def world():
+        from django.utils import translation
+        from django.utils.text import format_lazy
+        from django.utils.translation import gettext_lazy
+        from django_tenants.utils import tenant_context
+
+        from shared_apps.accounts.models import User
+        from tenant_apps.notifications.services import notify
+        from tenants.models import Store
+        from tests.factories.sales import make_customer, make_order, make_product
+
+        admin = User.objects.get(email=user_email("a_admin"))
+        with tenant_context(Store.objects.get(subdomain="alpha")), translation.override("zh-hans"):
+            notify(
+                recipients=[admin],
+                kind="sales.quotation_submitted",
+                title=format_lazy(gettext_lazy("Quotation {number} needs your approval"), number="Q-E2E-1"),
+                body=format_lazy(gettext_lazy("Reason: {reason}"), reason="price"),
+                url="/sales/quotations/",
+            )
+            customer = make_customer(owner=admin, name=f"E2E ship {language}")
+            order = make_order(
+                customer=customer,
+                owner=admin,
+                lines=[(make_product(list_price="100.00"), 1, "100.00")],
+                status="pending_delivery",
+                payment_mode="credit",
+                number=f"SO-E2E-SHIP-{language}",
+            )
+            holder["order"] = order.pk
+
+    holder: dict = {}
+    run_in_thread(world)
+    page = phone(language)
+    page.goto(site.store("alpha", "/login/?next=/notifications/"))
+    sign_in(page, user_email("a_admin"))
+    title = "Quotation Q-E2E-1 needs your approval" if language == "en" else "报价单 Q-E2E-1"
+    expect(page.get_by_test_id("notification-list")).to_contain_text(title)
+    shot(page, f"notifications-{language}-390")
+
+    page.goto(site.store("alpha", "/"))
+    expect(page.get_by_test_id("home-stats")).to_have_attribute("hx-get", "/home/counters/")
+    expect(page.get_by_test_id("quick-links")).to_be_visible()
+    shot(page, f"home-{language}-390")
+
+    page.goto(site.store("alpha", "/billing/"))
+    shot(page, f"billing-{language}-390")
+
+    page.goto(site.store("alpha", f"/sales/orders/{holder['order']}/"))
+    couriers = page.get_by_test_id("move-pending_receipt").locator("select[name=carrier]")
+    couriers.select_option("other")
+    expect(page.get_by_test_id("move-pending_receipt").locator("[data-courier-other]")).to_be_visible()
+    couriers.select_option("SF")
+    shot(page, f"order-shipment-{language}-390")

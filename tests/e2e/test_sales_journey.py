@@ -253,11 +253,12 @@ def test_quotation_to_completed_order_through_every_role(quotable, as_user, site
     with warehouse.expect_navigation():
         warehouse.get_by_test_id("move-pending_delivery").locator("button[type=submit]").click()
     ship = warehouse.get_by_test_id("move-pending_receipt")
-    ship.locator("input[name=carrier]").fill("顺丰速运")
+    ship.locator("select[name=carrier]").select_option("SF")
     ship.locator("input[name=tracking_number]").fill("SF1234567890")
     with warehouse.expect_navigation():
         ship.locator("button[type=submit]").click()
     expect(warehouse.locator("body")).to_contain_text("SF1234567890")
+    expect(warehouse.get_by_test_id("order-deliveries")).to_contain_text("顺丰速运")
 
     # The salesperson records receipt: completed.
     sales.goto(site.store(STORE, order_path))

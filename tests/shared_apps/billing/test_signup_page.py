@@ -41,6 +41,14 @@ def test_the_login_page_of_the_base_host_links_to_signup_and_a_stores_does_not(s
     assert 'href="/signup/"' not in store_login
 
 
+def test_the_signup_page_names_the_plans_in_the_readers_language():
+    english = base().get("/signup/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = base().get("/signup/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert '<option value="trial" selected>Trial plan</option>' in english
+    assert '<option value="trial" selected>试用版</option>' in chinese
+
+
 def test_the_signup_page_is_404_on_a_store_host(store_a):
     assert Client(HTTP_HOST=f"{store_a.subdomain}.localhost").get("/signup/").status_code == 404
 

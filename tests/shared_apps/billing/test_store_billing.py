@@ -103,11 +103,21 @@ def test_a_store_made_by_hq_gets_an_account_at_its_first_checkout(store_a, users
     assert Account.objects.get(store=store_a).stripe_customer_id == "cus_test_1"
 
 
-def test_the_billing_page_shows_the_plan(account, store_a, users, page_client, stripe_on):
-    response = page_client(users.a_admin, store_a).get("/billing/")
+def test_the_billing_page_shows_the_plan_in_the_readers_language(account, store_a, users, page_client, stripe_on):
+    client = page_client(users.a_admin, store_a)
+    english = client.get("/billing/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get("/billing/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
-    assert response.status_code == 200
-    assert b"Trial" in response.content
+    assert '<dd class="col-6">Trial plan</dd>' in english
+    assert '<td class="fw-medium">Standard plan</td>' in english and '<td class="fw-medium">Pro plan</td>' in english
+    assert '<dd class="col-6">试用版</dd>' in chinese
+    assert ">Standard plan<" not in chinese and ">Trial<" not in chinese
+
+
+def test_a_plan_without_a_label_shows_its_stored_name():
+    from shared_apps.billing.models import Plan
+
+    assert Plan(code="custom", name="Custom deal").label == "Custom deal"
 
 
 def test_the_billing_page_checkout_redirects_to_stripe(account, store_a, users, page_client, stripe_on):

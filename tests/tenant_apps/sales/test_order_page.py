@@ -87,3 +87,79 @@ def test_the_board_shows_a_salesperson_only_their_orders(page_client, users, sto
 
     assert "SO-BOARD-1" not in html
     assert Decimal("200.00") == order.amount
+
+
+@pytest.fixture
+def order_to_ship(store_a, in_store, users):
+    with in_store(store_a):
+        customer = make_customer(owner=users.a_sales, name="Shipped customer")
+        return make_order(
+            customer=customer,
+            owner=users.a_sales,
+            lines=[(make_product(list_price="100.00"), 1, "100.00")],
+            status="pending_delivery",
+            payment_mode="credit",
+            number="SO-SHIP-1",
+        )
+
+
+def test_the_shipment_form_offers_the_courier_list_with_other(page_client, users, store_a, order_to_ship):
+    html = html_of(
+        page_client(users.a_warehouse, store_a).get(f"/sales/orders/{order_to_ship.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    )
+
+    form = html.split('data-testid="move-pending_receipt"', 1)[1].split("</form>", 1)[0]
+    assert '<select class="form-select form-select-sm" name="carrier"' in form
+    assert '<option value="SF">SF Express (SF)</option>' in form and '<option value="other">' in form
+    assert 'name="carrier_other"' in form
+    assert '<input class="form-control form-control-sm mb-1" name="carrier"' not in form
+
+
+def _ship(client, order, **data):
+    return client.post(
+        f"/sales/orders/{order.pk}/transition/", {"to": "pending_receipt", **data}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_a_listed_courier_is_kept_by_code_and_shown_by_name(page_client, users, store_a, in_store, order_to_ship):
+    from tenant_apps.sales.models import Delivery
+
+    client = page_client(users.a_warehouse, store_a)
+    _ship(client, order_to_ship, carrier="SF", carrier_other="ignored", tracking_number="SF100")
+
+    with in_store(store_a):
+        delivery = Delivery.objects.get(order=order_to_ship)
+    assert delivery.carrier == "SF" and delivery.tracking_number == "SF100"
+    html = html_of(client.get(f"/sales/orders/{order_to_ship.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "SF Express SF100" in html
+
+
+def test_other_courier_keeps_the_name_typed(page_client, users, store_a, in_store, order_to_ship):
+    from tenant_apps.sales.models import Delivery
+
+    _ship(
+        page_client(users.a_warehouse, store_a),
+        order_to_ship,
+        carrier="other",
+        carrier_other=" Lao Wang Freight ",
+        tracking_number="LW1",
+    )
+
+    with in_store(store_a):
+        assert Delivery.objects.get(order=order_to_ship).carrier == "Lao Wang Freight"
+
+
+def test_other_courier_without_a_name_is_refused_as_the_api_refuses_it(
+    page_client, users, store_a, in_store, order_to_ship
+):
+    from tenant_apps.sales.models import Delivery, Order
+
+    client = page_client(users.a_warehouse, store_a)
+    response = _ship(client, order_to_ship, carrier="other", carrier_other="", tracking_number="X1")
+
+    assert response.status_code == 302
+    html = html_of(client.get(f"/sales/orders/{order_to_ship.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "The carrier is required." in html
+    with in_store(store_a):
+        assert Order.objects.get(pk=order_to_ship.pk).status == "pending_delivery"
+        assert not Delivery.objects.filter(order=order_to_ship).exists()

@@ -35,3 +35,32 @@ def test_an_added_follow_up_redraws_the_count_out_of_band(page_client, users, st
 
     html = response.content.decode()
     assert 'id="follow-up-count"' in html and 'hx-swap-oob="true">1<' in html
+
+
+def test_the_home_page_polls_its_counters_like_the_sidebar(page_client, users, store_a):
+    html = page_client(users.a_admin, store_a).get("/").content.decode()
+
+    stats = html[html.index('id="home-stats"') - 200 : html.index('id="home-stats"') + 300]
+    assert 'hx-get="/home/counters/"' in stats and "crm-counters from:body" in stats
+    assert 'id="quick-links"' in html and 'hx-swap-oob="true"' not in html
+
+
+def test_the_home_counters_follow_new_notifications(page_client, users, store_a, in_store):
+    from tenant_apps.notifications.services import notify
+
+    client = page_client(users.a_admin, store_a)
+    before = client.get("/home/counters/").content.decode()
+    assert '<div class="stat-value" data-testid="home-unread">0</div>' in before
+    assert 'data-testid="quick-link-badge">2<' not in before
+
+    with in_store(store_a):
+        notify(recipients=[users.a_admin], kind="x.y", title="One")
+        notify(recipients=[users.a_admin], kind="x.y", title="Two")
+
+    response = client.get("/home/counters/")
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert '<div class="stat-value" data-testid="home-unread">2</div>' in html
+    assert 'id="quick-links" data-testid="quick-links" hx-swap-oob="true"' in html
+    quick = html[html.index('data-quick-link="notifications"') :]
+    assert quick[: quick.index("</a>")].endswith('data-testid="quick-link-badge">2</span>')

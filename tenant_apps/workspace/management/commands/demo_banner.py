@@ -1,11 +1,15 @@
-"""``manage.py demo_banner``: the HQ URL, every store's URL and the demo logins (printed by ``make run``)."""
+"""``manage.py demo_banner``: the HQ URL, every store's URL and the demo logins (printed by ``make run``),
+in English, the language of the console."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tenant_apps.workspace import demo
+
+CONSOLE_LANGUAGE = "en"
 
 
 class Command(BaseCommand):
@@ -15,7 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--max-stores", type=int, default=20, help="list at most this many stores")
 
     def handle(self, *args, **options):
-        sites, left_out = demo.banner_sites(max_stores=max(0, options["max_stores"]))
+        with translation.override(CONSOLE_LANGUAGE):
+            self._print(max_stores=options["max_stores"])
+
+    def _print(self, *, max_stores: int) -> None:
+        sites, left_out = demo.banner_sites(max_stores=max(0, max_stores))
         rows = [(role, email) for site in sites for role, email in site.logins]
         role_width = max([demo.display_width(role) for role, _email in rows] + [4])
         email_width = max([len(email) for _role, email in rows] + [5])

@@ -1,10 +1,16 @@
-"""``manage.py seed_demo``: demo stores, accounts and records (see tenant_apps.workspace.demo)."""
+"""``manage.py seed_demo``: demo stores, accounts and records (see tenant_apps.workspace.demo).
+
+It speaks English, the language of the console (``make run`` prints it with the banner); the demo
+records themselves are made in the product's default language, as the stores would make them.
+"""
 
 from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shared_apps.platform import jobs
@@ -18,6 +24,9 @@ def _non_negative(value: str) -> int:
     if number < 0:
         raise ValueError(value)
     return number
+
+
+CONSOLE_LANGUAGE = "en"
 
 
 class Command(BaseCommand):
@@ -35,6 +44,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        with translation.override(CONSOLE_LANGUAGE):
+            self._handle(**options)
+
+    def _handle(self, **options):
         plan = demo.demo_plan(stores=options["stores"], seed=options["seed"])
         if demo.demo_data_exists(plan):
             if options["if_empty"]:
@@ -42,12 +55,13 @@ class Command(BaseCommand):
                 return
             raise CommandError(_("Demo data exists already. Use --if-empty to skip seeding when it does."))
         try:
-            summary = demo.seed_demo(
-                stores=options["stores"],
-                customers=options["customers"],
-                orders=options["orders"],
-                seed=options["seed"],
-            )
+            with translation.override(settings.LANGUAGE_CODE):
+                summary = demo.seed_demo(
+                    stores=options["stores"],
+                    customers=options["customers"],
+                    orders=options["orders"],
+                    seed=options["seed"],
+                )
         except (DomainError, ProvisioningError) as exc:
             detail = getattr(exc, "detail", None) or str(exc)
             raise CommandError(_("Seeding failed, nothing was kept: %(detail)s") % {"detail": detail}) from exc
@@ -77,7 +91,8 @@ class Command(BaseCommand):
         """Bring HQ's figures of the new demo stores up to date before anyone opens the dashboard."""
         started = time.perf_counter()
         try:
-            runs = demo.feed_hq(subdomains=subdomains)
+            with translation.override(settings.LANGUAGE_CODE):
+                runs = demo.feed_hq(subdomains=subdomains)
         except jobs.UnknownJob as exc:
             raise CommandError(
                 _("The demo data is kept, but the HQ job %(job)s is not registered.") % {"job": exc.name}
