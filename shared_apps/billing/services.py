@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_create
 from shared_apps.billing import gateway
-from shared_apps.billing.catalogue import CATALOGUE
+from shared_apps.billing.catalogue import CATALOGUE, plan_label
 from shared_apps.billing.error_codes import BillingErrorCode
 from shared_apps.billing.models import Account, Plan, WebhookEvent
 from shared_apps.platform.errors import Conflict, DomainError, ValidationFailed
@@ -91,14 +91,16 @@ def plan_limit(store, resource: str) -> Limit | None:
             .first()
         )
         if row is not None:
-            return Limit(maximum=row[2], plan_code=row[0], plan_name=row[1])
+            return Limit(maximum=row[2], plan_code=row[0], plan_name=plan_label(row[0], row[1]))
     spec = CATALOGUE.get(settings.BILLING_DEFAULT_PLAN)
     if spec is not None:
-        return Limit(maximum=getattr(spec, fields[resource]), plan_code=spec.code, plan_name=spec.name)
+        return Limit(
+            maximum=getattr(spec, fields[resource]), plan_code=spec.code, plan_name=plan_label(spec.code, spec.name)
+        )
     plan = default_plan()
     if plan is None:
         return None
-    return Limit(maximum=getattr(plan, fields[resource]), plan_code=plan.code, plan_name=plan.name)
+    return Limit(maximum=getattr(plan, fields[resource]), plan_code=plan.code, plan_name=plan.label)
 
 
 # --- signup -----------------------------------------------------------------------------------

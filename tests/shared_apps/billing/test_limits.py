@@ -138,3 +138,15 @@ def test_the_catalogue_matches_the_seeded_plans():
         code: (spec.name, spec.max_seats, spec.max_customers, spec.trial_days, spec.order)
         for code, spec in CATALOGUE.items()
     }
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Trial plan"), ("zh-hans", "试用版")])
+def test_the_refusal_names_the_plan_in_the_readers_language(stripe_off, store_a, users, api, settings, language, label):
+    settings.BILLING_DEFAULT_PLAN = "trial"
+
+    response = api(users.a_admin, store_a).post(
+        "/api/v1/members", NEW_MEMBER, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 403
+    assert label in response.json()["detail"]
