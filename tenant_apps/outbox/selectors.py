@@ -44,6 +44,26 @@ def backlog() -> dict:
     return {"pending": pending.count(), "oldest": oldest_pending_at()}
 
 
+# The horizon of finished transactions *of this database*: the oldest transaction still running in
+# it, or the snapshot's end when none is. ``pg_snapshot_xmin`` would be the oldest running anywhere
+# on the server, and a long transaction in another database (another deployment sharing the
+# server, a reporting job, a test run next door) cannot write here but would hold every consumer
+# back. A running transaction is set aside only when ``pg_stat_activity`` shows it in another
+# database (a transaction id belongs to one backend, and a backend to one database for life); one
+# not found there (just ended, prepared for two-phase commit, hidden) still counts, so the horizon
+# never passes a transaction of this database that could still commit rows.
+HORIZON = """
+    (SELECT coalesce(
+        (SELECT min(running) FROM pg_snapshot_xip(snap) running
+          WHERE mod(running::text::numeric, 4294967296)::bigint NOT IN (
+                SELECT backend_xid::text::bigint FROM pg_stat_activity
+                 WHERE backend_xid IS NOT NULL
+                   AND datid IS DISTINCT FROM (SELECT oid FROM pg_database WHERE datname = current_database()))),
+        pg_snapshot_xmax(snap))
+       FROM (SELECT pg_current_snapshot() AS snap) now)
+"""
+
+
 @dataclass(frozen=True)
 class StoreEvent:
     """A public domain event of the store, as cursor consumers read it."""
@@ -66,16 +86,17 @@ def events_after(consumer: str, *, limit: int = 500) -> list[StoreEvent]:
     that took id 11 would be skipped by a reader that saw 11 and moved its cursor past it. So:
 
     - only rows of transactions that have *finished* are read: ``txid`` (the writer's transaction
-      id, ``pg_current_xact_id()``) below ``pg_snapshot_xmin(pg_current_snapshot())``, the oldest
-      transaction still running. Every transaction below that horizon has committed or rolled back,
-      so the set of such rows can no longer grow;
+      id, ``pg_current_xact_id()``) below ``HORIZON``, the oldest transaction of this database
+      still running. Every transaction of this database below that horizon has committed or rolled
+      back, so the set of such rows can no longer grow;
     - rows are read and the cursor is kept in ``(txid, id)`` order, not in id order: a transaction
       still running when a row was read has a txid at or above the horizon, so its rows sort after
       every row read so far, whatever ids they took. Nothing committed late is ever skipped.
 
-    The price: an event waits until every transaction older than its own has finished (in the
-    whole database cluster), so a long-running transaction anywhere delays the consumers (never
-    the writers). Rows without a public type (HQ-only facts) are not listed.
+    The price: an event waits until every transaction of the database older than its own has
+    finished, so a long-running transaction in it (in any store's schema) delays the consumers
+    (never the writers). Transactions of other databases on the same server do not. Rows without a
+    public type (HQ-only facts) are not listed.
     """
     cursor_row = EventCursor.objects.filter(consumer=consumer).values_list("txid", "position").first()
     after_txid, after_id = cursor_row or (0, 0)
@@ -85,7 +106,7 @@ def events_after(consumer: str, *, limit: int = 500) -> list[StoreEvent]:
             f"""
             SELECT id, event_id, type, entity, entity_id, data, created_at FROM {table}
              WHERE type <> '' AND (txid, id) > (%s::text::xid8, %s)
-               AND txid < pg_snapshot_xmin(pg_current_snapshot())
+               AND txid < {HORIZON}
              ORDER BY txid, id LIMIT %s
             """,
             [str(after_txid), after_id, limit],
@@ -123,7 +144,7 @@ def event_by_id(event_id) -> StoreEvent | None:
 
 def waiting(consumer: str) -> bool:
     """Whether committed events after ``consumer``'s cursor are not listed yet because an older
-    transaction of the database server is still running (they will be once it ends)."""
+    transaction of the database is still running (they will be once it ends)."""
     cursor_row = EventCursor.objects.filter(consumer=consumer).values_list("txid", "position").first()
     after_txid, after_id = cursor_row or (0, 0)
     table = OutboxEvent._meta.db_table

@@ -1,6 +1,6 @@
 """Celery task of the event log: run one cursor consumer in the store schema it was sent from
 (tenant-schemas-celery). When committed events are still held back by an older transaction of the
-database server (see ``selectors.events_after``), the task runs again a second later rather than
+database (see ``selectors.events_after``), the task runs again a second later rather than
 waiting for the next commit or the sweep."""
 
 from __future__ import annotations

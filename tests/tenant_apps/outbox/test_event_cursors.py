@@ -47,8 +47,8 @@ def _skip_everything_committed() -> None:
 
 def listed(consumer: str, *, count: int, timeout: float = 90.0, limit: int = 500) -> list:
     """``events_after(consumer)`` once it lists ``count`` events: a committed event is listed once
-    every transaction older than its own has finished, anywhere on the database server (other
-    connections' transactions may hold it back for a moment)."""
+    every transaction of the database older than its own has finished (other connections'
+    transactions may hold it back for a moment)."""
     deadline = time.monotonic() + timeout
     while True:
         events = selectors.events_after(consumer, limit=limit)
@@ -147,6 +147,50 @@ def test_an_older_transaction_committing_after_a_read_is_still_delivered(store):
         seen = [e.entity_id for e in listed("reader-a", count=2)]
         # Both are delivered; C (the older transaction) first although its id is larger.
         assert seen == [3, 0]
+
+
+def _open_transaction_in(dbname: str):
+    """A real connection to ``dbname`` on the same server, inside a transaction that has taken a
+    transaction id (and keeps it until closed)."""
+    import psycopg
+
+    settings = connections["default"].settings_dict
+    conn = psycopg.connect(
+        dbname=dbname,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+    )
+    xid = int(conn.execute("SELECT pg_current_xact_id()::text").fetchone()[0])
+    return conn, xid
+
+
+def test_a_long_transaction_in_another_database_does_not_hold_the_events_back(store):
+    other, other_xid = _open_transaction_in("postgres")
+    try:
+        ids = _committed(store, 2, type_="order.created")
+        with tenant_context(store), connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+            # The server-wide horizon is held by the other database's transaction...
+            assert int(cursor.fetchone()[0]) <= other_xid
+            # ... but the events are listed at once: that transaction cannot write here.
+            assert [e.id for e in selectors.events_after("reader-a")] == ids
+    finally:
+        other.close()
+
+
+def test_a_transaction_of_this_database_older_than_the_events_holds_them_back(store):
+    here, _ = _open_transaction_in(connections["default"].settings_dict["NAME"])
+    try:
+        _committed(store, 1, type_="order.created")
+        with tenant_context(store):
+            assert selectors.events_after("reader-a") == []
+            assert selectors.waiting("reader-a")
+    finally:
+        here.close()
+    with tenant_context(store):
+        assert [e.type for e in listed("reader-a", count=1)] == ["order.created"]
 
 
 def test_retention_deletes_old_drained_events_and_a_behind_consumer_skips_ahead(store, caplog):
