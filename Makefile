@@ -39,8 +39,9 @@ imports:
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
-# One database per worker (pytest-xdist); a file's tests stay on one worker.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# One database per worker (pytest-xdist); a file's tests stay on one worker. The slowest tests are
+# listed at the end, so that a run that grows shows where its time went.
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=30 --durations-min=3
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)
