@@ -112,6 +112,34 @@ DATABASES = {"default": database.configure(RUN_DIR)}
 if os.environ.get("DATABASE_REPLICA_URL", "").strip():
     DATABASES["replica"] = database.replica_from_url(os.environ["DATABASE_REPLICA_URL"].strip())
 DATABASE_ROUTERS = ("shared_apps.platform.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
+# The cache every process shares (DRF's per-key and per-token rate limits, password-reset and
+# signup throttles, the Data Kanban's result cache): Redis at CACHE_URL (or REDIS_URL) when set,
+# otherwise the table ``crm_cache`` in the public schema (shared_apps/platform migration 0005), so
+# that limits hold across gunicorn workers and app servers without a cache server. The table name is
+# schema-qualified: a store's search_path can never point the cache at another table. Keys are not
+# prefixed with the store's schema (django_tenants.cache.make_key): the limits above are per API
+# key, token, client address or email whatever host they arrive on, and per-store entries put the
+# store's schema in their own key (tenant_apps/kanban/reporting.py).
+_cache_url = os.environ.get("CACHE_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
+CACHE_TABLE = f'"{PUBLIC_SCHEMA_NAME}"."crm_cache"'
+if _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "crm",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "KEY_PREFIX": "crm",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 10_000)},
+        }
+    }
+
 # What sits between the app and PostgreSQL: "direct" or "session" (PgBouncer pool_mode = session).
 # Transaction or statement pooling mixes stores and is refused (shared_apps/platform/pooling.py),
 # as is a pooler found to share server connections between clients (probed once per process).

@@ -94,6 +94,12 @@ def pytest_configure(config):
     get_hashers.cache_clear()
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.CELERY_TASK_EAGER_PROPAGATES = True
+    # Each test process keeps its own in-memory cache (fast, emptied around every test, never seen
+    # by another worker); tests/shared_apps/platform/test_shared_cache.py exercises the shared one.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    from django.test.signals import clear_cache_handlers
+
+    clear_cache_handlers(setting="CACHES")
     # Provisioning refills the spare pool after each store; tests ask for spares explicitly.
     settings.TENANT_SPARE_SCHEMAS = 0
 

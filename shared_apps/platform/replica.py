@@ -4,7 +4,8 @@ The HQ dashboard and HQ insights read only public tables that the drain and the 
 write (facts, day rollups, ``StoreFeed``, published scores). Inside ``hq_reads()`` the router
 sends the ORM's reads to the ``replica`` alias and ``read_connection()`` gives raw SQL the same
 connection; writes, and every read outside ``hq_reads()``, stay on the primary. Without
-``DATABASE_REPLICA_URL`` there is no ``replica`` alias and everything runs on the primary.
+``DATABASE_REPLICA_URL`` there is no ``replica`` alias and everything runs on the primary. The
+database cache (``CACHES`` without ``CACHE_URL``) always reads and writes the primary.
 
 Lag: the facts and the drain's watermark (``StoreFeed``) arrive on the replica together, in the
 drain's own transactions, so an "as of" computed from the replica's ``StoreFeed`` covers exactly
@@ -21,6 +22,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 REPLICA = "replica"
+# The app label of the model Django's database cache routes its queries by (django.core.cache.backends.db).
+CACHE_APP_LABEL = "django_cache"
 
 _hq_reads: ContextVar[bool] = ContextVar("hq_replica_reads", default=False)
 
@@ -69,6 +72,10 @@ class ReplicaRouter:
     """Reads inside ``hq_reads()`` → the replica; never a write there, never a migration."""
 
     def db_for_read(self, model, **hints):
+        if model._meta.app_label == CACHE_APP_LABEL:
+            # The database cache (rate limits, throttles) is read where it is written: a counter
+            # read on a lagging replica would let requests over the limit through.
+            return DEFAULT_DB_ALIAS
         return REPLICA if _hq_reads.get() and replica_configured() else None
 
     def db_for_write(self, model, **hints):

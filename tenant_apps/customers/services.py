@@ -50,9 +50,9 @@ from tenant_apps.customers.error_codes import CustomerErrorCode, DuplicateCustom
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, FollowUpAttachment, Grade, Intention, Tag
 from tenant_apps.customers.panels import merge_handlers
 from tenant_apps.customers.selectors import can_see_customer
-from tenant_apps.customers.serializers import customer_event_data
+from tenant_apps.customers.serializers import customer_event_data, customer_event_data_many
 from tenant_apps.notifications.services import notify
-from tenant_apps.outbox.services import publish, publish_many
+from tenant_apps.outbox.services import emit_many, publish, publish_many
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import current_store, store_zone
 
@@ -627,7 +627,13 @@ def customer_create_many(
             ]
             if links:
                 Link.objects.bulk_create(links)
-            publish_many(topic="customer", entity_ids=[c.pk for c in created])
+            # One row per customer, as ``customer_create`` writes it: the HQ fact and the public event.
+            emit_many(
+                "customer.created",
+                entity="customer",
+                topic="customer",
+                data_by_id=customer_event_data_many([c.pk for c in created]),
+            )
     except IntegrityError:
         logger.info("customer batch collided with a concurrent write; creating its rows one by one")
         return _create_one_by_one(rows, outcomes, access=access, at=at)

@@ -1,11 +1,11 @@
 """Writing to the store's event log. Call inside the transaction that makes the change.
 
 ``publish`` records a fact for HQ (``topic``) and/or a public domain event (``event``, with ``data``:
-the object as the REST API returns it); ``emit`` is the readable entry point for domain events.
-Either way one row is written, committed or rolled back with the change. After the commit of a
-transaction that wrote domain events, each registered cursor consumer is woken once
-(``tenant_apps.outbox.consumers``); the periodic sweep (``outbox.consume``) catches anything a lost
-wake-up missed.
+the object as the REST API returns it); ``emit`` is the readable entry point for domain events,
+``emit_many`` its bulk form (imports). Either way one row per entity is written, committed or rolled
+back with the change. After the commit of a transaction that wrote domain events, each registered
+cursor consumer is woken once (``tenant_apps.outbox.consumers``); the periodic sweep
+(``outbox.consume``) catches anything a lost wake-up missed.
 """
 
 from __future__ import annotations
@@ -64,6 +64,33 @@ def emit(event: str, *, entity: str, entity_id: int, data: dict, topic: str | No
     """Record the public domain event ``event`` about ``entity`` ``entity_id`` with ``data`` (the
     object as the REST API returns it), and the HQ fact ``topic`` in the same row when given."""
     return publish(topic=topic, entity_id=entity_id, event=event, data=data, entity=entity)
+
+
+def emit_many(event: str, *, entity: str, topic: str | None = None, data_by_id: dict[int, dict]) -> list[OutboxEvent]:
+    """``emit`` for many entities at once (imports): one row per entry of ``data_by_id`` (entity id
+    → the object as the REST API returns it), in that order, with the columns ``emit`` sets (and the
+    HQ fact ``topic`` in each row when given), written by one bulk insert in the current
+    transaction. The consumers are woken once after its commit, as for ``emit``."""
+    if not data_by_id:
+        return []
+    drained_at = None if topic else timezone.now()
+    rows = OutboxEvent.objects.bulk_create(
+        [
+            OutboxEvent(
+                topic=Topic(topic) if topic else "",
+                type=event,
+                entity=entity,
+                entity_id=entity_id,
+                payload={},
+                data=api_json(data) if data else {},
+                drained_at=drained_at,
+            )
+            for entity_id, data in data_by_id.items()
+        ],
+        batch_size=1000,
+    )
+    _wake_consumers_after_commit()
+    return rows
 
 
 def publish_many(*, topic: str, entity_ids: Iterable[int]) -> None:

@@ -59,8 +59,9 @@ from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.services import CREATED, customer_create_many, find_duplicate, normalize_mobile
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.registry import Column, Importer, Outcome, RowResult, resolve_mapping
-from tenant_apps.outbox.services import publish_many
+from tenant_apps.outbox.services import emit_many
 from tenant_apps.sales.models import Order, OrderEvent, OrderLine, Product
+from tenant_apps.sales.serializers import order_event_data_many
 from tenant_apps.sales.services import discount_rate, order_cost, parse_cost, parse_money, parse_quantity
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import store_zone
@@ -851,7 +852,13 @@ class OrderImporter(Importer):
                     confirmed_at=order.completed_at or order.signed_at,
                     actor=self.user,
                 )
-        publish_many(topic="order", entity_ids=[order.pk for order in orders])
+        # One row per order, as ``order_create`` writes it: the HQ fact and the public event together.
+        emit_many(
+            "order.created",
+            entity="order",
+            topic="order",
+            data_by_id=order_event_data_many([order.pk for order in orders]),
+        )
 
 
 def _describe_customer_error(error: DomainError) -> str:

@@ -237,7 +237,8 @@ def test_the_queries_of_a_batch_do_not_grow_with_its_size(users, store_a, in_sto
             counts.append(len([q for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]))
 
     assert counts[0] == counts[1]
-    assert counts[0] <= 14
+    # 16: the batch's customer.created events read the new customers back (with their tags) once.
+    assert counts[0] <= 16
 
 
 def test_an_import_batch_costs_the_same_queries_for_100_and_400_rows(

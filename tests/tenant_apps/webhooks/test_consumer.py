@@ -61,3 +61,39 @@ def test_committed_events_reach_the_receiver_signed_once_each_and_in_order(store
         assert made == 6
         consumers.run(services.CONSUMER)
         assert Delivery.objects.filter(endpoint=endpoint).count() == made
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_TARGETS=True)
+def test_the_customers_of_a_committed_import_reach_an_endpoint_subscribed_to_customer_created(
+    store, receiver, settings, tmp_path
+):
+    from shared_apps.accounts.models import User
+    from tenant_apps.imports import services as import_services
+    from tests.conftest import user_email
+    from tests.tenant_apps.imports.conftest import csv_stream
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    text = "name,mobile,wechat\n甲贸易,13900000101,\n,123,\n乙贸易,13900000102,\n丙贸易,,wx-webhook-c\n"
+    with tenant_context(store):
+        endpoint = services.endpoint_create(data={"url": receiver.url("/customers"), "events": ["customer.created"]})
+        receiver.secrets["/customers"] = endpoint.secret
+        job = import_services.import_start(
+            kind="customers", file=csv_stream(text), by=User.objects.get(email=user_email("a_supervisor"))
+        )
+        created = {row["id"] for row in job.row_results if row["outcome"] == "created"}
+        assert len(created) == 3
+        deadline = time.monotonic() + 90
+        while len(receiver.unique_ids("/customers")) < 3 and time.monotonic() < deadline:
+            consumers.run(services.CONSUMER)
+            services.deliver_due(endpoint_id=endpoint.pk)
+            time.sleep(0.2)
+        got = receiver.on("/customers")
+        assert len(receiver.unique_ids("/customers")) == 3
+        assert all(r.verified for r in got)
+        assert {r.json()["type"] for r in got} == {"customer.created"}
+        assert {r.json()["data"]["id"] for r in got} == created
+        assert {r.json()["data"]["name"] for r in got} == {"甲贸易", "乙贸易", "丙贸易"}
+        assert Delivery.objects.filter(endpoint=endpoint).count() == 3
