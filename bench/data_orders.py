@@ -89,7 +89,7 @@ PAYMENT_COLUMNS = (
 )  # fmt: skip
 DELIVERY_COLUMNS = (
     "id", "order_id", "kind", "status", "aftersales_case_id", "items", "carrier", "tracking_number",
-    "outbound_at", "shipped_at", "received_at", "created_by_id", "created_at",
+    "outbound_at", "shipped_at", "received_at", "created_by_id", "created_at", "failure_reason",
 )  # fmt: skip
 EVENT_COLUMNS = ("id", "order_id", "kind", "from_status", "to_status", "actor_id", "message", "data", "at")
 
@@ -443,7 +443,7 @@ def generate(
                     "sales_delivery",
                     (
                         f"{ids['sales_delivery']}\t{oid}\toriginal\t{d_status}\t\\N\t[]\t{carrier}\t{tracking}\t"
-                        f"{_ts(outbound)}\t{_ts(shipped)}\t{_ts(received)}\t{warehouse_id}\t{_ts(outbound)}\n"
+                        f"{_ts(outbound)}\t{_ts(shipped)}\t{_ts(received)}\t{warehouse_id}\t{_ts(outbound)}\t\n"
                     ),
                 )
             if events:
