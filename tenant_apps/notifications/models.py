@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
 from tenant_apps.notifications import messages
 
 
@@ -152,6 +153,7 @@ class SmsTemplate(models.Model):
         ordering = ["code"]
         verbose_name = _("SMS template")
         verbose_name_plural = _("SMS templates")
+        triggers = tracked()
 
     def __str__(self) -> str:
         return self.code
