@@ -481,12 +481,23 @@ def _rule_rows(rules) -> list[dict]:
     return rows
 
 
+STORE_NAMES_SHOWN = 30
+
+
+def _inheriting_stores() -> dict:
+    """Every store inherits HQ's default rules: how many, and the first names to show."""
+    stores = store_list()
+    return {
+        "store_count": stores.count(),
+        "store_names": list(stores.values_list("name", flat=True)[:STORE_NAMES_SHOWN]),
+    }
+
+
 def _default_rules_context(request, **extra) -> dict:
-    stores = list(store_list().only("pk", "name", "status"))
     return {
         "rows": _rule_rows(selectors.default_rules()),
         "rule_templates": _rule_template_rows(),
-        "stores": stores,
+        **_inheriting_stores(),
         "can_edit": request.user.is_hq_admin,
         "errors": {},
         "general_errors": [],
@@ -598,7 +609,7 @@ def default_rule(request, rule_id: int):
     context = {
         "row": row,
         "read_only": not request.user.is_hq_admin,
-        "stores": list(store_list().only("pk", "name", "status")),
+        **_inheriting_stores(),
         "can_edit": request.user.is_hq_admin,
         "errors": errors,
         "general_errors": general_errors,
