@@ -377,7 +377,8 @@ def _normalize_mobile(value: Any, errors: dict[str, list[str]]) -> str:
 
 # --- SMS ------------------------------------------------------------------------------------------
 
-# Templates a store has not written itself (the provider code must then come from the store's own).
+# The built-in text of the kinds of SMS the product sends, used when the store has no enabled
+# template of that kind (the message then has no provider template code).
 DEFAULT_SMS_TEMPLATES = {
     "automation.alert": "{title}",
     "notification": "{title}",
