@@ -12,8 +12,8 @@ from tests.e2e.test_pages_journey import phone, shot  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.e2e
 
-# Every value cell of a card: its label (the ::before box) ends before the value's text starts, on
-# the same line or above it, and no cell is wider than the card.
+# Every value cell of a card: its label (the ::before box) ends at least 4 px before the value's text
+# starts on the same line (or the value is below it), and no cell is wider than the card.
 LAYOUT = """() => {
   const problems = [];
   for (const td of document.querySelectorAll('[data-testid=sms-templates-table] td[data-label]')) {
@@ -25,7 +25,8 @@ LAYOUT = """() => {
     const text = range.getClientRects()[0];
     const cell = td.getBoundingClientRect();
     const sameLine = text && text.top < cell.top + (parseFloat(label.height) || 0) - 1;
-    if (sameLine && text.left < cell.left + (parseFloat(label.width) || 0) - 1) {
+    const labelEnd = cell.left + (parseFloat(label.width) || 0);
+    if (sameLine && text.left < labelEnd + 4) {
       problems.push('overlaps: ' + td.dataset.label);
     }
   }
@@ -60,6 +61,7 @@ def test_an_admin_adds_switches_off_and_deletes_a_template_on_a_phone(phone, sit
     row.locator("button[value=disable]").click()
     expect(page.get_by_test_id("sms-done")).to_be_visible()
     row = page.locator("[data-testid=sms-templates-table] tr", has_text=code)
-    page.once("dialog", lambda dialog: dialog.accept())
+    expect(row.locator("button[value=enable]")).to_be_visible()
+    page.on("dialog", lambda dialog: dialog.accept())
     row.locator("button[value=delete]").click()
     expect(page.locator("[data-testid=sms-templates-table] tr", has_text=code)).to_have_count(0)
