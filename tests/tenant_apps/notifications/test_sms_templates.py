@@ -429,3 +429,17 @@ def test_page_is_for_store_admins_only(page_client, users, store_a, in_store):
     assert client.get(PAGE).status_code == 403
     assert client.post(PAGE, {"action": "add", **GOOD}).status_code == 403
     assert count(in_store, store_a) == 0
+
+
+def test_template_changes_are_in_the_action_log(admin_api, in_store, store_a, users):
+    from tenant_apps.audit.models import ActionEntry
+
+    created = post(admin_api, GOOD).json()
+    admin_api.patch(f"{URL}/{created['id']}", {"enabled": False}, format="json")
+    admin_api.delete(f"{URL}/{created['id']}")
+
+    with in_store(store_a):
+        entries = ActionEntry.objects.filter(object_type="notifications.smstemplate", object_id=str(created["id"]))
+        assert sorted(entries.values_list("action", flat=True)) == ["create", "delete", "update"]
+        update = entries.get(action="update")
+        assert (update.actor_id, update.changes) == (users.a_admin.pk, {"enabled": [True, False]})
