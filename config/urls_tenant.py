@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include("tenant_apps.lists.urls")),
     path("automations/", include("tenant_apps.automation.urls")),
     path("settings/webhooks/", include("tenant_apps.webhooks.urls")),
+    path("settings/sms/", include("tenant_apps.notifications.urls_sms")),
 ]
 
 handler400 = "shared_apps.platform.views.bad_request"

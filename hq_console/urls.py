@@ -1,5 +1,5 @@
 """HQ console pages on the public host: a store's domains and members, company policies, HQ
-announcements."""
+announcements, default automation rules."""
 
 from django.urls import path
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("policies/", views.policies, name="manage-policies"),
     path("announcements/", views.announcements, name="manage-announcements"),
     path("audit/sign-ins/", views.sign_ins, name="sign-ins"),
+    path("automation/", views.default_rules, name="default-rules"),
+    path("automation/<int:rule_id>/", views.default_rule, name="default-rule"),
 ]

@@ -1,5 +1,5 @@
 """HQ console pages of store management: one store's domains and members, the company-wide
-default policies, and HQ announcements. HQ executives read; HQ admins also change things.
+default policies, HQ announcements and the default automation rules. HQ executives read; HQ admins also change things.
 
 Thin views: reads through selectors, writes through services; a refused change is shown in the
 form it came from (422).
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -347,6 +347,14 @@ def register_pages() -> None:
         order=45,
     )
     register_nav(
+        key="hq_default_rules",
+        label=gettext_lazy("Default automation rules"),
+        url_name="hq_console:default-rules",
+        area=HQ,
+        icon="alert-triangle",
+        order=47,
+    )
+    register_nav(
         key="hq_sign_ins",
         label=gettext_lazy("Sign-ins to HQ"),
         url_name="hq_console:sign-ins",
@@ -414,3 +422,196 @@ def store_reopen(request, store_id: int):
     return _lifecycle_action(
         request, store_id, lambda store: lifecycle.reopen_store(store=store), _("The store is open again.")
     )
+
+
+# --- default automation rules -------------------------------------------------------------------
+
+
+def _rule_template_rows() -> list[dict]:
+    """The ready-made rules HQ can publish, each with its parameters (label, kind, bounds)."""
+    from tenant_apps.automation import templates as rule_templates
+
+    return [
+        {
+            "key": template.key,
+            "label": template.label,
+            "description": template.description,
+            "params": [
+                {
+                    "name": param.name,
+                    "label": param.label,
+                    "default": param.default,
+                    "minimum": param.minimum,
+                    "maximum": param.maximum,
+                    "choices": list(param.choices),
+                }
+                for param in template.params
+            ],
+        }
+        for template in rule_templates.TEMPLATES
+    ]
+
+
+def _posted_params(post, template_key: str) -> dict:
+    for row in _rule_template_rows():
+        if row["key"] == template_key:
+            return {
+                param["name"]: post.get(f"params.{param['name']}", "").strip()
+                for param in row["params"]
+                if post.get(f"params.{param['name']}", "").strip() != ""
+            }
+    return {}
+
+
+def _rule_rows(rules) -> list[dict]:
+    by_key = {row["key"]: row for row in _rule_template_rows()}
+    rows = []
+    for rule in rules:
+        template = by_key.get(rule.template)
+        values = {**{p["name"]: p["default"] for p in template["params"]}, **rule.params} if template else rule.params
+        rows.append(
+            {
+                "rule": rule,
+                "template": template,
+                "params": [
+                    {**param, "value": values.get(param["name"])} for param in (template["params"] if template else [])
+                ],
+            }
+        )
+    return rows
+
+
+STORE_NAMES_SHOWN = 30
+
+
+def _inheriting_stores() -> dict:
+    """Every store inherits HQ's default rules: how many, and the first names to show."""
+    stores = store_list()
+    return {
+        "store_count": stores.count(),
+        "store_names": list(stores.values_list("name", flat=True)[:STORE_NAMES_SHOWN]),
+    }
+
+
+def _default_rules_context(request, **extra) -> dict:
+    return {
+        "rows": _rule_rows(selectors.default_rules()),
+        "rule_templates": _rule_template_rows(),
+        **_inheriting_stores(),
+        "can_edit": request.user.is_hq_admin,
+        "errors": {},
+        "general_errors": [],
+        "posted": {"active": True},
+        **extra,
+    }
+
+
+def _rule_errors(exc: DomainError) -> tuple[dict, list]:
+    """Errors of the form's fields by name (``params.hours`` included) and the others."""
+    fields = {
+        key: lines for key, lines in exc.errors.items() if key in ("name", "template") or key.startswith("params.")
+    }
+    general = [line for key, lines in exc.errors.items() if key not in fields for line in lines]
+    return fields, general or ([] if exc.errors else [exc.detail])
+
+
+@hq_page
+def default_rules(request):
+    """HQ's default automation rules, which every store inherits: add one, switch one on or off."""
+    extra: dict = {}
+    status = 200
+    if request.method == "POST":
+        if (refused := _admin_only(request)) is not None:
+            return refused
+        action = request.POST.get("action", "add")
+        try:
+            if action in ("enable", "disable"):
+                rule = selectors.default_rule_get(rule_id=request.POST.get("rule"))
+                services.default_rule_update(rule=rule, by=request.user, changes={"active": action == "enable"})
+                done = (
+                    _("The default rule was switched on.")
+                    if action == "enable"
+                    else _("The default rule was switched off.")
+                )
+            else:
+                template = request.POST.get("template", "")
+                services.default_rule_create(
+                    by=request.user,
+                    name=request.POST.get("name", ""),
+                    template=template,
+                    params=_posted_params(request.POST, template),
+                    active=request.POST.get("active") == "1",
+                )
+                done = _("The default rule was added; every store follows it.")
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            status = 422
+            extra["errors"], extra["general_errors"] = _rule_errors(exc)
+            if action not in ("enable", "disable"):
+                extra["posted"] = {
+                    "name": request.POST.get("name", ""),
+                    "template": request.POST.get("template", ""),
+                    "active": request.POST.get("active") == "1",
+                    "params": {k: v for k, v in request.POST.items() if k.startswith("params.")},
+                }
+        else:
+            messages.success(request, done)
+            return redirect("hq_console:default-rules")
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "hq_console/default_rules.html", _default_rules_context(request, **extra), status=status)
+
+
+@hq_page
+def default_rule(request, rule_id: int):
+    """One default rule: its name, parameters and whether it is on (HQ admins change them)."""
+    try:
+        rule = selectors.default_rule_get(rule_id=rule_id)
+    except NotFound:
+        raise Http404 from None
+    errors: dict = {}
+    general_errors: list = []
+    status = 200
+    posted: dict = {}
+    if request.method == "POST":
+        if (refused := _admin_only(request)) is not None:
+            return refused
+        changes = {
+            "name": request.POST.get("name", ""),
+            "params": _posted_params(request.POST, rule.template),
+            "active": request.POST.get("active") == "1",
+        }
+        try:
+            services.default_rule_update(rule=rule, by=request.user, changes=changes)
+        except DomainError as exc:
+            errors, general_errors = _rule_errors(exc)
+            status = 422
+            posted = {k: v for k, v in request.POST.items() if k.startswith("params.")}
+            rule.refresh_from_db()
+        else:
+            messages.success(request, _("The default rule was saved."))
+            return redirect("hq_console:default-rules")
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    (row,) = _rule_rows([rule])
+    if status == 422:
+        row["params"] = [
+            {
+                **param,
+                "value": posted.get(f"params.{param['name']}", ""),
+                "error": errors.get(f"params.{param['name']}"),
+            }
+            for param in row["params"]
+        ]
+        rule.name = request.POST.get("name", "")
+        rule.active = request.POST.get("active") == "1"
+    context = {
+        "row": row,
+        "read_only": not request.user.is_hq_admin,
+        **_inheriting_stores(),
+        "can_edit": request.user.is_hq_admin,
+        "errors": errors,
+        "general_errors": general_errors,
+    }
+    return render(request, "hq_console/default_rule.html", context, status=status)

@@ -1,4 +1,5 @@
-"""Store-host API: ``GET /api/v1/notifications`` and ``POST /api/v1/notifications/read``.
+"""Store-host API: ``GET /api/v1/notifications`` and ``POST /api/v1/notifications/read``,
+notification preferences, and the store's SMS signature and templates (store admins).
 
 Everyone sees only their own notifications; ids of anyone else's are silently ignored.
 """
@@ -8,14 +9,14 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.viewsets import StoreAPIView, StoreViewSet
 from tenant_apps.notifications import selectors, services
-from tenant_apps.notifications.models import Notification
+from tenant_apps.notifications.models import Notification, SmsTemplate
 
 MAX_IDS = 1000
 
@@ -148,3 +149,78 @@ class SmsSettingsView(StoreAPIView):
         serializer.is_valid(raise_exception=True)
         row = services.sms_settings_update(signature=serializer.validated_data["signature"])
         return Response({"signature": row.signature})
+
+
+class SmsTemplateSerializer(serializers.ModelSerializer):
+    placeholders = serializers.SerializerMethodField(help_text='The placeholders the text uses, such as ["title"].')
+
+    class Meta:
+        model = SmsTemplate
+        fields = ["id", "code", "name", "provider_template_code", "body", "enabled", "placeholders", "updated_at"]
+        read_only_fields = fields
+
+    def get_placeholders(self, obj) -> list[str]:
+        try:
+            return services.sms_placeholders(obj.body)
+        except ValueError:
+            return []
+
+
+class SmsTemplateWriteSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        required=False, help_text="The kind of message it serves, such as automation.alert (unique in the store)."
+    )
+    name = serializers.CharField(required=False)
+    provider_template_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The provider's template code (Aliyun TemplateCode), such as SMS_154950909.",
+    )
+    body = serializers.CharField(
+        required=False, help_text="The text; placeholders {title} and {rule} only ({{ and }} for a literal brace)."
+    )
+    enabled = serializers.BooleanField(required=False)
+
+
+class SmsTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet):
+    """The store's SMS templates, one per kind of message (store admins). The SMS of a kind goes
+    out with its enabled template's provider code and text; without one, as before."""
+
+    serializer_class = SmsTemplateSerializer
+    queryset = SmsTemplate.objects.none()
+    required_permissions = {
+        "GET": "settings.manage",
+        "POST": "settings.manage",
+        "PATCH": "settings.manage",
+        "DELETE": "settings.manage",
+    }
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SmsTemplate.objects.none()
+        return selectors.sms_template_list()
+
+    def get_object(self):
+        return selectors.sms_template_get(template_id=self.kwargs["pk"])
+
+    @extend_schema(request=SmsTemplateWriteSerializer, responses={201: SmsTemplateSerializer})
+    def create(self, request):
+        row = services.sms_template_create(access=self.access, data=_payload(request))
+        return Response(SmsTemplateSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SmsTemplateWriteSerializer, responses={200: SmsTemplateSerializer})
+    def partial_update(self, request, pk=None):
+        row = services.sms_template_update(access=self.access, template_id=pk, data=_payload(request))
+        return Response(SmsTemplateSerializer(row).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        services.sms_template_delete(access=self.access, template_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _payload(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ValidationFailed(_("Send a JSON object."))
+    return dict(request.data)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenant_apps.audit.tracking import tracked
 from tenant_apps.notifications import messages
 
 
@@ -136,20 +137,26 @@ class SmsSettings(models.Model):
 
 
 class SmsTemplate(models.Model):
-    """A store's SMS template: its text (placeholders ``{name}``) and the provider's template code."""
+    """A store's SMS template for one kind of message (``code``, such as ``automation.alert``): the
+    provider's template code (Aliyun ``TemplateCode``) and the text with its placeholders, shown by
+    the console backend and as a preview. Only an enabled template is used; without one the message
+    goes out as before (``services.DEFAULT_SMS_TEMPLATES``, no provider code)."""
 
-    key = models.SlugField(_("key"), max_length=64, unique=True)
-    provider_code = models.CharField(_("provider template code"), max_length=64, blank=True)
-    text = models.CharField(_("text"), max_length=500)
-    updated_at = models.DateTimeField(auto_now=True)
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    provider_template_code = models.CharField(_("provider template code"), max_length=64, blank=True)
+    body = models.CharField(_("text"), max_length=500)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        ordering = ["key"]
+        ordering = ["code"]
         verbose_name = _("SMS template")
         verbose_name_plural = _("SMS templates")
+        triggers = tracked()
 
     def __str__(self) -> str:
-        return self.key
+        return self.code
 
 
 class SmsMessage(models.Model):
@@ -165,6 +172,8 @@ class SmsMessage(models.Model):
     recipient = _user_fk(_("recipient"), null=True, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20)
     template = models.CharField(_("template"), max_length=64)
+    # The provider's template code of the store's template when the message was queued.
+    provider_template_code = models.CharField(_("provider template code"), max_length=64, blank=True)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     text = models.TextField(_("text"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)

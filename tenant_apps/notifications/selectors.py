@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from tenant_apps.notifications.models import Notification
+from shared_apps.platform.errors import NotFound
+from tenant_apps.notifications.models import Notification, SmsTemplate
 
 
 def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:
@@ -18,3 +20,16 @@ def unread_count(*, user) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+def sms_template_list() -> QuerySet[SmsTemplate]:
+    """The store's SMS templates, by code."""
+    return SmsTemplate.objects.order_by("code", "pk")
+
+
+def sms_template_get(*, template_id, for_update: bool = False) -> SmsTemplate:
+    qs = SmsTemplate.objects.select_for_update() if for_update else SmsTemplate.objects
+    try:
+        return qs.get(pk=int(template_id))
+    except (SmsTemplate.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such SMS template.")) from None

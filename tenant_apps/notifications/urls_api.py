@@ -1,10 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tenant_apps.notifications.api import NotificationViewSet, PreferencesView, SmsSettingsView
+from tenant_apps.notifications.api import NotificationViewSet, PreferencesView, SmsSettingsView, SmsTemplateViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("notifications", NotificationViewSet, basename="notifications")
+router.register("sms/templates", SmsTemplateViewSet, basename="sms-templates")
 
 urlpatterns = [
     path("notifications/preferences", PreferencesView.as_view(), name="notification-preferences"),

@@ -126,7 +126,7 @@ def test_sms_goes_with_the_store_signature_and_template(
     with in_store(store_a):
         services.preferences_update(user=users.a_sales, mobile="13800138000")
         services.sms_settings_update(signature="托盘商城")
-        services.sms_template_set(key="automation.alert", text="提醒:{title}", provider_code="SMS_1")
+        services.sms_template_set(code="automation.alert", body="提醒:{title}", provider_template_code="SMS_1")
         with django_capture_on_commit_callbacks(execute=True):
             made = services.sms_send(
                 recipients=[users.a_sales, users.a_sales2], template="automation.alert", params={"title": "订单未发货"}
@@ -221,7 +221,7 @@ def test_a_refused_sms_is_logged_failed_with_the_reason(
     monkeypatch.setattr(AliyunSmsBackend, "client", lambda self: fake)
     with in_store(store_a):
         services.preferences_update(user=users.a_sales, mobile="13800138000")
-        services.sms_template_set(key="notification", text="{title}", provider_code="SMS_1")
+        services.sms_template_set(code="notification", body="{title}", provider_template_code="SMS_1")
         with django_capture_on_commit_callbacks(execute=True):
             services.sms_send(recipients=[users.a_sales], template="notification", params={"title": "x"})
         message = SmsMessage.objects.get()
