@@ -54,14 +54,10 @@ def payment_event_data(payment: Payment) -> dict:
     return dict(PaymentSerializer(Payment.objects.get(pk=payment.pk)).data)
 
 
-def _current_store() -> Store:
-    return current_store()
-
-
 def finance_member_ids() -> list[int]:
     """Active finance members of the current store (they confirm records and issue invoices)."""
     return list(
-        member_list(store=_current_store())
+        member_list(store=current_store())
         .filter(is_active=True, role=StoreRole.FINANCE)
         .values_list("user_id", flat=True)
     )

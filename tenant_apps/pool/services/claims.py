@@ -30,7 +30,6 @@ from tenant_apps.pool.services.common import (
     _claim_ref,
     _claims_url,
     _clean_reason,
-    _current_store,
     _local_text,
     _lock_applicant,
     _lock_claim,
@@ -40,7 +39,7 @@ from tenant_apps.pool.services.common import (
     customer_url,
 )
 from tenants.models import Store
-from tenants.storetime import local_day_bounds
+from tenants.storetime import current_store, local_day_bounds
 
 # --- claims ---------------------------------------------------------------------------------------
 
@@ -49,7 +48,7 @@ def claim_create(*, customer_id, applicant, reason, at: datetime | None = None) 
     """File a claim on a pool customer. Refused (409, nothing written) with the rule that stops it."""
     at = at or timezone.now()
     reason = _clean_reason(reason, field="reason", max_length=CLAIM_REASON_MAX)
-    store = _current_store()
+    store = current_store()
     with transaction.atomic():
         _lock_applicant(applicant.pk)
         customer = _lock_customer(customer_id)
@@ -164,7 +163,7 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
     """
     at = at or timezone.now()
     ref = _claim_ref(claim_id)
-    store = _current_store()
+    store = current_store()
     _check_approver(store=store, approver=approver, ref=ref)
     lost_to_another = False
     with transaction.atomic():
@@ -233,7 +232,7 @@ def claim_reject(*, claim_id, approver, reason, at: datetime | None = None) -> C
     at = at or timezone.now()
     reason = _clean_reason(reason, field="reason", max_length=CLAIM_REASON_MAX)
     ref = _claim_ref(claim_id)
-    _check_approver(store=_current_store(), approver=approver, ref=ref)
+    _check_approver(store=current_store(), approver=approver, ref=ref)
     with transaction.atomic():
         customer = _lock_customer(ref["customer_id"])
         claim = _lock_claim(ref["pk"], customer.pk)

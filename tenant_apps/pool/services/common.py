@@ -22,7 +22,7 @@ from tenant_apps.outbox.services import emit, publish
 from tenant_apps.pool.error_codes import PoolErrorCode
 from tenant_apps.pool.models import Claim, Release
 from tenants.models import Store
-from tenants.storetime import current_store, local_text
+from tenants.storetime import local_text
 
 # The decision reason of a claim that lost to another one (product.md 3.2), kept in English in the
 # record and translated when shown.
@@ -45,10 +45,6 @@ CUSTOMER_RESET_FIELDS = [
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _current_store() -> Store:
-    return current_store()
 
 
 def _local_text(moment: datetime) -> str:

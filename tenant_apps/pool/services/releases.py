@@ -15,12 +15,12 @@ from tenant_apps.pool.models import Release
 from tenant_apps.pool.services.common import (
     RELEASE_REASON_MAX,
     _clean_reason,
-    _current_store,
     _do_release,
     _lock_customer,
     _notify_released,
 )
 from tenants.models import Store
+from tenants.storetime import current_store
 
 # --- manual release -------------------------------------------------------------------------------
 
@@ -38,7 +38,7 @@ def release_customer(*, customer_id, by, reason, at: datetime | None = None) -> 
     """The owner (or their supervisor, or an admin) puts a customer back into the pool."""
     at = at or timezone.now()
     reason = _clean_reason(reason, field="reason", max_length=RELEASE_REASON_MAX)
-    store = _current_store()
+    store = current_store()
     with transaction.atomic():
         customer = _lock_customer(customer_id)
         if customer.owner_id is None:

@@ -26,7 +26,6 @@ from tenant_apps.outbox.services import emit, publish
 from tenant_apps.sales.models import Order, OrderEvent, Product
 from tenant_apps.sales.serializers import order_event_data
 from tenant_apps.workspace.selectors import channel_list, store_settings_get
-from tenants.models import Store
 from tenants.storetime import current_store, store_zone
 
 MAX_LINES = 200
@@ -41,13 +40,9 @@ COMMENT_MAX = 500
 DEFAULT_VALIDITY_DAYS = 15
 
 
-def _current_store() -> Store:
-    return current_store()
-
-
 def _members_with_role(*roles: str) -> list[int]:
     return list(
-        member_list(store=_current_store())
+        member_list(store=current_store())
         .filter(is_active=True, role__in=list(roles))
         .values_list("user_id", flat=True)
     )

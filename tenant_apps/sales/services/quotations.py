@@ -25,7 +25,6 @@ from tenant_apps.sales.services.common import (
     DEFAULT_VALIDITY_DAYS,
     NOTES_MAX,
     PricedLine,
-    _current_store,
     _next_number,
     _parse_date,
     _parse_id,
@@ -40,6 +39,7 @@ from tenant_apps.sales.services.common import (
     needs_approval,
     quotation_url,
 )
+from tenants.storetime import current_store
 
 # --- quotations -----------------------------------------------------------------------------------
 
@@ -173,7 +173,7 @@ def quotation_update(*, quotation_id, access: StoreAccess, data: dict) -> Quotat
 
 def _approvers_of(owner_id: int) -> list[int]:
     """Who decides a salesperson's quotations: their team supervisor, else supervisors and admins."""
-    members = member_list(store=_current_store()).filter(is_active=True)
+    members = member_list(store=current_store()).filter(is_active=True)
     own = members.filter(user_id=owner_id).first()
     if own is not None and own.supervisor_id is not None and members.filter(user_id=own.supervisor_id).exists():
         return [own.supervisor_id]
