@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import Conflict, PermissionDenied
+from shared_apps.platform.fields import parse_id, parse_text, raise_errors
 from tenant_apps.aftersales.error_codes import AftersalesErrorCode
 from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
 from tenant_apps.aftersales.services.common import (
@@ -31,10 +32,7 @@ from tenant_apps.aftersales.services.common import (
     _lock_order,
     _notify,
     _order_event,
-    _parse_id,
     _parse_items,
-    _raise,
-    _text,
     parse_amount,
 )
 from tenant_apps.sales.selectors import order_get_for_user
@@ -69,7 +67,7 @@ def case_apply(
         case_type = None
     else:
         case_type = Case.Type(type)
-    reason = _text(reason, field="reason", errors=errors, max_length=REASON_MAX, required=True)
+    reason = parse_text(reason, field="reason", errors=errors, max_length=REASON_MAX, required=True)
     if not isinstance(reissue_invoice, bool):
         if reissue_invoice in (None, ""):
             reissue_invoice = False
@@ -86,10 +84,10 @@ def case_apply(
         if check or value != 0:
             errors["amount"] = [_("No money moves in an exchange or a reissue: leave the amount empty.")]
     parsed_items = _parse_items(items, errors, required=case_type in UNIT_TYPES)
-    order_pk = _parse_id(order_id)
+    order_pk = parse_id(order_id, whole_floats=True)
     if order_pk is None:
         errors.setdefault("order", []).append(_("No such order."))
-    _raise(errors)
+    raise_errors(errors)
 
     order = order_get_for_user(order_id=order_pk, access=access)  # 404 when foreign or not visible
     with transaction.atomic():
@@ -109,7 +107,7 @@ def case_apply(
                 extra={"order_status": order.status},
             )
         _check_items(order=order, items=parsed_items, errors=errors)
-        _raise(errors)
+        raise_errors(errors)
         if money is not None and money > 0:
             _check_amount(order=order, amount=money)
         case = Case.objects.create(

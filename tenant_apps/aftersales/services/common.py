@@ -4,7 +4,7 @@ the case's lock, timeline, events and notifications."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +18,8 @@ from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
-from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
+from shared_apps.platform.fields import parse_id, parse_money, parse_quantity
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.error_codes import AftersalesErrorCode
 from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
@@ -29,11 +30,9 @@ from tenant_apps.sales import services as sales_services
 from tenants.storetime import current_store
 
 STORE_URLCONF = settings.ROOT_URLCONF
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_ITEMS = 200
-MAX_QUANTITY = 1_000_000
 REASON_MAX = 500
 COMMENT_MAX = 500
 REFUND_METHODS = ("bank_transfer", "alipay", "wechat_pay", "cash", "platform")
@@ -58,81 +57,17 @@ def case_url(case_id: int) -> str:
     return reverse("aftersales:detail", args=[case_id], urlconf=STORE_URLCONF)
 
 
-def _raise(errors: dict[str, list[str]]) -> None:
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise ValidationFailed(first if len(errors) == 1 else _("Invalid input."), errors=errors)
-
-
-def _parse_id(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, float):
-        if not value.is_integer():
-            return None
-        value = int(value)
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def parse_amount(value: Any, *, field: str, errors: dict[str, list[str]]) -> Decimal | None:
-    """A money amount ≥ 0 with at most 2 decimals, given as a decimal string or a number."""
-    if value is None or value == "" or isinstance(value, (bool, dict, list)):
-        errors.setdefault(field, []).append(_("An amount is required."))
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(_("Not a valid amount."))
-        return None
-    if not amount.is_finite():
-        errors.setdefault(field, []).append(_("Not a valid amount."))
-        return None
-    if amount < 0:
-        errors.setdefault(field, []).append(_("The amount cannot be negative."))
-        return None
-    if amount > MAX_AMOUNT:
-        errors.setdefault(field, []).append(_("The amount is too large."))
-        return None
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        errors.setdefault(field, []).append(_("At most 2 decimal places."))
-        return None
-    return amount.quantize(CENT)
-
-
-def _parse_quantity(value: Any, *, field: str, errors: dict[str, list[str]]) -> int | None:
-    number: int | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    if number is None or number <= 0 or number > MAX_QUANTITY:
-        errors.setdefault(field, []).append(_("A whole number from 1 to %(max)d.") % {"max": MAX_QUANTITY})
-        return None
-    return number
-
-
-def _text(value: Any, *, field: str, errors: dict[str, list[str]], max_length: int, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(_("Text is expected."))
-        return ""
-    text = value.strip()
-    if required and not text:
-        errors.setdefault(field, []).append(_("This field is required."))
-    elif len(text) > max_length:
-        errors.setdefault(field, []).append(_("At most %(max)d characters.") % {"max": max_length})
-    return text
+    """A money amount ≥ 0 with at most 2 decimals, given as a decimal string or a number (an
+    object or a list counts as no amount)."""
+    return parse_money(
+        None if isinstance(value, (dict, list)) else value,
+        field=field,
+        errors=errors,
+        positive=False,
+        maximum=MAX_AMOUNT,
+        negative_message=_("The amount cannot be negative."),
+    )
 
 
 def _parse_items(value: Any, errors: dict[str, list[str]], *, required: bool) -> list[tuple[int, int]]:
@@ -154,12 +89,12 @@ def _parse_items(value: Any, errors: dict[str, list[str]], *, required: bool) ->
         if not isinstance(raw, dict):
             errors.setdefault(f"items.{index}", []).append(_("An item is an object."))
             continue
-        line_id = _parse_id(raw.get("order_line"))
+        line_id = parse_id(raw.get("order_line"), whole_floats=True)
         if line_id is None:
             errors.setdefault(f"items.{index}.order_line", []).append(_("This item is not in the order."))
         elif line_id in seen:
             errors.setdefault(f"items.{index}.order_line", []).append(_("This order line is named twice."))
-        quantity = _parse_quantity(raw.get("quantity"), field=f"items.{index}.quantity", errors=errors)
+        quantity = parse_quantity(raw.get("quantity"), field=f"items.{index}.quantity", errors=errors)
         if line_id is not None and quantity is not None and line_id not in seen:
             items.append((line_id, quantity))
         if line_id is not None:
@@ -285,7 +220,7 @@ def _emit(case: Case, event: str) -> None:
 
 def _lock_case(case_id: int) -> tuple[Any, Case]:
     """The case's order row, then the case row, locked (404 when the case is missing)."""
-    pk = _parse_id(case_id)
+    pk = parse_id(case_id, whole_floats=True)
     ref = Case.objects.filter(pk=pk).values("order_id").first() if pk else None
     if ref is None:
         raise NotFound(_("No such after-sales case."))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform.fields import parse_text, raise_errors
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
 from tenant_apps.aftersales.services.common import (
@@ -25,10 +26,8 @@ from tenant_apps.aftersales.services.common import (
     _members_with_role,
     _notify,
     _order_event,
-    _raise,
     _refuse,
     _set,
-    _text,
 )
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -38,8 +37,8 @@ def case_approve(*, case_id: Any, access: StoreAccess, comment: Any = "", at: da
     """A supervisor approves a pending case; its amount is checked again against what is refundable."""
     at = at or timezone.now()
     errors: dict[str, list[str]] = {}
-    comment = _text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=False)
-    _raise(errors)
+    comment = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=False)
+    raise_errors(errors)
     with transaction.atomic():
         order, case = _lock_case(case_id)
         _refuse(case, rules.APPROVE, access)
@@ -87,8 +86,8 @@ def case_reject(*, case_id: Any, access: StoreAccess, comment: Any, at: datetime
     """A supervisor rejects a pending case with a comment (required)."""
     at = at or timezone.now()
     errors: dict[str, list[str]] = {}
-    comment = _text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=True)
-    _raise(errors)
+    comment = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=True)
+    raise_errors(errors)
     with transaction.atomic():
         order, case = _lock_case(case_id)
         _refuse(case, rules.REJECT, access)

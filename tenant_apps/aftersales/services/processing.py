@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform.fields import raise_errors
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
 from tenant_apps.aftersales.services.common import (
@@ -26,7 +27,6 @@ from tenant_apps.aftersales.services.common import (
     _members_with_role,
     _notify,
     _order_event,
-    _raise,
     _refuse,
     _set,
 )
@@ -112,7 +112,7 @@ def case_process(*, case_id: Any, access: StoreAccess, method: Any = None, at: d
     errors: dict[str, list[str]] = {}
     if method not in (None, "") and method not in REFUND_METHODS:
         errors["method"] = [_("One of: %(values)s.") % {"values": ", ".join(REFUND_METHODS)}]
-    _raise(errors)
+    raise_errors(errors)
     with transaction.atomic():
         order, case = _lock_case(case_id)
         _refuse(case, rules.PROCESS, access)

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from shared_apps.platform.fields import parse_id, parse_text, raise_errors
 from tenant_apps.sales.error_codes import SalesErrorCode
 from tenant_apps.sales.models import Category, Product, ProductCost
-from tenant_apps.sales.services.common import CENT, _parse_id, _raise, _text, parse_money
+from tenant_apps.sales.services.common import CENT, parse_money
 from tenants.storetime import store_zone
 
 # --- catalogue ------------------------------------------------------------------------------------
@@ -23,7 +24,7 @@ from tenants.storetime import store_zone
 def _category_values(data: dict, errors: dict[str, list[str]], *, partial: bool) -> dict:
     values: dict[str, Any] = {}
     if "name" in data or not partial:
-        name = _text(data.get("name"), field="name", errors=errors, max_length=80)
+        name = parse_text(data.get("name"), field="name", errors=errors, max_length=80)
         if not name and "name" not in errors:
             errors["name"] = [_("A name is required.")]
         values["name"] = name
@@ -42,20 +43,20 @@ def category_create(*, data: dict) -> Category:
     values = _category_values(data, errors, partial=False)
     if not errors and Category.objects.filter(name=values["name"]).exists():
         errors["name"] = [_("A category with this name exists.")]
-    _raise(errors)
+    raise_errors(errors)
     return Category.objects.create(**values)
 
 
 @transaction.atomic
 def category_update(*, category_id, data: dict) -> Category:
-    category = Category.objects.select_for_update().filter(pk=_parse_id(category_id) or 0).first()
+    category = Category.objects.select_for_update().filter(pk=parse_id(category_id) or 0).first()
     if category is None:
         raise NotFound(_("No such category."))
     errors: dict[str, list[str]] = {}
     values = _category_values(data, errors, partial=True)
     if "name" in values and Category.objects.filter(name=values["name"]).exclude(pk=category.pk).exists():
         errors["name"] = [_("A category with this name exists.")]
-    _raise(errors)
+    raise_errors(errors)
     for key, value in values.items():
         setattr(category, key, value)
     category.save()
@@ -66,12 +67,12 @@ def _product_values(data: dict, errors: dict[str, list[str]], *, partial: bool) 
     values: dict[str, Any] = {}
     for field, max_length, required in (("sku", 64, True), ("name", 200, True), ("spec", 200, False)):
         if field in data or not partial:
-            text = _text(data.get(field), field=field, errors=errors, max_length=max_length)
+            text = parse_text(data.get(field), field=field, errors=errors, max_length=max_length)
             if required and not text and field not in errors:
                 errors[field] = [_("This field is required.")]
             values[field] = text
     if "unit" in data or not partial:
-        unit = _text(data.get("unit", "件"), field="unit", errors=errors, max_length=20)
+        unit = parse_text(data.get("unit", "件"), field="unit", errors=errors, max_length=20)
         values["unit"] = unit or "件"
     if "list_price" in data or not partial:
         values["list_price"] = parse_money(data.get("list_price"), field="list_price", errors=errors)
@@ -80,7 +81,7 @@ def _product_values(data: dict, errors: dict[str, list[str]], *, partial: bool) 
         if raw in (None, ""):
             values["category"] = None
         else:
-            category = Category.objects.filter(pk=_parse_id(raw) or 0).first()
+            category = Category.objects.filter(pk=parse_id(raw) or 0).first()
             if category is None:
                 errors["category"] = [_("No such category.")]
             values["category"] = category
@@ -145,7 +146,7 @@ def product_create(*, data: dict, access: StoreAccess | None = None, at: datetim
     cost = _cost_values(data, errors, access=access)
     if values.get("sku") and Product.objects.filter(sku=values["sku"]).exists():
         errors.setdefault("sku", []).append(_("A product with this SKU exists."))
-    _raise(errors)
+    raise_errors(errors)
     try:
         with transaction.atomic():
             product = Product.objects.create(**values)
@@ -158,7 +159,7 @@ def product_create(*, data: dict, access: StoreAccess | None = None, at: datetim
 
 @transaction.atomic
 def product_update(*, product_id, data: dict, access: StoreAccess | None = None, at: datetime | None = None) -> Product:
-    product = Product.objects.select_for_update().filter(pk=_parse_id(product_id) or 0).first()
+    product = Product.objects.select_for_update().filter(pk=parse_id(product_id) or 0).first()
     if product is None:
         raise NotFound(_("No such product."))
     errors: dict[str, list[str]] = {}
@@ -166,7 +167,7 @@ def product_update(*, product_id, data: dict, access: StoreAccess | None = None,
     cost = _cost_values(data, errors, access=access)
     if values.get("sku") and Product.objects.filter(sku=values["sku"]).exclude(pk=product.pk).exists():
         errors.setdefault("sku", []).append(_("A product with this SKU exists."))
-    _raise(errors)
+    raise_errors(errors)
     for key, value in values.items():
         setattr(product, key, value)
     product.save()
@@ -183,14 +184,14 @@ def product_cost_add(*, product_id, data: Any, access: StoreAccess, at: datetime
         raise PermissionDenied(_("You may not set cost prices."))
     if not isinstance(data, dict):
         raise ValidationFailed(_("Invalid input."))
-    product = Product.objects.select_for_update().filter(pk=_parse_id(product_id) or 0).first()
+    product = Product.objects.select_for_update().filter(pk=parse_id(product_id) or 0).first()
     if product is None:
         raise NotFound(_("No such product."))
     errors: dict[str, list[str]] = {}
     cost = {"unit_cost": parse_cost(data.get("unit_cost"), field="unit_cost", errors=errors), "effective_from": None}
     if data.get("effective_from") not in (None, ""):
         cost["effective_from"] = _parse_moment(data["effective_from"], field="effective_from", errors=errors)
-    _raise(errors)
+    raise_errors(errors)
     return _add_cost(product, cost, access=access, at=at or timezone.now())
 
 

@@ -3,10 +3,9 @@ status moves, payment changes) that finance, after-sales and imports call."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
@@ -18,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
-from shared_apps.platform.dates import day_in_range, out_of_range_message
-from shared_apps.platform.errors import NotFound, ValidationFailed
+from shared_apps.platform import fields
+from shared_apps.platform.errors import NotFound
+from shared_apps.platform.fields import parse_id, parse_quantity
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit, publish
@@ -29,7 +29,6 @@ from tenant_apps.workspace.selectors import channel_list, store_settings_get
 from tenants.storetime import current_store, store_zone
 
 MAX_LINES = 200
-MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = Decimal("9999999999.99")
 MAX_AMOUNT = Decimal("999999999999.99")
 RATE_PLACES = Decimal("0.0001")
@@ -69,94 +68,8 @@ def local_today(at: datetime | None = None) -> date:
 def parse_money(
     value: Any, *, field: str, errors: dict[str, list[str]], positive: bool = True, maximum: Decimal = MAX_UNIT_PRICE
 ) -> Decimal | None:
-    """A money amount: a number or decimal string with at most 2 decimals (never a float's noise)."""
-    if value is None or value == "" or isinstance(value, bool):
-        errors.setdefault(field, []).append(_("An amount is required."))
-        return None
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            errors.setdefault(field, []).append(_("Not a valid amount."))
-            return None
-        value = repr(value)
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(_("Not a valid amount."))
-        return None
-    if not amount.is_finite():
-        errors.setdefault(field, []).append(_("Not a valid amount."))
-        return None
-    if abs(amount) > maximum:
-        errors.setdefault(field, []).append(_("The amount is too large."))
-        return None
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        errors.setdefault(field, []).append(_("At most 2 decimal places."))
-        return None
-    if positive and amount <= 0:
-        errors.setdefault(field, []).append(_("Must be greater than zero."))
-        return None
-    return amount.quantize(CENT)
-
-
-def parse_quantity(value: Any, *, field: str, errors: dict[str, list[str]]) -> int | None:
-    if isinstance(value, bool):
-        value = None
-    number: int | None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    else:
-        number = None
-    if number is None or number <= 0 or number > MAX_QUANTITY:
-        errors.setdefault(field, []).append(_("A whole number from 1 to %(max)d.") % {"max": MAX_QUANTITY})
-        return None
-    return number
-
-
-def _parse_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
-def _parse_date(value: Any, *, field: str, errors: dict[str, list[str]], required: bool) -> date | None:
-    if value in (None, ""):
-        if required:
-            errors.setdefault(field, []).append(_("This field is required."))
-        return None
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(str(value).strip())
-        except ValueError:
-            errors.setdefault(field, []).append(_("A date such as 2026-12-31."))
-            return None
-    if not day_in_range(day):
-        errors.setdefault(field, []).append(out_of_range_message())
-        return None
-    return day
-
-
-def _text(value: Any, *, field: str, errors: dict[str, list[str]], max_length: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(_("Text is expected."))
-        return ""
-    text = value.strip()
-    if len(text) > max_length:
-        errors.setdefault(field, []).append(_("At most %(max)d characters.") % {"max": max_length})
-    return text
+    """A money amount (``fields.parse_money``) that is at most a unit price unless told otherwise."""
+    return fields.parse_money(value, field=field, errors=errors, positive=positive, maximum=maximum)
 
 
 def _resolve_channel(value: Any, errors: dict[str, list[str]]):
@@ -167,7 +80,7 @@ def _resolve_channel(value: Any, errors: dict[str, list[str]]):
     if isinstance(value, str) and not value.strip().isdigit():
         channel = qs.filter(code=value.strip()).first()
     else:
-        pk = _parse_id(value)
+        pk = parse_id(value)
         channel = qs.filter(pk=pk).first() if pk else None
     if channel is None:
         errors.setdefault("channel", []).append(_("No such channel."))
@@ -229,7 +142,7 @@ def _parse_lines(value: Any, errors: dict[str, list[str]]) -> list[PricedLine]:
         if not isinstance(raw, dict):
             errors.setdefault(f"lines.{index}", []).append(_("A line is an object."))
             continue
-        product_id = _parse_id(raw.get("product"))
+        product_id = parse_id(raw.get("product"))
         if product_id is None:
             errors.setdefault(f"lines.{index}.product", []).append(_("No such product."))
         quantity = parse_quantity(raw.get("quantity"), field=f"lines.{index}.quantity", errors=errors)
@@ -251,12 +164,6 @@ def _parse_lines(value: Any, errors: dict[str, list[str]]) -> list[PricedLine]:
         if amount > MAX_AMOUNT:
             errors.setdefault("lines", []).append(_("The total is too large."))
     return lines
-
-
-def _raise(errors: dict[str, list[str]]) -> None:
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise ValidationFailed(first if len(errors) == 1 else _("Invalid input."), errors=errors)
 
 
 def _next_number(prefix: str, model, at: datetime) -> str:

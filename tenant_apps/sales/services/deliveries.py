@@ -14,18 +14,12 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import InvalidTransition, NotFound, ValidationFailed
+from shared_apps.platform.fields import parse_id, raise_errors
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit, publish
 from tenant_apps.sales.models import Delivery, Order, OrderEvent
 from tenant_apps.sales.serializers import delivery_event_data
-from tenant_apps.sales.services.common import (
-    _actor_id,
-    _members_with_role,
-    _parse_id,
-    _raise,
-    order_event_add,
-    order_url,
-)
+from tenant_apps.sales.services.common import _actor_id, _members_with_role, order_event_add, order_url
 from tenant_apps.sales.services.orders import S, _send_received, _shipment, order_transition
 
 # --- deliveries -----------------------------------------------------------------------------------
@@ -55,7 +49,7 @@ def _clean_items(order: Order, items: Any) -> list[dict]:
         )
     cleaned = []
     for index, item in enumerate(items):
-        line = _parse_id(item.get("order_line")) if isinstance(item, dict) else None
+        line = parse_id(item.get("order_line")) if isinstance(item, dict) else None
         quantity = item.get("quantity") if isinstance(item, dict) else None
         if line not in lines:
             raise ValidationFailed(
@@ -146,7 +140,7 @@ def delivery_transition(
             locked.carrier, locked.tracking_number = _shipment(
                 {"carrier": carrier, "tracking_number": tracking_number}, errors
             )
-            _raise(errors)
+            raise_errors(errors)
             locked.shipped_at = at
             fields += ["carrier", "tracking_number", "shipped_at"]
         elif to == Delivery.Status.OUTBOUND:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess, can_see_owner
 from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
+from shared_apps.platform.fields import parse_date, parse_id, parse_text, raise_errors
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish
@@ -29,14 +30,10 @@ from tenant_apps.sales.services.common import (
     PricedLine,
     _next_number,
     _notify_ready_for_outbound,
-    _parse_date,
-    _parse_id,
     _parse_lines,
-    _raise,
     _resolve_channel,
     _resolve_customer,
     _set_status,
-    _text,
     discount_rate,
     needs_approval,
     order_event_add,
@@ -53,13 +50,13 @@ def _order_header(data: dict, errors: dict[str, list[str]]) -> dict:
     if mode not in Order.PaymentMode.values:
         errors["payment_mode"] = [_("prepaid or credit.")]
     values["payment_mode"] = mode
-    due = _parse_date(data.get("due_date"), field="due_date", errors=errors, required=mode == Order.PaymentMode.CREDIT)
+    due = parse_date(data.get("due_date"), field="due_date", errors=errors, required=mode == Order.PaymentMode.CREDIT)
     values["due_date"] = due if mode == Order.PaymentMode.CREDIT else None
     device = data.get("device") or Order.Device.UNKNOWN
     if device not in Order.Device.values:
         errors["device"] = [_("One of: %(values)s.") % {"values": ", ".join(Order.Device.values)}]
     values["device"] = device
-    values["notes"] = _text(data.get("notes"), field="notes", errors=errors, max_length=NOTES_MAX)
+    values["notes"] = parse_text(data.get("notes"), field="notes", errors=errors, max_length=NOTES_MAX)
     if "channel" in data and data.get("channel") not in (None, ""):
         values["channel"] = _resolve_channel(data.get("channel"), errors)
     return values
@@ -84,7 +81,7 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
     values = _order_header(data, errors)
     quotation = None
     if data.get("quotation") not in (None, ""):
-        quotation_id = _parse_id(data.get("quotation"))
+        quotation_id = parse_id(data.get("quotation"))
         quotation = (
             Quotation.objects.select_for_update(of=("self",))
             .select_related("customer")
@@ -94,7 +91,7 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
         if quotation is None or not can_see_owner(access, quotation.owner_id):
             errors["quotation"] = [_("No such quotation.")]
             quotation = None
-        _raise(errors)
+        raise_errors(errors)
         if quotation.status == Quotation.Status.PENDING_APPROVAL:
             raise ApprovalRequired(_("This quotation must be approved by a supervisor first."))
         if quotation.status not in ORDERABLE_QUOTATION:
@@ -110,8 +107,8 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
     else:
         customer = _resolve_customer(data.get("customer"), access, errors)
         lines = _parse_lines(data.get("lines"), errors)
-        _raise(errors)
-    _raise(errors)
+        raise_errors(errors)
+    raise_errors(errors)
     amount = sum((line.amount for line in lines), Decimal("0.00"))
     list_amount = sum((line.list_amount for line in lines), Decimal("0.00"))
     rate = discount_rate(amount, list_amount)
@@ -235,8 +232,8 @@ def _send_received(delivery: Delivery) -> None:
 
 
 def _shipment(data: dict, errors: dict[str, list[str]]) -> tuple[str, str]:
-    carrier = _text(data.get("carrier"), field="carrier", errors=errors, max_length=60)
-    tracking = _text(data.get("tracking_number"), field="tracking_number", errors=errors, max_length=64)
+    carrier = parse_text(data.get("carrier"), field="carrier", errors=errors, max_length=60)
+    tracking = parse_text(data.get("tracking_number"), field="tracking_number", errors=errors, max_length=64)
     if not carrier and "carrier" not in errors:
         errors["carrier"] = [_("The carrier is required.")]
     if not tracking and "tracking_number" not in errors:
@@ -265,10 +262,10 @@ def order_transition(
     message = ""
     event_data: dict[str, Any] = {}
     if to == S.CANCELLED:
-        reason = _text(data.get("reason"), field="reason", errors=errors, max_length=REASON_MAX)
+        reason = parse_text(data.get("reason"), field="reason", errors=errors, max_length=REASON_MAX)
         if not reason and "reason" not in errors:
             errors["reason"] = [_("A reason is required.")]
-        _raise(errors)
+        raise_errors(errors)
         order.cancelled_at = at
         order.cancel_reason = reason
         fields = ["cancelled_at", "cancel_reason"]
@@ -282,7 +279,7 @@ def order_transition(
         event_data = {"delivery": delivery.pk}
     elif to == S.PENDING_RECEIPT:
         carrier, tracking = _shipment(data, errors)
-        _raise(errors)
+        raise_errors(errors)
         delivery = _original_delivery(order)
         delivery.status = Delivery.Status.SHIPPED
         delivery.carrier = carrier
@@ -331,8 +328,8 @@ def order_feedback(
     errors: dict[str, list[str]] = {}
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         errors["rating"] = [_("A whole number from 1 to 5.")]
-    text = _text(comment, field="comment", errors=errors, max_length=COMMENT_MAX)
-    _raise(errors)
+    text = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX)
+    raise_errors(errors)
     order = order_lock(order_id=order_id)
     if not can_see_owner(access, order.owner_id):
         raise NotFound(_("No such order."))

@@ -17,6 +17,7 @@ from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import ApprovalRequired, InvalidTransition, NotFound, ValidationFailed
+from shared_apps.platform.fields import parse_date, parse_id, parse_text, raise_errors
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit
 from tenant_apps.sales.models import Quotation, QuotationLine
@@ -26,13 +27,9 @@ from tenant_apps.sales.services.common import (
     NOTES_MAX,
     PricedLine,
     _next_number,
-    _parse_date,
-    _parse_id,
     _parse_lines,
-    _raise,
     _resolve_channel,
     _resolve_customer,
-    _text,
     discount_rate,
     discount_threshold,
     local_today,
@@ -58,7 +55,7 @@ def _visible_quotation_for_update(quotation_id, access: StoreAccess) -> Quotatio
     quotation = (
         Quotation.objects.select_for_update(of=("self",))
         .select_related("customer")
-        .filter(pk=_parse_id(quotation_id) or 0)
+        .filter(pk=parse_id(quotation_id) or 0)
         .first()
     )
     if quotation is None or not can_see_owner(access, quotation.owner_id):
@@ -73,7 +70,7 @@ def _quotation_header(data: dict, errors: dict[str, list[str]], *, partial: bool
     if "channel" in data:
         values["channel"] = _resolve_channel(data.get("channel"), errors)
     if "valid_until" in data or not partial:
-        valid_until = _parse_date(data.get("valid_until"), field="valid_until", errors=errors, required=not partial)
+        valid_until = parse_date(data.get("valid_until"), field="valid_until", errors=errors, required=not partial)
         if valid_until is None and not partial and "valid_until" not in data:
             errors.pop("valid_until", None)
             valid_until = local_today() + timedelta(days=DEFAULT_VALIDITY_DAYS)
@@ -82,7 +79,7 @@ def _quotation_header(data: dict, errors: dict[str, list[str]], *, partial: bool
         if valid_until is not None:
             values["valid_until"] = valid_until
     if "notes" in data:
-        values["notes"] = _text(data.get("notes"), field="notes", errors=errors, max_length=NOTES_MAX)
+        values["notes"] = parse_text(data.get("notes"), field="notes", errors=errors, max_length=NOTES_MAX)
     return values
 
 
@@ -113,7 +110,7 @@ def quotation_preview(*, lines: Any) -> dict:
     """The live figures of a line editor: amount, list amount, discount rate, approval needed."""
     errors: dict[str, list[str]] = {}
     priced = _parse_lines(lines, errors)
-    _raise(errors)
+    raise_errors(errors)
     amount = sum((line.amount for line in priced), Decimal("0.00"))
     list_amount = sum((line.list_amount for line in priced), Decimal("0.00"))
     rate = discount_rate(amount, list_amount)
@@ -132,7 +129,7 @@ def quotation_create(*, access: StoreAccess, data: dict, at: datetime | None = N
     errors: dict[str, list[str]] = {}
     values = _quotation_header(data, errors, partial=False, access=access)
     lines = _parse_lines(data.get("lines"), errors)
-    _raise(errors)
+    raise_errors(errors)
     customer = values["customer"]
     if "channel" not in values:
         values["channel"] = customer.channel if customer.channel_id else None
@@ -157,7 +154,7 @@ def quotation_update(*, quotation_id, access: StoreAccess, data: dict) -> Quotat
     errors: dict[str, list[str]] = {}
     values = _quotation_header(data, errors, partial=True, access=access)
     lines = _parse_lines(data.get("lines"), errors) if "lines" in data else None
-    _raise(errors)
+    raise_errors(errors)
     for key, value in values.items():
         setattr(quotation, key, value)
     if "customer" in values:
@@ -226,8 +223,8 @@ def quotation_submit(*, quotation_id, access: StoreAccess, at: datetime | None =
 def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, at: datetime | None) -> Quotation:
     at = at or timezone.now()
     errors: dict[str, list[str]] = {}
-    text = _text(comment, field="comment", errors=errors, max_length=300)
-    _raise(errors)
+    text = parse_text(comment, field="comment", errors=errors, max_length=300)
+    raise_errors(errors)
     quotation = _visible_quotation_for_update(quotation_id, access)
     check_approver(
         access=access,
