@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -40,6 +41,114 @@ from tenant_apps.sales.selectors import order_get_for_user
 # --- apply ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Application:
+    """An application for after-sales, parsed and checked for shape (not yet against its order)."""
+
+    order_id: int
+    type: str
+    reason: str
+    amount: Decimal | None
+    items: list[tuple[int, int]]
+    reissue_invoice: bool
+
+
+def _parse_type(value: Any, errors: dict[str, list[str]]) -> str | None:
+    if value not in Case.Type.values:
+        errors["type"] = [_("One of: %(values)s.") % {"values": ", ".join(Case.Type.values)}]
+        return None
+    return Case.Type(value)
+
+
+def _parse_reissue_invoice(value: Any, errors: dict[str, list[str]]) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value not in (None, ""):
+        errors["reissue_invoice"] = [_("true or false.")]
+    return False
+
+
+def _parse_case_amount(value: Any, case_type: str | None, errors: dict[str, list[str]]) -> Decimal | None:
+    """The money of a refund (more than zero for a refund only); none for an exchange or a reissue."""
+    money: Decimal | None = None
+    if case_type in Case.MONEY_TYPES:
+        money = parse_amount(value, field="amount", errors=errors)
+        if money is not None and money == 0 and case_type == Case.Type.REFUND_ONLY:
+            errors.setdefault("amount", []).append(_("A refund must be greater than zero."))
+    elif case_type in Case.DELIVERY_TYPES and value not in (None, ""):
+        check: dict[str, list[str]] = {}
+        given = parse_amount(value, field="amount", errors=check)
+        if check or given != 0:
+            errors["amount"] = [_("No money moves in an exchange or a reissue: leave the amount empty.")]
+    return money
+
+
+def parse_application(
+    *, order_id: Any, type: Any, reason: Any, amount: Any, items: Any, reissue_invoice: Any
+) -> Application:
+    """Every field of an application, or 400 naming every malformed one."""
+    errors: dict[str, list[str]] = {}
+    case_type = _parse_type(type, errors)
+    reason = parse_text(reason, field="reason", errors=errors, max_length=REASON_MAX, required=True)
+    reissue = _parse_reissue_invoice(reissue_invoice, errors)
+    money = _parse_case_amount(amount, case_type, errors)
+    parsed_items = _parse_items(items, errors, required=case_type in UNIT_TYPES)
+    order_pk = parse_id(order_id, whole_floats=True)
+    if order_pk is None:
+        errors.setdefault("order", []).append(_("No such order."))
+    raise_errors(errors)
+    return Application(order_pk, case_type, reason, money, parsed_items, reissue)
+
+
+def _check_goods_left(order) -> None:
+    """After-sales is for an order whose goods left the warehouse (else it is cancelled, or to be)."""
+    if order.status == ORDER_CANCELLED:
+        raise Conflict(
+            _("This order is cancelled: there is nothing to return or refund."),
+            code=AftersalesErrorCode.ORDER_CANCELLED,
+        )
+    if order.status in BEFORE_GOODS_LEFT:
+        raise Conflict(
+            _(
+                "The goods of this order have not left the warehouse yet: cancel the order instead "
+                "of applying for after-sales."
+            ),
+            code=AftersalesErrorCode.CANCELLATION_REQUIRED,
+            extra={"order_status": order.status},
+        )
+
+
+def _announce_application(case: Case, *, order, access: StoreAccess, at: datetime) -> None:
+    """The case's and the order's timelines, the event, and the approvers and the order's owner told."""
+    _event(case, kind=CaseEvent.Kind.APPLIED, actor=access.user, at=at, message=case.reason)
+    _emit(case, "aftersales.created")
+    _order_event(
+        order=order,
+        actor=access.user,
+        message=format_lazy(
+            gettext_lazy("After-sales {number} applied for: {type}"),
+            number=case.number,
+            type=TYPE_LABELS[case.type],
+        ),
+        data={"case": case.pk, "type": case.type, "status": case.status},
+        at=at,
+    )
+    _notify(
+        _approvers_for(owner_id=order.owner_id, exclude=access.user.pk),
+        kind="applied",
+        title=_case_title(gettext_lazy("After-sales {number} on order {order} waits for approval"), case, order),
+        body=format_lazy(gettext_lazy("Reason: {reason}"), reason=case.reason),
+        case=case,
+    )
+    if order.owner_id != access.user.pk:
+        _notify(
+            [order.owner_id],
+            kind="applied_on_your_order",
+            title=_case_title(gettext_lazy("After-sales {number} was applied for on your order {order}"), case, order),
+            case=case,
+        )
+
+
 def case_apply(
     *,
     access: StoreAccess,
@@ -61,94 +170,29 @@ def case_apply(
     at = at or timezone.now()
     if not access.can("aftersales.create") or access.read_only:
         raise PermissionDenied(_("Your role cannot apply for after-sales."))
-    errors: dict[str, list[str]] = {}
-    if type not in Case.Type.values:
-        errors["type"] = [_("One of: %(values)s.") % {"values": ", ".join(Case.Type.values)}]
-        case_type = None
-    else:
-        case_type = Case.Type(type)
-    reason = parse_text(reason, field="reason", errors=errors, max_length=REASON_MAX, required=True)
-    if not isinstance(reissue_invoice, bool):
-        if reissue_invoice in (None, ""):
-            reissue_invoice = False
-        else:
-            errors["reissue_invoice"] = [_("true or false.")]
-    money: Decimal | None = None
-    if case_type in Case.MONEY_TYPES:
-        money = parse_amount(amount, field="amount", errors=errors)
-        if money is not None and money == 0 and case_type == Case.Type.REFUND_ONLY:
-            errors.setdefault("amount", []).append(_("A refund must be greater than zero."))
-    elif case_type in Case.DELIVERY_TYPES and amount not in (None, ""):
-        check: dict[str, list[str]] = {}
-        value = parse_amount(amount, field="amount", errors=check)
-        if check or value != 0:
-            errors["amount"] = [_("No money moves in an exchange or a reissue: leave the amount empty.")]
-    parsed_items = _parse_items(items, errors, required=case_type in UNIT_TYPES)
-    order_pk = parse_id(order_id, whole_floats=True)
-    if order_pk is None:
-        errors.setdefault("order", []).append(_("No such order."))
-    raise_errors(errors)
-
-    order = order_get_for_user(order_id=order_pk, access=access)  # 404 when foreign or not visible
+    application = parse_application(
+        order_id=order_id, type=type, reason=reason, amount=amount, items=items, reissue_invoice=reissue_invoice
+    )
+    order = order_get_for_user(order_id=application.order_id, access=access)  # 404 when foreign or not visible
     with transaction.atomic():
         order = _lock_order(order.pk)
-        if order.status == ORDER_CANCELLED:
-            raise Conflict(
-                _("This order is cancelled: there is nothing to return or refund."),
-                code=AftersalesErrorCode.ORDER_CANCELLED,
-            )
-        if order.status in BEFORE_GOODS_LEFT:
-            raise Conflict(
-                _(
-                    "The goods of this order have not left the warehouse yet: cancel the order instead "
-                    "of applying for after-sales."
-                ),
-                code=AftersalesErrorCode.CANCELLATION_REQUIRED,
-                extra={"order_status": order.status},
-            )
-        _check_items(order=order, items=parsed_items, errors=errors)
+        _check_goods_left(order)
+        errors: dict[str, list[str]] = {}
+        _check_items(order=order, items=application.items, errors=errors)
         raise_errors(errors)
-        if money is not None and money > 0:
-            _check_amount(order=order, amount=money)
+        if application.amount is not None and application.amount > 0:
+            _check_amount(order=order, amount=application.amount)
         case = Case.objects.create(
             order=order,
-            type=case_type,
-            reason=reason,
-            amount=money,
-            reissue_invoice=reissue_invoice,
+            type=application.type,
+            reason=application.reason,
+            amount=application.amount,
+            reissue_invoice=application.reissue_invoice,
             applicant=access.user,
             created_at=at,
         )
         CaseItem.objects.bulk_create(
-            [CaseItem(case=case, order_line_id=line_id, quantity=quantity) for line_id, quantity in parsed_items]
+            [CaseItem(case=case, order_line_id=line_id, quantity=quantity) for line_id, quantity in application.items]
         )
-        _event(case, kind=CaseEvent.Kind.APPLIED, actor=access.user, at=at, message=reason)
-        _emit(case, "aftersales.created")
-        _order_event(
-            order=order,
-            actor=access.user,
-            message=format_lazy(
-                gettext_lazy("After-sales {number} applied for: {type}"),
-                number=case.number,
-                type=TYPE_LABELS[case_type],
-            ),
-            data={"case": case.pk, "type": case_type, "status": case.status},
-            at=at,
-        )
-        _notify(
-            _approvers_for(owner_id=order.owner_id, exclude=access.user.pk),
-            kind="applied",
-            title=_case_title(gettext_lazy("After-sales {number} on order {order} waits for approval"), case, order),
-            body=format_lazy(gettext_lazy("Reason: {reason}"), reason=reason),
-            case=case,
-        )
-        if order.owner_id != access.user.pk:
-            _notify(
-                [order.owner_id],
-                kind="applied_on_your_order",
-                title=_case_title(
-                    gettext_lazy("After-sales {number} was applied for on your order {order}"), case, order
-                ),
-                case=case,
-            )
+        _announce_application(case, order=order, access=access, at=at)
     return case

@@ -64,6 +64,64 @@ def _invoiced(**source) -> Decimal:
     return total or ZERO
 
 
+def _invoice_source_of_order(order: Order, amount: Decimal) -> dict:
+    """The order, locked, when it may carry ``amount`` more of invoices (409 otherwise)."""
+    locked = sales_services.order_lock(order_id=order.pk)
+    if locked.status == Order.Status.CANCELLED:
+        raise Conflict(
+            _("Order %(number)s is cancelled: no invoice can be requested.") % {"number": locked.number},
+            code=FinanceErrorCode.ORDER_CANCELLED,
+        )
+    total = _invoiced(order_id=locked.pk)
+    ceiling = locked.amount + locked.supplemented
+    if total + amount > ceiling:
+        raise _invoice_ceiling_error(
+            total=total, amount=amount, ceiling=ceiling, source=_("order %(n)s") % {"n": locked.number}
+        )
+    return {"order": locked}
+
+
+def _invoice_source_of_quotation(quotation: Quotation, amount: Decimal) -> dict:
+    """The quotation, locked, when it may carry ``amount`` more of invoices (409 otherwise)."""
+    locked = Quotation.objects.select_for_update(of=("self",)).filter(pk=quotation.pk).first()
+    if locked is None:
+        raise NotFound(_("No such quotation."))
+    total = _invoiced(quotation_id=locked.pk)
+    if total + amount > locked.amount:
+        raise _invoice_ceiling_error(
+            total=total,
+            amount=amount,
+            ceiling=locked.amount,
+            source=_("quotation %(n)s") % {"n": locked.number},
+        )
+    return {"quotation": locked}
+
+
+def _announce_invoice_request(invoice: Invoice, *, order: Order | None, actor, at: datetime) -> None:
+    """The order's timeline, and finance told (but the one who asked)."""
+    amount = _money_text(invoice.amount)
+    if order is not None:
+        sales_services.order_event_add(
+            order=order,
+            kind=OrderEvent.Kind.INVOICE,
+            actor=actor,
+            message=_("Invoice of %(amount)s requested") % {"amount": amount},
+            data={"invoice": invoice.pk, "status": invoice.status, "amount": amount},
+            at=at,
+        )
+    recipients = [pk for pk in finance_member_ids() if pk != getattr(actor, "pk", None)]
+    if recipients:
+        notify(
+            recipients=recipients,
+            kind="finance.invoice_requested",
+            title=format_lazy(
+                gettext_lazy("Invoice of {amount} requested for {title}"), amount=amount, title=invoice.title
+            ),
+            url=invoice_url(invoice.pk),
+            data={"invoice": invoice.pk},
+        )
+
+
 def invoice_request(
     *,
     actor,
@@ -93,32 +151,9 @@ def invoice_request(
     at = at or timezone.now()
     with transaction.atomic():
         if order is not None:
-            locked = sales_services.order_lock(order_id=order.pk)
-            if locked.status == Order.Status.CANCELLED:
-                raise Conflict(
-                    _("Order %(number)s is cancelled: no invoice can be requested.") % {"number": locked.number},
-                    code=FinanceErrorCode.ORDER_CANCELLED,
-                )
-            total = _invoiced(order_id=locked.pk)
-            ceiling = locked.amount + locked.supplemented
-            if total + amount > ceiling:
-                raise _invoice_ceiling_error(
-                    total=total, amount=amount, ceiling=ceiling, source=_("order %(n)s") % {"n": locked.number}
-                )
-            source = {"order": locked}
+            source = _invoice_source_of_order(order, amount)
         else:
-            locked_q = Quotation.objects.select_for_update(of=("self",)).filter(pk=quotation.pk).first()
-            if locked_q is None:
-                raise NotFound(_("No such quotation."))
-            total = _invoiced(quotation_id=locked_q.pk)
-            if total + amount > locked_q.amount:
-                raise _invoice_ceiling_error(
-                    total=total,
-                    amount=amount,
-                    ceiling=locked_q.amount,
-                    source=_("quotation %(n)s") % {"n": locked_q.number},
-                )
-            source = {"quotation": locked_q}
+            source = _invoice_source_of_quotation(quotation, amount)
         invoice = Invoice.objects.create(
             **source,
             **fields,
@@ -126,29 +161,7 @@ def invoice_request(
             invoice_type=invoice_type,
             requested_by=actor,
         )
-        if order is not None:
-            sales_services.order_event_add(
-                order=source["order"],
-                kind=OrderEvent.Kind.INVOICE,
-                actor=actor,
-                message=_("Invoice of %(amount)s requested") % {"amount": _money_text(amount)},
-                data={"invoice": invoice.pk, "status": invoice.status, "amount": _money_text(amount)},
-                at=at,
-            )
-        recipients = [pk for pk in finance_member_ids() if pk != getattr(actor, "pk", None)]
-        if recipients:
-            title_text = format_lazy(
-                gettext_lazy("Invoice of {amount} requested for {title}"),
-                amount=_money_text(amount),
-                title=fields["title"],
-            )
-            notify(
-                recipients=recipients,
-                kind="finance.invoice_requested",
-                title=title_text,
-                url=invoice_url(invoice.pk),
-                data={"invoice": invoice.pk},
-            )
+        _announce_invoice_request(invoice, order=source.get("order"), actor=actor, at=at)
     return invoice
 
 

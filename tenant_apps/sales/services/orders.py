@@ -69,6 +69,76 @@ def _order_lines_from_quotation(quotation: Quotation) -> list[PricedLine]:
     ]
 
 
+def _orderable_quotation(value: Any, access: StoreAccess, errors: dict[str, list[str]]) -> Quotation:
+    """The quotation an order is signed from, locked: one ``access`` sees, approved, sent or
+    accepted, and without an order yet (the header's errors are raised first, with its own)."""
+    quotation = (
+        Quotation.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(pk=parse_id(value) or 0)
+        .first()
+    )
+    if quotation is None or not can_see_owner(access, quotation.owner_id):
+        errors["quotation"] = [_("No such quotation.")]
+    raise_errors(errors)
+    if quotation.status == Quotation.Status.PENDING_APPROVAL:
+        raise ApprovalRequired(_("This quotation must be approved by a supervisor first."))
+    if quotation.status not in ORDERABLE_QUOTATION:
+        raise InvalidTransition(_("Only an approved, sent or accepted quotation can become an order."))
+    if quotation.orders.exclude(status=Order.Status.CANCELLED).exists():
+        raise Conflict(_("This quotation already has an order."))
+    return quotation
+
+
+def _quotation_customer(quotation: Quotation, access: StoreAccess):
+    """The quotation's customer, or the one it was merged into."""
+    customer = quotation.customer
+    if customer.merged_into_id is not None:
+        customer = customer_get_for_user(customer_id=customer.merged_into_id, access=access)
+    return customer
+
+
+def _priced(lines: list[PricedLine], *, from_quotation: bool, access: StoreAccess) -> tuple[Decimal, Decimal, Any]:
+    """Amount, list amount and discount rate of the lines; an order made directly from lines with
+    a discount below the threshold needs someone who may approve quotations."""
+    amount = sum((line.amount for line in lines), Decimal("0.00"))
+    list_amount = sum((line.list_amount for line in lines), Decimal("0.00"))
+    rate = discount_rate(amount, list_amount)
+    if not from_quotation and needs_approval(rate) and not access.can("quotations.approve"):
+        raise ApprovalRequired(
+            _("The discount rate %(rate)s is below the store's threshold: make a quotation and have it approved.")
+            % {"rate": rate}
+        )
+    return amount, list_amount, rate
+
+
+def _write_order_lines(order: Order, lines: list[PricedLine], unit_costs: dict[int, Decimal]) -> None:
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            position=index,
+            product=line.product,
+            sku=line.product.sku,
+            product_name=line.product.name,
+            category_name=line.product.category.name if line.product.category_id else "",
+            unit=line.product.unit,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            list_price=line.list_price,
+            amount=line.amount,
+            unit_cost=unit_costs.get(line.product.pk),
+        )
+        for index, line in enumerate(lines)
+    )
+
+
+def _accept_quotation(quotation: Quotation, at: datetime) -> None:
+    if quotation.status != Quotation.Status.ACCEPTED:
+        quotation.status = Quotation.Status.ACCEPTED
+        quotation.accepted_at = at
+        quotation.save(update_fields=["status", "accepted_at", "updated_at"])
+
+
 @transaction.atomic
 def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None) -> Order:
     """A contract order from an approved/sent/accepted quotation (prices from it) or from lines
@@ -81,42 +151,15 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
     values = _order_header(data, errors)
     quotation = None
     if data.get("quotation") not in (None, ""):
-        quotation_id = parse_id(data.get("quotation"))
-        quotation = (
-            Quotation.objects.select_for_update(of=("self",))
-            .select_related("customer")
-            .filter(pk=quotation_id or 0)
-            .first()
-        )
-        if quotation is None or not can_see_owner(access, quotation.owner_id):
-            errors["quotation"] = [_("No such quotation.")]
-            quotation = None
-        raise_errors(errors)
-        if quotation.status == Quotation.Status.PENDING_APPROVAL:
-            raise ApprovalRequired(_("This quotation must be approved by a supervisor first."))
-        if quotation.status not in ORDERABLE_QUOTATION:
-            raise InvalidTransition(_("Only an approved, sent or accepted quotation can become an order."))
-        if quotation.orders.exclude(status=Order.Status.CANCELLED).exists():
-            raise Conflict(_("This quotation already has an order."))
+        quotation = _orderable_quotation(data.get("quotation"), access, errors)
         lines = _order_lines_from_quotation(quotation)
-        customer = quotation.customer
-        if customer.merged_into_id is not None:
-            customer = customer_get_for_user(customer_id=customer.merged_into_id, access=access)
-        if "channel" not in values:
-            values["channel"] = quotation.channel
+        customer = _quotation_customer(quotation, access)
+        values.setdefault("channel", quotation.channel)
     else:
         customer = _resolve_customer(data.get("customer"), access, errors)
         lines = _parse_lines(data.get("lines"), errors)
-        raise_errors(errors)
     raise_errors(errors)
-    amount = sum((line.amount for line in lines), Decimal("0.00"))
-    list_amount = sum((line.list_amount for line in lines), Decimal("0.00"))
-    rate = discount_rate(amount, list_amount)
-    if quotation is None and needs_approval(rate) and not access.can("quotations.approve"):
-        raise ApprovalRequired(
-            _("The discount rate %(rate)s is below the store's threshold: make a quotation and have it approved.")
-            % {"rate": rate}
-        )
+    amount, list_amount, rate = _priced(lines, from_quotation=quotation is not None, access=access)
     if "channel" not in values:
         values["channel"] = customer.channel if customer.channel_id else None
     prepaid = values["payment_mode"] == Order.PaymentMode.PREPAID
@@ -137,27 +180,9 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
         created_by_id=access.user.pk,
         **values,
     )
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            position=index,
-            product=line.product,
-            sku=line.product.sku,
-            product_name=line.product.name,
-            category_name=line.product.category.name if line.product.category_id else "",
-            unit=line.product.unit,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            list_price=line.list_price,
-            amount=line.amount,
-            unit_cost=unit_costs.get(line.product.pk),
-        )
-        for index, line in enumerate(lines)
-    )
-    if quotation is not None and quotation.status != Quotation.Status.ACCEPTED:
-        quotation.status = Quotation.Status.ACCEPTED
-        quotation.accepted_at = at
-        quotation.save(update_fields=["status", "accepted_at", "updated_at"])
+    _write_order_lines(order, lines, unit_costs)
+    if quotation is not None:
+        _accept_quotation(quotation, at)
     order_event_add(order=order, kind=OrderEvent.Kind.CREATED, actor=access.user, at=at, to_status=order.status)
     publish(topic="order", entity_id=order.pk, event="order.created", data=order_event_data(order))
     if not prepaid:
