@@ -174,3 +174,15 @@ def supervisors_of(user_ids: Iterable[int]) -> list[int]:
                 .values_list("user_id", flat=True)
             )
     return sorted(result)
+
+
+def _assignable_owner(value: Any, errors: dict) -> int | None:
+    try:
+        owner_id = int(str(value))
+    except (TypeError, ValueError):
+        errors["owner"] = [_("Enter a user id.")]
+        return None
+    if owner_id not in owner_members():
+        errors["owner"] = [_("Not an active salesperson or supervisor of this store.")]
+        return None
+    return owner_id

@@ -11,9 +11,8 @@ from shared_apps.accounts.access import StoreAccess, can_see_owner
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.leads import selectors
 from tenant_apps.leads.models import DistributionRule, LeadAgent, LeadSettings
-from tenant_apps.leads.services.common import GRADES, _channel, _require, owner_members
+from tenant_apps.leads.services.common import GRADES, _assignable_owner, _channel, _require, owner_members
 from tenant_apps.leads.services.distribution import _lock_settings
-from tenant_apps.leads.services.working import _assignable_owner
 
 # --- settings, rules, duty ------------------------------------------------------------------------
 

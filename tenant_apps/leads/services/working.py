@@ -16,7 +16,13 @@ from tenant_apps.customers import selectors as customer_selectors
 from tenant_apps.customers import services as customer_services
 from tenant_apps.leads.error_codes import LeadErrorCode
 from tenant_apps.leads.models import Lead, LeadAssignment
-from tenant_apps.leads.services.common import REASON_MAX, _event, _require, _require_works_on, owner_members
+from tenant_apps.leads.services.common import (
+    REASON_MAX,
+    _assignable_owner,
+    _event,
+    _require,
+    _require_works_on,
+)
 from tenant_apps.leads.services.distribution import _lock_settings, _set_owner
 
 # --- work on a lead -------------------------------------------------------------------------------
@@ -34,18 +40,6 @@ def _closed(lead: Lead) -> InvalidTransition:
         _("This lead is already %(status)s.") % {"status": lead.get_status_display()},
         code=LeadErrorCode.LEAD_CLOSED,
     )
-
-
-def _assignable_owner(value: Any, errors: dict) -> int | None:
-    try:
-        owner_id = int(str(value))
-    except (TypeError, ValueError):
-        errors["owner"] = [_("Enter a user id.")]
-        return None
-    if owner_id not in owner_members():
-        errors["owner"] = [_("Not an active salesperson or supervisor of this store.")]
-        return None
-    return owner_id
 
 
 def lead_assign(*, lead_id: int, owner: Any, by: StoreAccess, at: datetime | None = None) -> Lead:
