@@ -200,6 +200,319 @@ def _rows(sql: str, params: dict) -> list[tuple]:
     return cursor.fetchall()
 
 
+class _FiguresReader:
+    """The statements of ``figures_by``, one method per part; each reads both periods in one pass
+    (``cur`` flag) and writes its figures into ``out`` (current, previous) by ``group``."""
+
+    def __init__(
+        self, period: Period, scope: Scope, *, group: str, channels: dict | None, breakdown, platforms
+    ) -> None:
+        self.period, self.scope, self.group = period, scope, group
+        self.channels, self.breakdown, self.platforms = channels, breakdown, platforms
+        self.previous = period.previous()
+        self.params = scope.params(period) | {
+            "pstart": self.previous.start,
+            "pfirst_day": self.previous.start.astimezone(period.tz).date(),
+        }
+        self.out: tuple[dict, dict] = ({}, {})
+        # With ``channels``, the customer and net revenue figures are also grouped by platform (current
+        # period only) in the same statements, into ``channels``.
+        self.sets = "(g, cur), (platform, cur)" if channels is not None else "(g, cur)"
+
+    def slot(self, key, cur: bool) -> Figures:
+        held = self.out[0 if cur else 1]
+        figures = held.get(key)
+        if figures is None:
+            figures = held[key] = Figures()
+        return figures
+
+    @staticmethod
+    def bounds(column: str) -> tuple[str, str]:
+        """The period of each row, for the figures that read both periods in one pass: S and E are the
+        start and end of the row's own period (P for the current rows, P' for the previous ones)."""
+        return (
+            f"CASE WHEN {column} >= %(start)s THEN %(start)s::timestamptz ELSE %(pstart)s::timestamptz END",
+            f"CASE WHEN {column} >= %(start)s THEN %(end)s::timestamptz ELSE %(start)s::timestamptz END",
+        )
+
+    def spread(self, rows, assign) -> None:
+        for by_platform, key, platform, cur, *values in rows:
+            if not by_platform:
+                assign(self.slot(key, cur), *values)
+            elif cur:
+                assign(self.channels.setdefault(platform, Figures()), *values)
+
+    def orders(self) -> None:
+        # One pass over the orders of both periods (an index-only scan): an order is its customer's
+        # first of the period when the customer's previous order (of the platform, when filtered)
+        # is before the period's start; that customer repurchased when an order precedes this one
+        # or follows it before the end; it is new when its first order ever is in the period
+        # (``refresh_derived`` keeps these columns). With ``breakdown`` (a dict), the same pass also
+        # groups the current orders by trend bucket, device, province and platform (``breakdowns``).
+        start, end = self.bounds("o.signed_at")
+        by_platform = self.scope.platform is not None or self.group == "platform"
+        prev = "o.prev_platform_signed_at" if by_platform else "o.prev_signed_at"
+        first = f"({prev} IS NULL OR {prev} < {start})"
+        first_platform = "(o.prev_platform_signed_at IS NULL OR o.prev_platform_signed_at < %(start)s)"
+        if self.breakdown is not None:
+            bucket = "CASE WHEN o.signed_at >= %(start)s THEN date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) END"
+            order_sets = "(g, cur), (cur, b), (cur, device), (cur, province), (cur, platform)"
+            grouped = (
+                "grouping(g), grouping(b), grouping(device), grouping(province), g, cur, b, device, province, platform"
+            )
+        elif self.platforms is not None:
+            bucket, order_sets = "NULL::timestamp", "(g, cur), (cur, platform)"
+            grouped = "grouping(g), g, cur, platform"
+        else:
+            bucket, order_sets, grouped = "NULL::timestamp", "(g, cur)", "0, g, cur, NULL"
+        rows = _rows(
+            f"""
+            SELECT {grouped}, sum(amount), count(*), count(*) FILTER (WHERE first),
+                   count(*) FILTER (WHERE first AND repurchased), count(*) FILTER (WHERE first AND new),
+                   COALESCE(sum(amount) FILTER (WHERE new), 0), count(*) FILTER (WHERE first_platform),
+                   sum(cost), sum(lines_without_cost)
+            FROM (SELECT o.{self.group} AS g, o.signed_at >= %(start)s AS cur, {bucket} AS b, o.device, o.province,
+                         o.platform, o.amount, o.cost, o.lines_without_cost, {first} AS first,
+                         o.prev_signed_at IS NOT NULL OR o.next_signed_at < {end} AS repurchased,
+                         o.customer_first_at >= {start} AS new, {first_platform} AS first_platform
+                  FROM hq_reports_orderfact o
+                  WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled
+                    {self.scope.where("o")}) t
+            GROUP BY GROUPING SETS ({order_sets})
+            """,
+            self.params | {"unit": "hour" if self.period.hourly else "day"},
+        )
+        if self.breakdown is not None:
+            detail, rows = (
+                [row[1:4] + row[6:-2] for row in rows if row[0] and row[5]],
+                [(0, row[4], row[5], None, *row[10:]) for row in rows if not row[0]],
+            )
+            self.breakdown.update(_breakdown_body(self.period, detail))
+        for g_g, key, cur, platform, gmv, n, paying, repurchasers, new_paying, new_gmv, first_platform, *cost in rows:
+            if g_g:
+                if cur and self.platforms is not None:
+                    # the customer's first order of the platform in P marks a paying customer of it
+                    self.platforms[platform] = (gmv, n, first_platform)
+                continue
+            f = self.slot(key, cur)
+            f.gmv, f.orders, f.paying = gmv, n, paying
+            f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
+            f.cost, f.uncosted = cost[0], int(cost[1])
+
+    def customers(self) -> None:
+
+        def customers(f: Figures, created, converted) -> None:
+            f.new_customers, f.converted = created, converted
+
+        # Converted: an order (any channel) in the customer's period, i.e. the last order before
+        # its creation is at or after the start, or the first one from its creation is before the end.
+        start, end = self.bounds("c.created_at")
+        self.spread(
+            _rows(
+                f"""
+                SELECT grouping(g), g, platform, cur, count(*), count(*) FILTER (WHERE converted)
+                FROM (SELECT c.{self.group} AS g, c.platform, c.created_at >= %(start)s AS cur,
+                             (c.order_before_created_at >= {start} OR c.order_from_created_at < {end}) AS converted
+                      FROM hq_reports_customerfact c
+                      WHERE c.created_at >= %(pstart)s AND c.created_at < %(end)s AND NOT c.merged
+                        {self.scope.where("c")}) t
+                GROUP BY GROUPING SETS ({self.sets})
+                """,
+                self.params,
+            ),
+            customers,
+        )
+
+    def completed(self) -> None:
+        # ``revisited``: the return-visit flag kept on each completed order (``refresh_derived``).
+        for key, cur, completed, rated, positive, revisited in _rows(
+            f"""
+            SELECT o.{self.group}, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
+                   count(*) FILTER (WHERE o.rating >= 4), count(*) FILTER (WHERE o.revisited)
+            FROM hq_reports_orderfact o
+            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
+              {self.scope.where("o")}
+            GROUP BY 1, 2
+            """,
+            self.params,
+        ):
+            f = self.slot(key, cur)
+            f.completed, f.rated, f.positive, f.revisited = completed, rated, positive, revisited
+
+    def lost(self) -> None:
+        for key, cur, released in _rows(
+            f"""
+            SELECT c.{self.group}, r.at >= %(start)s AS cur, count(DISTINCT r.customer_id)
+            FROM hq_reports_releasefact r
+            JOIN hq_reports_customerfact c ON c.store_id = r.store_id AND c.customer_id = r.customer_id
+            WHERE r.at >= %(pstart)s AND r.at < %(end)s AND NOT c.merged
+              {self.scope.where("r", platform_alias="c")}
+            GROUP BY 1, 2
+            """,
+            self.params,
+        ):
+            self.slot(key, cur).released = released
+        # Owned at start (both starts in one statement): owned now since before start (the count of
+        # owned customers kept per store, less those owned only since after start), plus those
+        # whose first release at or after start was not preceded (between start and that release)
+        # by an approved claim.
+        for key, owned_cur, owned_prev in _rows(
+            f"""
+                SELECT g, sum(n_cur), sum(n_prev) FROM (
+                    SELECT h.{self.group} AS g, sum(h.owned) AS n_cur, sum(h.owned) AS n_prev
+                    FROM hq_reports_storetotals h WHERE true {self.scope.where("h")}
+                    GROUP BY 1
+                    UNION ALL
+                    SELECT c.{self.group}, -count(*) FILTER (WHERE c.owner_since > %(start)s), -count(*)
+                    FROM hq_reports_customerfact c
+                    WHERE c.owner_id IS NOT NULL AND c.owner_since IS NOT NULL AND NOT c.merged
+                      AND c.owner_since > %(pstart)s {self.scope.where("c")}
+                    GROUP BY 1
+                    UNION ALL
+                    SELECT c.{self.group}, count(*), 0 FROM (
+                        SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
+                        FROM hq_reports_releasefact r WHERE r.at >= %(start)s
+                        ORDER BY r.store_id, r.customer_id, r.at, r.release_id
+                    ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
+                    WHERE NOT c.merged AND c.created_at <= %(start)s
+                      AND NOT EXISTS (
+                          SELECT 1 FROM hq_reports_claimfact cl
+                          WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
+                            AND cl.decided_at >= %(start)s AND cl.decided_at < f.at)
+                      {self.scope.where("f", platform_alias="c")}
+                    GROUP BY 1
+                    UNION ALL
+                    SELECT c.{self.group}, 0, count(*) FROM (
+                        SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
+                        FROM hq_reports_releasefact r WHERE r.at >= %(pstart)s
+                        ORDER BY r.store_id, r.customer_id, r.at, r.release_id
+                    ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
+                    WHERE NOT c.merged AND c.created_at <= %(pstart)s
+                      AND NOT EXISTS (
+                          SELECT 1 FROM hq_reports_claimfact cl
+                          WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
+                            AND cl.decided_at >= %(pstart)s AND cl.decided_at < f.at)
+                      {self.scope.where("f", platform_alias="c")}
+                    GROUP BY 1
+                ) x GROUP BY g
+                """,
+            self.params,
+        ):
+            self.slot(key, True).owned_at_start = int(owned_cur)
+            self.slot(key, False).owned_at_start = int(owned_prev)
+
+    def net(self) -> None:
+
+        def net(f: Figures, amount) -> None:
+            f.net_revenue = amount
+
+        self.spread(
+            _rows(
+                f"""
+                SELECT grouping(g), g, platform, cur, sum(amount)
+                FROM (SELECT p.{self.group} AS g, p.platform, p.confirmed_at >= %(start)s AS cur,
+                             CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END AS amount
+                      FROM hq_reports_paymentfact p
+                      WHERE p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s {self.scope.where("p")}) t
+                GROUP BY GROUPING SETS ({self.sets})
+                """,
+                self.params,
+            ),
+            net,
+        )
+
+    def net_current(self) -> None:
+        for key, amount in _rows(
+            f"""
+            SELECT p.{self.group}, sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END)
+            FROM hq_reports_paymentfact p
+            WHERE p.confirmed_at >= %(start)s AND p.confirmed_at < %(end)s {self.scope.where("p")}
+            GROUP BY 1
+            """,
+            self.params,
+        ):
+            self.slot(key, True).net_revenue = amount
+
+    def overdue(self) -> None:
+        # Both as-of times T in one statement; at T, every non-cancelled credit order signed before
+        # T and due before T's local date counts with what it owed at T, when it was still owed at
+        # T (open now, or fully collected since T). Read as: what every open credit order owes now
+        # (``StoreTotals.credit_owed``), less the open ones not overdue at T (due on or after T's
+        # date, or signed since T: recent rows only), plus what orders fully collected since T
+        # owe, plus the collections of counted orders confirmed since T (``PaymentFact.order_*``).
+        as_ofs = {True: self.period.as_of, False: self.previous.as_of}
+        open_credit = "o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount"
+        owed = "o.amount - o.collected"
+        for key, cur_owed, prev_owed in _rows(
+            f"""
+            SELECT g, sum(cur), sum(prev) FROM (
+                SELECT t.{self.group} AS g, sum(t.credit_owed) AS cur, sum(t.credit_owed) AS prev
+                FROM hq_reports_storetotals t WHERE true {self.scope.where("t")}
+                GROUP BY 1
+                UNION ALL
+                SELECT o.{self.group}, -sum({owed}) FILTER (WHERE o.due_date >= %(as_of_date)s),
+                       -sum({owed}) FILTER (WHERE o.due_date >= %(pas_of_date)s)
+                FROM hq_reports_orderfact o
+                WHERE {open_credit} AND o.due_date >= %(low_date)s {self.scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT o.{self.group},
+                       -sum({owed}) FILTER (WHERE o.due_date < %(as_of_date)s AND o.signed_at >= %(as_of)s),
+                       -sum({owed}) FILTER (WHERE o.due_date < %(pas_of_date)s AND o.signed_at >= %(pas_of)s)
+                FROM hq_reports_orderfact o
+                WHERE {open_credit} AND o.signed_at >= %(low)s AND o.due_date < %(high_date)s {self.scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT o.{self.group},
+                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(as_of)s AND o.due_date < %(as_of_date)s
+                                             AND o.signed_at < %(as_of)s),
+                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(pas_of)s AND o.due_date < %(pas_of_date)s
+                                             AND o.signed_at < %(pas_of)s)
+                FROM hq_reports_orderfact o
+                WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected >= o.amount
+                  AND o.fully_collected_at >= %(low)s {self.scope.where("o")}
+                GROUP BY 1
+                UNION ALL
+                SELECT p.{self.group},
+                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(as_of)s AND p.order_due_date < %(as_of_date)s
+                                               AND p.order_signed_at < %(as_of)s
+                                               AND (p.order_open OR p.order_fully_collected_at >= %(as_of)s)),
+                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(pas_of)s AND p.order_due_date < %(pas_of_date)s
+                                               AND p.order_signed_at < %(pas_of)s
+                                               AND (p.order_open OR p.order_fully_collected_at >= %(pas_of)s))
+                FROM hq_reports_paymentfact p
+                WHERE p.kind = 'collection' AND p.order_credit AND p.confirmed_at >= %(low)s {self.scope.where("p")}
+                GROUP BY 1
+            ) x GROUP BY g
+            """,
+            self.params
+            | {
+                "as_of": as_ofs[True],
+                "as_of_date": as_ofs[True].astimezone(self.period.tz).date(),
+                "pas_of": as_ofs[False],
+                "pas_of_date": as_ofs[False].astimezone(self.period.tz).date(),
+                "low": min(as_ofs.values()),
+                "low_date": min(as_ofs.values()).astimezone(self.period.tz).date(),
+                "high_date": max(as_ofs.values()).astimezone(self.period.tz).date(),
+            },
+        ):
+            if cur_owed is not None:
+                self.slot(key, True).overdue = cur_owed
+            if prev_owed is not None:
+                self.slot(key, False).overdue = prev_owed
+
+    def enquiries(self) -> None:
+        for key, cur, new_enquiries in _rows(
+            f"""
+            SELECT e.{self.group}, e.day >= %(first_day)s AS cur, sum(e.new_enquiries) FROM hq_reports_enquiryfact e
+            WHERE e.day >= %(pfirst_day)s AND e.day <= %(last_day)s {self.scope.where("e")}
+            GROUP BY 1, 2
+            """,
+            self.params,
+        ):
+            self.slot(key, cur).new_enquiries = int(new_enquiries)
+
+
 def figures_by(
     period: Period,
     scope: Scope,
@@ -216,309 +529,11 @@ def figures_by(
     of the current period only). ``channels`` (a dict) also receives the current figures of
     ``CHANNEL_PARTS`` by platform; ``platforms`` (a dict) the gmv, orders and paying customers of
     the current period by platform (``breakdown["platforms"]``, without the other breakdowns)."""
-    previous = period.previous()
-    params = scope.params(period) | {
-        "pstart": previous.start,
-        "pfirst_day": previous.start.astimezone(period.tz).date(),
-    }
-    out: tuple[dict, dict] = ({}, {})
-
-    def slot(key, cur: bool) -> Figures:
-        held = out[0 if cur else 1]
-        figures = held.get(key)
-        if figures is None:
-            figures = held[key] = Figures()
-        return figures
-
-    # The period of each row, for the figures that read both periods in one pass: S and E are the
-    # start and end of the row's own period (P for the current rows, P' for the previous ones).
-    def bounds(column: str) -> tuple[str, str]:
-        return (
-            f"CASE WHEN {column} >= %(start)s THEN %(start)s::timestamptz ELSE %(pstart)s::timestamptz END",
-            f"CASE WHEN {column} >= %(start)s THEN %(end)s::timestamptz ELSE %(start)s::timestamptz END",
-        )
-
-    if "orders" in parts:
-        # One pass over the orders of both periods (an index-only scan): an order is its customer's
-        # first of the period when the customer's previous order (of the platform, when filtered)
-        # is before the period's start; that customer repurchased when an order precedes this one
-        # or follows it before the end; it is new when its first order ever is in the period
-        # (``refresh_derived`` keeps these columns). With ``breakdown`` (a dict), the same pass also
-        # groups the current orders by trend bucket, device, province and platform (``breakdowns``).
-        start, end = bounds("o.signed_at")
-        by_platform = scope.platform is not None or group == "platform"
-        prev = "o.prev_platform_signed_at" if by_platform else "o.prev_signed_at"
-        first = f"({prev} IS NULL OR {prev} < {start})"
-        first_platform = "(o.prev_platform_signed_at IS NULL OR o.prev_platform_signed_at < %(start)s)"
-        if breakdown is not None:
-            bucket = "CASE WHEN o.signed_at >= %(start)s THEN date_trunc(%(unit)s, o.signed_at AT TIME ZONE %(tz)s) END"
-            order_sets = "(g, cur), (cur, b), (cur, device), (cur, province), (cur, platform)"
-            grouped = (
-                "grouping(g), grouping(b), grouping(device), grouping(province), g, cur, b, device, province, platform"
-            )
-        elif platforms is not None:
-            bucket, order_sets = "NULL::timestamp", "(g, cur), (cur, platform)"
-            grouped = "grouping(g), g, cur, platform"
-        else:
-            bucket, order_sets, grouped = "NULL::timestamp", "(g, cur)", "0, g, cur, NULL"
-        rows = _rows(
-            f"""
-            SELECT {grouped}, sum(amount), count(*), count(*) FILTER (WHERE first),
-                   count(*) FILTER (WHERE first AND repurchased), count(*) FILTER (WHERE first AND new),
-                   COALESCE(sum(amount) FILTER (WHERE new), 0), count(*) FILTER (WHERE first_platform),
-                   sum(cost), sum(lines_without_cost)
-            FROM (SELECT o.{group} AS g, o.signed_at >= %(start)s AS cur, {bucket} AS b, o.device, o.province,
-                         o.platform, o.amount, o.cost, o.lines_without_cost, {first} AS first,
-                         o.prev_signed_at IS NOT NULL OR o.next_signed_at < {end} AS repurchased,
-                         o.customer_first_at >= {start} AS new, {first_platform} AS first_platform
-                  FROM hq_reports_orderfact o
-                  WHERE o.signed_at >= %(pstart)s AND o.signed_at < %(end)s AND NOT o.cancelled
-                    {scope.where("o")}) t
-            GROUP BY GROUPING SETS ({order_sets})
-            """,
-            params | {"unit": "hour" if period.hourly else "day"},
-        )
-        if breakdown is not None:
-            detail, rows = (
-                [row[1:4] + row[6:-2] for row in rows if row[0] and row[5]],
-                [(0, row[4], row[5], None, *row[10:]) for row in rows if not row[0]],
-            )
-            breakdown.update(_breakdown_body(period, detail))
-        for g_g, key, cur, platform, gmv, n, paying, repurchasers, new_paying, new_gmv, first_platform, *cost in rows:
-            if g_g:
-                if cur and platforms is not None:
-                    # the customer's first order of the platform in P marks a paying customer of it
-                    platforms[platform] = (gmv, n, first_platform)
-                continue
-            f = slot(key, cur)
-            f.gmv, f.orders, f.paying = gmv, n, paying
-            f.repurchasers, f.new_paying, f.new_gmv = repurchasers, new_paying, new_gmv
-            f.cost, f.uncosted = cost[0], int(cost[1])
-
-    # With ``channels``, the customer and net revenue figures are also grouped by platform (current
-    # period only) in the same statements, into ``channels``.
-    sets = "(g, cur), (platform, cur)" if channels is not None else "(g, cur)"
-
-    def spread(rows, assign) -> None:
-        for by_platform, key, platform, cur, *values in rows:
-            if not by_platform:
-                assign(slot(key, cur), *values)
-            elif cur:
-                assign(channels.setdefault(platform, Figures()), *values)
-
-    if "customers" in parts:
-
-        def customers(f: Figures, created, converted) -> None:
-            f.new_customers, f.converted = created, converted
-
-        # Converted: an order (any channel) in the customer's period, i.e. the last order before
-        # its creation is at or after the start, or the first one from its creation is before the end.
-        start, end = bounds("c.created_at")
-        spread(
-            _rows(
-                f"""
-                SELECT grouping(g), g, platform, cur, count(*), count(*) FILTER (WHERE converted)
-                FROM (SELECT c.{group} AS g, c.platform, c.created_at >= %(start)s AS cur,
-                             (c.order_before_created_at >= {start} OR c.order_from_created_at < {end}) AS converted
-                      FROM hq_reports_customerfact c
-                      WHERE c.created_at >= %(pstart)s AND c.created_at < %(end)s AND NOT c.merged
-                        {scope.where("c")}) t
-                GROUP BY GROUPING SETS ({sets})
-                """,
-                params,
-            ),
-            customers,
-        )
-
-    if "completed" in parts:
-        # ``revisited``: the return-visit flag kept on each completed order (``refresh_derived``).
-        for key, cur, completed, rated, positive, revisited in _rows(
-            f"""
-            SELECT o.{group}, o.completed_at >= %(start)s AS cur, count(*), count(o.rating),
-                   count(*) FILTER (WHERE o.rating >= 4), count(*) FILTER (WHERE o.revisited)
-            FROM hq_reports_orderfact o
-            WHERE o.completed_at >= %(pstart)s AND o.completed_at < %(end)s AND NOT o.cancelled
-              {scope.where("o")}
-            GROUP BY 1, 2
-            """,
-            params,
-        ):
-            f = slot(key, cur)
-            f.completed, f.rated, f.positive, f.revisited = completed, rated, positive, revisited
-
-    if "lost" in parts:
-        for key, cur, released in _rows(
-            f"""
-            SELECT c.{group}, r.at >= %(start)s AS cur, count(DISTINCT r.customer_id)
-            FROM hq_reports_releasefact r
-            JOIN hq_reports_customerfact c ON c.store_id = r.store_id AND c.customer_id = r.customer_id
-            WHERE r.at >= %(pstart)s AND r.at < %(end)s AND NOT c.merged
-              {scope.where("r", platform_alias="c")}
-            GROUP BY 1, 2
-            """,
-            params,
-        ):
-            slot(key, cur).released = released
-        # Owned at start (both starts in one statement): owned now since before start (the count of
-        # owned customers kept per store, less those owned only since after start), plus those
-        # whose first release at or after start was not preceded (between start and that release)
-        # by an approved claim.
-        for key, owned_cur, owned_prev in _rows(
-            f"""
-                SELECT g, sum(n_cur), sum(n_prev) FROM (
-                    SELECT h.{group} AS g, sum(h.owned) AS n_cur, sum(h.owned) AS n_prev
-                    FROM hq_reports_storetotals h WHERE true {scope.where("h")}
-                    GROUP BY 1
-                    UNION ALL
-                    SELECT c.{group}, -count(*) FILTER (WHERE c.owner_since > %(start)s), -count(*)
-                    FROM hq_reports_customerfact c
-                    WHERE c.owner_id IS NOT NULL AND c.owner_since IS NOT NULL AND NOT c.merged
-                      AND c.owner_since > %(pstart)s {scope.where("c")}
-                    GROUP BY 1
-                    UNION ALL
-                    SELECT c.{group}, count(*), 0 FROM (
-                        SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
-                        FROM hq_reports_releasefact r WHERE r.at >= %(start)s
-                        ORDER BY r.store_id, r.customer_id, r.at, r.release_id
-                    ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
-                    WHERE NOT c.merged AND c.created_at <= %(start)s
-                      AND NOT EXISTS (
-                          SELECT 1 FROM hq_reports_claimfact cl
-                          WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
-                            AND cl.decided_at >= %(start)s AND cl.decided_at < f.at)
-                      {scope.where("f", platform_alias="c")}
-                    GROUP BY 1
-                    UNION ALL
-                    SELECT c.{group}, 0, count(*) FROM (
-                        SELECT DISTINCT ON (r.store_id, r.customer_id) r.store_id, r.customer_id, r.at
-                        FROM hq_reports_releasefact r WHERE r.at >= %(pstart)s
-                        ORDER BY r.store_id, r.customer_id, r.at, r.release_id
-                    ) f JOIN hq_reports_customerfact c ON c.store_id = f.store_id AND c.customer_id = f.customer_id
-                    WHERE NOT c.merged AND c.created_at <= %(pstart)s
-                      AND NOT EXISTS (
-                          SELECT 1 FROM hq_reports_claimfact cl
-                          WHERE cl.store_id = f.store_id AND cl.customer_id = f.customer_id
-                            AND cl.decided_at >= %(pstart)s AND cl.decided_at < f.at)
-                      {scope.where("f", platform_alias="c")}
-                    GROUP BY 1
-                ) x GROUP BY g
-                """,
-            params,
-        ):
-            slot(key, True).owned_at_start = int(owned_cur)
-            slot(key, False).owned_at_start = int(owned_prev)
-
-    if "net" in parts:
-
-        def net(f: Figures, amount) -> None:
-            f.net_revenue = amount
-
-        spread(
-            _rows(
-                f"""
-                SELECT grouping(g), g, platform, cur, sum(amount)
-                FROM (SELECT p.{group} AS g, p.platform, p.confirmed_at >= %(start)s AS cur,
-                             CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END AS amount
-                      FROM hq_reports_paymentfact p
-                      WHERE p.confirmed_at >= %(pstart)s AND p.confirmed_at < %(end)s {scope.where("p")}) t
-                GROUP BY GROUPING SETS ({sets})
-                """,
-                params,
-            ),
-            net,
-        )
-
-    if "net_current" in parts:
-        for key, amount in _rows(
-            f"""
-            SELECT p.{group}, sum(CASE WHEN p.kind = 'refund' THEN -p.amount ELSE p.amount END)
-            FROM hq_reports_paymentfact p
-            WHERE p.confirmed_at >= %(start)s AND p.confirmed_at < %(end)s {scope.where("p")}
-            GROUP BY 1
-            """,
-            params,
-        ):
-            slot(key, True).net_revenue = amount
-
-    if "overdue" in parts:
-        # Both as-of times T in one statement; at T, every non-cancelled credit order signed before
-        # T and due before T's local date counts with what it owed at T, when it was still owed at
-        # T (open now, or fully collected since T). Read as: what every open credit order owes now
-        # (``StoreTotals.credit_owed``), less the open ones not overdue at T (due on or after T's
-        # date, or signed since T: recent rows only), plus what orders fully collected since T
-        # owe, plus the collections of counted orders confirmed since T (``PaymentFact.order_*``).
-        as_ofs = {True: period.as_of, False: previous.as_of}
-        open_credit = "o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected < o.amount"
-        owed = "o.amount - o.collected"
-        for key, cur_owed, prev_owed in _rows(
-            f"""
-            SELECT g, sum(cur), sum(prev) FROM (
-                SELECT t.{group} AS g, sum(t.credit_owed) AS cur, sum(t.credit_owed) AS prev
-                FROM hq_reports_storetotals t WHERE true {scope.where("t")}
-                GROUP BY 1
-                UNION ALL
-                SELECT o.{group}, -sum({owed}) FILTER (WHERE o.due_date >= %(as_of_date)s),
-                       -sum({owed}) FILTER (WHERE o.due_date >= %(pas_of_date)s)
-                FROM hq_reports_orderfact o
-                WHERE {open_credit} AND o.due_date >= %(low_date)s {scope.where("o")}
-                GROUP BY 1
-                UNION ALL
-                SELECT o.{group},
-                       -sum({owed}) FILTER (WHERE o.due_date < %(as_of_date)s AND o.signed_at >= %(as_of)s),
-                       -sum({owed}) FILTER (WHERE o.due_date < %(pas_of_date)s AND o.signed_at >= %(pas_of)s)
-                FROM hq_reports_orderfact o
-                WHERE {open_credit} AND o.signed_at >= %(low)s AND o.due_date < %(high_date)s {scope.where("o")}
-                GROUP BY 1
-                UNION ALL
-                SELECT o.{group},
-                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(as_of)s AND o.due_date < %(as_of_date)s
-                                             AND o.signed_at < %(as_of)s),
-                       sum({owed}) FILTER (WHERE o.fully_collected_at >= %(pas_of)s AND o.due_date < %(pas_of_date)s
-                                             AND o.signed_at < %(pas_of)s)
-                FROM hq_reports_orderfact o
-                WHERE o.payment_mode = 'credit' AND NOT o.cancelled AND o.collected >= o.amount
-                  AND o.fully_collected_at >= %(low)s {scope.where("o")}
-                GROUP BY 1
-                UNION ALL
-                SELECT p.{group},
-                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(as_of)s AND p.order_due_date < %(as_of_date)s
-                                               AND p.order_signed_at < %(as_of)s
-                                               AND (p.order_open OR p.order_fully_collected_at >= %(as_of)s)),
-                       sum(p.amount) FILTER (WHERE p.confirmed_at >= %(pas_of)s AND p.order_due_date < %(pas_of_date)s
-                                               AND p.order_signed_at < %(pas_of)s
-                                               AND (p.order_open OR p.order_fully_collected_at >= %(pas_of)s))
-                FROM hq_reports_paymentfact p
-                WHERE p.kind = 'collection' AND p.order_credit AND p.confirmed_at >= %(low)s {scope.where("p")}
-                GROUP BY 1
-            ) x GROUP BY g
-            """,
-            params
-            | {
-                "as_of": as_ofs[True],
-                "as_of_date": as_ofs[True].astimezone(period.tz).date(),
-                "pas_of": as_ofs[False],
-                "pas_of_date": as_ofs[False].astimezone(period.tz).date(),
-                "low": min(as_ofs.values()),
-                "low_date": min(as_ofs.values()).astimezone(period.tz).date(),
-                "high_date": max(as_ofs.values()).astimezone(period.tz).date(),
-            },
-        ):
-            if cur_owed is not None:
-                slot(key, True).overdue = cur_owed
-            if prev_owed is not None:
-                slot(key, False).overdue = prev_owed
-
-    if "enquiries" in parts:
-        for key, cur, new_enquiries in _rows(
-            f"""
-            SELECT e.{group}, e.day >= %(first_day)s AS cur, sum(e.new_enquiries) FROM hq_reports_enquiryfact e
-            WHERE e.day >= %(pfirst_day)s AND e.day <= %(last_day)s {scope.where("e")}
-            GROUP BY 1, 2
-            """,
-            params,
-        ):
-            slot(key, cur).new_enquiries = int(new_enquiries)
-    return out
+    reader = _FiguresReader(period, scope, group=group, channels=channels, breakdown=breakdown, platforms=platforms)
+    for part in ("orders", "customers", "completed", "lost", "net", "net_current", "overdue", "enquiries"):
+        if part in parts:
+            getattr(reader, part)()
+    return reader.out
 
 
 def total(figures: dict) -> Figures:
@@ -1083,20 +1098,28 @@ def _merge_rankings(results: list[tuple[list[dict], list[dict]]], limit: int) ->
     )
 
 
-def _dashboard_body(
-    *, period: Period, stores: list[Store | StoreRef], platform: str | None, limit: int, all_stores: bool
-):
-    previous = period.previous()
-    by_platform: dict = {}
-    cur_by_store: dict = {}
-    prev_by_store: dict = {}
-    zone_parts, zone_rankings = [], []
-    # Read before the facts: every change the feeds vouch for is in the figures that follow.
-    feeds = store_feeds(stores, every=all_stores)
-    fresh = store_freshness(stores, now=period.now, feeds=feeds)
-    rollup_zones = day_rollup_zones(stores, feeds) if all_stores else set()
+@dataclass
+class _ZoneReads:
+    """What ``_read_zones`` gathers over the zone groups of a dashboard."""
+
+    cur_by_store: dict = field(default_factory=dict)
+    prev_by_store: dict = field(default_factory=dict)
+    by_platform: dict = field(default_factory=dict)  # {platform: Figures of P}
+    breakdowns: list = field(default_factory=list)  # one per zone, for ``_merge_breakdowns``
+    rankings: list = field(default_factory=list)  # one (products, categories) per zone
     # What the day rollups add to the totals beyond the stores' rows (the figures not shown per store).
-    cur_total, prev_total = Figures(), Figures()
+    cur_total: Figures = field(default_factory=Figures)
+    prev_total: Figures = field(default_factory=Figures)
+
+
+def _read_zones(
+    period: Period, stores: list, *, platform: str | None, limit: int, all_stores: bool, feeds: dict
+) -> _ZoneReads:
+    """The figures of each store, by zone group: over whole local days of a zone whose day rollups
+    sum its stores, the figures of each store row from the facts and the rest from the day rollups;
+    otherwise everything from the facts."""
+    reads = _ZoneReads()
+    rollup_zones = day_rollup_zones(stores, feeds) if all_stores else set()
     groups = zone_groups(period, stores, all_stores=all_stores)
     for zone_period, store_ids in groups:
         scope = Scope(store_ids=store_ids, platform=platform)
@@ -1105,32 +1128,37 @@ def _dashboard_body(
         ranking_limit = limit if len(groups) == 1 else None
         zone = zone_period.tz.key
         if zone in rollup_zones and covers_whole_days(zone_period):
-            # Every store of the zone over whole local days: the figures of each store row from the
-            # facts, the rest from the zone's day rollups.
             platforms: dict = {}
             cur, prev = figures_by(zone_period, scope, parts=ROLLUP_PARTS, channels=channels, platforms=platforms)
             day = day_rollup_figures(zone_period, zone, platform, limit=ranking_limit)
             for key, amount in day.channel_net.items():
                 channels.setdefault(key, Figures()).net_revenue = amount
             # (the current net revenue is in the store rows already)
-            cur_total.add(replace(day.cur, net_revenue=ZERO))
-            prev_total.add(day.prev)
-            zone_parts.append({**day.breakdown, "platforms": platforms})
-            zone_rankings.append((day.products, day.categories))
+            reads.cur_total.add(replace(day.cur, net_revenue=ZERO))
+            reads.prev_total.add(day.prev)
+            reads.breakdowns.append({**day.breakdown, "platforms": platforms})
+            reads.rankings.append((day.products, day.categories))
         else:
             breakdown: dict = {}
             cur, prev = figures_by(zone_period, scope, channels=channels, breakdown=breakdown)
-            zone_parts.append(breakdown)
-            zone_rankings.append(rankings(zone_period, scope, limit=ranking_limit))
-        cur_by_store.update(cur)
-        prev_by_store.update(prev)
+            reads.breakdowns.append(breakdown)
+            reads.rankings.append(rankings(zone_period, scope, limit=ranking_limit))
+        reads.cur_by_store.update(cur)
+        reads.prev_by_store.update(prev)
         for key, figures in channels.items():
-            by_platform.setdefault(key, Figures()).add(figures)
-    by_id = {store.pk: store for store in stores}
+            reads.by_platform.setdefault(key, Figures()).add(figures)
+    return reads
+
+
+def _store_and_subsidiary_rows(stores: list, reads: _ZoneReads, fresh: dict) -> tuple[list[dict], list[dict]]:
+    """A row per store, by gmv (the row's own amount, to the cent) then name, and a row per
+    subsidiary, whose figures are added to the totals (each store is in one subsidiary; facts of
+    stores outside the list, a store deleted since, never count)."""
     store_rows, subsidiaries = [], {}
     tz, url_parts = timezone.get_current_timezone(), _url_parts()
     for store in stores:
-        cur, prev = cur_by_store.get(store.pk) or Figures(), prev_by_store.get(store.pk) or Figures()
+        cur = reads.cur_by_store.get(store.pk) or Figures()
+        prev = reads.prev_by_store.get(store.pk) or Figures()
         store_rows.append((cur.gmv, _store_row(store, cur, prev, fresh[store.pk], tz, url_parts)))
         key = store.subsidiary_id
         group = subsidiaries.get(key)
@@ -1145,30 +1173,26 @@ def _dashboard_body(
         group["stores"] += 1
         group["cur"].add(cur)
         group["prev"].add(prev)
-    # The totals: every subsidiary's (each store is in one).
     for group in subsidiaries.values():
-        cur_total.add(group["cur"])
-        prev_total.add(group["prev"])
-    # Facts of stores outside the list (a store deleted since) never count: only listed stores add up.
-    del by_id
-    # By gmv (the row's own amount, to the cent) then name.
-    store_rows = [row for _gmv, row in sorted(store_rows, key=lambda item: (-item[0], item[1]["name"]))]
+        reads.cur_total.add(group["cur"])
+        reads.prev_total.add(group["prev"])
     subsidiary_rows = [
-        {
-            "id": g["id"],
-            "name": g["name"],
-            "stores": g["stores"],
-            **_headline(g["cur"], g["prev"]),
-        }
+        {"id": g["id"], "name": g["name"], "stores": g["stores"], **_headline(g["cur"], g["prev"])}
         for g in subsidiaries.values()
     ]
     subsidiary_rows.sort(key=lambda row: (-Decimal(row["gmv"]), row["name"] or ""))
-    parts = _merge_breakdowns(zone_parts, period)
-    channel_rows = []
-    for key in sorted(set(parts["platforms"]) | set(by_platform), key=lambda k: -parts["platforms"].get(k, (0,))[0]):
-        gmv, n, paying = parts["platforms"].get(key, (ZERO, 0, 0))
+    ordered = [row for _gmv, row in sorted(store_rows, key=lambda item: (-item[0], item[1]["name"]))]
+    return ordered, subsidiary_rows
+
+
+def _channel_rows(platforms: dict, by_platform: dict) -> list[dict]:
+    """A row per channel platform, by gmv: ``platforms`` {platform: (gmv, orders, paying)} of the
+    breakdowns, ``by_platform`` {platform: Figures} of the customer and net revenue figures."""
+    rows = []
+    for key in sorted(set(platforms) | set(by_platform), key=lambda k: -platforms.get(k, (0,))[0]):
+        gmv, n, paying = platforms.get(key, (ZERO, 0, 0))
         figures = by_platform.get(key, Figures())
-        channel_rows.append(
+        rows.append(
             {
                 "channel": key or "",
                 "gmv": money(gmv),
@@ -1179,25 +1203,38 @@ def _dashboard_body(
                 "net_revenue": money(figures.net_revenue),
             }
         )
-    products, categories = _merge_rankings(zone_rankings, limit)
+    return rows
+
+
+def _customer_mix(total: Figures) -> dict:
+    return {
+        "new": {"count": total.new_paying, "gmv": money(total.new_gmv)},
+        "returning": {"count": total.paying - total.new_paying, "gmv": money(total.gmv - total.new_gmv)},
+    }
+
+
+def _dashboard_body(
+    *, period: Period, stores: list[Store | StoreRef], platform: str | None, limit: int, all_stores: bool
+):
+    # Read before the facts: every change the feeds vouch for is in the figures that follow.
+    feeds = store_feeds(stores, every=all_stores)
+    fresh = store_freshness(stores, now=period.now, feeds=feeds)
+    reads = _read_zones(period, stores, platform=platform, limit=limit, all_stores=all_stores, feeds=feeds)
+    store_rows, subsidiary_rows = _store_and_subsidiary_rows(stores, reads, fresh)
+    parts = _merge_breakdowns(reads.breakdowns, period)
+    products, categories = _merge_rankings(reads.rankings, limit)
     return {
         "period": period.as_dict(),
-        "previous_period": previous.as_dict(),
+        "previous_period": period.previous().as_dict(),
         "as_of": _iso(overall_as_of(stores, fresh)),
-        "metrics": metric_body(cur_total.values(), prev_total.values()),
+        "metrics": metric_body(reads.cur_total.values(), reads.prev_total.values()),
         "stores": store_rows,
         "subsidiaries": subsidiary_rows,
-        "channels": channel_rows,
+        "channels": _channel_rows(parts["platforms"], reads.by_platform),
         "product_ranking": products,
         "category_ranking": categories,
         "sales_trend": parts["sales_trend"],
-        "customer_mix": {
-            "new": {"count": cur_total.new_paying, "gmv": money(cur_total.new_gmv)},
-            "returning": {
-                "count": cur_total.paying - cur_total.new_paying,
-                "gmv": money(cur_total.gmv - cur_total.new_gmv),
-            },
-        },
+        "customer_mix": _customer_mix(reads.cur_total),
         "geography": parts["geography"],
         "devices": parts["devices"],
     }

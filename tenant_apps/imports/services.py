@@ -58,12 +58,8 @@ BATCH_ROWS = 500
 STALE_AFTER = timedelta(minutes=10)
 
 
-def _current_store():
-    return current_store()
-
-
 def _access_for(user) -> StoreAccess | None:
-    return resolve_store_access(user=user, store=_current_store())
+    return resolve_store_access(user=user, store=current_store())
 
 
 def import_start(

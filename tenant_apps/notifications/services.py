@@ -40,6 +40,7 @@ from tenant_apps.notifications.models import (
 )
 from tenants.models import Store
 from tenants.routing import store_url
+from tenants.storetime import current_store
 
 logger = logging.getLogger(__name__)
 
@@ -236,10 +237,6 @@ def mark_read(*, user: User, ids: Iterable[int] | None = None, at: datetime | No
     return qs.update(read_at=at or timezone.now())
 
 
-def _current_store() -> Store | None:
-    return Store.objects.filter(schema_name=connection.schema_name).only("name", "subdomain").first()
-
-
 def _store_link(store: Store | None, url: str) -> str:
     if not url or store is None:
         return ""
@@ -264,7 +261,7 @@ def email_notification(*, notification_id: int) -> bool:
         recipient = notification.recipient
         if not recipient.email or not recipient.is_active:
             return False
-        store = _current_store()
+        store = current_store()
         with translation.override(recipient.language or settings.LANGUAGE_CODE):
             context = {
                 "notification": notification,

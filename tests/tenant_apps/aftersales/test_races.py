@@ -4,18 +4,14 @@ ordered, however many people act at once. The rows are committed, so each test r
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from django.db.models import Sum
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
-from shared_apps.platform.errors import DomainError
 from tenant_apps.aftersales import services
 from tenant_apps.aftersales.models import Case
 from tenant_apps.customers.models import Customer
@@ -26,6 +22,7 @@ from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.sales.models import Delivery, Order, Product
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.races import at_once
 from tests.tenant_apps.aftersales.helpers import items_of, shipped_order
 
 
@@ -52,30 +49,6 @@ def world(committed_db):
         Product.objects.exclude(pk__in=products).delete()
         OutboxEvent.objects.filter(id__gt=outbox).delete()
         Notification.objects.filter(id__gt=notifications).delete()
-
-
-def at_once(store, *calls: Callable[[], object]) -> list[object]:
-    """Each call in its own thread and connection, released together; results or error codes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def work(index: int, call: Callable[[], object]) -> None:
-        try:
-            with tenant_context(store):
-                barrier.wait(timeout=10)
-                try:
-                    outcomes[index] = call()
-                except DomainError as exc:
-                    outcomes[index] = str(exc.code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def _access(user, store):

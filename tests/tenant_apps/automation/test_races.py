@@ -3,11 +3,9 @@ the same moment (redelivered events, overlapping job runs) fires its rule once."
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -19,6 +17,7 @@ from tenant_apps.notifications.models import Notification
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
 from tests.factories.sales import make_customer
+from tests.races import at_once
 
 
 @pytest.fixture
@@ -26,28 +25,6 @@ def world(committed_db):
     store = Store.objects.get(subdomain=STORE_A["subdomain"])
     users = {key: User.objects.get(email=user_email(key)) for key in ("a_admin", "a_supervisor", "a_sales")}
     return store, users
-
-
-def at_once(store, calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def work(index, call):
-        try:
-            with tenant_context(store):
-                barrier.wait(timeout=10)
-                results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_one_event_delivered_to_four_workers_at_once_fires_the_rule_once(world):
@@ -68,7 +45,7 @@ def test_one_event_delivered_to_four_workers_at_once_fires_the_rule_once(world):
             event_type="order.status_changed", event_id="evt-race", entity="order", entity_id=1, data={"id": 1}, at=at
         )
 
-    results = at_once(store, [handle] * 4)
+    results = at_once(store, *[handle] * 4, keep_exceptions=True)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r["fired"] for r in results) == 1
     assert sum(r["already"] for r in results) == 3
@@ -84,7 +61,7 @@ def test_two_overlapping_schedule_runs_fire_each_occurrence_once(world):
         rule = services.rule_create(data={"template": "customer_quiet", "params": {"days": 30}}, by=users["a_admin"])
         quiet = [make_customer(owner=users["a_sales"], last_follow_up_at=at - timedelta(days=40)) for _ in range(5)]
 
-    results = at_once(store, [lambda: services.run_schedules(at=at)] * 2)
+    results = at_once(store, *[lambda: services.run_schedules(at=at)] * 2, keep_exceptions=True)
     assert not [r for r in results if isinstance(r, Exception)], results
     with tenant_context(store):
         runs = RuleRun.objects.filter(rule=rule)

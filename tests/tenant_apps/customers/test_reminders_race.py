@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
-from django.db import connections
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -15,6 +13,7 @@ from tenant_apps.customers.models import Customer
 from tenant_apps.notifications.models import Notification
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.races import at_once
 
 KIND = "customers.follow_up_due"
 
@@ -30,23 +29,8 @@ def test_concurrent_reminder_runs_notify_each_due_follow_up_once(committed_db):
             ).pk
             for i in range(40)
         ]
-    barrier = threading.Barrier(2)
-    sent: list[int] = []
-
-    def run():
-        try:
-            with tenant_context(store):
-                barrier.wait(timeout=10)
-                sent.append(services.follow_up_reminders_send(at=now))
-        finally:
-            connections.close_all()
-
     try:
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        sent = at_once(store, *[lambda: services.follow_up_reminders_send(at=now)] * 2)
 
         with tenant_context(store):
             # Reminders to one person within minutes are one digest; its items name each customer.

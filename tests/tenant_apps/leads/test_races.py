@@ -17,7 +17,7 @@ from tenant_apps.notifications.models import Notification
 from tenant_apps.outbox.models import OutboxEvent
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
-from tests.tenant_apps.pool.test_races import at_once
+from tests.races import at_once
 
 
 @pytest.fixture

@@ -5,17 +5,13 @@ The rows are committed, so each test removes what it made."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
-from shared_apps.platform.errors import DomainError
 from tenant_apps.customers.models import Customer
 from tenant_apps.notifications.models import Notification
 from tenant_apps.pool import services
@@ -24,6 +20,7 @@ from tenant_apps.workspace.selectors import store_settings_get
 from tenant_apps.workspace.services import store_settings_update
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.races import at_once
 from tests.tenant_apps.pool.helpers import make_customer
 
 
@@ -44,31 +41,6 @@ def world(committed_db):
         made.delete()
         store_settings_update(pool_ownership_cap=cap)
         assert not Customer.objects.exclude(pk__in=before).exists()
-
-
-def at_once(store, *calls: Callable[[], object]) -> list[object]:
-    """Run each call in its own thread and database connection, released together by a barrier.
-    Returns each call's result, or the code of the DomainError it raised, in call order."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def work(index: int, call: Callable[[], object]) -> None:
-        try:
-            with tenant_context(store):
-                barrier.wait(timeout=10)
-                try:
-                    outcomes[index] = call()
-                except DomainError as exc:
-                    outcomes[index] = str(exc.code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_competing_claims_approved_at_once_leave_exactly_one_owner(world):

@@ -4,22 +4,20 @@ order at once (real connections) - exactly one wins."""
 from __future__ import annotations
 
 import io
-import threading
 
 import pytest
-from django.db import connections
 from django_tenants.utils import tenant_context
 from openpyxl import load_workbook
 
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
-from shared_apps.platform.errors import DomainError
 from tenant_apps.customers.models import Customer
 from tenant_apps.sales import services
 from tenant_apps.sales.models import Delivery, Order, OrderEvent, Product
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
 from tests.factories.sales import make_customer, make_order, make_product
+from tests.races import at_once
 
 
 @pytest.mark.django_db
@@ -84,34 +82,22 @@ def test_two_warehouse_users_ship_same_order_one_wins(world):
             status="pending_delivery",
             number="RACE-1",
         )
-    results: list[str] = []
-    barrier = threading.Barrier(2)
 
     def ship(user, tracking):
-        try:
-            with tenant_context(store):
-                access = resolve_store_access(user=user, store=store)
-                barrier.wait()
-                services.order_transition(
-                    order_id=order.pk,
-                    access=access,
-                    to="pending_receipt",
-                    data={"carrier": "顺丰", "tracking_number": tracking},
-                )
-                results.append("ok")
-        except DomainError as exc:
-            results.append(exc.code)
-        finally:
-            connections.close_all()
+        access = resolve_store_access(user=user, store=store)
 
-    threads = [
-        threading.Thread(target=ship, args=(people["a_warehouse"], "SF1")),
-        threading.Thread(target=ship, args=(people["a_admin"], "SF2")),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        def call():
+            services.order_transition(
+                order_id=order.pk,
+                access=access,
+                to="pending_receipt",
+                data={"carrier": "顺丰", "tracking_number": tracking},
+            )
+            return "ok"
+
+        return call
+
+    results = at_once(store, ship(people["a_warehouse"], "SF1"), ship(people["a_admin"], "SF2"))
     assert sorted(results) == ["invalid_transition", "ok"]
     with tenant_context(store):
         assert Order.objects.get(pk=order.pk).status == "pending_receipt"

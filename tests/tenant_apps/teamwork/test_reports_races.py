@@ -5,10 +5,7 @@ The rows are committed, so the test removes what it made."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.access import resolve_store_access
@@ -18,6 +15,7 @@ from tenant_apps.teamwork import services
 from tenant_apps.teamwork.models import DailyReport
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.races import at_once
 
 
 @pytest.fixture
@@ -33,25 +31,11 @@ def world(committed_db):
 def test_two_submissions_at_once_make_one_report(world):
     store, users = world
     access = resolve_store_access(user=users["a_sales"], store=store)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
 
-    def work(index: int) -> None:
-        try:
-            with tenant_context(store):
-                barrier.wait(timeout=10)
-                _report, created = services.report_submit(access=access, done_today=f"version {index}")
-                outcomes[index] = created
-        except Exception as exc:  # noqa: BLE001 - the test reports any failure of either thread
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
+    def submit(index: int):
+        return lambda: services.report_submit(access=access, done_today=f"version {index}")[1]
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(store, submit(0), submit(1), keep_exceptions=True)
 
     assert sorted(outcomes, key=str) == [False, True], outcomes
     with tenant_context(store):

@@ -1,0 +1,150 @@
+"""Parsers of the fields a write takes, shared by the store apps' services.
+
+Each parser takes the raw value (JSON or form text), the field's name and the ``errors`` dict of the
+write, returns the clean value, and on a bad value appends a translated message under the field
+(returning ``None`` or ``""``), so that a write gathers every problem before it refuses.
+``raise_errors`` then turns the gathered errors into one ``ValidationFailed``: the single message
+when one field is wrong, "Invalid input." with every field's messages when more are.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from shared_apps.platform.dates import day_in_range, out_of_range_message
+from shared_apps.platform.errors import ValidationFailed
+
+Errors = dict[str, list[str]]
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("999999999999.99")  # what a money column (14 digits, 2 places) holds
+MAX_QUANTITY = 1_000_000
+MAX_ID = 2**63  # a bigint primary key is below
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def raise_errors(errors: Errors) -> None:
+    """Refuse the write when ``errors`` holds anything (nothing happens when it is empty)."""
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(first if len(errors) == 1 else _("Invalid input."), errors=errors)
+
+
+def parse_id(value: Any, *, whole_floats: bool = False) -> int | None:
+    """A positive primary key given as a number or digits; None for anything else.
+
+    ``whole_floats`` also takes a float with no fraction (``3.0``)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if whole_floats and isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = int(value)
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < MAX_ID else None
+
+
+def parse_text(value: Any, *, field: str, errors: Errors, max_length: int, required: bool = False) -> str:
+    """Text, stripped, of at most ``max_length`` characters (None is empty text)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        _add(errors, field, _("Text is expected."))
+        return ""
+    text = value.strip()
+    if required and not text:
+        _add(errors, field, _("This field is required."))
+    elif len(text) > max_length:
+        _add(errors, field, _("At most %(max)d characters.") % {"max": max_length})
+    return text
+
+
+def parse_money(
+    value: Any,
+    *,
+    field: str,
+    errors: Errors,
+    positive: bool = True,
+    maximum: Decimal = MAX_MONEY,
+    negative_message: str | None = None,
+) -> Decimal | None:
+    """A money amount: a number or decimal string with at most 2 decimals (never a float's noise).
+
+    The checks, in this order, each stopping at the first failure: present, a finite number, not
+    negative (only with ``negative_message``, which is then the message), at most ``maximum`` in
+    size, at most 2 decimal places, more than zero (only when ``positive``)."""
+    if value is None or value == "" or isinstance(value, bool):
+        _add(errors, field, _("An amount is required."))
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        _add(errors, field, _("Not a valid amount."))
+        return None
+    if not amount.is_finite():
+        _add(errors, field, _("Not a valid amount."))
+        return None
+    if negative_message is not None and amount < 0:
+        _add(errors, field, negative_message)
+        return None
+    if abs(amount) > maximum:
+        _add(errors, field, _("The amount is too large."))
+        return None
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        _add(errors, field, _("At most 2 decimal places."))
+        return None
+    if positive and amount <= 0:
+        _add(errors, field, _("Must be greater than zero."))
+        return None
+    return amount.quantize(CENT)
+
+
+def parse_quantity(value: Any, *, field: str, errors: Errors, maximum: int = MAX_QUANTITY) -> int | None:
+    """A whole number from 1 to ``maximum``, given as a number (``3`` or ``3.0``) or digits."""
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or number <= 0 or number > maximum:
+        _add(errors, field, _("A whole number from 1 to %(max)d.") % {"max": maximum})
+        return None
+    return number
+
+
+def parse_date(value: Any, *, field: str, errors: Errors, required: bool = False) -> date | None:
+    """A calendar date (``2026-12-31``, a ``date`` or the date of a ``datetime``) in the supported range."""
+    if value in (None, ""):
+        if required:
+            _add(errors, field, _("This field is required."))
+        return None
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            _add(errors, field, _("A date such as 2026-12-31."))
+            return None
+    if not day_in_range(day):
+        _add(errors, field, out_of_range_message())
+        return None
+    return day

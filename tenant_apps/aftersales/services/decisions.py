@@ -1,0 +1,146 @@
+"""The decision on an application: approval, rejection, cancellation by the applicant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from shared_apps.accounts.access import StoreAccess
+from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform.fields import parse_text, raise_errors
+from tenant_apps.aftersales import rules
+from tenant_apps.aftersales.models import Case, CaseEvent
+from tenant_apps.aftersales.services.common import (
+    COMMENT_MAX,
+    _approvers_for,
+    _case_title,
+    _check_amount,
+    _emit,
+    _event,
+    _lock_case,
+    _members_with_role,
+    _notify,
+    _order_event,
+    _refuse,
+    _set,
+)
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+def case_approve(*, case_id: Any, access: StoreAccess, comment: Any = "", at: datetime | None = None) -> Case:
+    """A supervisor approves a pending case; its amount is checked again against what is refundable."""
+    at = at or timezone.now()
+    errors: dict[str, list[str]] = {}
+    comment = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=False)
+    raise_errors(errors)
+    with transaction.atomic():
+        order, case = _lock_case(case_id)
+        _refuse(case, rules.APPROVE, access)
+        if case.amount:
+            _check_amount(order=order, amount=case.amount, exclude_case_id=case.pk)
+        previous = case.status
+        case.status = Case.Status.APPROVED
+        case.decided_by = access.user
+        case.decided_at = at
+        case.decision_comment = comment
+        _set(case, ["status", "decided_by", "decided_at", "decision_comment"])
+        _event(case, kind=CaseEvent.Kind.APPROVED, actor=access.user, at=at, from_status=previous, message=comment)
+        _emit(case, "aftersales.approved")
+        _order_event(
+            order=order,
+            actor=access.user,
+            message=format_lazy(gettext_lazy("After-sales {number} approved"), number=case.number),
+            data={"case": case.pk, "status": case.status},
+            at=at,
+        )
+        _notify(
+            {case.applicant_id, order.owner_id} - {access.user.pk},
+            kind="approved",
+            title=_case_title(gettext_lazy("After-sales {number} on order {order} was approved"), case, order),
+            body=comment,
+            case=case,
+        )
+        _notify(
+            set(_processors_for(case)) - {access.user.pk},
+            kind="to_process",
+            title=_case_title(gettext_lazy("After-sales {number} on order {order} is ready to process"), case, order),
+            case=case,
+        )
+    return case
+
+
+def _processors_for(case: Case) -> list[int]:
+    """Who is told that an approved case waits to be processed."""
+    if case.type in Case.DELIVERY_TYPES or case.type == Case.Type.RETURN_REFUND:
+        return _members_with_role(StoreRole.WAREHOUSE)
+    return _members_with_role(StoreRole.FINANCE)
+
+
+def case_reject(*, case_id: Any, access: StoreAccess, comment: Any, at: datetime | None = None) -> Case:
+    """A supervisor rejects a pending case with a comment (required)."""
+    at = at or timezone.now()
+    errors: dict[str, list[str]] = {}
+    comment = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=True)
+    raise_errors(errors)
+    with transaction.atomic():
+        order, case = _lock_case(case_id)
+        _refuse(case, rules.REJECT, access)
+        previous = case.status
+        case.status = Case.Status.REJECTED
+        case.decided_by = access.user
+        case.decided_at = at
+        case.decision_comment = comment
+        _set(case, ["status", "decided_by", "decided_at", "decision_comment"])
+        _event(case, kind=CaseEvent.Kind.REJECTED, actor=access.user, at=at, from_status=previous, message=comment)
+        _order_event(
+            order=order,
+            actor=access.user,
+            message=format_lazy(gettext_lazy("After-sales {number} rejected"), number=case.number),
+            data={"case": case.pk, "status": case.status},
+            at=at,
+        )
+        _notify(
+            {case.applicant_id, order.owner_id} - {access.user.pk},
+            kind="rejected",
+            title=_case_title(gettext_lazy("After-sales {number} on order {order} was rejected"), case, order),
+            body=format_lazy(gettext_lazy("Reason: {reason}"), reason=comment),
+            case=case,
+        )
+    return case
+
+
+def case_cancel(*, case_id: Any, access: StoreAccess, at: datetime | None = None) -> Case:
+    """The applicant (or a supervisor) withdraws a case before it is processed."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        order, case = _lock_case(case_id)
+        _refuse(case, rules.CANCEL, access)
+        previous = case.status
+        case.status = Case.Status.CANCELLED
+        case.cancelled_at = at
+        case.cancelled_by = access.user
+        _set(case, ["status", "cancelled_at", "cancelled_by"])
+        _event(case, kind=CaseEvent.Kind.CANCELLED, actor=access.user, at=at, from_status=previous)
+        _order_event(
+            order=order,
+            actor=access.user,
+            message=format_lazy(gettext_lazy("After-sales {number} cancelled"), number=case.number),
+            data={"case": case.pk, "status": case.status},
+            at=at,
+        )
+        told = {case.applicant_id, case.decided_by_id}
+        if previous == Case.Status.PENDING_APPROVAL:
+            told |= set(_approvers_for(owner_id=order.owner_id))
+        _notify(
+            told - {access.user.pk, None},
+            kind="cancelled",
+            title=_case_title(gettext_lazy("After-sales {number} on order {order} was cancelled"), case, order),
+            case=case,
+        )
+    return case
