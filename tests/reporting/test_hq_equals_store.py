@@ -109,8 +109,8 @@ CLOCKS = st.one_of(
 
 
 @st.composite
-def cases(draw) -> Case:
-    range_name, platform = draw(st.sampled_from(RANGES)), draw(st.sampled_from(PLATFORMS))
+def cases(draw, ranges: tuple[str, ...] = RANGES) -> Case:
+    range_name, platform = draw(st.sampled_from(ranges)), draw(st.sampled_from(PLATFORMS))
     tz = ZoneInfo(draw(st.sampled_from(ZONES)))
     now = datetime.combine(ANCHOR + timedelta(days=draw(st.integers(0, 45))), draw(CLOCKS), tzinfo=tz)
     first = now.astimezone(tz).date() - timedelta(days=draw(st.integers(0, 60)))
@@ -254,14 +254,18 @@ def hand_made_case() -> Case:
     return Case(now=now, stores=(a, b), range_name="today", custom=(date(2027, 2, 1), date(2027, 2, 14)), platform=None)
 
 
-def each_range_and_filter(test):
-    """``hand_made_case`` for every range, with and without the channel filter (explicit examples,
-    run before the generated ones)."""
-    base = hand_made_case()
-    for range_name in RANGES:
-        for platform in PLATFORMS:
-            test = example(case=replace(base, range_name=range_name, platform=platform))(test)
-    return test
+def each_range_and_filter(ranges: tuple[str, ...]):
+    """``hand_made_case`` for each of ``ranges``, with and without the channel filter (explicit
+    examples, run before the generated ones)."""
+
+    def decorate(test):
+        base = hand_made_case()
+        for range_name in ranges:
+            for platform in PLATFORMS:
+                test = example(case=replace(base, range_name=range_name, platform=platform))(test)
+        return test
+
+    return decorate
 
 
 def query(case: Case, **extra) -> dict:
@@ -283,14 +287,32 @@ def as_number(key: str, value):
     return Decimal(value) if key in MONEY and value is not None else value
 
 
-@settings(
-    max_examples=200,
+# 200 generated histories in all, in two halves by range: ``today`` and ``7d`` here, ``30d`` and
+# ``custom`` in ``test_hq_equals_store_long.py``, so that two workers of the suite share them.
+EXAMPLES_PER_HALF = 100
+SHORT_RANGES = ("today", "7d")
+LONG_RANGES = ("30d", "custom")
+PROPERTY = settings(
+    max_examples=EXAMPLES_PER_HALF,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=cases())
-@each_range_and_filter
+
+
+@PROPERTY
+@given(case=cases(SHORT_RANGES))
+@each_range_and_filter(SHORT_RANGES)
 def test_hq_figures_equal_each_store_and_metrics_md(case, store_a, store_b, users, api, in_store):
+    holds_for(case, store_a, store_b, users, api, in_store)
+
+
+def test_the_two_halves_cover_every_range_once():
+    assert sorted(SHORT_RANGES + LONG_RANGES) == sorted(RANGES)
+
+
+def holds_for(case: Case, store_a, store_b, users, api, in_store) -> None:
+    """Write the case's histories into the two stores, rebuild HQ's facts, and check the three
+    properties (rolled back afterwards)."""
     event(f"{case.range_name} channel={case.platform}")
     stores = (store_a, store_b)
     people = ([users.a_sales, users.a_sales2], [users.b_sales])
