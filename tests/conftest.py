@@ -114,7 +114,17 @@ def pytest_configure(config):
     settings.WHITENOISE_AUTOREFRESH = True
 
 
+# Files that take minutes each, collected first: the workers start on them while the short files
+# fill the rest of the run, instead of one worker finishing a long file alone at the end.
+LONG_FILES = (
+    "tests/reporting/test_hq_equals_store_long.py",
+    "tests/reporting/test_hq_equals_store.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
+    rank = {path: n for n, path in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: else in order
     if chromium_path() is not None:
         return
     skip = pytest.mark.skip(reason=CHROMIUM_MISSING_NOTICE)
