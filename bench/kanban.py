@@ -4,7 +4,9 @@ years and 100,000 customers.
 The store is filled once by ``bench.data_orders`` (reused by later runs when it still holds the
 same number of orders) plus two years of daily enquiry records per channel; after a refill the
 Kanban's daily rollups are rebuilt, and the tables are vacuumed before timing (untimed). Timed, for the
-30-day Kanban and the ``today`` Kanban, each with no filter, a channel filter and a salesperson filter:
+30-day Kanban and the ``today`` Kanban, each with no filter, a channel filter and a salesperson filter.
+``today`` is read at 23:59 of the store's last whole local day (the day's full load of orders, its
+worst case; the wall clock would give a day just begun at some hours), and once more at the wall clock:
 
 1. ``kanban_body`` without the result cache (every figure computed by SQL), ``--runs`` times after
    ``--warmup`` untimed runs: p50 / p95;
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from datetime import timedelta
 
 from bench import common
 
@@ -143,14 +146,16 @@ def main(argv: list[str]) -> int:
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client, override_settings
+    from django.utils import timezone
     from django_tenants.utils import schema_context, tenant_context
 
     from bench.data_orders import ensure_bench_store
     from shared_apps.accounts.models import Membership
     from shared_apps.accounts.services import token_create
-    from shared_apps.platform.periods import resolve_period
+    from shared_apps.platform.periods import local_midnight, resolve_period
     from tenant_apps.kanban.reporting import cached_kanban_body, kanban_body
     from tenants.routing import store_host
+    from tenants.storetime import store_zone
 
     started = time.perf_counter()
     store, filled = ensure_bench_store(SUBDOMAIN, orders=args.orders, customers=args.customers)
@@ -174,19 +179,22 @@ def main(argv: list[str]) -> int:
         )
         salesperson_id = cursor.fetchone()[0]
 
+    zone = store_zone(store)
+    end_of_full_day = local_midnight(timezone.now().astimezone(zone).date(), zone) - timedelta(minutes=1)
     scenarios = {
-        "no filter": ("30d", {}),
-        "channel": ("30d", {"channel_id": channel_id}),
-        "salesperson": ("30d", {"salesperson_id": salesperson_id}),
-        "today": ("today", {}),
-        "today, channel": ("today", {"channel_id": channel_id}),
-        "today, salesperson": ("today", {"salesperson_id": salesperson_id}),
+        "no filter": ("30d", {}, None),
+        "channel": ("30d", {"channel_id": channel_id}, None),
+        "salesperson": ("30d", {"salesperson_id": salesperson_id}, None),
+        "today": ("today", {}, end_of_full_day),
+        "today, channel": ("today", {"channel_id": channel_id}, end_of_full_day),
+        "today, salesperson": ("today", {"salesperson_id": salesperson_id}, end_of_full_day),
+        "today at the wall clock": ("today", {}, None),
     }
     rows, results = [], {}
     # As a request does: the store is the connection's tenant (its zone is read from it).
     with tenant_context(store):
-        for name, (range_name, filters) in scenarios.items():
-            period = resolve_period(range=range_name)
+        for name, (range_name, filters, now) in scenarios.items():
+            period = resolve_period(range=range_name, now=now)
             body = kanban_body(period=period, **filters)
             plain = common.summary(
                 _time(lambda f=filters, p=period: kanban_body(period=p, **f), args.runs, args.warmup)

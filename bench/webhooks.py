@@ -138,7 +138,8 @@ def throughput(stores: list, receiver: Receiver, *, events: int, slow: float) ->
         committed[path] = time.time()
     emitted = time.time()
     total = per_store * len(stores)
-    faults.wait_for(lambda: len(receiver.unique_ids()) >= total, timeout=3600, every=0.2, what="every delivery")
+    print(f"  {total} events committed over {len(stores)} stores in {emitted - started:.1f} s", flush=True)
+    _wait_reporting(receiver, total, started)
     finished = time.time()
     fast = [r.at - committed[r.path] for r in receiver.received if r.path != "/slow"]
     fast_done = max(r.at for r in receiver.received if r.path != "/slow") - started
@@ -157,6 +158,25 @@ def throughput(stores: list, receiver: Receiver, *, events: int, slow: float) ->
         "verified": sum(r.verified for r in receiver.received),
         "fast_p95_under_5s": common.percentile(fast, 95) < 5.0,
     }
+
+
+def _wait_reporting(receiver: Receiver, total: int, started: float, *, every: float = 30.0) -> None:
+    """Until every event is received once (at most an hour), a line every ``every`` seconds: how
+    many are in, and how many of the slow endpoint's."""
+    deadline = time.monotonic() + 3600
+    next_line = time.monotonic() + every
+    while len(receiver.unique_ids()) < total:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(receiver.unique_ids())} of {total} events delivered after an hour")
+        if time.monotonic() >= next_line:
+            slow = sum(1 for r in receiver.received if r.path == "/slow")
+            print(
+                f"  {time.time() - started:6.0f} s: {len(receiver.unique_ids())} of {total} delivered "
+                f"({len(receiver.received)} requests, {slow} to the slow endpoint)",
+                flush=True,
+            )
+            next_line += every
+        time.sleep(0.2)
 
 
 def main(argv: list[str]) -> int:
