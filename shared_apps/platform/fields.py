@@ -9,6 +9,7 @@ when one field is wrong, "Invalid input." with every field's messages when more 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -67,6 +68,24 @@ def parse_text(value: Any, *, field: str, errors: Errors, max_length: int, requi
     elif len(text) > max_length:
         _add(errors, field, _("At most %(max)d characters.") % {"max": max_length})
     return text
+
+
+def clean_text_fields(
+    data: Mapping[str, Any], max_lengths: Mapping[str, int], *, errors: Errors, given_only: bool = False
+) -> dict[str, str]:
+    """The text of each field of ``max_lengths`` (its name and maximum length) in ``data``, each
+    checked by ``parse_text``: a refused value leaves its field out of the result, its message in
+    ``errors``. A field missing from ``data`` reads as empty text, or is skipped with ``given_only``
+    (a partial update)."""
+    clean: dict[str, str] = {}
+    for field, max_length in max_lengths.items():
+        if given_only and field not in data:
+            continue
+        known = len(errors.get(field, ()))
+        text = parse_text(data.get(field), field=field, errors=errors, max_length=max_length)
+        if len(errors.get(field, ())) == known:
+            clean[field] = text
+    return clean
 
 
 def parse_money(

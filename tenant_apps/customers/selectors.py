@@ -123,69 +123,100 @@ def customer_list(*, access: StoreAccess, filters: dict | None = None) -> QueryS
     filters = filters or {}
     qs = visible_customers(access=access)
     errors: dict[str, list[str]] = {}
-
     q = _text(filters, "q")
     if q:
         qs = _search(qs, q[:100])
+    qs = _filter_ids(qs, _text(filters, "ids"), errors)
+    qs = _filter_owner(qs, _text(filters, "owner"), errors, access=access)
+    qs = _filter_in_pool(qs, filters.get("in_pool"), errors)
+    qs = _filter_grade(qs, _text(filters, "grade").upper(), errors)
+    qs = _filter_exact(qs, filters)
+    qs = _filter_follow_up_due(qs, _text(filters, "follow_up_due").lower(), errors)
+    qs = _filter_registered(qs, filters, errors)
+    qs = _order(qs, _text(filters, "ordering"), errors)
+    if errors:
+        raise ValidationFailed(_("Invalid filter."), errors=errors)
+    return _with_relations(qs)
 
-    ids = _text(filters, "ids")
-    if ids:
-        parts = [part.strip() for part in ids.split(",") if part.strip()]
-        if not parts or len(parts) > IDS_MAX or not all(part.isdigit() for part in parts):
-            errors["ids"] = [_("Comma-separated customer ids (at most %(n)s).") % {"n": IDS_MAX}]
-        else:
-            qs = qs.filter(pk__in=[int(part) for part in parts])
 
-    owner = _text(filters, "owner")
-    if owner:
-        if owner == "me":
-            qs = qs.filter(owner_id=access.user.pk)
-        elif owner.isdigit():
-            qs = qs.filter(owner_id=int(owner))
-        else:
-            errors["owner"] = [_("A user id or “me”.")]
+# Each filter of the list takes its value from the query (empty: no filter) and either narrows
+# the queryset or puts its message in ``errors``.
 
-    in_pool = filters.get("in_pool")
-    if in_pool not in (None, ""):
-        parsed = _parse_bool(in_pool)
-        if parsed is None:
-            errors["in_pool"] = [_("true or false.")]
-        else:
-            qs = qs.filter(owner__isnull=parsed)
 
-    grade = _text(filters, "grade").upper()
-    if grade:
-        if grade not in Grade.values:
-            errors["grade"] = [_("One of A, B, C, D.")]
-        else:
-            qs = qs.filter(grade=grade)
+def _filter_ids(qs: QuerySet[Customer], ids: str, errors: dict[str, list[str]]) -> QuerySet[Customer]:
+    if not ids:
+        return qs
+    parts = [part.strip() for part in ids.split(",") if part.strip()]
+    if not parts or len(parts) > IDS_MAX or not all(part.isdigit() for part in parts):
+        errors["ids"] = [_("Comma-separated customer ids (at most %(n)s).") % {"n": IDS_MAX}]
+        return qs
+    return qs.filter(pk__in=[int(part) for part in parts])
 
+
+def _filter_owner(
+    qs: QuerySet[Customer], owner: str, errors: dict[str, list[str]], *, access: StoreAccess
+) -> QuerySet[Customer]:
+    if not owner:
+        return qs
+    if owner == "me":
+        return qs.filter(owner_id=access.user.pk)
+    if owner.isdigit():
+        return qs.filter(owner_id=int(owner))
+    errors["owner"] = [_("A user id or “me”.")]
+    return qs
+
+
+def _filter_in_pool(qs: QuerySet[Customer], in_pool: Any, errors: dict[str, list[str]]) -> QuerySet[Customer]:
+    if in_pool in (None, ""):
+        return qs
+    parsed = _parse_bool(in_pool)
+    if parsed is None:
+        errors["in_pool"] = [_("true or false.")]
+        return qs
+    return qs.filter(owner__isnull=parsed)
+
+
+def _filter_grade(qs: QuerySet[Customer], grade: str, errors: dict[str, list[str]]) -> QuerySet[Customer]:
+    if not grade:
+        return qs
+    if grade not in Grade.values:
+        errors["grade"] = [_("One of A, B, C, D.")]
+        return qs
+    return qs.filter(grade=grade)
+
+
+def _filter_exact(qs: QuerySet[Customer], filters: dict) -> QuerySet[Customer]:
+    """The tag (by name), channel (by code, any case) and province filters."""
     tag = _text(filters, "tag")
     if tag:
         qs = qs.filter(tags__name=tag)
-
     channel = _text(filters, "channel")
     if channel:
         qs = qs.filter(channel__code=channel.lower())
-
     province = _text(filters, "province")
     if province:
         qs = qs.filter(province=province)
+    return qs
 
-    due = _text(filters, "follow_up_due").lower()
-    if due:
-        now = timezone.now()
-        if due == "due":
-            qs = qs.filter(next_follow_up_at__lte=now)
-        elif due == "overdue":
-            grace = timedelta(days=store_settings_get().pool_grace_days)
-            qs = qs.filter(next_follow_up_at__lt=now - grace)
-        elif due == "today":
-            start, end = local_day_bounds(now)
-            qs = qs.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
-        else:
-            errors["follow_up_due"] = [_("One of: %(values)s.") % {"values": ", ".join(FOLLOW_UP_DUE_VALUES)}]
 
+def _filter_follow_up_due(qs: QuerySet[Customer], due: str, errors: dict[str, list[str]]) -> QuerySet[Customer]:
+    if not due:
+        return qs
+    now = timezone.now()
+    if due == "due":
+        return qs.filter(next_follow_up_at__lte=now)
+    if due == "overdue":
+        grace = timedelta(days=store_settings_get().pool_grace_days)
+        return qs.filter(next_follow_up_at__lt=now - grace)
+    if due == "today":
+        start, end = local_day_bounds(now)
+        return qs.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
+    errors["follow_up_due"] = [_("One of: %(values)s.") % {"values": ", ".join(FOLLOW_UP_DUE_VALUES)}]
+    return qs
+
+
+def _filter_registered(qs: QuerySet[Customer], filters: dict, errors: dict[str, list[str]]) -> QuerySet[Customer]:
+    """The filters other modules register (``panels.register_list_filter``)."""
     for extra in list_filters():
         value = _text(filters, extra.key)
         if value:
@@ -193,19 +224,17 @@ def customer_list(*, access: StoreAccess, filters: dict | None = None) -> QueryS
                 qs = extra.apply(qs, value)
             except ValidationFailed as exc:
                 errors.update(exc.errors)
+    return qs
 
-    ordering = _text(filters, "ordering")
-    if ordering:
-        try:
-            qs = qs.order_by(*_ordering(ordering))
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-    else:
-        qs = qs.order_by(*DEFAULT_ORDERING)
 
-    if errors:
-        raise ValidationFailed(_("Invalid filter."), errors=errors)
-    return _with_relations(qs)
+def _order(qs: QuerySet[Customer], ordering: str, errors: dict[str, list[str]]) -> QuerySet[Customer]:
+    if not ordering:
+        return qs.order_by(*DEFAULT_ORDERING)
+    try:
+        return qs.order_by(*_ordering(ordering))
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        return qs
 
 
 # --- one customer -----------------------------------------------------------------------------

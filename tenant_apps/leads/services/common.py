@@ -15,6 +15,7 @@ from shared_apps.accounts.models import Membership
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import PermissionDenied, ValidationFailed
+from shared_apps.platform.fields import clean_text_fields
 from tenant_apps.customers import services as customer_services
 from tenant_apps.leads.models import Lead
 from tenant_apps.outbox.services import publish
@@ -90,23 +91,8 @@ def clean_lead(data: Any, *, at: datetime) -> dict[str, Any]:
     needs a mobile number, a WeChat ID or a platform chat ID: without any, each is named."""
     if not isinstance(data, dict):
         raise ValidationFailed(_("Invalid input."), errors={"non_field_errors": [_("An object is expected.")]})
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for key in data:
-        if key not in LEAD_FIELDS:
-            errors[str(key)] = [_("Unknown field.")]
-    for field, max_length in TEXT_FIELDS.items():
-        value = data.get(field)
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            errors[field] = [_("Text is expected.")]
-            continue
-        value = value.strip()
-        if len(value) > max_length:
-            errors[field] = [_("At most %(max)d characters.") % {"max": max_length}]
-            continue
-        clean[field] = value
+    errors: dict[str, list[str]] = {str(key): [_("Unknown field.")] for key in data if key not in LEAD_FIELDS}
+    clean: dict[str, Any] = clean_text_fields(data, TEXT_FIELDS, errors=errors)
     mobile = data.get("mobile")
     if mobile is not None and not isinstance(mobile, str):
         errors["mobile"] = [_("Text is expected.")]

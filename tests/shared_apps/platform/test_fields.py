@@ -114,6 +114,43 @@ def test_parse_text_requires_text_when_told(value):
     assert errors == {"reason": ["This field is required."]}
 
 
+# --- clean_text_fields ----------------------------------------------------------------------------
+
+LIMITS = {"name": 5, "city": 3, "note": 4}
+
+
+def test_clean_text_fields_keeps_the_good_values_and_names_each_bad_one():
+    errors: dict[str, list[str]] = {}
+
+    clean = fields.clean_text_fields({"name": " Ann ", "city": 7, "note": "too long"}, LIMITS, errors=errors)
+
+    assert clean == {"name": "Ann"}
+    assert errors == {"city": ["Text is expected."], "note": ["At most 4 characters."]}
+
+
+def test_clean_text_fields_reads_a_missing_or_null_field_as_empty_text():
+    errors: dict[str, list[str]] = {}
+
+    assert fields.clean_text_fields({"city": None}, LIMITS, errors=errors) == {"name": "", "city": "", "note": ""}
+    assert errors == {}
+
+
+def test_clean_text_fields_skips_missing_fields_when_only_the_given_ones_count():
+    errors: dict[str, list[str]] = {}
+
+    assert fields.clean_text_fields({"city": " Xi "}, LIMITS, errors=errors, given_only=True) == {"city": "Xi"}
+    assert errors == {}
+
+
+def test_clean_text_fields_leaves_out_a_field_with_an_earlier_error_only_when_it_adds_one():
+    errors: dict[str, list[str]] = {"name": ["Unknown field."]}
+
+    clean = fields.clean_text_fields({"name": "Ann", "city": "toolong"}, LIMITS, errors=errors, given_only=True)
+
+    assert clean == {"name": "Ann"}
+    assert errors == {"name": ["Unknown field."], "city": ["At most 3 characters."]}
+
+
 # --- parse_money ------------------------------------------------------------------------------------
 
 

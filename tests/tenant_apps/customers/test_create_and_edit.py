@@ -6,7 +6,9 @@ import pytest
 
 from shared_apps.platform.problems import PROBLEM_CONTENT_TYPE
 from tenant_apps.customers import services
+from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.models import Customer
+from tenant_apps.customers.services import duplicates
 
 pytestmark = pytest.mark.django_db
 
@@ -224,10 +226,10 @@ def test_the_same_person_may_exist_in_two_stores(api, users, store_a, store_b, m
 def test_database_constraint_backs_the_lookup(store_a, users, in_store, make_customer, access_of, monkeypatch):
     """Even when the look-up misses (a concurrent insert), the unique constraint answers 409."""
     existing = make_customer(store_a, owner=users.a_sales2, name="先到", mobile="13800138000")
-    monkeypatch.setattr(services, "find_duplicate", _miss_once(services.find_duplicate))
+    monkeypatch.setattr(duplicates, "find_duplicate", _miss_once(services.find_duplicate))
 
     with in_store(store_a):
-        with pytest.raises(services.DuplicateCustomer) as exc:
+        with pytest.raises(DuplicateCustomer) as exc:
             services.customer_create(data={"name": "后到", "mobile": "13800138000"}, by=access_of(users.a_sales))
         assert exc.value.existing == {"id": existing.pk, "name": "先到", "owner": users.a_sales2.pk}
         assert Customer.objects.count() == 1

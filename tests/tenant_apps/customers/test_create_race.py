@@ -11,6 +11,7 @@ from shared_apps.accounts.models import User
 from tenant_apps.customers import services
 from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.models import Customer
+from tenant_apps.customers.services import duplicates
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
 
@@ -30,7 +31,7 @@ def _create_concurrently(store, creators, monkeypatch) -> list[str]:
             barrier.wait(timeout=10)
         return found
 
-    monkeypatch.setattr(services, "find_duplicate", lookup_then_wait)
+    monkeypatch.setattr(duplicates, "find_duplicate", lookup_then_wait)
     outcomes: list[str] = []
     lock = threading.Lock()
 

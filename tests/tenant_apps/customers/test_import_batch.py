@@ -18,6 +18,7 @@ from tenant_apps.customers import services
 from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.importing import CustomerImporter
 from tenant_apps.customers.models import Customer
+from tenant_apps.customers.services import imports as batch_services
 
 MOBILE_DB = "13800138000"
 MOBILE_NEW = "13900139000"
@@ -123,7 +124,7 @@ def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(
     actor, users, store_a, in_store, stored, access_of, monkeypatch
 ):
     access = access_of(users[actor])
-    monkeypatch.setattr(services, "_create_one_by_one", no_fallback)
+    monkeypatch.setattr(batch_services, "_create_one_by_one", no_fallback)
     rows = mixed_rows(users, owner_rows=True)
     stored_ids = {customer.pk: f"stored {key}" for key, customer in stored.items()}
 
@@ -225,7 +226,7 @@ def _rows(count: int, users) -> list[dict]:
 
 def test_the_queries_of_a_batch_do_not_grow_with_its_size(users, store_a, in_store, stored, access_of, monkeypatch):
     access = access_of(users.a_supervisor)
-    monkeypatch.setattr(services, "_create_one_by_one", no_fallback)
+    monkeypatch.setattr(batch_services, "_create_one_by_one", no_fallback)
     counts = []
     with in_store(store_a):
         for size in (100, 400):

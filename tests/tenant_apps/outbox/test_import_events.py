@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from tenant_apps.customers import services as customer_services
+from tenant_apps.customers.services import imports as customer_batches
 from tenant_apps.imports import services as import_services
 from tenant_apps.outbox import services as outbox
 from tenant_apps.outbox.models import OutboxEvent
@@ -188,7 +189,7 @@ def test_a_batch_rolled_back_after_its_events_leaves_one_event_per_customer(stor
         if len(calls) == 1:
             raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(customer_services, "emit_many", collide_once)
+    monkeypatch.setattr(customer_batches, "emit_many", collide_once)
     rows = [{"name": "甲", "mobile": "13900000011"}, {"name": "乙", "mobile": "13900000012"}]
     with in_store(store_a):
         last = _last_id()
