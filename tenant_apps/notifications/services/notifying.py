@@ -105,7 +105,27 @@ def notify(
     ids = _recipient_ids(recipients)
     if not ids:
         return []
-    members = {
+    members = _active_members(schema=schema, ids=ids)
+    ids = [pk for pk in ids if pk in members]
+    if not ids:
+        return []
+    now = timezone.now()
+    declared = kinds.get(kind)
+    digest = declared is not None and declared.digest
+    folded: list[Notification] = []
+    with transaction.atomic():
+        if digest:
+            folded = _fold_into_open(members, ids=ids, kind=kind, title=title, url=url, data=data, now=now)
+            ids = [pk for pk in ids if pk not in {row.recipient_id for row in folded}]
+        created = _create(members, ids=ids, kind=kind, title=title, body=body, url=url, data=data, now=now)
+        emailed = _wants_email(kind=kind, ids=[n.recipient_id for n in created], default=email) if created else set()
+    _email_later(schema=schema, notification_ids=[n.pk for n in created if n.recipient_id in emailed], digest=digest)
+    return created + folded
+
+
+def _active_members(*, schema: str, ids: list[int]) -> dict[int, User]:
+    """The recipients among ``ids`` who are active members of the store of ``schema``, by id."""
+    return {
         user.pk: user
         for user in User.objects.filter(
             pk__in=Membership.objects.filter(store__schema_name=schema, is_active=True, user_id__in=ids).values(
@@ -114,65 +134,80 @@ def notify(
             is_active=True,
         ).only("id", "language")
     }
-    ids = [pk for pk in ids if pk in members]
-    if not ids:
-        return []
-    now = timezone.now()
-    declared = kinds.get(kind)
+
+
+def _fold_into_open(
+    members: dict[int, User], *, ids: list[int], kind: str, title: Any, url: str, data: dict | None, now: datetime
+) -> list[Notification]:
+    """Fold into each recipient's open digest of ``kind`` (unread, not emailed, of the digest
+    window), locked; returns the rows folded into."""
+    open_rows: dict[int, Notification] = {}
+    for row in (
+        Notification.objects.select_for_update()
+        .filter(
+            recipient_id__in=ids,
+            kind=kind,
+            read_at__isnull=True,
+            emailed_at__isnull=True,
+            created_at__gte=now - digest_window(),
+        )
+        .order_by("created_at", "id")
+    ):
+        open_rows[row.recipient_id] = row
     folded: list[Notification] = []
-    with transaction.atomic():
-        if declared is not None and declared.digest:
-            open_rows: dict[int, Notification] = {}
-            for row in (
-                Notification.objects.select_for_update()
-                .filter(
-                    recipient_id__in=ids,
-                    kind=kind,
-                    read_at__isnull=True,
-                    emailed_at__isnull=True,
-                    created_at__gte=now - digest_window(),
-                )
-                .order_by("created_at", "id")
-            ):
-                open_rows[row.recipient_id] = row
-            for pk, row in open_rows.items():
-                language = members[pk].language
-                folded.append(
-                    _fold(
-                        row,
-                        kind=kind,
-                        title=title,
-                        url=url,
-                        data=data or {},
-                        language=language,
-                        now=now,
-                    )
-                )
-            ids = [pk for pk in ids if pk not in open_rows]
-        message = {"title": messages.encode(title), "body": messages.encode(body)}
-        rows = [
-            Notification(
-                recipient_id=pk,
+    for pk, row in open_rows.items():
+        language = members[pk].language
+        folded.append(
+            _fold(
+                row,
                 kind=kind,
-                title=_render(title, members[pk].language)[:TITLE_MAX_LENGTH],
-                body=_render(body, members[pk].language),
-                message=message,
+                title=title,
                 url=url,
                 data=data or {},
-                created_at=now,
-                last_at=now,
+                language=language,
+                now=now,
             )
-            for pk in ids
-        ]
-        created = Notification.objects.bulk_create(rows) if rows else []
-        emailed = _wants_email(kind=kind, ids=[n.recipient_id for n in created], default=email) if created else set()
-    to_email = [n.pk for n in created if n.recipient_id in emailed]
-    if to_email and declared is not None and declared.digest:
+        )
+    return folded
+
+
+def _create(
+    members: dict[int, User],
+    *,
+    ids: list[int],
+    kind: str,
+    title: Any,
+    body: Any,
+    url: str,
+    data: dict | None,
+    now: datetime,
+) -> list[Notification]:
+    """One new notification per recipient of ``ids``, in their language."""
+    message = {"title": messages.encode(title), "body": messages.encode(body)}
+    rows = [
+        Notification(
+            recipient_id=pk,
+            kind=kind,
+            title=_render(title, members[pk].language)[:TITLE_MAX_LENGTH],
+            body=_render(body, members[pk].language),
+            message=message,
+            url=url,
+            data=data or {},
+            created_at=now,
+            last_at=now,
+        )
+        for pk in ids
+    ]
+    return Notification.objects.bulk_create(rows) if rows else []
+
+
+def _email_later(*, schema: str, notification_ids: list[int], digest: bool) -> None:
+    to_email = notification_ids
+    if to_email and digest:
         # Emailed by ``send_digests`` once the window closes, with whatever was folded in.
         Notification.objects.filter(pk__in=to_email).update(email_wanted=True)
     elif to_email:
         transaction.on_commit(lambda: _queue_emails(schema=schema, notification_ids=to_email))
-    return created + folded
 
 
 def _queue_emails(*, schema: str, notification_ids: list[int]) -> None:
