@@ -251,7 +251,7 @@ def prescan(file: IO[bytes], *, name: str, mapping: dict[str, Any] | None = None
     many rows would have to be carried (the lines of each order should then be kept together).
     The file is left at its start."""
     result: dict[str, list] = {}
-    batch_rows = import_services.BATCH_ROWS
+    batch_rows = import_services.batch_rows()
     try:
         sheet = open_spreadsheet(file, name=name)
     except DomainError:
