@@ -236,7 +236,7 @@ def one_import(store, *, rows: int, start: int, kill: str, workers: list[Proc]) 
         job = services.import_start(kind="customers", file=SimpleUploadedFile("faults.csv", data), by=owner)
     # Kill once two batches are committed and the third is under way.
     wait_for(
-        lambda: _job(store, job.pk).processed_rows >= 2 * services.BATCH_ROWS,
+        lambda: _job(store, job.pk).processed_rows >= 2 * services.batch_rows(),
         timeout=120,
         every=0.02,
         what="two committed batches",

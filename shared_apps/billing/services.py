@@ -162,16 +162,50 @@ def signup(
     owner_name = _clean(owner_name)
     if len(owner_name) > 150:
         errors["owner_name"] = [_("At most %(max)d characters.") % {"max": 150}]
+    channels = _signup_channels(channels, errors)
+    chosen = _signup_plan(plan, errors)
+    owner = _signup_owner(
+        email=email, password=password, name=owner_name or company, requester=requester, errors=errors
+    )
+    _refuse_invalid_signup(subdomain=subdomain, errors=errors)
+    if owner is not None and not (owner.is_active and requester is not None and requester.pk == owner.pk):
+        _tell_existing_owner(owner=owner, store_name=store_name, subdomain=subdomain)
+        return HeldSignup(pk=uuid.uuid4())
+    return _signup_account(
+        company=company,
+        store_name=store_name,
+        subdomain=subdomain,
+        email=email,
+        password=password,
+        owner_name=owner_name,
+        owner=owner,
+        chosen=chosen,
+        channels=channels,
+    )
+
+
+def _signup_channels(channels, errors: dict[str, list[str]]) -> list[str]:
+    """The channels to enable (the default one when none is given); a wrong list is named in ``errors``."""
     if isinstance(channels, str) or not all(isinstance(c, str) for c in channels or ()):
         errors["channels"] = [_("A list of channel codes.")]
         channels = ()
     channels = list(dict.fromkeys(channels or ())) or [DEFAULT_SIGNUP_CHANNEL]
     if any(c not in CHANNEL_CODES for c in channels):
         errors["channels"] = [_("Choose from: %(codes)s.") % {"codes": ", ".join(CHANNEL_CODES)}]
+    return channels
+
+
+def _signup_plan(plan: str, errors: dict[str, list[str]]) -> Plan | None:
     chosen = Plan.objects.filter(code=_clean(plan), is_public=True).first()
     if chosen is None:
         codes = ", ".join(Plan.objects.filter(is_public=True).values_list("code", flat=True))
         errors["plan"] = [_("Choose a plan: %(codes)s.") % {"codes": codes}]
+    return chosen
+
+
+def _signup_owner(*, email: str, password: str, name: str, requester, errors: dict[str, list[str]]) -> User | None:
+    """The existing user of ``email``, if any. The password is checked unless the caller is
+    signed in as that user; an invalid email is named in ``errors`` with the password's errors."""
     owner = None
     try:
         validate_email(email)
@@ -179,7 +213,7 @@ def signup(
         errors["owner_email"] = [_("Enter a valid email address.")]
         # The password's errors come with the others: nobody's account is involved yet.
         try:
-            validate_password(password, user=User(email=email, name=owner_name or company))
+            validate_password(password, user=User(email=email, name=name))
         except DjangoValidationError as exc:
             errors["owner_password"] = list(exc.messages)
     else:
@@ -187,9 +221,15 @@ def signup(
         signed_in_as_owner = owner is not None and requester is not None and getattr(requester, "pk", None) == owner.pk
         if not signed_in_as_owner:
             try:
-                validate_password(password, user=User(email=email, name=owner_name or company))
+                validate_password(password, user=User(email=email, name=name))
             except DjangoValidationError as exc:
                 errors["owner_password"] = list(exc.messages)
+    return owner
+
+
+def _refuse_invalid_signup(*, subdomain: str, errors: dict[str, list[str]]) -> None:
+    """Refuse with every field's errors (the subdomain's among them when it is malformed), or
+    with the subdomain's own refusal (taken, reserved) when nothing else is wrong."""
     subdomain_error: DomainError | None = None
     try:
         check_subdomain_available(subdomain)
@@ -202,9 +242,21 @@ def signup(
         raise ValidationFailed(_("Invalid input."), errors=errors)
     if subdomain_error is not None:
         raise subdomain_error
-    if owner is not None and not (owner.is_active and requester is not None and requester.pk == owner.pk):
-        _tell_existing_owner(owner=owner, store_name=store_name, subdomain=subdomain)
-        return HeldSignup(pk=uuid.uuid4())
+
+
+def _signup_account(
+    *,
+    company: str,
+    store_name: str,
+    subdomain: str,
+    email: str,
+    password: str,
+    owner_name: str,
+    owner: User | None,
+    chosen: Plan,
+    channels: list[str],
+) -> Account:
+    """The owner (when new), the store's provisioning and the billing account, in one transaction."""
     try:
         with transaction.atomic():
             if owner is None:

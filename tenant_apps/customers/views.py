@@ -213,7 +213,7 @@ def _bulk_release(access, ids: list[int], reason: str) -> int:
     with transaction.atomic():
         for customer_id in ids:
             selectors.customer_get_for_user(customer_id=customer_id, access=access)
-            pool_services.release_customer(customer_id=customer_id, by=access.user, reason=reason)
+            pool_services.release_customer(customer_id=customer_id, access=access, reason=reason)
     return len(ids)
 
 

@@ -180,7 +180,7 @@ class CustomerReleaseView(StoreAPIView):
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         release = services.release_customer(
-            customer_id=customer.pk, by=request.user, reason=serializer.validated_data["reason"]
+            customer_id=customer.pk, access=self.access, reason=serializer.validated_data["reason"]
         )
         customer = customer_get_for_user(customer_id=customer.pk, access=self.access)
         return Response(ReleasedCustomerSerializer(customer, context={"release": release}).data)
@@ -229,7 +229,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
         serializer.is_valid(raise_exception=True)
         claim = services.claim_create(
             customer_id=serializer.validated_data["customer"],
-            applicant=request.user,
+            access=self.access,
             reason=serializer.validated_data["reason"],
         )
         return Response(self._fresh(claim), status=status.HTTP_201_CREATED)
@@ -237,7 +237,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
     @extend_schema(request=None, responses={200: ClaimSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        claim = services.claim_approve(claim_id=self.get_object().pk, approver=request.user)
+        claim = services.claim_approve(claim_id=self.get_object().pk, access=self.access)
         return Response(self._fresh(claim))
 
     @extend_schema(request=ReasonSerializer, responses={200: ClaimSerializer})
@@ -246,15 +246,13 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
         claim = self.get_object()
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        claim = services.claim_reject(
-            claim_id=claim.pk, approver=request.user, reason=serializer.validated_data["reason"]
-        )
+        claim = services.claim_reject(claim_id=claim.pk, access=self.access, reason=serializer.validated_data["reason"])
         return Response(self._fresh(claim))
 
     @extend_schema(request=None, responses={200: ClaimSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        claim = services.claim_cancel(claim_id=self.get_object().pk, by=request.user)
+        claim = services.claim_cancel(claim_id=self.get_object().pk, access=self.access)
         return Response(self._fresh(claim))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import DomainError
 from tenant_apps.customers.models import Customer
@@ -30,7 +31,7 @@ def seed_pool(ctx: DemoContext) -> str | None:
     supervisors = list(ctx.users(StoreRole.SUPERVISOR)) or list(ctx.users(StoreRole.ADMIN))
     if not salespeople or not supervisors:
         return None
-    supervisor = supervisors[0]
+    supervisor_access = resolve_store_access(user=supervisors[0], store=ctx.store)
     owned = list(Customer.objects.live().filter(owner_id__in=[u.pk for u in salespeople]).order_by("pk")[:200])
     releases = 0
     for index, customer in enumerate(ctx.rng.sample(owned, min(3, len(owned)))):
@@ -38,7 +39,7 @@ def seed_pool(ctx: DemoContext) -> str | None:
         try:
             services.release_customer(
                 customer_id=customer.pk,
-                by=owner,
+                access=resolve_store_access(user=owner, store=ctx.store),
                 reason=RELEASE_REASONS[index % len(RELEASE_REASONS)],
                 at=ctx.now - timedelta(days=10 - index),
             )
@@ -55,18 +56,18 @@ def seed_pool(ctx: DemoContext) -> str | None:
         try:
             claim = services.claim_create(
                 customer_id=customer.pk,
-                applicant=applicant,
+                access=resolve_store_access(user=applicant, store=ctx.store),
                 reason=CLAIM_REASONS[index % len(CLAIM_REASONS)],
                 at=filed_at,
             )
             claims += 1
             if index == 0:
-                services.claim_approve(claim_id=claim.pk, approver=supervisor, at=filed_at + timedelta(hours=2))
+                services.claim_approve(claim_id=claim.pk, access=supervisor_access, at=filed_at + timedelta(hours=2))
                 approved += 1
             elif index == 1:
                 services.claim_reject(
                     claim_id=claim.pk,
-                    approver=supervisor,
+                    access=supervisor_access,
                     reason="客户已有负责人在谈",
                     at=filed_at + timedelta(hours=3),
                 )

@@ -157,9 +157,7 @@ def claim_form(request, customer_id: int):
         return _fragment_or_page(request, "pool/_claim_form.html", {"customer": customer, "form": form}, title=title)
     if form.is_valid():
         try:
-            claim = services.claim_create(
-                customer_id=customer.pk, applicant=request.user, reason=form.cleaned_data["reason"]
-            )
+            claim = services.claim_create(customer_id=customer.pk, access=access, reason=form.cleaned_data["reason"])
         except DomainError as exc:
             _form_with_error(form, exc)
         else:
@@ -214,7 +212,7 @@ def claim_approve(request, claim_id: int):
     claim = selectors.claim_get_for_user(claim_id=claim_id, access=access)
     error = ""
     try:
-        services.claim_approve(claim_id=claim.pk, approver=request.user)
+        services.claim_approve(claim_id=claim.pk, access=access)
     except DomainError as exc:
         error = exc.detail
     claim = selectors.claim_get_for_user(claim_id=claim.pk, access=access)
@@ -233,7 +231,7 @@ def claim_reject(request, claim_id: int):
     error = ""
     if form.is_valid():
         try:
-            services.claim_reject(claim_id=claim.pk, approver=request.user, reason=form.cleaned_data["reason"])
+            services.claim_reject(claim_id=claim.pk, access=access, reason=form.cleaned_data["reason"])
         except DomainError as exc:
             error = exc.detail
     else:
@@ -251,7 +249,7 @@ def claim_cancel(request, claim_id: int):
     access = request.store_access
     claim = selectors.claim_get_for_user(claim_id=claim_id, access=access)
     try:
-        services.claim_cancel(claim_id=claim.pk, by=request.user)
+        services.claim_cancel(claim_id=claim.pk, access=access)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -345,7 +343,7 @@ def release_form(request, customer_id: int):
         return _fragment_or_page(request, "pool/_release_form.html", {"customer": customer, "form": form}, title=title)
     if form.is_valid():
         try:
-            services.release_customer(customer_id=customer.pk, by=request.user, reason=form.cleaned_data["reason"])
+            services.release_customer(customer_id=customer.pk, access=access, reason=form.cleaned_data["reason"])
         except DomainError as exc:
             _form_with_error(form, exc)
         else:

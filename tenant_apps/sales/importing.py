@@ -39,6 +39,7 @@ at once, in the batch of its first line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -251,7 +252,7 @@ def prescan(file: IO[bytes], *, name: str, mapping: dict[str, Any] | None = None
     many rows would have to be carried (the lines of each order should then be kept together).
     The file is left at its start."""
     result: dict[str, list] = {}
-    batch_rows = import_services.BATCH_ROWS
+    batch_rows = import_services.batch_rows()
     try:
         sheet = open_spreadsheet(file, name=name)
     except DomainError:
@@ -329,6 +330,25 @@ class _Draft:
     @property
     def valid(self) -> bool:
         return not self.order_errors and not any(self.row_errors)
+
+
+_Fail = Callable[[str, str], None]
+
+
+@dataclass
+class _Read:
+    """An order's values as read from its cells, before they are checked against each other."""
+
+    signed_at: datetime | None = None
+    completed_at: datetime | None = None
+    mode: str = ""
+    status: str = ""
+    device: str = ""
+    channel_id: int | None = None
+    owner_id: int | None = None
+    rating: int | None = None
+    due_date: date | None = None
+    collected: Decimal | None = None
 
 
 class OrderImporter(Importer):
@@ -549,7 +569,46 @@ class OrderImporter(Importer):
             errors.setdefault(name, []).append(message)
 
         values: dict[str, Any] = {}
-        # Customer identifiers.
+        read = _Read()
+        self._read_customer_ids(draft, merged, fail)
+        self._read_times(read, merged, fail)
+        self._read_codes(read, merged, fail)
+        self._read_links(read, merged, fail)
+        self._read_extras(read, merged, fail, errors)
+        if errors:
+            return values
+
+        amount = sum((line.unit_price * line.quantity for line in draft.lines), Decimal("0.00"))
+        list_amount = sum((line.product.list_price * line.quantity for line in draft.lines), Decimal("0.00"))
+        self._check_together(read, amount, fail)
+        if errors:
+            return values
+        signed_at, status = read.signed_at, read.status
+        assert signed_at is not None
+        prepaid = read.mode == Order.PaymentMode.PREPAID
+        due_date = read.due_date
+        if not prepaid and due_date is None:
+            due_date = timezone.localtime(signed_at, self.tz).date() + timedelta(days=CREDIT_DAYS)
+        values.update(
+            status=status,
+            payment_mode=read.mode,
+            device=read.device,
+            channel_id=read.channel_id,
+            owner_id=read.owner_id,
+            signed_at=signed_at,
+            completed_at=read.completed_at,
+            cancelled_at=signed_at if status == S.CANCELLED else None,
+            due_date=due_date if not prepaid else None,
+            amount=amount,
+            list_amount=list_amount,
+            collected=read.collected,
+            rating=read.rating,
+            customer_name=merged.get("customer_name", ""),
+            province=merged.get("province", ""),
+        )
+        return values
+
+    def _read_customer_ids(self, draft: _Draft, merged: dict[str, str], fail: _Fail) -> None:
         mobile = merged.get("customer_mobile", "")
         if mobile:
             try:
@@ -559,7 +618,8 @@ class OrderImporter(Importer):
         draft.wechat_id = merged.get("customer_wechat_id", "")
         if not mobile and not draft.wechat_id:
             fail("customer_mobile", _("A customer mobile number or WeChat ID is required."))
-        # Times.
+
+    def _read_times(self, read: _Read, merged: dict[str, str], fail: _Fail) -> None:
         signed_at = parse_local_time(merged.get("signed_at", ""), self.tz)
         if signed_at is None:
             fail("signed_at", _("A date or time such as 2025-03-01 or 2025-03-01 14:30 is required."))
@@ -574,7 +634,9 @@ class OrderImporter(Importer):
                 fail("completed_at", _("It is in the future."))
             elif signed_at is not None and completed_at < signed_at:
                 fail("completed_at", _("It is before the order was signed."))
-        # Codes.
+        read.signed_at, read.completed_at = signed_at, completed_at
+
+    def _read_codes(self, read: _Read, merged: dict[str, str], fail: _Fail) -> None:
         mode_text = merged.get("payment_mode", "")
         mode = PAYMENT_MODE_NAMES.get(_key(mode_text), _key(mode_text)) if mode_text else Order.PaymentMode.PREPAID
         if mode not in Order.PaymentMode.values:
@@ -597,6 +659,9 @@ class OrderImporter(Importer):
         device = DEVICE_NAMES.get(_key(device_text), _key(device_text)) if device_text else Order.Device.UNKNOWN
         if device not in Order.Device.values:
             fail("device", _("Unknown device “%(value)s”: pc, mobile, app or unknown.") % {"value": device_text})
+        read.mode, read.status, read.device = mode, status, device
+
+    def _read_links(self, read: _Read, merged: dict[str, str], fail: _Fail) -> None:
         channel_text = merged.get("channel", "")
         channel_id = None
         if channel_text:
@@ -612,6 +677,9 @@ class OrderImporter(Importer):
                     "owner_email",
                     _("No salesperson or supervisor of this store has the email %(email)s.") % {"email": owner_email},
                 )
+        read.channel_id, read.owner_id = channel_id, owner_id
+
+    def _read_extras(self, read: _Read, merged: dict[str, str], fail: _Fail, errors: dict[str, list[str]]) -> None:
         rating = None
         if merged.get("rating"):
             match = _RATING.match(merged["rating"])
@@ -632,13 +700,13 @@ class OrderImporter(Importer):
                 money_errors["collected"] = [_("Must not be negative.")]
         for name, messages in money_errors.items():
             errors.setdefault(name, []).extend(str(m) for m in messages)
-        if errors:
-            return values
+        read.rating, read.due_date, read.collected = rating, due_date, collected
 
-        amount = sum((line.unit_price * line.quantity for line in draft.lines), Decimal("0.00"))
-        list_amount = sum((line.product.list_price * line.quantity for line in draft.lines), Decimal("0.00"))
+    def _check_together(self, read: _Read, amount: Decimal, fail: _Fail) -> None:
+        """The collected amount, the status, the completion time and the rating against each other."""
+        collected, status, completed_at = read.collected, read.status, read.completed_at
         assert collected is not None
-        prepaid = mode == Order.PaymentMode.PREPAID
+        prepaid = read.mode == Order.PaymentMode.PREPAID
         full = collected == amount
         if collected > amount:
             fail(
@@ -664,31 +732,8 @@ class OrderImporter(Importer):
             fail("completed_at", _("A completed order needs its completion time."))
         elif status != S.COMPLETED and completed_at is not None:
             fail("completed_at", _("Only a completed order has a completion time."))
-        if rating is not None and status != S.COMPLETED:
+        if read.rating is not None and status != S.COMPLETED:
             fail("rating", _("Only a completed order can be rated."))
-        if errors:
-            return values
-        assert signed_at is not None
-        if not prepaid and due_date is None:
-            due_date = timezone.localtime(signed_at, self.tz).date() + timedelta(days=CREDIT_DAYS)
-        values.update(
-            status=status,
-            payment_mode=mode,
-            device=device,
-            channel_id=channel_id,
-            owner_id=owner_id,
-            signed_at=signed_at,
-            completed_at=completed_at,
-            cancelled_at=signed_at if status == S.CANCELLED else None,
-            due_date=due_date if not prepaid else None,
-            amount=amount,
-            list_amount=list_amount,
-            collected=collected,
-            rating=rating,
-            customer_name=merged.get("customer_name", ""),
-            province=merged.get("province", ""),
-        )
-        return values
 
     def _owner_id(self, email: str) -> int | None:
         key = email.strip().casefold()
@@ -778,58 +823,13 @@ class OrderImporter(Importer):
         from tenant_apps.finance.services import record_imported_collection
 
         numbers = _numbers([d.values["signed_at"] for d in drafts], tz=self.tz)
-        orders = []
-        for draft, number in zip(drafts, numbers, strict=True):
-            v = draft.values
-            cost, lines_without_cost = order_cost((line.quantity, line.unit_cost) for line in draft.lines)
-            orders.append(
-                Order(
-                    cost=cost,
-                    lines_without_cost=lines_without_cost,
-                    number=number,
-                    external_id=draft.external_id,
-                    customer_id=draft.customer_id,
-                    channel_id=v["channel_id"] or draft.customer_channel_id,
-                    device=v["device"],
-                    owner_id=v["owner_id"] or draft.customer_owner_id or self.user.pk,
-                    payment_mode=v["payment_mode"],
-                    due_date=v["due_date"],
-                    status=v["status"],
-                    amount=v["amount"],
-                    list_amount=v["list_amount"],
-                    discount_rate=discount_rate(v["amount"], v["list_amount"]),
-                    signed_at=v["signed_at"],
-                    completed_at=v["completed_at"],
-                    cancelled_at=v["cancelled_at"],
-                    cancel_reason=_("Imported as cancelled") if v["cancelled_at"] else "",
-                    rating=v["rating"],
-                    feedback_at=v["completed_at"] if v["rating"] else None,
-                    created_by_id=self.user.pk,
-                )
-            )
+        orders = [self._new_order(draft, number) for draft, number in zip(drafts, numbers, strict=True)]
         Order.objects.bulk_create(orders)
         lines = []
         events = []
         for draft, order in zip(drafts, orders, strict=True):
             draft.order = order
-            for position, line in enumerate(draft.lines):
-                product = line.product
-                lines.append(
-                    OrderLine(
-                        order=order,
-                        position=position,
-                        product=product,
-                        sku=product.sku,
-                        product_name=product.name,
-                        category_name=product.category.name if product.category_id else "",
-                        unit=product.unit,
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        list_price=product.list_price,
-                        amount=(line.unit_price * line.quantity).quantize(Decimal("0.01")),
-                        unit_cost=line.unit_cost,
-                    )
-                )
+            lines += _order_lines(order, draft.lines)
             events.append(
                 OrderEvent(
                     order=order,
@@ -859,6 +859,56 @@ class OrderImporter(Importer):
             topic="order",
             data_by_id=order_event_data_many([order.pk for order in orders]),
         )
+
+    def _new_order(self, draft: _Draft, number: str) -> Order:
+        v = draft.values
+        cost, lines_without_cost = order_cost((line.quantity, line.unit_cost) for line in draft.lines)
+        return Order(
+            cost=cost,
+            lines_without_cost=lines_without_cost,
+            number=number,
+            external_id=draft.external_id,
+            customer_id=draft.customer_id,
+            channel_id=v["channel_id"] or draft.customer_channel_id,
+            device=v["device"],
+            owner_id=v["owner_id"] or draft.customer_owner_id or self.user.pk,
+            payment_mode=v["payment_mode"],
+            due_date=v["due_date"],
+            status=v["status"],
+            amount=v["amount"],
+            list_amount=v["list_amount"],
+            discount_rate=discount_rate(v["amount"], v["list_amount"]),
+            signed_at=v["signed_at"],
+            completed_at=v["completed_at"],
+            cancelled_at=v["cancelled_at"],
+            cancel_reason=_("Imported as cancelled") if v["cancelled_at"] else "",
+            rating=v["rating"],
+            feedback_at=v["completed_at"] if v["rating"] else None,
+            created_by_id=self.user.pk,
+        )
+
+
+def _order_lines(order: Order, lines: list[_Line]) -> list[OrderLine]:
+    rows = []
+    for position, line in enumerate(lines):
+        product = line.product
+        rows.append(
+            OrderLine(
+                order=order,
+                position=position,
+                product=product,
+                sku=product.sku,
+                product_name=product.name,
+                category_name=product.category.name if product.category_id else "",
+                unit=product.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                list_price=product.list_price,
+                amount=(line.unit_price * line.quantity).quantize(Decimal("0.01")),
+                unit_cost=line.unit_cost,
+            )
+        )
+    return rows
 
 
 def _describe_customer_error(error: DomainError) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -93,21 +94,41 @@ def _logo(letterhead, height: float):
         return None
 
 
+@dataclass(frozen=True)
+class _Styles:
+    """The paragraph styles of the quotation, all in the one font."""
+
+    base: ParagraphStyle
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    small: ParagraphStyle
+    stamp: ParagraphStyle
+
+    @classmethod
+    def in_font(cls, font: str) -> _Styles:
+        base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14)
+        return cls(
+            base=base,
+            title=ParagraphStyle("title", parent=base, fontSize=16, leading=22),
+            heading=ParagraphStyle(
+                "heading", parent=base, fontSize=20, leading=26, alignment=1, spaceBefore=2, spaceAfter=2
+            ),
+            small=ParagraphStyle("small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#555555")),
+            stamp=ParagraphStyle("stamp", parent=base, fontSize=9, leading=13),
+        )
+
+    def para(self, text, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(escape(str(text)).replace("\n", "<br/>"), style or self.base)
+
+
 def quotation_pdf(*, quotation: Quotation) -> bytes:
     from tenant_apps.workspace.selectors import letterhead_get
 
     font = pdf_font()
     store = current_store()
-    tz = store_zone()
     head = letterhead_get()
-    base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14)
-    title = ParagraphStyle("title", parent=base, fontSize=16, leading=22)
-    heading = ParagraphStyle("heading", parent=base, fontSize=20, leading=26, alignment=1, spaceBefore=2, spaceAfter=2)
-    small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#555555"))
-
-    def para(text, style=base) -> Paragraph:
-        return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
-
+    styles = _Styles.in_font(font)
+    para = styles.para
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -121,6 +142,24 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
     )
     width = A4[0] - 36 * mm
     seller = head.company_name or (store.name if store else "")
+    story = [
+        _letterhead(head, seller=seller, width=width, styles=styles),
+        Spacer(1, 3 * mm),
+        para(_("Quotation"), styles.heading),
+        Spacer(1, 2 * mm),
+        _heading_table(quotation, width=width, styles=styles),
+        Spacer(1, 4 * mm),
+    ]
+    story += [_lines_table(quotation, styles=styles), Spacer(1, 4 * mm)]
+    story += _closing_notes(quotation, head, seller=seller, styles=styles)
+    story += [Spacer(1, 6 * mm), _stamps(quotation.customer, seller=seller, width=width, styles=styles)]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _letterhead(head, *, seller: str, width: float, styles: _Styles) -> Table:
+    """The seller's name, address and contacts, beside the logo when there is one, underlined."""
+    para, small = styles.para, styles.small
     contact_bits = [
         _("Address: %(value)s") % {"value": head.address} if head.address else "",
         " · ".join(
@@ -133,7 +172,7 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
             if bit
         ),
     ]
-    letter = [para(seller, title)] + [para(bit, small) for bit in contact_bits if bit]
+    letter = [para(seller, styles.title)] + [para(bit, small) for bit in contact_bits if bit]
     logo = _logo(head, 16 * mm)
     head_row = [[logo, letter]] if logo is not None else [[letter]]
     head_table = Table(head_row, colWidths=[24 * mm, width - 24 * mm] if logo is not None else [width])
@@ -147,8 +186,14 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
             ]
         )
     )
+    return head_table
+
+
+def _heading_table(quotation: Quotation, *, width: float, styles: _Styles) -> Table:
+    """The customer and company beside the number, the date and the validity."""
+    para = styles.para
     customer = quotation.customer
-    created = timezone.localtime(quotation.created_at, tz).date().isoformat()
+    created = timezone.localtime(quotation.created_at, store_zone()).date().isoformat()
     info = [
         [
             para(_("Customer: %(name)s") % {"name": customer.name}),
@@ -162,14 +207,12 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
     ]
     info_table = Table(info, colWidths=[width * 0.6, width * 0.4])
     info_table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1)]))
-    story = [
-        head_table,
-        Spacer(1, 3 * mm),
-        para(_("Quotation"), heading),
-        Spacer(1, 2 * mm),
-        info_table,
-        Spacer(1, 4 * mm),
-    ]
+    return info_table
+
+
+def _lines_table(quotation: Quotation, *, styles: _Styles) -> Table:
+    """The lines, the total and the amount in words."""
+    para = styles.para
     header = [_("No."), _("SKU"), _("Product"), _("Unit"), _("Quantity"), _("Unit price"), _("Amount")]
     rows = [[para(h) for h in header]]
     lines = QuotationLine.objects.filter(quotation_id=quotation.pk).order_by("position", "id")
@@ -210,10 +253,15 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
             ]
         )
     )
-    story += [table, Spacer(1, 4 * mm)]
+    return table
+
+
+def _closing_notes(quotation: Quotation, head, *, seller: str, styles: _Styles) -> list:
+    """The tax note and validity, then the notes, the terms and the bank details when there are any."""
+    para, small = styles.para, styles.small
     tax_note = head.tax_note or _("Prices in CNY.")
     validity = _("This quotation is valid until %(date)s.") % {"date": quotation.valid_until}
-    story += [para(tax_note, small), para(validity, small)]
+    story = [para(tax_note, small), para(validity, small)]
     if quotation.notes:
         story += [Spacer(1, 2 * mm), para(_("Notes")), para(quotation.notes)]
     if head.terms:
@@ -230,7 +278,12 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
     ]
     if bank:
         story += [Spacer(1, 3 * mm)] + [para(bit, small) for bit in bank]
-    stamp_style = ParagraphStyle("stamp", parent=base, fontSize=9, leading=13)
+    return story
+
+
+def _stamps(customer, *, seller: str, width: float, styles: _Styles) -> Table:
+    """The seller's and the buyer's boxes for stamp, signature and date."""
+    para, small, stamp_style = styles.para, styles.small, styles.stamp
     stamp = Table(
         [
             [para(_("Seller (stamp)"), stamp_style), para(_("Buyer (stamp)"), stamp_style)],
@@ -250,6 +303,4 @@ def quotation_pdf(*, quotation: Quotation) -> bytes:
             ]
         )
     )
-    story += [Spacer(1, 6 * mm), stamp]
-    doc.build(story)
-    return buffer.getvalue()
+    return stamp

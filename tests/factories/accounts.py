@@ -46,3 +46,11 @@ class MembershipFactory(DjangoModelFactory):
     role = StoreRole.SALESPERSON
     supervisor = None
     is_active = True
+
+
+def access_of(user, store=None):
+    """The user's ``StoreAccess`` to ``store`` (the active store when not given), as a request resolves it."""
+    from shared_apps.accounts.access import resolve_store_access
+    from tenants.storetime import current_store
+
+    return resolve_store_access(user=user, store=store or current_store())

@@ -122,6 +122,7 @@ def make_more_sales_and_a_loss(*, owner, admin, large_order: Decimal | str | Non
 
     from tenant_apps.pool.services import release_customer
     from tests.dates import days_from_today, local_at
+    from tests.factories.accounts import access_of
 
     product = make_product(list_price="100.00")
     buyer = make_customer(owner=owner)
@@ -134,7 +135,7 @@ def make_more_sales_and_a_loss(*, owner, admin, large_order: Decimal | str | Non
     long_ago = local_at(days_from_today(-20), 12)
     kept, lost = make_customer(owner=owner), make_customer(owner=owner)
     Customer.objects.filter(pk__in=[kept.pk, lost.pk]).update(created_at=long_ago, owner_since=long_ago)
-    release_customer(customer_id=lost.pk, by=admin, reason="联系不上")
+    release_customer(customer_id=lost.pk, access=access_of(admin), reason="联系不上")
     if large_order is not None:
         big = make_product(list_price=large_order)
         signed = local_at(days_from_today(-2), 12)

@@ -10,7 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shared_apps.accounts.access import resolve_store_access
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.approvals import check_approver
 from shared_apps.platform.errors import Conflict, NotFound, PermissionDenied
 from tenant_apps.customers.models import Customer
@@ -38,14 +38,14 @@ from tenant_apps.pool.services.common import (
     _require_member,
     customer_url,
 )
-from tenants.models import Store
 from tenants.storetime import current_store, local_day_bounds
 
 # --- claims ---------------------------------------------------------------------------------------
 
 
-def claim_create(*, customer_id, applicant, reason, at: datetime | None = None) -> Claim:
+def claim_create(*, customer_id, access: StoreAccess, reason, at: datetime | None = None) -> Claim:
     """File a claim on a pool customer. Refused (409, nothing written) with the rule that stops it."""
+    applicant = access.user
     at = at or timezone.now()
     reason = _clean_reason(reason, field="reason", max_length=CLAIM_REASON_MAX)
     store = current_store()
@@ -119,9 +119,9 @@ def claim_create(*, customer_id, applicant, reason, at: datetime | None = None) 
     return claim
 
 
-def _decide(claim: Claim, *, status: str, by, at: datetime, reason: str = "") -> None:
+def _decide(claim: Claim, *, status: str, decided_by, at: datetime, reason: str = "") -> None:
     claim.status = status
-    claim.decided_by = by
+    claim.decided_by = decided_by
     claim.decided_at = at
     claim.decision_reason = reason
     claim.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
@@ -142,8 +142,7 @@ def _notify_rejected(claim: Claim, customer: Customer) -> None:
     )
 
 
-def _check_approver(*, store: Store, approver, ref: dict) -> None:
-    access = resolve_store_access(user=approver, store=store)
+def _check_approver(*, access: StoreAccess, ref: dict) -> None:
     if access is None:
         raise PermissionDenied()
     check_approver(
@@ -155,7 +154,7 @@ def _check_approver(*, store: Store, approver, ref: dict) -> None:
     )
 
 
-def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
+def claim_approve(*, claim_id, access: StoreAccess, at: datetime | None = None) -> Claim:
     """Assign the customer to the applicant; every other pending claim on it is rejected.
 
     A customer owned meanwhile makes the claim rejected "claimed by another" (recorded) and the
@@ -164,7 +163,7 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
     at = at or timezone.now()
     ref = _claim_ref(claim_id)
     store = current_store()
-    _check_approver(store=store, approver=approver, ref=ref)
+    _check_approver(access=access, ref=ref)
     lost_to_another = False
     with transaction.atomic():
         _lock_applicant(ref["applicant_id"])
@@ -173,7 +172,7 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
         if claim.status != Claim.Status.PENDING:
             raise _already_decided(claim)
         if customer.owner_id is not None:
-            _decide(claim, status=Claim.Status.REJECTED, by=approver, at=at, reason=CLAIMED_BY_ANOTHER)
+            _decide(claim, status=Claim.Status.REJECTED, decided_by=access.user, at=at, reason=CLAIMED_BY_ANOTHER)
             _notify_rejected(claim, customer)
             lost_to_another = True
         else:
@@ -197,7 +196,7 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
                 event="customer.claimed",
                 data=customer_event_data(customer),
             )
-            _decide(claim, status=Claim.Status.APPROVED, by=approver, at=at)
+            _decide(claim, status=Claim.Status.APPROVED, decided_by=access.user, at=at)
             others = list(
                 Claim.objects.select_for_update()
                 .filter(customer=customer, status=Claim.Status.PENDING)
@@ -205,7 +204,7 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
                 .order_by("pk")
             )
             for other in others:
-                _decide(other, status=Claim.Status.REJECTED, by=approver, at=at, reason=CLAIMED_BY_ANOTHER)
+                _decide(other, status=Claim.Status.REJECTED, decided_by=access.user, at=at, reason=CLAIMED_BY_ANOTHER)
                 _notify_rejected(other, customer)
             notify(
                 recipients=[claim.applicant_id],
@@ -227,34 +226,34 @@ def claim_approve(*, claim_id, approver, at: datetime | None = None) -> Claim:
     return claim
 
 
-def claim_reject(*, claim_id, approver, reason, at: datetime | None = None) -> Claim:
+def claim_reject(*, claim_id, access: StoreAccess, reason, at: datetime | None = None) -> Claim:
     """Reject a pending claim with a reason; the applicant is told."""
     at = at or timezone.now()
     reason = _clean_reason(reason, field="reason", max_length=CLAIM_REASON_MAX)
     ref = _claim_ref(claim_id)
-    _check_approver(store=current_store(), approver=approver, ref=ref)
+    _check_approver(access=access, ref=ref)
     with transaction.atomic():
         customer = _lock_customer(ref["customer_id"])
         claim = _lock_claim(ref["pk"], customer.pk)
         if claim.status != Claim.Status.PENDING:
             raise _already_decided(claim)
-        _decide(claim, status=Claim.Status.REJECTED, by=approver, at=at, reason=reason)
+        _decide(claim, status=Claim.Status.REJECTED, decided_by=access.user, at=at, reason=reason)
         _notify_rejected(claim, customer)
     return claim
 
 
-def claim_cancel(*, claim_id, by, at: datetime | None = None) -> Claim:
+def claim_cancel(*, claim_id, access: StoreAccess, at: datetime | None = None) -> Claim:
     """The applicant withdraws their pending claim."""
     at = at or timezone.now()
     ref = _claim_ref(claim_id)
-    if ref["applicant_id"] != by.pk:
+    if ref["applicant_id"] != access.user.pk:
         raise NotFound(_("No such claim."))
     with transaction.atomic():
         customer = _lock_customer(ref["customer_id"])
         claim = _lock_claim(ref["pk"], customer.pk)
         if claim.status != Claim.Status.PENDING:
             raise _already_decided(claim)
-        _decide(claim, status=Claim.Status.CANCELLED, by=by, at=at)
+        _decide(claim, status=Claim.Status.CANCELLED, decided_by=access.user, at=at)
     return claim
 
 

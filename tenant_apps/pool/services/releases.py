@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.access import can_see_owner, resolve_store_access
+from shared_apps.accounts.access import StoreAccess, can_see_owner
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import InvalidTransition, PermissionDenied
 from tenant_apps.pool.models import Release
@@ -19,33 +19,29 @@ from tenant_apps.pool.services.common import (
     _lock_customer,
     _notify_released,
 )
-from tenants.models import Store
-from tenants.storetime import current_store
 
 # --- manual release -------------------------------------------------------------------------------
 
 
-def _may_release(*, by, owner_id: int, store: Store) -> bool:
-    if by.pk == owner_id:
+def _may_release(*, access: StoreAccess, owner_id: int) -> bool:
+    if access.user.pk == owner_id:
         return True
-    access = resolve_store_access(user=by, store=store)
-    if access is None or access.via_hq or not access.can("pool.release"):
+    if access.via_hq or not access.can("pool.release"):
         return False
     return access.role in (StoreRole.SUPERVISOR, StoreRole.ADMIN) and can_see_owner(access, owner_id)
 
 
-def release_customer(*, customer_id, by, reason, at: datetime | None = None) -> Release:
+def release_customer(*, customer_id, access: StoreAccess, reason, at: datetime | None = None) -> Release:
     """The owner (or their supervisor, or an admin) puts a customer back into the pool."""
     at = at or timezone.now()
     reason = _clean_reason(reason, field="reason", max_length=RELEASE_REASON_MAX)
-    store = current_store()
     with transaction.atomic():
         customer = _lock_customer(customer_id)
         if customer.owner_id is None:
             raise InvalidTransition(_("This customer is already in the shared pool."))
-        if not _may_release(by=by, owner_id=customer.owner_id, store=store):
+        if not _may_release(access=access, owner_id=customer.owner_id):
             raise PermissionDenied(_("Only the owner, their supervisor or a store admin can release this customer."))
-        release = _do_release(customer=customer, cause=Release.Cause.MANUAL, reason=reason, by=by, at=at)
-        if release.former_owner_id != by.pk:
+        release = _do_release(customer=customer, cause=Release.Cause.MANUAL, reason=reason, by=access.user, at=at)
+        if release.former_owner_id != access.user.pk:
             _notify_released(release, customer)
     return release

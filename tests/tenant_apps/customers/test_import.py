@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tenant_apps.imports import services as import_services
+from tenant_apps.imports.services import running as import_running
 
 URL = "/api/v1/customers/import"
 
@@ -274,7 +274,7 @@ def test_roles_without_the_import_permission_are_refused(api, users, store_a, in
 def test_a_large_file_is_imported_in_the_background(
     api, users, store_a, in_store, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(import_services, "SYNC_MAX_ROWS", 2)
+    monkeypatch.setattr(import_running, "SYNC_MAX_ROWS", 2)
     text = "name,mobile\n" + "".join(f"C{i},1380013800{i}\n" for i in range(5))
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -196,7 +196,7 @@ def test_the_importer_reports_a_batch_as_it_reports_its_rows_one_by_one(users, s
 
 
 def _row(importer, values):
-    from tenant_apps.imports.services import _process_row
+    from tenant_apps.imports.services.running import _process_row
 
     return _process_row(importer, values)
 
@@ -246,14 +246,15 @@ def test_an_import_batch_costs_the_same_queries_for_100_and_400_rows(
     users, store_a, in_store, stored, monkeypatch, settings, tmp_path
 ):
     from tenant_apps.imports import services as import_services
+    from tenant_apps.imports.services import running as import_running
     from tests.tenant_apps.imports.conftest import csv_stream
 
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
     }
-    monkeypatch.setattr(import_services, "SYNC_MAX_ROWS", 1000)
-    monkeypatch.setattr(import_services, "BATCH_ROWS", 1000)
+    monkeypatch.setattr(import_running, "SYNC_MAX_ROWS", 1000)
+    monkeypatch.setattr(import_running, "BATCH_ROWS", 1000)
     counts = []
     with in_store(store_a):
         for size in (100, 400):

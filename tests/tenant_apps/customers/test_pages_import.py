@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tenant_apps.imports import services as import_services
+from tenant_apps.imports.services import running as import_running
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +125,7 @@ def test_another_users_staged_file_cannot_be_confirmed(page_client, users, store
 
 
 def test_a_large_import_goes_to_the_job_page(page_client, users, store_a, monkeypatch):
-    monkeypatch.setattr(import_services, "SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(import_running, "SYNC_MAX_ROWS", 1)
     client = page_client(users.a_sales, store_a)
     html = client.post("/customers/import/", {"step": "upload", "file": csv_file("name\nA\nB\n")}).content.decode()
 

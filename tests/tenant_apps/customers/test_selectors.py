@@ -75,12 +75,12 @@ def test_customer_id_that_is_not_a_number_is_404(store_a, users, in_store, acces
         selectors.customer_get_for_user(customer_id="abc", access=access_of(users.a_admin))
 
 
-def test_detail_summary_carries_the_pool_history(api, users, store_a, in_store, make_customer):
+def test_detail_summary_carries_the_pool_history(api, users, store_a, in_store, make_customer, access_of):
     from tenant_apps.pool.services import release_customer
 
     customer = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
-        release_customer(customer_id=customer.pk, by=users.a_sales, reason="联系不上")
+        release_customer(customer_id=customer.pk, access=access_of(users.a_sales), reason="联系不上")
 
     response = api(users.a_supervisor, store_a).get(f"/api/v1/customers/{customer.pk}")
 
@@ -96,7 +96,7 @@ def test_merge_moves_pool_records_to_the_survivor(store_a, users, in_store, make
     survivor = make_customer(store_a, owner=users.a_sales)
     merged = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
-        release_customer(customer_id=merged.pk, by=users.a_sales, reason="放回")
+        release_customer(customer_id=merged.pk, access=access_of(users.a_sales), reason="放回")
         record = services.customer_merge(survivor=survivor, merged=merged, by=access_of(users.a_admin))
         history = selectors.customer_summary(customer=survivor)["pool_history"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tenant_apps.imports import services
+from tenant_apps.imports.services import running
 from tests.tenant_apps.imports.conftest import csv_stream
 
 
@@ -99,7 +100,7 @@ def test_the_job_page_shows_counts_rows_and_report_link(page_client, users, stor
 
 
 def test_a_running_job_page_polls_itself(page_client, users, store_a, in_store, monkeypatch, job_of):
-    monkeypatch.setattr(services, "SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(running, "SYNC_MAX_ROWS", 0)
     job = job_of(users.a_sales)  # sent on commit, which never comes in this test: still pending
 
     response = page_client(users.a_sales, store_a).get(f"/imports/{job.pk}/", HTTP_HX_REQUEST="true")

@@ -13,6 +13,7 @@ import time_machine
 from django.utils import timezone
 
 from tenant_apps.imports import services
+from tenant_apps.imports.services import running
 from tenant_apps.imports.tasks import run_import
 from tests.tenant_apps.imports.conftest import csv_stream
 
@@ -45,9 +46,9 @@ class WorkerDied(BaseException):
 @pytest.fixture
 def crashed_job(users, store_a, in_store, monkeypatch, django_capture_on_commit_callbacks):
     """A customers import whose run died after committing two batches of two rows (4 of 7 rows)."""
-    monkeypatch.setattr(services, "SYNC_MAX_ROWS", 0)
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
-    real_run_batch = services._run_batch
+    monkeypatch.setattr(running, "SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(running, "BATCH_ROWS", 2)
+    real_run_batch = running._run_batch
     calls = []
 
     def die_at_the_third_batch(*args, **kwargs):
@@ -59,10 +60,10 @@ def crashed_job(users, store_a, in_store, monkeypatch, django_capture_on_commit_
     with in_store(store_a):
         with django_capture_on_commit_callbacks(execute=False):
             job = services.import_start(kind="customers", file=csv_stream(TEXT), options={}, by=users.a_sales)
-        monkeypatch.setattr(services, "_run_batch", die_at_the_third_batch)
+        monkeypatch.setattr(running, "_run_batch", die_at_the_third_batch)
         with pytest.raises(WorkerDied):
             services.import_run(job_id=job.pk)
-        monkeypatch.setattr(services, "_run_batch", real_run_batch)
+        monkeypatch.setattr(running, "_run_batch", real_run_batch)
         job.refresh_from_db()
     assert (job.status, job.processed_rows, job.outcome_counts) == ("running", 4, {"created": 3, "invalid": 1})
     return job
@@ -142,8 +143,8 @@ def test_a_run_that_was_taken_over_stops_without_writing(crashed_job, store_a, i
 
     with in_store(store_a):
         ImportJob.objects.filter(pk=crashed_job.pk).update(processed_rows=6)  # the other run's batch
-        real_run_batch = services._run_batch
-        monkeypatch.setattr(services, "_run_batch", lambda job, *args: real_run_batch(job, *args[:3], 4, *args[4:]))
+        real_run_batch = running._run_batch
+        monkeypatch.setattr(running, "_run_batch", lambda job, *args: real_run_batch(job, *args[:3], 4, *args[4:]))
         redeliver(crashed_job.pk)  # runs from its own idea of the job: 4 rows done
         crashed_job.refresh_from_db()
 

@@ -11,6 +11,7 @@ import pytest
 from shared_apps.platform.errors import PermissionDenied, ValidationFailed
 from shared_apps.platform.spreadsheets import FileTooLarge, InvalidColumns, InvalidFile
 from tenant_apps.imports import services
+from tenant_apps.imports.services import running
 from tests.tenant_apps.imports.conftest import csv_stream
 
 
@@ -125,17 +126,17 @@ def test_a_user_without_the_importer_permission_is_refused(tag_importer, users, 
 def test_large_import_runs_as_a_task_after_commit_with_progress(
     tag_importer, users, store_a, in_store, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "SYNC_MAX_ROWS", 3)
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    monkeypatch.setattr(running, "SYNC_MAX_ROWS", 3)
+    monkeypatch.setattr(running, "BATCH_ROWS", 2)
     seen: list[int] = []
-    save_progress = services._save_progress
+    save_progress = running._save_progress
 
     def spy(job, processed, counts):
         save_progress(job, processed, counts)
         job.refresh_from_db()
         seen.append(job.processed_rows)
 
-    monkeypatch.setattr(services, "_save_progress", spy)
+    monkeypatch.setattr(running, "_save_progress", spy)
     text = "name\n" + "".join(f"tag{i}\n" for i in range(7))
 
     with in_store(store_a), django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -166,7 +167,7 @@ def test_running_a_job_twice_does_nothing_the_second_time(tag_importer, users, s
 
 
 def test_a_job_whose_user_lost_the_permission_fails(tag_importer, users, store_a, in_store, monkeypatch):
-    monkeypatch.setattr(services, "SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(running, "SYNC_MAX_ROWS", 0)
     with in_store(store_a):
         job = services.import_start(kind="test_tags", file=csv_stream("name\nvip\n"), options={}, by=users.a_admin)
         job.created_by = users.a_sales
@@ -192,8 +193,8 @@ def test_a_database_error_in_a_row_without_savepoint_fails_the_job_and_keeps_no_
                 raise DatabaseError("connection lost")
             return super().process_row(values)
 
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
-    monkeypatch.setattr(services, "get_importer", lambda kind: NoSavepointImporter)
+    monkeypatch.setattr(running, "BATCH_ROWS", 2)
+    monkeypatch.setattr(running, "get_importer", lambda kind: NoSavepointImporter)
     with in_store(store_a):
         job = services.import_start(
             kind="test_tags", file=csv_stream("name\nfirst\nsecond\nthird\nboom\n"), options={}, by=users.a_admin

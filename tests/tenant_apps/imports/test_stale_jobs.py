@@ -15,6 +15,7 @@ from django.utils import timezone
 from shared_apps.platform.jobs import get_job, run_in_store
 from tenant_apps.imports import services
 from tenant_apps.imports.models import ImportJob
+from tenant_apps.imports.services import running
 from tests.tenant_apps.imports.conftest import csv_stream
 from tests.tenant_apps.imports.test_resume import TEXT, crashed_job, customer_names  # noqa: F401 - a fixture
 
@@ -54,7 +55,7 @@ def test_a_running_job_that_still_progresses_is_left_alone(crashed_job, store_a,
 def test_a_pending_job_whose_message_was_lost_is_sent_again(
     users, store_a, in_store, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(running, "SYNC_MAX_ROWS", 0)
     # the task message never reached a worker
     with in_store(store_a), django_capture_on_commit_callbacks(execute=False):
         job = services.import_start(kind="customers", file=csv_stream(TEXT), options={}, by=users.a_sales)

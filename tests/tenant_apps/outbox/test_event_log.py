@@ -67,7 +67,7 @@ def _customer_released(store, users):
     customer = make_customer(owner=users.a_sales)
 
     def act():
-        pool_services.release_customer(customer_id=customer.pk, by=users.a_sales, reason="not now")
+        pool_services.release_customer(customer_id=customer.pk, access=_access(users.a_sales, store), reason="not now")
         return customer.pk, f"/api/v1/customers/{customer.pk}"
 
     return customer, act
@@ -75,11 +75,13 @@ def _customer_released(store, users):
 
 def _customer_claimed(store, users):
     customer = make_customer(owner=users.a_sales)
-    pool_services.release_customer(customer_id=customer.pk, by=users.a_sales, reason="not now")
+    pool_services.release_customer(customer_id=customer.pk, access=_access(users.a_sales, store), reason="not now")
 
     def act():
-        claim = pool_services.claim_create(customer_id=customer.pk, applicant=users.a_sales2, reason="mine")
-        pool_services.claim_approve(claim_id=claim.pk, approver=users.a_supervisor)
+        claim = pool_services.claim_create(
+            customer_id=customer.pk, access=_access(users.a_sales2, store), reason="mine"
+        )
+        pool_services.claim_approve(claim_id=claim.pk, access=_access(users.a_supervisor, store))
         return customer.pk, f"/api/v1/customers/{customer.pk}"
 
     return customer, act

@@ -8,6 +8,7 @@ from tenant_apps.customers import services as customer_services
 from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.pool import services as pool_services
+from tests.factories.accounts import access_of
 from tests.factories.sales import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +66,10 @@ def test_a_merge_publishes_both_customers(store_a, users, in_store):
 def test_a_release_and_an_approved_claim_are_published(store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer(owner=users.a_sales)
-        release = pool_services.release_customer(customer_id=customer.pk, by=users.a_sales, reason="not now")
+        release = pool_services.release_customer(
+            customer_id=customer.pk, access=access_of(users.a_sales), reason="not now"
+        )
         assert events("release") == [release.pk]
-        claim = pool_services.claim_create(customer_id=customer.pk, applicant=users.a_sales2, reason="mine")
-        pool_services.claim_approve(claim_id=claim.pk, approver=users.a_supervisor)
+        claim = pool_services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales2), reason="mine")
+        pool_services.claim_approve(claim_id=claim.pk, access=access_of(users.a_supervisor))
         assert events("customer") == [customer.pk]

@@ -7,7 +7,7 @@ import pytest
 from tenant_apps.customers.models import Customer
 from tenant_apps.pool import services
 from tenant_apps.pool.models import Claim, GradePolicy
-from tests.factories.accounts import MembershipFactory
+from tests.factories.accounts import MembershipFactory, access_of
 from tests.tenant_apps.pool.helpers import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_admin_cannot_file_claims(api, store_a, users, in_store):
 
 def test_salesperson_cannot_approve_a_claim(api, store_a, users, in_store):
     with in_store(store_a):
-        claim = services.claim_create(customer_id=make_customer().pk, applicant=users.a_sales, reason="r")
+        claim = services.claim_create(customer_id=make_customer().pk, access=access_of(users.a_sales), reason="r")
     response = api(users.a_sales2, store_a).post(f"/api/v1/claims/{claim.pk}/approve")
     assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
     with in_store(store_a):
@@ -126,7 +126,7 @@ def test_salesperson_cannot_approve_a_claim(api, store_a, users, in_store):
 def test_supervisor_approves_a_claim_of_the_team(api, store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer()
-        claim = services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="r")
+        claim = services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
     response = api(users.a_supervisor, store_a).post(f"/api/v1/claims/{claim.pk}/approve")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "approved"
@@ -137,22 +137,22 @@ def test_supervisor_approves_a_claim_of_the_team(api, store_a, users, in_store):
 def test_supervisor_of_another_team_gets_404(api, store_a, users, in_store):
     other = MembershipFactory(store=store_a, role="supervisor").user
     with in_store(store_a):
-        claim = services.claim_create(customer_id=make_customer().pk, applicant=users.a_sales, reason="r")
+        claim = services.claim_create(customer_id=make_customer().pk, access=access_of(users.a_sales), reason="r")
     response = api(other, store_a).post(f"/api/v1/claims/{claim.pk}/approve")
     assert response.status_code == 404
 
 
 def test_approving_a_decided_claim_is_409_invalid_transition(api, store_a, users, in_store):
     with in_store(store_a):
-        claim = services.claim_create(customer_id=make_customer().pk, applicant=users.a_sales, reason="r")
-        services.claim_reject(claim_id=claim.pk, approver=users.a_supervisor, reason="no")
+        claim = services.claim_create(customer_id=make_customer().pk, access=access_of(users.a_sales), reason="r")
+        services.claim_reject(claim_id=claim.pk, access=access_of(users.a_supervisor), reason="no")
     response = api(users.a_supervisor, store_a).post(f"/api/v1/claims/{claim.pk}/approve")
     assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
 
 
 def test_reject_takes_a_reason(api, store_a, users, in_store):
     with in_store(store_a):
-        claim = services.claim_create(customer_id=make_customer().pk, applicant=users.a_sales, reason="r")
+        claim = services.claim_create(customer_id=make_customer().pk, access=access_of(users.a_sales), reason="r")
     client = api(users.a_supervisor, store_a)
     assert client.post(f"/api/v1/claims/{claim.pk}/reject", {"reason": ""}).status_code == 400
     response = client.post(f"/api/v1/claims/{claim.pk}/reject", {"reason": "Wrong region"}, format="json")
@@ -163,8 +163,8 @@ def test_reject_takes_a_reason(api, store_a, users, in_store):
 def test_salesperson_sees_only_their_own_claims(api, store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer()
-        mine = services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="r")
-        services.claim_create(customer_id=customer.pk, applicant=users.a_sales2, reason="r")
+        mine = services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
+        services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales2), reason="r")
     response = api(users.a_sales, store_a).get("/api/v1/claims")
     assert [row["id"] for row in response.json()["results"]] == [mine.pk]
 
@@ -173,14 +173,14 @@ def test_supervisor_sees_the_claims_of_the_team(api, store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer()
         for applicant in (users.a_sales, users.a_sales2):
-            services.claim_create(customer_id=customer.pk, applicant=applicant, reason="r")
+            services.claim_create(customer_id=customer.pk, access=access_of(applicant), reason="r")
     response = api(users.a_supervisor, store_a).get("/api/v1/claims?status=pending")
     assert response.json()["count"] == 2
 
 
 def test_claim_of_another_salesperson_is_404(api, store_a, users, in_store):
     with in_store(store_a):
-        claim = services.claim_create(customer_id=make_customer().pk, applicant=users.a_sales2, reason="r")
+        claim = services.claim_create(customer_id=make_customer().pk, access=access_of(users.a_sales2), reason="r")
     assert api(users.a_sales, store_a).get(f"/api/v1/claims/{claim.pk}").status_code == 404
 
 
@@ -188,8 +188,8 @@ def test_releases_audit_is_scoped_by_former_owner(api, store_a, users, in_store)
     with in_store(store_a):
         mine = make_customer(owner=users.a_sales)
         theirs = make_customer(owner=users.a_sales2)
-        services.release_customer(customer_id=mine.pk, by=users.a_sales, reason="r")
-        services.release_customer(customer_id=theirs.pk, by=users.a_sales2, reason="r")
+        services.release_customer(customer_id=mine.pk, access=access_of(users.a_sales), reason="r")
+        services.release_customer(customer_id=theirs.pk, access=access_of(users.a_sales2), reason="r")
     own = api(users.a_sales, store_a).get("/api/v1/pool/releases").json()["results"]
     assert [row["customer"] for row in own] == [mine.pk]
     everything = api(users.a_admin, store_a).get("/api/v1/pool/releases").json()

@@ -16,6 +16,7 @@ from tenant_apps.customers.services import follow_up_add
 from tenant_apps.pool import services
 from tenant_apps.pool.models import GradePolicy, Release
 from tenant_apps.workspace.services import store_settings_update
+from tests.factories.accounts import access_of
 from tests.tenant_apps.pool.helpers import make_customer, notifications_of
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +134,8 @@ def test_idle_counts_from_the_last_follow_up(store_a, users, in_store):
 def approved_claim(store, in_store, users, at: datetime) -> Customer:
     with time_machine.travel(at, tick=False), in_store(store):
         customer = make_customer(created_at=at - timedelta(days=1))
-        claim = services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="r", at=at)
-        services.claim_approve(claim_id=claim.pk, approver=users.a_supervisor, at=at)
+        claim = services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r", at=at)
+        services.claim_approve(claim_id=claim.pk, access=access_of(users.a_supervisor), at=at)
         customer.refresh_from_db()
     return customer
 

@@ -9,6 +9,7 @@ from tenant_apps.customers.models import Customer
 from tenant_apps.pool import services
 from tenant_apps.pool.models import Claim, GradePolicy
 from tenant_apps.workspace.services import store_settings_update
+from tests.factories.accounts import access_of
 from tests.tenant_apps.pool.helpers import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_claim_without_reason_is_shown_inline(page_client, store_a, users, in_st
 def test_claims_page_shows_my_claims_without_a_queue_to_salespeople(page_client, store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer(name="Mine To Claim")
-        services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="Because")
+        services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="Because")
     page = html(page_client(users.a_sales, store_a).get("/pool/claims/", **EN))
     assert 'data-testid="my-claims"' in page and "Mine To Claim" in page
     assert 'data-testid="claims-queue"' not in page
@@ -98,7 +99,7 @@ def test_claims_page_shows_my_claims_without_a_queue_to_salespeople(page_client,
 def test_supervisor_approves_from_the_queue(page_client, store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer(name="Queue Customer")
-        claim = services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="Because")
+        claim = services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="Because")
     client = page_client(users.a_supervisor, store_a)
     queue = html(client.get("/pool/claims/", **EN))
     assert 'data-testid="claims-queue"' in queue and "Queue Customer" in queue
@@ -111,7 +112,7 @@ def test_supervisor_approves_from_the_queue(page_client, store_a, users, in_stor
 
 def test_reject_without_reason_shows_the_error_in_the_row(page_client, store_a, users, in_store):
     with in_store(store_a):
-        claim = services.claim_create(customer_id=make_customer().pk, applicant=users.a_sales, reason="Because")
+        claim = services.claim_create(customer_id=make_customer().pk, access=access_of(users.a_sales), reason="Because")
     response = page_client(users.a_supervisor, store_a).post(f"/pool/claims/{claim.pk}/reject/", {"reason": ""}, **HTMX)
     assert response.status_code == 422
     assert 'data-testid="decision-error"' in html(response)
@@ -121,7 +122,7 @@ def test_reject_without_reason_shows_the_error_in_the_row(page_client, store_a, 
 
 def test_salesperson_cannot_post_an_approval(page_client, store_a, users, in_store):
     with in_store(store_a):
-        claim = services.claim_create(customer_id=make_customer().pk, applicant=users.a_sales, reason="Because")
+        claim = services.claim_create(customer_id=make_customer().pk, access=access_of(users.a_sales), reason="Because")
     response = page_client(users.a_sales2, store_a).post(f"/pool/claims/{claim.pk}/approve/", **HTMX)
     assert response.status_code == 403
     with in_store(store_a):

@@ -20,6 +20,7 @@ from tenant_apps.workspace.selectors import store_settings_get
 from tenant_apps.workspace.services import store_settings_update
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories.accounts import access_of
 from tests.races import at_once
 from tests.tenant_apps.pool.helpers import make_customer
 
@@ -45,18 +46,19 @@ def world(committed_db):
 
 def test_competing_claims_approved_at_once_leave_exactly_one_owner(world):
     store, users = world
+    access = {key: access_of(user, store) for key, user in users.items()}
     with tenant_context(store):
         customer = make_customer()
     filed = at_once(
         store,
-        lambda: services.claim_create(customer_id=customer.pk, applicant=users["a_sales"], reason="mine"),
-        lambda: services.claim_create(customer_id=customer.pk, applicant=users["a_sales2"], reason="mine too"),
+        lambda: services.claim_create(customer_id=customer.pk, access=access["a_sales"], reason="mine"),
+        lambda: services.claim_create(customer_id=customer.pk, access=access["a_sales2"], reason="mine too"),
     )
     assert all(isinstance(claim, Claim) for claim in filed)
 
     decided = at_once(
         store,
-        *[lambda c=claim: services.claim_approve(claim_id=c.pk, approver=users["a_supervisor"]) for claim in filed],
+        *[lambda c=claim: services.claim_approve(claim_id=c.pk, access=access["a_supervisor"]) for claim in filed],
     )
 
     assert sum(isinstance(result, Claim) for result in decided) == 1
@@ -71,14 +73,15 @@ def test_competing_claims_approved_at_once_leave_exactly_one_owner(world):
 
 def test_two_approvers_of_one_claim_at_once_one_succeeds_the_other_gets_409(world):
     store, users = world
+    access = {key: access_of(user, store) for key, user in users.items()}
     with tenant_context(store):
         customer = make_customer()
-        claim = services.claim_create(customer_id=customer.pk, applicant=users["a_sales"], reason="mine")
+        claim = services.claim_create(customer_id=customer.pk, access=access["a_sales"], reason="mine")
 
     outcomes = at_once(
         store,
-        lambda: services.claim_approve(claim_id=claim.pk, approver=users["a_supervisor"]),
-        lambda: services.claim_approve(claim_id=claim.pk, approver=users["a_admin"]),
+        lambda: services.claim_approve(claim_id=claim.pk, access=access["a_supervisor"]),
+        lambda: services.claim_approve(claim_id=claim.pk, access=access["a_admin"]),
     )
 
     assert sum(isinstance(result, Claim) for result in outcomes) == 1
@@ -90,14 +93,15 @@ def test_two_approvers_of_one_claim_at_once_one_succeeds_the_other_gets_409(worl
 
 def test_claims_filed_at_once_cannot_pass_the_ownership_cap(world):
     store, users = world
+    access = {key: access_of(user, store) for key, user in users.items()}
     with tenant_context(store):
         store_settings_update(pool_ownership_cap=1)
         first, second = make_customer(), make_customer()
 
     outcomes = at_once(
         store,
-        lambda: services.claim_create(customer_id=first.pk, applicant=users["a_sales"], reason="one"),
-        lambda: services.claim_create(customer_id=second.pk, applicant=users["a_sales"], reason="two"),
+        lambda: services.claim_create(customer_id=first.pk, access=access["a_sales"], reason="one"),
+        lambda: services.claim_create(customer_id=second.pk, access=access["a_sales"], reason="two"),
     )
 
     assert sorted(type(o).__name__ if isinstance(o, Claim) else o for o in outcomes) == ["Claim", "ownership_cap"]

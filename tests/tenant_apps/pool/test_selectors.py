@@ -12,7 +12,7 @@ from tenant_apps.customers.models import Customer
 from tenant_apps.pool import selectors, services
 from tenant_apps.pool.models import GradePolicy
 from tenant_apps.workspace.services import store_settings_update
-from tests.factories.accounts import MembershipFactory
+from tests.factories.accounts import MembershipFactory, access_of
 from tests.tenant_apps.pool.helpers import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_pool_customers_filter_by_days_in_pool(store_a, users, in_store):
 def test_pool_customers_mark_the_callers_pending_claim(store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer()
-        services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="r")
+        services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
         mine = selectors.pool_customers(access=resolve_store_access(user=users.a_sales, store=store_a)).get()
         theirs = selectors.pool_customers(access=resolve_store_access(user=users.a_sales2, store=store_a)).get()
     assert (mine.pending_claims, mine.my_pending_claim) == (1, True)
@@ -56,8 +56,8 @@ def test_supervisor_does_not_see_claims_of_another_team(store_a, users, in_store
     outsider = MembershipFactory(store=store_a, role="salesperson", supervisor=MembershipFactory(store=store_a).user)
     with in_store(store_a):
         customer = make_customer()
-        services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="r")
-        services.claim_create(customer_id=customer.pk, applicant=outsider.user, reason="r")
+        services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
+        services.claim_create(customer_id=customer.pk, access=access_of(outsider.user), reason="r")
         access = resolve_store_access(user=users.a_supervisor, store=store_a)
         applicants = set(selectors.claim_list(access=access).values_list("applicant_id", flat=True))
     assert applicants == {users.a_sales.pk}
@@ -66,8 +66,8 @@ def test_supervisor_does_not_see_claims_of_another_team(store_a, users, in_store
 def test_pending_claims_to_decide_leave_out_the_approvers_own(store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer()
-        services.claim_create(customer_id=customer.pk, applicant=users.a_supervisor, reason="r")
-        services.claim_create(customer_id=customer.pk, applicant=users.a_sales, reason="r")
+        services.claim_create(customer_id=customer.pk, access=access_of(users.a_supervisor), reason="r")
+        services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
         access = resolve_store_access(user=users.a_supervisor, store=store_a)
         queue = list(selectors.pending_claims_to_decide(access=access).values_list("applicant_id", flat=True))
     assert queue == [users.a_sales.pk]
@@ -77,11 +77,11 @@ def test_customer_pool_history_lists_releases_and_claims_newest_first(store_a, u
     start = timezone.now() - timedelta(days=3)
     with in_store(store_a):
         customer = make_customer(owner=users.a_sales)
-        services.release_customer(customer_id=customer.pk, by=users.a_sales, reason="Bye", at=start)
+        services.release_customer(customer_id=customer.pk, access=access_of(users.a_sales), reason="Bye", at=start)
         claim = services.claim_create(
-            customer_id=customer.pk, applicant=users.a_sales2, reason="Hi", at=start + timedelta(days=1)
+            customer_id=customer.pk, access=access_of(users.a_sales2), reason="Hi", at=start + timedelta(days=1)
         )
-        services.claim_approve(claim_id=claim.pk, approver=users.a_supervisor, at=start + timedelta(days=2))
+        services.claim_approve(claim_id=claim.pk, access=access_of(users.a_supervisor), at=start + timedelta(days=2))
         history = selectors.customer_pool_history(customer=Customer.objects.get(pk=customer.pk))
     assert [(row["type"], row.get("cause") or row.get("status")) for row in history] == [
         ("claim", "approved"),

@@ -95,7 +95,9 @@ def test_a_supervisor_cannot_approve_the_case_they_applied_for(api, users, store
 
 def test_a_supervisor_cannot_approve_their_own_claim(api, users, store_a, in_store):
     with in_store(store_a):
-        claim = pool_services.claim_create(customer_id=pool_customer().pk, applicant=users.a_supervisor, reason="r")
+        claim = pool_services.claim_create(
+            customer_id=pool_customer().pk, access=access_of(users.a_supervisor, store_a), reason="r"
+        )
 
     response = api(users.a_supervisor, store_a).post(f"/api/v1/claims/{claim.pk}/approve")
 

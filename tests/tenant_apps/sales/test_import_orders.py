@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from tenant_apps.imports import services as import_services
+from tenant_apps.imports.services import running as import_running
 from tests.factories.sales import make_customer
 
 URL = "/api/v1/orders/import"
@@ -353,8 +354,8 @@ def test_one_invalid_line_refuses_its_whole_order_but_not_the_others(api, users,
 def test_a_large_file_is_imported_in_the_background_with_orders_spanning_batches(
     api, users, store_a, in_store, catalogue, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(import_services, "SYNC_MAX_ROWS", 2)
-    monkeypatch.setattr(import_services, "BATCH_ROWS", 3)
+    monkeypatch.setattr(import_running, "SYNC_MAX_ROWS", 2)
+    monkeypatch.setattr(import_running, "BATCH_ROWS", 3)
     # Orders of 2 lines each: the second order straddles the first and second batch; L-9 has one
     # line at the start of the file and one at its end.
     rows = ["L-9,13800138000,,张三,,,,TP-1111,1,200.00,2025-04-09,pending_collection,,prepaid,,"]
@@ -412,7 +413,7 @@ def test_without_the_prescan_later_lines_of_an_order_already_written_are_refused
     from tenant_apps.sales import importing
 
     importing.register()
-    monkeypatch.setattr(import_services, "BATCH_ROWS", 2)
+    monkeypatch.setattr(import_running, "BATCH_ROWS", 2)
     text = HEADER + (
         "S-1,13800138000,,张三,,,,TP-1210,1,100.00,2025-04-01,pending_collection,,prepaid,,\n"
         "S-2,13800138000,,张三,,,,TP-1210,1,100.00,2025-04-01,pending_collection,,prepaid,,\n"

@@ -18,6 +18,7 @@ from bench.webhook_receiver import Answer
 from tenant_apps.notifications.models import Notification
 from tenant_apps.webhooks import sending, services, targets
 from tenant_apps.webhooks.models import Delivery, Endpoint
+from tenant_apps.webhooks.services import delivering
 from tests.tenant_apps.webhooks.conftest import event
 
 pytestmark = pytest.mark.django_db
@@ -296,15 +297,15 @@ def test_a_delivery_sent_but_not_recorded_is_sent_again_and_the_receiver_keeps_o
     is still pending and goes again (at least once); the receiver de-duplicates by webhook-id."""
     endpoint = _endpoint(receiver)
     services.deliveries_for([event()])
-    real = services._record
+    real = delivering._record
 
     def dies(**kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(services, "_record", dies)
+    monkeypatch.setattr(delivering, "_record", dies)
     with pytest.raises(SystemExit):
         services.deliver_due(endpoint_id=endpoint.pk)
-    monkeypatch.setattr(services, "_record", real)
+    monkeypatch.setattr(delivering, "_record", real)
     assert Delivery.objects.get(endpoint=endpoint).status == "pending"
     services.deliver_due(endpoint_id=endpoint.pk)
     assert Delivery.objects.get(endpoint=endpoint).status == "succeeded"

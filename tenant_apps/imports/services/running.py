@@ -1,35 +1,15 @@
-"""Starting and running spreadsheet imports (store schema).
-
-``import_start`` checks the upload completely before anything is stored (size, readable CSV or
-XLSX, number of rows, columns after the mapping); a refused file leaves no job and no file. A
-small file (``SYNC_MAX_ROWS`` rows or fewer) is imported in the request; a larger one by the
-``imports.run`` Celery task, sent when the request's transaction commits.
-
-Running: rows are committed in batches of ``BATCH_ROWS``. Within a batch each row is processed
-inside its own savepoint (a refused row leaves nothing and does not undo the rows before it), or
-the importer takes the whole batch at once (``batch_rows``, same outcomes). A batch commits
-together with its per-row results (``ImportBatch``) and the job's progress and counts, so the
-page polling the job moves, and a run that died is resumed exactly after its last committed
-batch (see ``import_run``). When all rows are done the result report is written from the stored
-results: a CSV (row, outcome, message, id, then the row's own cells), stored under the store's
-prefix and served only through a view that checks who asks.
-"""
+"""Starting an import job and running it: batches committed with their results, resumed after the last one."""
 
 from __future__ import annotations
 
 import itertools
 import logging
-import re
 import tempfile
-import uuid
 from collections import Counter
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
 
 from django.core.files import File
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -40,14 +20,7 @@ from shared_apps.platform import actionlog
 from shared_apps.platform.errors import DomainError, PermissionDenied, ValidationFailed
 from shared_apps.platform.spreadsheets import open_spreadsheet, write_csv
 from tenant_apps.imports.models import ImportBatch, ImportJob
-from tenant_apps.imports.registry import (
-    Importer,
-    RowResult,
-    auto_mapping,
-    get_importer,
-    outcome_label,
-    resolve_mapping,
-)
+from tenant_apps.imports.registry import Importer, RowResult, get_importer, outcome_label, resolve_mapping
 from tenants.storetime import current_store
 
 logger = logging.getLogger(__name__)
@@ -56,6 +29,11 @@ SYNC_MAX_ROWS = 500
 BATCH_ROWS = 500
 # A running job without progress for this long is taken over by the next delivery of its task.
 STALE_AFTER = timedelta(minutes=10)
+
+
+def batch_rows() -> int:
+    """How many rows a run commits together (an importer that plans across batches asks it)."""
+    return BATCH_ROWS
 
 
 def _access_for(user) -> StoreAccess | None:
@@ -332,135 +310,3 @@ def _fail(job: ImportJob, *, processed: int, counts: Counter[str], error: str) -
         finished_at=timezone.now(),
     )
     ImportBatch.objects.filter(job=job).delete()
-
-
-# ---------------------------------------------------------------------------------------------
-# Two-step imports from the pages: upload (staged), then confirm the column mapping
-# ---------------------------------------------------------------------------------------------
-
-STAGING_DIR = "staging"
-PREVIEW_ROWS = 3
-
-
-@dataclass(frozen=True)
-class StagedImport:
-    """An uploaded file waiting for its column mapping: ``key`` names it in the confirm step."""
-
-    key: str
-    kind: str
-    original_name: str
-    headers: list[str]
-    samples: list[list[str]]  # the first rows' cells, in header order
-    suggested: dict[str, str]  # {header: field} matched automatically
-    total_rows: int
-
-
-def _staging_path(*, key: str) -> str:
-    return f"stores/{connection.schema_name}/imports/{STAGING_DIR}/{key}"
-
-
-def _parse_staging_key(key: str, *, by) -> str:
-    """``<user id>-<kind>-<32 hex>.<csv|xlsx>``: only its uploader may confirm it."""
-    match = re.fullmatch(r"(\d+)-([a-z_]{1,40})-([0-9a-f]{32})\.(csv|xlsx)", key or "")
-    if match is None or int(match.group(1)) != by.pk:
-        raise _staging_missing()
-    return match.group(2)
-
-
-def _staging_missing() -> ValidationFailed:
-    return ValidationFailed(
-        _("The uploaded file was not found; upload it again."), errors={"file": [_("Upload the file again.")]}
-    )
-
-
-def import_stage(*, kind: str, file: IO[bytes], by, access: StoreAccess | None = None) -> StagedImport:
-    """Check an upload (size, readable, rows) and keep it for the mapping step; nothing else is stored."""
-    importer_class = get_importer(kind)
-    access = access or _access_for(by)
-    if access is None or not access.can(importer_class.permission) or access.read_only:
-        raise PermissionDenied(_("You may not import these records."))
-    name = str(getattr(file, "name", "") or "import").rsplit("/", 1)[-1][:200]
-    with open_spreadsheet(file, name=name) as sheet:
-        total = sheet.count_rows()
-        samples = []
-        for _number, row in sheet.rows():
-            samples.append([row.get(h, "") for h in sheet.headers])
-            if len(samples) >= PREVIEW_ROWS:
-                break
-        headers = sheet.headers
-        suffix = sheet.format
-    if total == 0:
-        raise ValidationFailed(
-            _("The file has a header but no rows to import."), code="invalid_file", errors={"file": [_("No rows.")]}
-        )
-    key = f"{by.pk}-{kind}-{uuid.uuid4().hex}.{suffix}"
-    file.seek(0)
-    default_storage.save(_staging_path(key=key), File(file, name=key))
-    default_storage.save(_staging_path(key=key) + ".name", ContentFile(name.encode("utf-8")))
-    return StagedImport(
-        key=key,
-        kind=kind,
-        original_name=name,
-        headers=headers,
-        samples=samples,
-        suggested=auto_mapping(headers, importer_class.columns),
-        total_rows=total,
-    )
-
-
-def staged_import_get(*, key: str, by) -> StagedImport:
-    """The staged upload ``key`` of ``by`` again (to show the mapping form once more after an error)."""
-    kind = _parse_staging_key(key, by=by)
-    importer_class = get_importer(kind)
-    path = _staging_path(key=key)
-    if not default_storage.exists(path):
-        raise _staging_missing()
-    with default_storage.open(path, "rb") as source, open_spreadsheet(source, name=key) as sheet:
-        samples = []
-        for _number, row in sheet.rows():
-            samples.append([row.get(h, "") for h in sheet.headers])
-            if len(samples) >= PREVIEW_ROWS:
-                break
-        headers = sheet.headers
-        total = sheet.count_rows()
-    return StagedImport(
-        key=key,
-        kind=kind,
-        original_name=_staged_name(key),
-        headers=headers,
-        samples=samples,
-        suggested=auto_mapping(headers, importer_class.columns),
-        total_rows=total,
-    )
-
-
-def _staged_name(key: str) -> str:
-    try:
-        with default_storage.open(_staging_path(key=key) + ".name", "rb") as f:
-            return f.read().decode("utf-8")[:200] or key
-    except (OSError, UnicodeDecodeError):
-        return key
-
-
-def import_start_staged(
-    *, key: str, mapping: dict[str, Any], by, access: StoreAccess | None = None, options: dict[str, Any] | None = None
-) -> ImportJob:
-    """Start the import of a staged upload with the mapping the user confirmed; the staged copy is removed."""
-    kind = _parse_staging_key(key, by=by)
-    path = _staging_path(key=key)
-    if not default_storage.exists(path):
-        raise _staging_missing()
-    with default_storage.open(path, "rb") as source:
-        upload = File(source, name=_staged_name(key))
-        options = {**(options or {}), "mapping": mapping}
-        job = import_start(kind=kind, file=upload, options=options, by=by, access=access)
-    staging_discard(key=key, by=by)
-    return job
-
-
-def staging_discard(*, key: str, by) -> None:
-    _parse_staging_key(key, by=by)
-    path = _staging_path(key=key)
-    for name in (path, path + ".name"):
-        if default_storage.exists(name):
-            default_storage.delete(name)
