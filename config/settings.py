@@ -334,6 +334,10 @@ VOUCHER_MAX_BYTES = env_int("VOUCHER_MAX_BYTES", 10 * 1024 * 1024)
 SCREENSHOT_MAX_BYTES = env_int("SCREENSHOT_MAX_BYTES", 5 * 1024 * 1024)
 # HQ's secret for the keyed hashes of buyers' ids that stores publish (empty: derived from SECRET_KEY).
 HQ_BUYER_KEY = os.environ.get("HQ_BUYER_KEY", "").strip()
+# The HQ dashboard runs its longest statement on a second connection, on the request's snapshot
+# (hq_reports/side_read.py); 0 keeps every dashboard on one connection.
+HQ_DASHBOARD_SIDE_READ = (os.environ.get("HQ_DASHBOARD_SIDE_READ", "1") or "1") != "0"
+HQ_DASHBOARD_SIDE_THREADS = int(os.environ.get("HQ_DASHBOARD_SIDE_THREADS", "") or 2)
 # Seconds a computed Data Kanban body is reused (keyed by the newest outbox event); 0 turns the cache off.
 KANBAN_CACHE_SECONDS = env_int("KANBAN_CACHE_SECONDS", 300)
 # Request bodies other than file uploads (JSON, forms): larger ones answer 413 payload_too_large.

@@ -45,6 +45,7 @@ of the stores'. Both come from what the drain records in ``StoreFeed`` (``store_
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
@@ -55,6 +56,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from hq_reports import side_read
 from hq_reports.rollups import HELD_DAY_ROLLUPS
 from shared_apps.platform.periods import Period, local_midnight, money, rate, relative_change
 from shared_apps.platform.replica import REPLICA, read_alias, read_connection, replica_state
@@ -243,6 +245,9 @@ class _FiguresReader:
                 assign(self.channels.setdefault(platform, Figures()), *values)
 
     def orders(self) -> None:
+        self.orders_apply(_rows(*self.orders_statement()))
+
+    def orders_statement(self) -> tuple[str, dict]:
         # One pass over the orders of both periods (an index-only scan): an order is its customer's
         # first of the period when the customer's previous order (of the platform, when filtered)
         # is before the period's start; that customer repurchased when an order precedes this one
@@ -265,7 +270,7 @@ class _FiguresReader:
             grouped = "grouping(g), g, cur, platform"
         else:
             bucket, order_sets, grouped = "NULL::timestamp", "(g, cur)", "0, g, cur, NULL"
-        rows = _rows(
+        return (
             f"""
             SELECT {grouped}, sum(amount), count(*), count(*) FILTER (WHERE first),
                    count(*) FILTER (WHERE first AND repurchased), count(*) FILTER (WHERE first AND new),
@@ -282,6 +287,9 @@ class _FiguresReader:
             """,
             self.params | {"unit": "hour" if self.period.hourly else "day"},
         )
+
+    def orders_apply(self, rows: list[tuple]) -> None:
+        """The figures of the orders pass (``orders_statement``'s rows)."""
         if self.breakdown is not None:
             detail, rows = (
                 [row[1:4] + row[6:-2] for row in rows if row[0] and row[5]],
@@ -530,9 +538,17 @@ def figures_by(
     ``CHANNEL_PARTS`` by platform; ``platforms`` (a dict) the gmv, orders and paying customers of
     the current period by platform (``breakdown["platforms"]``, without the other breakdowns)."""
     reader = _FiguresReader(period, scope, group=group, channels=channels, breakdown=breakdown, platforms=platforms)
-    for part in ("orders", "customers", "completed", "lost", "net", "net_current", "overdue", "enquiries"):
+    # The orders pass, the longest statement, runs on the side connection when there is one
+    # (``side_read``) while this one reads the other parts; its figures are written after them.
+    orders = reader.orders_statement() if "orders" in parts else None
+    pending = side_read.submit(*orders) if orders is not None else None
+    if orders is not None and pending is None:
+        reader.orders_apply(_rows(*orders))
+    for part in ("customers", "completed", "lost", "net", "net_current", "overdue", "enquiries"):
         if part in parts:
             getattr(reader, part)()
+    if pending is not None:
+        reader.orders_apply(side_read.result(pending, lambda: _rows(*orders)))
     return reader.out
 
 
@@ -997,11 +1013,15 @@ def dashboard_body(
     # On the replica the transaction is REPEATABLE READ (config.database.replica_from_url): the
     # drain's watermark (StoreFeed) and the facts are read in one snapshot, one replayed moment.
     alias = read_alias()
+    side = side_read.available(alias)
     with transaction.atomic(using=alias), read_connection().cursor() as cursor:
         cursor.execute(DASHBOARD_SETTINGS)
         token = _cursor.set(cursor)
         try:
-            body = _dashboard_body(period=period, stores=stores, platform=platform, limit=limit, all_stores=all_stores)
+            with side_read.side_reads(cursor, alias=alias, settings_sql=DASHBOARD_SETTINGS) if side else nullcontext():
+                body = _dashboard_body(
+                    period=period, stores=stores, platform=platform, limit=limit, all_stores=all_stores
+                )
         finally:
             _cursor.reset(token)
     body["replica"] = _replica_body(alias)
