@@ -129,7 +129,9 @@ def _clean(data: dict[str, Any], *, current: Rule | None) -> dict[str, Any]:
             errors["conditions"] = [str(exc)]
     if "actions" in data or (current is None and "actions" not in values):
         try:
-            values["actions"] = rule_actions.validate(data.get("actions"), member_ids=_member_ids())
+            values["actions"] = rule_actions.validate(
+                data.get("actions"), member_ids=_member_ids(), sms_templates=rule_actions.sms_template_codes()
+            )
         except rule_actions.InvalidAction as exc:
             errors["actions"] = [str(exc)]
     if "active" in data:
