@@ -179,8 +179,9 @@ def rule_update(*, rule: Rule, data: Any, by) -> Rule:
 
 
 def rule_delete(*, rule: Rule) -> None:
-    """Delete a store rule with its log. An inherited HQ default cannot be deleted: switch it off."""
-    if rule.hq_rule_id is not None:
+    """Delete a store rule with its log. An inherited HQ default cannot be deleted while HQ still
+    publishes it (switch it off); once HQ deleted the default, the store may delete its copy."""
+    if rule.hq_rule_id is not None and hq_selectors.default_rules().filter(pk=rule.hq_rule_id).exists():
         raise InvalidTransition(_("An HQ default rule cannot be deleted here; switch it off instead."))
     rule.delete()
 
