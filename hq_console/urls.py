@@ -29,4 +29,5 @@ urlpatterns = [
     path("audit/sign-ins/", views.sign_ins, name="sign-ins"),
     path("automation/", views.default_rules, name="default-rules"),
     path("automation/<int:rule_id>/", views.default_rule, name="default-rule"),
+    path("automation/<int:rule_id>/delete/", views.default_rule_delete, name="default-rule-delete"),
 ]

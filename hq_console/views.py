@@ -615,3 +615,25 @@ def default_rule(request, rule_id: int):
         "general_errors": general_errors,
     }
     return render(request, "hq_console/default_rule.html", context, status=status)
+
+
+@hq_page
+def default_rule_delete(request, rule_id: int):
+    """Delete a default rule (HQ admins): GET asks for confirmation, POST deletes. Stores that follow
+    it stop running their copy (its run log stays); a store that changed its copy keeps it as its own."""
+    try:
+        rule = selectors.default_rule_get(rule_id=rule_id)
+    except NotFound:
+        raise Http404 from None
+    if (refused := _admin_only(request)) is not None:
+        return refused
+    if request.method == "POST":
+        services.default_rule_delete(rule=rule)
+        messages.success(
+            request, _("The default rule %(name)s was deleted; stores stop running it.") % {"name": rule.name}
+        )
+        return redirect("hq_console:default-rules")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    (row,) = _rule_rows([rule])
+    return render(request, "hq_console/default_rule_delete.html", {"row": row, **_inheriting_stores()})

@@ -3,7 +3,8 @@
 - ``notify``: ``{"type": "notify", "owner": true, "roles": ["supervisor"], "users": [12], "title"?, "body"?}``
   in-app (and email as each person's preference for ``automation.alert`` says);
 - ``email``: the same recipients, always by email as well;
-- ``sms``: the same recipients, by SMS (``"template"``, default ``automation.alert``);
+- ``sms``: the same recipients, by SMS (``"template"``, default ``automation.alert``: a built-in kind
+  or the code of one of the store's enabled SMS templates, see ``sms_template_codes``);
 - ``task``: ``{"type": "task", "assignee": "owner" | user id, "title", "due_in_days"?, "then": [{"title",
   "due_in_days"?}, ...]}`` a work assignment; each of ``then`` is created when the previous is done;
 - ``assign_owner``: ``{"type": "assign_owner", "user": id}`` gives the record's customer to a member;
@@ -14,6 +15,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +30,7 @@ from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from tenant_apps.customers import selectors as customer_selectors
 from tenant_apps.customers import services as customer_services
+from tenant_apps.notifications import selectors as notification_selectors
 from tenant_apps.notifications import services as notification_services
 from tenant_apps.teamwork import services as teamwork_services
 from tenants.storetime import current_store, local_today
@@ -36,6 +40,10 @@ RECIPIENT_ROLES = tuple(StoreRole.values)
 MAX_ACTIONS = 10
 MAX_CHAIN = 10
 TEXT_MAX = 200
+DEFAULT_SMS_TEMPLATE = "automation.alert"
+# How an SMS template's code is written (the kind of message: ``automation.alert``).
+SMS_TEMPLATE_CODE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+SMS_TEMPLATE_CODE_MAX = 64
 
 
 class InvalidAction(ValueError):
@@ -73,7 +81,36 @@ def _check_days(value: Any, where: str) -> None:
         raise InvalidAction(_("%(where)s: due_in_days is a whole number from 0 to 365.") % {"where": where})
 
 
-def validate(actions: Any, *, member_ids: set[int]) -> list[dict]:
+def sms_template_codes() -> list[str]:
+    """The SMS templates a rule's ``sms`` action may name in this store, sorted: the built-in kinds
+    (sent with their built-in text when the store has no enabled template of that code) and the
+    codes of the store's enabled templates. A switched-off template of another code sends nothing."""
+    enabled = notification_selectors.sms_template_list().filter(enabled=True).values_list("code", flat=True)
+    return sorted({*notification_services.DEFAULT_SMS_TEMPLATES, *enabled})
+
+
+def _check_sms_template(action: dict, where: str, sms_templates: Collection[str] | None) -> None:
+    if "template" not in action:
+        return
+    code = action["template"]
+    if not isinstance(code, str) or len(code) > SMS_TEMPLATE_CODE_MAX or not SMS_TEMPLATE_CODE.match(code):
+        raise InvalidAction(
+            _("%(where)s: template is the code of an SMS template, such as %(example)s.")
+            % {"where": where, "example": DEFAULT_SMS_TEMPLATE}
+        )
+    if sms_templates is not None and code not in sms_templates:
+        raise InvalidAction(
+            _("%(where)s: this store has no enabled SMS template %(code)s; choose from: %(codes)s.")
+            % {"where": where, "code": code, "codes": ", ".join(sorted(sms_templates))}
+        )
+
+
+def validate(actions: Any, *, member_ids: set[int], sms_templates: Collection[str] | None = None) -> list[dict]:
+    """The actions, checked; raises InvalidAction for the first bad one.
+
+    ``sms_templates``: the SMS template codes an ``sms`` action may name (``sms_template_codes()``
+    in a store); None where they cannot be known (HQ's default rules, checked when they fire).
+    """
     if not isinstance(actions, list) or not actions:
         raise InvalidAction(_("Give a list of one or more actions."))
     if len(actions) > MAX_ACTIONS:
@@ -102,8 +139,8 @@ def validate(actions: Any, *, member_ids: set[int]) -> list[dict]:
             _check_recipients(action, where)
             _check_text(action, "title", where)
             _check_text(action, "body", where)
-            if kind == "sms" and "template" in action:
-                _check_text(action, "template", where)
+            if kind == "sms":
+                _check_sms_template(action, where, sms_templates)
             unknown_users = set(action.get("users", [])) - member_ids
             if unknown_users:
                 raise InvalidAction(
@@ -217,9 +254,18 @@ def execute(*, rule, occurrence, run, actor: StoreAccess | None) -> list[dict]:
                 _email_after_commit(recipients=[n.recipient_id for n in made], subject=title, body=body or rule.name)
             done.append({"type": kind, "recipients": sorted({n.recipient_id for n in made})})
         elif kind == "sms":
+            template = action.get("template") or DEFAULT_SMS_TEMPLATE
+            codes = sms_template_codes()
+            if template not in codes:
+                # Deleted or switched off since the rule was written, or an HQ default naming a
+                # template this store does not have: the run fails with this message.
+                raise RuntimeError(
+                    _("The SMS template %(code)s is not in this store or is switched off; choose from: %(codes)s.")
+                    % {"code": template, "codes": ", ".join(codes)}
+                )
             sent = notification_services.sms_send(
                 recipients=_recipients(action, occurrence),
-                template=action.get("template") or "automation.alert",
+                template=template,
                 params={"title": title, "rule": rule.name},
             )
             done.append({"type": kind, "messages": [m.pk for m in sent]})

@@ -129,7 +129,9 @@ def _clean(data: dict[str, Any], *, current: Rule | None) -> dict[str, Any]:
             errors["conditions"] = [str(exc)]
     if "actions" in data or (current is None and "actions" not in values):
         try:
-            values["actions"] = rule_actions.validate(data.get("actions"), member_ids=_member_ids())
+            values["actions"] = rule_actions.validate(
+                data.get("actions"), member_ids=_member_ids(), sms_templates=rule_actions.sms_template_codes()
+            )
         except rule_actions.InvalidAction as exc:
             errors["actions"] = [str(exc)]
     if "active" in data:
@@ -177,8 +179,9 @@ def rule_update(*, rule: Rule, data: Any, by) -> Rule:
 
 
 def rule_delete(*, rule: Rule) -> None:
-    """Delete a store rule with its log. An inherited HQ default cannot be deleted: switch it off."""
-    if rule.hq_rule_id is not None:
+    """Delete a store rule with its log. An inherited HQ default cannot be deleted while HQ still
+    publishes it (switch it off); once HQ deleted the default, the store may delete its copy."""
+    if rule.hq_rule_id is not None and hq_selectors.default_rules().filter(pk=rule.hq_rule_id).exists():
         raise InvalidTransition(_("An HQ default rule cannot be deleted here; switch it off instead."))
     rule.delete()
 

@@ -135,3 +135,62 @@ def test_anonymous_is_asked_to_sign_in(page_client):
 
 def test_an_unknown_rule_is_404(page_client, users):
     assert page_client(users.hq_admin, None).get(f"{PAGE}999999/").status_code == 404
+
+
+# --- deleting a default rule ---------------------------------------------------------------------
+
+
+def test_admin_deletes_a_rule_after_confirming_it(page_client, users, quiet_rule):
+    client = page_client(users.hq_admin, None)
+    delete_url = f"{PAGE}{quiet_rule.pk}/delete/"
+    assert f'href="{delete_url}"' in client.get(PAGE).content.decode()
+    assert f'href="{delete_url}"' in client.get(f"{PAGE}{quiet_rule.pk}/").content.decode()
+
+    confirm = client.get(delete_url, HTTP_ACCEPT_LANGUAGE="en")
+    html = confirm.content.decode()
+    assert confirm.status_code == 200
+    assert "Delete the default rule HQ: quiet customers?" in html
+    assert f'action="{delete_url}"' in html and "Stores that follow it stop running it" in html
+    assert HqDefaultRule.objects.filter(pk=quiet_rule.pk).exists()  # asking deletes nothing
+
+    response = client.post(delete_url, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 302 and response["Location"] == PAGE
+    assert not HqDefaultRule.objects.exists()
+    listing = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The default rule HQ: quiet customers was deleted; stores stop running it." in listing
+    assert f'data-rule="{quiet_rule.pk}"' not in listing
+
+
+def test_stores_stop_running_a_deleted_default_rule(page_client, users, quiet_rule, store_a, in_store):
+    from tenant_apps.automation import services as automation_services
+    from tenant_apps.automation.models import Rule
+
+    with in_store(store_a):
+        automation_services.inherit_hq_rules()
+        assert Rule.objects.get(hq_rule_id=quiet_rule.pk).active is True
+    page_client(users.hq_admin, None).post(f"{PAGE}{quiet_rule.pk}/delete/")
+    with in_store(store_a):
+        automation_services.inherit_hq_rules()
+        assert Rule.objects.get(hq_rule_id=quiet_rule.pk).active is False
+
+
+def test_an_executive_cannot_delete_a_rule(page_client, users, quiet_rule):
+    client = page_client(users.hq_exec, None)
+    delete_url = f"{PAGE}{quiet_rule.pk}/delete/"
+
+    assert "/delete/" not in client.get(PAGE).content.decode()
+    assert "/delete/" not in client.get(f"{PAGE}{quiet_rule.pk}/").content.decode()
+    assert client.get(delete_url).status_code == 403
+    assert client.post(delete_url).status_code == 403
+    assert HqDefaultRule.objects.filter(pk=quiet_rule.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["a_admin", "nobody"])
+def test_store_users_cannot_delete_a_rule(page_client, users, quiet_rule, who):
+    assert page_client(users[who], None).post(f"{PAGE}{quiet_rule.pk}/delete/").status_code == 403
+    assert HqDefaultRule.objects.filter(pk=quiet_rule.pk).exists()
+
+
+def test_deleting_an_unknown_rule_is_404(page_client, users):
+    assert page_client(users.hq_admin, None).post(f"{PAGE}999999/delete/").status_code == 404

@@ -27,7 +27,7 @@ profile's checks), ``duplicates`` (dual verification), ``profiles`` (create, edi
 ``merge`` and ``handover``. This package exports what other modules call.
 """
 
-from tenant_apps.customers.services.common import normalize_mobile, works_on
+from tenant_apps.customers.services.common import clean_mobile, normalize_mobile, works_on
 from tenant_apps.customers.services.duplicates import find_duplicate
 from tenant_apps.customers.services.follow_ups import follow_up_add, follow_up_reminders_send
 from tenant_apps.customers.services.handover import customers_give_to
@@ -38,6 +38,7 @@ from tenant_apps.customers.services.tags import tag_create, tag_delete, tag_upda
 
 __all__ = [
     "CREATED",
+    "clean_mobile",
     "customer_create",
     "customer_create_many",
     "customer_merge",

@@ -86,6 +86,23 @@ def normalize_mobile(raw: str | None, *, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def clean_mobile(value: Any, *, clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Check a mobile number given in a form or API body: text or nothing (null, "" for none).
+
+    A good one puts ``mobile`` (as typed, trimmed) and ``mobile_normalized`` (E.164, "" for none)
+    in ``clean``; a bad one puts its message under ``errors["mobile"]`` and nothing in ``clean``.
+    """
+    if value is not None and not isinstance(value, str):
+        errors["mobile"] = [_("Text is expected.")]
+        return
+    try:
+        clean["mobile_normalized"] = normalize_mobile(value)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        return
+    clean["mobile"] = (value or "").strip()
+
+
 def _parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         parsed = value

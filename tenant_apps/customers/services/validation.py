@@ -18,7 +18,7 @@ from shared_apps.accounts.roles import Scope
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.fields import Errors, clean_text_fields
 from tenant_apps.customers.models import Grade, Intention, Tag
-from tenant_apps.customers.services.common import OWNER_ROLES, _parse_time, normalize_mobile
+from tenant_apps.customers.services.common import OWNER_ROLES, _parse_time, clean_mobile
 from tenant_apps.workspace.selectors import channel_list
 
 PREFERENCES_MAX_ITEMS = 50
@@ -160,17 +160,8 @@ def _resolve_owner(access: StoreAccess, value: Any, errors: dict[str, list[str]]
 
 
 def _clean_mobile(data: dict[str, Any], clean: dict[str, Any], errors: Errors) -> None:
-    if "mobile" not in data:
-        return
-    mobile = data["mobile"]
-    if mobile is not None and not isinstance(mobile, str):
-        errors["mobile"] = [_("Text is expected.")]
-        return
-    try:
-        clean["mobile_normalized"] = normalize_mobile(mobile)
-        clean["mobile"] = (mobile or "").strip()
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
+    if "mobile" in data:
+        clean_mobile(data["mobile"], clean=clean, errors=errors)
 
 
 def _clean_channel(data: dict[str, Any], clean: dict[str, Any], errors: Errors, refs: _References) -> None:

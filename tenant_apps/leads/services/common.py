@@ -93,15 +93,7 @@ def clean_lead(data: Any, *, at: datetime) -> dict[str, Any]:
         raise ValidationFailed(_("Invalid input."), errors={"non_field_errors": [_("An object is expected.")]})
     errors: dict[str, list[str]] = {str(key): [_("Unknown field.")] for key in data if key not in LEAD_FIELDS}
     clean: dict[str, Any] = clean_text_fields(data, TEXT_FIELDS, errors=errors)
-    mobile = data.get("mobile")
-    if mobile is not None and not isinstance(mobile, str):
-        errors["mobile"] = [_("Text is expected.")]
-    else:
-        try:
-            clean["mobile_normalized"] = customer_services.normalize_mobile(mobile)
-            clean["mobile"] = (mobile or "").strip()
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
+    customer_services.clean_mobile(data.get("mobile"), clean=clean, errors=errors)
     grade = str(data.get("grade") or "").strip().upper()
     if grade and grade not in GRADES:
         errors["grade"] = [_("Choose A, B, C or D.")]

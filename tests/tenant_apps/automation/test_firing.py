@@ -190,3 +190,19 @@ def test_hq_default_rules_api(users, api):
         .status_code
         == 403
     )
+
+
+def test_a_store_deletes_its_copy_of_an_hq_default_only_once_hq_deleted_it(store_a, users, in_store, api):
+    default = hq_services.default_rule_create(
+        by=users.hq_admin, name="HQ: quiet customers", template="customer_quiet", params={"days": 20}
+    )
+    with in_store(store_a):
+        services.inherit_hq_rules()
+        copy = Rule.objects.get(hq_rule_id=default.pk)
+        services.rule_update(rule=copy, data={"params": {"days": 40}}, by=users.a_admin)  # the store's own now
+    client = api(users.a_admin, store_a)
+    assert client.delete(f"/api/v1/automations/{copy.pk}").status_code == 409
+    hq_services.default_rule_delete(rule=default)
+    assert client.delete(f"/api/v1/automations/{copy.pk}").status_code == 204
+    with in_store(store_a):
+        assert not Rule.objects.filter(pk=copy.pk).exists()
