@@ -150,3 +150,29 @@ def test_side_reads_are_off_on_a_replica_and_when_switched_off(committed_db):
         assert side_read.available("default") is False
     with transaction.atomic():
         assert side_read.available("default") is False
+
+
+def test_a_dashboard_request_reads_its_orders_pass_on_the_side_connection(committed_history):
+    from django.conf import settings
+    from rest_framework.test import APIClient
+
+    from shared_apps.accounts.models import ApiToken
+    from shared_apps.accounts.services import token_create
+
+    _token, value = token_create(user=User.objects.get(email=user_email("hq_exec")), name="side-read")
+    client = APIClient(HTTP_HOST=settings.BASE_DOMAIN)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {value}")
+    try:
+        with _spy() as spy:
+            split = client.get("/api/v1/hq/dashboard?range=30d")
+        with override_settings(HQ_DASHBOARD_SIDE_READ=False):
+            alone = client.get("/api/v1/hq/dashboard?range=30d")
+    finally:
+        ApiToken.objects.filter(name="side-read").delete()
+
+    assert (split.status_code, alone.status_code) == (200, 200)
+    assert spy.call_count == 1
+    split_body, alone_body = split.json(), alone.json()
+    for body in (split_body, alone_body):
+        body.pop("freshness", None)
+    assert split_body == alone_body
