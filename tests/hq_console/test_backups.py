@@ -406,3 +406,27 @@ def test_a_restore_failing_at_any_step_leaves_the_store_exactly_as_it_was(gamma,
     with tenant_context(gamma):
         customer_services.customer_create(data={"name": "再来的", "mobile": "13700137008"}, by=admin)
     connection.set_schema_to_public()
+
+
+def test_the_manifest_counts_the_rows_of_the_dump_while_the_store_writes(gamma, monkeypatch):
+    """A customer committed between the manifest's counts and pg_dump is in neither: the counts are
+    read in the dump's own snapshot, so the restore's check of the copy passes."""
+    admin = User.objects.get(email=user_email("a_admin"))
+    original = backups._run
+
+    def run(command, **kwargs):
+        if command[0].endswith("pg_dump"):
+            with tenant_context(gamma):
+                customer_services.customer_create(data={"name": "同时的", "mobile": "13700137007"}, by=admin)
+            connection.set_schema_to_public()
+        return original(command, **kwargs)
+
+    monkeypatch.setattr(backups, "_run", run)
+    backup = backups.take_backup(store=gamma)
+    monkeypatch.undo()
+
+    assert backup.manifest["tables_of_dump"] is True
+    assert backup.manifest["tables"]["customers_customer"] == 3
+    assert table_checksums(gamma.schema_name)["customers_customer"][0] == 4
+    assert backups.restore_backup(backup=backup, store=gamma).status == StoreRestore.Status.DONE
+    assert table_checksums(gamma.schema_name)["customers_customer"][0] == 3
