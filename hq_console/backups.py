@@ -6,22 +6,25 @@ A backup is a folder in the backup storage (``<subdomain>/<time>-<kind>-<id>/``)
   for a backup of the public schema);
 - ``media.tar``: every file under the store's media prefix (``<schema>/...``), names relative to it;
 - ``manifest.json``: the store, its schema, the migrations applied in the schema per app, the
-  row count of every table, and the SHA-256 and size of the two files.
+  row count of every table (read in the dump's own snapshot, ``pg_dump --snapshot``), and the
+  SHA-256 and size of the two files.
 
 The backup storage is a local folder (``BACKUP_ROOT``) unless ``STORAGES["backups"]`` names
 another Django storage (an S3-compatible bucket through django-storages, see settings).
 
 A restore reads the archive back and checks it completely (checksums, sizes, ``pg_restore
---list``, the target, the migration level) before it touches anything. In place, it first takes a
-safety backup with the store's writes held, then replays the dump over the store's own schema in
-one transaction (other sessions read the old schema until the commit, never a missing one); into a
-new subdomain it makes a sandbox store. Either way
-the store's HQ facts are rebuilt by reconciliation and its memberships are kept (copied for a
-sandbox). No other schema and no other store's files are read or written.
+--list``, the target, the migration level) before it touches anything. In place, it is atomic
+(``_restore_in_place``): with the store's writes held and a safety backup taken, the dump is
+replayed into a scratch schema and checked against the manifest, then one transaction swaps it
+with the live schema; migrations, files and HQ facts follow, and a failure in any of them swaps
+the old schema back and puts the old files back. Into a new subdomain it makes a sandbox store.
+Either way the store's HQ facts are rebuilt by reconciliation and its memberships are kept (copied
+for a sandbox). No other schema and no other store's files are read or written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -119,9 +122,9 @@ def _tenant_app_labels() -> set[str]:
     return {config.label for config in apps.get_app_configs() if config.name in names}
 
 
-def applied_migrations(schema: str) -> dict[str, list[str]]:
+def applied_migrations(schema: str, *, cursor=None) -> dict[str, list[str]]:
     labels = _tenant_app_labels() if schema != settings.PUBLIC_SCHEMA_NAME else None
-    with connection.cursor() as cursor:
+    with _cursor(cursor) as cursor:
         cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY app, name')
         rows = cursor.fetchall()
     applied: dict[str, list[str]] = {}
@@ -154,8 +157,8 @@ def migration_gap(applied: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     return unknown, missing
 
 
-def table_rows(schema: str) -> dict[str, int]:
-    with connection.cursor() as cursor:
+def table_rows(schema: str, *, cursor=None) -> dict[str, int]:
+    with _cursor(cursor) as cursor:
         cursor.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE' "
             "ORDER BY table_name",
@@ -167,6 +170,42 @@ def table_rows(schema: str) -> dict[str, int]:
             cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
             counts[table] = cursor.fetchone()[0]
     return counts
+
+
+@contextlib.contextmanager
+def _cursor(given=None):
+    if given is not None:
+        yield given
+    else:
+        with connection.cursor() as cursor:
+            yield cursor
+
+
+@contextlib.contextmanager
+def exported_snapshot() -> Iterator[tuple[object, str]]:
+    """A read-only repeatable-read transaction on a connection of its own, and the id of its
+    snapshot, for ``pg_dump --snapshot``: what the manifest counts is exactly what the dump holds,
+    whatever the store writes meanwhile."""
+    import psycopg
+
+    params = connection.settings_dict
+    conninfo = {
+        "dbname": params.get("NAME"),
+        "host": params.get("HOST"),
+        "port": params.get("PORT"),
+        "user": params.get("USER"),
+        "password": params.get("PASSWORD"),
+    }
+    conn = psycopg.connect(**{k: str(v) for k, v in conninfo.items() if v})
+    try:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            yield cursor, cursor.fetchone()[0]
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 # --- taking a backup -------------------------------------------------------------------------
@@ -207,41 +246,39 @@ def run_backup(*, backup: StoreBackup) -> StoreBackup:
             folder = Path(tmp)
             tools = pgtools.find_tools()
             _step(backup, "dumping")
-            manifest = {
-                "format": FORMAT_VERSION,
-                "id": str(backup.pk),
-                "kind": backup.kind,
-                "taken_at": backup.taken_at.isoformat(),
-                "store": {
-                    "id": backup.store_id,
-                    "subdomain": backup.subdomain,
-                    "name": backup.store.name if backup.store_id else "",
-                    "schema": schema,
-                },
-                "server_major": tools.major,
-                "migrations": applied_migrations(schema),
-                "tables": table_rows(schema),
-            }
-            _run(
-                [
-                    tools.path("pg_dump"),
-                    f"--schema={schema}",
-                    "--format=custom",
-                    "--no-owner",
-                    "--no-privileges",
-                    f"--file={folder / DUMP}",
-                ]
-            )
+            with exported_snapshot() as (cursor, snapshot):
+                manifest = {
+                    "format": FORMAT_VERSION,
+                    "id": str(backup.pk),
+                    "kind": backup.kind,
+                    "taken_at": backup.taken_at.isoformat(),
+                    "store": {
+                        "id": backup.store_id,
+                        "subdomain": backup.subdomain,
+                        "name": backup.store.name if backup.store_id else "",
+                        "schema": schema,
+                    },
+                    "server_major": tools.major,
+                    "migrations": applied_migrations(schema, cursor=cursor),
+                    "tables": table_rows(schema, cursor=cursor),
+                    # The counts above are of the dump's own snapshot: a restore checks them.
+                    "tables_of_dump": True,
+                }
+                _run(
+                    [
+                        tools.path("pg_dump"),
+                        f"--schema={schema}",
+                        f"--snapshot={snapshot}",
+                        "--format=custom",
+                        "--no-owner",
+                        "--no-privileges",
+                        f"--file={folder / DUMP}",
+                    ]
+                )
             _step(backup, "files")
-            names = media_files(schema) if schema != settings.PUBLIC_SCHEMA_NAME else []
-            with tarfile.open(folder / MEDIA, "w") as archive:
-                for name in names:
-                    with default_storage.open(name, "rb") as handle:
-                        info = tarfile.TarInfo(name[len(schema) + 1 :])
-                        info.size = default_storage.size(name)
-                        info.mtime = 0
-                        archive.addfile(info, handle)
-            manifest["media"] = {"count": len(names)}
+            public = schema == settings.PUBLIC_SCHEMA_NAME
+            count = _archive_files(schema, into=folder / MEDIA, names=[] if public else None)
+            manifest["media"] = {"count": count}
             manifest["files"] = {
                 name: {"sha256": _sha256(folder / name), "size": (folder / name).stat().st_size}
                 for name in (DUMP, MEDIA)
@@ -448,13 +485,12 @@ def _run_restore(restore: StoreRestore) -> Store:
                 _("The backup was taken at a newer migration level than this version knows: %(names)s.")
                 % {"names": ", ".join(unknown[:10])}
             )
-        if restore.as_subdomain:
-            target = _restore_as_sandbox(restore, folder=folder, manifest=manifest, source=backup.store or store)
-        else:
-            target = _restore_in_place(restore, folder=folder, store=store)
+        if not restore.as_subdomain:
+            return _restore_in_place(restore, folder=folder, manifest=manifest, store=store, migrate=bool(missing))
+        target = _restore_as_sandbox(restore, folder=folder, manifest=manifest, source=backup.store or store)
         if missing:
             _step(restore, "migrating")
-            call_command("migrate_schemas", tenant=True, schema_name=target.schema_name, interactive=False, verbosity=0)
+            _migrate(target.schema_name)
         _step(restore, "files")
         _restore_files(folder / MEDIA, prefix=target.schema_name)
         _step(restore, "reconciling")
@@ -462,30 +498,44 @@ def _run_restore(restore: StoreRestore) -> Store:
     return target
 
 
-def _restore_in_place(restore: StoreRestore, *, folder: Path, store: Store) -> Store:
-    """Restore the dump over the live store as one transaction, with writes held meanwhile.
+def _migrate(schema: str) -> None:
+    call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
 
-    The store is made read-only before the safety backup (writes answer 423 ``tenant_read_only``,
-    so nothing written after the safety backup is lost with the old schema) and given its status
-    back at the end. One ``psql --single-transaction`` renames the live schema aside and replays
-    the dump under the store's own name: until it commits, every other session still reads the old
-    schema, whole and consistent; at the commit they read the restored one. A failure anywhere
-    rolls the rename back with the rest, so the live schema is never missing. The old schema is
-    dropped afterwards (that waits for the requests still reading it)."""
+
+def _restore_in_place(restore: StoreRestore, *, folder: Path, manifest: dict, store: Store, migrate: bool) -> Store:
+    """Restore over the live store so that it ends either wholly restored or exactly as it was.
+
+    1. The store is made read-only (writes answer 423 ``tenant_read_only``, so nothing written
+       after the safety backup can be lost) and a safety backup is taken.
+    2. The dump is replayed into a scratch schema (``<schema>__restoring``) by one ``psql
+       --single-transaction`` (``stage_script``); the live schema is not changed by it.
+    3. The scratch schema is checked against the manifest: the same tables, and the same row
+       counts where the manifest counted the dump's own snapshot.
+    4. The store's current files are kept aside (a local archive), then one transaction renames
+       the live schema to ``<schema>__before_restore`` and the scratch one to the store's name:
+       readers see the old schema or the restored one, never none.
+    5. Migrations the backup lacks, the files and the HQ facts (reconciliation, one transaction)
+       follow. If any of them fails, one transaction renames the old schema back into place and
+       the kept files are put back: the store is as it was.
+    6. The old schema is dropped, and the store gets its status back.
+
+    A failure at any step leaves the store's tables, files, facts and status as they were."""
+    schema = store.schema_name
+    scratch = f"{schema}__restoring"[:63]
+    aside = f"{schema}__before_restore"[:63]
     previous = _hold_writes(store)
     try:
         _step(restore, "safety backup")
-        take_backup(store=store, kind=StoreBackup.Kind.SAFETY)
+        safety = take_backup(store=store, kind=StoreBackup.Kind.SAFETY)
         _step(restore, "restoring")
-        schema = store.schema_name
-        aside = f"{schema}__before_restore"[:63]
+        _drop_schema(scratch)  # what an interrupted restore may have left
+        _drop_schema(aside)
         tools = pgtools.find_tools()
         script = folder / "restore.sql"
         _run([tools.path("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(folder / DUMP)])
-        swap = folder / "swap.sql"
-        swap.write_text(swap_script(schema=schema, aside=aside, script=script), encoding="utf-8")
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{aside}" CASCADE')
+        stage = folder / "stage.sql"
+        stage.write_text(stage_script(schema=schema, scratch=scratch, hold=aside, script=script), encoding="utf-8")
         _run(
             [
                 tools.path("psql"),
@@ -494,21 +544,104 @@ def _restore_in_place(restore: StoreRestore, *, folder: Path, store: Store) -> S
                 "--set=ON_ERROR_STOP=1",
                 "--single-transaction",
                 f"--dbname={connection.settings_dict['NAME']}",
-                f"--file={swap}",
+                f"--file={stage}",
             ]
         )
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA "{aside}" CASCADE')
+        _step(restore, "checking")
+        check_restored(scratch, manifest=manifest)
+        kept = folder / "current-media.tar"
+        _archive_files(schema, into=kept)
+        _step(restore, "swapping")
+        _rename_schemas((schema, aside), (scratch, schema))
+        reconciled = False
+        try:
+            if migrate:
+                _step(restore, "migrating")
+                _migrate(schema)
+            _step(restore, "files")
+            _restore_files(folder / MEDIA, prefix=schema)
+            _step(restore, "reconciling")
+            reconciled = True  # from here on, the facts may have been rebuilt
+            _reconcile(store)
+        except Exception:
+            connection.set_schema_to_public()
+            _step(restore, "rolling back")
+            _rename_schemas((schema, scratch), (aside, schema))
+            try:
+                _restore_files(kept, prefix=schema)
+            except Exception:
+                logger.exception(
+                    "restore %s: the store's files could not be put back; they are in the safety backup %s",
+                    restore.pk,
+                    safety.pk,
+                )
+            if reconciled:
+                # The facts were rebuilt from the restored copy before the failure: from the store's
+                # own schema again.
+                try:
+                    _reconcile(store)
+                except Exception:
+                    logger.exception("restore %s: the store's HQ facts could not be rebuilt", restore.pk)
+            raise
+        try:
+            _drop_schema(aside)
+        except Exception:  # the restore is done; the next one drops what is left
+            logger.exception("restore %s: the old schema %s could not be dropped", restore.pk, aside)
     finally:
-        _release_writes(store, previous)
+        connection.set_schema_to_public()
+        try:
+            _drop_schema(scratch)
+        finally:
+            _release_writes(store, previous)
     return store
 
 
-def swap_script(*, schema: str, aside: str, script: Path) -> str:
-    """The psql script of an in-place restore (run in one transaction): the live schema renamed
-    aside, then the dump's own script, which makes the schema again under its name."""
+def stage_script(*, schema: str, scratch: str, hold: str, script: Path) -> str:
+    """The psql script (run in one transaction) that replays a store's dump into ``scratch``.
+
+    The dump names the store's schema in every statement, so the live schema steps aside under
+    ``hold`` while the dump makes the schema again under its own name; that copy is then renamed
+    to ``scratch`` and the live schema given its name back. No text of the dump is rewritten (a
+    customer's note that happens to spell the schema's name stays as it is), and other sessions,
+    which see nothing of the transaction before it commits, read the live schema throughout."""
     quoted = str(script).replace("'", "''")
-    return f'ALTER SCHEMA "{schema}" RENAME TO "{aside}";\n\\i \'{quoted}\'\n'
+    return (
+        f'ALTER SCHEMA "{schema}" RENAME TO "{hold}";\n'
+        f"\\i '{quoted}'\n"
+        f'ALTER SCHEMA "{schema}" RENAME TO "{scratch}";\n'
+        f'ALTER SCHEMA "{hold}" RENAME TO "{schema}";\n'
+    )
+
+
+def check_restored(schema: str, *, manifest: dict) -> None:
+    """BackupRefused unless ``schema`` holds the manifest's tables (and, when the manifest counted
+    the dump's own snapshot, the same number of rows in each)."""
+    expected: dict[str, int] = manifest.get("tables") or {}
+    found = table_rows(schema)
+    if set(found) != set(expected):
+        names = sorted(set(found) ^ set(expected))
+        raise BackupRefused(
+            _("The restored copy does not have the backup's tables: %(names)s.") % {"names": ", ".join(names[:10])}
+        )
+    if manifest.get("tables_of_dump"):
+        differing = sorted(name for name, rows in expected.items() if found[name] != rows)
+        if differing:
+            raise BackupRefused(
+                _("The restored copy does not have the backup's rows in: %(names)s.")
+                % {"names": ", ".join(differing[:10])}
+            )
+
+
+def _rename_schemas(*renames: tuple[str, str]) -> None:
+    """Rename schemas in one transaction (``(old, new)`` in order)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for old, new in renames:
+            cursor.execute(f'ALTER SCHEMA "{old}" RENAME TO "{new}"')
+
+
+def _drop_schema(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def _hold_writes(store: Store) -> str | None:
@@ -576,6 +709,20 @@ def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, 
             cursor.execute(f'DROP SCHEMA IF EXISTS "{new}" CASCADE')
         raise
     return sandbox
+
+
+def _archive_files(prefix: str, *, into: Path, names: list[str] | None = None) -> int:
+    """Every file under the media prefix (or ``names`` of them) into one tar archive, names
+    relative to the prefix; how many."""
+    names = media_files(prefix) if names is None else names
+    with tarfile.open(into, "w") as archive:
+        for name in names:
+            with default_storage.open(name, "rb") as handle:
+                info = tarfile.TarInfo(name[len(prefix) + 1 :])
+                info.size = default_storage.size(name)
+                info.mtime = 0
+                archive.addfile(info, handle)
+    return len(names)
 
 
 def _restore_files(archive_path: Path, *, prefix: str) -> None:

@@ -214,9 +214,9 @@ def test_an_older_backup_lists_the_migrations_it_will_be_brought_up_to(db):
 
 
 def test_an_in_place_restore_swaps_in_one_transaction_while_the_store_reads_its_old_data(gamma, monkeypatch):
-    """Midway through the restore (the psql transaction held open on an advisory lock the test
-    owns), another session still reads the store's old schema whole, and the store refuses writes;
-    at the commit the restored data is there and the store is writable again."""
+    """Midway through the restore (the psql transaction that replays the dump held open on an
+    advisory lock the test owns), another session still reads the store's old schema whole, and the
+    store refuses writes; at the end the restored data is there and the store is writable again."""
     import threading
 
     import psycopg
@@ -229,8 +229,10 @@ def test_an_in_place_restore_swaps_in_one_transaction_while_the_store_reads_its_
     connection.set_schema_to_public()
     lock_key = 815_2026
 
-    original = backups.swap_script
-    monkeypatch.setattr(backups, "swap_script", lambda **kw: original(**kw) + f"SELECT pg_advisory_lock({lock_key});\n")
+    original = backups.stage_script
+    monkeypatch.setattr(
+        backups, "stage_script", lambda **kw: original(**kw) + f"SELECT pg_advisory_lock({lock_key});\n"
+    )
 
     settings_dict = connection.settings_dict
     conninfo = psycopg.conninfo.make_conninfo(
@@ -267,7 +269,7 @@ def test_an_in_place_restore_swaps_in_one_transaction_while_the_store_reads_its_
                 break
             worker.join(0.1)
         assert waiting == 1, outcome
-        # The swap is done but not committed: the old schema is what everyone else reads.
+        # The dump is replayed but not committed: the old schema is what everyone else reads.
         assert reader.execute(f'SELECT count(*) FROM "{schema}".customers_customer').fetchone()[0] == 4
         assert reader.execute("SELECT status FROM tenants_store WHERE id = %s", [gamma.pk]).fetchone()[0] == (
             Store.Status.READ_ONLY
@@ -281,7 +283,8 @@ def test_an_in_place_restore_swaps_in_one_transaction_while_the_store_reads_its_
     assert reader.execute(f'SELECT count(*) FROM "{schema}".customers_customer').fetchone()[0] == 3
     assert (
         reader.execute(
-            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", [f"{schema}__before_restore"]
+            "SELECT count(*) FROM pg_namespace WHERE nspname = ANY(%s)",
+            [[f"{schema}__before_restore", f"{schema}__restoring"]],
         ).fetchone()[0]
         == 0
     )
@@ -298,9 +301,9 @@ def test_a_failing_in_place_restore_leaves_the_live_schema_and_its_status_as_the
         customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
     connection.set_schema_to_public()
     before = table_checksums(schema)
-    original = backups.swap_script
+    original = backups.stage_script
     # A statement that fails after the whole dump has been replayed inside the transaction.
-    monkeypatch.setattr(backups, "swap_script", lambda **kw: original(**kw) + "SELECT 1 / 0;\n")
+    monkeypatch.setattr(backups, "stage_script", lambda **kw: original(**kw) + "SELECT 1 / 0;\n")
 
     with pytest.raises(RuntimeError, match="division by zero"):
         backups.restore_backup(backup=backup, store=gamma)
@@ -309,3 +312,121 @@ def test_a_failing_in_place_restore_leaves_the_live_schema_and_its_status_as_the
     gamma.refresh_from_db()
     assert gamma.status == Store.Status.ACTIVE
     assert StoreRestore.objects.get(store=gamma).status == StoreRestore.Status.FAILED
+
+
+def _schemas_like(schema: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s ORDER BY 1", [f"{schema}%"])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _fail_on_second_save(monkeypatch):
+    """The file storage fails once, midway through writing the restored files (one written, one not)."""
+    original = default_storage.save
+    calls = []
+
+    def save(name, content, *args, **kwargs):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return original(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", save)
+
+
+@pytest.mark.parametrize("step", ["check", "migrating", "files", "reconciling"])
+def test_a_restore_failing_at_any_step_leaves_the_store_exactly_as_it_was(gamma, backup_root, monkeypatch, step):
+    """A failure after the dump is replayed (a copy that does not match its manifest, a migration,
+    the file storage, the HQ facts) leaves every table and file of the store byte for byte as it
+    was, its facts, its status and no schema but its own; the other stores are untouched."""
+    from hq_reports.models import CustomerFact
+
+    admin = User.objects.get(email=user_email("a_admin"))
+    schema = gamma.schema_name
+    backup = backups.take_backup(store=gamma)
+    # Changes since the backup, that a restore would undo.
+    with tenant_context(gamma):
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+    connection.set_schema_to_public()
+    backups._reconcile(gamma)
+    default_storage.delete(f"{schema}/vouchers/one.png")
+    default_storage.save(f"{schema}/vouchers/three.png", ContentFile(PNG + b"x"))
+    if step == "check":
+        # The dump replays without an error but holds other rows than the backup counted.
+        manifest_path = backup_root / backup.location / backups.MANIFEST
+        manifest = json.loads(manifest_path.read_text())
+        manifest["tables"]["customers_customer"] += 1
+        manifest_path.write_text(json.dumps(manifest))
+    elif step == "migrating":
+        # A backup one migration behind: the restored copy is migrated, and the migration fails.
+        manifest_path = backup_root / backup.location / backups.MANIFEST
+        manifest = json.loads(manifest_path.read_text())
+        manifest["migrations"]["customers"] = manifest["migrations"]["customers"][:-1]
+        manifest_path.write_text(json.dumps(manifest))
+
+        def migrate(*args, **kwargs):
+            raise RuntimeError("migration failed")
+
+        monkeypatch.setattr(backups, "call_command", migrate)
+    elif step == "files":
+        _fail_on_second_save(monkeypatch)
+    else:
+        from hq_reports import rollups
+
+        original = rollups.reconcile
+
+        def reconcile(**kwargs):
+            original(**kwargs)  # the facts are rebuilt, then the transaction fails
+            raise RuntimeError("reconciliation failed")
+
+        monkeypatch.setattr(rollups, "reconcile", reconcile)
+    before_tables, before_files = table_checksums(schema), file_checksums(schema)
+    before_facts = sorted(CustomerFact.objects.filter(store=gamma).values_list("customer_id", "created_at"))
+    before_neighbours = neighbours()
+    assert len(before_facts) == 4
+
+    with pytest.raises((backups.BackupRefused, RuntimeError, OSError)):
+        backups.restore_backup(backup=backup, store=gamma)
+
+    monkeypatch.undo()
+    assert table_checksums(schema) == before_tables
+    assert file_checksums(schema) == before_files
+    assert sorted(CustomerFact.objects.filter(store=gamma).values_list("customer_id", "created_at")) == before_facts
+    assert neighbours() == before_neighbours
+    assert _schemas_like(schema) == [schema]
+    gamma.refresh_from_db()
+    assert gamma.status == Store.Status.ACTIVE
+    failed = StoreRestore.objects.get(store=gamma)
+    assert failed.status == StoreRestore.Status.FAILED and failed.error
+    # The store is whole: the backup still restores (but one that does not match its manifest), and
+    # the store takes writes.
+    if step != "check":
+        assert backups.restore_backup(backup=backup, store=gamma).status == StoreRestore.Status.DONE
+        assert table_checksums(schema)["customers_customer"][0] == 3
+    with tenant_context(gamma):
+        customer_services.customer_create(data={"name": "再来的", "mobile": "13700137008"}, by=admin)
+    connection.set_schema_to_public()
+
+
+def test_the_manifest_counts_the_rows_of_the_dump_while_the_store_writes(gamma, monkeypatch):
+    """A customer committed between the manifest's counts and pg_dump is in neither: the counts are
+    read in the dump's own snapshot, so the restore's check of the copy passes."""
+    admin = User.objects.get(email=user_email("a_admin"))
+    original = backups._run
+
+    def run(command, **kwargs):
+        if command[0].endswith("pg_dump"):
+            with tenant_context(gamma):
+                customer_services.customer_create(data={"name": "同时的", "mobile": "13700137007"}, by=admin)
+            connection.set_schema_to_public()
+        return original(command, **kwargs)
+
+    monkeypatch.setattr(backups, "_run", run)
+    backup = backups.take_backup(store=gamma)
+    monkeypatch.undo()
+
+    assert backup.manifest["tables_of_dump"] is True
+    assert backup.manifest["tables"]["customers_customer"] == 3
+    assert table_checksums(gamma.schema_name)["customers_customer"][0] == 4
+    assert backups.restore_backup(backup=backup, store=gamma).status == StoreRestore.Status.DONE
+    assert table_checksums(gamma.schema_name)["customers_customer"][0] == 3

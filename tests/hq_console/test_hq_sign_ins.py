@@ -59,8 +59,13 @@ def test_a_store_hosts_sign_in_is_not_an_hq_sign_in(client, users, password, sto
 
 
 @pytest.mark.parametrize("who", ["hq_exec", "a_admin"])
-def test_only_hq_admins_read_them(api, page_client, users, who):
-    assert api(users[who]).get("/api/v1/hq/audit/logins").status_code in (403, 404)
+def test_only_hq_admins_read_them(api, page_client, users, store_a, who):
+    response = api(users[who]).get("/api/v1/hq/audit/logins")
+    assert response.status_code in (403, 404)
+    assert "results" not in response.json()
+    # Refused as a store's action log is refused to them on the HQ host.
+    other = api(users[who]).get(f"/api/v1/hq/stores/{store_a.pk}/audit")
+    assert (response.status_code, response.json()["code"]) == (other.status_code, other.json()["code"])
     assert page_client(users[who]).get("/audit/sign-ins/").status_code in (403, 404)
 
 

@@ -168,3 +168,18 @@ def test_a_task_carries_the_request_context_to_the_worker():
     finally:
         task_postrun.send(sender=task, task_id="t-1", task=task)
     assert observability.request_id_var.get() == ""
+
+
+def test_every_metric_the_example_alerts_use_is_served(settings, store_a):
+    from pathlib import Path
+
+    import yaml
+
+    settings.METRICS_TOKEN = TOKEN
+    rules = yaml.safe_load((Path(settings.BASE_DIR) / "deploy/prometheus/alerts.yml").read_text())
+    used = {
+        name for group in rules["groups"] for rule in group["rules"] for name in re.findall(r"\bcrm_\w+", rule["expr"])
+    }
+    served = set(re.findall(r"^# HELP (crm_\w+) ", scrape().content.decode(), re.M))
+    assert {"crm_outbox_lag_seconds", "crm_webhook_backlog", "crm_webhook_oldest_pending_seconds"} <= used
+    assert used <= served
