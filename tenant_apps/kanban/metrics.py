@@ -421,8 +421,8 @@ def receivable_overdue_at(periods: list[Period], filters: Filters) -> list[Decim
     those still open now and those fully collected only since then (two small index ranges instead
     of every credit order due before it), each with the collections confirmed since added back.
     When the earliest moment is within the last day, those (few) collections are read once by
-    confirmation time from the index alone and joined, for every moment in one statement;
-    otherwise each moment is read on its own, its collections looked up per order."""
+    confirmation time from the index alone and joined to the orders owing, for every moment in one
+    statement; otherwise each moment is read on its own, its collections looked up per order."""
     recent = all(p.now - p.as_of <= timedelta(days=1) for p in periods)
     if len(periods) > 1 and not recent:
         return [receivable_overdue_at([p], filters)[0] for p in periods]
@@ -433,21 +433,6 @@ def receivable_overdue_at(periods: list[Period], filters: Filters) -> list[Decim
     params["first"] = min(at for at, _ in moments)
     params["last"] = max(at for at, _ in moments)
     params["last_day"] = max(day for _, day in moments)
-    since = ", ".join(f"sum(p.amount) FILTER (WHERE p.confirmed_at >= %(at{i})s) AS l{i}" for i in range(len(moments)))
-    if recent:
-        later_join = f"""
-        LEFT JOIN (
-            SELECT p.order_id, {since} FROM finance_reporting_payment p
-            WHERE p.kind = 'collection' AND p.status = 'confirmed' AND p.confirmed_at >= %(first)s
-            GROUP BY p.order_id
-        ) later ON later.order_id = o.id"""
-    else:
-        later_join = f"""
-        LEFT JOIN LATERAL (
-            SELECT {since} FROM finance_reporting_payment p
-            WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
-              AND p.confirmed_at >= %(first)s
-        ) later ON true"""
     columns = "o.id, o.amount, o.collected, o.due_date, o.signed_at"
     # Still open: owing at every moment it was due by (read from the index alone).
     owing = f"""
@@ -460,11 +445,39 @@ def receivable_overdue_at(periods: list[Period], filters: Filters) -> list[Decim
           AND o.fully_collected_at >= %(first)s
           AND o.due_date < %(last_day)s AND o.signed_at < %(last)s {filters.orders()}
     """
-    sums = ", ".join(
-        f"""coalesce(sum(o.amount - o.collected + coalesce(later.l{i}, 0)) FILTER (
-            WHERE o.due_date < %(day{i})s AND o.signed_at < %(at{i})s
-              AND (o.collected < o.amount OR o.fully_collected_at >= %(at{i})s)), 0)"""
+    owes = [
+        f"""o.due_date < %(day{i})s AND o.signed_at < %(at{i})s
+            AND (o.collected < o.amount OR o.fully_collected_at >= %(at{i})s)"""
         for i in range(len(moments))
+    ]
+    if recent:
+        # What each owes now, plus each collection since a moment of an order owing then: the
+        # orders owing are read once, the few collections joined to them (no sum per order).
+        now_owed = ", ".join(f"CASE WHEN {owe} THEN o.amount - o.collected END" for owe in owes)
+        since_owed = ", ".join(
+            f"CASE WHEN p.confirmed_at >= %(at{i})s AND {owe} THEN p.amount END" for i, owe in enumerate(owes)
+        )
+        totals = ", ".join(f"coalesce(sum(v{i}), 0)" for i in range(len(moments)))
+        names = ", ".join(f"v{i}" for i in range(len(moments)))
+        sql = f"""
+            WITH o AS MATERIALIZED ({owing})
+            SELECT {totals} FROM (
+                SELECT {now_owed} FROM o
+                UNION ALL
+                SELECT {since_owed} FROM finance_reporting_payment p JOIN o ON o.id = p.order_id
+                WHERE p.kind = 'collection' AND p.status = 'confirmed' AND p.confirmed_at >= %(first)s
+            ) t ({names})"""
+        return list(_rows(sql, params)[0])
+    since = ", ".join(f"sum(p.amount) FILTER (WHERE p.confirmed_at >= %(at{i})s) AS l{i}" for i in range(len(moments)))
+    later_join = f"""
+        LEFT JOIN LATERAL (
+            SELECT {since} FROM finance_reporting_payment p
+            WHERE p.order_id = o.id AND p.kind = 'collection' AND p.status = 'confirmed'
+              AND p.confirmed_at >= %(first)s
+        ) later ON true"""
+    sums = ", ".join(
+        f"coalesce(sum(o.amount - o.collected + coalesce(later.l{i}, 0)) FILTER (WHERE {owe}), 0)"
+        for i, owe in enumerate(owes)
     )
     return list(_rows(f"SELECT {sums} FROM ({owing}) o{later_join}", params)[0])
 
