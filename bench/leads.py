@@ -186,7 +186,7 @@ def _handover(store, admin, *, from_owner, to_owner) -> dict:
         try:
             started = time.perf_counter()
             handover = services.handover_start(
-                by=access, data={"from_owner": from_owner.pk, "to_owner": to_owner.pk if to_owner else None}
+                access=access, data={"from_owner": from_owner.pk, "to_owner": to_owner.pk if to_owner else None}
             )
             request_seconds = time.perf_counter() - started
         finally:

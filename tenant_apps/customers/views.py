@@ -222,7 +222,7 @@ def _bulk_transfer(access, ids: list[int], to_owner: str) -> int:
 
     if not to_owner.isdigit():
         raise ValidationFailed(_("Choose the person taking over."), errors={"to_owner": [_("This field is required.")]})
-    handover = handover_services.handover_start(by=access, data={"customers": ids, "to_owner": int(to_owner)})
+    handover = handover_services.handover_start(access=access, data={"customers": ids, "to_owner": int(to_owner)})
     return handover.customers
 
 

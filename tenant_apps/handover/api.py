@@ -75,7 +75,7 @@ class CustomerTransferView(StoreAPIView):
         request=TransferRequestSerializer, responses={200: TransferResultSerializer, 202: TransferResultSerializer}
     )
     def post(self, request):
-        handover = services.handover_start(by=self.access, data=request.data)
+        handover = services.handover_start(access=self.access, data=request.data)
         body = {"transferred": handover.customers, "handover": HandoverSerializer(handover).data}
         done = handover.status == Handover.Status.DONE
         return Response(body, status=status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED)

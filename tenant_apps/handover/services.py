@@ -121,20 +121,20 @@ def _customer_ids(handover: Handover) -> list[int]:
     return list(handover.customer_ids)
 
 
-def handover_start(*, by: StoreAccess, data: Any) -> Handover:
+def handover_start(*, access: StoreAccess, data: Any) -> Handover:
     """Check a handover completely, then run it now (small) or as a background job (large)."""
-    if by.read_only or not by.can("customers.transfer"):
+    if access.read_only or not access.can("customers.transfer"):
         raise PermissionDenied()
-    customer_ids, from_owner, to_owner, reason = _clean(by, data)
+    customer_ids, from_owner, to_owner, reason = _clean(access, data)
     if customer_ids is not None:
         visible = set(
-            customer_selectors.visible_customers(access=by).filter(pk__in=customer_ids).values_list("pk", flat=True)
+            customer_selectors.visible_customers(access=access).filter(pk__in=customer_ids).values_list("pk", flat=True)
         )
         missing = [pk for pk in customer_ids if pk not in visible]
         if missing:
             raise NotFound(_("No such customer: %(ids)s.") % {"ids": ", ".join(map(str, missing[:20]))})
     handover = Handover.objects.create(
-        from_owner_id=from_owner, customer_ids=customer_ids or [], to_owner_id=to_owner, reason=reason, by=by.user
+        from_owner_id=from_owner, customer_ids=customer_ids or [], to_owner_id=to_owner, reason=reason, by=access.user
     )
     total = (
         len(customer_ids) if customer_ids is not None else customer_selectors.owned_customer_count(owner_id=from_owner)
@@ -317,18 +317,18 @@ def redispatch_stale(*, at: datetime) -> dict[str, int]:
     return {"redispatched": len(ids)}
 
 
-def member_leave(*, by: StoreAccess, membership, to_owner: Any, reason: str = "") -> Handover | None:
+def member_leave(*, access: StoreAccess, membership, to_owner: Any, reason: str = "") -> Handover | None:
     """Deactivate a member and hand their customers, open quotations, orders and leads over (to
     ``to_owner``, or to the pool when None) in one transaction: a refused handover deactivates
     nobody, and a refused deactivation (the store's last admin) hands nothing over."""
     from shared_apps.accounts.services import member_change
 
-    if by.read_only or not by.can("members.manage"):
+    if access.read_only or not access.can("members.manage"):
         raise PermissionDenied()
     with transaction.atomic():
         handover = None
         if membership.role in OWNER_ROLES:
             data = {"from_owner": membership.user_id, "to_owner": to_owner, "reason": reason}
-            handover = handover_start(by=by, data=data)
+            handover = handover_start(access=access, data=data)
         member_change(membership=membership, is_active=False)
     return handover

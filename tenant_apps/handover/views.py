@@ -27,7 +27,7 @@ def handover_new(request):
             "reason": values.get("reason", ""),
         }
         try:
-            handover = services.handover_start(by=access, data=data)
+            handover = services.handover_start(access=access, data=data)
         except DomainError as exc:
             error, errors = exc.detail, exc.errors
         else:

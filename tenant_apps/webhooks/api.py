@@ -87,7 +87,7 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
 
     @extend_schema(request=WebhookEndpointWriteSerializer, responses={201: WebhookEndpointCreatedSerializer})
     def create(self, request):
-        endpoint = services.endpoint_create(data=request.data, by=request.user)
+        endpoint = services.endpoint_create(data=request.data, access=self.access)
         return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WebhookEndpointWriteSerializer, responses={200: WebhookEndpointSerializer})
@@ -139,5 +139,5 @@ class TestEventView(StoreGenericAPIView):
 
     @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
     def post(self, request, pk=None):
-        delivery = services.send_test(endpoint_id=pk, by=request.user)
+        delivery = services.send_test(endpoint_id=pk, access=self.access)
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -38,7 +38,7 @@ def endpoints_page(request):
         if not request.tenant.is_writable:
             return forbidden_page(request, _("This store is read-only."))
         try:
-            new_endpoint = services.endpoint_create(data=_posted_endpoint(request.POST), by=request.user)
+            new_endpoint = services.endpoint_create(data=_posted_endpoint(request.POST), access=request.store_access)
         except DomainError as exc:
             errors = exc.errors or {"__all__": [exc.detail]}
             status = 422
@@ -67,7 +67,7 @@ def endpoint_page(request, endpoint_id: int):
         action = request.POST.get("action", "")
         try:
             if action == "test":
-                services.send_test(endpoint_id=endpoint.pk, by=request.user)
+                services.send_test(endpoint_id=endpoint.pk, access=request.store_access)
                 messages.success(request, _("A test event is on its way."))
             elif action == "redeliver":
                 services.redeliver(endpoint_id=endpoint.pk, delivery_id=request.POST.get("delivery"))

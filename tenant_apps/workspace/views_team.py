@@ -139,7 +139,7 @@ def member_detail(request, membership_id: int):
                 return redirect("workspace:member", membership_id=membership.pk)
             if action == "leave" and leave_form.is_valid():
                 handover = handover_services.member_leave(
-                    by=request.store_access,
+                    access=request.store_access,
                     membership=membership,
                     to_owner=leave_form.cleaned_data["to_owner"] or None,
                     reason=leave_form.cleaned_data["reason"],

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import NotFound
 from tenant_apps.outbox import services as outbox
 from tenant_apps.webhooks.models import Delivery
@@ -34,10 +35,11 @@ def redeliver(*, endpoint_id, delivery_id) -> Delivery:
     return again
 
 
-def send_test(*, endpoint_id, by=None) -> Delivery:
+def send_test(*, endpoint_id, access: StoreAccess | None = None) -> Delivery:
     """A ``webhook.test`` event (written to the event log) delivered to this one endpoint now."""
     endpoint = endpoint_get(endpoint_id=endpoint_id)
-    data = {"endpoint": endpoint.pk, "url": endpoint.url, "sent_by": getattr(by, "pk", None)}
+    sent_by = access.user.pk if access is not None else None
+    data = {"endpoint": endpoint.pk, "url": endpoint.url, "sent_by": sent_by}
     with transaction.atomic():
         event = outbox.emit(TEST_EVENT, entity="webhook", entity_id=endpoint.pk, data=data)
         event_id, at = event.event_id, event.created_at

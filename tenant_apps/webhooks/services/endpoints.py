@@ -8,6 +8,7 @@ import secrets
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.webhooks import targets
 from tenant_apps.webhooks.models import Endpoint
@@ -75,10 +76,11 @@ def _clean(data: dict, *, partial: bool) -> dict:
     return clean
 
 
-def endpoint_create(*, data: dict, by=None) -> Endpoint:
+def endpoint_create(*, data: dict, access: StoreAccess | None = None) -> Endpoint:
     clean = _clean(data, partial=False)
     clean.pop("active", None)
-    return Endpoint.objects.create(**clean, secret=new_secret(), created_by_id=getattr(by, "pk", None))
+    created_by_id = access.user.pk if access is not None else None
+    return Endpoint.objects.create(**clean, secret=new_secret(), created_by_id=created_by_id)
 
 
 def endpoint_get(*, endpoint_id) -> Endpoint:

@@ -3,6 +3,8 @@ listing the allowed event types, the delivery log, redelivery and the test event
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -121,3 +123,13 @@ def test_deliveries_redeliver_and_test_event(api, users, store_a, in_store):
     assert client.post(f"/api/v1/webhooks/{created['id']}/deliveries/999999/redeliver").status_code == 404
     with in_store(store_a):
         assert Delivery.objects.filter(manual=True).count() == 2
+
+
+def test_the_endpoint_and_the_test_event_name_the_admin_who_acted(api, users, store_a, in_store):
+    created = _create(api, users, store_a).json()
+    sent = api(users.a_admin, store_a).post(f"/api/v1/webhooks/{created['id']}/test")
+    assert sent.status_code == 202, sent.content
+    with in_store(store_a):
+        assert Endpoint.objects.get(pk=created["id"]).created_by_id == users.a_admin.pk
+        body = json.loads(Delivery.objects.get(pk=sent.json()["id"]).body)
+    assert body["data"]["sent_by"] == users.a_admin.pk
