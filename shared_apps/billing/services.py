@@ -45,6 +45,7 @@ from shared_apps.billing import gateway
 from shared_apps.billing.catalogue import CATALOGUE, plan_label
 from shared_apps.billing.error_codes import BillingErrorCode
 from shared_apps.billing.models import Account, Plan, WebhookEvent
+from shared_apps.billing.selectors import default_plan
 from shared_apps.platform.errors import Conflict, DomainError, ValidationFailed
 from shared_apps.platform.limits import CUSTOMERS, SEATS, Limit
 from tenants.models import Provisioning, Store
@@ -61,20 +62,6 @@ class BadSignature(DomainError):
 
 
 # --- plans and limits -------------------------------------------------------------------------
-
-
-def default_plan() -> Plan | None:
-    return Plan.objects.filter(code=settings.BILLING_DEFAULT_PLAN).first()
-
-
-def plan_of_store(store) -> Plan | None:
-    """The plan whose limits apply: the account's with billing on, the default plan otherwise
-    (and for stores without a billing account, such as those HQ makes)."""
-    if gateway.enabled():
-        account = Account.objects.select_related("plan").filter(store_id=store.pk).first()
-        if account is not None:
-            return account.plan
-    return default_plan()
 
 
 def plan_limit(store, resource: str) -> Limit | None:
