@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import Membership
 from shared_apps.billing import gateway
 from shared_apps.billing.models import Account, Plan
-from shared_apps.billing.services import plan_of_store
 from shared_apps.platform.errors import NotFound
 from tenants.models import Provisioning
 from tenants.routing import store_url
+
+
+def default_plan() -> Plan | None:
+    return Plan.objects.filter(code=settings.BILLING_DEFAULT_PLAN).first()
+
+
+def plan_of_store(store) -> Plan | None:
+    """The plan whose limits apply: the account's with billing on, the default plan otherwise
+    (and for stores without a billing account, such as those HQ makes)."""
+    if gateway.enabled():
+        account = Account.objects.select_related("plan").filter(store_id=store.pk).first()
+        if account is not None:
+            return account.plan
+    return default_plan()
 
 
 def plans_list():

@@ -21,76 +21,11 @@ from shared_apps.platform.api import StrictMultiPartParser as MultiPartParser
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView
 from tenant_apps.finance import files, selectors, services
-from tenant_apps.finance.models import Invoice, Payment, PaymentVoucher
+from tenant_apps.finance.models import Invoice, Payment
+from tenant_apps.finance.serializers import PaymentSerializer, _label
 from tenant_apps.sales.selectors import order_get_for_user
 
-
-def _label(user) -> str:
-    return (user.name or user.email) if user is not None else ""
-
-
 # --- serializers ----------------------------------------------------------------------------------
-
-
-class VoucherSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="original_name", read_only=True)
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PaymentVoucher
-        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_url(self, obj: PaymentVoucher) -> str:
-        return f"/api/v1/payments/{obj.payment_id}/vouchers/{obj.pk}"
-
-
-class PaymentSerializer(serializers.ModelSerializer):
-    order = serializers.IntegerField(source="order_id", read_only=True)
-    order_number = serializers.CharField(source="order.number", read_only=True)
-    customer = serializers.IntegerField(source="order.customer_id", read_only=True)
-    customer_name = serializers.CharField(source="order.customer.name", read_only=True)
-    vouchers = VoucherSerializer(many=True, read_only=True)
-    aftersales_case = serializers.IntegerField(source="aftersales_case_id", read_only=True, allow_null=True)
-    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
-    created_by_name = serializers.SerializerMethodField()
-    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
-    decided_by_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Payment
-        fields = [
-            "id",
-            "order",
-            "order_number",
-            "customer",
-            "customer_name",
-            "kind",
-            "amount",
-            "method",
-            "status",
-            "note",
-            "vouchers",
-            "aftersales_case",
-            "created_by",
-            "created_by_name",
-            "created_at",
-            "decided_by",
-            "decided_by_name",
-            "confirmed_at",
-            "rejected_at",
-            "reject_reason",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_created_by_name(self, obj: Payment) -> str:
-        return _label(obj.created_by) if obj.created_by_id else ""
-
-    @extend_schema_field(serializers.CharField())
-    def get_decided_by_name(self, obj: Payment) -> str:
-        return _label(obj.decided_by) if obj.decided_by_id else ""
 
 
 class PaymentCreateSerializer(serializers.Serializer):

@@ -20,52 +20,9 @@ from tenant_apps.imports.api import ImportUploadView, import_upload_schema
 from tenant_apps.leads import selectors, services
 from tenant_apps.leads.importing import KIND
 from tenant_apps.leads.models import DistributionRule, Lead, LeadAgent, LeadAssignment, LeadSettings
+from tenant_apps.leads.serializers import LeadSerializer
 
 LIST_FILTERS = ("status", "owner", "channel", "source", "customer", "q", "overdue", "ordering")
-
-
-def _label(user) -> str:
-    return (user.name or user.email) if user is not None else ""
-
-
-class LeadSerializer(serializers.ModelSerializer):
-    channel = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    owner = serializers.IntegerField(source="owner_id", read_only=True, allow_null=True)
-    owner_name = serializers.SerializerMethodField()
-    customer = serializers.IntegerField(source="customer_id", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Lead
-        fields = [
-            "id",
-            "channel",
-            "name",
-            "mobile",
-            "wechat_id",
-            "platform_chat_id",
-            "message",
-            "source",
-            "grade",
-            "province",
-            "received_at",
-            "status",
-            "owner",
-            "owner_name",
-            "assigned_at",
-            "respond_by",
-            "contacted_at",
-            "customer",
-            "is_new",
-            "lost_reason",
-            "closed_at",
-            "reassign_count",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_owner_name(self, obj: Lead) -> str:
-        return _label(obj.owner) if obj.owner_id else ""
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

@@ -7,10 +7,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
 from rest_framework import serializers
 
-from tenant_apps.aftersales.api import CaseSerializer
+from tenant_apps.aftersales.serializers import CaseSerializer
 from tenant_apps.customers.serializers import CustomerSerializer
-from tenant_apps.finance.api import PaymentSerializer
-from tenant_apps.leads.api import LeadSerializer
+from tenant_apps.finance.serializers import PaymentSerializer
+from tenant_apps.leads.serializers import LeadSerializer
 from tenant_apps.outbox.events import EVENT_TYPES, entity_of
 from tenant_apps.sales.serializers import DeliverySerializer, OrderLineSerializer, OrderSerializer, QuotationSerializer
 

@@ -1,4 +1,4 @@
-"""Plans and limits: the plan whose limits apply to a store, and the limit provider."""
+"""Plans and limits: the limit provider (the plan whose limits apply to a store is a selector)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,9 @@ from django.conf import settings
 
 from shared_apps.billing import gateway
 from shared_apps.billing.catalogue import CATALOGUE, plan_label
-from shared_apps.billing.models import Account, Plan
+from shared_apps.billing.models import Account
+from shared_apps.billing.selectors import default_plan, plan_of_store
 from shared_apps.platform.limits import CUSTOMERS, SEATS, Limit
-
-
-def default_plan() -> Plan | None:
-    return Plan.objects.filter(code=settings.BILLING_DEFAULT_PLAN).first()
-
-
-def plan_of_store(store) -> Plan | None:
-    """The plan whose limits apply: the account's with billing on, the default plan otherwise
-    (and for stores without a billing account, such as those HQ makes)."""
-    if gateway.enabled():
-        account = Account.objects.select_related("plan").filter(store_id=store.pk).first()
-        if account is not None:
-            return account.plan
-    return default_plan()
 
 
 def plan_limit(store, resource: str) -> Limit | None:
@@ -48,3 +35,6 @@ def plan_limit(store, resource: str) -> Limit | None:
     if plan is None:
         return None
     return Limit(maximum=getattr(plan, fields[resource]), plan_code=plan.code, plan_name=plan.label)
+
+
+__all__ = ["default_plan", "plan_limit", "plan_of_store"]

@@ -207,7 +207,7 @@ def _event(case: Case, *, kind: str, actor, at: datetime, from_status: str = "",
 
 def case_event_data(case: Case) -> dict:
     """An after-sales case for the event log, as the API returns it (without what depends on the reader)."""
-    from tenant_apps.aftersales.api import CaseSerializer
+    from tenant_apps.aftersales.serializers import CaseSerializer
 
     data = dict(CaseSerializer(Case.objects.get(pk=case.pk)).data)
     data.pop("actions", None)  # what the reader may do next: the reader's own

@@ -49,7 +49,7 @@ KIND_LABELS = {
 
 def payment_event_data(payment: Payment) -> dict:
     """A payment record for the event log, as the API returns it."""
-    from tenant_apps.finance.api import PaymentSerializer
+    from tenant_apps.finance.serializers import PaymentSerializer
 
     return dict(PaymentSerializer(Payment.objects.get(pk=payment.pk)).data)
 

@@ -43,7 +43,7 @@ def _event(lead: Lead, name: str, **extra: Any) -> None:
 
 def lead_event_data(lead: Lead) -> dict:
     """A lead for the event log, as the API returns it."""
-    from tenant_apps.leads.api import LeadSerializer
+    from tenant_apps.leads.serializers import LeadSerializer
 
     return dict(LeadSerializer(Lead.objects.select_related("owner", "channel").get(pk=lead.pk)).data)
 
