@@ -13,7 +13,8 @@ verifies every signature with the ``standardwebhooks`` library.
   receipt (p50 / p95): a slow endpoint must not hold them up.
 
 The worker processes: one on the default queue (the event log consumers) and one on ``webhooks``
-(threads, 16), as in deploy/. The broker is Redis at ``FAULTS_BROKER`` (emptied first).
+(threads, 16), and beat, whose sweep retries what failed, as in deploy/. The broker is Redis at
+``FAULTS_BROKER`` (emptied first).
 Results: bench/results/webhooks.json.
 """
 
@@ -39,7 +40,8 @@ def _workers() -> list[faults.Proc]:
     )  # fmt: skip
     for proc in (consumers, senders):
         proc.wait_ready(timeout=180)
-    return [consumers, senders]
+    # beat sends the sweep (webhooks.deliver, every 10 s) that retries failed deliveries
+    return [consumers, senders, faults.Proc.beat()]
 
 
 def _stores(count: int) -> list:
