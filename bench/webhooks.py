@@ -2,7 +2,7 @@
 verifies every signature with the ``standardwebhooks`` library.
 
     DATABASE_URL=postgresql://.../crm_bench_hooks .venv/bin/python -m bench webhooks [--reset]
-        [--orders 100] [--stores 100] [--events 10000] [--slow 5] [--only latency|throughput]
+        [--orders 100] [--stores 100] [--events 10000] [--slow 5] [--rate 100] [--only latency|throughput]
 
 * ``latency``: orders created one after another through ``sales.services.order_create`` in one store
   with an endpoint subscribed to ``order.created``; from just before the call to the receiver
@@ -10,7 +10,10 @@ verifies every signature with the ``standardwebhooks`` library.
 * ``throughput``: ``--events`` events over ``--stores`` stores (one endpoint each, every event a
   different entity), one endpoint answering in ``--slow`` seconds, the others at once; the time
   to deliver everything, and the fast endpoints' latency from the commit of their events to
-  receipt (p50 / p95): a slow endpoint must not hold them up.
+  receipt (p50 / p95): a slow endpoint must not hold them up. ``--rate N`` emits the events at N a
+  second (one per store per round) and times each from its own commit; without it they are all
+  committed at once, store by store, and timed from their store's commit (a burst, whose latency is
+  the backlog's).
 
 The worker processes: one on the default queue (the event log consumers) and one on ``webhooks``
 (threads, 16), and beat, whose sweep retries what failed, as in deploy/. The broker is Redis at
@@ -116,7 +119,29 @@ def latency(store, receiver: Receiver, *, orders: int) -> dict:
     }
 
 
-def throughput(stores: list, receiver: Receiver, *, events: int, slow: float) -> dict:
+def _emit_paced(stores: list, paths: list, *, per_store: int, rate: float) -> dict:
+    """One event per store per round, rounds spaced for ``rate`` events a second over all stores;
+    each event's commit time by (path, entity)."""
+    from django.db import transaction
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.outbox import services as outbox
+
+    committed: dict[tuple[str, int], float] = {}
+    round_seconds = len(stores) / rate
+    started = time.time()
+    for entity in range(per_store):
+        for store, path in zip(stores, paths, strict=True):
+            with tenant_context(store), transaction.atomic():
+                outbox.emit("order.created", entity="order", entity_id=entity, data={"id": entity})
+            committed[(path, entity)] = time.time()
+        lag = started + (entity + 1) * round_seconds - time.time()
+        if lag > 0:
+            time.sleep(lag)
+    return committed
+
+
+def throughput(stores: list, receiver: Receiver, *, events: int, slow: float, rate: float = 0.0) -> dict:
     from django.db import transaction
     from django_tenants.utils import tenant_context
 
@@ -131,25 +156,32 @@ def throughput(stores: list, receiver: Receiver, *, events: int, slow: float) ->
         receiver.secrets[path] = endpoint.secret
         paths.append(path)
     receiver.answer = lambda path, n: Answer(200, delay=slow if path == "/slow" else 0.0)
-    committed: dict[str, float] = {}
+    committed: dict = {}
     started = time.time()
-    for store, path in zip(stores, paths, strict=True):
-        with tenant_context(store), transaction.atomic():
-            for entity in range(per_store):
-                outbox.emit("order.created", entity="order", entity_id=entity, data={"id": entity})
-        committed[path] = time.time()
+    if rate > 0:
+        committed = _emit_paced(stores, paths, per_store=per_store, rate=rate)
+    else:
+        for store, path in zip(stores, paths, strict=True):
+            with tenant_context(store), transaction.atomic():
+                for entity in range(per_store):
+                    outbox.emit("order.created", entity="order", entity_id=entity, data={"id": entity})
+            committed[path] = time.time()
     emitted = time.time()
     total = per_store * len(stores)
     print(f"  {total} events committed over {len(stores)} stores in {emitted - started:.1f} s", flush=True)
     _wait_reporting(receiver, total, started)
     finished = time.time()
-    fast = [r.at - committed[r.path] for r in receiver.received if r.path != "/slow"]
+    if rate > 0:  # from each event's own commit
+        fast = [r.at - committed[(r.path, r.json()["data"]["id"])] for r in receiver.received if r.path != "/slow"]
+    else:  # from the commit of the store's whole batch
+        fast = [r.at - committed[r.path] for r in receiver.received if r.path != "/slow"]
     fast_done = max(r.at for r in receiver.received if r.path != "/slow") - started
     slow_done = max(r.at for r in receiver.received if r.path == "/slow") - started
     return {
         "stores": len(stores),
         "events": total,
         "slow_endpoint_seconds_per_answer": slow,
+        "emitted_per_second": rate or "all at once",
         "emit_seconds": round(emitted - started, 1),
         "all_delivered_seconds": round(finished - started, 1),
         "fast_endpoints_done_seconds": round(fast_done, 1),
@@ -188,6 +220,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--stores", type=int, default=100)
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--slow", type=float, default=5.0)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="throughput: events a second over all stores (0: all at once)"
+    )
     parser.add_argument("--only", choices=["latency", "throughput"])
     args = parser.parse_args(argv)
     import os
@@ -207,7 +242,7 @@ def main(argv: list[str]) -> int:
             print(results["latency"], flush=True)
         if args.only in (None, "throughput"):
             with Receiver() as receiver:
-                results["throughput"] = throughput(stores, receiver, events=args.events, slow=args.slow)
+                results["throughput"] = throughput(stores, receiver, events=args.events, slow=args.slow, rate=args.rate)
             print(results["throughput"], flush=True)
     finally:
         for worker in workers:
