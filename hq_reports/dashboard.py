@@ -244,9 +244,6 @@ class _FiguresReader:
             elif cur:
                 assign(self.channels.setdefault(platform, Figures()), *values)
 
-    def orders(self) -> None:
-        self.orders_apply(_rows(*self.orders_statement()))
-
     def orders_statement(self) -> tuple[str, dict]:
         # One pass over the orders of both periods (an index-only scan): an order is its customer's
         # first of the period when the customer's previous order (of the platform, when filtered)
