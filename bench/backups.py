@@ -69,7 +69,8 @@ def main(argv: list[str]) -> int:
     from django.conf import settings
 
     from bench.data_orders import ensure_bench_store
-    from hq_console import backups, pgtools
+    from hq_console import backups
+    from shared_apps.platform import pgtools
     from hq_console.models import StoreBackup
     from tenants.models import Store
 

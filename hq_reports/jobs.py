@@ -29,6 +29,7 @@ def rollup(*, at: datetime) -> dict:
 @job(
     name="hq.reconcile",
     per_store=True,
+    batch=True,
     schedule=crontab(minute=40, hour=3),
     description=_("Rebuild the store's HQ report facts from its data and report the differences."),
 )
@@ -52,6 +53,7 @@ def fold_day_rollups(*, at: datetime) -> dict:
 @job(
     name="hq.check_day_rollups",
     per_store=False,
+    batch=True,
     schedule=crontab(minute=30, hour=5),
     description=_("Check HQ's day rollups against the facts and repair any difference."),
 )

@@ -10,6 +10,10 @@ An app declares its jobs in its own ``jobs.py`` module (found by autodiscovery w
 any moment to replay. A per-store job runs once for every store that is not suspended, each run
 inside that store's schema; a global job runs once in the public schema. Jobs must be idempotent:
 a run may be retried, replayed or overlap with the next one.
+
+``batch=True`` sends a job's runs to the batch queue (``settings.CELERY_BATCH_QUEUE``): long
+nightly work (reconciliations, backups, model scoring, store provisioning) that a worker of its own
+consumes, so that it never holds the threads of the short, frequent jobs such as the HQ drain.
 """
 
 from __future__ import annotations
@@ -53,6 +57,12 @@ class Job:
     per_store: bool
     schedule: Schedule
     description: str
+    batch: bool = False
+
+    @property
+    def queue(self) -> str:
+        """The Celery queue the job's runs are sent to."""
+        return settings.CELERY_BATCH_QUEUE if self.batch else settings.CELERY_TASK_DEFAULT_QUEUE
 
     @property
     def scope(self) -> str:
@@ -88,8 +98,10 @@ _registry: dict[str, Job] = {}
 _discovered = False
 
 
-def job(*, name: str, per_store: bool, schedule: Schedule = None, description: Any = "") -> Callable:
-    """Register ``fn(*, at) -> dict | int | None`` as the job ``name``."""
+def job(
+    *, name: str, per_store: bool, schedule: Schedule = None, description: Any = "", batch: bool = False
+) -> Callable:
+    """Register ``fn(*, at) -> dict | int | None`` as the job ``name`` (``batch``: see the module)."""
     if not name or any(ch.isspace() for ch in name):
         raise ImproperlyConfigured(f"job name {name!r} must be a non-empty word such as 'pool.release'")
     if schedule is not None and not isinstance(schedule, (crontab, timedelta, interval_schedule)):
@@ -101,7 +113,14 @@ def job(*, name: str, per_store: bool, schedule: Schedule = None, description: A
             f"{fn.__module__}.{fn.__qualname__}"
         ):
             raise ImproperlyConfigured(f"job {name!r} is registered twice")
-        _registry[name] = Job(name=name, fn=fn, per_store=bool(per_store), schedule=schedule, description=description)
+        _registry[name] = Job(
+            name=name,
+            fn=fn,
+            per_store=bool(per_store),
+            schedule=schedule,
+            description=description,
+            batch=bool(batch),
+        )
         return fn
 
     return decorator

@@ -15,7 +15,8 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from hq_console import backups, pgtools
+from hq_console import backups
+from shared_apps.platform import pgtools
 from hq_console.models import StoreBackup, StoreRestore
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import membership_create

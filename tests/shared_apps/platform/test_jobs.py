@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from shared_apps.platform import jobs
-from shared_apps.platform.tasks import dispatch_job, run_store_job
+from shared_apps.platform.tasks import dispatch_job, run_global_job, run_store_job
 from tenants.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +228,25 @@ def test_celery_app_carries_the_beat_schedule():
 
     app.finalize()
     assert app.conf.beat_schedule["job:tenants.refill_spares"]["task"] == "platform.dispatch_job"
+
+
+@pytest.mark.parametrize(("batch", "queue"), [(True, "batch"), (False, "celery")])
+def test_dispatcher_sends_each_run_to_the_jobs_queue(store_a, store_b, monkeypatch, batch, queue):
+    jobs.job(name="test.queued", per_store=True, description="queued", batch=batch)(lambda *, at: None)
+    jobs.job(name="test.queued_global", per_store=False, description="queued", batch=batch)(lambda *, at: None)
+    sent = []
+    for task in (run_store_job, run_global_job):
+        original = task.apply_async
+
+        def spy(*args, _original=original, **kwargs):
+            sent.append(kwargs.get("queue"))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(task, "apply_async", spy)
+    try:
+        dispatch_job.delay("test.queued").get()
+        dispatch_job.delay("test.queued_global").get()
+    finally:
+        jobs._registry.pop("test.queued", None)
+        jobs._registry.pop("test.queued_global", None)
+    assert sent == [queue] * 3
