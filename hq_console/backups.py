@@ -49,8 +49,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
-from shared_apps.platform import pgtools
 from hq_console.models import StoreBackup, StoreRestore
+from shared_apps.platform import pgtools
 from shared_apps.platform.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Domain, Store
 from tenants.routing import schema_name_for, store_host
