@@ -204,13 +204,13 @@ def order_event_add(
     to_status: str = "",
 ) -> OrderEvent:
     """Add an entry to the order's timeline (payments, invoices, after-sales steps...)."""
-    return OrderEvent.objects.create(
-        order=order,
-        kind=OrderEvent.Kind(kind),
-        actor_id=_actor_id(actor),
-        message=str(message or "")[:300],
-        data=data or {},
-        at=at or timezone.now(),
+    return OrderEvent.record(
+        order,
+        kind=kind,
+        actor=actor,
+        message=message,
+        data=data,
+        at=at,
         from_status=from_status,
         to_status=to_status,
     )
