@@ -33,7 +33,7 @@ def dispatch_job(name: str, at_iso: str | None = None) -> int:
             run_global_job.apply_async((name, at_iso), queue=job.queue)
         return 1
     sent = 0
-    for store in jobs.active_stores():
+    for store in jobs.stores_due(job, jobs.active_stores()):
         with schema_context(store.schema_name):
             run_store_job.apply_async((name, at_iso), queue=job.queue)
         sent += 1
