@@ -28,6 +28,7 @@ from tenant_apps.sales.models import (
     Quotation,
     QuotationLine,
 )
+from tenant_apps.sales.rules import allowed_transitions
 
 
 def _user_label(user) -> str:
@@ -423,8 +424,6 @@ class OrderDetailSerializer(OrderSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj) -> list:
-        from tenant_apps.sales.services import allowed_transitions
-
         access = self.context.get("access")
         return allowed_transitions(order=obj, access=access) if access is not None else []
 

@@ -30,7 +30,7 @@ from shared_apps.platform.periods import rate
 from shared_apps.reporting.catalogue import Kind
 from shared_apps.reporting.display import value_text
 from tenant_apps.lists.selectors import list_state
-from tenant_apps.sales import selectors, services
+from tenant_apps.sales import rules, selectors, services
 from tenant_apps.sales.couriers import COURIERS, carrier_from_form
 from tenant_apps.sales.models import Order, Quotation
 from tenant_apps.sales.paging import CappedCountPaginator
@@ -524,7 +524,7 @@ def order_detail(request, order_id):
     panels = []
     for key, panel in selectors.order_panels_for(order=order, access=access).items():
         panels.append({"key": key, "panel": panel, "template": _panel_template(key)})
-    moves = [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)]
+    moves = [(to, Order.Status(to).label) for to in rules.allowed_transitions(order=order, access=access)]
     return render(
         request,
         "sales/order_detail.html",
@@ -671,7 +671,7 @@ def warehouse(request):
             "can_outbound": access.can("orders.outbound"),
             "can_ship": access.can("orders.ship"),
             "can_receive": access.can("orders.receive"),
-            "delivery_next": dict(services.DELIVERY_NEXT),
+            "delivery_next": dict(rules.DELIVERY_NEXT),
             "couriers": COURIERS,
         },
     )

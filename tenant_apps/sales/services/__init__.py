@@ -33,9 +33,9 @@ from tenant_apps.sales.services.common import (
     parse_money,
     parse_quantity,
 )
-from tenant_apps.sales.services.deliveries import DELIVERY_NEXT, delivery_create, delivery_fail, delivery_transition
+from tenant_apps.sales.services.deliveries import delivery_create, delivery_fail, delivery_transition
 from tenant_apps.sales.services.handover import merge_customer_sales, open_sales_give_to
-from tenant_apps.sales.services.orders import allowed_transitions, order_create, order_feedback, order_transition
+from tenant_apps.sales.services.orders import order_create, order_feedback, order_transition
 from tenant_apps.sales.services.quotations import (
     quotation_accept,
     quotation_approve,
@@ -49,8 +49,6 @@ from tenant_apps.sales.services.quotations import (
 )
 
 __all__ = [
-    "DELIVERY_NEXT",
-    "allowed_transitions",
     "category_create",
     "category_update",
     "costs_in_effect",

@@ -18,27 +18,12 @@ from shared_apps.platform.fields import parse_id, raise_errors
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit, publish
 from tenant_apps.sales.models import Delivery, Order, OrderEvent
+from tenant_apps.sales.rules import DELIVERY_NEXT, DELIVERY_PERMISSION, ORDER_STEP_OF_DELIVERY
 from tenant_apps.sales.serializers import delivery_event_data
 from tenant_apps.sales.services.common import _actor_id, _members_with_role, order_event_add, order_url
-from tenant_apps.sales.services.orders import S, _send_received, _shipment, order_transition
+from tenant_apps.sales.services.orders import _send_received, _shipment, order_transition
 
 # --- deliveries -----------------------------------------------------------------------------------
-
-DELIVERY_NEXT = {
-    Delivery.Status.PENDING: Delivery.Status.OUTBOUND,
-    Delivery.Status.OUTBOUND: Delivery.Status.SHIPPED,
-    Delivery.Status.SHIPPED: Delivery.Status.RECEIVED,
-}
-DELIVERY_PERMISSION = {
-    Delivery.Status.OUTBOUND: "orders.outbound",
-    Delivery.Status.SHIPPED: "orders.ship",
-    Delivery.Status.RECEIVED: "orders.receive",
-}
-ORDER_STEP_OF_DELIVERY = {
-    Delivery.Status.OUTBOUND: S.PENDING_DELIVERY,
-    Delivery.Status.SHIPPED: S.PENDING_RECEIPT,
-    Delivery.Status.RECEIVED: S.COMPLETED,
-}
 
 
 def _clean_items(order: Order, items: Any) -> list[dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,7 @@ from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish
 from tenant_apps.sales.error_codes import SalesErrorCode
 from tenant_apps.sales.models import Delivery, Order, OrderEvent, OrderLine, Quotation
+from tenant_apps.sales.rules import S, check_transition
 from tenant_apps.sales.serializers import order_event_data
 from tenant_apps.sales.services.catalogue import costs_in_effect, order_cost
 from tenant_apps.sales.services.common import (
@@ -190,57 +190,6 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
     return order
 
 
-@dataclass(frozen=True)
-class Step:
-    permission: str
-    modes: tuple[str, ...] = (Order.PaymentMode.PREPAID, Order.PaymentMode.CREDIT)
-
-
-S = Order.Status
-# (from, to) → who may do it; ``to`` of receipt may be named completed or awaiting_payment.
-TRANSITIONS: dict[tuple[str, str], Step] = {
-    (S.PENDING_OUTBOUND, S.PENDING_DELIVERY): Step("orders.outbound"),
-    (S.PENDING_DELIVERY, S.PENDING_RECEIPT): Step("orders.ship"),
-    (S.PENDING_RECEIPT, S.COMPLETED): Step("orders.receive"),
-    (S.PENDING_RECEIPT, S.AWAITING_PAYMENT): Step("orders.receive", (Order.PaymentMode.CREDIT,)),
-    (S.PENDING_COLLECTION, S.CANCELLED): Step("orders.cancel"),
-    (S.PENDING_OUTBOUND, S.CANCELLED): Step("orders.cancel"),
-}
-GOODS_LEFT = (S.PENDING_DELIVERY, S.PENDING_RECEIPT, S.AWAITING_PAYMENT, S.COMPLETED)
-
-
-def allowed_transitions(*, order: Order, access: StoreAccess) -> list[str]:
-    """The statuses ``access`` may move ``order`` to now (the buttons of the order page)."""
-    targets = []
-    for (source, target), step in TRANSITIONS.items():
-        if source != order.status or order.payment_mode not in step.modes or not access.can(step.permission):
-            continue
-        if target == S.COMPLETED and order.payment_mode == Order.PaymentMode.CREDIT:
-            continue
-        targets.append(target)
-    return targets
-
-
-def _check_transition(order: Order, to: str, access: StoreAccess) -> Step:
-    if to not in Order.Status.values:
-        raise ValidationFailed(_("Unknown status."), errors={"to": [_("Unknown status.")]})
-    if to == S.CANCELLED and order.status in GOODS_LEFT:
-        raise InvalidTransition(
-            _("The goods have left the warehouse: the order cannot be cancelled; use after-sales instead.")
-        )
-    if order.status == S.PENDING_COLLECTION and to == S.PENDING_OUTBOUND:
-        raise InvalidTransition(_("A prepaid order moves to pending outbound by itself once it is fully collected."))
-    step = TRANSITIONS.get((order.status, to))
-    if step is None or order.payment_mode not in step.modes:
-        raise InvalidTransition(
-            _("An order that is %(status)s cannot move to %(to)s.")
-            % {"status": S(order.status).label, "to": S(to).label}
-        )
-    if not access.can(step.permission):
-        raise InvalidTransition(_("Your role cannot move this order to %(to)s.") % {"to": S(to).label})
-    return step
-
-
 def _original_delivery(order: Order) -> Delivery:
     delivery = Delivery.objects.select_for_update().filter(order=order, kind=Delivery.Kind.ORIGINAL).first()
     if delivery is None:
@@ -281,7 +230,9 @@ def order_transition(
     to = to if isinstance(to, str) else ""
     if not to:
         raise ValidationFailed(_("The target status is required."), errors={"to": [_("This field is required.")]})
-    _check_transition(order, to, access)
+    if to not in Order.Status.values:
+        raise ValidationFailed(_("Unknown status."), errors={"to": [_("Unknown status.")]})
+    check_transition(order, to, access)
     errors: dict[str, list[str]] = {}
     fields: list[str] = []
     message = ""
