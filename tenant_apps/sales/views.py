@@ -267,11 +267,11 @@ def _editor_context(request, values=None, quotation=None) -> dict:
         rows = []
     if not rows:
         rows = [{"product": "", "quantity": "", "unit_price": ""}]
-    ids = [int(row["product"]) for row in rows if str(row["product"]).isdigit()]
+    ids = [int(row["product"]) for row in rows if str(row["product"]).isdecimal()]
     names = {p.pk: f"{p.sku} {p.name}" for p in selectors.product_list().filter(pk__in=ids)} if ids else {}
     for index, row in enumerate(rows):
         row["index"] = index
-        row["label"] = names.get(int(row["product"]), "") if str(row["product"]).isdigit() else ""
+        row["label"] = names.get(int(row["product"]), "") if str(row["product"]).isdecimal() else ""
     customer_id = (values.get("customer") if values is not None else "") or request.GET.get("customer", "")
     customer_label = ""
     if customer_id and quotation is None:
@@ -506,7 +506,7 @@ def order_bulk(request):
     """The list's bulk action on the selected orders: export them (XLSX or CSV)."""
     from tenant_apps.sales.exporting import export_orders
 
-    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
+    ids = [value for value in request.POST.getlist("ids") if value.isdecimal()]
     if request.POST.get("action") != "export" or not ids:
         messages.error(request, _("Select at least one order."))
         return redirect("sales:orders")
@@ -659,7 +659,7 @@ def order_feedback(request, order_id):
     access = _access(request)
     order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     rating = request.POST.get("rating", "")
-    data = {"rating": int(rating) if rating.isdigit() else None, "comment": request.POST.get("comment", "")}
+    data = {"rating": int(rating) if rating.isdecimal() else None, "comment": request.POST.get("comment", "")}
     try:
         services.order_feedback(order_id=order.pk, access=access, **FeedbackInputSerializer.parsed(data))
     except DomainError as exc:
