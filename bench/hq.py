@@ -38,6 +38,7 @@ import random
 import subprocess
 import sys
 import time
+from decimal import Decimal
 
 from bench import common
 
@@ -422,16 +423,15 @@ def _sign(store, product_id: int, customer_id: int) -> None:
     from django.db import transaction
     from django_tenants.utils import tenant_context
 
+    from tenant_apps.sales.inputs import LineInput
     from tenant_apps.sales.services import order_create
 
     with tenant_context(store), transaction.atomic():
         order_create(
             access=_bench_access(store),
-            data={
-                "customer": customer_id,
-                "payment_mode": "prepaid",
-                "lines": [{"product": product_id, "quantity": 1, "unit_price": "100.00"}],
-            },
+            customer_id=customer_id,
+            payment_mode="prepaid",
+            lines=[LineInput(product_id, 1, Decimal("100.00"))],
         )
 
 
