@@ -325,12 +325,14 @@ def customer_summary(*, customer: Customer) -> dict[str, Any]:
 # --- due follow-ups ---------------------------------------------------------------------------
 
 
-def due_follow_ups(*, user, at: datetime | None = None) -> QuerySet[Customer]:
-    """The user's customers whose next follow-up falls at or before the end of the store's day of
-    ``at`` (default now): overdue first, then the rest of today."""
+def due_follow_ups(*, access: StoreAccess, at: datetime | None = None) -> QuerySet[Customer]:
+    """The caller's own customers whose next follow-up falls at or before the end of the store's
+    day of ``at`` (default now): overdue first, then the rest of today."""
     _start, end = local_day_bounds(at or timezone.now())
     return _with_relations(
-        Customer.objects.live().filter(owner_id=user.pk, next_follow_up_at__lt=end).order_by("next_follow_up_at", "id")
+        Customer.objects.live()
+        .filter(owner_id=access.user.pk, next_follow_up_at__lt=end)
+        .order_by("next_follow_up_at", "id")
     )
 
 

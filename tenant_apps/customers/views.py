@@ -203,7 +203,7 @@ def _bulk_tag(access, ids: list[int], tag: str) -> int:
             customer = selectors.customer_get_for_user(customer_id=customer_id, access=access)
             names = [t.name for t in customer.tags.all()]
             if tag not in names:
-                services.tags_set(customer=customer, names=[*names, tag], by=access)
+                services.tags_set(customer=customer, names=[*names, tag], access=access)
     return len(ids)
 
 
@@ -289,7 +289,7 @@ def customer_create(request):
         form = CustomerForm(request.POST, access=access, store=request.tenant, creating=True)
         if form.is_valid():
             try:
-                customer = services.customer_create(data=form.service_data(), by=access)
+                customer = services.customer_create(data=form.service_data(), access=access)
             except DomainError as exc:
                 status = _form_errors(form, exc)
             else:
@@ -321,7 +321,7 @@ def customer_edit(request, customer_id: int):
         form = CustomerForm(request.POST, access=access, store=request.tenant, creating=False)
         if form.is_valid():
             try:
-                services.customer_update(customer=customer, data=form.service_data(), by=access)
+                services.customer_update(customer=customer, data=form.service_data(), access=access)
             except DomainError as exc:
                 status = _form_errors(form, exc)
             else:
@@ -404,7 +404,7 @@ def follow_up_add(request, customer_id: int):
         try:
             services.follow_up_add(
                 customer=customer,
-                by=access,
+                access=access,
                 kind=form.cleaned_data["kind"],
                 content=form.cleaned_data["content"],
                 outcome=form.cleaned_data["outcome"],
@@ -494,7 +494,7 @@ def customer_import(request):
             upload = form.cleaned_data["file"]
             try:
                 check_upload_size(upload.size)
-                staged = import_services.import_stage(kind=importing.KIND, file=upload, by=request.user, access=access)
+                staged = import_services.import_stage(kind=importing.KIND, file=upload, access=access)
             except DomainError as exc:
                 form.add_error("file", exc.detail)
                 status = exc.status
@@ -506,14 +506,14 @@ def customer_import(request):
     elif step == "confirm":
         key = request.POST.get("key", "")
         try:
-            staged = import_services.staged_import_get(key=key, by=request.user)
+            staged = import_services.staged_import_get(key=key, access=access)
         except DomainError as exc:
             context["upload_error"] = exc.detail
             status = 400
         else:
             mapping = {header: request.POST.get(f"map-{index}", "") for index, header in enumerate(staged.headers)}
             try:
-                job = import_services.import_start_staged(key=key, mapping=mapping, by=request.user, access=access)
+                job = import_services.import_start_staged(key=key, mapping=mapping, access=access)
             except DomainError as exc:
                 context.update(_mapping_context(staged, error=exc.detail, mapping=mapping))
                 partial = "imports/_mapping.html"
@@ -534,7 +534,7 @@ def customer_import(request):
 
 def my_follow_ups_panel(request) -> dict | None:
     """The home page's "My follow-ups": the user's due and overdue follow-ups, overdue first."""
-    due = selectors.due_follow_ups(user=request.user)
+    due = selectors.due_follow_ups(access=request.store_access)
     items = list(due[: HOME_PANEL_SIZE + 1])
     more = len(items) > HOME_PANEL_SIZE
     items = items[:HOME_PANEL_SIZE]

@@ -795,7 +795,7 @@ class OrderImporter(Importer):
             if first.values["owner_id"] is not None:
                 data["owner"] = first.values["owner_id"]
             rows.append(data)
-        outcomes = customer_create_many(rows=rows, by=self.access)
+        outcomes = customer_create_many(rows=rows, access=self.access)
         for group, outcome in zip(to_create.values(), outcomes, strict=True):
             for draft in group:
                 if outcome.outcome == CREATED or isinstance(outcome.error, DuplicateCustomer):

@@ -10,14 +10,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
-from shared_apps.accounts.models import User
 from shared_apps.platform.errors import Conflict, NotFound, ValidationFailed
 from tenant_apps.customers.error_codes import CustomerErrorCode
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp
 from tenant_apps.customers.panels import merge_handlers
 from tenant_apps.customers.selectors import can_see_customer
 from tenant_apps.customers.serializers import customer_event_data
-from tenant_apps.customers.services.common import _access, _require
+from tenant_apps.customers.services.common import _require
 from tenant_apps.outbox.services import publish
 
 logger = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def customer_merge(*, survivor: Customer, merged: Customer, by: StoreAccess | User) -> CustomerMerge:
+def customer_merge(*, survivor: Customer, merged: Customer, access: StoreAccess) -> CustomerMerge:
     """Merge ``merged`` into ``survivor`` (two records of one person), keeping everything of both.
 
     ``merged`` stays as a pointer (``merged_into``), out of lists and out of the unique
@@ -62,7 +61,6 @@ def customer_merge(*, survivor: Customer, merged: Customer, by: StoreAccess | Us
     own values and fills its empty ones from ``merged``. The merge is recorded with a snapshot of
     the merged record.
     """
-    access = _access(by)
     _require(access, "customers.merge")
     if survivor.pk == merged.pk:
         raise ValidationFailed(_("Invalid merge."), errors={"merged": [_("A record cannot be merged into itself.")]})

@@ -14,6 +14,7 @@ from tenant_apps.customers.models import Customer
 from tenant_apps.customers.services import duplicates
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 
 MOBILE = "+8613700137000"
 
@@ -39,7 +40,7 @@ def _create_concurrently(store, creators, monkeypatch) -> list[str]:
         try:
             with tenant_context(store):
                 try:
-                    services.customer_create(data={"name": name, "mobile": "137 0013 7000"}, by=user)
+                    services.customer_create(data={"name": name, "mobile": "137 0013 7000"}, access=access_of(user))
                     outcome = "created"
                 except DuplicateCustomer as exc:
                     outcome = f"{exc.code}:{exc.existing['owner']}"
