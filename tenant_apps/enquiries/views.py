@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from shared_apps.accounts.access import StoreRole
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
-from shared_apps.platform.periods import resolve_period
 from shared_apps.reporting.catalogue import ENQUIRY
 from shared_apps.reporting.display import figure_cards
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.enquiries import files, selectors, services
 from tenant_apps.kanban.reporting import enquiry_stats_body
 from tenant_apps.leads.selectors import enquiries_from_leads
