@@ -41,6 +41,7 @@ from tenant_apps.customers.forms import (
     can_choose_owner,
     owner_choices,
 )
+from tenant_apps.customers.panels import bulk_action
 from tenant_apps.imports import selectors as import_selectors
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.views import job_context
@@ -207,25 +208,6 @@ def _bulk_tag(access, ids: list[int], tag: str) -> int:
     return len(ids)
 
 
-def _bulk_release(access, ids: list[int], reason: str) -> int:
-    from tenant_apps.pool import services as pool_services
-
-    with transaction.atomic():
-        for customer_id in ids:
-            selectors.customer_get_for_user(customer_id=customer_id, access=access)
-            pool_services.release_customer(customer_id=customer_id, access=access, reason=reason)
-    return len(ids)
-
-
-def _bulk_transfer(access, ids: list[int], to_owner: str) -> int:
-    from tenant_apps.handover import services as handover_services
-
-    if not to_owner.isdigit():
-        raise ValidationFailed(_("Choose the person taking over."), errors={"to_owner": [_("This field is required.")]})
-    handover = handover_services.handover_start(access=access, data={"customers": ids, "to_owner": int(to_owner)})
-    return handover.customers
-
-
 @store_page("customers.view")
 @require_POST
 def customer_bulk(request):
@@ -252,10 +234,10 @@ def customer_bulk(request):
             done = _bulk_tag(access, ids, request.POST.get("tag", "").strip())
             messages.success(request, _("Tagged %(n)s customers.") % {"n": done})
         elif action == "release":
-            done = _bulk_release(access, ids, request.POST.get("reason", ""))
+            done = bulk_action("release")(access=access, ids=ids, data=request.POST)
             messages.success(request, _("Released %(n)s customers to the pool.") % {"n": done})
         else:
-            done = _bulk_transfer(access, ids, request.POST.get("to_owner", ""))
+            done = bulk_action("transfer")(access=access, ids=ids, data=request.POST)
             messages.success(request, _("Handed over %(n)s customers.") % {"n": done})
     except DomainError as exc:
         details = [str(e) for errors in exc.errors.values() for e in errors]

@@ -820,7 +820,7 @@ class OrderImporter(Importer):
     # --- writing ------------------------------------------------------------------------------
 
     def _write(self, drafts: list[_Draft]) -> None:
-        from tenant_apps.finance.services import record_imported_collection
+        from tenant_apps.sales.panels import record_imported_collection
 
         numbers = _numbers([d.values["signed_at"] for d in drafts], tz=self.tz)
         orders = [self._new_order(draft, number) for draft, number in zip(drafts, numbers, strict=True)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +17,6 @@ from tenant_apps.customers.selectors import can_see_customer
 from tenant_apps.customers.serializers import customer_event_data
 from tenant_apps.customers.services.common import _require
 from tenant_apps.outbox.services import publish
-
-logger = logging.getLogger(__name__)
 
 # Profile fields the survivor takes from the merged record when its own are empty.
 MERGE_FILL_FIELDS = (
@@ -193,20 +190,8 @@ def _move_records(keeper: Customer, gone: Customer) -> dict[str, Any]:
     FollowUp.objects.filter(pk__in=moved_follow_ups).update(customer_id=keeper.pk)
     keeper.tags.add(*gone.tags.all())
     moved: dict[str, Any] = {"follow_ups": moved_follow_ups}
-    pool_note = _reassign_pool_records(survivor=keeper, merged=gone)
-    if pool_note is not None:
-        moved["pool"] = pool_note
     for key, handler in merge_handlers():
         note = handler(survivor=keeper, merged=gone)
         if note is not None:
             moved[key] = note
     return moved
-
-
-def _reassign_pool_records(*, survivor: Customer, merged: Customer) -> Any:
-    try:
-        from tenant_apps.pool.services import pool_reassign_customer
-    except ImportError:
-        logger.warning("pool_reassign_customer is not available: pool records of %s stay put", merged.pk)
-        return None
-    return pool_reassign_customer(from_customer_id=merged.pk, to_customer_id=survivor.pk)
