@@ -14,8 +14,8 @@ indexed system caches. As in a restore, the template's rows (its ``django_migrat
 are copied between the two sections, before the indexes and triggers exist, and the sequences
 are set to where the template's stand.
 
-The DDL is kept per process and read again when the template changes: its fingerprint is the
-migrations it has applied and the objects it holds (see ``_fingerprint``). Without a usable
+The DDL is kept per process and in the shared cache, and read again when the template changes: its
+fingerprint is the migrations it has applied and the objects it holds (see ``_fingerprint``). Without a usable
 ``pg_dump`` of the server's major version (``shared_apps.platform.pgtools``) the copy falls back to
 ``clone_schema``.
 
@@ -29,12 +29,16 @@ constraints back the template's names; the fallback runs it after cloning, and a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.core.cache import cache
 from django.db import connection
 from django_tenants.clone import CloneSchema
 
@@ -84,20 +88,33 @@ def _fingerprint(schema: str) -> tuple:
         return (*objects, *cursor.fetchone())
 
 
-def _dump_ddl(schema: str, section: str) -> str:
-    tools = pgtools.find_tools()
-    out = subprocess.run(  # noqa: S603 - PostgreSQL's own program, arguments built here
-        [tools.path("pg_dump"), f"--section={section}", "--no-owner", "--no-privileges", f"--schema={schema}"],
-        env=pgtools.connection_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def _run(args: list[str]) -> str:
+    out = subprocess.run(  # noqa: S603 - PostgreSQL's own programs, arguments built here
+        args, env=pgtools.connection_env(), capture_output=True, text=True, timeout=600, check=False
     )
     if out.returncode != 0:
-        raise pgtools.ToolsNotFound(f"pg_dump of {schema} failed: {out.stderr.strip()[:500]}")
-    lines = [line for line in out.stdout.splitlines() if not _SKIPPED_LINE.match(line)]
-    return "\n".join(lines)
+        raise pgtools.ToolsNotFound(f"{Path(args[0]).name} failed: {out.stderr.strip()[:500]}")
+    return out.stdout
+
+
+def _dump_ddl(schema: str) -> tuple[str, str]:
+    """The template's pre-data and post-data DDL. pg_dump reads the catalogs of the whole database
+    (tens of seconds at a thousand stores), so it runs once, into an archive that pg_restore then
+    prints section by section."""
+    tools = pgtools.find_tools()
+    with tempfile.TemporaryDirectory(prefix="crm-template-") as folder:
+        archive = str(Path(folder) / "template.dump")
+        try:
+            _run([tools.path("pg_dump"), "--schema-only", "--format=custom", f"--schema={schema}", f"--file={archive}"])
+        except pgtools.ToolsNotFound as exc:
+            raise pgtools.ToolsNotFound(f"pg_dump of {schema} failed: {str(exc).split(': ', 1)[-1]}") from None
+        sections = []
+        for section in ("pre-data", "post-data"):
+            text = _run(
+                [tools.path("pg_restore"), f"--section={section}", "--no-owner", "--no-privileges", "--file=-", archive]
+            )
+            sections.append("\n".join(line for line in text.splitlines() if not _SKIPPED_LINE.match(line)))
+    return sections[0], sections[1]
 
 
 def _contents(schema: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
@@ -128,18 +145,32 @@ def _contents(schema: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]
 
 
 def template_copy(schema: str) -> TemplateCopy:
-    """The template's DDL and contents, read again only when its fingerprint changed."""
+    """The template's DDL and contents: kept in this process and in the shared cache (every worker
+    process would otherwise dump the template once), read again when its fingerprint changed."""
     fingerprint = _fingerprint(schema)
     with _lock:
         cached = _cache.get(schema)
         if cached is not None and cached.fingerprint == fingerprint:
             return cached
-        tables_ddl, rest_ddl = _dump_ddl(schema, "pre-data"), _dump_ddl(schema, "post-data")
+        key = f"schema_copy:{schema}:" + hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:32]
+        try:
+            shared = cache.get(key)
+        except Exception:  # a cache that cannot be reached: read the template
+            logger.warning("could not read the template's DDL from the cache", exc_info=True)
+            shared = None
+        if isinstance(shared, TemplateCopy) and shared.fingerprint == fingerprint:
+            _cache[schema] = shared
+            return shared
+        tables_ddl, rest_ddl = _dump_ddl(schema)
         tables, sequences = _contents(schema)
         copy = TemplateCopy(
             fingerprint=fingerprint, tables_ddl=tables_ddl, rest_ddl=rest_ddl, tables=tables, sequences=sequences
         )
         _cache[schema] = copy
+        try:
+            cache.set(key, copy, timeout=7 * 24 * 3600)
+        except Exception:
+            logger.warning("could not keep the template's DDL in the cache", exc_info=True)
         return copy
 
 

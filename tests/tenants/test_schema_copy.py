@@ -107,18 +107,28 @@ def test_the_copy_is_a_separate_schema_whose_sequences_and_tables_are_its_own(db
 def test_the_ddl_is_read_once_and_again_when_the_template_changes(db, monkeypatch):
     dumps = []
     real_dump = schema_copy._dump_ddl
-    monkeypatch.setattr(
-        schema_copy, "_dump_ddl", lambda schema, section: dumps.append(schema) or real_dump(schema, section)
-    )
+    monkeypatch.setattr(schema_copy, "_dump_ddl", lambda schema: dumps.append(schema) or real_dump(schema))
 
     schema_copy.copy_schema(TEMPLATE, "zz_one")
     schema_copy.copy_schema(TEMPLATE, "zz_two")
-    assert dumps == [TEMPLATE, TEMPLATE]  # its two sections
+    assert dumps == [TEMPLATE]
 
     monkeypatch.setattr(schema_copy, "_fingerprint", lambda schema: ("changed",))
     schema_copy.copy_schema(TEMPLATE, "zz_three")
 
-    assert dumps == [TEMPLATE] * 4
+    assert dumps == [TEMPLATE] * 2
+
+
+def test_another_process_takes_the_ddl_from_the_shared_cache(db, monkeypatch):
+    schema_copy.copy_schema(TEMPLATE, "zz_one")
+    schema_copy._cache.clear()  # as in a new worker process
+
+    def no_dump(schema):
+        raise AssertionError("dumped again")
+
+    monkeypatch.setattr(schema_copy, "_dump_ddl", no_dump)
+    assert schema_copy.copy_schema(TEMPLATE, "zz_two") == "ddl"
+    assert structure("zz_two") == structure(TEMPLATE)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +166,7 @@ def test_a_name_that_contains_the_templates_is_not_renamed():
     ids=["no-tools", "timeout", "missing-file"],
 )
 def test_without_a_working_pg_dump_the_template_is_cloned_by_clone_schema(db, monkeypatch, failure):
-    def broken(schema, section):
+    def broken(schema):
         raise failure
 
     monkeypatch.setattr(schema_copy, "_dump_ddl", broken)
@@ -174,7 +184,7 @@ def test_a_failing_dump_names_the_schema_and_pg_dumps_message(db, monkeypatch):
         lambda *a, **k: subprocess.CompletedProcess(a, 1, stdout="", stderr="pg_dump: error: no matching schemas"),
     )
     with pytest.raises(pgtools.ToolsNotFound, match=f"pg_dump of {TEMPLATE} failed: pg_dump: error: no matching"):
-        schema_copy._dump_ddl(TEMPLATE, "pre-data")
+        schema_copy._dump_ddl(TEMPLATE)
 
 
 def unique_constraints(schema: str) -> set[str]:
