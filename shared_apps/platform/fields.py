@@ -9,7 +9,7 @@ when one field is wrong, "Invalid input." with every field's messages when more 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -55,12 +55,15 @@ def parse_id(value: Any, *, whole_floats: bool = False) -> int | None:
     return number if 0 < number < MAX_ID else None
 
 
-def parse_text(value: Any, *, field: str, errors: Errors, max_length: int, required: bool = False) -> str:
-    """Text, stripped, of at most ``max_length`` characters (None is empty text)."""
+def parse_text(
+    value: Any, *, field: str, errors: Errors, max_length: int, required: bool = False, not_text: str | None = None
+) -> str:
+    """Text, stripped, of at most ``max_length`` characters (None is empty text). A value that is
+    not text is refused with "Text is expected." (or ``not_text``, where an answer words it so)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        _add(errors, field, _("Text is expected."))
+        _add(errors, field, not_text or _("Text is expected."))
         return ""
     text = value.strip()
     if required and not text:
@@ -167,3 +170,58 @@ def parse_date(value: Any, *, field: str, errors: Errors, required: bool = False
         _add(errors, field, out_of_range_message())
         return None
     return day
+
+
+# --- amounts, choices and flags ---------------------------------------------------------------------
+
+
+def parse_amount(value: Any, *, field: str, errors: Errors) -> Decimal | None:
+    """A payment's or an invoice's amount: more than 0, written with at most 2 decimals, as a
+    ``Decimal`` with 2 places.
+
+    The checks, in this order, each stopping at the first failure: present, a finite number, at
+    most 2 decimals as written ("1.000" is refused), more than 0, at most ``MAX_MONEY``."""
+    if value is None or value == "" or isinstance(value, bool):
+        _add(errors, field, _("An amount is required."))
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        _add(errors, field, _("Enter an amount such as 1280.00."))
+        return None
+    if int(amount.as_tuple().exponent) < -2:
+        _add(errors, field, _("An amount has at most 2 decimals."))
+        return None
+    if amount <= 0:
+        _add(errors, field, _("The amount must be greater than 0."))
+        return None
+    if amount > MAX_MONEY:
+        _add(errors, field, _("The amount is too large."))
+        return None
+    return amount.quantize(CENT)
+
+
+def parse_choice(
+    value: Any, *, field: str, errors: Errors, choices: Iterable[str], required: bool = True, message: str = ""
+) -> str | None:
+    """``value`` when it is one of ``choices``, else refused with "One of: …" naming them (or with
+    ``message``, where an answer words it so). None or empty text is refused only when ``required``
+    (it gives None otherwise)."""
+    allowed = list(choices)
+    if not required and value in (None, ""):
+        return None
+    if isinstance(value, str) and value in allowed:
+        return value
+    _add(errors, field, message or _("One of: %(values)s.") % {"values": ", ".join(allowed)})
+    return None
+
+
+def parse_flag(value: Any, *, field: str, errors: Errors) -> bool:
+    """true or false (a JSON boolean or a form's checkbox); None or empty text is false."""
+    if isinstance(value, bool):
+        return value
+    if value not in (None, ""):
+        _add(errors, field, _("true or false."))
+    return False
