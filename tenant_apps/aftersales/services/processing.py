@@ -36,13 +36,14 @@ from tenant_apps.sales import services as sales_services
 # --- processing -----------------------------------------------------------------------------------
 
 
-def _create_refund(*, order, case: Case, actor, at: datetime) -> None:
+def _create_refund(*, order, case: Case, access: StoreAccess, at: datetime) -> None:
     """The pending refund record for finance (finance refuses 409 ``over_refund`` under the order lock)."""
+    actor = access.user
     payment = finance_services.refund_create(
+        access=access,
         order=order,
         amount=case.amount,
         method=case.refund_method or DEFAULT_REFUND_METHOD,
-        actor=actor,
         aftersales_case_id=case.pk,
         note=str(format_lazy(gettext_lazy("After-sales {number}: {reason}"), number=case.number, reason=case.reason))[
             :300
@@ -126,11 +127,11 @@ def case_process(*, case_id: Any, access: StoreAccess, method: Any = None, at: d
         _set(case, ["status", "processed_by", "processed_at", "refund_method", "note"])
         _event(case, kind=CaseEvent.Kind.PROCESSING, actor=access.user, at=at, from_status=previous)
         if case.type == Case.Type.REFUND_ONLY:
-            _create_refund(order=order, case=case, actor=access.user, at=at)
+            _create_refund(order=order, case=case, access=access, at=at)
         elif case.type == Case.Type.RETURN_REFUND and case.return_received_at is not None:
             # Processed again after finance rejected the refund: the goods are back already.
             if case.amount:
-                _create_refund(order=order, case=case, actor=access.user, at=at)
+                _create_refund(order=order, case=case, access=access, at=at)
         elif case.type == Case.Type.RETURN_REFUND:
             _order_event(
                 order=order,
@@ -179,7 +180,7 @@ def case_return_received(*, case_id: Any, access: StoreAccess, at: datetime | No
             at=at,
         )
         if case.amount:
-            _create_refund(order=order, case=case, actor=access.user, at=at)
+            _create_refund(order=order, case=case, access=access, at=at)
         _notify(
             {case.applicant_id} - {access.user.pk},
             kind="return_received",

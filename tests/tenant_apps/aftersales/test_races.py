@@ -80,7 +80,10 @@ def test_processing_and_a_direct_refund_at_once_never_exceed_what_was_received(w
         store,
         lambda: services.case_process(case_id=case.pk, access=_access(users["a_admin"], store)),
         lambda: finance.refund_create(
-            order=Order.objects.get(pk=order.pk), amount=Decimal("600.00"), method="cash", actor=users["a_finance"]
+            access=_access(users["a_finance"], store),
+            order=Order.objects.get(pk=order.pk),
+            amount=Decimal("600.00"),
+            method="cash",
         ),
     )
     assert sorted(o if isinstance(o, str) else "ok" for o in outcomes) == ["ok", "over_refund"]
