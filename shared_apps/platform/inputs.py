@@ -21,7 +21,8 @@ from rest_framework import serializers
 
 
 class InputSerializer(serializers.Serializer):
-    """A write's body, parsed by ``parse`` (``validated_data`` is what it returns)."""
+    # A write's body, parsed by ``parse``: ``validated_data`` is what it returns. (No docstring:
+    # drf-spectacular would give it as the description of every input in the OpenAPI document.)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         return self.parse(data)
