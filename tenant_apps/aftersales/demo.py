@@ -63,7 +63,7 @@ def seed_aftersales(ctx: DemoContext) -> str | None:
                 Decimal("0.01")
             )
         if kind != "refund_only" and line is not None:
-            fields["items"] = [{"order_line": line.pk, "quantity": min(line.quantity, 1 + index % 2)}]
+            fields["items"] = [(line.pk, min(line.quantity, 1 + index % 2))]
         decider = access[supervisor.pk] if applicant_access.user.pk != supervisor.pk else access[admin.pk]
         try:
             case = services.case_apply(access=applicant_access, order_id=order.pk, at=at, **fields)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tenant_apps.aftersales import services
 from tenant_apps.aftersales.models import Case
-from tests.tenant_apps.aftersales.helpers import access_of, items_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import access_of, apply_case, items_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def _case(store, user, order, *, at=None, **fields):
     fields.setdefault("reason", "Wrong size")
     if fields["type"] != "refund_only":
         fields.setdefault("items", items_of(order, 1))
-    return services.case_apply(access=access_of(user, store), order_id=order.pk, at=at, **fields)
+    return apply_case(access_of(user, store), order, at=at, **fields)
 
 
 def _ids(response) -> list[int]:

@@ -14,14 +14,14 @@ from tenant_apps.finance import services as finance
 from tenant_apps.finance.models import Payment
 from tenant_apps.sales import services as sales
 from tenant_apps.sales.models import Delivery, Order
-from tests.tenant_apps.aftersales.helpers import access_of, items_of, notifications_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import access_of, apply_case, items_of, notifications_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 
 
 def _approved(store, users, order, **fields) -> Case:
     fields.setdefault("reason", "Damaged in transit")
-    case = services.case_apply(access=access_of(users.a_sales, store), order_id=order.pk, **fields)
+    case = apply_case(access_of(users.a_sales, store), order, **fields)
     return services.case_approve(case_id=case.pk, access=access_of(users.a_supervisor, store), comment="OK")
 
 
@@ -180,7 +180,7 @@ def test_people_involved_are_told_at_each_step(a, users, django_capture_on_commi
 def test_rejection_tells_the_applicant_why(a, users):
     order = shipped_order(users.a_sales)
     case = services.case_apply(
-        access=access_of(users.a_sales, a), order_id=order.pk, type="refund_only", reason="x", amount="1.00"
+        access=access_of(users.a_sales, a), order_id=order.pk, type="refund_only", reason="x", amount=Decimal("1.00")
     )
     services.case_reject(case_id=case.pk, access=access_of(users.a_supervisor, a), comment="Out of warranty")
     [notice] = notifications_of(users.a_sales, "aftersales.rejected")
