@@ -69,8 +69,9 @@ def main(argv: list[str]) -> int:
     from django.conf import settings
 
     from bench.data_orders import ensure_bench_store
-    from hq_console import backups, pgtools
+    from hq_console import backups
     from hq_console.models import StoreBackup
+    from shared_apps.platform import pgtools
     from tenants.models import Store
 
     store, _filled = ensure_bench_store(STORE, orders=args.orders, customers=args.customers)

@@ -17,6 +17,9 @@
   the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
   signed at that rate over ``--load-stores`` (50) other real stores by ``--load-processes`` (4)
   processes; reports p50/p95 of those seconds, the load actually achieved and the load average.
+  The default queue's worker and the batch queue's worker run apart, as deployed; with
+  ``--reconcile-after N`` the nightly ``hq.reconcile`` is dispatched to every store after the N-th
+  sample, and the samples taken while it runs on the batch worker are reported on their own.
 * ``reconcile``: one store with 100,000 orders (``bench.data_orders.generate``): the time of a
   full rebuild of its facts from nothing (with their derived columns and the store's day rollup
   sums), then of a reconciliation that finds nothing to fix; then the fold of what the rebuild
@@ -35,6 +38,7 @@ import random
 import subprocess
 import sys
 import time
+from decimal import Decimal
 
 from bench import common
 
@@ -419,16 +423,15 @@ def _sign(store, product_id: int, customer_id: int) -> None:
     from django.db import transaction
     from django_tenants.utils import tenant_context
 
+    from tenant_apps.sales.inputs import LineInput
     from tenant_apps.sales.services import order_create
 
     with tenant_context(store), transaction.atomic():
         order_create(
             access=_bench_access(store),
-            data={
-                "customer": customer_id,
-                "payment_mode": "prepaid",
-                "lines": [{"product": product_id, "quantity": 1, "unit_price": "100.00"}],
-            },
+            customer_id=customer_id,
+            payment_mode="prepaid",
+            lines=[LineInput(product_id, 1, Decimal("100.00"))],
         )
 
 
@@ -480,6 +483,31 @@ def _start_load(stores: list, goods: dict, *, rate: float, processes: int):
     return stop, signed, late, workers
 
 
+def _dispatch_reconcile(broker: str):
+    """Send ``hq.reconcile`` to every store as beat would; returns the moment it was sent."""
+    from django.utils import timezone
+
+    from config.celery import app
+
+    with app.connection_for_write(broker) as conn:
+        app.send_task("platform.dispatch_job", args=("hq.reconcile",), connection=conn)
+    print("  hq.reconcile dispatched to every store", flush=True)
+    return timezone.now()
+
+
+def _reconcile_runs(since) -> int:
+    """Stores whose reconciliation finished since ``since`` (a job dispatched after ``since``)."""
+    from hq_reports.models import StoreFeed
+
+    return StoreFeed.objects.filter(last_reconciled_at__gte=since).count()
+
+
+def _reconcile_done(since) -> bool:
+    from tenants.models import Store
+
+    return _reconcile_runs(since) >= Store.objects.active().count()
+
+
 def phase_freshness(args) -> dict:
     """Sign orders in a real store while a Celery worker and beat run, with (``--load-rate`` > 0)
     a write load of real orders over ``--load-stores`` other real stores; time until HQ counts them."""
@@ -508,22 +536,15 @@ def phase_freshness(args) -> dict:
     }
     run_dir = os.environ.get("CRM_RUN_DIR") or str(common.REPO / ".run")
     python = sys.executable
+    worker = [python, "-m", "celery", "-A", "config", "worker", "-l", "warning", "--pool", "threads"]
     procs = [
         subprocess.Popen(
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "warning",
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(args.worker_concurrency),
-            ],
+            [*worker, "--concurrency", str(args.worker_concurrency), "-Q", "celery", "-n", "fresh-default@localhost"],
+            env=env,
+            cwd=str(common.REPO),
+        ),
+        subprocess.Popen(
+            [*worker, "--concurrency", "1", "-Q", "batch", "-n", "fresh-batch@localhost"],
             env=env,
             cwd=str(common.REPO),
         ),
@@ -533,7 +554,9 @@ def phase_freshness(args) -> dict:
             cwd=str(common.REPO),
         ),
     ]
-    samples = []
+    samples: list[float] = []
+    reconciling: list[bool] = []
+    reconcile_started = None
     phase = random.Random(7)
     load = None
     load_started = time.perf_counter()
@@ -546,7 +569,10 @@ def phase_freshness(args) -> dict:
             load_started = time.perf_counter()
             print(f"  write load: {args.load_rate} orders/s over {len(load_stores)} stores", flush=True)
             time.sleep(15)  # the load settles (and the drain meets it) before the first sample
-        for _ in range(args.freshness_samples):
+        for number in range(args.freshness_samples):
+            if args.reconcile_after is not None and number == args.reconcile_after:
+                reconcile_started = _dispatch_reconcile(args.broker)
+            reconciling.append(reconcile_started is not None and not _reconcile_done(reconcile_started))
             before = dashboard_query(query)["metrics"]["orders"]["value"]
             _sign(store, product_id, customer_id)
             signed = time.perf_counter()
@@ -592,10 +618,21 @@ def phase_freshness(args) -> dict:
     load_average["after"] = _load()
     summary = common.summary(samples)
     print(f"  seconds from signing to HQ: p50 {summary['p50']:.1f}, p95 {summary['p95']:.1f}, max {summary['max']:.1f}")
+    during = [s for s, busy in zip(samples, reconciling, strict=True) if busy]
+    reconcile_result = {}
+    if reconcile_started is not None:
+        reconcile_result = {
+            "after_sample": args.reconcile_after,
+            "samples_during": common.summary(during) if during else None,
+            "samples_outside": common.summary([s for s, busy in zip(samples, reconciling, strict=True) if not busy]),
+            "runs_finished": _reconcile_runs(reconcile_started),
+        }
+        print(f"  during hq.reconcile: {reconcile_result['samples_during']}", flush=True)
     return {
         "broker": args.broker,
         "beat_interval_seconds": 10,
         "worker_concurrency": args.worker_concurrency,
+        "reconcile": reconcile_result,
         "load": load_result,
         "load_average": load_average,
         "seconds": summary,
@@ -687,6 +724,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--load-stores", type=int, default=50, help="freshness: stores the load is spread over")
     parser.add_argument("--load-processes", type=int, default=4, help="freshness: processes signing the load")
     parser.add_argument("--worker-concurrency", type=int, default=4, help="freshness: Celery worker threads")
+    parser.add_argument(
+        "--reconcile-after", type=int, default=None, help="freshness: dispatch hq.reconcile after this many samples"
+    )
     parser.add_argument("--stores", default="1000,10", help="dashboard: the store counts, in order")
     parser.add_argument("--reuse", action="store_true", help="dashboard: keep facts of the same size in place")
     parser.add_argument("--keep", action="store_true", help="dashboard: leave the last facts in place")

@@ -31,6 +31,7 @@ import statistics
 import threading
 import time
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from bench import common
@@ -242,6 +243,7 @@ def _quotations(store, team, samples: dict, rng: random.Random, count: int) -> l
     from django_tenants.utils import schema_context
 
     from shared_apps.accounts.access import resolve_store_access
+    from tenant_apps.sales.inputs import LineInput
     from tenant_apps.sales.services import quotation_create
 
     access = resolve_store_access(user=team.admin, store=store)
@@ -249,10 +251,8 @@ def _quotations(store, team, samples: dict, rng: random.Random, count: int) -> l
     with schema_context(store.schema_name):
         for _number, _name, customer_id, _owner in samples["orders"][:count]:
             products = rng.sample(samples["products"], 3)
-            lines = [{"product": p, "quantity": rng.randint(10, 300), "unit_price": "88.00"} for p in products]
-            quotation = quotation_create(
-                access=access, data={"customer": customer_id, "lines": lines, "notes": "基准测试报价单"}
-            )
+            lines = [LineInput(p, rng.randint(10, 300), Decimal("88.00")) for p in products]
+            quotation = quotation_create(access=access, customer_id=customer_id, lines=lines, notes="基准测试报价单")
             ids.append(quotation.pk)
     return ids
 

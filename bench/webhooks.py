@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from decimal import Decimal
 
 from bench import common, faults
 from bench.webhook_receiver import Answer, Receiver
@@ -84,6 +85,7 @@ def latency(store, receiver: Receiver, *, orders: int) -> dict:
 
     from shared_apps.accounts.access import resolve_store_access
     from tenant_apps.sales import services as sales
+    from tenant_apps.sales.inputs import LineInput
     from tests.factories.sales import make_customer, make_product
 
     owner = common.bench_owner()
@@ -100,11 +102,9 @@ def latency(store, receiver: Receiver, *, orders: int) -> dict:
             t0 = time.time()
             order = sales.order_create(
                 access=access,
-                data={
-                    "customer": customer.pk,
-                    "lines": [{"product": product.pk, "quantity": 1, "unit_price": "100.00"}],
-                    "payment_mode": "prepaid",
-                },
+                customer_id=customer.pk,
+                lines=[LineInput(product.pk, 1, Decimal("100.00"))],
+                payment_mode="prepaid",
             )
         started[order.pk] = t0
         time.sleep(0.05)

@@ -4,7 +4,7 @@
 2. Migrates the public schema, the template schema and every store schema.
 3. Seeds the demo stores and data once (a second run reuses them) and brings HQ's figures of the
    new stores up to date (reconciliation and drain), so that the HQ dashboard matches each store.
-4. Runs the web server, a Celery worker and Celery beat side by side (honcho), prints the URLs
+4. Runs the web server, the Celery workers and Celery beat side by side (honcho), prints the URLs
    and the demo logins, and stops everything on Ctrl-C. A worker or beat that dies is started
    again (``config/supervise.py``) instead of taking everything down. Django's debug pages show
    only with ``DEBUG=1``; by default errors get the product's own pages.
@@ -23,6 +23,10 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# The Celery workers of make run, as deployed (deploy/README.md): (name, queues, threads). The
+# long nightly jobs (the batch queue) have a worker of their own, so they never hold the threads
+# that drain the stores' events to HQ.
+WORKERS = (("worker", "celery,webhooks", 4), ("batch", "batch", 1))
 
 
 def _manage(*args: str, env: dict[str, str]) -> None:
@@ -73,13 +77,14 @@ def main() -> int:
         # The worker and beat are restarted when they die (config/supervise.py): one of them
         # crashing must not take the web server and the other down with it.
         supervised = f"{PYTHON} -m config.supervise"
-        manager.add_process(
-            "worker",
-            f"{supervised} worker -- {PYTHON} -m celery -A config worker -l {level} --pool threads --concurrency 4"
-            " -Q celery,webhooks",
-            env=env,
-            cwd=str(BASE_DIR),
-        )
+        for name, queues, threads in WORKERS:
+            manager.add_process(
+                name,
+                f"{supervised} {name} -- {PYTHON} -m celery -A config worker -l {level} --pool threads"
+                f" --concurrency {threads} -Q {queues} -n {name}@%h",
+                env=env,
+                cwd=str(BASE_DIR),
+            )
         manager.add_process(
             "beat", f"{supervised} beat -- {PYTHON} -m celery -A config beat -l {level}", env=env, cwd=str(BASE_DIR)
         )

@@ -486,7 +486,20 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 # Webhook deliveries wait on other systems' servers: their own queue (and, in production, their own
 # workers, deploy/), so that a slow receiver never delays the store's other work.
-CELERY_TASK_ROUTES = {"webhooks.deliver_endpoint": {"queue": "webhooks"}}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Jobs that poll the stores for their events (declared ``on_activity``) go only to the stores that
+# wrote events since the last dispatch, and to every store this often (shared_apps/platform/jobs.py).
+JOBS_ACTIVITY_SWEEP_SECONDS = env_int("JOBS_ACTIVITY_SWEEP_SECONDS", 300)
+# Long nightly jobs (declared with ``batch=True``: reconciliation, backups, scoring, provisioning
+# spares) go to their own queue, consumed in production by a worker of its own, so that they never
+# hold the threads that drain the stores' events to HQ every 10 seconds.
+CELERY_BATCH_QUEUE = os.environ.get("CELERY_BATCH_QUEUE", "batch").strip() or "batch"
+CELERY_TASK_ROUTES = {
+    "webhooks.deliver_endpoint": {"queue": "webhooks"},
+    "hq_console.run_backup": {"queue": CELERY_BATCH_QUEUE},
+    "hq_console.run_restore": {"queue": CELERY_BATCH_QUEUE},
+    "tenants.refill_spares": {"queue": CELERY_BATCH_QUEUE},
+}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True

@@ -49,8 +49,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
-from hq_console import pgtools
 from hq_console.models import StoreBackup, StoreRestore
+from shared_apps.platform import pgtools
 from shared_apps.platform.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Domain, Store
 from tenants.routing import schema_name_for, store_host
@@ -529,60 +529,16 @@ def _restore_in_place(restore: StoreRestore, *, folder: Path, manifest: dict, st
         _step(restore, "safety backup")
         safety = take_backup(store=store, kind=StoreBackup.Kind.SAFETY)
         _step(restore, "restoring")
-        _drop_schema(scratch)  # what an interrupted restore may have left
-        _drop_schema(aside)
-        tools = pgtools.find_tools()
-        script = folder / "restore.sql"
-        _run([tools.path("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(folder / DUMP)])
-        stage = folder / "stage.sql"
-        stage.write_text(stage_script(schema=schema, scratch=scratch, hold=aside, script=script), encoding="utf-8")
-        _run(
-            [
-                tools.path("psql"),
-                "--no-psqlrc",
-                "--quiet",
-                "--set=ON_ERROR_STOP=1",
-                "--single-transaction",
-                f"--dbname={connection.settings_dict['NAME']}",
-                f"--file={stage}",
-            ]
-        )
+        _stage_into_scratch(folder, schema=schema, scratch=scratch, aside=aside)
         _step(restore, "checking")
         check_restored(scratch, manifest=manifest)
         kept = folder / "current-media.tar"
         _archive_files(schema, into=kept)
         _step(restore, "swapping")
         _rename_schemas((schema, aside), (scratch, schema))
-        reconciled = False
-        try:
-            if migrate:
-                _step(restore, "migrating")
-                _migrate(schema)
-            _step(restore, "files")
-            _restore_files(folder / MEDIA, prefix=schema)
-            _step(restore, "reconciling")
-            reconciled = True  # from here on, the facts may have been rebuilt
-            _reconcile(store)
-        except Exception:
-            connection.set_schema_to_public()
-            _step(restore, "rolling back")
-            _rename_schemas((schema, scratch), (aside, schema))
-            try:
-                _restore_files(kept, prefix=schema)
-            except Exception:
-                logger.exception(
-                    "restore %s: the store's files could not be put back; they are in the safety backup %s",
-                    restore.pk,
-                    safety.pk,
-                )
-            if reconciled:
-                # The facts were rebuilt from the restored copy before the failure: from the store's
-                # own schema again.
-                try:
-                    _reconcile(store)
-                except Exception:
-                    logger.exception("restore %s: the store's HQ facts could not be rebuilt", restore.pk)
-            raise
+        _complete_or_roll_back(
+            restore, folder=folder, store=store, migrate=migrate, scratch=scratch, aside=aside, kept=kept, safety=safety
+        )
         try:
             _drop_schema(aside)
         except Exception:  # the restore is done; the next one drops what is left
@@ -594,6 +550,91 @@ def _restore_in_place(restore: StoreRestore, *, folder: Path, manifest: dict, st
         finally:
             _release_writes(store, previous)
     return store
+
+
+def _dump_as_sql(tools: pgtools.PgTools, folder: Path) -> Path:
+    """The backup's dump as a plain SQL script (``restore.sql`` beside it)."""
+    script = folder / "restore.sql"
+    _run([tools.path("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(folder / DUMP)])
+    return script
+
+
+def _run_sql_file(tools: pgtools.PgTools, path: Path) -> None:
+    """Run a psql script against Django's database in one transaction, stopping at the first error."""
+    _run(
+        [
+            tools.path("psql"),
+            "--no-psqlrc",
+            "--quiet",
+            "--set=ON_ERROR_STOP=1",
+            "--single-transaction",
+            f"--dbname={connection.settings_dict['NAME']}",
+            f"--file={path}",
+        ]
+    )
+
+
+def _stage_into_scratch(folder: Path, *, schema: str, scratch: str, aside: str) -> None:
+    """Step 2: replay the dump into ``scratch``, leaving the live schema as it is."""
+    _drop_schema(scratch)  # what an interrupted restore may have left
+    _drop_schema(aside)
+    tools = pgtools.find_tools()
+    script = _dump_as_sql(tools, folder)
+    stage = folder / "stage.sql"
+    stage.write_text(stage_script(schema=schema, scratch=scratch, hold=aside, script=script), encoding="utf-8")
+    _run_sql_file(tools, stage)
+
+
+def _complete_or_roll_back(
+    restore: StoreRestore,
+    *,
+    folder: Path,
+    store: Store,
+    migrate: bool,
+    scratch: str,
+    aside: str,
+    kept: Path,
+    safety: StoreBackup,
+) -> None:
+    """Step 5, after the swap: migrations, files and HQ facts; on a failure, the old schema and the
+    kept files go back into place (and the facts are rebuilt from them) before the error is raised."""
+    schema = store.schema_name
+    reconciled = False
+    try:
+        if migrate:
+            _step(restore, "migrating")
+            _migrate(schema)
+        _step(restore, "files")
+        _restore_files(folder / MEDIA, prefix=schema)
+        _step(restore, "reconciling")
+        reconciled = True  # from here on, the facts may have been rebuilt
+        _reconcile(store)
+    except Exception:
+        connection.set_schema_to_public()
+        _step(restore, "rolling back")
+        _rename_schemas((schema, scratch), (aside, schema))
+        _put_back(restore, store=store, kept=kept, safety=safety, reconciled=reconciled)
+        raise
+
+
+def _put_back(restore: StoreRestore, *, store: Store, kept: Path, safety: StoreBackup, reconciled: bool) -> None:
+    """The store's kept files back in place and, when they were rebuilt from the restored copy, its
+    facts rebuilt again; failures are logged, so that the restore's own error is the one raised."""
+    try:
+        _restore_files(kept, prefix=store.schema_name)
+    except Exception:
+        logger.exception(
+            "restore %s: the store's files could not be put back; they are in the safety backup %s",
+            restore.pk,
+            safety.pk,
+        )
+    if reconciled:
+        # The facts were rebuilt from the restored copy before the failure: from the store's
+        # own schema again.
+        try:
+            _reconcile(store)
+        except Exception:
+            logger.exception("restore %s: the store's HQ facts could not be rebuilt", restore.pk)
 
 
 def stage_script(*, schema: str, scratch: str, hold: str, script: Path) -> str:
@@ -672,8 +713,7 @@ def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, 
     check_subdomain_available(subdomain)
     old, new = manifest["store"]["schema"], schema_name_for(subdomain)
     tools = pgtools.find_tools()
-    script = folder / "restore.sql"
-    _run([tools.path("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(folder / DUMP)])
+    script = _dump_as_sql(tools, folder)
     # The schema's name is an identifier in the DDL and the media prefix of stored file names.
     pattern = re.compile(rf"(?<![A-Za-z0-9_$]){re.escape(old)}(?![A-Za-z0-9_$])")
     rewritten = folder / "restore-as.sql"
@@ -681,17 +721,7 @@ def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, 
         for line in source_sql:
             target_sql.write(pattern.sub(new, line))
     try:
-        _run(
-            [
-                tools.path("psql"),
-                "--no-psqlrc",
-                "--quiet",
-                "--set=ON_ERROR_STOP=1",
-                "--single-transaction",
-                f"--dbname={connection.settings_dict['NAME']}",
-                f"--file={rewritten}",
-            ]
-        )
+        _run_sql_file(tools, rewritten)
         with transaction.atomic():
             sandbox = Store.objects.create(
                 schema_name=new,

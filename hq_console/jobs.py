@@ -24,6 +24,7 @@ def _window_hours() -> str:
 @job(
     name="backups.daily",
     per_store=True,
+    batch=True,
     schedule=crontab(minute=5, hour=_window_hours()),
     description=_("Back up the store (data and files) once a night, in its own hour of the window; drop old backups."),
 )
@@ -49,6 +50,7 @@ def daily(*, at: datetime) -> dict:
 @job(
     name="backups.public",
     per_store=False,
+    batch=True,
     schedule=crontab(minute=30, hour=0),
     description=_("Back up the public schema (HQ, users, memberships) on its own; drop old backups."),
 )
@@ -60,6 +62,7 @@ def public(*, at: datetime) -> dict:
 @job(
     name="stores.drop_closed",
     per_store=False,
+    batch=True,
     schedule=crontab(minute=15, hour=5),
     description=_("Drop the schema and files of closed stores whose grace period is over (their final backup stays)."),
 )

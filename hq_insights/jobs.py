@@ -25,6 +25,7 @@ def insights_publish(*, at: datetime) -> dict:
 @job(
     name="hq.insights",
     per_store=False,
+    batch=True,
     schedule=crontab(minute=30, hour=4),
     description=_("Compute the stores' benchmark percentiles, anomaly flags and the buyers of several stores."),
 )

@@ -19,6 +19,7 @@ KEEP_DRAINED = timedelta(days=7)
 @job(
     name="hq.rollup",
     per_store=True,
+    on_activity=True,
     schedule=timedelta(seconds=10),
     description=_("Drain the store's outbox into the HQ report facts."),
 )
@@ -29,6 +30,7 @@ def rollup(*, at: datetime) -> dict:
 @job(
     name="hq.reconcile",
     per_store=True,
+    batch=True,
     schedule=crontab(minute=40, hour=3),
     description=_("Rebuild the store's HQ report facts from its data and report the differences."),
 )
@@ -52,6 +54,7 @@ def fold_day_rollups(*, at: datetime) -> dict:
 @job(
     name="hq.check_day_rollups",
     per_store=False,
+    batch=True,
     schedule=crontab(minute=30, hour=5),
     description=_("Check HQ's day rollups against the facts and repair any difference."),
 )

@@ -13,6 +13,7 @@ from tenants import provisioning
 @job(
     name="tenants.refill_spares",
     per_store=False,
+    batch=True,
     schedule=timedelta(minutes=15),
     description=_("Keep the pool of pre-cloned spare schemas full, so that new stores are a rename."),
 )

@@ -4,7 +4,7 @@ How a store comes to be:
 1. ``request_store`` validates the subdomain, writes a ``Provisioning`` record (status to poll) and
    queues ``provision_store`` after commit.
 2. ``provision_store`` creates the Store and Domain rows, renames a spare schema (or, with none
-   left, clones the template schema), sets up the store's own rows and the owner membership,
+   left, copies the template schema: ``tenants.schema_copy``), sets up the store's own rows and the owner membership,
    all in a single PostgreSQL transaction. DDL is transactional in PostgreSQL, so a failure at
    any step rolls back the rows and the schema together: no half-made store.
 3. The spare pool is refilled in the background (``refill_spares``).
@@ -26,10 +26,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
 from shared_apps.platform.errors import Conflict, ErrorCode, ValidationFailed
+from tenants import schema_copy
 from tenants.models import Domain, Provisioning, SpareSchema, Store, Subsidiary
 from tenants.routing import schema_name_for, store_host
 from tenants.signals import store_provisioned
@@ -82,7 +82,7 @@ def ensure_template_schema() -> bool:
 def _clone_template(new_schema: str) -> None:
     if not schema_exists(template_schema()):
         raise ProvisioningError(f"template schema {template_schema()!r} does not exist; run migrate_schemas")
-    CloneSchema().clone_schema(template_schema(), new_schema, "DATA", set_connection=True)
+    schema_copy.copy_schema(template_schema(), new_schema)
 
 
 def refill_spares(*, target: int | None = None) -> int:

@@ -34,6 +34,7 @@ import time
 import urllib.request
 
 from bench import common
+from bench.load.setup import WORLD
 
 
 def _get(port: int, host: str, token: str) -> int:
@@ -72,7 +73,6 @@ def main(argv: list[str]) -> int:
 def _run(args, stack, bouncer) -> int:
     import psutil
 
-    from bench.load.setup import WORLD
     from bench.routing import _free_port
 
     world = json.loads(WORLD.read_text())
@@ -204,6 +204,8 @@ def _run(args, stack, bouncer) -> int:
                 "--csv",
                 str(prefix),
                 "--only-summary",
+                "--world",
+                str(WORLD),
                 "--loglevel",
                 "WARNING",
             ],

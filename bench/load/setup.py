@@ -16,10 +16,12 @@ import argparse
 import json
 import os
 import time
+from pathlib import Path
 
 from bench import common
 
-WORLD = common.RESULTS / "load_world.json"
+# LOAD_WORLD keeps several worlds apart (one per database).
+WORLD = Path(os.environ.get("LOAD_WORLD") or common.RESULTS / "load_world.json")
 HQ_EMAIL = "bench.hq@bench.example.com"
 
 

@@ -9,11 +9,12 @@ when one field is wrong, "Invalid input." with every field's messages when more 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.platform.dates import day_in_range, out_of_range_message
@@ -172,7 +173,46 @@ def parse_date(value: Any, *, field: str, errors: Errors, required: bool = False
     return day
 
 
-# --- amounts, choices and flags ---------------------------------------------------------------------
+def parse_whole(value: Any, *, field: str, errors: Errors, minimum: int, maximum: int) -> int | None:
+    """A whole number from ``minimum`` to ``maximum``, given as a JSON number (never text, a float or
+    a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        _add(errors, field, _("A whole number from %(min)d to %(max)d.") % {"min": minimum, "max": maximum})
+        return None
+    return value
+
+
+def parse_flag(value: Any, *, field: str, errors: Errors) -> bool | None:
+    """``true`` or ``false`` (a JSON boolean, or a form's checkbox made into one)."""
+    if not isinstance(value, bool):
+        _add(errors, field, _("true or false."))
+        return None
+    return value
+
+
+def parse_choice(
+    value: Any, *, field: str, errors: Errors, choices: Sequence[str], message: str | None = None
+) -> str | None:
+    """One of ``choices``; else ``message`` (by default, the list of choices)."""
+    if isinstance(value, str) and value in choices:
+        return value
+    _add(errors, field, message or _("One of: %(values)s.") % {"values": ", ".join(choices)})
+    return None
+
+
+def parse_moment(value: Any, *, field: str, errors: Errors, zone: tzinfo) -> datetime | None:
+    """An ISO 8601 date and time (a ``datetime`` too); a naive one is read in ``zone``."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            _add(errors, field, _("An ISO 8601 date and time."))
+            return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, zone)
+    return moment
 
 
 def parse_amount(value: Any, *, field: str, errors: Errors) -> Decimal | None:
@@ -201,27 +241,3 @@ def parse_amount(value: Any, *, field: str, errors: Errors) -> Decimal | None:
         _add(errors, field, _("The amount is too large."))
         return None
     return amount.quantize(CENT)
-
-
-def parse_choice(
-    value: Any, *, field: str, errors: Errors, choices: Iterable[str], required: bool = True, message: str = ""
-) -> str | None:
-    """``value`` when it is one of ``choices``, else refused with "One of: …" naming them (or with
-    ``message``, where an answer words it so). None or empty text is refused only when ``required``
-    (it gives None otherwise)."""
-    allowed = list(choices)
-    if not required and value in (None, ""):
-        return None
-    if isinstance(value, str) and value in allowed:
-        return value
-    _add(errors, field, message or _("One of: %(values)s.") % {"values": ", ".join(allowed)})
-    return None
-
-
-def parse_flag(value: Any, *, field: str, errors: Errors) -> bool:
-    """true or false (a JSON boolean or a form's checkbox); None or empty text is false."""
-    if isinstance(value, bool):
-        return value
-    if value not in (None, ""):
-        _add(errors, field, _("true or false."))
-    return False

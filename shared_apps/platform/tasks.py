@@ -3,7 +3,8 @@
 ``platform.dispatch_job`` is what beat sends. It fixes the job's "now" once and fans out: one
 ``platform.run_store_job`` message per active store, each sent with that store's schema active so
 that tenant-schemas-celery runs it in that schema (retried per store; one failing store does not
-stop the others), or one ``platform.run_global_job`` for a global job.
+stop the others), or one ``platform.run_global_job`` for a global job. The runs go to the job's
+queue (``Job.queue``): batch jobs to the batch queue, the others to the default one.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ def dispatch_job(name: str, at_iso: str | None = None) -> int:
     at_iso = jobs.parse_at(at_iso).isoformat()
     if not job.per_store:
         with schema_context(settings.PUBLIC_SCHEMA_NAME):
-            run_global_job.delay(name, at_iso)
+            run_global_job.apply_async((name, at_iso), queue=job.queue)
         return 1
     sent = 0
-    for store in jobs.active_stores():
+    for store in jobs.stores_due(job, jobs.active_stores()):
         with schema_context(store.schema_name):
-            run_store_job.delay(name, at_iso)
+            run_store_job.apply_async((name, at_iso), queue=job.queue)
         sent += 1
     logger.info("job %s dispatched to %d stores (at %s)", name, sent, at_iso)
     return sent

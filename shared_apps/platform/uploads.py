@@ -4,15 +4,22 @@ its size, where it is stored and how it is served.
 A file's kind comes from its first bytes, never from its name or declared content type. Files live
 in the default storage under the schema of the store being served (``<schema>/<folder>/<uuid>.<ext>``)
 and are served only by views that have already checked who may see the record they belong to.
+
+A module's uploaded files are rows of a subclass of ``StoredUpload`` (a voucher, a screenshot, a
+follow-up's attachment), which names its folder, what it accepts and its size limit; a module's
+``files.check_*`` refuses what its model does not accept, with the module's own error codes, and
+its service stores what passed with ``Model.upload(checked, <parent>=..., uploaded_by=...)``.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, ClassVar, Self
 
-from django.db import connection
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, models
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
@@ -100,3 +107,79 @@ def file_response(record, *, as_attachment: bool = False) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def save_checked_file(record, checked: CheckedFile, *, field: str = "file") -> None:
+    """Store ``checked`` as ``record``'s file (``field``) under the current store's prefix and a new
+    name; the record itself is not saved."""
+    record.store_prefix = store_prefix()
+    record.stored_name = stored_name(checked.extension)
+    content = checked.file if isinstance(checked.file, File) else File(checked.file, name=checked.original_name)
+    content.seek(0)
+    getattr(record, field).save(record.stored_name, content, save=False)
+
+
+def upload_path(instance: StoredUpload, filename: str) -> str:
+    # ``store_prefix`` and ``stored_name`` are set by ``save_checked_file``: files live under a
+    # per-store prefix, in the model's folder.
+    return f"{instance.store_prefix}/{instance.upload_folder}/{instance.stored_name}"
+
+
+class StoredUpload(models.Model):
+    """An uploaded file kept as a row of its record (a payment's voucher, a contact record's
+    screenshot): the stored file, its name as uploaded, the content type and size its content gave,
+    who uploaded it and when.
+
+    A subclass names its folder under the store's prefix (``upload_folder``), whether it accepts PDF
+    documents besides JPEG, PNG and WebP images (``accepts_pdf``) and the setting holding its size
+    limit (``max_bytes_setting``); a subclass with no uploader sets ``uploaded_by = None``."""
+
+    upload_folder: ClassVar[str]
+    accepts_pdf: ClassVar[bool] = True
+    max_bytes_setting: ClassVar[str] = "VOUCHER_MAX_BYTES"
+
+    file = models.FileField(upload_to=upload_path, max_length=300)
+    original_name = models.CharField(max_length=ORIGINAL_NAME_MAX)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    # Set by ``save_checked_file`` before the file is saved (see ``upload_path``).
+    store_prefix = ""
+    stored_name = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @classmethod
+    def max_bytes(cls) -> int:
+        """The largest file the model takes, in bytes (from its setting)."""
+        return int(getattr(settings, cls.max_bytes_setting))
+
+    @classmethod
+    def kind_of(cls, file) -> tuple[str, str] | None:
+        """``(content type, extension)`` of ``file`` by its first bytes, if the model accepts it."""
+        return sniff(read_head(file), pdf=cls.accepts_pdf)
+
+    @classmethod
+    def upload(cls, checked: CheckedFile, **fields: Any) -> Self:
+        """Store ``checked`` (a file its module's checks passed) and save its row, with ``fields``
+        (the record it belongs to, the uploader), in the caller's transaction."""
+        upload = cls(
+            original_name=checked.original_name, content_type=checked.content_type, size=checked.size, **fields
+        )
+        save_checked_file(upload, checked)
+        upload.save()
+        return upload

@@ -45,6 +45,11 @@ def _amount(value: Any, errors: Errors) -> Decimal | None:
     )
 
 
+def _flag(value: Any, *, field: str, errors: Errors) -> bool:
+    """true or false; left out (None or empty text), false."""
+    return False if value in (None, "") else bool(parse_flag(value, field=field, errors=errors))
+
+
 def _case_amount(value: Any, case_type: str | None, errors: Errors) -> Decimal | None:
     """The money of a refund (more than zero for a refund only); none for an exchange or a reissue."""
     money: Decimal | None = None
@@ -120,7 +125,7 @@ class CaseCreateSerializer(InputSerializer):
         reason = parse_text(
             data.get("reason"), field="reason", errors=errors, max_length=services.REASON_MAX, required=True
         )
-        reissue = parse_flag(data.get("reissue_invoice", False), field="reissue_invoice", errors=errors)
+        reissue = _flag(data.get("reissue_invoice"), field="reissue_invoice", errors=errors)
         amount = _case_amount(data.get("amount"), case_type, errors)
         items = _items(data.get("items"), errors, required=case_type in services.UNIT_TYPES)
         order_id = parse_id(data.get("order"), whole_floats=True)
@@ -168,8 +173,10 @@ class CaseProcessSerializer(InputSerializer):
 
     def parse(self, data: Mapping[str, Any]) -> dict[str, Any]:
         errors: Errors = {}
-        method = parse_choice(
-            data.get("method"), field="method", errors=errors, choices=services.REFUND_METHODS, required=False
-        )
+        method = data.get("method")
+        if method in (None, ""):  # the default method
+            method = None
+        else:
+            method = parse_choice(method, field="method", errors=errors, choices=services.REFUND_METHODS)
         raise_errors(errors)
         return {"method": method}

@@ -31,6 +31,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.platform.timeline import TimelineEvent, timeline_index
 from tenant_apps.audit.tracking import tracked
 
 
@@ -167,7 +168,7 @@ class CaseItem(models.Model):
         return f"{self.order_line_id} x {self.quantity}"
 
 
-class CaseEvent(models.Model):
+class CaseEvent(TimelineEvent):
     """The case's timeline: every step, with who did it (None for what the system does)."""
 
     class Kind(models.TextChoices):
@@ -184,26 +185,10 @@ class CaseEvent(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    subject_field = "case"
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    message = models.CharField(max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="aftersales_event_case_at")]
+    class Meta(TimelineEvent.Meta):
+        indexes = [timeline_index("case", name="aftersales_event_case_at")]
         triggers = tracked()
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

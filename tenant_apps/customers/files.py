@@ -5,7 +5,6 @@ customer (``shared_apps.platform.uploads``)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +12,7 @@ from shared_apps.platform import uploads
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.uploads import CheckedFile
 from tenant_apps.customers.error_codes import CustomerErrorCode
+from tenant_apps.customers.models import FollowUpAttachment
 
 MAX_ATTACHMENTS = 5
 FIELD = "attachments"
@@ -37,7 +37,7 @@ def check_attachment(file) -> CheckedFile:
     """Refuse ``file`` unless it is a small enough JPEG, PNG, WebP or PDF (nothing is stored)."""
     name = uploads.original_name(file, "attachment")
     size = uploads.size_of(file)
-    limit = int(settings.VOUCHER_MAX_BYTES)
+    limit = FollowUpAttachment.max_bytes()
     if size > limit:
         message = _("%(name)s is %(size)s MB; the limit is %(limit)s MB.") % {
             "name": name,
@@ -45,7 +45,7 @@ def check_attachment(file) -> CheckedFile:
             "limit": _megabytes(limit),
         }
         raise FileTooLarge(message, errors={FIELD: [message]}, extra={"max_bytes": limit})
-    kind = uploads.sniff(uploads.read_head(file)) if size else None
+    kind = FollowUpAttachment.kind_of(file) if size else None
     if kind is None:
         message = _("%(name)s is not a JPEG, PNG or WebP image or a PDF document.") % {"name": name}
         raise InvalidFile(message, errors={FIELD: [message]})

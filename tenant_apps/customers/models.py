@@ -19,6 +19,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.journals import CURRENT_TRANSACTION
+from shared_apps.platform.uploads import StoredUpload
 from tenant_apps.audit.tracking import tracked
 from tenant_apps.customers import journal
 
@@ -225,31 +226,17 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
 
 
-def follow_up_attachment_path(instance: FollowUpAttachment, filename: str) -> str:
-    # ``store_prefix`` is set by the service from the current tenant: files live under a per-store prefix.
-    return f"{instance.store_prefix}/follow-ups/{instance.stored_name}"
-
-
-class FollowUpAttachment(models.Model):
+class FollowUpAttachment(StoredUpload):
     """A file of a follow-up (a photo of a visit, a chat screenshot, a signed PDF), recognised by its
-    content and served only to those who may see the customer."""
+    content, stored under ``<schema>/follow-ups/`` and served only to those who may see the customer."""
+
+    upload_folder = "follow-ups"
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=follow_up_attachment_path, max_length=300)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = None  # the follow-up's author uploaded it
 
-    store_prefix = ""
-    stored_name = ""
-
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredUpload.Meta):
         triggers = tracked()
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class CustomerMerge(models.Model):

@@ -4,16 +4,16 @@ and served only by views that check who may see the contact record."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.platform import uploads
 from shared_apps.platform.errors import ValidationFailed
-from shared_apps.platform.uploads import CheckedFile, file_response, store_prefix, stored_name
+from shared_apps.platform.uploads import CheckedFile, file_response
 from tenant_apps.enquiries.error_codes import EnquiryErrorCode
+from tenant_apps.enquiries.models import Screenshot
 
-__all__ = ["FileTooLarge", "InvalidFile", "check_image", "check_images", "file_response", "store_prefix", "stored_name"]
+__all__ = ["FileTooLarge", "InvalidFile", "check_image", "check_images", "file_response"]
 
 MAX_SCREENSHOTS = 10
 
@@ -33,11 +33,11 @@ def check_image(file, *, field: str = "screenshots") -> CheckedFile:
     """Refuse ``file`` unless it is a small enough JPEG, PNG or WebP image (nothing is stored)."""
     name = uploads.original_name(file, "screenshot")
     size = uploads.size_of(file)
-    limit = int(settings.SCREENSHOT_MAX_BYTES)
+    limit = Screenshot.max_bytes()
     if size > limit:
         message = _("%(name)s is larger than %(limit)d bytes.") % {"name": name, "limit": limit}
         raise FileTooLarge(message, errors={field: [message]}, extra={"max_bytes": limit})
-    kind = uploads.sniff(uploads.read_head(file), pdf=False)
+    kind = Screenshot.kind_of(file)
     if size == 0 or kind is None:
         message = _("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name}
         raise InvalidFile(message, errors={field: [message]})

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.platform.uploads import StoredUpload
 from tenant_apps.audit.tracking import tracked
 
 
@@ -73,35 +74,16 @@ class ContactRecord(models.Model):
         return f"{self.date} {self.user_id}"
 
 
-def screenshot_path(instance: Screenshot, filename: str) -> str:
-    # ``store_prefix`` and ``stored_name`` are set by the service: files live under a per-store prefix.
-    return f"{instance.store_prefix}/screenshots/{instance.stored_name}"
+class Screenshot(StoredUpload):
+    """A WeChat screenshot proving a contact record: an image, under ``<schema>/screenshots/``."""
 
+    upload_folder = "screenshots"
+    accepts_pdf = False
+    max_bytes_setting = "SCREENSHOT_MAX_BYTES"
 
-class Screenshot(models.Model):
     record = models.ForeignKey(ContactRecord, on_delete=models.CASCADE, related_name="screenshots")
-    file = models.FileField(upload_to=screenshot_path, max_length=300)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    store_prefix = ""
-    stored_name = ""
-
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredUpload.Meta):
         verbose_name = _("screenshot")
         verbose_name_plural = _("screenshots")
         triggers = tracked()
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -122,18 +122,7 @@ def contact_record(*, user, day, wechat_added, phone_contacts, screenshots=()) -
             message = _("At most %(max)d screenshots per day.") % {"max": files.MAX_SCREENSHOTS}
             raise ValidationFailed(message, errors={"screenshots": [message]})
         for item in checked:
-            shot = Screenshot(
-                record=record,
-                original_name=item.original_name,
-                content_type=item.content_type,
-                size=item.size,
-                uploaded_by=user,
-            )
-            shot.store_prefix = files.store_prefix()
-            shot.stored_name = files.stored_name(item.extension)
-            item.file.seek(0)
-            shot.file.save(shot.stored_name, item.file, save=False)
-            shot.save()
+            Screenshot.upload(item, record=record, uploaded_by=user)
         # HQ's enquiry facts are the daily records (entity = a DailyEnquiry id); a contact record
         # says so in the payload, so a consumer can tell the two apart.
         publish(topic="enquiry", entity_id=record.pk, payload={"record": "contact"})

@@ -9,14 +9,14 @@ views that check who may see the record (``shared_apps.platform.uploads``).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.platform import uploads
 from shared_apps.platform.errors import ValidationFailed
-from shared_apps.platform.uploads import CheckedFile, file_response, store_prefix, stored_name
+from shared_apps.platform.uploads import CheckedFile, file_response, save_checked_file
 from tenant_apps.finance.error_codes import FinanceErrorCode
+from tenant_apps.finance.models import PaymentVoucher
 
 __all__ = [
     "CheckedFile",
@@ -25,8 +25,7 @@ __all__ = [
     "check_file",
     "check_files",
     "file_response",
-    "store_prefix",
-    "stored_name",
+    "save_checked_file",
 ]
 
 
@@ -42,7 +41,7 @@ class InvalidFile(ValidationFailed):
 
 
 def max_bytes() -> int:
-    return int(settings.VOUCHER_MAX_BYTES)
+    return PaymentVoucher.max_bytes()
 
 
 def _megabytes(size: int) -> str:
@@ -64,7 +63,7 @@ def check_file(file, *, field: str) -> CheckedFile:
     if size == 0:
         message = _("%(name)s is empty.") % {"name": name}
         raise InvalidFile(message, errors={field: [message]})
-    kind = uploads.sniff(uploads.read_head(file))
+    kind = PaymentVoucher.kind_of(file)
     if kind is None:
         message = _("%(name)s is not a JPEG, PNG or WebP image or a PDF document.") % {"name": name}
         raise InvalidFile(message, errors={field: [message]})

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.journals import CURRENT_TRANSACTION
+from shared_apps.platform.uploads import StoredUpload
 from tenant_apps.audit.tracking import tracked
 from tenant_apps.finance import journal
 
@@ -102,36 +103,15 @@ class Payment(models.Model):
         return f"{self.kind} {self.amount}"
 
 
-def voucher_path(instance: PaymentVoucher, filename: str) -> str:
-    # ``store_prefix`` is set by the service from the current tenant: files live under a per-store prefix.
-    return f"{instance.store_prefix}/vouchers/{instance.stored_name}"
+class PaymentVoucher(StoredUpload):
+    """A voucher of a payment record: an image or a PDF, under ``<schema>/vouchers/``."""
 
+    upload_folder = "vouchers"
 
-class PaymentVoucher(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="vouchers")
-    file = models.FileField(upload_to=voucher_path, max_length=300)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    store_prefix = ""
-    stored_name = ""
-
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredUpload.Meta):
         triggers = tracked()
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 def invoice_path(instance: Invoice, filename: str) -> str:

@@ -14,6 +14,7 @@ from tenant_apps.insights import services
 @job(
     name="insights.score",
     per_store=True,
+    batch=True,
     schedule=crontab(minute=30, hour=2),
     description=_("Score every customer: RFM segments and churn risk (the model is trained on the store's history)."),
 )

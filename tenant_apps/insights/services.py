@@ -204,10 +204,12 @@ def scoring_request(*, access: StoreAccess) -> None:
     """Score the store again now, in the background (after this request's transaction commits)."""
     if not access.can("insights.score") or access.read_only:
         raise PermissionDenied(_("Only supervisors and store admins refresh the scores."))
+    from shared_apps.platform.jobs import get_job
     from shared_apps.platform.tasks import run_store_job
 
     at = timezone.now().isoformat()
-    transaction.on_commit(lambda: run_store_job.delay("insights.score", at))
+    queue = get_job("insights.score").queue
+    transaction.on_commit(lambda: run_store_job.apply_async(("insights.score", at), queue=queue))
 
 
 # --- the at-risk list's actions -----------------------------------------------------------------

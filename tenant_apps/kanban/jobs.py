@@ -15,6 +15,7 @@ from tenant_apps.kanban import rollups
 @job(
     name="kanban.rebuild_rollups",
     per_store=True,
+    batch=True,
     description=_("Rebuild the daily sales rollups of the Data Kanban from the orders (backfill, repair)."),
 )
 def rebuild_rollups(*, at: datetime) -> dict:

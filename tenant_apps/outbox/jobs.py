@@ -15,6 +15,7 @@ from tenant_apps.outbox import consumers, services
 @job(
     name="outbox.consume",
     per_store=True,
+    on_activity=True,
     schedule=timedelta(seconds=30),
     description=_("Run the store's event consumers (webhooks, automation) over events not yet handled."),
 )

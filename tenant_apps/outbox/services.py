@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from shared_apps.platform.jobs import note_activity
 from tenant_apps.outbox.events import entity_of
 from tenant_apps.outbox.models import EventCursor, OutboxEvent
 
@@ -51,6 +52,8 @@ def publish(
     )
     if event:
         _wake_consumers_after_commit()
+    else:
+        _once_after_commit(_mark_activity)
     return row
 
 
@@ -99,6 +102,7 @@ def publish_many(*, topic: str, entity_ids: Iterable[int]) -> None:
     OutboxEvent.objects.bulk_create(
         [OutboxEvent(topic=topic, entity_id=entity_id) for entity_id in entity_ids], batch_size=1000
     )
+    _once_after_commit(_mark_activity)
 
 
 def _wake():
@@ -107,17 +111,24 @@ def _wake():
     consumers.wake()
 
 
-_wake.wakes_consumers = True
+def _mark_activity():
+    note_activity(connection.schema_name)
+
+
+def _once_after_commit(callback) -> None:
+    """Schedule ``callback`` once per transaction (a rolled-back savepoint takes its callback with
+    it, and the next event of the transaction schedules it again)."""
+    if connection.in_atomic_block and any(
+        registered is callback for _sids, registered, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(callback, robust=True)
 
 
 def _wake_consumers_after_commit() -> None:
-    """Schedule the consumers' wake-up once per transaction (a rolled-back savepoint takes its
-    callback with it, and the next event of the transaction schedules it again)."""
-    if connection.in_atomic_block and any(
-        getattr(callback, "wakes_consumers", False) for _sids, callback, _robust in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_wake, robust=True)
+    """After the commit: the consumers run, and the jobs that poll for events run here next."""
+    _once_after_commit(_mark_activity)
+    _once_after_commit(_wake)
 
 
 def advance(consumer: str, *, to_id: int) -> None:

@@ -21,30 +21,32 @@ from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.viewsets import StoreAPIView, StoreViewSet
 from tenant_apps.sales import selectors, services
 from tenant_apps.sales.couriers import COURIERS
+from tenant_apps.sales.inputs import (
+    CategoryInputSerializer,
+    CommentSerializer,
+    DeliveryFailInputSerializer,
+    DeliveryTransitionInputSerializer,
+    FeedbackInputSerializer,
+    OrderInputSerializer,
+    ProductCostInputSerializer,
+    ProductInputSerializer,
+    QuotationInputSerializer,
+    QuotationPreviewInputSerializer,
+    TransitionInputSerializer,
+)
 from tenant_apps.sales.models import Category, Delivery, Order, Product, Quotation
 from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.sales.serializers import (
-    CategoryInputSerializer,
     CategorySerializer,
-    CommentSerializer,
-    DeliveryFailInputSerializer,
     DeliverySerializer,
-    DeliveryTransitionInputSerializer,
-    FeedbackInputSerializer,
     OrderDetailSerializer,
-    OrderInputSerializer,
     OrderSerializer,
     PriceHistorySerializer,
-    ProductCostInputSerializer,
     ProductCostSerializer,
-    ProductInputSerializer,
     ProductSerializer,
-    QuotationInputSerializer,
     QuotationListSerializer,
-    QuotationPreviewInputSerializer,
     QuotationPreviewSerializer,
     QuotationSerializer,
-    TransitionInputSerializer,
     cost_context,
 )
 
@@ -128,12 +130,15 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
 
     @extend_schema(request=CategoryInputSerializer, responses={201: CategorySerializer})
     def create(self, request):
-        category = services.category_create(data=_body(request))
+        category = services.category_create(access=self.access, **CategoryInputSerializer.parsed(_body(request)))
         return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CategoryInputSerializer, responses={200: CategorySerializer})
     def partial_update(self, request, pk=None):
-        category = services.category_update(category_id=pk, data=_body(request))
+        body = _body(request)
+        category = self.get_object()
+        values = CategoryInputSerializer.parsed(body, partial=True)
+        category = services.category_update(category_id=category.pk, access=self.access, **values)
         return Response(CategorySerializer(selectors.category_get(category_id=category.pk)).data)
 
 
@@ -179,12 +184,15 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreView
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer})
     def create(self, request):
-        product = services.product_create(data=_body(request), access=self.access)
+        product = services.product_create(access=self.access, **ProductInputSerializer.parsed(_body(request)))
         return self._product(product, status.HTTP_201_CREATED)
 
     @extend_schema(request=ProductInputSerializer, responses={200: ProductSerializer})
     def partial_update(self, request, pk=None):
-        product = services.product_update(product_id=pk, data=_body(request), access=self.access)
+        body = _body(request)
+        product = self.get_object()
+        values = ProductInputSerializer.parsed(body, partial=True)
+        product = services.product_update(product_id=product.pk, access=self.access, **values)
         return self._product(product)
 
     @extend_schema(request=ProductCostInputSerializer, responses={200: ProductCostSerializer(many=True)})
@@ -192,7 +200,10 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreView
     def costs(self, request, pk=None):
         """The product's cost prices (GET: history, latest first; POST: a new one, 201)."""
         if request.method == "POST":
-            cost = services.product_cost_add(product_id=pk, data=_body(request), access=self.access)
+            body = _body(request)
+            product = self.get_object()
+            values = ProductCostInputSerializer.parsed(body)
+            cost = services.product_cost_add(product_id=product.pk, access=self.access, **values)
             return Response(ProductCostSerializer(cost).data, status=status.HTTP_201_CREATED)
         return Response(ProductCostSerializer(selectors.product_costs(product_id=pk), many=True).data)
 
@@ -258,21 +269,22 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVi
 
     @extend_schema(request=QuotationInputSerializer, responses={201: QuotationSerializer})
     def create(self, request):
-        quotation = services.quotation_create(access=self.access, data=_body(request))
+        quotation = services.quotation_create(access=self.access, **QuotationInputSerializer.parsed(_body(request)))
         return self._fresh(quotation, status.HTTP_201_CREATED)
 
     @extend_schema(request=QuotationInputSerializer, responses={200: QuotationSerializer})
     def partial_update(self, request, pk=None):
-        quotation = services.quotation_update(
-            quotation_id=self.get_object().pk, access=self.access, data=_body(request)
-        )
+        quotation = self.get_object()
+        values = QuotationInputSerializer.parsed(_body(request), partial=True)
+        quotation = services.quotation_update(quotation_id=quotation.pk, access=self.access, **values)
         return self._fresh(quotation)
 
     @extend_schema(request=QuotationPreviewInputSerializer, responses={200: QuotationPreviewSerializer})
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The live figures of a line editor (nothing is stored)."""
-        return Response(QuotationPreviewSerializer(services.quotation_preview(lines=_body(request).get("lines"))).data)
+        preview = services.quotation_preview(**QuotationPreviewInputSerializer.parsed(_body(request)))
+        return Response(QuotationPreviewSerializer(preview).data)
 
     @extend_schema(request=None, responses={200: QuotationSerializer})
     @action(detail=True, methods=["post"])
@@ -282,17 +294,17 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVi
     @extend_schema(request=CommentSerializer, responses={200: QuotationSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        quotation = services.quotation_approve(
-            quotation_id=self.get_object().pk, access=self.access, comment=_body(request).get("comment", "")
-        )
+        quotation = self.get_object()
+        values = CommentSerializer.parsed(_body(request))
+        quotation = services.quotation_approve(quotation_id=quotation.pk, access=self.access, **values)
         return self._fresh(quotation)
 
     @extend_schema(request=CommentSerializer, responses={200: QuotationSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        quotation = services.quotation_reject(
-            quotation_id=self.get_object().pk, access=self.access, comment=_body(request).get("comment", "")
-        )
+        quotation = self.get_object()
+        values = CommentSerializer.parsed(_body(request))
+        quotation = services.quotation_reject(quotation_id=quotation.pk, access=self.access, **values)
         return self._fresh(quotation)
 
     @extend_schema(request=None, responses={200: QuotationSerializer})
@@ -365,25 +377,25 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
 
     @extend_schema(request=OrderInputSerializer, responses={201: OrderDetailSerializer})
     def create(self, request):
-        order = services.order_create(access=self.access, data=_body(request))
+        order = services.order_create(access=self.access, **OrderInputSerializer.parsed(_body(request)))
         return self._detail(order, status.HTTP_201_CREATED)
 
     @extend_schema(request=TransitionInputSerializer, responses={200: OrderDetailSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        data = _body(request)
-        order = services.order_transition(
-            order_id=self.get_object().pk, access=self.access, to=data.get("to"), data=data
-        )
+        body = _body(request)
+        order = self.get_object()
+        values = TransitionInputSerializer.parsed(body)
+        order = services.order_transition(order_id=order.pk, access=self.access, **values)
         return self._detail(order)
 
     @extend_schema(request=FeedbackInputSerializer, responses={200: OrderDetailSerializer})
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
-        data = _body(request)
-        order = services.order_feedback(
-            order_id=self.get_object().pk, access=self.access, rating=data.get("rating"), comment=data.get("comment")
-        )
+        body = _body(request)
+        order = self.get_object()
+        values = FeedbackInputSerializer.parsed(body)
+        order = services.order_feedback(order_id=order.pk, access=self.access, **values)
         return self._detail(order)
 
     @extend_schema(
@@ -434,8 +446,10 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
     @action(detail=True, methods=["post"])
     def fail(self, request, pk=None):
         """Mark a delivery that left the warehouse as failed, with the reason."""
-        data = _body(request)
-        delivery = services.delivery_fail(delivery=self.get_object(), reason=data.get("reason"), access=self.access)
+        body = _body(request)
+        delivery = self.get_object()
+        values = DeliveryFailInputSerializer.parsed(body)
+        delivery = services.delivery_fail(delivery=delivery, access=self.access, **values)
         return Response(
             DeliverySerializer(selectors.delivery_get_for_user(delivery_id=delivery.pk, access=self.access)).data
         )
@@ -443,14 +457,10 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
     @extend_schema(request=DeliveryTransitionInputSerializer, responses={200: DeliverySerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        data = _body(request)
-        delivery = services.delivery_transition(
-            delivery=self.get_object(),
-            to=data.get("to") if isinstance(data.get("to"), str) else "",
-            access=self.access,
-            carrier=data.get("carrier") if isinstance(data.get("carrier"), str) else "",
-            tracking_number=data.get("tracking_number") if isinstance(data.get("tracking_number"), str) else "",
-        )
+        body = _body(request)
+        delivery = self.get_object()
+        values = DeliveryTransitionInputSerializer.parsed(body)
+        delivery = services.delivery_transition(delivery=delivery, access=self.access, **values)
         return Response(
             DeliverySerializer(selectors.delivery_get_for_user(delivery_id=delivery.pk, access=self.access)).data
         )

@@ -55,15 +55,17 @@ from shared_apps.accounts.models import Membership
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.dates import day_in_range
 from shared_apps.platform.errors import DomainError, ValidationFailed
+from shared_apps.platform.fields import parse_quantity
 from shared_apps.platform.spreadsheets import open_spreadsheet
 from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.services import CREATED, customer_create_many, find_duplicate, normalize_mobile
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.registry import Column, Importer, Outcome, RowResult, resolve_mapping
 from tenant_apps.outbox.services import emit_many
+from tenant_apps.sales.inputs import parse_cost, parse_money
 from tenant_apps.sales.models import Order, OrderEvent, OrderLine, Product
 from tenant_apps.sales.serializers import order_event_data_many
-from tenant_apps.sales.services import discount_rate, order_cost, parse_cost, parse_money, parse_quantity
+from tenant_apps.sales.services import discount_rate, order_cost
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import store_zone
 

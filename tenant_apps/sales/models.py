@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.journals import CURRENT_TRANSACTION
+from shared_apps.platform.timeline import TimelineEvent, timeline_index
 from tenant_apps.audit.tracking import tracked
 from tenant_apps.sales import journal
 from tenant_apps.sales.couriers import courier_label
@@ -423,7 +424,7 @@ class OrderLine(models.Model):
         return f"{self.sku} x {self.quantity}"
 
 
-class OrderEvent(models.Model):
+class OrderEvent(TimelineEvent):
     """The order's timeline: every transition, payment, delivery, feedback and after-sales step."""
 
     class Kind(models.TextChoices):
@@ -436,30 +437,15 @@ class OrderEvent(models.Model):
         AFTERSALES = "aftersales", _("After-sales")
         IMPORTED = "imported", _("Imported")
 
+    subject_field = "order"
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    # None for what the system does by itself (an order moving when it becomes fully collected).
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
     message = models.CharField(max_length=300, blank=True)
-    data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(db_index=True)
 
-    class Meta:
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["order", "at"], name="orderevent_order_at")]
+    class Meta(TimelineEvent.Meta):
+        indexes = [timeline_index("order", name="orderevent_order_at")]
         triggers = tracked()
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Delivery(models.Model):

@@ -276,7 +276,7 @@ def order_list(*, access: StoreAccess, filters: dict | None = None) -> QuerySet[
     ids = _text(filters, "ids")
     if ids:
         parts = [part.strip() for part in ids.split(",") if part.strip()]
-        if not parts or len(parts) > IDS_MAX or not all(part.isdigit() for part in parts):
+        if not parts or len(parts) > IDS_MAX or not all(part.isdecimal() for part in parts):
             errors["ids"] = [_("Comma-separated order ids (at most %(n)s).") % {"n": IDS_MAX}]
         else:
             qs = qs.filter(pk__in=[int(part) for part in parts])

@@ -6,7 +6,7 @@ Output serializers carry the core fields of api.md (product: ``id``, ``sku``, ``
 ``valid_until``; order: ``id``, ``customer``, ``quotation``, ``lines``, ``amount``,
 ``payment_mode``, ``due_date``, ``channel``, ``device``, ``owner``, ``status``, ``signed_at``,
 ``completed_at``, ``collected``, ``outstanding``, ``refunded``, ``rating``) and more. Money is a
-decimal string with 2 places. Input is validated by the services (every field at once).
+decimal string with 2 places. The input serializers are in ``tenant_apps.sales.inputs``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tenant_apps.sales.models import (
     Quotation,
     QuotationLine,
 )
+from tenant_apps.sales.rules import allowed_transitions
 
 
 def _user_label(user) -> str:
@@ -60,11 +61,6 @@ class CategorySerializer(serializers.ModelSerializer):
         model = Category
         fields = ["id", "name", "position", "product_count", "created_at"]
         read_only_fields = fields
-
-
-class CategoryInputSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True)
-    position = serializers.IntegerField(required=False)
 
 
 class ProductSerializer(CostFieldsMixin, serializers.ModelSerializer):
@@ -103,23 +99,6 @@ class ProductSerializer(CostFieldsMixin, serializers.ModelSerializer):
         return obj.category.name if obj.category_id else ""
 
 
-class ProductInputSerializer(serializers.Serializer):
-    sku = serializers.CharField(required=False, allow_blank=True)
-    name = serializers.CharField(required=False, allow_blank=True)
-    category = serializers.IntegerField(required=False, allow_null=True)
-    spec = serializers.CharField(required=False, allow_blank=True)
-    unit = serializers.CharField(required=False, allow_blank=True)
-    list_price = serializers.CharField(required=False, help_text='A decimal string such as "128.00".')
-    active = serializers.BooleanField(required=False)
-    cost_price = serializers.CharField(
-        required=False,
-        allow_null=True,
-        help_text='A new cost price ("86.50", >= 0), in effect from now (or cost_effective_from). '
-        "Admins, supervisors and finance only.",
-    )
-    cost_effective_from = serializers.DateTimeField(required=False)
-
-
 class ProductCostSerializer(serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id", read_only=True)
     set_by = serializers.IntegerField(source="set_by_id", read_only=True, allow_null=True)
@@ -133,11 +112,6 @@ class ProductCostSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField())
     def get_set_by_name(self, obj) -> str:
         return _user_label(obj.set_by) if obj.set_by_id else ""
-
-
-class ProductCostInputSerializer(serializers.Serializer):
-    unit_cost = serializers.CharField(help_text='A decimal string >= 0 such as "86.50".')
-    effective_from = serializers.DateTimeField(required=False, help_text="Default: now.")
 
 
 class PriceRowSerializer(serializers.Serializer):
@@ -171,12 +145,6 @@ class QuotationLineSerializer(LineSerializer, serializers.ModelSerializer):
         model = QuotationLine
         fields = ["id", "product", "sku", "product_name", "unit", "quantity", "unit_price", "list_price", "amount"]
         read_only_fields = fields
-
-
-class LineInputSerializer(serializers.Serializer):
-    product = serializers.IntegerField()
-    quantity = serializers.IntegerField()
-    unit_price = serializers.CharField(help_text='A decimal string such as "118.50".')
 
 
 class QuotationSerializer(serializers.ModelSerializer):
@@ -228,28 +196,12 @@ class QuotationListSerializer(QuotationSerializer):
         read_only_fields = fields
 
 
-class QuotationInputSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(required=False)
-    channel = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="A channel code.")
-    valid_until = serializers.CharField(required=False, help_text="A date, e.g. 2026-12-31.")
-    notes = serializers.CharField(required=False, allow_blank=True)
-    lines = LineInputSerializer(many=True, required=False)
-
-
-class QuotationPreviewInputSerializer(serializers.Serializer):
-    lines = LineInputSerializer(many=True)
-
-
 class QuotationPreviewSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     list_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     discount_rate = serializers.DecimalField(max_digits=6, decimal_places=4, coerce_to_string=False, allow_null=True)
     requires_approval = serializers.BooleanField()
     threshold = serializers.DecimalField(max_digits=4, decimal_places=3, coerce_to_string=False)
-
-
-class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True)
 
 
 class OrderLineSerializer(CostFieldsMixin, LineSerializer, serializers.ModelSerializer):
@@ -423,8 +375,6 @@ class OrderDetailSerializer(OrderSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj) -> list:
-        from tenant_apps.sales.services import allowed_transitions
-
         access = self.context.get("access")
         return allowed_transitions(order=obj, access=access) if access is not None else []
 
@@ -434,39 +384,6 @@ class OrderDetailSerializer(OrderSerializer):
 
         access = self.context.get("access")
         return order_panels_for(order=obj, access=access) if access is not None else {}
-
-
-class OrderInputSerializer(serializers.Serializer):
-    quotation = serializers.IntegerField(required=False, allow_null=True)
-    customer = serializers.IntegerField(required=False)
-    lines = LineInputSerializer(many=True, required=False)
-    payment_mode = serializers.ChoiceField(choices=Order.PaymentMode.choices)
-    due_date = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    device = serializers.ChoiceField(choices=Order.Device.choices, required=False)
-    channel = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="A channel code.")
-    notes = serializers.CharField(required=False, allow_blank=True)
-
-
-class TransitionInputSerializer(serializers.Serializer):
-    to = serializers.CharField(help_text="The target status.")
-    carrier = serializers.CharField(required=False, allow_blank=True)
-    tracking_number = serializers.CharField(required=False, allow_blank=True)
-    reason = serializers.CharField(required=False, allow_blank=True, help_text="Required to cancel.")
-
-
-class FeedbackInputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(help_text="1 to 5.")
-    comment = serializers.CharField(required=False, allow_blank=True)
-
-
-class DeliveryFailInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, help_text="Why the delivery failed (lost, refused, returned...).")
-
-
-class DeliveryTransitionInputSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=["outbound", "shipped", "received"])
-    carrier = serializers.CharField(required=False, allow_blank=True)
-    tracking_number = serializers.CharField(required=False, allow_blank=True)
 
 
 def order_event_data(order) -> dict:

@@ -1,8 +1,9 @@
 """Pages of sales: products, quotations (with the line editor), orders (list, detail with the
 timeline and the moves the user's role allows, export) and the warehouse queue.
 
-The pages are thin: every rule is in the services and selectors; domain errors are shown as
-messages. ``register_pages()`` adds the navigation entries (from ``AppConfig.ready()``).
+The pages are thin: their forms' values go through the input serializers of the API
+(``tenant_apps.sales.inputs``), every rule is in the services and selectors; domain errors are
+shown as messages. ``register_pages()`` adds the navigation entries (from ``AppConfig.ready()``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,20 @@ from shared_apps.platform.periods import rate
 from shared_apps.reporting.catalogue import Kind
 from shared_apps.reporting.display import value_text
 from tenant_apps.lists.selectors import list_state
-from tenant_apps.sales import selectors, services
+from tenant_apps.sales import rules, selectors, services
 from tenant_apps.sales.couriers import COURIERS, carrier_from_form
+from tenant_apps.sales.inputs import (
+    CategoryInputSerializer,
+    CommentSerializer,
+    DeliveryFailInputSerializer,
+    DeliveryTransitionInputSerializer,
+    FeedbackInputSerializer,
+    OrderInputSerializer,
+    ProductInputSerializer,
+    QuotationInputSerializer,
+    QuotationPreviewInputSerializer,
+    TransitionInputSerializer,
+)
 from tenant_apps.sales.models import Order, Quotation
 from tenant_apps.sales.paging import CappedCountPaginator
 from tenant_apps.workspace.selectors import channel_list
@@ -153,9 +166,10 @@ def product_edit(request, product_id=None):
     if request.method == "POST":
         try:
             if product is None:
-                services.product_create(data=values, access=_access(request))
+                services.product_create(access=_access(request), **ProductInputSerializer.parsed(values))
             else:
-                services.product_update(product_id=product.pk, data=values, access=_access(request))
+                changes = ProductInputSerializer.parsed(values, partial=True)
+                services.product_update(product_id=product.pk, access=_access(request), **changes)
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -179,7 +193,8 @@ def product_edit(request, product_id=None):
 @store_page("products.manage")
 def category_create(request):
     try:
-        services.category_create(data={"name": request.POST.get("name", "")})
+        values = CategoryInputSerializer.parsed({"name": request.POST.get("name", "")})
+        services.category_create(access=_access(request), **values)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:products")
@@ -252,11 +267,11 @@ def _editor_context(request, values=None, quotation=None) -> dict:
         rows = []
     if not rows:
         rows = [{"product": "", "quantity": "", "unit_price": ""}]
-    ids = [int(row["product"]) for row in rows if str(row["product"]).isdigit()]
+    ids = [int(row["product"]) for row in rows if str(row["product"]).isdecimal()]
     names = {p.pk: f"{p.sku} {p.name}" for p in selectors.product_list().filter(pk__in=ids)} if ids else {}
     for index, row in enumerate(rows):
         row["index"] = index
-        row["label"] = names.get(int(row["product"]), "") if str(row["product"]).isdigit() else ""
+        row["label"] = names.get(int(row["product"]), "") if str(row["product"]).isdecimal() else ""
     customer_id = (values.get("customer") if values is not None else "") or request.GET.get("customer", "")
     customer_label = ""
     if customer_id and quotation is None:
@@ -298,10 +313,11 @@ def quotation_create(request, quotation_id=None):
             del data["valid_until"]
         try:
             if quotation is None:
-                quotation = services.quotation_create(access=_access(request), data=data)
+                quotation = services.quotation_create(access=_access(request), **QuotationInputSerializer.parsed(data))
             else:
                 data.pop("customer")
-                services.quotation_update(quotation_id=quotation.pk, access=_access(request), data=data)
+                changes = QuotationInputSerializer.parsed(data, partial=True)
+                services.quotation_update(quotation_id=quotation.pk, access=_access(request), **changes)
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -320,7 +336,7 @@ def quotation_preview(request):
     error = ""
     if lines:
         try:
-            preview = services.quotation_preview(lines=lines)
+            preview = services.quotation_preview(**QuotationPreviewInputSerializer.parsed({"lines": lines}))
         except DomainError as exc:
             error = _error_text(exc)
     histories = []
@@ -391,11 +407,11 @@ def quotation_action(request, quotation_id, action):
     if service is None or not access.can(permission):
         messages.error(request, _("This action is not allowed."))
         return redirect("sales:quotation-detail", quotation_id=quotation.pk)
-    kwargs = {"quotation_id": quotation.pk, "access": access}
-    if action in ("approve", "reject"):
-        kwargs["comment"] = request.POST.get("comment", "")
     try:
-        service(**kwargs)
+        values = {}
+        if action in ("approve", "reject"):
+            values = CommentSerializer.parsed({"comment": request.POST.get("comment", "")})
+        service(quotation_id=quotation.pk, access=access, **values)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:quotation-detail", quotation_id=quotation.pk)
@@ -409,7 +425,7 @@ def order_from_quotation(request, quotation_id):
     data = {k: request.POST.get(k, "") for k in ("payment_mode", "due_date", "device", "notes")}
     data["quotation"] = quotation.pk
     try:
-        order = services.order_create(access=access, data=data)
+        order = services.order_create(access=access, **OrderInputSerializer.parsed(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
         return redirect("sales:quotation-detail", quotation_id=quotation.pk)
@@ -428,7 +444,7 @@ def order_create(request):
         if request.POST.get("channel"):
             data["channel"] = request.POST["channel"]
         try:
-            order = services.order_create(access=_access(request), data=data)
+            order = services.order_create(access=_access(request), **OrderInputSerializer.parsed(data))
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -490,7 +506,7 @@ def order_bulk(request):
     """The list's bulk action on the selected orders: export them (XLSX or CSV)."""
     from tenant_apps.sales.exporting import export_orders
 
-    ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
+    ids = [value for value in request.POST.getlist("ids") if value.isdecimal()]
     if request.POST.get("action") != "export" or not ids:
         messages.error(request, _("Select at least one order."))
         return redirect("sales:orders")
@@ -524,7 +540,7 @@ def order_detail(request, order_id):
     panels = []
     for key, panel in selectors.order_panels_for(order=order, access=access).items():
         panels.append({"key": key, "panel": panel, "template": _panel_template(key)})
-    moves = [(to, Order.Status(to).label) for to in services.allowed_transitions(order=order, access=access)]
+    moves = [(to, Order.Status(to).label) for to in rules.allowed_transitions(order=order, access=access)]
     return render(
         request,
         "sales/order_detail.html",
@@ -624,10 +640,10 @@ def _profit(order: Order) -> dict:
 def order_transition(request, order_id):
     access = _access(request)
     order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
-    data = {k: request.POST.get(k, "") for k in ("carrier", "tracking_number", "reason")}
+    data = {k: request.POST.get(k, "") for k in ("to", "tracking_number", "reason")}
     data["carrier"] = carrier_from_form(request.POST)
     try:
-        services.order_transition(order_id=order.pk, access=access, to=request.POST.get("to", ""), data=data)
+        services.order_transition(order_id=order.pk, access=access, **TransitionInputSerializer.parsed(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -643,13 +659,9 @@ def order_feedback(request, order_id):
     access = _access(request)
     order = _found(selectors.order_get_for_user, order_id=order_id, access=access)
     rating = request.POST.get("rating", "")
+    data = {"rating": int(rating) if rating.isdecimal() else None, "comment": request.POST.get("comment", "")}
     try:
-        services.order_feedback(
-            order_id=order.pk,
-            access=access,
-            rating=int(rating) if rating.isdigit() else None,
-            comment=request.POST.get("comment", ""),
-        )
+        services.order_feedback(order_id=order.pk, access=access, **FeedbackInputSerializer.parsed(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:order-detail", order_id=order.pk)
@@ -671,7 +683,7 @@ def warehouse(request):
             "can_outbound": access.can("orders.outbound"),
             "can_ship": access.can("orders.ship"),
             "can_receive": access.can("orders.receive"),
-            "delivery_next": dict(services.DELIVERY_NEXT),
+            "delivery_next": dict(rules.DELIVERY_NEXT),
             "couriers": COURIERS,
         },
     )
@@ -682,14 +694,13 @@ def warehouse(request):
 def delivery_transition(request, delivery_id):
     access = _access(request)
     delivery = _found(selectors.delivery_get_for_user, delivery_id=delivery_id, access=access)
+    data = {
+        "to": request.POST.get("to", ""),
+        "carrier": carrier_from_form(request.POST),
+        "tracking_number": request.POST.get("tracking_number", ""),
+    }
     try:
-        services.delivery_transition(
-            delivery=delivery,
-            to=request.POST.get("to", ""),
-            access=access,
-            carrier=carrier_from_form(request.POST),
-            tracking_number=request.POST.get("tracking_number", ""),
-        )
+        services.delivery_transition(delivery=delivery, access=access, **DeliveryTransitionInputSerializer.parsed(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:warehouse")
@@ -701,7 +712,8 @@ def delivery_fail(request, delivery_id):
     access = _access(request)
     delivery = _found(selectors.delivery_get_for_user, delivery_id=delivery_id, access=access)
     try:
-        services.delivery_fail(delivery=delivery, reason=request.POST.get("reason", ""), access=access)
+        values = DeliveryFailInputSerializer.parsed({"reason": request.POST.get("reason", "")})
+        services.delivery_fail(delivery=delivery, access=access, **values)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:order-detail", delivery.order_id)

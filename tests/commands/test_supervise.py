@@ -28,7 +28,7 @@ def test_make_run_s_worker_and_beat_run_under_the_supervisor():
     source = (BASE_DIR / "config" / "devrun.py").read_text()
 
     assert 'supervised = f"{PYTHON} -m config.supervise"' in source
-    assert 'f"{supervised} worker -- ' in source
+    assert 'f"{supervised} {name} -- {PYTHON} -m celery -A config worker' in source
     assert 'f"{supervised} beat -- ' in source
 
 

@@ -15,10 +15,11 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from hq_console import backups, pgtools
+from hq_console import backups
 from hq_console.models import StoreBackup, StoreRestore
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import membership_create
+from shared_apps.platform import pgtools
 from tenant_apps.customers import services as customer_services
 from tenants.models import Store
 from tenants.provisioning import create_store_now

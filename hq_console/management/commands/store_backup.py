@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hq_console import backups, pgtools
+from hq_console import backups
 from hq_console.models import StoreBackup
+from shared_apps.platform import pgtools
 from tenants.models import Store
 
 

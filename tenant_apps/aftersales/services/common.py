@@ -145,14 +145,14 @@ def _check_items(*, order, items: Sequence[tuple[int, int]], errors: dict[str, l
 
 
 def _event(case: Case, *, kind: str, actor, at: datetime, from_status: str = "", message: str = "", data=None):
-    return CaseEvent.objects.create(
-        case=case,
+    return CaseEvent.record(
+        case,
         kind=kind,
         from_status=from_status,
         to_status=case.status if from_status else "",
         actor=actor,
-        message=str(message or "")[:500],
-        data=data or {},
+        message=message,
+        data=data,
         at=at,
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -15,7 +14,6 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.models import User
-from shared_apps.platform import uploads
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.customers import files
 from tenant_apps.customers.models import Customer, FollowUp, FollowUpAttachment
@@ -118,16 +116,7 @@ def _clean_follow_up(
 
 
 def _attach(follow_up: FollowUp, item) -> FollowUpAttachment:
-    attachment = FollowUpAttachment(
-        follow_up=follow_up, original_name=item.original_name, content_type=item.content_type, size=item.size
-    )
-    attachment.store_prefix = uploads.store_prefix()
-    attachment.stored_name = uploads.stored_name(item.extension)
-    content = item.file if isinstance(item.file, File) else File(item.file, name=item.original_name)
-    content.seek(0)
-    attachment.file.save(attachment.stored_name, content, save=False)
-    attachment.save()
-    return attachment
+    return FollowUpAttachment.upload(item, follow_up=follow_up)
 
 
 def follow_up_reminders_send(*, at: datetime) -> int:

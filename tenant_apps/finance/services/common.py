@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.files import File
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -142,27 +141,11 @@ def _check_confirmation(order: Order, payment: Payment) -> None:
 
 
 def _save_file(record, checked: files.CheckedFile) -> None:
-    record.store_prefix = files.store_prefix()
-    record.stored_name = files.stored_name(checked.extension)
-    content = checked.file if isinstance(checked.file, File) else File(checked.file, name=checked.original_name)
-    content.seek(0)
-    record.file.save(record.stored_name, content, save=False)
+    files.save_checked_file(record, checked)
 
 
 def _add_vouchers(payment: Payment, checked: Iterable[files.CheckedFile], actor) -> list[PaymentVoucher]:
-    vouchers = []
-    for item in checked:
-        voucher = PaymentVoucher(
-            payment=payment,
-            original_name=item.original_name,
-            content_type=item.content_type,
-            size=item.size,
-            uploaded_by=actor,
-        )
-        _save_file(voucher, item)
-        voucher.save()
-        vouchers.append(voucher)
-    return vouchers
+    return [PaymentVoucher.upload(item, payment=payment, uploaded_by=actor) for item in checked]
 
 
 def _lock_payment(payment_id: int) -> tuple[Order, Payment]:

@@ -9,9 +9,15 @@ The discount rule (product.md 3.3): the discount rate is amount / list amount (4
 the store's threshold a quotation needs a supervisor's approval before it can be sent or ordered,
 and an order made directly from lines is refused unless its creator may approve quotations.
 
-The writes live in one module per part: ``common`` (parsing, numbering, the order core that
-finance and after-sales call), ``catalogue``, ``quotations``, ``orders``, ``deliveries`` and
-``handover`` (customers' merges and handovers). This package exports what other modules call.
+The services take typed keyword arguments (``tenant_apps.sales.inputs`` parses a request's body or
+a page's form into them, once, at the edge) and check only the rules of the business: what the
+ids name and whether the caller may see it, states and roles (``tenant_apps.sales.rules``), the
+discount threshold.
+
+The writes live in one module per part: ``common`` (the records an input names, priced lines,
+numbering, the order core that finance and after-sales call), ``catalogue``, ``quotations``,
+``orders``, ``deliveries`` and ``handover`` (customers' merges and handovers). This package
+exports what other modules call.
 """
 
 from tenant_apps.sales.services.catalogue import (
@@ -19,7 +25,6 @@ from tenant_apps.sales.services.catalogue import (
     category_update,
     costs_in_effect,
     order_cost,
-    parse_cost,
     product_cost_add,
     product_create,
     product_update,
@@ -30,12 +35,10 @@ from tenant_apps.sales.services.common import (
     order_lock,
     order_payment_changed,
     order_url,
-    parse_money,
-    parse_quantity,
 )
-from tenant_apps.sales.services.deliveries import DELIVERY_NEXT, delivery_create, delivery_fail, delivery_transition
+from tenant_apps.sales.services.deliveries import delivery_create, delivery_fail, delivery_transition
 from tenant_apps.sales.services.handover import merge_customer_sales, open_sales_give_to
-from tenant_apps.sales.services.orders import allowed_transitions, order_create, order_feedback, order_transition
+from tenant_apps.sales.services.orders import order_create, order_feedback, order_transition
 from tenant_apps.sales.services.quotations import (
     quotation_accept,
     quotation_approve,
@@ -49,8 +52,6 @@ from tenant_apps.sales.services.quotations import (
 )
 
 __all__ = [
-    "DELIVERY_NEXT",
-    "allowed_transitions",
     "category_create",
     "category_update",
     "costs_in_effect",
@@ -68,9 +69,6 @@ __all__ = [
     "order_payment_changed",
     "order_transition",
     "order_url",
-    "parse_cost",
-    "parse_money",
-    "parse_quantity",
     "product_cost_add",
     "product_create",
     "product_update",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,140 +12,91 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from shared_apps.platform.fields import parse_id, parse_text, raise_errors
+from shared_apps.platform.fields import Errors, raise_errors
 from tenant_apps.sales.error_codes import SalesErrorCode
+from tenant_apps.sales.inputs import CostInput, ProductFields
 from tenant_apps.sales.models import Category, Product, ProductCost
-from tenant_apps.sales.services.common import CENT, parse_money
-from tenants.storetime import store_zone
-
-# --- catalogue ------------------------------------------------------------------------------------
+from tenant_apps.sales.services.common import CENT
 
 
-def _category_values(data: dict, errors: dict[str, list[str]], *, partial: bool) -> dict:
-    values: dict[str, Any] = {}
-    if "name" in data or not partial:
-        name = parse_text(data.get("name"), field="name", errors=errors, max_length=80)
-        if not name and "name" not in errors:
-            errors["name"] = [_("A name is required.")]
-        values["name"] = name
-    if "position" in data:
-        position = data.get("position")
-        if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 32767:
-            errors["position"] = [_("A whole number from 0 to 32767.")]
-        else:
-            values["position"] = position
-    return values
+def _check_manager(access: StoreAccess) -> None:
+    if not access.can("products.manage"):
+        raise PermissionDenied()
+
+
+def _check_name_free(name: str, *, category_id: int | None = None) -> None:
+    if Category.objects.filter(name=name).exclude(pk=category_id).exists():
+        message = _("A category with this name exists.")
+        raise ValidationFailed(message, errors={"name": [message]})
 
 
 @transaction.atomic
-def category_create(*, data: dict) -> Category:
-    errors: dict[str, list[str]] = {}
-    values = _category_values(data, errors, partial=False)
-    if not errors and Category.objects.filter(name=values["name"]).exists():
-        errors["name"] = [_("A category with this name exists.")]
-    raise_errors(errors)
-    return Category.objects.create(**values)
+def category_create(*, access: StoreAccess, name: str, position: int | None = None) -> Category:
+    _check_manager(access)
+    _check_name_free(name)
+    return Category.objects.create(name=name, **({"position": position} if position is not None else {}))
 
 
 @transaction.atomic
-def category_update(*, category_id, data: dict) -> Category:
-    category = Category.objects.select_for_update().filter(pk=parse_id(category_id) or 0).first()
+def category_update(
+    *, category_id: int, access: StoreAccess, name: str | None = None, position: int | None = None
+) -> Category:
+    """Rename or move a category (None: unchanged)."""
+    _check_manager(access)
+    category = Category.objects.select_for_update().filter(pk=category_id).first()
     if category is None:
         raise NotFound(_("No such category."))
-    errors: dict[str, list[str]] = {}
-    values = _category_values(data, errors, partial=True)
-    if "name" in values and Category.objects.filter(name=values["name"]).exclude(pk=category.pk).exists():
-        errors["name"] = [_("A category with this name exists.")]
-    raise_errors(errors)
-    for key, value in values.items():
-        setattr(category, key, value)
+    if name is not None:
+        _check_name_free(name, category_id=category.pk)
+        category.name = name
+    if position is not None:
+        category.position = position
     category.save()
     return category
 
 
-def _product_values(data: dict, errors: dict[str, list[str]], *, partial: bool) -> dict:
-    values: dict[str, Any] = {}
-    for field, max_length, required in (("sku", 64, True), ("name", 200, True), ("spec", 200, False)):
-        if field in data or not partial:
-            text = parse_text(data.get(field), field=field, errors=errors, max_length=max_length)
-            if required and not text and field not in errors:
-                errors[field] = [_("This field is required.")]
-            values[field] = text
-    if "unit" in data or not partial:
-        unit = parse_text(data.get("unit", "件"), field="unit", errors=errors, max_length=20)
-        values["unit"] = unit or "件"
-    if "list_price" in data or not partial:
-        values["list_price"] = parse_money(data.get("list_price"), field="list_price", errors=errors)
-    if "category" in data:
-        raw = data.get("category")
-        if raw in (None, ""):
-            values["category"] = None
-        else:
-            category = Category.objects.filter(pk=parse_id(raw) or 0).first()
-            if category is None:
-                errors["category"] = [_("No such category.")]
-            values["category"] = category
-    if "active" in data:
-        if not isinstance(data["active"], bool):
-            errors["active"] = [_("true or false.")]
-        else:
-            values["active"] = data["active"]
+def _product_values(given: ProductFields, errors: Errors) -> dict[str, Any]:
+    """The given fields, their category found (``No such category.`` under ``category``)."""
+    values: dict[str, Any] = {key: value for key, value in given.items() if key != "category_id"}
+    if given.get("category_id") is not None:
+        values["category"] = Category.objects.filter(pk=given["category_id"]).first()
+        if values["category"] is None:
+            errors["category"] = [_("No such category.")]
+    elif "category_id" in given:
+        values["category"] = None
     return values
 
 
-def parse_cost(value: Any, *, field: str, errors: dict[str, list[str]]) -> Decimal | None:
-    """A cost price: an amount of at most 2 decimals, zero or more."""
-    cost = parse_money(value, field=field, errors=errors, positive=False)
-    if cost is not None and cost < 0:
-        errors.setdefault(field, []).append(_("A cost cannot be negative."))
-        return None
-    return cost
-
-
-def _parse_moment(value: Any, *, field: str, errors: dict[str, list[str]]) -> datetime | None:
-    """An ISO 8601 date-time (a naive one is in the store's zone)."""
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            errors.setdefault(field, []).append(_("An ISO 8601 date and time."))
-            return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, store_zone())
-    return moment
-
-
-def _cost_values(data: dict, errors: dict[str, list[str]], *, access: StoreAccess | None) -> dict | None:
-    """The cost price a product input sets (``cost_price``, ``cost_effective_from``), or None."""
-    if data.get("cost_price") in (None, "") and "cost_effective_from" not in data:
-        return None
-    if access is None or not access.can("costs.manage"):
+def _check_cost_setter(access: StoreAccess, cost: CostInput | None) -> None:
+    if cost is not None and not access.can("costs.manage"):
         raise PermissionDenied(_("You may not set cost prices."))
-    unit_cost = parse_cost(data.get("cost_price"), field="cost_price", errors=errors)
-    effective_from = None
-    if data.get("cost_effective_from") not in (None, ""):
-        effective_from = _parse_moment(data["cost_effective_from"], field="cost_effective_from", errors=errors)
-    return {"unit_cost": unit_cost, "effective_from": effective_from}
 
 
-def _add_cost(product: Product, cost: dict, *, access: StoreAccess | None, at: datetime) -> ProductCost:
+def _check_sku_free(values: dict[str, Any], errors: Errors, *, product_id: int | None = None) -> None:
+    if values.get("sku") and Product.objects.filter(sku=values["sku"]).exclude(pk=product_id).exists():
+        errors.setdefault("sku", []).append(_("A product with this SKU exists."))
+
+
+def _add_cost(product: Product, cost: CostInput, *, access: StoreAccess, at: datetime) -> ProductCost:
     return ProductCost.objects.create(
         product=product,
-        unit_cost=cost["unit_cost"],
-        effective_from=cost.get("effective_from") or at,
-        set_by_id=access.user.pk if access is not None and access.user is not None else None,
+        unit_cost=cost.unit_cost,
+        effective_from=cost.effective_from or at,
+        set_by_id=access.user.pk if access.user is not None else None,
     )
 
 
 @transaction.atomic
-def product_create(*, data: dict, access: StoreAccess | None = None, at: datetime | None = None) -> Product:
-    errors: dict[str, list[str]] = {}
-    values = _product_values(data, errors, partial=False)
-    cost = _cost_values(data, errors, access=access)
-    if values.get("sku") and Product.objects.filter(sku=values["sku"]).exists():
-        errors.setdefault("sku", []).append(_("A product with this SKU exists."))
+def product_create(
+    *, access: StoreAccess, cost: CostInput | None = None, at: datetime | None = None, **given: Unpack[ProductFields]
+) -> Product:
+    """A product (``sku``, ``name``, ``unit``, ``list_price``; ``spec``, ``category_id``, ``active``)
+    with its first cost price when ``cost`` is given (``costs.manage`` only)."""
+    _check_manager(access)
+    errors: Errors = {}
+    values = _product_values(given, errors)
+    _check_cost_setter(access, cost)
+    _check_sku_free(values, errors)
     raise_errors(errors)
     try:
         with transaction.atomic():
@@ -158,15 +109,24 @@ def product_create(*, data: dict, access: StoreAccess | None = None, at: datetim
 
 
 @transaction.atomic
-def product_update(*, product_id, data: dict, access: StoreAccess | None = None, at: datetime | None = None) -> Product:
-    product = Product.objects.select_for_update().filter(pk=parse_id(product_id) or 0).first()
+def product_update(
+    *,
+    product_id: int,
+    access: StoreAccess,
+    cost: CostInput | None = None,
+    at: datetime | None = None,
+    **given: Unpack[ProductFields],
+) -> Product:
+    """Change the given fields of a product, and add a cost price when ``cost`` is given; signed
+    orders keep what they captured."""
+    _check_manager(access)
+    product = Product.objects.select_for_update().filter(pk=product_id).first()
     if product is None:
         raise NotFound(_("No such product."))
-    errors: dict[str, list[str]] = {}
-    values = _product_values(data, errors, partial=True)
-    cost = _cost_values(data, errors, access=access)
-    if values.get("sku") and Product.objects.filter(sku=values["sku"]).exclude(pk=product.pk).exists():
-        errors.setdefault("sku", []).append(_("A product with this SKU exists."))
+    errors: Errors = {}
+    values = _product_values(given, errors)
+    _check_cost_setter(access, cost)
+    _check_sku_free(values, errors, product_id=product.pk)
     raise_errors(errors)
     for key, value in values.items():
         setattr(product, key, value)
@@ -177,21 +137,15 @@ def product_update(*, product_id, data: dict, access: StoreAccess | None = None,
 
 
 @transaction.atomic
-def product_cost_add(*, product_id, data: Any, access: StoreAccess, at: datetime | None = None) -> ProductCost:
-    """A new cost price of a product (``unit_cost`` >= 0, ``effective_from`` default now): its history
-    keeps every earlier one; orders signed from ``effective_from`` on capture it."""
-    if not access.can("costs.manage"):
-        raise PermissionDenied(_("You may not set cost prices."))
-    if not isinstance(data, dict):
-        raise ValidationFailed(_("Invalid input."))
-    product = Product.objects.select_for_update().filter(pk=parse_id(product_id) or 0).first()
+def product_cost_add(
+    *, product_id: int, access: StoreAccess, cost: CostInput, at: datetime | None = None
+) -> ProductCost:
+    """A new cost price of a product (``effective_from`` default now): its history keeps every
+    earlier one; orders signed from ``effective_from`` on capture it."""
+    _check_cost_setter(access, cost)
+    product = Product.objects.select_for_update().filter(pk=product_id).first()
     if product is None:
         raise NotFound(_("No such product."))
-    errors: dict[str, list[str]] = {}
-    cost = {"unit_cost": parse_cost(data.get("unit_cost"), field="unit_cost", errors=errors), "effective_from": None}
-    if data.get("effective_from") not in (None, ""):
-        cost["effective_from"] = _parse_moment(data["effective_from"], field="effective_from", errors=errors)
-    raise_errors(errors)
     return _add_cost(product, cost, access=access, at=at or timezone.now())
 
 

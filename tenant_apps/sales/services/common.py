@@ -1,12 +1,11 @@
-"""What every sales write uses: input parsing, numbering, the order core (lock, timeline,
-status moves, payment changes) that finance, after-sales and imports call."""
+"""What every sales write uses: the records an input names, priced lines, numbering, the order core
+(lock, timeline, status moves, payment changes) that finance, after-sales and imports call."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -17,25 +16,20 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
-from shared_apps.platform import fields
 from shared_apps.platform.errors import NotFound
-from shared_apps.platform.fields import parse_id, parse_quantity
+from shared_apps.platform.fields import Errors
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit, publish
+from tenant_apps.sales.inputs import ChannelRef, LineInput
 from tenant_apps.sales.models import Order, OrderEvent, Product
 from tenant_apps.sales.serializers import order_event_data
 from tenant_apps.workspace.selectors import channel_list, store_settings_get
 from tenants.storetime import current_store, store_zone
 
-MAX_LINES = 200
-MAX_UNIT_PRICE = Decimal("9999999999.99")
 MAX_AMOUNT = Decimal("999999999999.99")
 RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
-NOTES_MAX = 5000
-REASON_MAX = 300
-COMMENT_MAX = 500
 DEFAULT_VALIDITY_DAYS = 15
 
 
@@ -65,34 +59,19 @@ def local_today(at: datetime | None = None) -> date:
     return timezone.localtime(at or timezone.now(), store_zone()).date()
 
 
-def parse_money(
-    value: Any, *, field: str, errors: dict[str, list[str]], positive: bool = True, maximum: Decimal = MAX_UNIT_PRICE
-) -> Decimal | None:
-    """A money amount (``fields.parse_money``) that is at most a unit price unless told otherwise."""
-    return fields.parse_money(value, field=field, errors=errors, positive=positive, maximum=maximum)
-
-
-def _resolve_channel(value: Any, errors: dict[str, list[str]]):
-    if value in (None, ""):
-        return None
+def _resolve_channel(channel: ChannelRef, errors: Errors):
+    """The channel an input names by code or by id (``No such channel.`` under ``channel``)."""
     qs = channel_list()
-    channel = None
-    if isinstance(value, str) and not value.strip().isdigit():
-        channel = qs.filter(code=value.strip()).first()
-    else:
-        pk = parse_id(value)
-        channel = qs.filter(pk=pk).first() if pk else None
-    if channel is None:
+    found = qs.filter(code=channel).first() if isinstance(channel, str) else qs.filter(pk=channel).first()
+    if found is None:
         errors.setdefault("channel", []).append(_("No such channel."))
-    return channel
+    return found
 
 
-def _resolve_customer(value: Any, access: StoreAccess, errors: dict[str, list[str]]):
-    if value in (None, ""):
-        errors.setdefault("customer", []).append(_("This field is required."))
-        return None
+def _resolve_customer(customer_id: int, access: StoreAccess, errors: Errors):
+    """The customer ``access`` may see (the selector's 404 message under ``customer``)."""
     try:
-        return customer_get_for_user(customer_id=value, access=access)
+        return customer_get_for_user(customer_id=customer_id, access=access)
     except NotFound as exc:
         errors.setdefault("customer", []).append(str(exc.detail))
         return None
@@ -129,41 +108,24 @@ class PricedLine:
         return (self.list_price * self.quantity).quantize(CENT)
 
 
-def _parse_lines(value: Any, errors: dict[str, list[str]]) -> list[PricedLine]:
-    """``[{"product", "quantity", "unit_price"}]`` → priced lines (active products only)."""
-    if not isinstance(value, list) or not value:
-        errors.setdefault("lines", []).append(_("At least one line is required."))
-        return []
-    if len(value) > MAX_LINES:
-        errors.setdefault("lines", []).append(_("At most %(max)d lines.") % {"max": MAX_LINES})
-        return []
-    wanted: list[tuple[int, int | None, int | None, Decimal | None]] = []
-    for index, raw in enumerate(value):
-        if not isinstance(raw, dict):
-            errors.setdefault(f"lines.{index}", []).append(_("A line is an object."))
-            continue
-        product_id = parse_id(raw.get("product"))
-        if product_id is None:
+def _price_lines(lines: list[LineInput], errors: Errors) -> list[PricedLine]:
+    """The lines priced against their products: each must exist and still be sold; their total
+    must fit an amount (checked once everything else is right)."""
+    products = {
+        p.pk: p for p in Product.objects.filter(pk__in={line.product_id for line in lines}).select_related("category")
+    }
+    priced: list[PricedLine] = []
+    for index, line in enumerate(lines):
+        product = products.get(line.product_id)
+        if product is None:
             errors.setdefault(f"lines.{index}.product", []).append(_("No such product."))
-        quantity = parse_quantity(raw.get("quantity"), field=f"lines.{index}.quantity", errors=errors)
-        unit_price = parse_money(raw.get("unit_price"), field=f"lines.{index}.unit_price", errors=errors)
-        wanted.append((index, product_id, quantity, unit_price))
-    ids = {pid for _i, pid, _q, _p in wanted if pid is not None}
-    products = {p.pk: p for p in Product.objects.filter(pk__in=ids).select_related("category")}
-    lines: list[PricedLine] = []
-    for index, product_id, quantity, unit_price in wanted:
-        product = products.get(product_id) if product_id is not None else None
-        if product_id is not None and product is None:
-            errors.setdefault(f"lines.{index}.product", []).append(_("No such product."))
-        elif product is not None and not product.active:
+        elif not product.active:
             errors.setdefault(f"lines.{index}.product", []).append(_("This product is no longer sold."))
-        elif product is not None and quantity is not None and unit_price is not None:
-            lines.append(PricedLine(product, quantity, unit_price, product.list_price))
-    if not errors:
-        amount = sum((line.amount for line in lines), Decimal("0.00"))
-        if amount > MAX_AMOUNT:
-            errors.setdefault("lines", []).append(_("The total is too large."))
-    return lines
+        else:
+            priced.append(PricedLine(product, line.quantity, line.unit_price, product.list_price))
+    if not errors and sum((line.amount for line in priced), Decimal("0.00")) > MAX_AMOUNT:
+        errors.setdefault("lines", []).append(_("The total is too large."))
+    return priced
 
 
 def _next_number(prefix: str, model, at: datetime) -> str:
@@ -204,13 +166,13 @@ def order_event_add(
     to_status: str = "",
 ) -> OrderEvent:
     """Add an entry to the order's timeline (payments, invoices, after-sales steps...)."""
-    return OrderEvent.objects.create(
-        order=order,
-        kind=OrderEvent.Kind(kind),
-        actor_id=_actor_id(actor),
-        message=str(message or "")[:300],
-        data=data or {},
-        at=at or timezone.now(),
+    return OrderEvent.record(
+        order,
+        kind=kind,
+        actor=actor,
+        message=message,
+        data=data,
+        at=at,
         from_status=from_status,
         to_status=to_status,
     )

@@ -14,31 +14,16 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import InvalidTransition, NotFound, ValidationFailed
-from shared_apps.platform.fields import parse_id, raise_errors
+from shared_apps.platform.fields import parse_id
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit, publish
 from tenant_apps.sales.models import Delivery, Order, OrderEvent
+from tenant_apps.sales.rules import DELIVERY_NEXT, DELIVERY_PERMISSION, ORDER_STEP_OF_DELIVERY
 from tenant_apps.sales.serializers import delivery_event_data
 from tenant_apps.sales.services.common import _actor_id, _members_with_role, order_event_add, order_url
-from tenant_apps.sales.services.orders import S, _send_received, _shipment, order_transition
+from tenant_apps.sales.services.orders import _send_received, order_transition, require_shipment
 
 # --- deliveries -----------------------------------------------------------------------------------
-
-DELIVERY_NEXT = {
-    Delivery.Status.PENDING: Delivery.Status.OUTBOUND,
-    Delivery.Status.OUTBOUND: Delivery.Status.SHIPPED,
-    Delivery.Status.SHIPPED: Delivery.Status.RECEIVED,
-}
-DELIVERY_PERMISSION = {
-    Delivery.Status.OUTBOUND: "orders.outbound",
-    Delivery.Status.SHIPPED: "orders.ship",
-    Delivery.Status.RECEIVED: "orders.receive",
-}
-ORDER_STEP_OF_DELIVERY = {
-    Delivery.Status.OUTBOUND: S.PENDING_DELIVERY,
-    Delivery.Status.SHIPPED: S.PENDING_RECEIPT,
-    Delivery.Status.RECEIVED: S.COMPLETED,
-}
 
 
 def _clean_items(order: Order, items: Any) -> list[dict]:
@@ -113,8 +98,6 @@ def delivery_transition(
         locked = Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
         if locked is None:
             raise NotFound(_("No such delivery."))
-        if to not in DELIVERY_PERMISSION:
-            raise ValidationFailed(_("Unknown status."), errors={"to": [_("outbound, shipped or received.")]})
         if DELIVERY_NEXT.get(locked.status) != to:
             raise InvalidTransition(
                 _("A delivery that is %(status)s cannot move to %(to)s.")
@@ -129,18 +112,16 @@ def delivery_transition(
                 order_id=locked.order_id,
                 access=access,
                 to=ORDER_STEP_OF_DELIVERY[to],
-                data={"carrier": carrier, "tracking_number": tracking_number},
+                carrier=carrier,
+                tracking_number=tracking_number,
                 at=at,
             )
             locked.refresh_from_db()
             return locked
-        errors: dict[str, list[str]] = {}
         fields = ["status"]
         if to == Delivery.Status.SHIPPED:
-            locked.carrier, locked.tracking_number = _shipment(
-                {"carrier": carrier, "tracking_number": tracking_number}, errors
-            )
-            raise_errors(errors)
+            require_shipment(carrier=carrier, tracking_number=tracking_number)
+            locked.carrier, locked.tracking_number = carrier, tracking_number
             locked.shipped_at = at
             fields += ["carrier", "tracking_number", "shipped_at"]
         elif to == Delivery.Status.OUTBOUND:
@@ -171,26 +152,12 @@ def delivery_transition(
     return locked
 
 
-# --- customers (merge) ----------------------------------------------------------------------------
-
-
-FAILURE_REASON_MAX_LENGTH = 300
-
-
-def delivery_fail(*, delivery: Delivery, reason: Any, access: StoreAccess, at: datetime | None = None) -> Delivery:
+def delivery_fail(*, delivery: Delivery, reason: str, access: StoreAccess, at: datetime | None = None) -> Delivery:
     """Mark a delivery that left the warehouse as failed (lost, refused, returned), with the reason.
 
     The order's owner is told (``sales.delivery_failed``); the order's history records it.
     """
     at = at or timezone.now()
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason or len(reason) > FAILURE_REASON_MAX_LENGTH:
-        raise ValidationFailed(
-            _("Invalid input."),
-            errors={
-                "reason": [_("A reason of 1 to %(max)d characters is required.") % {"max": FAILURE_REASON_MAX_LENGTH}]
-            },
-        )
     if not access.can("orders.ship"):
         raise InvalidTransition(_("Your role cannot move this delivery."))
     with transaction.atomic():

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,23 +13,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess, can_see_owner
-from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound, ValidationFailed
-from shared_apps.platform.fields import parse_date, parse_id, parse_text, raise_errors
+from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound
+from shared_apps.platform.fields import Errors, raise_errors
 from tenant_apps.customers.selectors import customer_get_for_user
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish
 from tenant_apps.sales.error_codes import SalesErrorCode
+from tenant_apps.sales.inputs import ChannelRef, LineInput
 from tenant_apps.sales.models import Delivery, Order, OrderEvent, OrderLine, Quotation
+from tenant_apps.sales.rules import S, check_transition
 from tenant_apps.sales.serializers import order_event_data
 from tenant_apps.sales.services.catalogue import costs_in_effect, order_cost
 from tenant_apps.sales.services.common import (
-    COMMENT_MAX,
-    NOTES_MAX,
-    REASON_MAX,
     PricedLine,
     _next_number,
     _notify_ready_for_outbound,
-    _parse_lines,
+    _price_lines,
     _resolve_channel,
     _resolve_customer,
     _set_status,
@@ -44,24 +42,6 @@ from tenant_apps.sales.services.quotations import ORDERABLE_QUOTATION
 from tenant_apps.sales.signals import delivery_received
 
 
-def _order_header(data: dict, errors: dict[str, list[str]]) -> dict:
-    values: dict[str, Any] = {}
-    mode = data.get("payment_mode")
-    if mode not in Order.PaymentMode.values:
-        errors["payment_mode"] = [_("prepaid or credit.")]
-    values["payment_mode"] = mode
-    due = parse_date(data.get("due_date"), field="due_date", errors=errors, required=mode == Order.PaymentMode.CREDIT)
-    values["due_date"] = due if mode == Order.PaymentMode.CREDIT else None
-    device = data.get("device") or Order.Device.UNKNOWN
-    if device not in Order.Device.values:
-        errors["device"] = [_("One of: %(values)s.") % {"values": ", ".join(Order.Device.values)}]
-    values["device"] = device
-    values["notes"] = parse_text(data.get("notes"), field="notes", errors=errors, max_length=NOTES_MAX)
-    if "channel" in data and data.get("channel") not in (None, ""):
-        values["channel"] = _resolve_channel(data.get("channel"), errors)
-    return values
-
-
 def _order_lines_from_quotation(quotation: Quotation) -> list[PricedLine]:
     return [
         PricedLine(line.product, line.quantity, line.unit_price, line.list_price)
@@ -69,14 +49,11 @@ def _order_lines_from_quotation(quotation: Quotation) -> list[PricedLine]:
     ]
 
 
-def _orderable_quotation(value: Any, access: StoreAccess, errors: dict[str, list[str]]) -> Quotation:
+def _orderable_quotation(quotation_id: int, access: StoreAccess, errors: Errors) -> Quotation:
     """The quotation an order is signed from, locked: one ``access`` sees, approved, sent or
-    accepted, and without an order yet (the header's errors are raised first, with its own)."""
+    accepted, and without an order yet (the errors gathered so far are raised with its own)."""
     quotation = (
-        Quotation.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .filter(pk=parse_id(value) or 0)
-        .first()
+        Quotation.objects.select_for_update(of=("self",)).select_related("customer").filter(pk=quotation_id).first()
     )
     if quotation is None or not can_see_owner(access, quotation.owner_id):
         errors["quotation"] = [_("No such quotation.")]
@@ -140,31 +117,49 @@ def _accept_quotation(quotation: Quotation, at: datetime) -> None:
 
 
 @transaction.atomic
-def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None) -> Order:
-    """A contract order from an approved/sent/accepted quotation (prices from it) or from lines
-    (the discount rule applies: below the threshold only someone who may approve quotations can
-    sign it directly)."""
+def order_create(
+    *,
+    access: StoreAccess,
+    payment_mode: str,
+    due_date: date | None = None,
+    device: str = Order.Device.UNKNOWN,
+    notes: str = "",
+    channel: ChannelRef | None = None,
+    quotation_id: int | None = None,
+    customer_id: int | None = None,
+    lines: list[LineInput] | None = None,
+    at: datetime | None = None,
+) -> Order:
+    """A contract order from an approved/sent/accepted quotation (``quotation_id``: prices from it)
+    or from ``lines`` for ``customer_id`` (the discount rule applies: below the threshold only
+    someone who may approve quotations can sign it directly). ``due_date`` is a credit order's;
+    without ``channel`` the order is in the quotation's, else the customer's, channel."""
     at = at or timezone.now()
-    if not isinstance(data, dict):
-        raise ValidationFailed(_("Invalid input."))
-    errors: dict[str, list[str]] = {}
-    values = _order_header(data, errors)
+    prepaid = payment_mode == Order.PaymentMode.PREPAID
+    errors: Errors = {}
+    values: dict[str, Any] = {
+        "payment_mode": payment_mode,
+        "due_date": None if prepaid else due_date,
+        "device": device,
+        "notes": notes,
+    }
+    if channel is not None:
+        values["channel"] = _resolve_channel(channel, errors)
     quotation = None
-    if data.get("quotation") not in (None, ""):
-        quotation = _orderable_quotation(data.get("quotation"), access, errors)
-        lines = _order_lines_from_quotation(quotation)
+    if quotation_id is not None:
+        quotation = _orderable_quotation(quotation_id, access, errors)
+        priced = _order_lines_from_quotation(quotation)
         customer = _quotation_customer(quotation, access)
         values.setdefault("channel", quotation.channel)
     else:
-        customer = _resolve_customer(data.get("customer"), access, errors)
-        lines = _parse_lines(data.get("lines"), errors)
+        customer = _resolve_customer(customer_id, access, errors)
+        priced = _price_lines(lines or [], errors)
     raise_errors(errors)
-    amount, list_amount, rate = _priced(lines, from_quotation=quotation is not None, access=access)
+    amount, list_amount, rate = _priced(priced, from_quotation=quotation is not None, access=access)
     if "channel" not in values:
         values["channel"] = customer.channel if customer.channel_id else None
-    prepaid = values["payment_mode"] == Order.PaymentMode.PREPAID
-    unit_costs = costs_in_effect((line.product.pk for line in lines), at=at)
-    cost, lines_without_cost = order_cost((line.quantity, unit_costs.get(line.product.pk)) for line in lines)
+    unit_costs = costs_in_effect((line.product.pk for line in priced), at=at)
+    cost, lines_without_cost = order_cost((line.quantity, unit_costs.get(line.product.pk)) for line in priced)
     order = Order.objects.create(
         cost=cost,
         lines_without_cost=lines_without_cost,
@@ -180,7 +175,7 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
         created_by_id=access.user.pk,
         **values,
     )
-    _write_order_lines(order, lines, unit_costs)
+    _write_order_lines(order, priced, unit_costs)
     if quotation is not None:
         _accept_quotation(quotation, at)
     order_event_add(order=order, kind=OrderEvent.Kind.CREATED, actor=access.user, at=at, to_status=order.status)
@@ -188,57 +183,6 @@ def order_create(*, access: StoreAccess, data: dict, at: datetime | None = None)
     if not prepaid:
         _notify_ready_for_outbound(order)
     return order
-
-
-@dataclass(frozen=True)
-class Step:
-    permission: str
-    modes: tuple[str, ...] = (Order.PaymentMode.PREPAID, Order.PaymentMode.CREDIT)
-
-
-S = Order.Status
-# (from, to) → who may do it; ``to`` of receipt may be named completed or awaiting_payment.
-TRANSITIONS: dict[tuple[str, str], Step] = {
-    (S.PENDING_OUTBOUND, S.PENDING_DELIVERY): Step("orders.outbound"),
-    (S.PENDING_DELIVERY, S.PENDING_RECEIPT): Step("orders.ship"),
-    (S.PENDING_RECEIPT, S.COMPLETED): Step("orders.receive"),
-    (S.PENDING_RECEIPT, S.AWAITING_PAYMENT): Step("orders.receive", (Order.PaymentMode.CREDIT,)),
-    (S.PENDING_COLLECTION, S.CANCELLED): Step("orders.cancel"),
-    (S.PENDING_OUTBOUND, S.CANCELLED): Step("orders.cancel"),
-}
-GOODS_LEFT = (S.PENDING_DELIVERY, S.PENDING_RECEIPT, S.AWAITING_PAYMENT, S.COMPLETED)
-
-
-def allowed_transitions(*, order: Order, access: StoreAccess) -> list[str]:
-    """The statuses ``access`` may move ``order`` to now (the buttons of the order page)."""
-    targets = []
-    for (source, target), step in TRANSITIONS.items():
-        if source != order.status or order.payment_mode not in step.modes or not access.can(step.permission):
-            continue
-        if target == S.COMPLETED and order.payment_mode == Order.PaymentMode.CREDIT:
-            continue
-        targets.append(target)
-    return targets
-
-
-def _check_transition(order: Order, to: str, access: StoreAccess) -> Step:
-    if to not in Order.Status.values:
-        raise ValidationFailed(_("Unknown status."), errors={"to": [_("Unknown status.")]})
-    if to == S.CANCELLED and order.status in GOODS_LEFT:
-        raise InvalidTransition(
-            _("The goods have left the warehouse: the order cannot be cancelled; use after-sales instead.")
-        )
-    if order.status == S.PENDING_COLLECTION and to == S.PENDING_OUTBOUND:
-        raise InvalidTransition(_("A prepaid order moves to pending outbound by itself once it is fully collected."))
-    step = TRANSITIONS.get((order.status, to))
-    if step is None or order.payment_mode not in step.modes:
-        raise InvalidTransition(
-            _("An order that is %(status)s cannot move to %(to)s.")
-            % {"status": S(order.status).label, "to": S(to).label}
-        )
-    if not access.can(step.permission):
-        raise InvalidTransition(_("Your role cannot move this order to %(to)s.") % {"to": S(to).label})
-    return step
 
 
 def _original_delivery(order: Order) -> Delivery:
@@ -256,81 +200,99 @@ def _send_received(delivery: Delivery) -> None:
     transaction.on_commit(lambda: delivery_received.send(sender=Delivery, delivery=delivery))
 
 
-def _shipment(data: dict, errors: dict[str, list[str]]) -> tuple[str, str]:
-    carrier = parse_text(data.get("carrier"), field="carrier", errors=errors, max_length=60)
-    tracking = parse_text(data.get("tracking_number"), field="tracking_number", errors=errors, max_length=64)
-    if not carrier and "carrier" not in errors:
-        errors["carrier"] = [_("The carrier is required.")]
-    if not tracking and "tracking_number" not in errors:
-        errors["tracking_number"] = [_("The tracking number is required.")]
-    return carrier, tracking
+def _require(**texts: tuple[str, str]) -> None:
+    """Refuse the write when any of the named texts (``field=(text, message)``) is empty."""
+    raise_errors({field: [message] for field, (text, message) in texts.items() if not text})
+
+
+def _cancel(order: Order, *, reason: str, at: datetime) -> list[str]:
+    _require(reason=(reason, _("A reason is required.")))
+    order.cancelled_at = at
+    order.cancel_reason = reason
+    Delivery.objects.filter(order=order, status=Delivery.Status.PENDING).delete()
+    return ["cancelled_at", "cancel_reason"]
+
+
+def require_shipment(*, carrier: str, tracking_number: str) -> None:
+    """A shipment names its carrier and its tracking number."""
+    _require(
+        carrier=(carrier, _("The carrier is required.")),
+        tracking_number=(tracking_number, _("The tracking number is required.")),
+    )
+
+
+def _outbound(order: Order, *, at: datetime) -> Delivery:
+    delivery = _original_delivery(order)
+    delivery.status = Delivery.Status.OUTBOUND
+    delivery.outbound_at = at
+    delivery.save(update_fields=["status", "outbound_at"])
+    return delivery
+
+
+def _ship(order: Order, *, carrier: str, tracking_number: str, at: datetime) -> Delivery:
+    require_shipment(carrier=carrier, tracking_number=tracking_number)
+    delivery = _original_delivery(order)
+    delivery.status = Delivery.Status.SHIPPED
+    delivery.carrier = carrier
+    delivery.tracking_number = tracking_number
+    delivery.outbound_at = delivery.outbound_at or at
+    delivery.shipped_at = at
+    delivery.save(update_fields=["status", "carrier", "tracking_number", "outbound_at", "shipped_at"])
+    order.shipped_at = at
+    return delivery
+
+
+def _receive(order: Order, *, at: datetime) -> tuple[str, list[str], Delivery]:
+    """The receipt of the goods: the order's status after it (a credit order not fully collected
+    awaits payment, any other completes) and the fields it sets."""
+    delivery = _original_delivery(order)
+    delivery.status = Delivery.Status.RECEIVED
+    delivery.received_at = at
+    delivery.save(update_fields=["status", "received_at"])
+    order.received_at = at
+    _send_received(delivery)
+    if order.payment_mode == Order.PaymentMode.CREDIT and not order.fully_collected:
+        return S.AWAITING_PAYMENT, ["received_at"], delivery
+    order.completed_at = at
+    return S.COMPLETED, ["received_at", "completed_at"], delivery
 
 
 @transaction.atomic
 def order_transition(
-    *, order_id, access: StoreAccess, to: Any, data: dict | None = None, at: datetime | None = None
+    *,
+    order_id: int,
+    access: StoreAccess,
+    to: str,
+    reason: str = "",
+    carrier: str = "",
+    tracking_number: str = "",
+    at: datetime | None = None,
 ) -> Order:
-    """Move an order one step by hand (the caller was shown the order through its selector).
+    """Move an order one step by hand (the caller was shown the order through its selector): to
+    ``cancelled`` with a ``reason``, to ``pending_receipt`` with ``carrier`` and ``tracking_number``.
 
     Wrong role or wrong current status → ``invalid_transition`` and nothing changes."""
     at = at or timezone.now()
-    data = data or {}
     order = order_lock(order_id=order_id)
     if not can_see_owner(access, order.owner_id):
         raise NotFound(_("No such order."))
-    to = to if isinstance(to, str) else ""
-    if not to:
-        raise ValidationFailed(_("The target status is required."), errors={"to": [_("This field is required.")]})
-    _check_transition(order, to, access)
-    errors: dict[str, list[str]] = {}
+    check_transition(order, to, access)
     fields: list[str] = []
     message = ""
     event_data: dict[str, Any] = {}
     if to == S.CANCELLED:
-        reason = parse_text(data.get("reason"), field="reason", errors=errors, max_length=REASON_MAX)
-        if not reason and "reason" not in errors:
-            errors["reason"] = [_("A reason is required.")]
-        raise_errors(errors)
-        order.cancelled_at = at
-        order.cancel_reason = reason
-        fields = ["cancelled_at", "cancel_reason"]
+        fields = _cancel(order, reason=reason, at=at)
         message = reason
-        Delivery.objects.filter(order=order, status=Delivery.Status.PENDING).delete()
     elif to == S.PENDING_DELIVERY:
-        delivery = _original_delivery(order)
-        delivery.status = Delivery.Status.OUTBOUND
-        delivery.outbound_at = at
-        delivery.save(update_fields=["status", "outbound_at"])
-        event_data = {"delivery": delivery.pk}
+        event_data = {"delivery": _outbound(order, at=at).pk}
     elif to == S.PENDING_RECEIPT:
-        carrier, tracking = _shipment(data, errors)
-        raise_errors(errors)
-        delivery = _original_delivery(order)
-        delivery.status = Delivery.Status.SHIPPED
-        delivery.carrier = carrier
-        delivery.tracking_number = tracking
-        delivery.outbound_at = delivery.outbound_at or at
-        delivery.shipped_at = at
-        delivery.save(update_fields=["status", "carrier", "tracking_number", "outbound_at", "shipped_at"])
-        order.shipped_at = at
+        delivery = _ship(order, carrier=carrier, tracking_number=tracking_number, at=at)
         fields = ["shipped_at"]
-        message = f"{carrier} {tracking}"
-        event_data = {"delivery": delivery.pk, "carrier": carrier, "tracking_number": tracking}
+        message = f"{carrier} {tracking_number}"
+        event_data = {"delivery": delivery.pk, "carrier": carrier, "tracking_number": tracking_number}
     else:  # receipt
-        delivery = _original_delivery(order)
-        delivery.status = Delivery.Status.RECEIVED
-        delivery.received_at = at
-        delivery.save(update_fields=["status", "received_at"])
-        order.received_at = at
-        fields = ["received_at"]
+        to, fields, delivery = _receive(order, at=at)
         event_data = {"delivery": delivery.pk}
-        if order.payment_mode == Order.PaymentMode.CREDIT and not order.fully_collected:
-            to = S.AWAITING_PAYMENT
-        else:
-            to = S.COMPLETED
-            order.completed_at = at
-            fields.append("completed_at")
-        _send_received(delivery)
     _set_status(order, to=to, actor=access.user, at=at, message=message, data=event_data, fields=fields)
     if to == S.PENDING_RECEIPT:
         notify(
@@ -346,15 +308,10 @@ def order_transition(
 
 @transaction.atomic
 def order_feedback(
-    *, order_id, access: StoreAccess, rating: Any, comment: Any = "", at: datetime | None = None
+    *, order_id: int, access: StoreAccess, rating: int, comment: str = "", at: datetime | None = None
 ) -> Order:
     """The customer's rating (1-5) of a completed order, recorded once."""
     at = at or timezone.now()
-    errors: dict[str, list[str]] = {}
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        errors["rating"] = [_("A whole number from 1 to 5.")]
-    text = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX)
-    raise_errors(errors)
     order = order_lock(order_id=order_id)
     if not can_see_owner(access, order.owner_id):
         raise NotFound(_("No such order."))
@@ -363,11 +320,11 @@ def order_feedback(
     if order.rating is not None:
         raise Conflict(_("This order already has feedback."), code=SalesErrorCode.FEEDBACK_NOT_ALLOWED)
     order.rating = rating
-    order.feedback_comment = text
+    order.feedback_comment = comment
     order.feedback_at = at
     order.save(update_fields=["rating", "feedback_comment", "feedback_at", "updated_at"])
     order_event_add(
-        order=order, kind=OrderEvent.Kind.FEEDBACK, actor=access.user, at=at, message=text, data={"rating": rating}
+        order=order, kind=OrderEvent.Kind.FEEDBACK, actor=access.user, at=at, message=comment, data={"rating": rating}
     )
     publish(topic="order", entity_id=order.pk)
     return order

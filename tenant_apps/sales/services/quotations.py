@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,17 +17,17 @@ from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import ApprovalRequired, InvalidTransition, NotFound, ValidationFailed
-from shared_apps.platform.fields import parse_date, parse_id, parse_text, raise_errors
+from shared_apps.platform.fields import Errors, raise_errors
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit
+from tenant_apps.sales.inputs import LineInput, QuotationFields
 from tenant_apps.sales.models import Quotation, QuotationLine
 from tenant_apps.sales.serializers import quotation_event_data
 from tenant_apps.sales.services.common import (
     DEFAULT_VALIDITY_DAYS,
-    NOTES_MAX,
     PricedLine,
     _next_number,
-    _parse_lines,
+    _price_lines,
     _resolve_channel,
     _resolve_customer,
     discount_rate,
@@ -51,35 +51,30 @@ QUOTATION_EXPIRABLE = (
 ORDERABLE_QUOTATION = (Quotation.Status.APPROVED, Quotation.Status.SENT, Quotation.Status.ACCEPTED)
 
 
-def _visible_quotation_for_update(quotation_id, access: StoreAccess) -> Quotation:
+def _visible_quotation_for_update(quotation_id: int, access: StoreAccess) -> Quotation:
     quotation = (
-        Quotation.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .filter(pk=parse_id(quotation_id) or 0)
-        .first()
+        Quotation.objects.select_for_update(of=("self",)).select_related("customer").filter(pk=quotation_id).first()
     )
     if quotation is None or not can_see_owner(access, quotation.owner_id):
         raise NotFound(_("No such quotation."))
     return quotation
 
 
-def _quotation_header(data: dict, errors: dict[str, list[str]], *, partial: bool, access: StoreAccess) -> dict:
+def _quotation_values(given: QuotationFields, errors: Errors, *, access: StoreAccess) -> dict[str, Any]:
+    """The records the given fields name (a customer ``access`` sees, a channel) and a validity
+    date that has not passed; ``lines`` is left to ``_price_lines``."""
     values: dict[str, Any] = {}
-    if "customer" in data or not partial:
-        values["customer"] = _resolve_customer(data.get("customer"), access, errors)
-    if "channel" in data:
-        values["channel"] = _resolve_channel(data.get("channel"), errors)
-    if "valid_until" in data or not partial:
-        valid_until = parse_date(data.get("valid_until"), field="valid_until", errors=errors, required=not partial)
-        if valid_until is None and not partial and "valid_until" not in data:
-            errors.pop("valid_until", None)
-            valid_until = local_today() + timedelta(days=DEFAULT_VALIDITY_DAYS)
-        if valid_until is not None and valid_until < local_today():
+    if "customer_id" in given:
+        values["customer"] = _resolve_customer(given["customer_id"], access, errors)
+    if "channel" in given:
+        channel = given["channel"]
+        values["channel"] = _resolve_channel(channel, errors) if channel is not None else None
+    if "valid_until" in given:
+        if given["valid_until"] < local_today():
             errors.setdefault("valid_until", []).append(_("The validity date has passed."))
-        if valid_until is not None:
-            values["valid_until"] = valid_until
-    if "notes" in data:
-        values["notes"] = parse_text(data.get("notes"), field="notes", errors=errors, max_length=NOTES_MAX)
+        values["valid_until"] = given["valid_until"]
+    if "notes" in given:
+        values["notes"] = given["notes"]
     return values
 
 
@@ -106,10 +101,10 @@ def _write_quotation_lines(quotation: Quotation, lines: list[PricedLine]) -> Non
     quotation.requires_approval = needs_approval(quotation.discount_rate)
 
 
-def quotation_preview(*, lines: Any) -> dict:
+def quotation_preview(*, lines: list[LineInput]) -> dict:
     """The live figures of a line editor: amount, list amount, discount rate, approval needed."""
-    errors: dict[str, list[str]] = {}
-    priced = _parse_lines(lines, errors)
+    errors: Errors = {}
+    priced = _price_lines(lines, errors)
     raise_errors(errors)
     amount = sum((line.amount for line in priced), Decimal("0.00"))
     list_amount = sum((line.list_amount for line in priced), Decimal("0.00"))
@@ -124,13 +119,17 @@ def quotation_preview(*, lines: Any) -> dict:
 
 
 @transaction.atomic
-def quotation_create(*, access: StoreAccess, data: dict, at: datetime | None = None) -> Quotation:
+def quotation_create(*, access: StoreAccess, at: datetime | None = None, **given: Unpack[QuotationFields]) -> Quotation:
+    """A draft quotation for a customer ``access`` sees (``customer_id`` and ``lines`` required),
+    valid for ``DEFAULT_VALIDITY_DAYS`` unless ``valid_until`` says otherwise, in the customer's
+    channel unless ``channel`` (None: none) is given."""
     at = at or timezone.now()
-    errors: dict[str, list[str]] = {}
-    values = _quotation_header(data, errors, partial=False, access=access)
-    lines = _parse_lines(data.get("lines"), errors)
+    errors: Errors = {}
+    values = _quotation_values(given, errors, access=access)
+    lines = _price_lines(given["lines"], errors)
     raise_errors(errors)
     customer = values["customer"]
+    values.setdefault("valid_until", local_today() + timedelta(days=DEFAULT_VALIDITY_DAYS))
     if "channel" not in values:
         values["channel"] = customer.channel if customer.channel_id else None
     quotation = Quotation(
@@ -146,14 +145,14 @@ def quotation_create(*, access: StoreAccess, data: dict, at: datetime | None = N
 
 
 @transaction.atomic
-def quotation_update(*, quotation_id, access: StoreAccess, data: dict) -> Quotation:
-    """Change a draft or rejected quotation (a rejected one returns to draft)."""
+def quotation_update(*, quotation_id: int, access: StoreAccess, **given: Unpack[QuotationFields]) -> Quotation:
+    """Change the given fields of a draft or rejected quotation (a rejected one returns to draft)."""
     quotation = _visible_quotation_for_update(quotation_id, access)
     if quotation.status not in QUOTATION_EDITABLE:
         raise InvalidTransition(_("Only a draft or rejected quotation can be changed."))
-    errors: dict[str, list[str]] = {}
-    values = _quotation_header(data, errors, partial=True, access=access)
-    lines = _parse_lines(data.get("lines"), errors) if "lines" in data else None
+    errors: Errors = {}
+    values = _quotation_values(given, errors, access=access)
+    lines = _price_lines(given["lines"], errors) if "lines" in given else None
     raise_errors(errors)
     for key, value in values.items():
         setattr(quotation, key, value)
@@ -182,7 +181,7 @@ def _approvers_of(owner_id: int) -> list[int]:
 
 
 @transaction.atomic
-def quotation_submit(*, quotation_id, access: StoreAccess, at: datetime | None = None) -> Quotation:
+def quotation_submit(*, quotation_id: int, access: StoreAccess, at: datetime | None = None) -> Quotation:
     """Draft/rejected → approved when the discount is within the threshold, else pending approval."""
     at = at or timezone.now()
     quotation = _visible_quotation_for_update(quotation_id, access)
@@ -220,11 +219,8 @@ def quotation_submit(*, quotation_id, access: StoreAccess, at: datetime | None =
     return quotation
 
 
-def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, at: datetime | None) -> Quotation:
+def _decide(quotation_id: int, access: StoreAccess, *, approve: bool, comment: str, at: datetime | None) -> Quotation:
     at = at or timezone.now()
-    errors: dict[str, list[str]] = {}
-    text = parse_text(comment, field="comment", errors=errors, max_length=300)
-    raise_errors(errors)
     quotation = _visible_quotation_for_update(quotation_id, access)
     check_approver(
         access=access,
@@ -238,7 +234,7 @@ def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, a
     quotation.status = Quotation.Status.APPROVED if approve else Quotation.Status.REJECTED
     quotation.decided_by_id = access.user.pk
     quotation.decided_at = at
-    quotation.decision_comment = text
+    quotation.decision_comment = comment
     quotation.save()
     if approve:
         emit("quotation.approved", entity="quotation", entity_id=quotation.pk, data=quotation_event_data(quotation))
@@ -249,7 +245,7 @@ def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, a
         recipients=[quotation.owner_id],
         kind="sales.quotation_decided",
         title=format_lazy(title, number=quotation.number),
-        body=text,
+        body=comment,
         url=quotation_url(quotation.pk),
         data={"quotation": quotation.pk, "approved": approve},
     )
@@ -257,17 +253,21 @@ def _decide(quotation_id, access: StoreAccess, *, approve: bool, comment: Any, a
 
 
 @transaction.atomic
-def quotation_approve(*, quotation_id, access: StoreAccess, comment: Any = "", at: datetime | None = None) -> Quotation:
+def quotation_approve(
+    *, quotation_id: int, access: StoreAccess, comment: str = "", at: datetime | None = None
+) -> Quotation:
     return _decide(quotation_id, access, approve=True, comment=comment, at=at)
 
 
 @transaction.atomic
-def quotation_reject(*, quotation_id, access: StoreAccess, comment: Any = "", at: datetime | None = None) -> Quotation:
+def quotation_reject(
+    *, quotation_id: int, access: StoreAccess, comment: str = "", at: datetime | None = None
+) -> Quotation:
     return _decide(quotation_id, access, approve=False, comment=comment, at=at)
 
 
 @transaction.atomic
-def quotation_send(*, quotation_id, access: StoreAccess, at: datetime | None = None) -> Quotation:
+def quotation_send(*, quotation_id: int, access: StoreAccess, at: datetime | None = None) -> Quotation:
     quotation = _visible_quotation_for_update(quotation_id, access)
     if quotation.status == Quotation.Status.PENDING_APPROVAL or (
         quotation.status in QUOTATION_EDITABLE and needs_approval(quotation.discount_rate)
@@ -282,7 +282,7 @@ def quotation_send(*, quotation_id, access: StoreAccess, at: datetime | None = N
 
 
 @transaction.atomic
-def quotation_accept(*, quotation_id, access: StoreAccess, at: datetime | None = None) -> Quotation:
+def quotation_accept(*, quotation_id: int, access: StoreAccess, at: datetime | None = None) -> Quotation:
     quotation = _visible_quotation_for_update(quotation_id, access)
     if quotation.status != Quotation.Status.SENT:
         raise InvalidTransition(_("Only a sent quotation can be accepted."))
@@ -299,6 +299,3 @@ def quotations_expire(*, at: datetime | None = None) -> int:
         return Quotation.objects.filter(status__in=QUOTATION_EXPIRABLE, valid_until__lt=today).update(
             status=Quotation.Status.EXPIRED, updated_at=at or timezone.now()
         )
-
-
-# --- orders ---------------------------------------------------------------------------------------

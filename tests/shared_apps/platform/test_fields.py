@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -262,3 +263,80 @@ def test_parse_date_refuses_a_date_out_of_range():
 
     assert list(errors) == ["d"]
     assert errors["d"][0].startswith("A date between")
+
+
+# --- parse_whole ------------------------------------------------------------------------------------
+
+
+@given(st.integers(min_value=0, max_value=5))
+def test_parse_whole_takes_json_numbers_in_range(number):
+    errors: dict[str, list[str]] = {}
+
+    assert fields.parse_whole(number, field="n", errors=errors, minimum=0, maximum=5) == number
+    assert errors == {}
+
+
+@pytest.mark.parametrize("value", [-1, 6, "3", 3.0, True, None])
+def test_parse_whole_refuses_anything_else(value):
+    errors: dict[str, list[str]] = {}
+
+    assert fields.parse_whole(value, field="n", errors=errors, minimum=0, maximum=5) is None
+    assert errors == {"n": ["A whole number from 0 to 5."]}
+
+
+# --- parse_flag and parse_choice --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "flag"), [(True, True), (False, False)])
+def test_parse_flag_takes_booleans(value, flag):
+    errors: dict[str, list[str]] = {}
+
+    assert fields.parse_flag(value, field="f", errors=errors) is flag
+    assert errors == {}
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_parse_flag_refuses_anything_but_a_boolean(value):
+    errors: dict[str, list[str]] = {}
+
+    assert fields.parse_flag(value, field="f", errors=errors) is None
+    assert errors == {"f": ["true or false."]}
+
+
+def test_parse_choice_takes_one_of_the_choices():
+    errors: dict[str, list[str]] = {}
+
+    assert fields.parse_choice("b", field="c", errors=errors, choices=("a", "b")) == "b"
+    assert errors == {}
+
+
+@pytest.mark.parametrize("value", ["c", None, ["a"], 1])
+def test_parse_choice_lists_the_choices_or_says_its_own_message(value):
+    listed: dict[str, list[str]] = {}
+    told: dict[str, list[str]] = {}
+
+    assert fields.parse_choice(value, field="c", errors=listed, choices=("a", "b")) is None
+    assert fields.parse_choice(value, field="c", errors=told, choices=("a", "b"), message="a or b.") is None
+    assert (listed, told) == ({"c": ["One of: a, b."]}, {"c": ["a or b."]})
+
+
+# --- parse_moment -----------------------------------------------------------------------------------
+
+
+def test_parse_moment_reads_a_naive_time_in_the_zone_given():
+    errors: dict[str, list[str]] = {}
+    shanghai = ZoneInfo("Asia/Shanghai")
+
+    naive = fields.parse_moment(" 2026-03-01T08:00 ", field="m", errors=errors, zone=shanghai)
+    aware = fields.parse_moment("2026-03-01T08:00+00:00", field="m", errors=errors, zone=shanghai)
+
+    assert naive == datetime(2026, 3, 1, 8, 0, tzinfo=shanghai)
+    assert aware == datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    assert errors == {}
+
+
+def test_parse_moment_refuses_text_that_is_not_a_time():
+    errors: dict[str, list[str]] = {}
+
+    assert fields.parse_moment("yesterday", field="m", errors=errors, zone=UTC) is None
+    assert errors == {"m": ["An ISO 8601 date and time."]}

@@ -1,5 +1,5 @@
-"""The shared parsers of amounts, choices and flags (finance's and after-sales' edges), and the
-word a contract gives to a value that is not text."""
+"""The shared parser of payment and invoice amounts (finance's edge), and the word an answer gives
+to a value that is not text."""
 
 from __future__ import annotations
 
@@ -54,37 +54,7 @@ def test_parse_amount_refuses_with_one_message(value, message):
     assert parsed(fields.parse_amount, value) == (None, {"f": [message]})
 
 
-# --- parse_choice -----------------------------------------------------------------------------------
-
-
-def test_parse_choice_takes_one_of_the_values():
-    assert parsed(fields.parse_choice, "b", choices=("a", "b")) == ("b", {})
-
-
-@pytest.mark.parametrize("value", ["c", None, "", 1, ["a"]])
-def test_parse_choice_names_the_values(value):
-    assert parsed(fields.parse_choice, value, choices=("a", "b")) == (None, {"f": ["One of: a, b."]})
-
-
-def test_parse_choice_may_be_left_out_and_may_word_its_refusal():
-    assert parsed(fields.parse_choice, "", choices=("a",), required=False) == (None, {})
-    assert parsed(fields.parse_choice, "z", choices=("a",), required=False, message="Pick a.") == (
-        None,
-        {"f": ["Pick a."]},
-    )
-
-
-# --- parse_flag and parse_text's word -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("value", "flag"), [(True, True), (False, False), (None, False), ("", False)])
-def test_parse_flag_takes_booleans(value, flag):
-    assert parsed(fields.parse_flag, value) == (flag, {})
-
-
-@pytest.mark.parametrize("value", ["maybe", "true", 1, [True]])
-def test_parse_flag_refuses_anything_else(value):
-    assert parsed(fields.parse_flag, value) == (False, {"f": ["true or false."]})
+# --- parse_text's word for a value that is not text ------------------------------------------
 
 
 def test_parse_text_words_a_value_that_is_not_text_as_asked():

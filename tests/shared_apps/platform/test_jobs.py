@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from shared_apps.platform import jobs
-from shared_apps.platform.tasks import dispatch_job, run_store_job
+from shared_apps.platform.tasks import dispatch_job, run_global_job, run_store_job
 from tenants.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +228,133 @@ def test_celery_app_carries_the_beat_schedule():
 
     app.finalize()
     assert app.conf.beat_schedule["job:tenants.refill_spares"]["task"] == "platform.dispatch_job"
+
+
+@pytest.mark.parametrize(("batch", "queue"), [(True, "batch"), (False, "celery")])
+def test_dispatcher_sends_each_run_to_the_jobs_queue(store_a, store_b, monkeypatch, batch, queue):
+    jobs.job(name="test.queued", per_store=True, description="queued", batch=batch)(lambda *, at: None)
+    jobs.job(name="test.queued_global", per_store=False, description="queued", batch=batch)(lambda *, at: None)
+    sent = []
+    for task in (run_store_job, run_global_job):
+        original = task.apply_async
+
+        def spy(*args, _original=original, **kwargs):
+            sent.append(kwargs.get("queue"))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(task, "apply_async", spy)
+    try:
+        dispatch_job.delay("test.queued").get()
+        dispatch_job.delay("test.queued_global").get()
+    finally:
+        jobs._registry.pop("test.queued", None)
+        jobs._registry.pop("test.queued_global", None)
+    assert sent == [queue] * 3
+
+
+@pytest.fixture
+def polling(store_a, store_b):
+    """``test.poll``: a per-store job that runs on the stores' activity; yields the schemas it ran in."""
+    ran: list[str] = []
+    jobs.job(name="test.poll", per_store=True, schedule=timedelta(seconds=10), on_activity=True)(
+        lambda *, at: ran.append(connection.schema_name)
+    )
+    yield ran
+    jobs._registry.pop("test.poll", None)
+
+
+def dispatched(ran: list[str]) -> list[str]:
+    ran.clear()
+    dispatch_job.delay("test.poll").get()
+    return sorted(ran)
+
+
+def test_a_job_on_activity_runs_everywhere_first_then_only_where_events_were_written(polling, store_a, store_b):
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        assert dispatched(polling) == sorted([store_a.schema_name, store_b.schema_name])
+        clock.shift(10)
+        assert dispatched(polling) == []
+        clock.shift(3)
+        jobs.note_activity(store_b.schema_name)
+        clock.shift(7)
+        assert dispatched(polling) == [store_b.schema_name]
+        clock.shift(10)
+        assert dispatched(polling) == []
+
+
+def test_a_mark_written_just_before_the_previous_dispatch_still_counts_at_the_next(polling, store_a, store_b):
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        dispatched(polling)
+        clock.shift(9)
+        jobs.note_activity(store_a.schema_name)  # read, and missed, by a dispatch a moment later
+        clock.shift(1)
+        with time_machine.travel(start + timedelta(seconds=10), tick=False):
+            assert jobs.stores_due(jobs.get_job("test.poll"), [store_b]) == []
+        clock.shift(10)
+        assert dispatched(polling) == [store_a.schema_name]
+
+
+def test_every_store_is_swept_once_the_sweep_interval_is_over(polling, store_a, store_b, settings):
+    settings.JOBS_ACTIVITY_SWEEP_SECONDS = 60
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        dispatched(polling)
+        clock.shift(50)
+        assert dispatched(polling) == []
+        clock.shift(10)
+        assert dispatched(polling) == sorted([store_a.schema_name, store_b.schema_name])
+        clock.shift(10)
+        assert dispatched(polling) == []
+
+
+def test_without_a_cache_a_job_on_activity_runs_everywhere(polling, store_a, store_b, monkeypatch):
+    from django.core.cache import cache
+
+    dispatched(polling)
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    jobs.note_activity(store_a.schema_name)  # logged, not raised
+    assert dispatched(polling) == sorted([store_a.schema_name, store_b.schema_name])
+
+
+def test_other_jobs_run_in_every_store_at_every_dispatch(recorder, store_a, store_b):
+    for _ in range(2):
+        recorder.clear()
+        dispatch_job.delay("test.record").get()
+        assert sorted(schema for schema, _at in recorder) == sorted([store_a.schema_name, store_b.schema_name])
+
+
+def test_only_a_per_store_job_can_run_on_activity():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="only a per-store job"):
+        jobs.job(name="test.global_poll", per_store=False, on_activity=True)(lambda *, at: None)
+
+
+def test_the_drain_and_the_consumers_sweep_run_on_activity():
+    assert jobs.get_job("hq.rollup").on_activity
+    assert jobs.get_job("outbox.consume").on_activity
+    assert not jobs.get_job("webhooks.deliver").on_activity  # retries fall due without new events
+
+
+def test_committing_events_marks_the_stores_activity(store_a, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.outbox import services as outbox
+
+    moment = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with (
+        time_machine.travel(moment, tick=False),
+        tenant_context(store_a),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        outbox.publish(topic="customer", entity_id=1)
+    with time_machine.travel(moment, tick=False):  # the mark expires a day after it was written
+        assert cache.get(f"jobs:activity:{store_a.schema_name}") == moment.timestamp()

@@ -21,6 +21,7 @@ from tenant_apps.outbox.events import EVENT_TYPES
 from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.pool import services as pool_services
 from tenant_apps.sales import services as sales
+from tenant_apps.sales.inputs import LineInput
 from tests.factories.sales import make_customer, make_order, make_product
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +109,11 @@ def _order_created(store, users):
     customer = make_customer(owner=users.a_sales)
     product = make_product(list_price="100.00")
     data = {
-        "customer": customer.pk,
-        "lines": [{"product": product.pk, "quantity": 3, "unit_price": "95.50"}],
+        "customer_id": customer.pk,
+        "lines": [LineInput(product.pk, 3, Decimal("95.50"))],
         "payment_mode": "prepaid",
     }
-    return None, lambda: _path(sales.order_create(access=_access(users.a_sales, store), data=data), "orders")
+    return None, lambda: _path(sales.order_create(access=_access(users.a_sales, store), **data), "orders")
 
 
 def _order_status_changed(store, users):
@@ -126,9 +127,7 @@ def _order_status_changed(store, users):
 def _order_cancelled(store, users):
     order = _order(users.a_sales)
     return order, lambda: _path(
-        sales.order_transition(
-            order_id=order.pk, access=_access(users.a_admin, store), to="cancelled", data={"reason": "gone"}
-        ),
+        sales.order_transition(order_id=order.pk, access=_access(users.a_admin, store), to="cancelled", reason="gone"),
         "orders",
     )
 
@@ -220,11 +219,9 @@ def _quotation_approved(store, users):
     access = _access(users.a_sales, store)
     quotation = sales.quotation_create(
         access=access,
-        data={
-            "customer": customer.pk,
-            "lines": [{"product": product.pk, "quantity": 10, "unit_price": "30.00"}],
-            "valid_until": (timezone.localdate() + timedelta(days=10)).isoformat(),
-        },
+        customer_id=customer.pk,
+        lines=[LineInput(product.pk, 10, Decimal("30.00"))],
+        valid_until=timezone.localdate() + timedelta(days=10),
     )
     sales.quotation_submit(quotation_id=quotation.pk, access=access)
     return quotation, lambda: _path(

@@ -88,10 +88,7 @@ def test_two_warehouse_users_ship_same_order_one_wins(world):
 
         def call():
             services.order_transition(
-                order_id=order.pk,
-                access=access,
-                to="pending_receipt",
-                data={"carrier": "顺丰", "tracking_number": tracking},
+                order_id=order.pk, access=access, to="pending_receipt", carrier="顺丰", tracking_number=tracking
             )
             return "ok"
 

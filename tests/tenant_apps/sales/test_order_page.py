@@ -163,3 +163,25 @@ def test_other_courier_without_a_name_is_refused_as_the_api_refuses_it(
     with in_store(store_a):
         assert Order.objects.get(pk=order_to_ship.pk).status == "pending_delivery"
         assert not Delivery.objects.filter(order=order_to_ship).exists()
+
+
+def test_a_rating_that_is_not_a_whole_number_is_refused_with_a_message(page_client, users, store_a, in_store):
+    from tenant_apps.sales.models import Order
+
+    with in_store(store_a):
+        done = make_order(
+            customer=make_customer(owner=users.a_sales),
+            owner=users.a_sales,
+            lines=[(make_product(list_price="100.00"), 1, "100.00")],
+            status="completed",
+        )
+    client = page_client(users.a_sales, store_a)
+
+    for rating in ("²", "x", "9"):
+        response = client.post(
+            f"/sales/orders/{done.pk}/feedback/", {"rating": rating}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+        )
+        assert response.status_code == 200
+        assert "A whole number from 1 to 5." in html_of(response)
+    with in_store(store_a):
+        assert Order.objects.get(pk=done.pk).rating is None

@@ -113,3 +113,15 @@ def test_amounts_on_the_order_and_customer_pages_read_as_money(
     assert 'class="text-end money">¥1,234,000.00</td>' in client.get("/sales/orders/").content.decode()
     customer_page = client.get(f"/customers/{customer.pk}/").content.decode()
     assert '<span class="money">¥1,234,000.00</span>' in customer_page  # the 360° sales panel
+
+
+def test_odd_ids_in_the_forms_are_refused_not_a_server_error(page_client, users, store_a, customer):
+    client = page_client(users.a_admin, store_a)
+    form = {"customer": customer.pk, "product_0": "²", "quantity_0": "1", "unit_price_0": "1.00", "product_1": "9" * 30}
+
+    editor = client.post("/sales/quotations/new/", form, HTTP_ACCEPT_LANGUAGE="en")
+    bulk = client.post("/sales/orders/bulk/", {"action": "export", "ids": ["²"]}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert editor.status_code == 200
+    assert "No such product." in editor.content.decode()
+    assert bulk.status_code == 302
