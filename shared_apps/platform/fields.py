@@ -56,12 +56,15 @@ def parse_id(value: Any, *, whole_floats: bool = False) -> int | None:
     return number if 0 < number < MAX_ID else None
 
 
-def parse_text(value: Any, *, field: str, errors: Errors, max_length: int, required: bool = False) -> str:
-    """Text, stripped, of at most ``max_length`` characters (None is empty text)."""
+def parse_text(
+    value: Any, *, field: str, errors: Errors, max_length: int, required: bool = False, not_text: str | None = None
+) -> str:
+    """Text, stripped, of at most ``max_length`` characters (None is empty text). A value that is
+    not text is refused with "Text is expected." (or ``not_text``, where an answer words it so)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        _add(errors, field, _("Text is expected."))
+        _add(errors, field, not_text or _("Text is expected."))
         return ""
     text = value.strip()
     if required and not text:
@@ -210,3 +213,31 @@ def parse_moment(value: Any, *, field: str, errors: Errors, zone: tzinfo) -> dat
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, zone)
     return moment
+
+
+def parse_amount(value: Any, *, field: str, errors: Errors) -> Decimal | None:
+    """A payment's or an invoice's amount: more than 0, written with at most 2 decimals, as a
+    ``Decimal`` with 2 places.
+
+    The checks, in this order, each stopping at the first failure: present, a finite number, at
+    most 2 decimals as written ("1.000" is refused), more than 0, at most ``MAX_MONEY``."""
+    if value is None or value == "" or isinstance(value, bool):
+        _add(errors, field, _("An amount is required."))
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        _add(errors, field, _("Enter an amount such as 1280.00."))
+        return None
+    if int(amount.as_tuple().exponent) < -2:
+        _add(errors, field, _("An amount has at most 2 decimals."))
+        return None
+    if amount <= 0:
+        _add(errors, field, _("The amount must be greater than 0."))
+        return None
+    if amount > MAX_MONEY:
+        _add(errors, field, _("The amount is too large."))
+        return None
+    return amount.quantize(CENT)

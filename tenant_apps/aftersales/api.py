@@ -21,6 +21,12 @@ from rest_framework.response import Response
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.viewsets import StoreViewSet
 from tenant_apps.aftersales import selectors, services
+from tenant_apps.aftersales.inputs import (
+    CaseCommentSerializer,
+    CaseCreateSerializer,
+    CaseProcessSerializer,
+    CaseRejectSerializer,
+)
 from tenant_apps.aftersales.models import Case
 from tenant_apps.aftersales.serializers import CaseEventSerializer, CaseSerializer
 
@@ -35,44 +41,6 @@ class CaseDetailSerializer(CaseSerializer):
     @extend_schema_field(CaseEventSerializer(many=True))
     def get_events(self, obj: Case) -> list[dict]:
         return CaseEventSerializer(selectors.case_events(case=obj), many=True).data
-
-
-class CaseItemWriteSerializer(serializers.Serializer):
-    order_line = serializers.IntegerField(help_text="An order line of the order.")
-    quantity = serializers.IntegerField(min_value=1)
-
-
-class CaseCreateSerializer(serializers.Serializer):
-    order = serializers.IntegerField(help_text="The order (its goods have left the warehouse).")
-    type = serializers.ChoiceField(choices=Case.Type.choices)
-    reason = serializers.CharField(max_length=services.REASON_MAX)
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="Required for return_refund and refund_only (at most the refundable amount); empty otherwise.",
-    )
-    items = CaseItemWriteSerializer(
-        many=True, required=False, help_text="Required except for refund_only: order lines and quantities."
-    )
-    reissue_invoice = serializers.BooleanField(required=False, default=False)
-
-
-class CaseCommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=services.COMMENT_MAX)
-
-
-class CaseRejectSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=services.COMMENT_MAX, help_text="Why the case is rejected.")
-
-
-class CaseProcessSerializer(serializers.Serializer):
-    method = serializers.CharField(
-        required=False,
-        help_text="For refunds, how the money goes back: one of the payment methods "
-        "(bank_transfer, alipay, wechat_pay, cash, platform); default bank_transfer.",
-    )
 
 
 def _body(request) -> dict:
@@ -152,37 +120,28 @@ class CaseViewSet(mixins.ListModelMixin, StoreViewSet):
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
     def create(self, request):
-        data = _body(request)
-        case = services.case_apply(
-            access=self.access,
-            order_id=data.get("order"),
-            type=data.get("type"),
-            reason=data.get("reason"),
-            amount=data.get("amount"),
-            items=data.get("items"),
-            reissue_invoice=data.get("reissue_invoice", False),
-        )
+        case = services.case_apply(access=self.access, **CaseCreateSerializer.read(_body(request)))
         return self._detail(case.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseCommentSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         case = self.get_object()
-        services.case_approve(case_id=case.pk, access=self.access, comment=_body(request).get("comment", ""))
+        services.case_approve(access=self.access, case_id=case.pk, **CaseCommentSerializer.read(_body(request)))
         return self._detail(case.pk)
 
     @extend_schema(request=CaseRejectSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         case = self.get_object()
-        services.case_reject(case_id=case.pk, access=self.access, comment=_body(request).get("comment"))
+        services.case_reject(access=self.access, case_id=case.pk, **CaseRejectSerializer.read(_body(request)))
         return self._detail(case.pk)
 
     @extend_schema(request=CaseProcessSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def process(self, request, pk=None):
         case = self.get_object()
-        services.case_process(case_id=case.pk, access=self.access, method=_body(request).get("method"))
+        services.case_process(access=self.access, case_id=case.pk, **CaseProcessSerializer.read(_body(request)))
         return self._detail(case.pk)
 
     @extend_schema(request=None, responses={200: CaseDetailSerializer})

@@ -47,7 +47,8 @@ def seed_aftersales(ctx: DemoContext) -> str | None:
     finance_user = (ctx.users(StoreRole.FINANCE) or ctx.users(StoreRole.ADMIN) or (None,))[0]
     if admin is None or supervisor is None:
         return None
-    access = {user.pk: resolve_store_access(user=user, store=ctx.store) for user in {admin, supervisor, warehouse}}
+    people = {admin, supervisor, warehouse, finance_user} - {None}
+    access = {user.pk: resolve_store_access(user=user, store=ctx.store) for user in people}
     made = 0
     for index, ((kind, stage), order) in enumerate(zip(PLAN, _orders(ctx, access[admin.pk]), strict=False)):
         applicant = next((u for members in ctx.members.values() for u in members if u.pk == order.owner_id), admin)
@@ -62,7 +63,7 @@ def seed_aftersales(ctx: DemoContext) -> str | None:
                 Decimal("0.01")
             )
         if kind != "refund_only" and line is not None:
-            fields["items"] = [{"order_line": line.pk, "quantity": min(line.quantity, 1 + index % 2)}]
+            fields["items"] = [(line.pk, min(line.quantity, 1 + index % 2))]
         decider = access[supervisor.pk] if applicant_access.user.pk != supervisor.pk else access[admin.pk]
         try:
             case = services.case_apply(access=applicant_access, order_id=order.pk, at=at, **fields)
@@ -86,7 +87,7 @@ def seed_aftersales(ctx: DemoContext) -> str | None:
                 services.case_return_received(case_id=case.pk, access=processor, at=at + timedelta(days=3))
             elif stage == "completed" and case.refund_payment_id and finance_user is not None:
                 finance.payment_confirm(
-                    payment_id=case.refund_payment_id, actor=finance_user, at=at + timedelta(days=2)
+                    payment_id=case.refund_payment_id, access=access[finance_user.pk], at=at + timedelta(days=2)
                 )
                 services.refund_confirmed(payment_id=case.refund_payment_id, case_id=case.pk, at=at + timedelta(days=2))
         except DomainError:

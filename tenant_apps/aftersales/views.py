@@ -21,6 +21,12 @@ from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from shared_apps.platform.listing import Column, ListSpec, register_list
 from tenant_apps.aftersales import rules, selectors, services
+from tenant_apps.aftersales.inputs import (
+    CaseCommentSerializer,
+    CaseCreateSerializer,
+    CaseProcessSerializer,
+    CaseRejectSerializer,
+)
 from tenant_apps.aftersales.models import Case
 from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales.selectors import order_get_for_user
@@ -149,17 +155,17 @@ def case_detail(request, case_id: int):
 
 STEP_SERVICES = {
     rules.APPROVE: lambda case, access, data: services.case_approve(
-        case_id=case.pk, access=access, comment=data.get("comment", "")
+        access=access, case_id=case.pk, **CaseCommentSerializer.read(data)
     ),
     rules.REJECT: lambda case, access, data: services.case_reject(
-        case_id=case.pk, access=access, comment=data.get("comment", "")
+        access=access, case_id=case.pk, **CaseRejectSerializer.read(data)
     ),
     rules.PROCESS: lambda case, access, data: services.case_process(
-        case_id=case.pk, access=access, method=data.get("method") or None
+        access=access, case_id=case.pk, **CaseProcessSerializer.read(data)
     ),
-    rules.RETURN_RECEIVED: lambda case, access, data: services.case_return_received(case_id=case.pk, access=access),
-    rules.COMPLETE: lambda case, access, data: services.case_complete(case_id=case.pk, access=access),
-    rules.CANCEL: lambda case, access, data: services.case_cancel(case_id=case.pk, access=access),
+    rules.RETURN_RECEIVED: lambda case, access, data: services.case_return_received(access=access, case_id=case.pk),
+    rules.COMPLETE: lambda case, access, data: services.case_complete(access=access, case_id=case.pk),
+    rules.CANCEL: lambda case, access, data: services.case_cancel(access=access, case_id=case.pk),
 }
 STEP_DONE = {
     rules.APPROVE: gettext_lazy("The case was approved."),
@@ -246,15 +252,15 @@ def case_apply(request, order_id: int):
                 {"order_line": pk, "quantity": value} for pk, value in quantities.items() if value not in ("", "0")
             ]
             try:
-                case = services.case_apply(
-                    access=access,
-                    order_id=order.pk,
-                    type=form.cleaned_data["type"],
-                    reason=form.cleaned_data["reason"],
-                    amount=form.cleaned_data["amount"] or None,
-                    items=items,
-                    reissue_invoice=form.cleaned_data["reissue_invoice"],
+                values = CaseCreateSerializer.read(
+                    {
+                        **form.cleaned_data,
+                        "order": order.pk,
+                        "amount": form.cleaned_data["amount"] or None,
+                        "items": items,
+                    }
                 )
+                case = services.case_apply(access=access, **values)
             except DomainError as exc:
                 error = exc.detail
                 for field, messages_ in exc.errors.items():

@@ -21,25 +21,18 @@ from shared_apps.platform.api import StrictMultiPartParser as MultiPartParser
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView
 from tenant_apps.finance import files, selectors, services
+from tenant_apps.finance.inputs import (
+    InvoiceCreateSerializer,
+    InvoiceIssueSerializer,
+    InvoiceMailSerializer,
+    PaymentCreateSerializer,
+    PaymentRejectSerializer,
+)
 from tenant_apps.finance.models import Invoice, Payment
 from tenant_apps.finance.serializers import PaymentSerializer, _label
 from tenant_apps.sales.selectors import order_get_for_user
 
 # --- serializers ----------------------------------------------------------------------------------
-
-
-class PaymentCreateSerializer(serializers.Serializer):
-    """JSON, or multipart with one or more ``voucher`` files (JPEG, PNG, WebP or PDF)."""
-
-    kind = serializers.ChoiceField(choices=Payment.Kind.choices)
-    amount = serializers.CharField(help_text='More than 0, at most 2 decimals, e.g. "1280.00".')
-    method = serializers.ChoiceField(choices=Payment.Method.choices)
-    note = serializers.CharField(required=False, allow_blank=True)
-    voucher = serializers.ListField(child=serializers.FileField(), required=False)
-
-
-class PaymentRejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
 class MoneyTotalsSerializer(serializers.Serializer):
@@ -113,27 +106,6 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return f"/api/v1/invoices/{obj.pk}/file" if obj.file else None
 
 
-class InvoiceCreateSerializer(serializers.Serializer):
-    order = serializers.IntegerField(required=False, help_text="An order (or give a quotation).")
-    quotation = serializers.IntegerField(required=False, help_text="A quotation (or give an order).")
-    title = serializers.CharField(allow_blank=True)
-    tax_number = serializers.CharField(allow_blank=True)
-    amount = serializers.CharField(help_text='More than 0, at most 2 decimals, e.g. "1280.00".')
-    invoice_type = serializers.ChoiceField(choices=Invoice.Type.choices)
-    address = serializers.CharField(allow_blank=True)
-    note = serializers.CharField(required=False, allow_blank=True)
-
-
-class InvoiceIssueSerializer(serializers.Serializer):
-    number = serializers.CharField()
-    file = serializers.FileField(help_text="PDF, JPEG, PNG or WebP.")
-
-
-class InvoiceMailSerializer(serializers.Serializer):
-    courier = serializers.CharField()
-    tracking_number = serializers.CharField()
-
-
 def _query(request, keys) -> dict[str, str]:
     return {key: request.query_params.get(key) for key in keys if request.query_params.get(key) is not None}
 
@@ -141,11 +113,6 @@ def _query(request, keys) -> dict[str, str]:
 def _files(request, field: str) -> list:
     getter = getattr(request.FILES, "getlist", None)
     return list(getter(field)) if getter else []
-
-
-def _single(data, key):
-    """One value of a form or JSON body (a list from JSON is refused by the service as not text)."""
-    return data.get(key) if hasattr(data, "get") else None
 
 
 def _body(request) -> dict:
@@ -216,16 +183,8 @@ class OrderPaymentsView(StoreGenericAPIView):
     )
     def post(self, request, order_id):
         order = order_get_for_user(order_id=order_id, access=self.access)
-        data = _body(request)
-        payment = services.payment_create(
-            order=order,
-            kind=_single(data, "kind"),
-            amount=_single(data, "amount"),
-            method=_single(data, "method"),
-            note=_single(data, "note") or "",
-            vouchers=_files(request, "voucher"),
-            actor=request.user,
-        )
+        values = PaymentCreateSerializer.read(_body(request), vouchers=_files(request, "voucher"))
+        payment = services.payment_create(access=self.access, order=order, **values)
         payment = selectors.payment_get_for_user(payment_id=payment.pk, access=self.access)
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -256,7 +215,7 @@ class PaymentConfirmView(StoreGenericAPIView):
     )
     def post(self, request, pk):
         payment = selectors.payment_get_for_user(payment_id=pk, access=self.access)
-        services.payment_confirm(payment_id=payment.pk, actor=request.user)
+        services.payment_confirm(access=self.access, payment_id=payment.pk)
         return Response(PaymentSerializer(selectors.payment_get_for_user(payment_id=pk, access=self.access)).data)
 
 
@@ -272,7 +231,8 @@ class PaymentRejectView(StoreGenericAPIView):
     )
     def post(self, request, pk):
         payment = selectors.payment_get_for_user(payment_id=pk, access=self.access)
-        services.payment_reject(payment_id=payment.pk, actor=request.user, reason=_single(_body(request), "reason"))
+        values = PaymentRejectSerializer.read(_body(request))
+        services.payment_reject(access=self.access, payment_id=payment.pk, **values)
         return Response(PaymentSerializer(selectors.payment_get_for_user(payment_id=pk, access=self.access)).data)
 
 
@@ -323,23 +283,14 @@ class InvoiceListView(StoreGenericAPIView):
     )
     def post(self, request):
         data = _body(request)
-        order_id, quotation_id = _single(data, "order"), _single(data, "quotation")
+        order_id, quotation_id = data.get("order"), data.get("quotation")
         order = quotation = None
         if order_id not in (None, ""):
             order = order_get_for_user(order_id=order_id, access=self.access)
         if quotation_id not in (None, ""):
             quotation = selectors.quotation_get_for_user(quotation_id=quotation_id, access=self.access)
-        invoice = services.invoice_request(
-            order=order,
-            quotation=quotation,
-            title=_single(data, "title"),
-            tax_number=_single(data, "tax_number"),
-            amount=_single(data, "amount"),
-            invoice_type=_single(data, "invoice_type"),
-            address=_single(data, "address"),
-            note=_single(data, "note") or "",
-            actor=request.user,
-        )
+        values = InvoiceCreateSerializer.read(data)
+        invoice = services.invoice_request(access=self.access, order=order, quotation=quotation, **values)
         invoice = selectors.invoice_get_for_user(invoice_id=invoice.pk, access=self.access)
         return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
 
@@ -371,14 +322,9 @@ class InvoiceIssueView(StoreGenericAPIView):
     )
     def post(self, request, pk):
         invoice = selectors.invoice_get_for_user(invoice_id=pk, access=self.access)
-        data = _body(request)
         uploads = _files(request, "file")
-        services.invoice_issue(
-            invoice_id=invoice.pk,
-            number=_single(data, "number"),
-            file=uploads[0] if uploads else None,
-            actor=request.user,
-        )
+        values = InvoiceIssueSerializer.read(_body(request), file=uploads[0] if uploads else None)
+        services.invoice_issue(access=self.access, invoice_id=invoice.pk, **values)
         return Response(InvoiceSerializer(selectors.invoice_get_for_user(invoice_id=pk, access=self.access)).data)
 
 
@@ -394,13 +340,8 @@ class InvoiceMailView(StoreGenericAPIView):
     )
     def post(self, request, pk):
         invoice = selectors.invoice_get_for_user(invoice_id=pk, access=self.access)
-        data = _body(request)
-        services.invoice_mail(
-            invoice_id=invoice.pk,
-            courier=_single(data, "courier"),
-            tracking_number=_single(data, "tracking_number"),
-            actor=request.user,
-        )
+        values = InvoiceMailSerializer.read(_body(request))
+        services.invoice_mail(access=self.access, invoice_id=invoice.pk, **values)
         return Response(InvoiceSerializer(selectors.invoice_get_for_user(invoice_id=pk, access=self.access)).data)
 
 
@@ -415,7 +356,7 @@ class InvoiceCancelView(StoreGenericAPIView):
     )
     def post(self, request, pk):
         invoice = selectors.invoice_get_for_user(invoice_id=pk, access=self.access)
-        services.invoice_cancel(invoice_id=invoice.pk, actor=request.user, as_finance=self.access.can("invoices.issue"))
+        services.invoice_cancel(access=self.access, invoice_id=invoice.pk)
         return Response(InvoiceSerializer(selectors.invoice_get_for_user(invoice_id=pk, access=self.access)).data)
 
 

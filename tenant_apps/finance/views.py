@@ -22,6 +22,13 @@ from shared_apps.platform.dates import DayField
 from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from shared_apps.platform.listing import Column, ListSpec, register_list
 from tenant_apps.finance import files, selectors, services
+from tenant_apps.finance.inputs import (
+    InvoiceCreateSerializer,
+    InvoiceIssueSerializer,
+    InvoiceMailSerializer,
+    PaymentCreateSerializer,
+    PaymentRejectSerializer,
+)
 from tenant_apps.finance.models import Invoice, Payment
 from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales.selectors import order_get_for_user
@@ -254,7 +261,7 @@ def payment_confirm(request, payment_id: int):
     payment = _visible_payment(request, payment_id)
     error = ""
     try:
-        services.payment_confirm(payment_id=payment.pk, actor=request.user)
+        services.payment_confirm(access=request.store_access, payment_id=payment.pk)
     except DomainError as exc:
         error = exc.detail
     return _decided(request, payment.pk, error, _("The payment record was confirmed."))
@@ -266,7 +273,8 @@ def payment_reject(request, payment_id: int):
     payment = _visible_payment(request, payment_id)
     error = ""
     try:
-        services.payment_reject(payment_id=payment.pk, actor=request.user, reason=request.POST.get("reason", ""))
+        values = PaymentRejectSerializer.read(request.POST)
+        services.payment_reject(access=request.store_access, payment_id=payment.pk, **values)
     except DomainError as exc:
         error = exc.detail
     return _decided(request, payment.pk, error, _("The payment record was rejected."))
@@ -345,12 +353,8 @@ def order_payment_add(request, order_id: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.payment_create(
-                    order=order,
-                    actor=request.user,
-                    vouchers=request.FILES.getlist("voucher"),
-                    **form.cleaned_data,
-                )
+                values = PaymentCreateSerializer.read(form.cleaned_data, vouchers=request.FILES.getlist("voucher"))
+                services.payment_create(access=request.store_access, order=order, **values)
             except DomainError as exc:
                 _form_with_error(form, exc)
                 voucher_text = " ".join(exc.errors.get("voucher", []))
@@ -375,7 +379,8 @@ def order_invoice_add(request, order_id: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.invoice_request(order=order, actor=request.user, **form.cleaned_data)
+                values = InvoiceCreateSerializer.read({**form.cleaned_data, "order": order.pk})
+                services.invoice_request(access=request.store_access, order=order, **values)
             except DomainError as exc:
                 _form_with_error(form, exc)
             else:
@@ -443,12 +448,8 @@ def invoice_issue(request, invoice_id: int):
     form = IssueForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.invoice_issue(
-                invoice_id=invoice.pk,
-                number=form.cleaned_data["number"],
-                file=form.cleaned_data["file"],
-                actor=request.user,
-            )
+            values = InvoiceIssueSerializer.read(form.cleaned_data, file=form.cleaned_data["file"])
+            services.invoice_issue(access=request.store_access, invoice_id=invoice.pk, **values)
         except DomainError as exc:
             _form_with_error(form, exc)
         else:
@@ -464,7 +465,8 @@ def invoice_mail(request, invoice_id: int):
     form = MailForm(request.POST)
     if form.is_valid():
         try:
-            services.invoice_mail(invoice_id=invoice.pk, actor=request.user, **form.cleaned_data)
+            values = InvoiceMailSerializer.read(form.cleaned_data)
+            services.invoice_mail(access=request.store_access, invoice_id=invoice.pk, **values)
         except DomainError as exc:
             _form_with_error(form, exc)
         else:
@@ -478,9 +480,7 @@ def invoice_mail(request, invoice_id: int):
 def invoice_cancel(request, invoice_id: int):
     invoice = _invoice(request, invoice_id)
     try:
-        services.invoice_cancel(
-            invoice_id=invoice.pk, actor=request.user, as_finance=request.store_access.can("invoices.issue")
-        )
+        services.invoice_cancel(access=request.store_access, invoice_id=invoice.pk)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

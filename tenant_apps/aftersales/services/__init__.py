@@ -16,7 +16,11 @@ lock while checking makes the two rules that span cases safe against people acti
 A wrong state, or a role that may not take the step, is 409 ``invalid_transition`` and changes
 nothing. Notifications are written with the change; their emails go after commit.
 
-One module per part: ``common`` (parsing, the order-wide checks, the case's lock, timeline and
+The services take their fields parsed (``aftersales.inputs`` reads the API's bodies and the
+pages' forms) and the caller's ``access``; approving and rejecting follow the steps of
+``shared_apps.platform.transitions``.
+
+One module per part: ``common`` (the order-wide checks, the case's lock, timeline and
 notifications), ``applying``, ``decisions``, ``processing`` and ``reports`` (what finance and
 the warehouse report back). This package exports what other modules call.
 """
@@ -28,6 +32,7 @@ from tenant_apps.aftersales.services.common import (
     COMMENT_MAX,
     REASON_MAX,
     REFUND_METHODS,
+    UNIT_TYPES,
     units_taken,
 )
 from tenant_apps.aftersales.services.decisions import case_approve, case_cancel, case_reject
@@ -40,6 +45,7 @@ __all__ = [
     "COMMENT_MAX",
     "REASON_MAX",
     "REFUND_METHODS",
+    "UNIT_TYPES",
     "case_apply",
     "case_approve",
     "case_cancel",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,15 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import Conflict, PermissionDenied
-from shared_apps.platform.fields import parse_id, parse_text, raise_errors
+from shared_apps.platform.fields import raise_errors
 from tenant_apps.aftersales.error_codes import AftersalesErrorCode
 from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
 from tenant_apps.aftersales.services.common import (
     BEFORE_GOODS_LEFT,
     ORDER_CANCELLED,
-    REASON_MAX,
     TYPE_LABELS,
-    UNIT_TYPES,
     _approvers_for,
     _case_title,
     _check_amount,
@@ -33,71 +30,10 @@ from tenant_apps.aftersales.services.common import (
     _lock_order,
     _notify,
     _order_event,
-    _parse_items,
-    parse_amount,
 )
 from tenant_apps.sales.selectors import order_get_for_user
 
 # --- apply ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Application:
-    """An application for after-sales, parsed and checked for shape (not yet against its order)."""
-
-    order_id: int
-    type: str
-    reason: str
-    amount: Decimal | None
-    items: list[tuple[int, int]]
-    reissue_invoice: bool
-
-
-def _parse_type(value: Any, errors: dict[str, list[str]]) -> str | None:
-    if value not in Case.Type.values:
-        errors["type"] = [_("One of: %(values)s.") % {"values": ", ".join(Case.Type.values)}]
-        return None
-    return Case.Type(value)
-
-
-def _parse_reissue_invoice(value: Any, errors: dict[str, list[str]]) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value not in (None, ""):
-        errors["reissue_invoice"] = [_("true or false.")]
-    return False
-
-
-def _parse_case_amount(value: Any, case_type: str | None, errors: dict[str, list[str]]) -> Decimal | None:
-    """The money of a refund (more than zero for a refund only); none for an exchange or a reissue."""
-    money: Decimal | None = None
-    if case_type in Case.MONEY_TYPES:
-        money = parse_amount(value, field="amount", errors=errors)
-        if money is not None and money == 0 and case_type == Case.Type.REFUND_ONLY:
-            errors.setdefault("amount", []).append(_("A refund must be greater than zero."))
-    elif case_type in Case.DELIVERY_TYPES and value not in (None, ""):
-        check: dict[str, list[str]] = {}
-        given = parse_amount(value, field="amount", errors=check)
-        if check or given != 0:
-            errors["amount"] = [_("No money moves in an exchange or a reissue: leave the amount empty.")]
-    return money
-
-
-def parse_application(
-    *, order_id: Any, type: Any, reason: Any, amount: Any, items: Any, reissue_invoice: Any
-) -> Application:
-    """Every field of an application, or 400 naming every malformed one."""
-    errors: dict[str, list[str]] = {}
-    case_type = _parse_type(type, errors)
-    reason = parse_text(reason, field="reason", errors=errors, max_length=REASON_MAX, required=True)
-    reissue = _parse_reissue_invoice(reissue_invoice, errors)
-    money = _parse_case_amount(amount, case_type, errors)
-    parsed_items = _parse_items(items, errors, required=case_type in UNIT_TYPES)
-    order_pk = parse_id(order_id, whole_floats=True)
-    if order_pk is None:
-        errors.setdefault("order", []).append(_("No such order."))
-    raise_errors(errors)
-    return Application(order_pk, case_type, reason, money, parsed_items, reissue)
 
 
 def _check_goods_left(order) -> None:
@@ -152,47 +88,45 @@ def _announce_application(case: Case, *, order, access: StoreAccess, at: datetim
 def case_apply(
     *,
     access: StoreAccess,
-    order_id: Any,
-    type: Any,
-    reason: Any,
-    amount: Any = None,
-    items: Any = None,
-    reissue_invoice: Any = False,
+    order_id: int,
+    type: str,
+    reason: str,
+    amount: Decimal | None = None,
+    items: Sequence[tuple[int, int]] = (),
+    reissue_invoice: bool = False,
     at: datetime | None = None,
 ) -> Case:
-    """Apply for after-sales on a visible order whose goods have left the warehouse.
+    """Apply for after-sales on a visible order whose goods have left the warehouse (``items``:
+    order line and quantity pairs; ``amount``: the refund of a return and refund or a refund only).
 
     Refused with nothing written: a foreign or invisible order (404), a cancelled order (409
     ``order_cancelled``), an order still in the warehouse (409 ``cancellation_required``: cancel the
     order instead), an amount above what can be refunded (409 ``over_refund``), items not in the
-    order or more units than are left (400), and any malformed field (400).
+    order or more units than are left (400).
     """
     at = at or timezone.now()
     if not access.can("aftersales.create") or access.read_only:
         raise PermissionDenied(_("Your role cannot apply for after-sales."))
-    application = parse_application(
-        order_id=order_id, type=type, reason=reason, amount=amount, items=items, reissue_invoice=reissue_invoice
-    )
-    order = order_get_for_user(order_id=application.order_id, access=access)  # 404 when foreign or not visible
+    order = order_get_for_user(order_id=order_id, access=access)  # 404 when foreign or not visible
     with transaction.atomic():
         order = _lock_order(order.pk)
         _check_goods_left(order)
         errors: dict[str, list[str]] = {}
-        _check_items(order=order, items=application.items, errors=errors)
+        _check_items(order=order, items=items, errors=errors)
         raise_errors(errors)
-        if application.amount is not None and application.amount > 0:
-            _check_amount(order=order, amount=application.amount)
+        if amount is not None and amount > 0:
+            _check_amount(order=order, amount=amount)
         case = Case.objects.create(
             order=order,
-            type=application.type,
-            reason=application.reason,
-            amount=application.amount,
-            reissue_invoice=application.reissue_invoice,
+            type=type,
+            reason=reason,
+            amount=amount,
+            reissue_invoice=reissue_invoice,
             applicant=access.user,
             created_at=at,
         )
         CaseItem.objects.bulk_create(
-            [CaseItem(case=case, order_line_id=line_id, quantity=quantity) for line_id, quantity in application.items]
+            [CaseItem(case=case, order_line_id=line_id, quantity=quantity) for line_id, quantity in items]
         )
         _announce_application(case, order=order, access=access, at=at)
     return case

@@ -1,8 +1,9 @@
-"""What every after-sales write uses: input parsing, the order-wide money and quantity checks,
-the case's lock, timeline, events and notifications."""
+"""What every after-sales write uses: the order-wide money and quantity checks, the case's lock,
+timeline, events and notifications (the fields come parsed: ``aftersales.inputs``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,11 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
-from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
-from shared_apps.platform.fields import parse_id, parse_money, parse_quantity
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.error_codes import AftersalesErrorCode
 from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
@@ -31,8 +30,6 @@ from tenants.storetime import current_store
 
 STORE_URLCONF = settings.ROOT_URLCONF
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("999999999999.99")
-MAX_ITEMS = 200
 REASON_MAX = 500
 COMMENT_MAX = 500
 REFUND_METHODS = ("bank_transfer", "alipay", "wechat_pay", "cash", "platform")
@@ -55,51 +52,6 @@ TYPE_LABELS = dict(Case.Type.choices)
 def case_url(case_id: int) -> str:
     """The case's page (store urlconf, also from signal handlers where no request chose it)."""
     return reverse("aftersales:detail", args=[case_id], urlconf=STORE_URLCONF)
-
-
-def parse_amount(value: Any, *, field: str, errors: dict[str, list[str]]) -> Decimal | None:
-    """A money amount ≥ 0 with at most 2 decimals, given as a decimal string or a number (an
-    object or a list counts as no amount)."""
-    return parse_money(
-        None if isinstance(value, (dict, list)) else value,
-        field=field,
-        errors=errors,
-        positive=False,
-        maximum=MAX_AMOUNT,
-        negative_message=_("The amount cannot be negative."),
-    )
-
-
-def _parse_items(value: Any, errors: dict[str, list[str]], *, required: bool) -> list[tuple[int, int]]:
-    """``[{"order_line", "quantity"}]`` → ``[(order_line_id, quantity)]`` (shape only)."""
-    if value in (None, ""):
-        value = []
-    if not isinstance(value, list):
-        errors.setdefault("items", []).append(_("A list of items is expected."))
-        return []
-    if required and not value:
-        errors.setdefault("items", []).append(_("Name at least one item of the order and its quantity."))
-        return []
-    if len(value) > MAX_ITEMS:
-        errors.setdefault("items", []).append(_("At most %(max)d items.") % {"max": MAX_ITEMS})
-        return []
-    items: list[tuple[int, int]] = []
-    seen: set[int] = set()
-    for index, raw in enumerate(value):
-        if not isinstance(raw, dict):
-            errors.setdefault(f"items.{index}", []).append(_("An item is an object."))
-            continue
-        line_id = parse_id(raw.get("order_line"), whole_floats=True)
-        if line_id is None:
-            errors.setdefault(f"items.{index}.order_line", []).append(_("This item is not in the order."))
-        elif line_id in seen:
-            errors.setdefault(f"items.{index}.order_line", []).append(_("This order line is named twice."))
-        quantity = parse_quantity(raw.get("quantity"), field=f"items.{index}.quantity", errors=errors)
-        if line_id is not None and quantity is not None and line_id not in seen:
-            items.append((line_id, quantity))
-        if line_id is not None:
-            seen.add(line_id)
-    return items
 
 
 def _members_with_role(*roles: str) -> list[int]:
@@ -173,7 +125,7 @@ def units_taken(*, order_id: int, exclude_case_id: int | None = None) -> dict[in
     return {row["order_line_id"]: row["n"] for row in qs.values("order_line_id").annotate(n=Sum("quantity"))}
 
 
-def _check_items(*, order, items: list[tuple[int, int]], errors: dict[str, list[str]]) -> None:
+def _check_items(*, order, items: Sequence[tuple[int, int]], errors: dict[str, list[str]]) -> None:
     lines = {line.pk: line for line in order.lines.all()}
     taken = units_taken(order_id=order.pk)
     for index, (line_id, quantity) in enumerate(items):
@@ -220,36 +172,30 @@ def _emit(case: Case, event: str) -> None:
 
 def _lock_case(case_id: int) -> tuple[Any, Case]:
     """The case's order row, then the case row, locked (404 when the case is missing)."""
-    pk = parse_id(case_id, whole_floats=True)
-    ref = Case.objects.filter(pk=pk).values("order_id").first() if pk else None
+    ref = Case.objects.filter(pk=case_id).values("order_id").first()
     if ref is None:
         raise NotFound(_("No such after-sales case."))
     order = _lock_order(ref["order_id"])
-    case = Case.objects.select_for_update(of=("self",)).get(pk=pk)
+    case = Case.objects.select_for_update(of=("self",)).get(pk=case_id)
     return order, case
 
 
-def _refuse(case: Case, action: str, access: StoreAccess | None) -> None:
-    """409 ``invalid_transition`` when the state or the caller's role does not allow ``action``.
+def _wrong_state(case: Case, action: str) -> InvalidTransition:
+    """409 ``invalid_transition``: the case's state does not allow ``action``."""
+    return InvalidTransition(
+        _("This case is %(status)s: it cannot be %(action)s now.")
+        % {"status": Case.Status(case.status).label, "action": ACTION_VERBS[action]},
+        extra={"case_status": case.status},
+    )
 
-    Deciding (approve, reject) is checked first, before any state rule: 403 without the permission,
-    403 ``four_eyes_required`` for one's own application (shared_apps.accounts.approvals)."""
-    deciding = action in (rules.APPROVE, rules.REJECT)
-    if access is not None and deciding:
-        check_approver(
-            access=access,
-            permission="aftersales.approve",
-            applicant_ids=(case.applicant_id,),
-            subject="aftersales_case",
-            object_id=case.pk,
-        )
+
+def _refuse(case: Case, action: str, access: StoreAccess) -> None:
+    """409 ``invalid_transition`` when the state or the caller's role does not allow ``action``.
+    Approving and rejecting do not come here: ``decisions.APPROVE`` and ``decisions.REJECT`` check
+    four eyes (403) before the state rule."""
     if not rules.state_allows(case, action):
-        raise InvalidTransition(
-            _("This case is %(status)s: it cannot be %(action)s now.")
-            % {"status": Case.Status(case.status).label, "action": ACTION_VERBS[action]},
-            extra={"case_status": case.status},
-        )
-    if access is not None and not deciding and not rules.role_allows(case, action, access):
+        raise _wrong_state(case, action)
+    if not rules.role_allows(case, action, access):
         detail = _("Your role cannot %(action)s this case.") % {"action": ACTION_INFINITIVES[action]}
         raise InvalidTransition(detail, extra={"case_status": case.status})
 

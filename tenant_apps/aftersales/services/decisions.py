@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,11 +11,10 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
-from shared_apps.platform.fields import parse_text, raise_errors
+from shared_apps.platform.transitions import FourEyes, Transition, decide
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
 from tenant_apps.aftersales.services.common import (
-    COMMENT_MAX,
     _approvers_for,
     _case_title,
     _check_amount,
@@ -28,36 +26,66 @@ from tenant_apps.aftersales.services.common import (
     _order_event,
     _refuse,
     _set,
+    _wrong_state,
 )
 
 # --- decisions ------------------------------------------------------------------------------------
 
+# Supervisors and admins decide, never on their own application (an admin when no one else may).
+FOUR_EYES = FourEyes(permission="aftersales.approve", subject="aftersales_case", applicants=("applicant_id",))
 
-def case_approve(*, case_id: Any, access: StoreAccess, comment: Any = "", at: datetime | None = None) -> Case:
+
+def _decision(action: str, to_status: str) -> Transition:
+    return Transition(
+        to_status=to_status,
+        allowed=lambda case: rules.state_allows(case, action),
+        refusal=lambda case: _wrong_state(case, action),
+        four_eyes=FOUR_EYES,
+    )
+
+
+APPROVE = _decision(rules.APPROVE, Case.Status.APPROVED)
+REJECT = _decision(rules.REJECT, Case.Status.REJECTED)
+
+
+def _on_timelines(order, case: Case, previous: str, *, kind: str, message, access: StoreAccess, at, comment: str):
+    """The decision on the case's timeline (with its comment) and on the order's."""
+    _event(case, kind=kind, actor=access.user, at=at, from_status=previous, message=comment)
+    _order_event(
+        order=order,
+        actor=access.user,
+        message=format_lazy(message, number=case.number),
+        data={"case": case.pk, "status": case.status},
+        at=at,
+    )
+
+
+def case_approve(*, access: StoreAccess, case_id: int, comment: str = "", at: datetime | None = None) -> Case:
     """A supervisor approves a pending case; its amount is checked again against what is refundable."""
     at = at or timezone.now()
-    errors: dict[str, list[str]] = {}
-    comment = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=False)
-    raise_errors(errors)
-    with transaction.atomic():
-        order, case = _lock_case(case_id)
-        _refuse(case, rules.APPROVE, access)
+
+    def check_refundable(order, case: Case) -> None:
         if case.amount:
             _check_amount(order=order, amount=case.amount, exclude_case_id=case.pk)
-        previous = case.status
-        case.status = Case.Status.APPROVED
-        case.decided_by = access.user
-        case.decided_at = at
-        case.decision_comment = comment
-        _set(case, ["status", "decided_by", "decided_at", "decision_comment"])
-        _event(case, kind=CaseEvent.Kind.APPROVED, actor=access.user, at=at, from_status=previous, message=comment)
-        _emit(case, "aftersales.approved")
-        _order_event(
-            order=order,
-            actor=access.user,
-            message=format_lazy(gettext_lazy("After-sales {number} approved"), number=case.number),
-            data={"case": case.pk, "status": case.status},
-            at=at,
+
+    with transaction.atomic():
+        order, case = decide(
+            APPROVE,
+            lock=lambda: _lock_case(case_id),
+            access=access,
+            stamp={"decided_by": access.user, "decided_at": at, "decision_comment": comment},
+            check=check_refundable,
+            timeline=lambda order, case, previous: _on_timelines(
+                order,
+                case,
+                previous,
+                kind=CaseEvent.Kind.APPROVED,
+                message=gettext_lazy("After-sales {number} approved"),
+                access=access,
+                at=at,
+                comment=comment,
+            ),
+            publish=lambda order, case: _emit(case, "aftersales.approved"),
         )
         _notify(
             {case.applicant_id, order.owner_id} - {access.user.pk},
@@ -82,28 +110,25 @@ def _processors_for(case: Case) -> list[int]:
     return _members_with_role(StoreRole.FINANCE)
 
 
-def case_reject(*, case_id: Any, access: StoreAccess, comment: Any, at: datetime | None = None) -> Case:
+def case_reject(*, access: StoreAccess, case_id: int, comment: str, at: datetime | None = None) -> Case:
     """A supervisor rejects a pending case with a comment (required)."""
     at = at or timezone.now()
-    errors: dict[str, list[str]] = {}
-    comment = parse_text(comment, field="comment", errors=errors, max_length=COMMENT_MAX, required=True)
-    raise_errors(errors)
     with transaction.atomic():
-        order, case = _lock_case(case_id)
-        _refuse(case, rules.REJECT, access)
-        previous = case.status
-        case.status = Case.Status.REJECTED
-        case.decided_by = access.user
-        case.decided_at = at
-        case.decision_comment = comment
-        _set(case, ["status", "decided_by", "decided_at", "decision_comment"])
-        _event(case, kind=CaseEvent.Kind.REJECTED, actor=access.user, at=at, from_status=previous, message=comment)
-        _order_event(
-            order=order,
-            actor=access.user,
-            message=format_lazy(gettext_lazy("After-sales {number} rejected"), number=case.number),
-            data={"case": case.pk, "status": case.status},
-            at=at,
+        order, case = decide(
+            REJECT,
+            lock=lambda: _lock_case(case_id),
+            access=access,
+            stamp={"decided_by": access.user, "decided_at": at, "decision_comment": comment},
+            timeline=lambda order, case, previous: _on_timelines(
+                order,
+                case,
+                previous,
+                kind=CaseEvent.Kind.REJECTED,
+                message=gettext_lazy("After-sales {number} rejected"),
+                access=access,
+                at=at,
+                comment=comment,
+            ),
         )
         _notify(
             {case.applicant_id, order.owner_id} - {access.user.pk},
@@ -115,7 +140,7 @@ def case_reject(*, case_id: Any, access: StoreAccess, comment: Any, at: datetime
     return case
 
 
-def case_cancel(*, case_id: Any, access: StoreAccess, at: datetime | None = None) -> Case:
+def case_cancel(*, access: StoreAccess, case_id: int, at: datetime | None = None) -> Case:
     """The applicant (or a supervisor) withdraws a case before it is processed."""
     at = at or timezone.now()
     with transaction.atomic():

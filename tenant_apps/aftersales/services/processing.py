@@ -8,17 +8,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
-from shared_apps.platform.fields import raise_errors
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
 from tenant_apps.aftersales.services.common import (
     DEFAULT_REFUND_METHOD,
-    REFUND_METHODS,
     TYPE_LABELS,
     _case_title,
     _emit,
@@ -36,13 +33,14 @@ from tenant_apps.sales import services as sales_services
 # --- processing -----------------------------------------------------------------------------------
 
 
-def _create_refund(*, order, case: Case, actor, at: datetime) -> None:
+def _create_refund(*, order, case: Case, access: StoreAccess, at: datetime) -> None:
     """The pending refund record for finance (finance refuses 409 ``over_refund`` under the order lock)."""
+    actor = access.user
     payment = finance_services.refund_create(
+        access=access,
         order=order,
         amount=case.amount,
         method=case.refund_method or DEFAULT_REFUND_METHOD,
-        actor=actor,
         aftersales_case_id=case.pk,
         note=str(format_lazy(gettext_lazy("After-sales {number}: {reason}"), number=case.number, reason=case.reason))[
             :300
@@ -101,18 +99,15 @@ def _create_delivery(*, order, case: Case, actor, at: datetime) -> None:
     # sales tells the warehouse about the new delivery itself.
 
 
-def case_process(*, case_id: Any, access: StoreAccess, method: Any = None, at: datetime | None = None) -> Case:
+def case_process(*, access: StoreAccess, case_id: int, method: str | None = None, at: datetime | None = None) -> Case:
     """Start processing an approved case (→ processing).
 
-    refund only: the pending refund record is created for finance (``method``: how the money goes
-    back, default bank transfer); return and refund: the warehouse is told a return is expected;
-    exchange and reissue: a new delivery is created for the warehouse.
+    refund only: the pending refund record is created for finance (``method``: one of
+    ``REFUND_METHODS``, how the money goes back, default bank transfer); return and refund: the
+    warehouse is told a return is expected; exchange and reissue: a new delivery is created for
+    the warehouse.
     """
     at = at or timezone.now()
-    errors: dict[str, list[str]] = {}
-    if method not in (None, "") and method not in REFUND_METHODS:
-        errors["method"] = [_("One of: %(values)s.") % {"values": ", ".join(REFUND_METHODS)}]
-    raise_errors(errors)
     with transaction.atomic():
         order, case = _lock_case(case_id)
         _refuse(case, rules.PROCESS, access)
@@ -126,11 +121,11 @@ def case_process(*, case_id: Any, access: StoreAccess, method: Any = None, at: d
         _set(case, ["status", "processed_by", "processed_at", "refund_method", "note"])
         _event(case, kind=CaseEvent.Kind.PROCESSING, actor=access.user, at=at, from_status=previous)
         if case.type == Case.Type.REFUND_ONLY:
-            _create_refund(order=order, case=case, actor=access.user, at=at)
+            _create_refund(order=order, case=case, access=access, at=at)
         elif case.type == Case.Type.RETURN_REFUND and case.return_received_at is not None:
             # Processed again after finance rejected the refund: the goods are back already.
             if case.amount:
-                _create_refund(order=order, case=case, actor=access.user, at=at)
+                _create_refund(order=order, case=case, access=access, at=at)
         elif case.type == Case.Type.RETURN_REFUND:
             _order_event(
                 order=order,
@@ -160,7 +155,7 @@ def case_process(*, case_id: Any, access: StoreAccess, method: Any = None, at: d
     return case
 
 
-def case_return_received(*, case_id: Any, access: StoreAccess, at: datetime | None = None) -> Case:
+def case_return_received(*, access: StoreAccess, case_id: int, at: datetime | None = None) -> Case:
     """The warehouse records the returned goods of a return and refund; the refund is then
     created for finance (a return without money waits to be completed by hand)."""
     at = at or timezone.now()
@@ -179,7 +174,7 @@ def case_return_received(*, case_id: Any, access: StoreAccess, at: datetime | No
             at=at,
         )
         if case.amount:
-            _create_refund(order=order, case=case, actor=access.user, at=at)
+            _create_refund(order=order, case=case, access=access, at=at)
         _notify(
             {case.applicant_id} - {access.user.pk},
             kind="return_received",
@@ -220,7 +215,7 @@ def _complete(case: Case, *, order, actor, at: datetime, kind: str, message: Any
         )
 
 
-def case_complete(*, case_id: Any, access: StoreAccess, at: datetime | None = None) -> Case:
+def case_complete(*, access: StoreAccess, case_id: int, at: datetime | None = None) -> Case:
     """Complete by hand what completes with no money and no delivery: a return without a refund
     whose goods are back. Every other case completes by itself (refund confirmed, delivery received)."""
     at = at or timezone.now()

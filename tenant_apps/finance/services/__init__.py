@@ -15,9 +15,12 @@ order's ``collected`` / ``supplemented`` / ``refunded`` (and ``fully_collected_a
 transaction, lets sales move the order on (``order_payment_changed``), writes the timeline and the
 outbox; notifications and the ``payment_confirmed`` / ``payment_rejected`` signals follow the commit.
 
-Every function validates everything before writing anything, and takes ``at`` (None means now).
+The services take their fields parsed (``finance.inputs`` reads the API's bodies and the pages'
+forms: ``Decimal`` amounts, checked files) and the caller's ``access``; they check the rules
+before writing anything, and take ``at`` (None means now). Confirming and rejecting follow the
+steps of ``shared_apps.platform.transitions``.
 
-One module per part: ``common`` (parsing, the money checks, locks, vouchers, signals),
+One module per part: ``common`` (the money checks, locks, vouchers, signals),
 ``payments``, ``invoices`` and ``reminders``. This package exports what other modules call.
 """
 

@@ -1,11 +1,11 @@
-"""What every finance write uses: parsing, the money checks under the order's lock, vouchers,
-the payment's lock and the signals after commit."""
+"""What every finance write uses: the money checks under the order's lock, vouchers, the
+payment's lock and the signals after commit (the fields come parsed: ``finance.inputs``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
-from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
 from tenant_apps.finance import files
 from tenant_apps.finance.error_codes import FinanceErrorCode
 from tenant_apps.finance.models import Payment, PaymentVoucher
@@ -26,15 +26,6 @@ from tenants.storetime import current_store
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999999.99")
-NOTE_MAX = 300
-REASON_MAX = 300
-MAX_VOUCHERS = 10
-INVOICE_TEXT_LIMITS = {"title": 200, "tax_number": 30, "address": 300, "note": 300}
-NUMBER_MAX = 40
-COURIER_MAX = 60
-TRACKING_MAX = 64
 
 KIND_LABELS = {
     Payment.Kind.COLLECTION: gettext_lazy("Collection"),
@@ -68,49 +59,6 @@ def order_url(order_id: int) -> str:
 
 def invoice_url(invoice_id: int) -> str:
     return f"/finance/invoices/{invoice_id}/"
-
-
-def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, errors={field: [message]})
-
-
-def parse_amount(value, *, field: str = "amount") -> Decimal:
-    """A money amount: more than 0, at most 2 decimals, as a ``Decimal`` with 2 places."""
-    if value is None or value == "" or isinstance(value, bool):
-        raise _invalid(field, _("An amount is required."))
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise _invalid(field, _("Enter an amount such as 1280.00.")) from None
-    if not amount.is_finite():
-        raise _invalid(field, _("Enter an amount such as 1280.00."))
-    if amount.as_tuple().exponent < -2:
-        raise _invalid(field, _("An amount has at most 2 decimals."))
-    if amount <= 0:
-        raise _invalid(field, _("The amount must be greater than 0."))
-    if amount > MAX_AMOUNT:
-        raise _invalid(field, _("The amount is too large."))
-    return amount.quantize(CENT)
-
-
-def _text(value, *, field: str, max_length: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise _invalid(field, _("Enter text."))
-    text = value.strip()
-    if required and not text:
-        raise _invalid(field, _("This field is required."))
-    if len(text) > max_length:
-        raise _invalid(field, _("At most %(max)d characters.") % {"max": max_length})
-    return text
-
-
-def _choice(value, *, field: str, choices) -> str:
-    if value not in choices.values:
-        allowed = ", ".join(choices.values)
-        raise _invalid(field, _("Choose one of: %(allowed)s.") % {"allowed": allowed})
-    return value
 
 
 def _money_text(amount: Decimal) -> str:
@@ -200,20 +148,11 @@ def _add_vouchers(payment: Payment, checked: Iterable[files.CheckedFile], actor)
     return [PaymentVoucher.upload(item, payment=payment, uploaded_by=actor) for item in checked]
 
 
-def _payment_ref(payment_id) -> dict:
-    try:
-        pk = int(payment_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("No such payment record.")) from None
-    ref = Payment.objects.filter(pk=pk).values("pk", "order_id").first()
+def _lock_payment(payment_id: int) -> tuple[Order, Payment]:
+    """The order, then the payment record, both locked (the order first, as everywhere)."""
+    ref = Payment.objects.filter(pk=payment_id).values("pk", "order_id").first()
     if ref is None:
         raise NotFound(_("No such payment record."))
-    return ref
-
-
-def _lock_payment(payment_id) -> tuple[Order, Payment]:
-    """The order, then the payment record, both locked (the order first, as everywhere)."""
-    ref = _payment_ref(payment_id)
     order = sales_services.order_lock(order_id=ref["order_id"])
     payment = Payment.objects.select_for_update().get(pk=ref["pk"])
     return order, payment

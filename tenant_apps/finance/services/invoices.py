@@ -12,25 +12,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
 from tenant_apps.finance import files
 from tenant_apps.finance.error_codes import FinanceErrorCode
 from tenant_apps.finance.models import Invoice
-from tenant_apps.finance.services.common import (
-    COURIER_MAX,
-    INVOICE_TEXT_LIMITS,
-    NUMBER_MAX,
-    TRACKING_MAX,
-    ZERO,
-    _choice,
-    _invalid,
-    _money_text,
-    _save_file,
-    _text,
-    finance_member_ids,
-    invoice_url,
-    parse_amount,
-)
+from tenant_apps.finance.services.common import ZERO, _money_text, _save_file, finance_member_ids, invoice_url
 from tenant_apps.notifications.services import notify
 from tenant_apps.sales import services as sales_services
 from tenant_apps.sales.models import Order, OrderEvent, Quotation
@@ -124,30 +111,26 @@ def _announce_invoice_request(invoice: Invoice, *, order: Order | None, actor, a
 
 def invoice_request(
     *,
-    actor,
-    title,
-    tax_number,
-    amount,
-    invoice_type,
-    address,
-    note="",
+    access: StoreAccess,
+    title: str,
+    tax_number: str,
+    amount: Decimal,
+    invoice_type: str,
+    address: str,
+    note: str = "",
     order: Order | None = None,
     quotation: Quotation | None = None,
     at: datetime | None = None,
 ) -> Invoice:
-    """Ask finance for an invoice on an order (or a quotation not yet ordered).
+    """Ask finance for an invoice on an order (or a quotation not yet ordered): exactly one of them.
 
     The invoices of an order that are not cancelled never exceed its amount + supplemented
     (a quotation's: its amount): 409 ``over_invoice``.
     """
     if (order is None) == (quotation is None):
-        raise _invalid("order", _("Name either an order or a quotation."))
-    fields = {
-        name: _text(value, field=name, max_length=INVOICE_TEXT_LIMITS[name], required=name != "note")
-        for name, value in (("title", title), ("tax_number", tax_number), ("address", address), ("note", note))
-    }
-    amount = parse_amount(amount)
-    invoice_type = _choice(invoice_type, field="invoice_type", choices=Invoice.Type)
+        raise ValueError("an invoice is requested on an order or on a quotation")
+    actor = access.user
+    fields = {"title": title, "tax_number": tax_number, "address": address, "note": note}
     at = at or timezone.now()
     with transaction.atomic():
         if order is not None:
@@ -165,19 +148,11 @@ def invoice_request(
     return invoice
 
 
-def _invoice_ref(invoice_id) -> dict:
-    try:
-        pk = int(invoice_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("No such invoice.")) from None
-    ref = Invoice.objects.filter(pk=pk).values("pk", "order_id").first()
+def _lock_invoice(invoice_id: int) -> tuple[Order | None, Invoice]:
+    """The invoice's order (when it has one), then the invoice, both locked (404 when missing)."""
+    ref = Invoice.objects.filter(pk=invoice_id).values("pk", "order_id").first()
     if ref is None:
         raise NotFound(_("No such invoice."))
-    return ref
-
-
-def _lock_invoice(invoice_id) -> tuple[Order | None, Invoice]:
-    ref = _invoice_ref(invoice_id)
     order = sales_services.order_lock(order_id=ref["order_id"]) if ref["order_id"] else None
     return order, Invoice.objects.select_for_update().get(pk=ref["pk"])
 
@@ -203,12 +178,11 @@ def _invoice_event(order: Order | None, *, invoice: Invoice, actor, message: str
     )
 
 
-def invoice_issue(*, invoice_id, number, file, actor, at: datetime | None = None) -> Invoice:
-    """Finance issues a requested invoice: its number (unique in the store) and its file."""
-    number = _text(number, field="number", max_length=NUMBER_MAX, required=True)
-    if file is None:
-        raise _invalid("file", _("The invoice file is required."))
-    checked = files.check_file(file, field="file")
+def invoice_issue(
+    *, access: StoreAccess, invoice_id: int, number: str, file: files.CheckedFile, at: datetime | None = None
+) -> Invoice:
+    """Finance issues a requested invoice: its number (unique in the store) and its (checked) file."""
+    actor = access.user
     at = at or timezone.now()
     with transaction.atomic():
         order, invoice = _lock_invoice(invoice_id)
@@ -230,7 +204,7 @@ def invoice_issue(*, invoice_id, number, file, actor, at: datetime | None = None
                 invoice.save(update_fields=["number", "status", "issued_by", "issued_at"])
         except IntegrityError:
             raise duplicate from None
-        _save_file(invoice, checked)
+        _save_file(invoice, file)
         invoice.save(update_fields=["file"])
         _invoice_event(order, invoice=invoice, actor=actor, message=_("Invoice %(n)s issued") % {"n": number}, at=at)
         title = format_lazy(gettext_lazy("Invoice {number} was issued"), number=number)
@@ -248,10 +222,11 @@ def invoice_issue(*, invoice_id, number, file, actor, at: datetime | None = None
     return invoice
 
 
-def invoice_mail(*, invoice_id, courier, tracking_number, actor, at: datetime | None = None) -> Invoice:
+def invoice_mail(
+    *, access: StoreAccess, invoice_id: int, courier: str, tracking_number: str, at: datetime | None = None
+) -> Invoice:
     """Finance records the mailing of an issued invoice (courier and tracking number)."""
-    courier = _text(courier, field="courier", max_length=COURIER_MAX, required=True)
-    tracking_number = _text(tracking_number, field="tracking_number", max_length=TRACKING_MAX, required=True)
+    actor = access.user
     at = at or timezone.now()
     with transaction.atomic():
         order, invoice = _lock_invoice(invoice_id)
@@ -287,12 +262,13 @@ def invoice_mail(*, invoice_id, courier, tracking_number, actor, at: datetime | 
     return invoice
 
 
-def invoice_cancel(*, invoice_id, actor, as_finance: bool = False, at: datetime | None = None) -> Invoice:
-    """Withdraw a requested invoice: its requester, or finance (``as_finance``)."""
+def invoice_cancel(*, access: StoreAccess, invoice_id: int, at: datetime | None = None) -> Invoice:
+    """Withdraw a requested invoice: its requester, or finance (who may issue invoices)."""
+    actor = access.user
     at = at or timezone.now()
     with transaction.atomic():
         order, invoice = _lock_invoice(invoice_id)
-        if not as_finance and invoice.requested_by_id != getattr(actor, "pk", None):
+        if not access.can("invoices.issue") and invoice.requested_by_id != actor.pk:
             raise InvalidTransition(_("Only the requester or finance can cancel this invoice request."))
         if invoice.status != Invoice.Status.REQUESTED:
             raise _invoice_wrong_status(invoice, Invoice.Status.REQUESTED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,31 +13,24 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shared_apps.accounts.access import resolve_store_access
-from shared_apps.accounts.approvals import check_approver
-from shared_apps.platform.errors import PermissionDenied
+from shared_apps.accounts.access import StoreAccess
+from shared_apps.platform.errors import ValidationFailed
+from shared_apps.platform.transitions import FourEyes, Transition, decide
 from tenant_apps.finance import files
 from tenant_apps.finance.models import Payment
 from tenant_apps.finance.services.common import (
     KIND_LABELS,
-    MAX_VOUCHERS,
-    NOTE_MAX,
-    REASON_MAX,
     _add_vouchers,
     _already_decided,
     _check_confirmation,
     _check_new_record,
-    _choice,
-    _invalid,
     _lock_payment,
     _money_text,
     _over_collection,
     _pending_sum,
     _send_after_commit,
-    _text,
     finance_member_ids,
     order_url,
-    parse_amount,
     payment_event_data,
 )
 from tenant_apps.finance.signals import payment_confirmed, payment_rejected
@@ -44,35 +38,61 @@ from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish
 from tenant_apps.sales import services as sales_services
 from tenant_apps.sales.models import Order, OrderEvent
-from tenants.storetime import current_store
+
+
+def _is_pending(payment: Payment) -> bool:
+    return payment.status == Payment.Status.PENDING
+
+
+# Finance confirms, never the one who recorded the record (an admin when no one else may); it
+# rejects without that rule (the pages and the API let only finance and admins reject).
+CONFIRM = Transition(
+    to_status=Payment.Status.CONFIRMED,
+    allowed=_is_pending,
+    refusal=_already_decided,
+    four_eyes=FourEyes(permission="payments.confirm", subject="payment", applicants=("created_by_id",)),
+)
+REJECT = Transition(to_status=Payment.Status.REJECTED, allowed=_is_pending, refusal=_already_decided)
 
 # --- payment records ------------------------------------------------------------------------------
 
 
+def _tell_finance(payment: Payment, *, order: Order, actor) -> None:
+    """Finance is told of a new record (but the one who recorded it)."""
+    recipients = [pk for pk in finance_member_ids() if pk != getattr(actor, "pk", None)]
+    if recipients:
+        title = format_lazy(
+            gettext_lazy("{kind} of {amount} on order {number} waits for confirmation"),
+            kind=KIND_LABELS[payment.kind],
+            amount=_money_text(payment.amount),
+            number=order.number,
+        )
+        notify(
+            recipients=recipients,
+            kind="finance.payment_recorded",
+            title=title,
+            url=order_url(order.pk),
+            data={"order": order.pk, "payment": payment.pk},
+        )
+
+
 def payment_create(
     *,
+    access: StoreAccess,
     order: Order,
     kind: str,
-    amount,
+    amount: Decimal,
     method: str,
-    actor,
     note: str = "",
-    vouchers: Iterable = (),
+    vouchers: Iterable[files.CheckedFile] = (),
     aftersales_case_id: int | None = None,
     at: datetime | None = None,
 ) -> Payment:
-    """Record a pending collection, supplement or refund on ``order`` with its voucher files.
+    """Record a pending collection, supplement or refund on ``order`` with its (checked) voucher files.
 
     Finance is told on commit; the record counts once finance confirms it.
     """
-    kind = _choice(kind, field="kind", choices=Payment.Kind)
-    amount = parse_amount(amount)
-    method = _choice(method, field="method", choices=Payment.Method)
-    note = _text(note, field="note", max_length=NOTE_MAX)
-    uploads = list(vouchers or ())
-    if len(uploads) > MAX_VOUCHERS:
-        raise _invalid("voucher", _("At most %(max)d voucher files per record.") % {"max": MAX_VOUCHERS})
-    checked = files.check_files(uploads, field="voucher")
+    actor = access.user
     backdated = at is not None
     at = at or timezone.now()
     with transaction.atomic():
@@ -90,7 +110,7 @@ def payment_create(
         if backdated:  # recorded earlier (demo data, replays): the record says when
             Payment.objects.filter(pk=payment.pk).update(created_at=at)
             payment.created_at = at
-        _add_vouchers(payment, checked, actor)
+        _add_vouchers(payment, vouchers, actor)
         sales_services.order_event_add(
             order=locked,
             kind=OrderEvent.Kind.PAYMENT,
@@ -100,164 +120,148 @@ def payment_create(
             data={"payment": payment.pk, "kind": kind, "amount": _money_text(amount), "status": payment.status},
             at=at,
         )
-        recipients = [pk for pk in finance_member_ids() if pk != getattr(actor, "pk", None)]
-        if recipients:
-            title = format_lazy(
-                gettext_lazy("{kind} of {amount} on order {number} waits for confirmation"),
-                kind=KIND_LABELS[kind],
-                amount=_money_text(amount),
-                number=locked.number,
-            )
-            notify(
-                recipients=recipients,
-                kind="finance.payment_recorded",
-                title=title,
-                url=order_url(locked.pk),
-                data={"order": locked.pk, "payment": payment.pk},
-            )
+        _tell_finance(payment, order=locked, actor=actor)
     return payment
 
 
 def refund_create(
     *,
+    access: StoreAccess,
     order: Order,
-    amount,
+    amount: Decimal,
     method: str,
-    actor,
     aftersales_case_id: int | None = None,
     note: str = "",
 ) -> Payment:
     """A pending refund on ``order`` (after-sales uses it for an approved case); the same rules as
     any refund: refused when pending + confirmed refunds would exceed collected + supplemented."""
     return payment_create(
+        access=access,
         order=order,
         kind=Payment.Kind.REFUND,
         amount=amount,
         method=method,
-        actor=actor,
         note=note,
         aftersales_case_id=aftersales_case_id,
     )
 
 
-def payment_confirm(*, payment_id, actor, at: datetime | None = None) -> Payment:
-    """Finance confirms a pending record: it counts from now on (``confirmed_at``)."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        order, payment = _lock_payment(payment_id)
-        if actor is not None:  # a person confirms: four eyes (the system confirming an import is not one)
-            access = resolve_store_access(user=actor, store=current_store())
-            if access is None:
-                raise PermissionDenied()
-            check_approver(
-                access=access,
-                permission="payments.confirm",
-                applicant_ids=(payment.created_by_id,),
-                subject="payment",
-                object_id=payment.pk,
-            )
-        if payment.status != Payment.Status.PENDING:
-            raise _already_decided(payment)
-        _check_confirmation(order, payment)
-        fields = ["updated_at"]
-        if payment.kind == Payment.Kind.COLLECTION:
-            order.collected += payment.amount
-            fields.append("collected")
-            if order.collected == order.amount:
-                order.fully_collected_at = at
-                fields.append("fully_collected_at")
-        elif payment.kind == Payment.Kind.SUPPLEMENT:
-            order.supplemented += payment.amount
-            fields.append("supplemented")
-        else:
-            order.refunded += payment.amount
-            fields.append("refunded")
-        order.save(update_fields=fields)
-        payment.status = Payment.Status.CONFIRMED
-        payment.confirmed_at = at
-        payment.decided_by = actor
-        payment.save(update_fields=["status", "confirmed_at", "decided_by"])
-        sales_services.order_event_add(
-            order=order,
-            kind=OrderEvent.Kind.PAYMENT,
-            actor=actor,
-            message=_("%(kind)s of %(amount)s confirmed")
-            % {"kind": KIND_LABELS[payment.kind], "amount": _money_text(payment.amount)},
-            data={
-                "payment": payment.pk,
-                "kind": payment.kind,
-                "amount": _money_text(payment.amount),
-                "status": payment.status,
-            },
-            at=at,
+# --- decisions ------------------------------------------------------------------------------------
+
+
+def _count_in_order(order: Order, payment: Payment, *, at: datetime) -> None:
+    """The confirmation's money rules, then the record counted in the order's money columns."""
+    _check_confirmation(order, payment)
+    fields = ["updated_at"]
+    if payment.kind == Payment.Kind.COLLECTION:
+        order.collected += payment.amount
+        fields.append("collected")
+        if order.collected == order.amount:
+            order.fully_collected_at = at
+            fields.append("fully_collected_at")
+    elif payment.kind == Payment.Kind.SUPPLEMENT:
+        order.supplemented += payment.amount
+        fields.append("supplemented")
+    else:
+        order.refunded += payment.amount
+        fields.append("refunded")
+    order.save(update_fields=fields)
+
+
+def _on_order_timeline(order: Order, payment: Payment, *, actor, at: datetime, message: str) -> None:
+    sales_services.order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.PAYMENT,
+        actor=actor,
+        message=message,
+        data={
+            "payment": payment.pk,
+            "kind": payment.kind,
+            "amount": _money_text(payment.amount),
+            "status": payment.status,
+        },
+        at=at,
+    )
+
+
+def _tell_decided(order: Order, payment: Payment, *, actor, kind: str, title, body="") -> None:
+    """The order's owner and the one who recorded the payment are told (but the one who decided)."""
+    recipients = {order.owner_id, payment.created_by_id} - {None, getattr(actor, "pk", None)}
+    if recipients:
+        notify(
+            recipients=sorted(recipients),
+            kind=kind,
+            title=format_lazy(
+                title, kind=KIND_LABELS[payment.kind], amount=_money_text(payment.amount), number=order.number
+            ),
+            body=body,
+            url=order_url(order.pk),
+            data={"order": order.pk, "payment": payment.pk},
         )
+
+
+def payment_confirm(*, access: StoreAccess, payment_id: int, at: datetime | None = None) -> Payment:
+    """Finance confirms a pending record: it counts from now on (``confirmed_at``), and sales moves
+    the order on when it is now fully collected."""
+    at = at or timezone.now()
+    actor = access.user
+
+    def timeline(order: Order, payment: Payment, previous: str) -> None:
+        message = _("%(kind)s of %(amount)s confirmed") % {
+            "kind": KIND_LABELS[payment.kind],
+            "amount": _money_text(payment.amount),
+        }
+        _on_order_timeline(order, payment, actor=actor, at=at, message=message)
         sales_services.order_payment_changed(order=order, at=at)
+
+    def publish_confirmed(order: Order, payment: Payment) -> None:
         publish(topic="payment", entity_id=payment.pk, event="payment.confirmed", data=payment_event_data(payment))
         publish(topic="order", entity_id=order.pk)
-        recipients = {order.owner_id, payment.created_by_id} - {None, getattr(actor, "pk", None)}
-        title = format_lazy(
-            gettext_lazy("{kind} of {amount} on order {number} was confirmed"),
-            kind=KIND_LABELS[payment.kind],
-            amount=_money_text(payment.amount),
-            number=order.number,
+
+    with transaction.atomic():
+        order, payment = decide(
+            CONFIRM,
+            lock=lambda: _lock_payment(payment_id),
+            access=access,
+            stamp={"confirmed_at": at, "decided_by": actor},
+            check=lambda order, payment: _count_in_order(order, payment, at=at),
+            timeline=timeline,
+            publish=publish_confirmed,
         )
-        if recipients:
-            notify(
-                recipients=sorted(recipients),
-                kind="finance.payment_confirmed",
-                title=title,
-                url=order_url(order.pk),
-                data={"order": order.pk, "payment": payment.pk},
-            )
+        title = gettext_lazy("{kind} of {amount} on order {number} was confirmed")
+        _tell_decided(order, payment, actor=actor, kind="finance.payment_confirmed", title=title)
         _send_after_commit(payment_confirmed, payment)
     return payment
 
 
-def payment_reject(*, payment_id, actor, reason, at: datetime | None = None) -> Payment:
+def payment_reject(*, access: StoreAccess, payment_id: int, reason: str, at: datetime | None = None) -> Payment:
     """Finance rejects a pending record (with a reason): it never counts."""
-    reason = _text(reason, field="reason", max_length=REASON_MAX, required=True)
     at = at or timezone.now()
-    with transaction.atomic():
-        order, payment = _lock_payment(payment_id)
-        if payment.status != Payment.Status.PENDING:
-            raise _already_decided(payment)
-        payment.status = Payment.Status.REJECTED
-        payment.rejected_at = at
-        payment.reject_reason = reason
-        payment.decided_by = actor
-        payment.save(update_fields=["status", "rejected_at", "reject_reason", "decided_by"])
-        sales_services.order_event_add(
-            order=order,
-            kind=OrderEvent.Kind.PAYMENT,
-            actor=actor,
-            message=_("%(kind)s of %(amount)s rejected: %(reason)s")
-            % {"kind": KIND_LABELS[payment.kind], "amount": _money_text(payment.amount), "reason": reason},
-            data={
-                "payment": payment.pk,
-                "kind": payment.kind,
-                "amount": _money_text(payment.amount),
-                "status": payment.status,
-            },
-            at=at,
-        )
+    actor = access.user
+
+    def timeline(order: Order, payment: Payment, previous: str) -> None:
+        message = _("%(kind)s of %(amount)s rejected: %(reason)s") % {
+            "kind": KIND_LABELS[payment.kind],
+            "amount": _money_text(payment.amount),
+            "reason": reason,
+        }
+        _on_order_timeline(order, payment, actor=actor, at=at, message=message)
+
+    def publish_rejected(order: Order, payment: Payment) -> None:
         publish(topic="payment", entity_id=payment.pk, event="payment.rejected", data=payment_event_data(payment))
-        recipients = {order.owner_id, payment.created_by_id} - {None, getattr(actor, "pk", None)}
-        title = format_lazy(
-            gettext_lazy("{kind} of {amount} on order {number} was rejected"),
-            kind=KIND_LABELS[payment.kind],
-            amount=_money_text(payment.amount),
-            number=order.number,
+
+    with transaction.atomic():
+        order, payment = decide(
+            REJECT,
+            lock=lambda: _lock_payment(payment_id),
+            access=access,
+            stamp={"rejected_at": at, "reject_reason": reason, "decided_by": actor},
+            timeline=timeline,
+            publish=publish_rejected,
         )
+        title = gettext_lazy("{kind} of {amount} on order {number} was rejected")
         body = format_lazy(gettext_lazy("Reason: {reason}"), reason=reason)
-        if recipients:
-            notify(
-                recipients=sorted(recipients),
-                kind="finance.payment_rejected",
-                title=title,
-                body=body,
-                url=order_url(order.pk),
-                data={"order": order.pk, "payment": payment.pk},
-            )
+        _tell_decided(order, payment, actor=actor, kind="finance.payment_rejected", title=title, body=body)
         _send_after_commit(payment_rejected, payment)
     return payment
 
@@ -265,7 +269,7 @@ def payment_reject(*, payment_id, actor, reason, at: datetime | None = None) -> 
 def record_imported_collection(
     *,
     order: Order,
-    amount,
+    amount: Decimal,
     confirmed_at: datetime,
     actor,
     method: str = Payment.Method.BANK_TRANSFER,
@@ -275,12 +279,11 @@ def record_imported_collection(
 
     The order's money columns include it at once; nobody is notified and the order does not move
     (its imported status is kept). Refused like any collection when it would exceed the amount.
+    ``actor`` is the one who imports (None for demo data).
     """
-    amount = parse_amount(amount)
-    method = _choice(method, field="method", choices=Payment.Method)
-    note = _text(note, field="note", max_length=NOTE_MAX)
     if not isinstance(confirmed_at, datetime) or timezone.is_naive(confirmed_at):
-        raise _invalid("confirmed_at", _("A time with its time zone is required."))
+        message = _("A time with its time zone is required.")
+        raise ValidationFailed(message, errors={"confirmed_at": [message]})
     with transaction.atomic():
         locked = sales_services.order_lock(order_id=order.pk)
         counted = locked.collected + _pending_sum(locked.pk, Payment.Kind.COLLECTION)

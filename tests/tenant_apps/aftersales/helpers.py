@@ -41,3 +41,16 @@ def notifications_of(user, kind: str | None = None):
     if kind:
         qs = qs.filter(kind=kind)
     return list(qs)
+
+
+def lines_of(order, *quantities):
+    """``items_of`` as the services take them: ``(order line, quantity)`` pairs."""
+    return [(item["order_line"], item["quantity"]) for item in items_of(order, *quantities)]
+
+
+def apply_case(access, order, *, at=None, **body):
+    """An application as the API files it: the body read at the edge, then the service."""
+    from tenant_apps.aftersales import services
+    from tenant_apps.aftersales.inputs import CaseCreateSerializer
+
+    return services.case_apply(access=access, at=at, **CaseCreateSerializer.read({"order": order.pk, **body}))

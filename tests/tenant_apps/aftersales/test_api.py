@@ -12,7 +12,7 @@ from django.utils import timezone
 from tenant_apps.aftersales import services
 from tenant_apps.aftersales.models import Case
 from tests.factories import access_of
-from tests.tenant_apps.aftersales.helpers import items_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import apply_case, items_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def _case(store, user, order, *, at=None, **fields):
     fields.setdefault("reason", "Wrong size")
     if fields["type"] != "refund_only":
         fields.setdefault("items", items_of(order, 1))
-    return services.case_apply(access=access_of(user, store), order_id=order.pk, at=at, **fields)
+    return apply_case(access_of(user, store), order, at=at, **fields)
 
 
 def _ids(response) -> list[int]:

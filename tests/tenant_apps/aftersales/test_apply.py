@@ -8,7 +8,7 @@ import pytest
 
 from tenant_apps.aftersales.models import Case, CaseItem
 from tenant_apps.sales.models import OrderEvent
-from tests.tenant_apps.aftersales.helpers import items_of, notifications_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import access_of, items_of, notifications_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +162,7 @@ def test_direct_refunds_count_toward_the_refundable_amount(api, store_a, users, 
 
     with in_store(store_a):
         order = shipped_order(users.a_sales, quantities=(10,), collected="1000.00")
-        refund_create(order=order, amount=Decimal("400.00"), method="cash", actor=users.a_finance)
+        refund_create(access=access_of(users.a_finance, store_a), order=order, amount=Decimal("400.00"), method="cash")
     response = _apply(api, users.a_sales, store_a, order=order.pk, type="refund_only", reason="x", amount="600.01")
     assert (response.status_code, response.json()["code"]) == (409, "over_refund")
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tenant_apps.aftersales import services
 from tenant_apps.aftersales.models import Case
 from tests.factories import access_of
-from tests.tenant_apps.aftersales.helpers import items_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import apply_case, items_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ def _case(store, users, order, **fields):
     fields.setdefault("reason", "Wrong size")
     if fields["type"] != "refund_only":
         fields.setdefault("items", items_of(order, 1))
-    return services.case_apply(access=access_of(users.a_sales, store), order_id=order.pk, **fields)
+    return apply_case(access_of(users.a_sales, store), order, **fields)
 
 
 def test_list_page_shows_visible_cases_and_filters_by_type(page_client, store_a, users, in_store):

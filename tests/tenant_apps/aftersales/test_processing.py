@@ -15,14 +15,14 @@ from tenant_apps.finance.models import Payment
 from tenant_apps.sales import services as sales
 from tenant_apps.sales.models import Delivery, Order
 from tests.factories import access_of
-from tests.tenant_apps.aftersales.helpers import items_of, notifications_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import apply_case, items_of, notifications_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 
 
 def _approved(store, users, order, **fields) -> Case:
     fields.setdefault("reason", "Damaged in transit")
-    case = services.case_apply(access=access_of(users.a_sales, store), order_id=order.pk, **fields)
+    case = apply_case(access_of(users.a_sales, store), order, **fields)
     return services.case_approve(case_id=case.pk, access=access_of(users.a_supervisor, store), comment="OK")
 
 
@@ -51,7 +51,7 @@ def test_confirmed_refund_completes_the_case_and_counts_once(a, users, api, djan
     case = _approved(a, users, order, type="refund_only", amount="300.00")
     case = _process(a, users.a_admin, case)
     with django_capture_on_commit_callbacks(execute=True):
-        finance.payment_confirm(payment_id=case.refund_payment_id, actor=users.a_finance)
+        finance.payment_confirm(access=access_of(users.a_finance, a), payment_id=case.refund_payment_id)
     case.refresh_from_db()
     assert case.status == "completed"
     assert case.completed_at is not None
@@ -67,14 +67,14 @@ def test_confirmed_refund_completes_the_case_and_counts_once(a, users, api, djan
 def test_confirmed_refund_counts_once_in_net_revenue(a, users, api, django_capture_on_commit_callbacks):
     order = shipped_order(users.a_sales, quantities=(10,), collected="0.00")
     collection = finance.payment_create(
-        order=order, kind="collection", amount=Decimal("1000.00"), method="cash", actor=users.a_sales
+        access=access_of(users.a_sales, a), order=order, kind="collection", amount=Decimal("1000.00"), method="cash"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        finance.payment_confirm(payment_id=collection.pk, actor=users.a_finance)
+        finance.payment_confirm(access=access_of(users.a_finance, a), payment_id=collection.pk)
     case = _approved(a, users, order, type="refund_only", amount="250.00")
     case = _process(a, users.a_admin, case)
     with django_capture_on_commit_callbacks(execute=True):
-        finance.payment_confirm(payment_id=case.refund_payment_id, actor=users.a_finance)
+        finance.payment_confirm(access=access_of(users.a_finance, a), payment_id=case.refund_payment_id)
     from django.db import connection
 
     connection.set_schema_to_public()
@@ -89,7 +89,7 @@ def test_rejected_refund_puts_the_case_back_to_approved_with_a_note(a, users, dj
     case = _process(a, users.a_admin, case)
     first = case.refund_payment_id
     with django_capture_on_commit_callbacks(execute=True):
-        finance.payment_reject(payment_id=first, actor=users.a_finance, reason="Wrong account")
+        finance.payment_reject(access=access_of(users.a_finance, a), payment_id=first, reason="Wrong account")
     case.refresh_from_db()
     assert (case.status, case.refund_payment_id) == ("approved", None)
     assert "Wrong account" in case.note
@@ -110,7 +110,7 @@ def test_return_and_refund_waits_for_the_goods_then_refunds(a, users, django_cap
     payment = Payment.objects.get(aftersales_case_id=case.pk)
     assert (payment.status, payment.amount) == ("pending", Decimal("100.00"))
     with django_capture_on_commit_callbacks(execute=True):
-        finance.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+        finance.payment_confirm(access=access_of(users.a_finance, a), payment_id=payment.pk)
     case.refresh_from_db()
     assert case.status == "completed"
     assert Order.objects.get(pk=order.pk).refunded == Decimal("100.00")
@@ -158,7 +158,7 @@ def test_every_step_is_on_the_order_timeline(a, users, django_capture_on_commit_
     case = _approved(a, users, order, type="refund_only", amount="10.00")
     case = _process(a, users.a_admin, case)
     with django_capture_on_commit_callbacks(execute=True):
-        finance.payment_confirm(payment_id=case.refund_payment_id, actor=users.a_finance)
+        finance.payment_confirm(access=access_of(users.a_finance, a), payment_id=case.refund_payment_id)
     steps = [e.data.get("status") for e in OrderEvent.objects.filter(order=order, kind="aftersales").order_by("id")]
     assert steps[0] == "pending_approval"
     assert "approved" in steps
@@ -173,7 +173,7 @@ def test_people_involved_are_told_at_each_step(a, users, django_capture_on_commi
     case = _process(a, users.a_supervisor, case)
     assert notifications_of(users.a_sales, "aftersales.processing")
     with django_capture_on_commit_callbacks(execute=True):
-        finance.payment_confirm(payment_id=case.refund_payment_id, actor=users.a_finance)
+        finance.payment_confirm(access=access_of(users.a_finance, a), payment_id=case.refund_payment_id)
     assert notifications_of(users.a_sales, "aftersales.completed")
     assert notifications_of(users.a_finance, "aftersales.reissue_invoice")
 
@@ -181,7 +181,7 @@ def test_people_involved_are_told_at_each_step(a, users, django_capture_on_commi
 def test_rejection_tells_the_applicant_why(a, users):
     order = shipped_order(users.a_sales)
     case = services.case_apply(
-        access=access_of(users.a_sales, a), order_id=order.pk, type="refund_only", reason="x", amount="1.00"
+        access=access_of(users.a_sales, a), order_id=order.pk, type="refund_only", reason="x", amount=Decimal("1.00")
     )
     services.case_reject(case_id=case.pk, access=access_of(users.a_supervisor, a), comment="Out of warranty")
     [notice] = notifications_of(users.a_sales, "aftersales.rejected")

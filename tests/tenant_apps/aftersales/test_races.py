@@ -23,7 +23,7 @@ from tenants.models import Store
 from tests.conftest import STORE_A, user_email
 from tests.factories import access_of
 from tests.races import at_once
-from tests.tenant_apps.aftersales.helpers import items_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import lines_of, shipped_order
 
 
 @pytest.fixture
@@ -56,7 +56,11 @@ def test_concurrent_applications_never_ask_for_more_than_was_received(world):
     with tenant_context(store):
         order = shipped_order(users["a_sales"], quantities=(10,), collected="1000.00")
     apply = lambda: services.case_apply(  # noqa: E731
-        access=access_of(users["a_sales"], store), order_id=order.pk, type="refund_only", reason="x", amount="600.00"
+        access=access_of(users["a_sales"], store),
+        order_id=order.pk,
+        type="refund_only",
+        reason="x",
+        amount=Decimal("600.00"),
     )
     outcomes = at_once(store, apply, apply)
     assert sorted(type(o).__name__ if isinstance(o, Case) else o for o in outcomes) == ["Case", "over_refund"]
@@ -73,14 +77,17 @@ def test_processing_and_a_direct_refund_at_once_never_exceed_what_was_received(w
             order_id=order.pk,
             type="refund_only",
             reason="x",
-            amount="600.00",
+            amount=Decimal("600.00"),
         )
         services.case_approve(case_id=case.pk, access=access_of(users["a_supervisor"], store))
     outcomes = at_once(
         store,
         lambda: services.case_process(case_id=case.pk, access=access_of(users["a_admin"], store)),
         lambda: finance.refund_create(
-            order=Order.objects.get(pk=order.pk), amount=Decimal("600.00"), method="cash", actor=users["a_finance"]
+            access=access_of(users["a_finance"], store),
+            order=Order.objects.get(pk=order.pk),
+            amount=Decimal("600.00"),
+            method="cash",
         ),
     )
     assert sorted(o if isinstance(o, str) else "ok" for o in outcomes) == ["ok", "over_refund"]
@@ -96,7 +103,7 @@ def test_concurrent_returns_never_take_more_units_than_were_ordered(world):
     store, users = world
     with tenant_context(store):
         order = shipped_order(users["a_sales"], quantities=(5,))
-        items = items_of(order, 3)
+        items = lines_of(order, 3)
     apply = lambda: services.case_apply(  # noqa: E731
         access=access_of(users["a_sales"], store), order_id=order.pk, type="exchange", reason="x", items=items
     )

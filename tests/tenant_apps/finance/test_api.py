@@ -10,7 +10,7 @@ import pytest
 from tenant_apps.finance import services
 from tenant_apps.finance.models import Payment, PaymentVoucher
 from tenant_apps.sales.models import Order
-from tests.tenant_apps.finance.helpers import JPEG, PDF, PNG, order_of, upload
+from tests.tenant_apps.finance.helpers import JPEG, PDF, PNG, access_of, order_of, record, upload
 
 
 def _create(api_client, order, **data):
@@ -107,9 +107,7 @@ def test_salesperson_cannot_record_on_an_order_they_cannot_see(api, store_a, use
 
 def test_salesperson_cannot_confirm(api, store_a, users, order, in_store):
     with in_store(store_a):
-        payment = services.payment_create(
-            order=order, kind="collection", amount="100.00", method="cash", actor=users.a_sales
-        )
+        payment = record(order, users.a_sales, kind="collection", amount="100.00", method="cash")
     response = api(users.a_sales, store_a).post(f"/api/v1/payments/{payment.pk}/confirm")
     assert response.status_code == 403
     with in_store(store_a):
@@ -119,9 +117,7 @@ def test_salesperson_cannot_confirm(api, store_a, users, order, in_store):
 
 def test_finance_confirms_and_the_order_counts_it(api, store_a, users, order, in_store):
     with in_store(store_a):
-        payment = services.payment_create(
-            order=order, kind="collection", amount="100.00", method="cash", actor=users.a_sales
-        )
+        payment = record(order, users.a_sales, kind="collection", amount="100.00", method="cash")
     response = api(users.a_finance, store_a).post(f"/api/v1/payments/{payment.pk}/confirm")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "confirmed" and response.json()["confirmed_at"]
@@ -131,9 +127,7 @@ def test_finance_confirms_and_the_order_counts_it(api, store_a, users, order, in
 
 def test_confirming_twice_is_a_409_invalid_transition(api, store_a, users, order, in_store):
     with in_store(store_a):
-        payment = services.payment_create(
-            order=order, kind="collection", amount="100.00", method="cash", actor=users.a_sales
-        )
+        payment = record(order, users.a_sales, kind="collection", amount="100.00", method="cash")
     client = api(users.a_finance, store_a)
     assert client.post(f"/api/v1/payments/{payment.pk}/confirm").status_code == 200
     second = client.post(f"/api/v1/payments/{payment.pk}/confirm")
@@ -142,9 +136,7 @@ def test_confirming_twice_is_a_409_invalid_transition(api, store_a, users, order
 
 def test_finance_rejects_with_a_reason(api, store_a, users, order, in_store):
     with in_store(store_a):
-        payment = services.payment_create(
-            order=order, kind="collection", amount="100.00", method="cash", actor=users.a_sales
-        )
+        payment = record(order, users.a_sales, kind="collection", amount="100.00", method="cash")
     client = api(users.a_finance, store_a)
     assert client.post(f"/api/v1/payments/{payment.pk}/reject", {}, format="json").status_code == 400
     response = client.post(f"/api/v1/payments/{payment.pk}/reject", {"reason": "no voucher"}, format="json")
@@ -163,9 +155,9 @@ def test_finance_list_has_totals_of_the_filtered_records(api, store_a, users, in
             (order, "collection", "100.00", False),
             (other, "collection", "200.00", True),
         ):
-            payment = services.payment_create(order=o, kind=kind, amount=amount, method="cash", actor=users.a_sales)
+            payment = record(o, users.a_sales, kind=kind, amount=amount, method="cash")
             if confirm:
-                services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+                services.payment_confirm(access=access_of(users.a_finance), payment_id=payment.pk)
     body = api(users.a_finance, store_a).get(f"/api/v1/payments?order={order.pk}").json()
     assert body["count"] == 4
     assert body["totals"]["confirmed"] == {"collection": "400.00", "supplement": "50.00", "refund": "30.00"}
@@ -180,7 +172,7 @@ def test_salesperson_sees_only_records_of_their_own_orders(api, store_a, users, 
         mine = order_of(users.a_sales, "1000.00")
         theirs = order_of(users.a_sales2, "1000.00")
         for o in (mine, theirs):
-            services.payment_create(order=o, kind="collection", amount="10.00", method="cash", actor=users.a_admin)
+            record(o, users.a_admin, kind="collection", amount="10.00", method="cash")
     body = api(users.a_sales, store_a).get("/api/v1/payments").json()
     assert {row["order"] for row in body["results"]} == {mine.pk}
     assert body["totals"]["pending"]["collection"] == "10.00"
@@ -194,8 +186,8 @@ def test_bad_list_filter_is_a_400(api, store_a, users):
 def test_list_filters_by_confirmed_date(api, store_a, users, in_store):
     with in_store(store_a):
         order = order_of(users.a_sales, "1000.00")
-        payment = services.payment_create(order=order, kind="collection", amount="1.00", method="cash", actor=None)
-        services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+        payment = record(order, users.a_sales, kind="collection", amount="1.00", method="cash")
+        services.payment_confirm(access=access_of(users.a_finance), payment_id=payment.pk)
     client = api(users.a_finance, store_a)
     assert client.get(f"/api/v1/payments?order={order.pk}&confirmed_from=2000-01-01").json()["count"] == 1
     assert client.get(f"/api/v1/payments?order={order.pk}&confirmed_to=2000-01-01").json()["count"] == 0
@@ -204,9 +196,7 @@ def test_list_filters_by_confirmed_date(api, store_a, users, in_store):
 def _voucher(store, users, in_store):
     with in_store(store):
         order = order_of(users.a_sales, "1000.00")
-        payment = services.payment_create(
-            order=order, kind="collection", amount="10.00", method="cash", actor=users.a_sales, vouchers=[upload(PDF)]
-        )
+        payment = record(order, users.a_sales, kind="collection", amount="10.00", method="cash", vouchers=[upload(PDF)])
         return payment, payment.vouchers.get()
 
 
@@ -241,7 +231,7 @@ def test_voucher_page_url_checks_visibility_too(page_client, store_a, users, in_
 
 def test_order_payments_lists_the_records_of_one_order(api, store_a, users, order, in_store):
     with in_store(store_a):
-        services.payment_create(order=order, kind="collection", amount="10.00", method="cash", actor=users.a_sales)
+        record(order, users.a_sales, kind="collection", amount="10.00", method="cash")
     response = api(users.a_sales, store_a).get(f"/api/v1/orders/{order.pk}/payments")
     assert response.status_code == 200
     assert [row["amount"] for row in response.json()] == ["10.00"]

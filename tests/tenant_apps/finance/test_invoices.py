@@ -9,7 +9,7 @@ from tenant_apps.finance import services
 from tenant_apps.finance.models import Invoice
 from tenant_apps.sales.models import OrderEvent
 from tests.factories.sales import make_customer
-from tests.tenant_apps.finance.helpers import JPEG, PDF, notifications_of, order_of, upload
+from tests.tenant_apps.finance.helpers import JPEG, PDF, access_of, notifications_of, order_of, record, upload
 
 REQUEST = {
     "title": "上海托盘贸易有限公司",
@@ -57,10 +57,8 @@ def test_invoices_of_an_order_may_reach_its_amount_but_not_one_cent_more(api, st
 def test_supplements_raise_the_invoice_ceiling_and_cancelled_invoices_free_it(api, store_a, users, order, in_store):
     client = api(users.a_sales, store_a)
     with in_store(store_a):
-        payment = services.payment_create(
-            order=order, kind="supplement", amount="50.00", method="cash", actor=users.a_sales
-        )
-        services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+        payment = record(order, users.a_sales, kind="supplement", amount="50.00", method="cash")
+        services.payment_confirm(access=access_of(users.a_finance), payment_id=payment.pk)
     first = _request(client, order, "1050.00").json()
     assert _request(client, order, "0.01").json()["code"] == "over_invoice"
     assert client.post(f"/api/v1/invoices/{first['id']}/cancel").status_code == 200

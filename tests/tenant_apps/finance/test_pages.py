@@ -4,13 +4,14 @@ and the order page's forms."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from tenant_apps.finance import services
 from tenant_apps.finance.models import Invoice, Payment
 from tests.factories import access_of
-from tests.tenant_apps.finance.helpers import PDF, order_of, upload
+from tests.tenant_apps.finance.helpers import PDF, order_of, record, upload
 
 
 @pytest.fixture
@@ -21,9 +22,7 @@ def order(store_a, users, in_store):
 
 def _pending(store_a, in_store, order, users, amount="100.00"):
     with in_store(store_a):
-        return services.payment_create(
-            order=order, kind="collection", amount=amount, method="cash", actor=users.a_sales
-        )
+        return record(order, users.a_sales, kind="collection", amount=amount, method="cash")
 
 
 def test_finance_centre_lists_records_with_totals(page_client, store_a, users, order, in_store):
@@ -150,15 +149,13 @@ def test_order_panel_template_renders_records_vouchers_and_invoices(store_a, use
     from tenant_apps.finance.panels import order_finance_panel
 
     with in_store(store_a):
-        services.payment_create(
-            order=order, kind="collection", amount="10.00", method="cash", actor=users.a_sales, vouchers=[upload(PDF)]
-        )
+        record(order, users.a_sales, kind="collection", amount="10.00", method="cash", vouchers=[upload(PDF)])
         services.invoice_request(
+            access=access_of(users.a_sales),
             order=order,
-            actor=users.a_sales,
             title="T",
             tax_number="N",
-            amount="5.00",
+            amount=Decimal("5.00"),
             invoice_type="vat_general",
             address="A",
         )
@@ -179,6 +176,6 @@ def test_confirm_on_a_cancelled_order_is_refused(store_a, users, order, in_store
     with in_store(store_a):
         Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED, cancelled_at=timezone.now())
         with pytest.raises(DomainError) as excinfo:
-            services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+            services.payment_confirm(access=access_of(users.a_finance), payment_id=payment.pk)
         assert excinfo.value.code == "order_cancelled"
         assert Payment.objects.get(pk=payment.pk).status == "pending"

@@ -11,15 +11,26 @@ from django.utils import timezone
 
 from shared_apps.platform.errors import DomainError
 from tenant_apps.finance import selectors, services
+from tenant_apps.finance.inputs import PaymentRejectSerializer
 from tenant_apps.finance.models import Payment
 from tenant_apps.finance.signals import payment_confirmed, payment_rejected
 from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.sales.models import Order, OrderEvent
-from tests.tenant_apps.finance.helpers import notifications_of, order_of
+from tests.tenant_apps.finance.helpers import access_of, notifications_of, order_of, record
 
 
-def _record(order, actor, kind="collection", amount="100.00", method="bank_transfer", **kwargs):
-    return services.payment_create(order=order, kind=kind, amount=amount, method=method, actor=actor, **kwargs)
+def _record(order, actor, kind="collection", amount="100.00", method="bank_transfer"):
+    return record(order, actor, kind=kind, amount=amount, method=method)
+
+
+def _confirm(payment_id, user):
+    return services.payment_confirm(access=access_of(user), payment_id=payment_id)
+
+
+def _reject(payment_id, user, reason):
+    return services.payment_reject(
+        access=access_of(user), payment_id=payment_id, **PaymentRejectSerializer.read({"reason": reason})
+    )
 
 
 def _code(excinfo) -> str:
@@ -63,7 +74,7 @@ def test_pending_collections_count_toward_the_limit(store, users):
 def test_rejected_collections_do_not_count_toward_the_limit(store, users):
     order = order_of(users.a_sales, "1000.00")
     first = _record(order, users.a_sales, amount="1000.00")
-    services.payment_reject(payment_id=first.pk, actor=users.a_finance, reason="wrong voucher")
+    _reject(first.pk, users.a_finance, "wrong voucher")
     again = _record(order, users.a_sales, amount="1000.00")
     assert again.status == Payment.Status.PENDING
 
@@ -71,15 +82,15 @@ def test_rejected_collections_do_not_count_toward_the_limit(store, users):
 def test_refund_up_to_collected_plus_supplemented_is_accepted(store, users):
     order = order_of(users.a_sales, "1000.00")
     for kind, amount in (("collection", "1000.00"), ("supplement", "50.00")):
-        services.payment_confirm(payment_id=_record(order, users.a_sales, kind=kind, amount=amount).pk, actor=None)
+        _confirm(_record(order, users.a_sales, kind=kind, amount=amount).pk, users.a_finance)
     refund = _record(order, users.a_sales, kind="refund", amount="1050.00")
     assert refund.status == Payment.Status.PENDING
 
 
 def test_refund_one_cent_over_collected_plus_supplemented_is_refused(store, users):
     order = order_of(users.a_sales, "1000.00")
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="1000.00").pk, actor=None)
-    services.payment_confirm(payment_id=_record(order, users.a_sales, kind="supplement", amount="50.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="1000.00").pk, users.a_finance)
+    _confirm(_record(order, users.a_sales, kind="supplement", amount="50.00").pk, users.a_finance)
     with pytest.raises(DomainError) as excinfo:
         _record(order, users.a_sales, kind="refund", amount="1050.01")
     assert _code(excinfo) == "over_refund"
@@ -87,7 +98,7 @@ def test_refund_one_cent_over_collected_plus_supplemented_is_refused(store, user
 
 def test_pending_refunds_count_toward_the_refund_limit(store, users):
     order = order_of(users.a_sales, "1000.00")
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="500.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="500.00").pk, users.a_finance)
     _record(order, users.a_sales, kind="refund", amount="300.00")
     with pytest.raises(DomainError) as excinfo:
         _record(order, users.a_sales, kind="refund", amount="200.01")
@@ -125,7 +136,7 @@ def test_unknown_kind_and_method_are_refused(store, users):
 
 def test_collections_and_supplements_are_refused_on_a_cancelled_order_but_refunds_allowed(store, users):
     order = order_of(users.a_sales, "1000.00")
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="300.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="300.00").pk, users.a_finance)
     Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED, cancelled_at=timezone.now())
     order.refresh_from_db()
     for kind in ("collection", "supplement"):
@@ -150,7 +161,7 @@ def test_recording_writes_a_timeline_entry_and_tells_finance(store, users, djang
 def test_confirming_up_to_the_amount_is_accepted(store, users):
     order = order_of(users.a_sales, "1000.00")
     pending = Payment.objects.create(order=order, kind="collection", amount="1000.00", method="cash")
-    services.payment_confirm(payment_id=pending.pk, actor=users.a_finance)
+    _confirm(pending.pk, users.a_finance)
     order.refresh_from_db()
     assert order.collected == Decimal("1000.00")
     assert order.fully_collected_at is not None
@@ -159,11 +170,11 @@ def test_confirming_up_to_the_amount_is_accepted(store, users):
 def test_confirming_one_cent_over_the_amount_is_refused(store, users):
     order = order_of(users.a_sales, "1000.00")
     done = _record(order, users.a_sales, amount="600.00")
-    services.payment_confirm(payment_id=done.pk, actor=users.a_finance)
+    _confirm(done.pk, users.a_finance)
     # Written directly: a record the creation rules would have refused (e.g. the amount changed).
     over = Payment.objects.create(order=order, kind="collection", amount="400.01", method="cash")
     with pytest.raises(DomainError) as excinfo:
-        services.payment_confirm(payment_id=over.pk, actor=users.a_finance)
+        _confirm(over.pk, users.a_finance)
     assert _code(excinfo) == "over_collection"
     over.refresh_from_db()
     order.refresh_from_db()
@@ -172,13 +183,13 @@ def test_confirming_one_cent_over_the_amount_is_refused(store, users):
 
 def test_confirming_a_refund_one_cent_over_is_refused_and_equal_is_accepted(store, users):
     order = order_of(users.a_sales, "1000.00")
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="500.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="500.00").pk, users.a_finance)
     over = Payment.objects.create(order=order, kind="refund", amount="500.01", method="cash")
     with pytest.raises(DomainError) as excinfo:
-        services.payment_confirm(payment_id=over.pk, actor=users.a_finance)
+        _confirm(over.pk, users.a_finance)
     assert _code(excinfo) == "over_refund"
     exact = Payment.objects.create(order=order, kind="refund", amount="500.00", method="cash")
-    services.payment_confirm(payment_id=exact.pk, actor=users.a_finance)
+    _confirm(exact.pk, users.a_finance)
     order.refresh_from_db()
     assert order.refunded == Decimal("500.00") and order.net_received == Decimal("0.00")
 
@@ -186,9 +197,9 @@ def test_confirming_a_refund_one_cent_over_is_refused_and_equal_is_accepted(stor
 def test_confirming_twice_is_an_invalid_transition(store, users):
     order = order_of(users.a_sales, "1000.00")
     payment = _record(order, users.a_sales)
-    services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+    _confirm(payment.pk, users.a_finance)
     with pytest.raises(DomainError) as excinfo:
-        services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+        _confirm(payment.pk, users.a_finance)
     assert _code(excinfo) == "invalid_transition"
     order.refresh_from_db()
     assert order.collected == Decimal("100.00")
@@ -197,23 +208,23 @@ def test_confirming_twice_is_an_invalid_transition(store, users):
 def test_rejecting_a_confirmed_record_is_an_invalid_transition(store, users):
     order = order_of(users.a_sales, "1000.00")
     payment = _record(order, users.a_sales)
-    services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+    _confirm(payment.pk, users.a_finance)
     with pytest.raises(DomainError) as excinfo:
-        services.payment_reject(payment_id=payment.pk, actor=users.a_finance, reason="no")
+        _reject(payment.pk, users.a_finance, "no")
     assert _code(excinfo) == "invalid_transition"
 
 
 def test_rejecting_needs_a_reason(store, users):
     payment = _record(order_of(users.a_sales, "1000.00"), users.a_sales)
     with pytest.raises(DomainError) as excinfo:
-        services.payment_reject(payment_id=payment.pk, actor=users.a_finance, reason="  ")
+        _reject(payment.pk, users.a_finance, "  ")
     assert "reason" in excinfo.value.errors
 
 
 def test_confirming_updates_each_money_column_by_kind(store, users):
     order = order_of(users.a_sales, "1000.00")
     for kind, amount in (("collection", "400.00"), ("supplement", "30.00"), ("refund", "20.00")):
-        services.payment_confirm(payment_id=_record(order, users.a_sales, kind=kind, amount=amount).pk, actor=None)
+        _confirm(_record(order, users.a_sales, kind=kind, amount=amount).pk, users.a_finance)
     order.refresh_from_db()
     assert (order.collected, order.supplemented, order.refunded) == (
         Decimal("400.00"),
@@ -230,10 +241,10 @@ def test_prepaid_order_moves_to_pending_outbound_exactly_when_fully_collected(st
     )
     parts = [_record(order, users.a_sales, amount=a) for a in ("300.00", "300.00", "400.00")]
     for part in parts[:2]:
-        services.payment_confirm(payment_id=part.pk, actor=users.a_finance)
+        _confirm(part.pk, users.a_finance)
         order.refresh_from_db()
         assert order.status == Order.Status.PENDING_COLLECTION
-    services.payment_confirm(payment_id=parts[2].pk, actor=users.a_finance)
+    _confirm(parts[2].pk, users.a_finance)
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING_OUTBOUND
     assert order.collected == order.amount
@@ -252,10 +263,10 @@ def test_prepaid_order_does_not_move_on_pending_records_alone(store, users):
 def test_credit_order_received_completes_when_fully_collected(store, users):
     order = order_of(users.a_sales, "1000.00", status=Order.Status.AWAITING_PAYMENT, received_at=timezone.now())
     first, second = (_record(order, users.a_sales, amount=a) for a in ("999.99", "0.01"))
-    services.payment_confirm(payment_id=first.pk, actor=users.a_finance)
+    _confirm(first.pk, users.a_finance)
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
-    services.payment_confirm(payment_id=second.pk, actor=users.a_finance)
+    _confirm(second.pk, users.a_finance)
     order.refresh_from_db()
     assert order.status == Order.Status.COMPLETED and order.completed_at is not None
 
@@ -264,7 +275,7 @@ def test_confirming_publishes_payment_and_order_to_the_outbox(store, users):
     order = order_of(users.a_sales, "1000.00")
     payment = _record(order, users.a_sales)
     before = OutboxEvent.objects.count()
-    services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+    _confirm(payment.pk, users.a_finance)
     new = set(OutboxEvent.objects.order_by("id")[before:].values_list("topic", "entity_id"))
     assert {("payment", payment.pk), ("order", order.pk)} <= new
 
@@ -282,7 +293,7 @@ def test_confirming_notifies_the_owner_and_sends_the_signal_only_after_commit(
     payment_confirmed.connect(receiver)
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+            _confirm(payment.pk, users.a_finance)
         assert received == []
         for callback in callbacks:
             callback()
@@ -303,7 +314,7 @@ def test_rejecting_notifies_the_owner_and_sends_the_signal(store, users, django_
     payment_rejected.connect(receiver)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            services.payment_reject(payment_id=payment.pk, actor=users.a_finance, reason="blurred voucher")
+            _reject(payment.pk, users.a_finance, "blurred voucher")
     finally:
         payment_rejected.disconnect(receiver)
     assert received == [(payment.pk, "rejected")]
@@ -316,9 +327,13 @@ def test_rejecting_notifies_the_owner_and_sends_the_signal(store, users, django_
 
 def test_refund_create_makes_a_pending_refund_linked_to_the_case(store, users):
     order = order_of(users.a_sales, "1000.00")
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="800.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="800.00").pk, users.a_finance)
     refund = services.refund_create(
-        order=order, amount="200.00", method="alipay", actor=users.a_supervisor, aftersales_case_id=77
+        access=access_of(users.a_supervisor),
+        order=order,
+        amount=Decimal("200.00"),
+        method="alipay",
+        aftersales_case_id=77,
     )
     assert (refund.kind, refund.status, refund.aftersales_case_id) == ("refund", "pending", 77)
     assert selectors.refundable_amount(order=order) == Decimal("600.00")
@@ -326,18 +341,20 @@ def test_refund_create_makes_a_pending_refund_linked_to_the_case(store, users):
 
 def test_refund_create_follows_the_refund_limit(store, users):
     order = order_of(users.a_sales, "1000.00")
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="100.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="100.00").pk, users.a_finance)
     with pytest.raises(DomainError) as excinfo:
-        services.refund_create(order=order, amount="100.01", method="alipay", actor=users.a_supervisor)
+        services.refund_create(
+            access=access_of(users.a_supervisor), order=order, amount=Decimal("100.01"), method="alipay"
+        )
     assert _code(excinfo) == "over_refund"
 
 
 def test_refundable_amount_ignores_rejected_refunds(store, users):
     order = order_of(users.a_sales, "1000.00")
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="500.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="500.00").pk, users.a_finance)
     refund = _record(order, users.a_sales, kind="refund", amount="500.00")
     assert selectors.refundable_amount(order=order) == Decimal("0.00")
-    services.payment_reject(payment_id=refund.pk, actor=users.a_finance, reason="duplicate")
+    _reject(refund.pk, users.a_finance, "duplicate")
     assert selectors.refundable_amount(order=order) == Decimal("500.00")
 
 
@@ -350,7 +367,7 @@ def test_record_imported_collection_is_confirmed_at_its_time_without_moving_the_
     when = timezone.now() - timedelta(days=400)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         payment = services.record_imported_collection(
-            order=order, amount="1000.00", confirmed_at=when, actor=users.a_admin
+            order=order, amount=Decimal("1000.00"), confirmed_at=when, actor=users.a_admin
         )
     payment.refresh_from_db()
     order.refresh_from_db()
@@ -365,7 +382,7 @@ def test_record_imported_collection_refuses_over_collection(store, users):
     order = order_of(users.a_sales, "1000.00")
     with pytest.raises(DomainError) as excinfo:
         services.record_imported_collection(
-            order=order, amount="1000.01", confirmed_at=timezone.now(), actor=users.a_admin
+            order=order, amount=Decimal("1000.01"), confirmed_at=timezone.now(), actor=users.a_admin
         )
     assert _code(excinfo) == "over_collection"
     assert not Payment.objects.filter(order=order).exists()
@@ -385,7 +402,7 @@ def test_signal_after_commit_runs_in_the_store_schema_even_if_the_caller_moved_o
     payment_confirmed.connect(receiver)
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.payment_confirm(payment_id=payment.pk, actor=users.a_finance)
+            _confirm(payment.pk, users.a_finance)
         connection.set_schema_to_public()
         for callback in callbacks:
             callback()
@@ -399,7 +416,7 @@ def test_customer_panel_sums_money_received_and_overdue(store, users):
     from datetime import date
 
     order = order_of(users.a_sales, "1000.00", due_date=date(2020, 1, 1))
-    services.payment_confirm(payment_id=_record(order, users.a_sales, amount="300.00").pk, actor=None)
+    _confirm(_record(order, users.a_sales, amount="300.00").pk, users.a_finance)
     _record(order, users.a_sales, amount="100.00")
     panel = selectors.customer_finance_summary(customer_id=order.customer_id)
     assert panel["net_received"] == "300.00" and panel["overdue_receivable"] == "700.00"

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 
+from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
 from tenant_apps.customers.models import Customer
 from tenant_apps.finance import services
@@ -51,10 +52,11 @@ def test_two_finance_users_confirming_collections_over_the_amount_at_once_confir
         first = Payment.objects.create(order=order, kind="collection", amount="700.00", method="cash")
         second = Payment.objects.create(order=order, kind="collection", amount="600.00", method="alipay")
 
+    finance = resolve_store_access(user=users["a_finance"], store=store)
     outcomes = at_once(
         store,
-        lambda: services.payment_confirm(payment_id=first.pk, actor=users["a_finance"]),
-        lambda: services.payment_confirm(payment_id=second.pk, actor=users["a_finance"]),
+        lambda: services.payment_confirm(access=finance, payment_id=first.pk),
+        lambda: services.payment_confirm(access=finance, payment_id=second.pk),
     )
 
     assert sum(isinstance(result, Payment) for result in outcomes) == 1
@@ -71,11 +73,12 @@ def test_two_collections_recorded_at_once_cannot_both_pass_the_limit(world):
     with tenant_context(store):
         order = order_of(users["a_sales"], "1000.00")
 
+    sales = resolve_store_access(user=users["a_sales"], store=store)
     outcomes = at_once(
         store,
         *[
             lambda: services.payment_create(
-                order=order, kind="collection", amount="600.00", method="cash", actor=users["a_sales"]
+                access=sales, order=order, kind="collection", amount=Decimal("600.00"), method="cash"
             )
             for _ in range(2)
         ],

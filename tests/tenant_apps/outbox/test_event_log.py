@@ -136,22 +136,27 @@ def _order_cancelled(store, users):
     )
 
 
-def _payment(users):
+def _payment(store, users):
     order = _order(users.a_sales, status="pending_receipt")
     return finance.payment_create(
-        order=order, kind="collection", amount=Decimal("50.00"), method="cash", actor=users.a_sales
+        access=access_of(users.a_sales, store), order=order, kind="collection", amount=Decimal("50.00"), method="cash"
     )
 
 
 def _payment_confirmed(store, users):
-    payment = _payment(users)
-    return payment, lambda: _path(finance.payment_confirm(payment_id=payment.pk, actor=users.a_finance), "payments")
+    payment = _payment(store, users)
+    return payment, lambda: _path(
+        finance.payment_confirm(access=access_of(users.a_finance, store), payment_id=payment.pk), "payments"
+    )
 
 
 def _payment_rejected(store, users):
-    payment = _payment(users)
+    payment = _payment(store, users)
     return payment, lambda: _path(
-        finance.payment_reject(payment_id=payment.pk, actor=users.a_finance, reason="no such transfer"), "payments"
+        finance.payment_reject(
+            access=access_of(users.a_finance, store), payment_id=payment.pk, reason="no such transfer"
+        ),
+        "payments",
     )
 
 
@@ -163,7 +168,11 @@ def _aftersales_created(store, users):
     order = _shipped(users)
     return order, lambda: _path(
         aftersales.case_apply(
-            access=access_of(users.a_sales, store), order_id=order.pk, type="refund_only", amount="20.00", reason="dent"
+            access=access_of(users.a_sales, store),
+            order_id=order.pk,
+            type="refund_only",
+            amount=Decimal("20.00"),
+            reason="dent",
         ),
         "after-sales",
     )
@@ -172,7 +181,11 @@ def _aftersales_created(store, users):
 def _approved_case(store, users):
     order = _shipped(users)
     case = aftersales.case_apply(
-        access=access_of(users.a_sales, store), order_id=order.pk, type="refund_only", amount="20.00", reason="dent"
+        access=access_of(users.a_sales, store),
+        order_id=order.pk,
+        type="refund_only",
+        amount=Decimal("20.00"),
+        reason="dent",
     )
     return aftersales.case_approve(case_id=case.pk, access=access_of(users.a_supervisor, store), comment="OK")
 
@@ -180,7 +193,11 @@ def _approved_case(store, users):
 def _aftersales_approved(store, users):
     order = _shipped(users)
     case = aftersales.case_apply(
-        access=access_of(users.a_sales, store), order_id=order.pk, type="refund_only", amount="20.00", reason="dent"
+        access=access_of(users.a_sales, store),
+        order_id=order.pk,
+        type="refund_only",
+        amount=Decimal("20.00"),
+        reason="dent",
     )
     return case, lambda: _path(
         aftersales.case_approve(case_id=case.pk, access=access_of(users.a_supervisor, store), comment="OK"),
@@ -193,7 +210,7 @@ def _aftersales_completed(store, users):
     case = aftersales.case_process(case_id=case.pk, access=access_of(users.a_admin, store))
 
     def act():
-        finance.payment_confirm(payment_id=case.refund_payment_id, actor=users.a_finance)
+        finance.payment_confirm(access=access_of(users.a_finance, store), payment_id=case.refund_payment_id)
         done = aftersales.refund_confirmed(payment_id=case.refund_payment_id, case_id=case.pk)
         return done.pk, f"/api/v1/after-sales/{done.pk}"
 

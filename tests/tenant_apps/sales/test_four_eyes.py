@@ -16,7 +16,7 @@ from tenant_apps.sales.models import Quotation
 from tests.dates import iso_day
 from tests.factories import access_of
 from tests.factories.sales import make_customer
-from tests.tenant_apps.aftersales.helpers import items_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import lines_of, shipped_order
 from tests.tenant_apps.finance.helpers import order_of
 from tests.tenant_apps.pool.helpers import make_customer as pool_customer
 from tests.tenant_apps.sales.conftest import lines
@@ -69,7 +69,7 @@ def test_a_salesperson_approving_their_own_case_is_403_not_409(api, users, store
             order_id=order.pk,
             type="exchange",
             reason="r",
-            items=items_of(order, 1),
+            items=lines_of(order, 1),
         )
 
     response = api(users.a_sales, store_a).post(f"/api/v1/after-sales/{case.pk}/approve")
@@ -85,7 +85,7 @@ def test_a_supervisor_cannot_approve_the_case_they_applied_for(api, users, store
             order_id=order.pk,
             type="exchange",
             reason="r",
-            items=items_of(order, 1),
+            items=lines_of(order, 1),
         )
 
     response = api(users.a_supervisor, store_a).post(f"/api/v1/after-sales/{case.pk}/approve")
