@@ -54,6 +54,7 @@ def main(argv: list[str]) -> int:
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
+    from shared_apps.accounts.access import resolve_store_access
     from shared_apps.accounts.services import membership_create, user_create
     from tenant_apps.automation import services
     from tenant_apps.automation.models import Rule
@@ -65,6 +66,7 @@ def main(argv: list[str]) -> int:
     membership_create(user=helper, store=store, role="supervisor")
     results: dict = {"evaluation_ms_per_event": {}, "firing_ms_per_event": None, "scan": {}}
     rows = []
+    access = resolve_store_access(user=owner, store=store)
     with schema_context(store.schema_name):
         at = timezone.now()
         counter = [0]
@@ -92,7 +94,7 @@ def main(argv: list[str]) -> int:
                         "conditions": NOT_MATCHING,
                         "actions": [{"type": "notify", "roles": ["supervisor"]}],
                     },
-                    by=owner,
+                    access=access,
                 )
                 made += 1
             for _ in range(20):
@@ -109,7 +111,7 @@ def main(argv: list[str]) -> int:
                 "trigger": {"event": "order.status_changed"},
                 "actions": [{"type": "notify", "roles": ["supervisor", "admin"]}],
             },
-            by=owner,
+            access=access,
         )
         took = [one_event() for _ in range(args.events)]
         stats = common.summary(took)
@@ -122,7 +124,7 @@ def main(argv: list[str]) -> int:
             Customer(name=f"Quiet {i}", owner=owner, owner_since=long_ago, last_follow_up_at=long_ago)
             for i in range(args.customers)
         )
-        services.rule_create(data={"template": "customer_quiet", "params": {"days": 30}}, by=owner)
+        services.rule_create(data={"template": "customer_quiet", "params": {"days": 30}}, access=access)
         started = time.perf_counter()
         first = services.run_schedules(at=at)
         first_s = time.perf_counter() - started

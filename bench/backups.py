@@ -31,7 +31,7 @@ def _kanban_timer(store, runs: int, warmup: int):
     from django.db import connections
     from django_tenants.utils import tenant_context
 
-    from shared_apps.platform.periods import resolve_period
+    from shared_apps.reporting.periods import resolve_period
     from tenant_apps.kanban.reporting import kanban_body
 
     def timed(stop: threading.Event | None = None) -> list[float]:

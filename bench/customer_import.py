@@ -156,7 +156,7 @@ def one_format(fmt: str, *, rows: int, existing: int, seed: int, keep: bool) -> 
         access = resolve_store_access(user=admin, store=store)
         upload = ContentFile(content, name=f"customers.{fmt}")
         started = time.perf_counter()
-        job = import_start(kind="customers", file=upload, options={}, by=admin, access=access)
+        job = import_start(kind="customers", file=upload, options={}, access=access)
         started_job = time.perf_counter()
     if job.status == job.Status.PENDING:
         outcome = run_import.apply(args=[job.pk], headers={"_schema_name": store.schema_name}, throw=True)

@@ -226,14 +226,15 @@ def one_import(store, *, rows: int, start: int, kill: str, workers: list[Proc]) 
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
+    from shared_apps.accounts.access import resolve_store_access
     from tenant_apps.imports import services
     from tenant_apps.imports.models import ImportJob
 
     data, mobiles = _csv(rows, start)
     before = customer_counts(store, mobiles)
-    owner = common.bench_owner()
+    access = resolve_store_access(user=common.bench_owner(), store=store)
     with schema_context(store.schema_name):
-        job = services.import_start(kind="customers", file=SimpleUploadedFile("faults.csv", data), by=owner)
+        job = services.import_start(kind="customers", file=SimpleUploadedFile("faults.csv", data), access=access)
     # Kill once two batches are committed and the third is under way.
     wait_for(
         lambda: _job(store, job.pk).processed_rows >= 2 * services.batch_rows(),

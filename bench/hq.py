@@ -415,7 +415,7 @@ def _store_goods(store, *, customers: int = 1):
         )
         people = list(Customer.objects.filter(name__startswith="Fresh customer").order_by("pk")[:customers])
         for i in range(len(people), customers):
-            people.append(customer_create(data={"name": f"Fresh customer {i}"}, by=access))
+            people.append(customer_create(data={"name": f"Fresh customer {i}"}, access=access))
     return product.pk, [c.pk for c in people]
 
 

@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
     from bench.data_orders import ensure_bench_store
     from shared_apps.accounts.models import Membership
     from shared_apps.accounts.services import token_create
-    from shared_apps.platform.periods import local_midnight, resolve_period
+    from shared_apps.reporting.periods import local_midnight, resolve_period
     from tenant_apps.kanban.reporting import cached_kanban_body, kanban_body
     from tenants.routing import store_host
     from tenants.storetime import store_zone

@@ -377,7 +377,7 @@ REST_FRAMEWORK = {
         "shared_apps.accounts.authentication.BearerTokenAuthentication",
         "shared_apps.accounts.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["shared_apps.accounts.permissions.HostAccess"],
+    "DEFAULT_PERMISSION_CLASSES": ["shared_apps.platform.permissions.HostAccess"],
     "DEFAULT_PAGINATION_CLASS": "shared_apps.platform.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

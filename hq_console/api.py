@@ -19,8 +19,8 @@ from hq_console import backups, lifecycle, selectors, services
 from hq_console.models import CompanyPolicy, HqAnnouncement, HqDefaultRule, StoreBackup, StoreClosure, StoreRestore
 from hq_reports.selectors import store_get
 from shared_apps.accounts.api_members import MemberCreateSerializer, MemberSerializer, MemberUpdateSerializer
-from shared_apps.accounts.permissions import IsHQ
 from shared_apps.platform.audit import record_hq_access
+from shared_apps.platform.permissions import IsHQ
 from shared_apps.platform.policies import DISCOUNT_THRESHOLD_PLACES, POLICY_FIELDS, POLICY_INT_LIMITS
 from shared_apps.platform.viewsets import HQAPIView, HQViewMixin
 from tenant_apps.audit import filters as audit_filters

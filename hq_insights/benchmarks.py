@@ -36,7 +36,7 @@ from django.db.models import Sum
 
 from hq_insights.models import CrossStoreBuyers, StoreBenchmark, StoreInsight
 from hq_reports.dashboard import Scope, figures_by, store_refs, zone_groups
-from shared_apps.platform.periods import rate, relative_change, resolve_period
+from shared_apps.reporting.periods import rate, relative_change, resolve_period
 from tenants.models import Store
 from tenants.storetime import zone_named
 

@@ -11,8 +11,8 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from hq_reports import selectors, services
-from shared_apps.accounts.permissions import IsHQ
 from shared_apps.platform.models import HqAccessLog
+from shared_apps.platform.permissions import IsHQ
 from shared_apps.platform.viewsets import HQAPIView, HQViewSet
 from tenants.models import Provisioning, Store, Subsidiary
 from tenants.provisioning import CHANNEL_CODES

@@ -22,10 +22,10 @@ from hq_reports import selectors
 from hq_reports.dashboard import dashboard_body, freshness, store_refs
 from hq_reports.drilldown import store_kanban
 from shared_apps.platform.errors import ValidationFailed
-from shared_apps.platform.periods import resolve_period
 from shared_apps.platform.replica import hq_reads
 from shared_apps.platform.viewsets import HQAPIView
 from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.periods import resolve_period
 from shared_apps.reporting.serializers import metrics_serializer, trend_field
 
 MAX_INT = 2**63 - 1

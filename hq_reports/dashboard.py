@@ -58,9 +58,9 @@ from django.utils import timezone
 
 from hq_reports import side_read
 from hq_reports.rollups import HELD_DAY_ROLLUPS
-from shared_apps.platform.periods import Period, local_midnight, money, rate, relative_change
 from shared_apps.platform.replica import REPLICA, read_alias, read_connection, replica_state
 from shared_apps.reporting.catalogue import KANBAN, metric, metrics_body
+from shared_apps.reporting.periods import Period, local_midnight, money, rate, relative_change
 from tenants.models import Store
 from tenants.routing import store_url
 from tenants.storetime import zone_named

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from shared_apps.platform.audit import record_hq_access
 from shared_apps.platform.errors import ValidationFailed
-from shared_apps.platform.periods import Period
+from shared_apps.reporting.periods import Period
 from tenant_apps.kanban.reporting import kanban_body
 from tenant_apps.workspace.selectors import channel_list
 from tenants.models import Store

@@ -215,8 +215,6 @@ def redispatch_stale(*, at) -> int:
 
 def provision_store(*, provisioning_id) -> Provisioning:
     """Make the store of a Provisioning record. Idempotent: a finished record is returned as is."""
-    from shared_apps.accounts.services import membership_create
-
     record = Provisioning.objects.select_related("subsidiary", "owner").get(pk=provisioning_id)
     if record.status != Provisioning.Status.PROVISIONING:
         return record
@@ -239,9 +237,7 @@ def provision_store(*, provisioning_id) -> Provisioning:
             Domain.objects.create(domain=store_host(record.subdomain), tenant=store, is_primary=True)
             how = _materialise_schema(schema)
             with schema_context(schema):
-                store_provisioned.send(sender=Store, store=store, channels=record.channels)
-            if record.owner_id:
-                membership_create(user=record.owner, store=store, role="admin")
+                store_provisioned.send(sender=Store, store=store, channels=record.channels, owner=record.owner)
             record.status = Provisioning.Status.READY
             record.store = store
             record.finished_at = timezone.now()

@@ -14,12 +14,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.accounts.permissions import on_store_host
 from shared_apps.accounts.selectors import token_list_for
 from shared_apps.accounts.services import token_create, token_revoke, tokens_revoke_for
 from shared_apps.accounts.signals import token_issued
 from shared_apps.accounts.throttling import ClientAddressThrottle
 from shared_apps.platform.errors import DomainError, ErrorCode, NotFound
+from shared_apps.platform.permissions import on_store_host
 
 logger = logging.getLogger("shared_apps.accounts.auth")
 

@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 
 from shared_apps.accounts import api_keys, selectors, services
 from shared_apps.accounts.models import ApiKey, Membership
-from shared_apps.accounts.permissions import on_store_host
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform.permissions import on_store_host
 from shared_apps.platform.viewsets import StoreViewSet
 
 

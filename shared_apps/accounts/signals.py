@@ -43,10 +43,21 @@ def _membership_deleted(sender, instance, **kwargs) -> None:
     tokens_revoke_for(user_id=instance.user_id)
 
 
+def _owner_becomes_admin(sender, store, owner=None, **kwargs) -> None:
+    """A new store's owner (the signup's or the operator's) is its first admin, in the store's
+    provisioning transaction."""
+    if owner is not None:
+        from shared_apps.accounts.services import membership_create
+
+        membership_create(user=owner, store=store, role="admin")
+
+
 def connect() -> None:
     from shared_apps.accounts.models import Membership, User
+    from tenants.signals import store_provisioned
 
     pre_save.connect(_user_credentials_changed, sender=User, dispatch_uid="accounts.user_credentials_changed")
     post_save.connect(_user_saved, sender=User, dispatch_uid="accounts.user_saved")
     post_save.connect(_membership_saved, sender=Membership, dispatch_uid="accounts.membership_saved")
     post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="accounts.membership_deleted")
+    store_provisioned.connect(_owner_becomes_admin, dispatch_uid="accounts.owner_becomes_admin")

@@ -14,7 +14,7 @@ from django.conf import settings
 from rest_framework import exceptions, generics, viewsets
 from rest_framework.views import APIView
 
-from shared_apps.accounts.permissions import HostAccess, IsHQ, StorePermission
+from shared_apps.platform.permissions import HostAccess, IsHQ, StorePermission
 
 
 class StoreViewMixin:

@@ -32,7 +32,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
-from shared_apps.platform.periods import money, point_change, relative_change
+from shared_apps.reporting.periods import money, point_change, relative_change
 
 
 class Kind(StrEnum):

@@ -225,7 +225,7 @@ def _customer_id(occurrence) -> int | None:
     return None
 
 
-def execute(*, rule, occurrence, run, actor: StoreAccess | None) -> list[dict]:
+def execute(*, rule, occurrence, run, access: StoreAccess | None) -> list[dict]:
     """Run every action of ``rule`` for ``occurrence``; returns what was done (for the run log).
 
     Runs in the caller's transaction: an action that raises undoes the others.
@@ -270,12 +270,12 @@ def execute(*, rule, occurrence, run, actor: StoreAccess | None) -> list[dict]:
             )
             done.append({"type": kind, "messages": [m.pk for m in sent]})
         elif kind == "task":
-            if actor is None:
+            if access is None:
                 raise RuntimeError(_("No store admin can act for the rule."))
             assignee = occurrence.owner_id if action.get("assignee", "owner") == "owner" else action["assignee"]
             if assignee is None:
                 raise RuntimeError(_("The record has no owner to give the task to."))
-            task = _create_task(actor=actor, step=action, assignee_id=assignee, record=occurrence.record)
+            task = _create_task(access=access, step=action, assignee_id=assignee, record=occurrence.record)
             if action.get("then"):
                 from tenant_apps.automation.models import ChainStep
 
@@ -291,7 +291,7 @@ def execute(*, rule, occurrence, run, actor: StoreAccess | None) -> list[dict]:
             done.append({"type": kind, "customer": customer_id, "changed": bool(changed)})
         elif kind == "add_tag":
             customer_id = _customer_id(occurrence)
-            if customer_id is None or actor is None:
+            if customer_id is None or access is None:
                 raise RuntimeError(_("The record has no customer to tag."))
             customer = customer_selectors.customers_by_ids(ids=[customer_id]).first()
             if customer is None:
@@ -300,16 +300,16 @@ def execute(*, rule, occurrence, run, actor: StoreAccess | None) -> list[dict]:
             names = [tag.name for tag in customer.tags.all()]
             if name not in names:
                 if not customer_selectors.tag_list().filter(name=name).exists():
-                    customer_services.tag_create(name=name, by=actor)
-                customer_services.tags_set(customer=customer, names=[*names, name], by=actor)
+                    customer_services.tag_create(name=name, access=access)
+                customer_services.tags_set(customer=customer, names=[*names, name], access=access)
             done.append({"type": kind, "customer": customer_id, "tag": name})
     return done
 
 
-def _create_task(*, actor: StoreAccess, step: dict, assignee_id: int, record: dict):
+def _create_task(*, access: StoreAccess, step: dict, assignee_id: int, record: dict):
     due = step.get("due_in_days")
     return teamwork_services.task_create(
-        access=actor,
+        access=access,
         title=render(step["title"], record),
         description=render(step.get("description") or "", record),
         assignee_id=assignee_id,
@@ -317,17 +317,17 @@ def _create_task(*, actor: StoreAccess, step: dict, assignee_id: int, record: di
     )
 
 
-def advance_chain(*, task_id: int, actor: StoreAccess | None) -> int | None:
+def advance_chain(*, task_id: int, access: StoreAccess | None) -> int | None:
     """When a chained task is done, create the next one of its chain. Returns the new task's id."""
     from tenant_apps.automation.models import ChainStep
 
     step = ChainStep.objects.select_for_update().filter(task_id=task_id, advanced_at__isnull=True).first()
-    if step is None or not step.remaining or actor is None:
+    if step is None or not step.remaining or access is None:
         return None
     from django.utils import timezone
 
     following, *rest = step.remaining
-    task = _create_task(actor=actor, step=following, assignee_id=step.assignee_id, record={})
+    task = _create_task(access=access, step=following, assignee_id=step.assignee_id, record={})
     step.advanced_at = timezone.now()
     step.save(update_fields=["advanced_at"])
     if rest:

@@ -160,12 +160,12 @@ class AutomationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(request=AutomationRuleInputSerializer, responses={201: AutomationRuleSerializer})
     def create(self, request):
-        rule = services.rule_create(data=request.data, by=request.user)
+        rule = services.rule_create(data=request.data, access=self.access)
         return Response(AutomationRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AutomationRuleInputSerializer, responses={200: AutomationRuleSerializer})
     def partial_update(self, request, pk=None):
-        rule = services.rule_update(rule=self.get_object(), data=request.data, by=request.user)
+        rule = services.rule_update(rule=self.get_object(), data=request.data, access=self.access)
         return Response(AutomationRuleSerializer(rule).data)
 
     def perform_destroy(self, instance: Rule) -> None:

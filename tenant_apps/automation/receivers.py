@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 
-def _task_done(sender, *, task_id: int, by: int, **kwargs) -> None:
+def _task_done(sender, *, task_id: int, **kwargs) -> None:
     from tenant_apps.automation import services
 
-    services.on_task_done(task_id=task_id, by=by)
+    services.on_task_done(task_id=task_id)
 
 
 def connect() -> None:

@@ -149,19 +149,19 @@ def _clean(data: dict[str, Any], *, current: Rule | None) -> dict[str, Any]:
 # --- writes -----------------------------------------------------------------------------------
 
 
-def rule_create(*, data: Any, by) -> Rule:
+def rule_create(*, data: Any, access: StoreAccess) -> Rule:
     if not isinstance(data, dict):
         raise ValidationFailed(_("A JSON object is expected."))
     values = _clean(data, current=None)
     with transaction.atomic():
-        rule = Rule.objects.create(created_by_id=by.pk, source=Rule.Source.STORE, **values)
+        rule = Rule.objects.create(created_by_id=access.user.pk, source=Rule.Source.STORE, **values)
         if rule.template:
             # The store's own copy of a ready-made rule overrides HQ's default of the same kind.
             Rule.objects.filter(source=Rule.Source.HQ, template=rule.template).update(active=False)
     return rule
 
 
-def rule_update(*, rule: Rule, data: Any, by) -> Rule:
+def rule_update(*, rule: Rule, data: Any, access: StoreAccess) -> Rule:
     """Change a rule. Changing an inherited HQ default makes it the store's own (overridden)."""
     if not isinstance(data, dict):
         raise ValidationFailed(_("A JSON object is expected."))
@@ -244,7 +244,7 @@ def inherit_hq_rules() -> int:
 # --- firing -----------------------------------------------------------------------------------
 
 
-def _actor(rule: Rule) -> StoreAccess | None:
+def _rule_access(rule: Rule) -> StoreAccess | None:
     """Who acts for a rule where an action needs a person: its author while an active admin or
     supervisor of the store, else the store's first active admin."""
     store = current_store()
@@ -288,9 +288,9 @@ def fire(*, rule: Rule, occurrence: templates.Occurrence, at: datetime) -> RuleR
         try:
             with transaction.atomic():
                 # A person to act for the rule only where an action needs one (tasks, tags).
-                needs_actor = any(a.get("type") in ("task", "add_tag") for a in rule.actions)
-                actor = _actor(rule) if needs_actor else None
-                run.actions_done = rule_actions.execute(rule=rule, occurrence=occurrence, run=run, actor=actor)
+                needs_access = any(a.get("type") in ("task", "add_tag") for a in rule.actions)
+                access = _rule_access(rule) if needs_access else None
+                run.actions_done = rule_actions.execute(rule=rule, occurrence=occurrence, run=run, access=access)
         except Exception as exc:  # noqa: BLE001 - any failure of an action is the rule's failure, logged
             logger.warning("automation rule %s failed on %s: %s", rule.pk, occurrence.key, exc)
             run.outcome = RuleRun.Outcome.FAILED
@@ -420,11 +420,11 @@ def handle_event(*, event_type: str, event_id: str, entity: str, entity_id: Any,
     return counts
 
 
-def on_task_done(*, task_id: int, by: int) -> int | None:
+def on_task_done(*, task_id: int) -> int | None:
     """The next task of a chain, when a chained task is done."""
     from tenant_apps.automation.models import ChainStep
 
     step = ChainStep.objects.filter(task_id=task_id, advanced_at__isnull=True).select_related("run__rule").first()
     if step is None:
         return None
-    return rule_actions.advance_chain(task_id=task_id, actor=_actor(step.run.rule))
+    return rule_actions.advance_chain(task_id=task_id, access=_rule_access(step.run.rule))

@@ -63,11 +63,12 @@ def template_save(request, key: str):
     params = {param.name: request.POST.get(param.name, "") for param in template.params if param.name in request.POST}
     active = request.POST.get("active") == "1"
     rule = selectors.template_rules().get(key)
+    access = request.store_access
     try:
         if rule is None:
-            services.rule_create(data={"template": key, "params": params, "active": active}, by=request.user)
+            services.rule_create(data={"template": key, "params": params, "active": active}, access=access)
         else:
-            services.rule_update(rule=rule, data={"params": params, "active": active}, by=request.user)
+            services.rule_update(rule=rule, data={"params": params, "active": active}, access=access)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -85,7 +86,7 @@ def rule_toggle(request, rule_id: int):
     except NotFound:
         raise Http404 from None
     try:
-        services.rule_update(rule=rule, data={"active": not rule.active}, by=request.user)
+        services.rule_update(rule=rule, data={"active": not rule.active}, access=request.store_access)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("automation:rules")

@@ -112,7 +112,7 @@ class CustomerViewSet(mixins.ListModelMixin, StoreViewSet):
     def create(self, request):
         serializer = CustomerWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        customer = services.customer_create(data=dict(serializer.validated_data), by=self.access)
+        customer = services.customer_create(data=dict(serializer.validated_data), access=self.access)
         customer = selectors.customer_get_for_user(customer_id=customer.pk, access=self.access)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
@@ -125,7 +125,7 @@ class CustomerViewSet(mixins.ListModelMixin, StoreViewSet):
         customer = self.get_object()
         serializer = CustomerWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.customer_update(customer=customer, data=dict(serializer.validated_data), by=self.access)
+        services.customer_update(customer=customer, data=dict(serializer.validated_data), access=self.access)
         return Response(CustomerSerializer(self.get_object()).data)
 
 
@@ -154,7 +154,7 @@ class CustomerFollowUpsView(StoreGenericAPIView):
         data = serializer.validated_data
         follow_up = services.follow_up_add(
             customer=customer,
-            by=self.access,
+            access=self.access,
             kind=data["kind"],
             content=data["content"],
             outcome=data.get("outcome") or "",
@@ -206,7 +206,7 @@ class CustomerMergeView(StoreAPIView):
             customer_id=serializer.validated_data["survivor"], access=self.access
         )
         merged = selectors.customer_get_for_user(customer_id=serializer.validated_data["merged"], access=self.access)
-        record = services.customer_merge(survivor=survivor, merged=merged, by=self.access)
+        record = services.customer_merge(survivor=survivor, merged=merged, access=self.access)
         return Response(CustomerMergeSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -239,7 +239,7 @@ class TagViewSet(mixins.ListModelMixin, StoreViewSet):
         serializer = TagWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        tag = services.tag_create(name=data.get("name", ""), color=data.get("color", ""), by=self.access)
+        tag = services.tag_create(name=data.get("name", ""), color=data.get("color", ""), access=self.access)
         return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TagWriteSerializer, responses={200: TagSerializer})
@@ -248,10 +248,10 @@ class TagViewSet(mixins.ListModelMixin, StoreViewSet):
         serializer = TagWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        tag = services.tag_update(tag=tag, name=data.get("name"), color=data.get("color"), by=self.access)
+        tag = services.tag_update(tag=tag, name=data.get("name"), color=data.get("color"), access=self.access)
         return Response(TagSerializer(tag).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
-        services.tag_delete(tag=self.get_object(), by=self.access)
+        services.tag_delete(tag=self.get_object(), access=self.access)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -221,7 +221,7 @@ class CustomerImporter(Importer):
 
     def process_row(self, values: dict[str, str]) -> RowResult:
         try:
-            customer = customer_create(data=self.data_for(values), by=self.access)
+            customer = customer_create(data=self.data_for(values), access=self.access)
         except DuplicateCustomer as exc:
             message = self.describe_duplicate(exc)
             return RowResult(outcome=Outcome.DUPLICATE, message=message, object_id=exc.existing["id"])
@@ -239,7 +239,7 @@ class CustomerImporter(Importer):
                 results[index] = RowResult(outcome=Outcome.INVALID, message=self.describe_error(exc))
             else:
                 indexes.append(index)
-        outcomes = customer_create_many(rows=data, by=self.access)
+        outcomes = customer_create_many(rows=data, access=self.access)
         self._load_user_names(
             {o.error.existing["owner"] for o in outcomes if isinstance(o.error, DuplicateCustomer)} - {None}
         )

@@ -8,6 +8,12 @@ customer without the customers app knowing them.
   ``handler(survivor=..., merged=...)`` moves the module's rows of ``merged`` to ``survivor``; it runs
   inside the merge transaction with both customer rows locked and returns a JSON-serialisable
   note of what it moved (kept in the merge's snapshot).
+* ``register_pool_history(provider)``: the 360° summary's ``pool_history`` (the shared pool's
+  releases and claims of the customer, newest first): ``provider(customer=...)`` returns a list of
+  JSON-serialisable dicts; without a provider the history is empty.
+* ``register_bulk_action(key, run)``: how the customer list's bulk action ``key`` (declared with
+  the list) changes the selected customers: ``run(access=..., ids=[...], data=request.POST)``
+  does it in one transaction and returns how many it changed, or raises a ``DomainError``.
 
 Modules register in their ``AppConfig.ready()``.
 """
@@ -47,6 +53,29 @@ def unregister_merge_handler(key: str) -> None:
 
 def merge_handlers() -> list[tuple[str, MergeHandler]]:
     return sorted(_merge_handlers.items())
+
+
+_pool_history: list[Callable[..., list]] = []
+
+
+def register_pool_history(provider: Callable[..., list]) -> None:
+    _pool_history[:] = [provider]
+
+
+def pool_history(*, customer) -> list:
+    return list(_pool_history[0](customer=customer)) if _pool_history else []
+
+
+BulkRunner = Callable[..., int]
+_bulk_actions: dict[str, BulkRunner] = {}
+
+
+def register_bulk_action(key: str, run: BulkRunner) -> None:
+    _bulk_actions[key] = run
+
+
+def bulk_action(key: str) -> BulkRunner | None:
+    return _bulk_actions.get(key)
 
 
 # --- list filters and export columns contributed by other modules ----------------------------------

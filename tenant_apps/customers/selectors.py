@@ -22,7 +22,7 @@ from shared_apps.accounts.access import StoreAccess, can_see_owner, visible_owne
 from shared_apps.accounts.models import User
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.customers.models import Customer, FollowUp, FollowUpAttachment, Grade, Tag
-from tenant_apps.customers.panels import customer_panels, list_filters
+from tenant_apps.customers.panels import customer_panels, list_filters, pool_history
 from tenant_apps.workspace.selectors import store_settings_get
 from tenants.storetime import local_day_bounds
 
@@ -288,14 +288,6 @@ def follow_up_attachment_get(*, customer: Customer, attachment_id: int) -> Follo
     return attachment
 
 
-def _pool_history(customer: Customer) -> list[dict]:
-    try:
-        from tenant_apps.pool.selectors import customer_pool_history
-    except ImportError:
-        return []
-    return list(customer_pool_history(customer=customer))
-
-
 def customer_summary(*, customer: Customer) -> dict[str, Any]:
     """The 360° summary: follow-ups, owner, pool history and the panels other modules register."""
     follow_ups = FollowUp.objects.filter(customer_id=customer.pk)
@@ -317,7 +309,7 @@ def customer_summary(*, customer: Customer) -> dict[str, Any]:
         "return_visit_deadline": customer.return_visit_deadline,
         "released_at": customer.released_at,
         "merged_records": list(customer.merged_records.order_by("pk").values_list("pk", flat=True)),
-        "pool_history": _pool_history(customer),
+        "pool_history": pool_history(customer=customer),
         "panels": panels,
     }
 
@@ -325,12 +317,14 @@ def customer_summary(*, customer: Customer) -> dict[str, Any]:
 # --- due follow-ups ---------------------------------------------------------------------------
 
 
-def due_follow_ups(*, user, at: datetime | None = None) -> QuerySet[Customer]:
-    """The user's customers whose next follow-up falls at or before the end of the store's day of
-    ``at`` (default now): overdue first, then the rest of today."""
+def due_follow_ups(*, access: StoreAccess, at: datetime | None = None) -> QuerySet[Customer]:
+    """The caller's own customers whose next follow-up falls at or before the end of the store's
+    day of ``at`` (default now): overdue first, then the rest of today."""
     _start, end = local_day_bounds(at or timezone.now())
     return _with_relations(
-        Customer.objects.live().filter(owner_id=user.pk, next_follow_up_at__lt=end).order_by("next_follow_up_at", "id")
+        Customer.objects.live()
+        .filter(owner_id=access.user.pk, next_follow_up_at__lt=end)
+        .order_by("next_follow_up_at", "id")
     )
 
 

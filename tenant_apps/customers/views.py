@@ -41,6 +41,7 @@ from tenant_apps.customers.forms import (
     can_choose_owner,
     owner_choices,
 )
+from tenant_apps.customers.panels import bulk_action
 from tenant_apps.imports import selectors as import_selectors
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.views import job_context
@@ -203,27 +204,8 @@ def _bulk_tag(access, ids: list[int], tag: str) -> int:
             customer = selectors.customer_get_for_user(customer_id=customer_id, access=access)
             names = [t.name for t in customer.tags.all()]
             if tag not in names:
-                services.tags_set(customer=customer, names=[*names, tag], by=access)
+                services.tags_set(customer=customer, names=[*names, tag], access=access)
     return len(ids)
-
-
-def _bulk_release(access, ids: list[int], reason: str) -> int:
-    from tenant_apps.pool import services as pool_services
-
-    with transaction.atomic():
-        for customer_id in ids:
-            selectors.customer_get_for_user(customer_id=customer_id, access=access)
-            pool_services.release_customer(customer_id=customer_id, access=access, reason=reason)
-    return len(ids)
-
-
-def _bulk_transfer(access, ids: list[int], to_owner: str) -> int:
-    from tenant_apps.handover import services as handover_services
-
-    if not to_owner.isdigit():
-        raise ValidationFailed(_("Choose the person taking over."), errors={"to_owner": [_("This field is required.")]})
-    handover = handover_services.handover_start(access=access, data={"customers": ids, "to_owner": int(to_owner)})
-    return handover.customers
 
 
 @store_page("customers.view")
@@ -252,10 +234,10 @@ def customer_bulk(request):
             done = _bulk_tag(access, ids, request.POST.get("tag", "").strip())
             messages.success(request, _("Tagged %(n)s customers.") % {"n": done})
         elif action == "release":
-            done = _bulk_release(access, ids, request.POST.get("reason", ""))
+            done = bulk_action("release")(access=access, ids=ids, data=request.POST)
             messages.success(request, _("Released %(n)s customers to the pool.") % {"n": done})
         else:
-            done = _bulk_transfer(access, ids, request.POST.get("to_owner", ""))
+            done = bulk_action("transfer")(access=access, ids=ids, data=request.POST)
             messages.success(request, _("Handed over %(n)s customers.") % {"n": done})
     except DomainError as exc:
         details = [str(e) for errors in exc.errors.values() for e in errors]
@@ -289,7 +271,7 @@ def customer_create(request):
         form = CustomerForm(request.POST, access=access, store=request.tenant, creating=True)
         if form.is_valid():
             try:
-                customer = services.customer_create(data=form.service_data(), by=access)
+                customer = services.customer_create(data=form.service_data(), access=access)
             except DomainError as exc:
                 status = _form_errors(form, exc)
             else:
@@ -321,7 +303,7 @@ def customer_edit(request, customer_id: int):
         form = CustomerForm(request.POST, access=access, store=request.tenant, creating=False)
         if form.is_valid():
             try:
-                services.customer_update(customer=customer, data=form.service_data(), by=access)
+                services.customer_update(customer=customer, data=form.service_data(), access=access)
             except DomainError as exc:
                 status = _form_errors(form, exc)
             else:
@@ -404,7 +386,7 @@ def follow_up_add(request, customer_id: int):
         try:
             services.follow_up_add(
                 customer=customer,
-                by=access,
+                access=access,
                 kind=form.cleaned_data["kind"],
                 content=form.cleaned_data["content"],
                 outcome=form.cleaned_data["outcome"],
@@ -494,7 +476,7 @@ def customer_import(request):
             upload = form.cleaned_data["file"]
             try:
                 check_upload_size(upload.size)
-                staged = import_services.import_stage(kind=importing.KIND, file=upload, by=request.user, access=access)
+                staged = import_services.import_stage(kind=importing.KIND, file=upload, access=access)
             except DomainError as exc:
                 form.add_error("file", exc.detail)
                 status = exc.status
@@ -506,14 +488,14 @@ def customer_import(request):
     elif step == "confirm":
         key = request.POST.get("key", "")
         try:
-            staged = import_services.staged_import_get(key=key, by=request.user)
+            staged = import_services.staged_import_get(key=key, access=access)
         except DomainError as exc:
             context["upload_error"] = exc.detail
             status = 400
         else:
             mapping = {header: request.POST.get(f"map-{index}", "") for index, header in enumerate(staged.headers)}
             try:
-                job = import_services.import_start_staged(key=key, mapping=mapping, by=request.user, access=access)
+                job = import_services.import_start_staged(key=key, mapping=mapping, access=access)
             except DomainError as exc:
                 context.update(_mapping_context(staged, error=exc.detail, mapping=mapping))
                 partial = "imports/_mapping.html"
@@ -534,7 +516,7 @@ def customer_import(request):
 
 def my_follow_ups_panel(request) -> dict | None:
     """The home page's "My follow-ups": the user's due and overdue follow-ups, overdue first."""
-    due = selectors.due_follow_ups(user=request.user)
+    due = selectors.due_follow_ups(access=request.store_access)
     items = list(due[: HOME_PANEL_SIZE + 1])
     more = len(items) > HOME_PANEL_SIZE
     items = items[:HOME_PANEL_SIZE]

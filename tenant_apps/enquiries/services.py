@@ -14,7 +14,7 @@ from shared_apps.platform.errors import Conflict, ValidationFailed
 from tenant_apps.enquiries import files
 from tenant_apps.enquiries.error_codes import EnquiryErrorCode
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry, Screenshot
-from tenant_apps.leads.selectors import enquiries_from_leads
+from tenant_apps.enquiries.sources import figures_are_derived
 from tenant_apps.outbox.services import publish
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import store_zone
@@ -78,7 +78,7 @@ def daily_enquiry_record(*, day, channel, enquiries, new_enquiries, actor) -> Da
         errors["new_enquiries"] = [_("New enquiries cannot exceed enquiries.")]
     if errors:
         raise ValidationFailed(errors=errors)
-    if enquiries_from_leads():
+    if figures_are_derived():
         raise Conflict(
             _("This store counts its daily enquiries from its leads; they cannot be typed in."),
             code=EnquiryErrorCode.FROM_LEADS,

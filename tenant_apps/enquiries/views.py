@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from shared_apps.accounts.access import StoreRole
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
-from shared_apps.platform.periods import resolve_period
 from shared_apps.reporting.catalogue import ENQUIRY
 from shared_apps.reporting.display import figure_cards
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.enquiries import files, selectors, services
+from tenant_apps.enquiries.sources import figures_are_derived
 from tenant_apps.kanban.reporting import enquiry_stats_body
-from tenant_apps.leads.selectors import enquiries_from_leads
 from tenant_apps.workspace.selectors import channel_list
 from tenants.storetime import store_zone
 
@@ -111,7 +111,7 @@ def daily(request):
         for channel in channels
     ]
     recent = selectors.daily_enquiry_list()[:60]
-    context = {"rows": rows, "day": day_value, "recent": recent, "from_leads": enquiries_from_leads()}
+    context = {"rows": rows, "day": day_value, "recent": recent, "from_leads": figures_are_derived()}
     return render(request, "enquiries/daily.html", context)
 
 

@@ -12,6 +12,12 @@ def pending_payments_badge(request) -> int | None:
     return pending_payment_count(access=access) or None
 
 
+def record_imported_collection(**kwargs):
+    from tenant_apps.finance.services import record_imported_collection as record
+
+    return record(**kwargs)
+
+
 def customer_finance_panel(*, customer) -> dict:
     from tenant_apps.finance.selectors import customer_finance_summary
 
@@ -27,7 +33,7 @@ class FinanceConfig(AppConfig):
         from shared_apps.platform.navigation import register_nav
         from tenant_apps.customers.panels import register_customer_panel
         from tenant_apps.finance.panels import order_finance_panel
-        from tenant_apps.sales.panels import register_order_panel
+        from tenant_apps.sales.panels import register_collection_recorder, register_order_panel
 
         register_nav(
             key="finance",
@@ -47,6 +53,7 @@ class FinanceConfig(AppConfig):
             order=56,
         )
         register_order_panel("finance", order_finance_panel)
+        register_collection_recorder(record_imported_collection)
         register_customer_panel("finance", customer_finance_panel)
         from tenant_apps.finance import personal_data
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from shared_apps.accounts.selectors import member_list
 from shared_apps.accounts.views import store_page
-from shared_apps.platform.errors import DomainError, NotFound
+from shared_apps.platform.errors import DomainError, NotFound, ValidationFailed
 from tenant_apps.customers.selectors import owned_customer_count
 from tenant_apps.handover import selectors, services
 
@@ -53,3 +54,11 @@ def handover_detail(request, handover_id: int):
         raise Http404 from None
     template = "handover/_status.html" if request.htmx else "handover/detail.html"
     return render(request, template, {"handover": handover})
+
+
+def customers_transfer(*, access, ids: list[int], to_owner: str) -> int:
+    """The customer list's bulk "transfer": a handover of the selected customers to ``to_owner``."""
+    if not to_owner.isdigit():
+        raise ValidationFailed(_("Choose the person taking over."), errors={"to_owner": [_("This field is required.")]})
+    handover = services.handover_start(access=access, data={"customers": ids, "to_owner": int(to_owner)})
+    return handover.customers

@@ -141,7 +141,6 @@ class ImportUploadView(StoreAPIView):
             kind=self.import_kind,
             file=upload,
             options={"mapping": serializer.validated_data.get("mapping") or {}},
-            by=request.user,
             access=self.access,
         )
         if job.row_results is not None:

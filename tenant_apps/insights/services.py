@@ -278,7 +278,7 @@ def follow_up(*, access: StoreAccess, customer_id: Any, at: datetime | None = No
         raise PermissionDenied(_("Only the owner, their supervisor or an admin may do this."))
     due = customer.next_follow_up_at
     if due is None or due > at:
-        customer = customer_services.customer_update(customer=customer, data={"next_follow_up_at": at}, by=access)
+        customer = customer_services.customer_update(customer=customer, data={"next_follow_up_at": at}, access=access)
     return {
         "kind": "reminder",
         "next_follow_up_at": customer.next_follow_up_at.isoformat() if customer.next_follow_up_at else None,

@@ -19,9 +19,9 @@ from rest_framework.response import Response
 
 from shared_apps.accounts.access import StoreRole
 from shared_apps.platform.errors import PermissionDenied, ValidationFailed
-from shared_apps.platform.periods import Period, resolve_period
 from shared_apps.platform.viewsets import StoreAPIView
 from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.periods import Period, resolve_period
 from shared_apps.reporting.serializers import metrics_serializer
 from tenant_apps.kanban.reporting import cached_kanban_body, without_costs
 from tenant_apps.workspace.selectors import channel_list

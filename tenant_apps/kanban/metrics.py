@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from shared_apps.platform.periods import Period
+from shared_apps.reporting.periods import Period
 from tenant_apps.kanban import rollups
 
 ZERO = Decimal("0.00")

@@ -25,8 +25,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from shared_apps.platform.periods import Period, money, rate
 from shared_apps.reporting.catalogue import COST_KEYS, ENQUIRY, KANBAN, metrics_body
+from shared_apps.reporting.periods import Period, money, rate
 from tenant_apps.kanban import metrics, rollups
 from tenant_apps.kanban.metrics import Filters
 from tenant_apps.workspace.selectors import store_settings_get

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from shared_apps.platform.periods import Period, local_midnight
+from shared_apps.reporting.periods import Period, local_midnight
 from tenants.storetime import store_zone
 
 # The longest period (in local days) whose per-customer figures are read from the history rollups.

@@ -10,8 +10,10 @@ class LeadsConfig(AppConfig):
     def ready(self) -> None:
         from shared_apps.platform.navigation import register_nav
         from tenant_apps.customers.panels import register_merge_handler
+        from tenant_apps.enquiries.sources import register_derived_source
         from tenant_apps.imports.registry import register_importer
         from tenant_apps.leads.importing import LeadImporter
+        from tenant_apps.leads.selectors import enquiries_from_leads
         from tenant_apps.leads.services import merge_customer_leads
 
         register_nav(
@@ -19,6 +21,7 @@ class LeadsConfig(AppConfig):
         )
         register_importer(LeadImporter.kind, LeadImporter)
         register_merge_handler("leads", merge_customer_leads)
+        register_derived_source(enquiries_from_leads)
         from tenant_apps.leads import personal_data
 
         personal_data.register()

@@ -12,6 +12,24 @@ def pending_claims_badge(request) -> int | None:
     return pending_claim_count(access=access) or None
 
 
+def merge_pool_records(*, survivor, merged) -> dict:
+    from tenant_apps.pool.services import pool_reassign_customer
+
+    return pool_reassign_customer(from_customer_id=merged.pk, to_customer_id=survivor.pk)
+
+
+def customer_pool_history(*, customer) -> list:
+    from tenant_apps.pool.selectors import customer_pool_history as history
+
+    return list(history(customer=customer))
+
+
+def bulk_release(*, access, ids, data) -> int:
+    from tenant_apps.pool.views import customers_release
+
+    return customers_release(access=access, ids=ids, reason=data.get("reason", ""))
+
+
 class PoolConfig(AppConfig):
     name = "tenant_apps.pool"
     label = "pool"
@@ -40,3 +58,8 @@ class PoolConfig(AppConfig):
         from tenant_apps.pool import personal_data
 
         personal_data.register()
+        from tenant_apps.customers.panels import register_bulk_action, register_merge_handler, register_pool_history
+
+        register_merge_handler("pool", merge_pool_records)
+        register_pool_history(customer_pool_history)
+        register_bulk_action("release", bulk_release)

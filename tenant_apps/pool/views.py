@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -355,3 +356,13 @@ def release_form(request, customer_id: int):
             return redirect(services.customer_url(customer.pk))
     context = {"customer": customer, "form": form}
     return _fragment_or_page(request, "pool/_release_form.html", context, title=title, status=422)
+
+
+def customers_release(*, access, ids: list[int], reason: str) -> int:
+    """The customer list's bulk "release to the pool": every selected customer, in one transaction
+    (a refusal releases none)."""
+    with transaction.atomic():
+        for customer_id in ids:
+            customer_get_for_user(customer_id=customer_id, access=access)
+            services.release_customer(customer_id=customer_id, access=access, reason=reason)
+    return len(ids)

@@ -26,7 +26,7 @@ from tenant_apps.sales import importing
 importing.register()
 
 
-def start_order_import(*, file, mapping: dict, by, access):
+def start_order_import(*, file, mapping: dict, access):
     """Start an order import: orders whose lines fall in several batches are carried whole in the
     job (see ``importing.prescan``), then the import machinery takes over."""
     name = str(getattr(file, "name", "") or "import").rsplit("/", 1)[-1][:200]
@@ -35,7 +35,6 @@ def start_order_import(*, file, mapping: dict, by, access):
         kind=importing.KIND,
         file=file,
         options={"mapping": mapping, "spanning": spanning},
-        by=by,
         access=access,
     )
 
@@ -71,7 +70,6 @@ class OrderImportView(ImportUploadView):
         job = start_order_import(
             file=upload,
             mapping=serializer.validated_data.get("mapping") or {},
-            by=request.user,
             access=self.access,
         )
         if job.row_results is not None:

@@ -21,7 +21,6 @@ from django.utils import timezone
 from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.roles import StoreRole
 from tenant_apps.customers.selectors import visible_customers
-from tenant_apps.finance.services import record_imported_collection
 from tenant_apps.sales.models import (
     Category,
     Delivery,
@@ -33,6 +32,7 @@ from tenant_apps.sales.models import (
     Quotation,
     QuotationLine,
 )
+from tenant_apps.sales.panels import record_imported_collection
 from tenant_apps.sales.services import costs_in_effect, order_cost
 from tenant_apps.workspace.demo import DemoContext, register_seeder
 from tenant_apps.workspace.selectors import channel_list

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from shared_apps.accounts.selectors import member_list
-from shared_apps.platform.periods import rate
 from shared_apps.platform.spreadsheets import spreadsheet_response
+from shared_apps.reporting.periods import rate
 from tenant_apps.sales.models import Order
 from tenants.storetime import current_store, store_zone
 

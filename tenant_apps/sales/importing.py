@@ -797,7 +797,7 @@ class OrderImporter(Importer):
             if first.values["owner_id"] is not None:
                 data["owner"] = first.values["owner_id"]
             rows.append(data)
-        outcomes = customer_create_many(rows=rows, by=self.access)
+        outcomes = customer_create_many(rows=rows, access=self.access)
         for group, outcome in zip(to_create.values(), outcomes, strict=True):
             for draft in group:
                 if outcome.outcome == CREATED or isinstance(outcome.error, DuplicateCustomer):
@@ -822,7 +822,7 @@ class OrderImporter(Importer):
     # --- writing ------------------------------------------------------------------------------
 
     def _write(self, drafts: list[_Draft]) -> None:
-        from tenant_apps.finance.services import record_imported_collection
+        from tenant_apps.sales.panels import record_imported_collection
 
         numbers = _numbers([d.values["signed_at"] for d in drafts], tz=self.tz)
         orders = [self._new_order(draft, number) for draft, number in zip(drafts, numbers, strict=True)]

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from shared_apps.platform.periods import money, rate
+from shared_apps.reporting.periods import money, rate
 from tenant_apps.sales.models import (
     Category,
     Delivery,

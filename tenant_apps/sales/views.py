@@ -27,9 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
 from shared_apps.platform.listing import BulkAction, Column, ListSpec, register_list
-from shared_apps.platform.periods import rate
 from shared_apps.reporting.catalogue import Kind
 from shared_apps.reporting.display import value_text
+from shared_apps.reporting.periods import rate
 from tenant_apps.lists.selectors import list_state
 from tenant_apps.sales import rules, selectors, services
 from tenant_apps.sales.couriers import COURIERS, carrier_from_form

@@ -54,7 +54,7 @@ def order_import(request):
             upload = form.cleaned_data["file"]
             try:
                 check_upload_size(upload.size)
-                job = start_order_import(file=upload, mapping={}, by=request.user, access=access)
+                job = start_order_import(file=upload, mapping={}, access=access)
             except DomainError as exc:
                 form.add_error("file", exc.detail)
                 status = exc.status

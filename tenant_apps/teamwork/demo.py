@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hq_console.selectors import hq_announcement_list
-from hq_console.services import hq_announcement_create
 from shared_apps.accounts.access import resolve_store_access
-from shared_apps.accounts.models import User
-from shared_apps.accounts.roles import HQRole, StoreRole
+from shared_apps.accounts.roles import StoreRole
 from tenant_apps.teamwork import services
 from tenant_apps.teamwork.models import Announcement, WorkTask
 from tenant_apps.workspace.demo import DemoContext, register_seeder
@@ -67,14 +64,6 @@ def seed_team_work(ctx: DemoContext) -> str | None:
             services.task_update(
                 access=resolve_store_access(user=person, store=ctx.store), task_id=task.pk, status=statuses[index]
             )
-    hq_admin = User.objects.filter(hq_role=HQRole.ADMIN, is_active=True).order_by("pk").first()
-    if hq_admin is not None and not hq_announcement_list().exists():
-        hq_announcement_create(
-            title="总部通知：年度盘点安排",
-            body="各店铺请于月底前完成库存盘点并提交报告。",
-            by=hq_admin,
-            all_stores=True,
-        )
     reports = 0
     for person in salespeople:
         access = resolve_store_access(user=person, store=ctx.store)

@@ -1,11 +1,14 @@
 """First-run guidance: the home page's checklist of a new store (channels, products, customers,
 the team, the first quotation). Each step ticks itself from the store's own data, and the panel
-leaves the home page once every step is done. Shown to store admins."""
+leaves the home page once every step is done. Shown to store admins. The workspace's own steps
+(channels, team) are registered here; customers and sales register theirs (``register_step``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -22,47 +25,31 @@ class Step:
     done: bool
 
 
-def first_run_steps(request) -> list[Step]:
-    from tenant_apps.customers.selectors import visible_customers
-    from tenant_apps.sales.selectors import product_list, quotation_list
+@dataclass(frozen=True)
+class _Registered:
+    key: str
+    label: str
+    hint: str
+    url_name: str
+    done: Callable[[HttpRequest], bool]
+    order: int
 
-    access = request.store_access
+
+_steps: dict[str, _Registered] = {}
+
+
+def register_step(
+    key: str, *, label: str, hint: str, url_name: str, done: Callable[[HttpRequest], bool], order: int
+) -> None:
+    """A step of the checklist, shown by ``order``: ``done(request)`` tells whether the store did it.
+    Apps register their steps in their ``AppConfig.ready()``."""
+    _steps[key] = _Registered(key=key, label=label, hint=hint, url_name=url_name, done=done, order=order)
+
+
+def first_run_steps(request) -> list[Step]:
     return [
-        Step(
-            "channels",
-            _("Set up your channels"),
-            _("The shops you sell in: orders and customers carry one."),
-            reverse("workspace:channels"),
-            channel_list(active_only=True).exists(),
-        ),
-        Step(
-            "products",
-            _("Add your products"),
-            _("SKU, name and list price; quotations are made from them."),
-            reverse("sales:product-create"),
-            product_list().exists(),
-        ),
-        Step(
-            "customers",
-            _("Import your customers"),
-            _("A CSV or Excel file; duplicates are found by mobile and chat id."),
-            reverse("customers:import"),
-            visible_customers(access=access).exists(),
-        ),
-        Step(
-            "team",
-            _("Invite your team"),
-            _("Salespeople, supervisors, finance and warehouse, each with a one-time link."),
-            reverse("workspace:member-invite"),
-            member_list(store=request.tenant).filter(is_active=True).count() > 1,
-        ),
-        Step(
-            "quotation",
-            _("Make your first quotation"),
-            _("With the discount rate and past prices beside each line."),
-            reverse("sales:quotation-create"),
-            quotation_list(access=access).exists(),
-        ),
+        Step(step.key, step.label, step.hint, reverse(step.url_name), step.done(request))
+        for step in sorted(_steps.values(), key=lambda step: (step.order, step.key))
     ]
 
 
@@ -77,6 +64,23 @@ def first_run_panel(request) -> dict | None:
 
 def register() -> None:
     from shared_apps.platform.navigation import register_home_panel
+
+    register_step(
+        "channels",
+        label=_("Set up your channels"),
+        hint=_("The shops you sell in: orders and customers carry one."),
+        url_name="workspace:channels",
+        done=lambda request: channel_list(active_only=True).exists(),
+        order=10,
+    )
+    register_step(
+        "team",
+        label=_("Invite your team"),
+        hint=_("Salespeople, supervisors, finance and warehouse, each with a one-time link."),
+        url_name="workspace:member-invite",
+        done=lambda request: member_list(store=request.tenant).filter(is_active=True).count() > 1,
+        order=40,
+    )
 
     register_home_panel(
         key="first_run",

@@ -49,8 +49,13 @@ class MembershipFactory(DjangoModelFactory):
 
 
 def access_of(user, store=None):
-    """The user's ``StoreAccess`` to ``store`` (the active store when not given), as a request resolves it."""
+    """The user's ``StoreAccess`` to ``store`` (the active store when not given), as a request
+    resolves it: what a test passes as ``access`` to a store service. None for a user with no
+    access to the store."""
     from shared_apps.accounts.access import resolve_store_access
     from tenants.storetime import current_store
 
-    return resolve_store_access(user=user, store=store or current_store())
+    store = store or current_store()
+    if store is None:
+        raise RuntimeError("access_of needs a store: pass one or call it inside the store's schema")
+    return resolve_store_access(user=user, store=store)

@@ -24,6 +24,7 @@ from tenant_apps.customers import services as customer_services
 from tenants.models import Store
 from tenants.provisioning import create_store_now
 from tests.conftest import STORE_A, STORE_B, user_email
+from tests.factories import access_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -86,7 +87,9 @@ def gamma(committed_db, backup_root):
     membership_create(user=admin, store=store, role="admin")
     with tenant_context(store):
         for i in range(3):
-            customer_services.customer_create(data={"name": f"顾客 {i}", "mobile": f"1370013700{i}"}, by=admin)
+            customer_services.customer_create(
+                data={"name": f"顾客 {i}", "mobile": f"1370013700{i}"}, access=access_of(admin)
+            )
     default_storage.save(f"{store.schema_name}/vouchers/one.png", ContentFile(PNG))
     default_storage.save(f"{store.schema_name}/screenshots/2026/two.png", ContentFile(PNG[::-1]))
     connection.set_schema_to_public()
@@ -118,7 +121,7 @@ def test_restore_in_place_gives_back_every_table_and_file_and_leaves_other_store
 
     # Changes after the backup: a customer more, a file gone, a file added.
     with tenant_context(gamma):
-        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, access=access_of(admin))
     connection.set_schema_to_public()
     default_storage.delete(f"{schema}/vouchers/one.png")
     default_storage.save(f"{schema}/vouchers/three.png", ContentFile(PNG + b"x"))
@@ -226,7 +229,7 @@ def test_an_in_place_restore_swaps_in_one_transaction_while_the_store_reads_its_
     schema = gamma.schema_name
     backup = backups.take_backup(store=gamma)
     with tenant_context(gamma):
-        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, access=access_of(admin))
     connection.set_schema_to_public()
     lock_key = 815_2026
 
@@ -299,7 +302,7 @@ def test_a_failing_in_place_restore_leaves_the_live_schema_and_its_status_as_the
     schema = gamma.schema_name
     backup = backups.take_backup(store=gamma)
     with tenant_context(gamma):
-        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, access=access_of(admin))
     connection.set_schema_to_public()
     before = table_checksums(schema)
     original = backups.stage_script
@@ -347,7 +350,7 @@ def test_a_restore_failing_at_any_step_leaves_the_store_exactly_as_it_was(gamma,
     backup = backups.take_backup(store=gamma)
     # Changes since the backup, that a restore would undo.
     with tenant_context(gamma):
-        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, by=admin)
+        customer_services.customer_create(data={"name": "后来的", "mobile": "13700137009"}, access=access_of(admin))
     connection.set_schema_to_public()
     backups._reconcile(gamma)
     default_storage.delete(f"{schema}/vouchers/one.png")
@@ -405,7 +408,7 @@ def test_a_restore_failing_at_any_step_leaves_the_store_exactly_as_it_was(gamma,
         assert backups.restore_backup(backup=backup, store=gamma).status == StoreRestore.Status.DONE
         assert table_checksums(schema)["customers_customer"][0] == 3
     with tenant_context(gamma):
-        customer_services.customer_create(data={"name": "再来的", "mobile": "13700137008"}, by=admin)
+        customer_services.customer_create(data={"name": "再来的", "mobile": "13700137008"}, access=access_of(admin))
     connection.set_schema_to_public()
 
 
@@ -418,7 +421,9 @@ def test_the_manifest_counts_the_rows_of_the_dump_while_the_store_writes(gamma, 
     def run(command, **kwargs):
         if command[0].endswith("pg_dump"):
             with tenant_context(gamma):
-                customer_services.customer_create(data={"name": "同时的", "mobile": "13700137007"}, by=admin)
+                customer_services.customer_create(
+                    data={"name": "同时的", "mobile": "13700137007"}, access=access_of(admin)
+                )
             connection.set_schema_to_public()
         return original(command, **kwargs)
 

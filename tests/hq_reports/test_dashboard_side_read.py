@@ -18,7 +18,7 @@ from hq_reports import rollups, side_read
 from hq_reports.dashboard import DASHBOARD_SETTINGS, dashboard_body
 from hq_reports.models import StoreFeed, StoreTotals
 from shared_apps.accounts.models import User
-from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.periods import resolve_period
 from tenants.models import Store
 from tests.conftest import STORE_A, STORE_B, user_email
 from tests.factories.hq import make_history

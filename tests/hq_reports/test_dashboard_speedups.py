@@ -10,7 +10,7 @@ import pytest
 
 from hq_reports import rollups
 from hq_reports.dashboard import dashboard_body
-from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.periods import resolve_period
 from tests.factories.hq import make_history
 
 pytestmark = pytest.mark.django_db

@@ -26,7 +26,7 @@ from hq_reports.models import (
     PaymentFact,
     StoreFeed,
 )
-from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.customers.models import FollowUp
 from tenant_apps.enquiries.models import DailyEnquiry
 from tenant_apps.finance.models import Payment

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from shared_apps.platform.models import HqAccessLog
-from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.kanban.reporting import kanban_body
 from tenant_apps.workspace.selectors import channel_list
 from tests.factories.hq import make_history

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from hq_reports import rollups
@@ -21,6 +20,7 @@ from tenant_apps.sales.models import Order
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
 from tests.factories.hq import make_history
+from tests.races import at_once
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 4, 10, 15, tzinfo=TZ)
@@ -284,30 +284,19 @@ def test_two_concurrent_drains_give_the_same_facts_as_one(committed_db):
         with tenant_context(store_a):
             make_history(owners=[owner], now=NOW, seed=12, orders=60)
             total = OutboxEvent.objects.count()
-        barrier = threading.Barrier(2)
-        results, errors = [], []
 
-        def run():
-            try:
-                with tenant_context(store_a):
-                    barrier.wait(timeout=10)
-                    while True:
-                        result = rollups.drain(batch_size=20)
-                        results.append(result)
-                        if result.get("skipped") is None and result["events"] == 0:
-                            break
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                connections.close_all()
+        def drain_all() -> list[dict]:
+            results = []
+            while True:
+                result = rollups.drain(batch_size=20)
+                results.append(result)
+                if result.get("skipped") is None and result["events"] == 0:
+                    return results
 
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = at_once(store_a, drain_all, drain_all, keep_exceptions=True)
 
-        assert errors == []
+        assert all(isinstance(outcome, list) for outcome in outcomes), outcomes
+        results = [result for outcome in outcomes for result in outcome]
         assert sum(r["events"] for r in results) == total  # each event applied exactly once
         with tenant_context(store_a):
             assert not OutboxEvent.objects.filter(drained_at__isnull=True).exists()

@@ -12,8 +12,8 @@ import pytest
 
 from hq_reports import rollups
 from hq_reports.dashboard import dashboard_body
-from shared_apps.platform.periods import resolve_period
 from shared_apps.reporting.catalogue import KANBAN
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.kanban.reporting import kanban_body
 from tenant_apps.workspace.selectors import channel_list
 from tests.factories.hq import make_history

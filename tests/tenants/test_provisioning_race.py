@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
-from django.db import connection, connections
+from django.db import connection
 from django_tenants.utils import schema_exists
 
-from shared_apps.platform.errors import Conflict
 from tenants.models import Domain, Provisioning, SpareSchema, Store
 from tenants.provisioning import drop_spares, refill_spares, request_store
+from tests.races import at_once
 
 SUBDOMAIN = "race-store"
 SCHEMA = "s_race_store"
@@ -29,29 +27,13 @@ def remove_everything_of(subdomain: str, schema: str) -> None:
 
 
 def provision_concurrently(*requests: tuple[str, str]) -> list[str]:
-    """Run request_store for each (name, subdomain) in its own thread and connection, all at once."""
-    barrier = threading.Barrier(len(requests))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    """Run request_store for each (name, subdomain) in its own thread and connection, all at once:
+    each one's status, or the code of its refusal."""
 
-    def provision(name: str, subdomain: str) -> None:
-        try:
-            barrier.wait(timeout=10)
-            try:
-                outcome = str(request_store(name=name, subdomain=subdomain, run_now=True).status)
-            except Conflict as exc:
-                outcome = str(exc.code)
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connections.close_all()
+    def provision(name: str, subdomain: str):
+        return lambda: str(request_store(name=name, subdomain=subdomain, run_now=True).status)
 
-    threads = [threading.Thread(target=provision, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return at_once(None, *(provision(name, subdomain) for name, subdomain in requests))
 
 
 def test_two_concurrent_provisionings_of_one_subdomain_make_exactly_one_store(committed_db):

@@ -1,4 +1,4 @@
-"""Template helpers of the page shell: navigation, icons, form fields, role labels, amounts.
+"""Template helpers of the page shell: navigation, icons, form fields, amounts.
 
 Load with ``{% load crm %}``.
 """
@@ -16,7 +16,6 @@ from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, json_script
 
-from shared_apps.accounts.roles import HQRole, StoreRole
 from shared_apps.platform.money_display import display_spec, money_full
 from shared_apps.platform.money_display import money_compact as _money_compact
 from shared_apps.platform.navigation import STORE, badge_for, home_panels_for, nav_for
@@ -96,26 +95,6 @@ def initials(user) -> str:
     """The first letter of a user's name (or email), for the avatar circle."""
     text = getattr(user, "display_name", "") or str(user or "")
     return text[:1].upper() if text else "?"
-
-
-@register.filter
-def store_role_label(role) -> str:
-    if not role:
-        return ""
-    try:
-        return str(StoreRole(role).label)
-    except ValueError:
-        return str(role)
-
-
-@register.filter
-def hq_role_label(role) -> str:
-    if not role:
-        return ""
-    try:
-        return str(HQRole(role).label)
-    except ValueError:
-        return str(role)
 
 
 @register.filter

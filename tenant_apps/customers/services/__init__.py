@@ -9,16 +9,16 @@ identifiers up before writing; the partial unique constraints of ``Customer`` ar
 when two requests race, and their violation is answered the same way: 409 ``duplicate_customer``
 naming the existing customer and its owner (null while it is in the pool).
 
-``by`` is the acting user's ``StoreAccess`` (API and pages pass ``request.store_access``) or a
-``User``, whose access to the current store is then resolved. Who may do what:
+``access`` is the caller's ``StoreAccess`` (API and pages pass ``request.store_access``). Who may
+do what:
 
 * create: ``customers.create``. A salesperson owns what they create; a supervisor owns it unless
   they name a team member (or null: the pool); an admin names any salesperson or supervisor of the
   store, and without one the customer goes to the pool.
-* edit / follow-up: ``customers.edit`` / ``followups.create``, on a customer the actor "works on":
+* edit / follow-up: ``customers.edit`` / ``followups.create``, on a customer the caller "works on":
   a salesperson their own customers only (not the pool's), a supervisor their team's and the pool's
   (store-wide without teams), an admin every customer.
-* merge: ``customers.merge`` (supervisor, admin), both records visible to the actor.
+* merge: ``customers.merge`` (supervisor, admin), both records visible to the caller.
 * tags: ``tags.manage``.
 
 One module per part: ``common`` (the caller's rights, mobile numbers, times), ``validation`` (the

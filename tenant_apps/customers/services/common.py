@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.access import StoreAccess, resolve_store_access
-from shared_apps.accounts.models import User
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import Scope, StoreRole
 from shared_apps.platform.errors import NotFound, PermissionDenied, ValidationFailed
 from tenant_apps.customers.models import Customer
 from tenant_apps.customers.selectors import can_see_customer
-from tenants.storetime import current_store, store_zone
+from tenants.storetime import store_zone
 
 DEFAULT_REGION = "CN"
 MOBILE_MAX_LENGTH = 32
@@ -24,17 +23,7 @@ MOBILE_MAX_LENGTH = 32
 OWNER_ROLES = (StoreRole.SALESPERSON, StoreRole.SUPERVISOR)
 
 
-# --- actors and rights ------------------------------------------------------------------------
-
-
-def _access(by: StoreAccess | User) -> StoreAccess:
-    if isinstance(by, StoreAccess):
-        return by
-    store = current_store()
-    access = resolve_store_access(user=by, store=store) if store is not None else None
-    if access is None:
-        raise PermissionDenied(_("You are not a member of this store."))
-    return access
+# --- the caller's rights ------------------------------------------------------------------------
 
 
 def _require(access: StoreAccess, permission: str) -> None:

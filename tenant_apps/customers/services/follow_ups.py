@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
-from shared_apps.accounts.models import User
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.customers import files
 from tenant_apps.customers.models import Customer, FollowUp, FollowUpAttachment
-from tenant_apps.customers.services.common import _access, _parse_time, _require, _require_works_on
+from tenant_apps.customers.services.common import _parse_time, _require, _require_works_on
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import publish
 from tenants.storetime import store_zone
@@ -30,7 +29,7 @@ REMINDER_BATCH = 500
 def follow_up_add(
     *,
     customer: Customer,
-    by: StoreAccess | User,
+    access: StoreAccess,
     kind: str,
     content: str,
     outcome: str = "",
@@ -44,7 +43,6 @@ def follow_up_add(
     last one is recorded without moving its dates. A follow-up recorded by the return-visit
     deadline of a claim clears that deadline (the customer is kept).
     """
-    access = _access(by)
     _require(access, "followups.create")
     at = at or timezone.now()
     content, outcome, next_at = _clean_follow_up(

@@ -16,7 +16,7 @@ from shared_apps.platform.errors import DomainError, ValidationFailed
 from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.models import Customer, Tag
 from tenant_apps.customers.serializers import customer_event_data_many
-from tenant_apps.customers.services.common import _access, _require
+from tenant_apps.customers.services.common import _require
 from tenant_apps.customers.services.duplicates import IDENTIFIERS, _duplicate_error, _identifiers
 from tenant_apps.customers.services.profiles import _live_customer_count, _new_customer, customer_create
 from tenant_apps.customers.services.validation import _References
@@ -46,7 +46,7 @@ Draft = tuple[Customer, list[Tag]]
 
 
 def customer_create_many(
-    *, rows: list[dict[str, Any]], by: StoreAccess | User, at: datetime | None = None
+    *, rows: list[dict[str, Any]], access: StoreAccess, at: datetime | None = None
 ) -> list[RowOutcome]:
     """Create the customers of ``rows`` (an import batch) with the rules of ``customer_create``:
     one outcome per row, in order.
@@ -59,7 +59,6 @@ def customer_create_many(
     request took an identifier after the check), the batch is created row by row with
     ``customer_create`` instead, so that each row still gets its exact outcome.
     """
-    access = _access(by)
     _require(access, "customers.create")
     at = at or timezone.now()
     refs = _References(access)
@@ -176,7 +175,7 @@ def _create_one_by_one(
     for data, outcome in zip(rows, outcomes, strict=True):
         if outcome is None:
             try:
-                outcome = RowOutcome(CREATED, customer_id=customer_create(data=data, by=access, at=at).pk)
+                outcome = RowOutcome(CREATED, customer_id=customer_create(data=data, access=access, at=at).pk)
             except DuplicateCustomer as exc:
                 outcome = RowOutcome(DUPLICATE, customer_id=exc.existing.get("id"), error=exc)
             except DomainError as exc:

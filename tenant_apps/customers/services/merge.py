@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -10,17 +9,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
-from shared_apps.accounts.models import User
 from shared_apps.platform.errors import Conflict, NotFound, ValidationFailed
 from tenant_apps.customers.error_codes import CustomerErrorCode
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp
 from tenant_apps.customers.panels import merge_handlers
 from tenant_apps.customers.selectors import can_see_customer
 from tenant_apps.customers.serializers import customer_event_data
-from tenant_apps.customers.services.common import _access, _require
+from tenant_apps.customers.services.common import _require
 from tenant_apps.outbox.services import publish
-
-logger = logging.getLogger(__name__)
 
 # Profile fields the survivor takes from the merged record when its own are empty.
 MERGE_FILL_FIELDS = (
@@ -52,7 +48,7 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def customer_merge(*, survivor: Customer, merged: Customer, by: StoreAccess | User) -> CustomerMerge:
+def customer_merge(*, survivor: Customer, merged: Customer, access: StoreAccess) -> CustomerMerge:
     """Merge ``merged`` into ``survivor`` (two records of one person), keeping everything of both.
 
     ``merged`` stays as a pointer (``merged_into``), out of lists and out of the unique
@@ -62,7 +58,6 @@ def customer_merge(*, survivor: Customer, merged: Customer, by: StoreAccess | Us
     own values and fills its empty ones from ``merged``. The merge is recorded with a snapshot of
     the merged record.
     """
-    access = _access(by)
     _require(access, "customers.merge")
     if survivor.pk == merged.pk:
         raise ValidationFailed(_("Invalid merge."), errors={"merged": [_("A record cannot be merged into itself.")]})
@@ -195,20 +190,8 @@ def _move_records(keeper: Customer, gone: Customer) -> dict[str, Any]:
     FollowUp.objects.filter(pk__in=moved_follow_ups).update(customer_id=keeper.pk)
     keeper.tags.add(*gone.tags.all())
     moved: dict[str, Any] = {"follow_ups": moved_follow_ups}
-    pool_note = _reassign_pool_records(survivor=keeper, merged=gone)
-    if pool_note is not None:
-        moved["pool"] = pool_note
     for key, handler in merge_handlers():
         note = handler(survivor=keeper, merged=gone)
         if note is not None:
             moved[key] = note
     return moved
-
-
-def _reassign_pool_records(*, survivor: Customer, merged: Customer) -> Any:
-    try:
-        from tenant_apps.pool.services import pool_reassign_customer
-    except ImportError:
-        logger.warning("pool_reassign_customer is not available: pool records of %s stay put", merged.pk)
-        return None
-    return pool_reassign_customer(from_customer_id=merged.pk, to_customer_id=survivor.pk)

@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
-from shared_apps.accounts.models import User
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform import limits
 from shared_apps.platform.errors import NotFound, ValidationFailed
 from tenant_apps.customers.models import Customer, Tag
 from tenant_apps.customers.serializers import customer_event_data
-from tenant_apps.customers.services.common import _access, _require, _require_works_on
+from tenant_apps.customers.services.common import _require, _require_works_on
 from tenant_apps.customers.services.duplicates import _check_duplicates, _duplicate_from_integrity, _identifiers
 from tenant_apps.customers.services.validation import _References, _validate
 from tenant_apps.outbox.services import publish
@@ -49,9 +48,8 @@ def _live_customer_count() -> int:
     return Customer.objects.live().count()
 
 
-def customer_create(*, data: dict[str, Any], by: StoreAccess | User, at: datetime | None = None) -> Customer:
+def customer_create(*, data: dict[str, Any], access: StoreAccess, at: datetime | None = None) -> Customer:
     """Create a customer after complete validation and dual verification (see the package doc)."""
-    access = _access(by)
     _require(access, "customers.create")
     at = at or timezone.now()
     customer, tags = _new_customer(data, access=access, at=at)
@@ -75,14 +73,13 @@ def customer_create(*, data: dict[str, Any], by: StoreAccess | User, at: datetim
 
 
 def customer_update(
-    *, customer: Customer, data: dict[str, Any], by: StoreAccess | User, at: datetime | None = None
+    *, customer: Customer, data: dict[str, Any], access: StoreAccess, at: datetime | None = None
 ) -> Customer:
     """Change the given fields of a customer; the same checks as ``customer_create``.
 
     ``owner`` may be changed (to another salesperson or supervisor) by a supervisor or admin;
     sending a customer to the pool is a release (the pool app), not an edit.
     """
-    access = _access(by)
     _require(access, "customers.edit")
     _require_works_on(access, customer)
     clean = _validate(data, access=access, creating=False)
@@ -126,6 +123,6 @@ def customer_update(
     return customer
 
 
-def tags_set(*, customer: Customer, names: Iterable[str], by: StoreAccess | User) -> Customer:
+def tags_set(*, customer: Customer, names: Iterable[str], access: StoreAccess) -> Customer:
     """Replace the customer's tags by ``names`` (existing tags only)."""
-    return customer_update(customer=customer, data={"tags": list(names)}, by=by)
+    return customer_update(customer=customer, data={"tags": list(names)}, access=access)

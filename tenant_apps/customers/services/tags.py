@@ -8,11 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
-from shared_apps.accounts.models import User
 from shared_apps.platform.errors import ValidationFailed
 from tenant_apps.customers.error_codes import DuplicateTag
 from tenant_apps.customers.models import Tag
-from tenant_apps.customers.services.common import _access, _require
+from tenant_apps.customers.services.common import _require
 
 
 def _clean_tag(name: Any, color: Any, *, partial: bool) -> dict[str, str]:
@@ -39,8 +38,7 @@ def _duplicate_tag() -> DuplicateTag:
     return DuplicateTag(errors={"name": [_("Already used.")]})
 
 
-def tag_create(*, name: str, by: StoreAccess | User, color: str = "") -> Tag:
-    access = _access(by)
+def tag_create(*, name: str, access: StoreAccess, color: str = "") -> Tag:
     _require(access, "tags.manage")
     clean = _clean_tag(name, color or "", partial=False)
     if Tag.objects.filter(name__iexact=clean["name"]).exists():
@@ -52,8 +50,7 @@ def tag_create(*, name: str, by: StoreAccess | User, color: str = "") -> Tag:
         raise _duplicate_tag() from exc
 
 
-def tag_update(*, tag: Tag, by: StoreAccess | User, name: str | None = None, color: str | None = None) -> Tag:
-    access = _access(by)
+def tag_update(*, tag: Tag, access: StoreAccess, name: str | None = None, color: str | None = None) -> Tag:
     _require(access, "tags.manage")
     clean = _clean_tag(name, color, partial=True)
     if "name" in clean and Tag.objects.filter(name__iexact=clean["name"]).exclude(pk=tag.pk).exists():
@@ -69,8 +66,7 @@ def tag_update(*, tag: Tag, by: StoreAccess | User, name: str | None = None, col
     return tag
 
 
-def tag_delete(*, tag: Tag, by: StoreAccess | User) -> None:
+def tag_delete(*, tag: Tag, access: StoreAccess) -> None:
     """Delete a tag; the customers that carried it simply lose it."""
-    access = _access(by)
     _require(access, "tags.manage")
     tag.delete()

@@ -45,21 +45,18 @@ def import_start(
     kind: str,
     file: IO[bytes],
     options: dict[str, Any] | None = None,
-    by,
-    access: StoreAccess | None = None,
+    access: StoreAccess,
     sync_max_rows: int | None = None,
 ) -> ImportJob:
     """Check the upload and create the import job; small files are imported before returning.
 
-    ``by`` is the importing user (``access`` their StoreAccess, resolved when not given);
-    ``options["mapping"]`` maps file columns to the importer's fields (the rest is matched by
-    name). Returns the job: ``done`` for a small file (``job.row_results`` holds the per-row results
-    as dicts {row, outcome, message, id}), ``pending`` for a large one (the task is sent on commit;
-    ``job.row_results`` is None).
+    ``access`` is the importing caller's StoreAccess; ``options["mapping"]`` maps file columns to
+    the importer's fields (the rest is matched by name). Returns the job: ``done`` for a small file
+    (``job.row_results`` holds the per-row results as dicts {row, outcome, message, id}),
+    ``pending`` for a large one (the task is sent on commit; ``job.row_results`` is None).
     """
     importer_class = get_importer(kind)
-    access = access or _access_for(by)
-    if access is None or not access.can(importer_class.permission) or access.read_only:
+    if not access.can(importer_class.permission) or access.read_only:
         raise PermissionDenied(_("You may not import these records."))
     options = dict(options or {})
     mapping = options.get("mapping") or {}
@@ -85,7 +82,7 @@ def import_start(
         "language": translation.get_language() or "",
     }
     file.seek(0)
-    job = ImportJob(kind=kind, original_name=name, options=job_options, total_rows=total, created_by=by)
+    job = ImportJob(kind=kind, original_name=name, options=job_options, total_rows=total, created_by=access.user)
     job.file.save(name, File(file, name=name), save=False)
     job.save()
     row_results = None

@@ -18,7 +18,7 @@ from shared_apps.platform.errors import PermissionDenied, ValidationFailed
 from shared_apps.platform.spreadsheets import open_spreadsheet
 from tenant_apps.imports.models import ImportJob
 from tenant_apps.imports.registry import auto_mapping, get_importer
-from tenant_apps.imports.services.running import _access_for, import_start
+from tenant_apps.imports.services.running import import_start
 
 STAGING_DIR = "staging"
 PREVIEW_ROWS = 3
@@ -41,10 +41,10 @@ def _staging_path(*, key: str) -> str:
     return f"stores/{connection.schema_name}/imports/{STAGING_DIR}/{key}"
 
 
-def _parse_staging_key(key: str, *, by) -> str:
+def _parse_staging_key(key: str, *, access: StoreAccess) -> str:
     """``<user id>-<kind>-<32 hex>.<csv|xlsx>``: only its uploader may confirm it."""
     match = re.fullmatch(r"(\d+)-([a-z_]{1,40})-([0-9a-f]{32})\.(csv|xlsx)", key or "")
-    if match is None or int(match.group(1)) != by.pk:
+    if match is None or int(match.group(1)) != access.user.pk:
         raise _staging_missing()
     return match.group(2)
 
@@ -55,11 +55,10 @@ def _staging_missing() -> ValidationFailed:
     )
 
 
-def import_stage(*, kind: str, file: IO[bytes], by, access: StoreAccess | None = None) -> StagedImport:
+def import_stage(*, kind: str, file: IO[bytes], access: StoreAccess) -> StagedImport:
     """Check an upload (size, readable, rows) and keep it for the mapping step; nothing else is stored."""
     importer_class = get_importer(kind)
-    access = access or _access_for(by)
-    if access is None or not access.can(importer_class.permission) or access.read_only:
+    if not access.can(importer_class.permission) or access.read_only:
         raise PermissionDenied(_("You may not import these records."))
     name = str(getattr(file, "name", "") or "import").rsplit("/", 1)[-1][:200]
     with open_spreadsheet(file, name=name) as sheet:
@@ -75,7 +74,7 @@ def import_stage(*, kind: str, file: IO[bytes], by, access: StoreAccess | None =
         raise ValidationFailed(
             _("The file has a header but no rows to import."), code="invalid_file", errors={"file": [_("No rows.")]}
         )
-    key = f"{by.pk}-{kind}-{uuid.uuid4().hex}.{suffix}"
+    key = f"{access.user.pk}-{kind}-{uuid.uuid4().hex}.{suffix}"
     file.seek(0)
     default_storage.save(_staging_path(key=key), File(file, name=key))
     default_storage.save(_staging_path(key=key) + ".name", ContentFile(name.encode("utf-8")))
@@ -90,9 +89,9 @@ def import_stage(*, kind: str, file: IO[bytes], by, access: StoreAccess | None =
     )
 
 
-def staged_import_get(*, key: str, by) -> StagedImport:
-    """The staged upload ``key`` of ``by`` again (to show the mapping form once more after an error)."""
-    kind = _parse_staging_key(key, by=by)
+def staged_import_get(*, key: str, access: StoreAccess) -> StagedImport:
+    """The caller's staged upload ``key`` again (to show the mapping form once more after an error)."""
+    kind = _parse_staging_key(key, access=access)
     importer_class = get_importer(kind)
     path = _staging_path(key=key)
     if not default_storage.exists(path):
@@ -125,23 +124,23 @@ def _staged_name(key: str) -> str:
 
 
 def import_start_staged(
-    *, key: str, mapping: dict[str, Any], by, access: StoreAccess | None = None, options: dict[str, Any] | None = None
+    *, key: str, mapping: dict[str, Any], access: StoreAccess, options: dict[str, Any] | None = None
 ) -> ImportJob:
     """Start the import of a staged upload with the mapping the user confirmed; the staged copy is removed."""
-    kind = _parse_staging_key(key, by=by)
+    kind = _parse_staging_key(key, access=access)
     path = _staging_path(key=key)
     if not default_storage.exists(path):
         raise _staging_missing()
     with default_storage.open(path, "rb") as source:
         upload = File(source, name=_staged_name(key))
         options = {**(options or {}), "mapping": mapping}
-        job = import_start(kind=kind, file=upload, options=options, by=by, access=access)
-    staging_discard(key=key, by=by)
+        job = import_start(kind=kind, file=upload, options=options, access=access)
+    staging_discard(key=key, access=access)
     return job
 
 
-def staging_discard(*, key: str, by) -> None:
-    _parse_staging_key(key, by=by)
+def staging_discard(*, key: str, access: StoreAccess) -> None:
+    _parse_staging_key(key, access=access)
     path = _staging_path(key=key)
     for name in (path, path + ".name"):
         if default_storage.exists(name):

@@ -112,7 +112,7 @@ def lead_convert(*, lead_id: int, by: StoreAccess, at: datetime | None = None) -
                 data["grade"] = lead.grade
             if by.role != StoreRole.SALESPERSON:
                 data["owner"] = lead.owner_id
-            customer = customer_services.customer_create(data=data, by=by, at=at)
+            customer = customer_services.customer_create(data=data, access=by, at=at)
         lead.customer = customer
         lead.status = Lead.Status.CONVERTED
         lead.closed_at = at

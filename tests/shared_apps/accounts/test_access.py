@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from shared_apps.accounts.access import can_see_owner, resolve_store_access, visible_owner_ids
-from tests.factories import MembershipFactory, UserFactory
-
-
-def access_of(user, store):
-    return resolve_store_access(user=user, store=store)
+from shared_apps.accounts.access import can_see_owner, visible_owner_ids
+from tests.factories import MembershipFactory, UserFactory, access_of
 
 
 def test_salesperson_sees_only_their_own_records(users, store_a):

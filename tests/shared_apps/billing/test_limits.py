@@ -9,6 +9,7 @@ from shared_apps.accounts.models import Membership, User
 from shared_apps.billing.models import Account, Plan
 from tenant_apps.customers.models import Customer
 from tenant_apps.customers.services import customer_create_many
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_a_batch_that_would_pass_the_limit_creates_none(stripe_on, store_a, user
     rows = [{"name": "Li Lei", "mobile": "13800138001"}, {"name": "Han Mei", "mobile": "13800138002"}]
 
     with in_store(store_a), pytest.raises(PlanLimitReached):
-        customer_create_many(rows=rows, by=users.a_sales)
+        customer_create_many(rows=rows, access=access_of(users.a_sales))
 
     assert customer_count(store_a, in_store) == before
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
-from django.db import connection
 from rest_framework.test import APIClient
 
 from shared_apps.accounts.models import User
 from shared_apps.billing.models import Account
 from tenants.models import Provisioning
+from tests.races import at_once
 
 
 def test_concurrent_signups_for_one_subdomain_exactly_one_wins(committed_db, monkeypatch):
@@ -18,13 +16,11 @@ def test_concurrent_signups_for_one_subdomain_exactly_one_wins(committed_db, mon
     # The race is about the signup itself; the winner's store is not built here.
     monkeypatch.setattr(provision_store_task, "delay", lambda *args, **kwargs: None)
     emails = [f"racer{index}@race.example" for index in range(2)]
-    barrier = threading.Barrier(len(emails))
-    results: dict[str, tuple[int, str | None]] = {}
 
-    def attempt(index: int, email: str) -> None:
-        try:
-            client = APIClient(HTTP_HOST="localhost", REMOTE_ADDR=f"10.0.0.{index + 10}")
-            barrier.wait(timeout=10)
+    def attempt(index: int, email: str):
+        client = APIClient(HTTP_HOST="localhost", REMOTE_ADDR=f"10.0.0.{index + 10}")
+
+        def post() -> tuple[int, str | None]:
             response = client.post(
                 "/api/v1/signup",
                 {
@@ -37,18 +33,14 @@ def test_concurrent_signups_for_one_subdomain_exactly_one_wins(committed_db, mon
                 },
                 format="json",
             )
-            results[email] = (response.status_code, response.json().get("code"))
-        finally:
-            connection.close()
+            return response.status_code, response.json().get("code")
 
-    threads = [threading.Thread(target=attempt, args=(index, email)) for index, email in enumerate(emails)]
+        return post
+
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert sorted(status for status, _code in results.values()) == [202, 409]
-        assert [code for status, code in results.values() if status == 409] == ["subdomain_taken"]
+        results = at_once(None, *(attempt(index, email) for index, email in enumerate(emails)))
+        assert sorted(status for status, _code in results) == [202, 409]
+        assert [code for status, code in results if status == 409] == ["subdomain_taken"]
         assert Provisioning.objects.filter(subdomain="race-store").count() == 1
         assert Account.objects.filter(provisioning__subdomain="race-store").count() == 1
         assert User.objects.filter(email__in=emails).count() == 1

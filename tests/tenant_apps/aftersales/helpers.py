@@ -1,16 +1,11 @@
 """Helpers of the after-sales tests: orders written directly (tests/factories/sales.py) in the
-ACTIVE store schema, and the callers' store access."""
+ACTIVE store schema."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from shared_apps.accounts.access import resolve_store_access
 from tests.factories.sales import make_customer, make_order, make_product
-
-
-def access_of(user, store):
-    return resolve_store_access(user=user, store=store)
 
 
 def shipped_order(owner, *, quantities=(5, 3), price: str = "100.00", collected: str | None = None, **fields):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tenant_apps.aftersales.models import Case
-from tests.tenant_apps.aftersales.helpers import access_of, apply_case, items_of, shipped_order
+from tests.factories import access_of
+from tests.tenant_apps.aftersales.helpers import apply_case, items_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from tenant_apps.finance import services as finance
 from tenant_apps.finance.models import Payment
 from tenant_apps.sales import services as sales
 from tenant_apps.sales.models import Delivery, Order
-from tests.tenant_apps.aftersales.helpers import access_of, apply_case, items_of, notifications_of, shipped_order
+from tests.factories import access_of
+from tests.tenant_apps.aftersales.helpers import apply_case, items_of, notifications_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ import pytest
 from django.db.models import Sum
 from django_tenants.utils import tenant_context
 
-from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
 from tenant_apps.aftersales import services
 from tenant_apps.aftersales.models import Case
@@ -22,6 +21,7 @@ from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.sales.models import Delivery, Order, Product
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 from tests.races import at_once
 from tests.tenant_apps.aftersales.helpers import lines_of, shipped_order
 
@@ -51,16 +51,12 @@ def world(committed_db):
         Notification.objects.filter(id__gt=notifications).delete()
 
 
-def _access(user, store):
-    return resolve_store_access(user=user, store=store)
-
-
 def test_concurrent_applications_never_ask_for_more_than_was_received(world):
     store, users = world
     with tenant_context(store):
         order = shipped_order(users["a_sales"], quantities=(10,), collected="1000.00")
     apply = lambda: services.case_apply(  # noqa: E731
-        access=_access(users["a_sales"], store),
+        access=access_of(users["a_sales"], store),
         order_id=order.pk,
         type="refund_only",
         reason="x",
@@ -77,18 +73,18 @@ def test_processing_and_a_direct_refund_at_once_never_exceed_what_was_received(w
     with tenant_context(store):
         order = shipped_order(users["a_sales"], quantities=(10,), collected="1000.00")
         case = services.case_apply(
-            access=_access(users["a_sales"], store),
+            access=access_of(users["a_sales"], store),
             order_id=order.pk,
             type="refund_only",
             reason="x",
             amount=Decimal("600.00"),
         )
-        services.case_approve(case_id=case.pk, access=_access(users["a_supervisor"], store))
+        services.case_approve(case_id=case.pk, access=access_of(users["a_supervisor"], store))
     outcomes = at_once(
         store,
-        lambda: services.case_process(case_id=case.pk, access=_access(users["a_admin"], store)),
+        lambda: services.case_process(case_id=case.pk, access=access_of(users["a_admin"], store)),
         lambda: finance.refund_create(
-            access=_access(users["a_finance"], store),
+            access=access_of(users["a_finance"], store),
             order=Order.objects.get(pk=order.pk),
             amount=Decimal("600.00"),
             method="cash",
@@ -109,7 +105,7 @@ def test_concurrent_returns_never_take_more_units_than_were_ordered(world):
         order = shipped_order(users["a_sales"], quantities=(5,))
         items = lines_of(order, 3)
     apply = lambda: services.case_apply(  # noqa: E731
-        access=_access(users["a_sales"], store), order_id=order.pk, type="exchange", reason="x", items=items
+        access=access_of(users["a_sales"], store), order_id=order.pk, type="exchange", reason="x", items=items
     )
     outcomes = at_once(store, apply, apply)
     assert sorted(type(o).__name__ if isinstance(o, Case) else o for o in outcomes) == ["Case", "validation_error"]

@@ -11,7 +11,8 @@ from django.utils import timezone
 from shared_apps.platform.errors import InvalidTransition
 from tenant_apps.aftersales import services
 from tenant_apps.aftersales.models import Case, CaseEvent
-from tests.tenant_apps.aftersales.helpers import access_of, items_of, shipped_order
+from tests.factories import access_of
+from tests.tenant_apps.aftersales.helpers import items_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 

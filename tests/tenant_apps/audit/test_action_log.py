@@ -14,6 +14,7 @@ from django.utils import timezone
 from shared_apps.platform import actionlog
 from shared_apps.platform.jobs import get_job, run_in_store
 from tenant_apps.imports import services as import_services
+from tests.factories import access_of
 
 
 def entries(client, **params):
@@ -77,7 +78,7 @@ def test_a_change_made_by_an_import_is_recorded_as_the_uploaders(api, users, sto
     upload = io.BytesIO(b"name,mobile\nImported,13900139000\n")
     upload.name = "customers.csv"
     with in_store(store_a):
-        job = import_services.import_start(kind="customers", file=upload, options={}, by=users.a_sales)
+        job = import_services.import_start(kind="customers", file=upload, options={}, access=access_of(users.a_sales))
         assert job.status == "done"
 
     rows = entries(api(users.a_admin, store_a), object_type="customers.customer")

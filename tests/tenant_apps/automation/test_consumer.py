@@ -17,6 +17,7 @@ from tenant_apps.outbox import services as outbox_services
 from tenant_apps.outbox.models import EventCursor, OutboxEvent
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_event_rule_fires_once_per_event_from_the_log(store):
                 "conditions": {"field": "status", "op": "eq", "value": "pending_receipt"},
                 "actions": [{"type": "notify", "users": [supervisor.pk], "title": "{number} shipped"}],
             },
-            by=admin,
+            access=access_of(admin),
         )
         with transaction.atomic():
             outbox_services.emit(

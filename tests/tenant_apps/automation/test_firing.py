@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from hq_console import services as hq_services
-from shared_apps.accounts.access import resolve_store_access
 from tenant_apps.automation import services
 from tenant_apps.automation.models import Rule, RuleRun
 from tenant_apps.customers.models import Customer
 from tenant_apps.notifications.models import Notification
 from tenant_apps.teamwork.models import WorkTask
 from tenant_apps.teamwork.services import task_update
+from tests.factories import access_of
 from tests.factories.sales import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def make_rule(users, **fields):
         "actions": [{"type": "notify", "roles": ["supervisor"], "title": "大单 {number}"}],
         **fields,
     }
-    return services.rule_create(data=data, by=users.a_admin)
+    return services.rule_create(data=data, access=access_of(users.a_admin))
 
 
 def test_an_event_fires_a_matching_rule_once(store_a, users, in_store):
@@ -111,7 +111,7 @@ def test_task_chain_creates_the_next_task_when_the_previous_is_done(store_a, use
         event(at)
         first = WorkTask.objects.get(title="Call about SO-41")
         assert first.assignee_id == users.a_sales.pk
-        access = resolve_store_access(user=users.a_sales, store=store_a)
+        access = access_of(users.a_sales, store_a)
         task_update(access=access, task_id=first.pk, status="done")
         second = WorkTask.objects.get(title="Send the quotation")
         assert not WorkTask.objects.filter(title="Check payment").exists()
@@ -129,7 +129,7 @@ def test_tag_and_owner_actions_on_a_customer(store_a, users, in_store):
                 "template": "customer_quiet",
                 "actions": [{"type": "add_tag", "tag": "沉默"}, {"type": "assign_owner", "user": users.a_sales2.pk}],
             },
-            by=users.a_admin,
+            access=access_of(users.a_admin),
         )
         counts = services.run_schedules(at=at)
         assert counts["fired"] == 1, counts
@@ -156,7 +156,7 @@ def test_stores_inherit_hq_default_rules_until_they_override_them(store_a, store
         copy.refresh_from_db()
         assert copy.params == {"days": 25}
         # The store changes its copy: it is the store's own from then on.
-        services.rule_update(rule=copy, data={"params": {"days": 40}}, by=users.a_admin)
+        services.rule_update(rule=copy, data={"params": {"days": 40}}, access=access_of(users.a_admin))
     hq_services.default_rule_update(rule=default, by=users.hq_admin, changes={"params": {"days": 10}})
     with in_store(store_a):
         services.inherit_hq_rules()
@@ -167,7 +167,9 @@ def test_stores_inherit_hq_default_rules_until_they_override_them(store_a, store
         assert (copy.source, copy.params) == ("hq", {"days": 10})
     with in_store(store_b):
         # Store B switches the same ready-made rule on itself: HQ's copy stops there.
-        services.rule_create(data={"template": "customer_quiet", "params": {"days": 15}}, by=users.b_admin)
+        services.rule_create(
+            data={"template": "customer_quiet", "params": {"days": 15}}, access=access_of(users.b_admin)
+        )
         services.inherit_hq_rules()
         assert Rule.objects.get(hq_rule_id=default.pk).active is False
 
@@ -199,7 +201,9 @@ def test_a_store_deletes_its_copy_of_an_hq_default_only_once_hq_deleted_it(store
     with in_store(store_a):
         services.inherit_hq_rules()
         copy = Rule.objects.get(hq_rule_id=default.pk)
-        services.rule_update(rule=copy, data={"params": {"days": 40}}, by=users.a_admin)  # the store's own now
+        services.rule_update(
+            rule=copy, data={"params": {"days": 40}}, access=access_of(users.a_admin)
+        )  # the store's own now
     client = api(users.a_admin, store_a)
     assert client.delete(f"/api/v1/automations/{copy.pk}").status_code == 409
     hq_services.default_rule_delete(rule=default)

@@ -16,6 +16,7 @@ from tenant_apps.customers.models import Customer
 from tenant_apps.notifications.models import Notification
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 from tests.factories.sales import make_customer
 from tests.races import at_once
 
@@ -37,7 +38,7 @@ def test_one_event_delivered_to_four_workers_at_once_fires_the_rule_once(world):
                 "trigger": {"event": "order.status_changed"},
                 "actions": [{"type": "notify", "roles": ["supervisor"]}],
             },
-            by=users["a_admin"],
+            access=access_of(users["a_admin"]),
         )
 
     def handle():
@@ -58,7 +59,9 @@ def test_two_overlapping_schedule_runs_fire_each_occurrence_once(world):
     store, users = world
     at = timezone.now()
     with tenant_context(store):
-        rule = services.rule_create(data={"template": "customer_quiet", "params": {"days": 30}}, by=users["a_admin"])
+        rule = services.rule_create(
+            data={"template": "customer_quiet", "params": {"days": 30}}, access=access_of(users["a_admin"])
+        )
         quiet = [make_customer(owner=users["a_sales"], last_follow_up_at=at - timedelta(days=40)) for _ in range(5)]
 
     results = at_once(store, *[lambda: services.run_schedules(at=at)] * 2, keep_exceptions=True)

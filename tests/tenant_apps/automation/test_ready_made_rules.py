@@ -17,6 +17,7 @@ from tenant_apps.automation.models import RuleRun
 from tenant_apps.notifications.models import Notification
 from tenant_apps.sales.models import Delivery, Order, Quotation
 from tests.dates import store_today
+from tests.factories import access_of
 from tests.factories.sales import make_customer, make_order, make_product
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def run_job(store, at) -> str:
 
 
 def switch_on(users, template: str, **params):
-    return services.rule_create(data={"template": template, "params": params}, by=users.a_admin)
+    return services.rule_create(data={"template": template, "params": params}, access=access_of(users.a_admin))
 
 
 def runs_of(rule):
@@ -228,7 +229,9 @@ def test_quotation_awaiting_approval_too_long_fires_once_per_submission(store_a,
 def test_a_switched_off_rule_does_not_fire(store_a, users, in_store):
     at = timezone.now()
     with in_store(store_a):
-        rule = services.rule_create(data={"template": "customer_quiet", "active": False}, by=users.a_admin)
+        rule = services.rule_create(
+            data={"template": "customer_quiet", "active": False}, access=access_of(users.a_admin)
+        )
         make_customer(owner=users.a_sales, last_follow_up_at=at - timedelta(days=90))
     run_job(store_a, at)
     with in_store(store_a):

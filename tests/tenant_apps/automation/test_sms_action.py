@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone, translation
 
 from hq_console import services as hq_services
-from shared_apps.accounts.access import resolve_store_access
 from tenant_apps.automation import services, templates
 from tenant_apps.automation.models import Rule, RuleRun
 from tenant_apps.notifications import services as notification_services
 from tenant_apps.notifications.models import Notification, SmsMessage, SmsTemplate
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_a_rule_whose_template_was_deleted_records_a_clear_failure(store_a, user
         rule = Rule.objects.get(pk=rule_id)
         assert services.fire(rule=rule, occurrence=occurrence("event:1"), at=timezone.now()).outcome == "fired"
         assert SmsMessage.objects.count() == 1
-        access = resolve_store_access(user=users.a_admin, store=store_a)
+        access = access_of(users.a_admin, store_a)
         notification_services.sms_template_delete(access=access, template_id=template.pk)
 
         run = services.fire(rule=rule, occurrence=occurrence("event:2"), at=timezone.now())

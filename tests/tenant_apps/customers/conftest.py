@@ -38,14 +38,3 @@ def make_tag(in_store):
             return Tag.objects.create(name=name, color=color)
 
     return make
-
-
-@pytest.fixture
-def access_of(store_a):
-    """``access_of(user, store=store_a)``: the user's StoreAccess, as the middleware resolves it."""
-    from shared_apps.accounts.access import resolve_store_access
-
-    def resolve(user, store=None):
-        return resolve_store_access(user=user, store=store or store_a)
-
-    return resolve

@@ -9,6 +9,7 @@ from tenant_apps.customers import services
 from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.models import Customer
 from tenant_apps.customers.services import duplicates
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -223,14 +224,14 @@ def test_the_same_person_may_exist_in_two_stores(api, users, store_a, store_b, m
     assert response.status_code == 201
 
 
-def test_database_constraint_backs_the_lookup(store_a, users, in_store, make_customer, access_of, monkeypatch):
+def test_database_constraint_backs_the_lookup(store_a, users, in_store, make_customer, monkeypatch):
     """Even when the look-up misses (a concurrent insert), the unique constraint answers 409."""
     existing = make_customer(store_a, owner=users.a_sales2, name="先到", mobile="13800138000")
     monkeypatch.setattr(duplicates, "find_duplicate", _miss_once(services.find_duplicate))
 
     with in_store(store_a):
         with pytest.raises(DuplicateCustomer) as exc:
-            services.customer_create(data={"name": "后到", "mobile": "13800138000"}, by=access_of(users.a_sales))
+            services.customer_create(data={"name": "后到", "mobile": "13800138000"}, access=access_of(users.a_sales))
         assert exc.value.existing == {"id": existing.pk, "name": "先到", "owner": users.a_sales2.pk}
         assert Customer.objects.count() == 1
 
@@ -247,7 +248,9 @@ def _miss_once(real):
 
 def test_service_accepts_a_user_as_actor(store_a, users, in_store):
     with in_store(store_a):
-        customer = services.customer_create(data={"name": "导入客户", "mobile": "13900139000"}, by=users.a_sales)
+        customer = services.customer_create(
+            data={"name": "导入客户", "mobile": "13900139000"}, access=access_of(users.a_sales)
+        )
 
         assert customer.owner_id == users.a_sales.pk
         assert customer.created_by_id == users.a_sales.pk

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
-from django.db import connections
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
@@ -14,46 +11,37 @@ from tenant_apps.customers.models import Customer
 from tenant_apps.customers.services import duplicates
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
+from tests.races import at_once, meeting_point
 
 MOBILE = "+8613700137000"
 
 
 def _create_concurrently(store, creators, monkeypatch) -> list[str]:
     """Each creator creates a customer with MOBILE in its own thread; all look up before any inserts."""
-    barrier = threading.Barrier(len(creators))
-    local = threading.local()
+    meet = meeting_point(len(creators))
     real_lookup = services.find_duplicate
 
     def lookup_then_wait(**kwargs):
         found = real_lookup(**kwargs)
-        if not getattr(local, "waited", False):  # the pre-check: let every thread pass it first
-            local.waited = True
-            barrier.wait(timeout=10)
+        meet()  # the pre-check: let every thread pass it first
         return found
 
     monkeypatch.setattr(duplicates, "find_duplicate", lookup_then_wait)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def create(user, name):
-        try:
-            with tenant_context(store):
-                try:
-                    services.customer_create(data={"name": name, "mobile": "137 0013 7000"}, by=user)
-                    outcome = "created"
-                except DuplicateCustomer as exc:
-                    outcome = f"{exc.code}:{exc.existing['owner']}"
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connections.close_all()
+        return lambda: services.customer_create(data={"name": name, "mobile": "137 0013 7000"}, access=access_of(user))
 
-    threads = [threading.Thread(target=create, args=creator) for creator in creators]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    outcomes = at_once(store, *(create(user, name) for user, name in creators), keep_exceptions=True)
+    described = []
+    for outcome in outcomes:
+        if isinstance(outcome, DuplicateCustomer):
+            described.append(f"{outcome.code}:{outcome.existing['owner']}")
+        elif isinstance(outcome, Customer):
+            described.append("created")
+        else:
+            raise AssertionError(outcome)
+    return described
 
 
 def test_two_simultaneous_creates_with_one_mobile_make_exactly_one_customer(committed_db, monkeypatch):

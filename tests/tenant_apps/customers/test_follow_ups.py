@@ -10,6 +10,7 @@ from django.utils import timezone
 from shared_apps.platform.errors import PermissionDenied, ValidationFailed
 from tenant_apps.customers import services
 from tenant_apps.customers.models import FollowUp
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -42,16 +43,16 @@ def test_follow_up_updates_the_customers_last_and_next_follow_up(api, users, sto
         assert abs(customer.last_follow_up_at - timezone.now()) < timedelta(minutes=1)
 
 
-def test_follow_up_without_next_time_clears_the_next_follow_up(store_a, users, in_store, make_customer, access_of):
+def test_follow_up_without_next_time_clears_the_next_follow_up(store_a, users, in_store, make_customer):
     customer = make_customer(store_a, owner=users.a_sales, next_follow_up_at=timezone.now() - timedelta(days=1))
 
     with in_store(store_a):
-        services.follow_up_add(customer=customer, by=access_of(users.a_sales), kind="wechat", content="成交了")
+        services.follow_up_add(customer=customer, access=access_of(users.a_sales), kind="wechat", content="成交了")
         customer.refresh_from_db()
         assert customer.next_follow_up_at is None
 
 
-def test_back_dated_follow_up_does_not_move_the_dates_back(store_a, users, in_store, make_customer, access_of):
+def test_back_dated_follow_up_does_not_move_the_dates_back(store_a, users, in_store, make_customer):
     now = timezone.now()
     customer = make_customer(
         store_a, owner=users.a_sales, last_follow_up_at=now, next_follow_up_at=now + timedelta(days=2)
@@ -60,7 +61,7 @@ def test_back_dated_follow_up_does_not_move_the_dates_back(store_a, users, in_st
     with in_store(store_a):
         services.follow_up_add(
             customer=customer,
-            by=access_of(users.a_sales),
+            access=access_of(users.a_sales),
             kind="visit",
             content="补录上周拜访",
             at=now - timedelta(days=7),
@@ -72,11 +73,11 @@ def test_back_dated_follow_up_does_not_move_the_dates_back(store_a, users, in_st
         assert FollowUp.objects.filter(customer=customer).count() == 1
 
 
-def test_follow_up_by_the_return_visit_deadline_clears_it(store_a, users, in_store, make_customer, access_of):
+def test_follow_up_by_the_return_visit_deadline_clears_it(store_a, users, in_store, make_customer):
     customer = make_customer(store_a, owner=users.a_sales, return_visit_deadline=timezone.now() + timedelta(days=1))
 
     with in_store(store_a):
-        services.follow_up_add(customer=customer, by=access_of(users.a_sales), kind="call", content="回访")
+        services.follow_up_add(customer=customer, access=access_of(users.a_sales), kind="call", content="回访")
         customer.refresh_from_db()
         assert customer.return_visit_deadline is None
 
@@ -107,11 +108,11 @@ def test_unknown_kind_and_empty_content_are_field_errors(api, users, store_a, ma
     assert set(response.json()["errors"]) == {"content"}
 
 
-def test_service_refuses_an_unknown_kind(store_a, users, in_store, make_customer, access_of):
+def test_service_refuses_an_unknown_kind(store_a, users, in_store, make_customer):
     customer = make_customer(store_a, owner=users.a_sales)
 
     with in_store(store_a), pytest.raises(ValidationFailed) as exc:
-        services.follow_up_add(customer=customer, by=access_of(users.a_sales), kind="fax", content="x")
+        services.follow_up_add(customer=customer, access=access_of(users.a_sales), kind="fax", content="x")
     assert list(exc.value.errors) == ["kind"]
 
 
@@ -141,24 +142,26 @@ def test_admin_follows_up_any_customer(api, users, store_a, make_customer):
     assert response.status_code == 201
 
 
-def test_follow_up_is_refused_when_the_customer_changed_hands_meanwhile(
-    store_a, users, in_store, make_customer, access_of
-):
+def test_follow_up_is_refused_when_the_customer_changed_hands_meanwhile(store_a, users, in_store, make_customer):
     customer = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
         type(customer).objects.filter(pk=customer.pk).update(owner=None)  # released by a job
 
         with pytest.raises(PermissionDenied):
-            services.follow_up_add(customer=customer, by=access_of(users.a_sales), kind="call", content="x")
+            services.follow_up_add(customer=customer, access=access_of(users.a_sales), kind="call", content="x")
 
 
-def test_follow_ups_are_listed_newest_first(api, users, store_a, in_store, make_customer, access_of):
+def test_follow_ups_are_listed_newest_first(api, users, store_a, in_store, make_customer):
     customer = make_customer(store_a, owner=users.a_sales)
     now = timezone.now()
     with in_store(store_a):
         for days, text in ((3, "old"), (1, "new"), (2, "middle")):
             services.follow_up_add(
-                customer=customer, by=access_of(users.a_sales), kind="call", content=text, at=now - timedelta(days=days)
+                customer=customer,
+                access=access_of(users.a_sales),
+                kind="call",
+                content=text,
+                at=now - timedelta(days=days),
             )
 
     response = api(users.a_sales, store_a).get(_url(customer))

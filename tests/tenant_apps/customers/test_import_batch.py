@@ -19,6 +19,7 @@ from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.importing import CustomerImporter
 from tenant_apps.customers.models import Customer
 from tenant_apps.customers.services import imports as batch_services
+from tests.factories import access_of
 
 MOBILE_DB = "13800138000"
 MOBILE_NEW = "13900139000"
@@ -72,7 +73,7 @@ def one_by_one(rows, access) -> list[tuple[str, int | None, Exception | None]]:
     outcomes = []
     for data in rows:
         try:
-            customer = services.customer_create(data=data, by=access)
+            customer = services.customer_create(data=data, access=access)
         except DuplicateCustomer as exc:
             outcomes.append(("duplicate", exc.existing["id"], exc))
         except ValidationFailed as exc:
@@ -120,10 +121,8 @@ def no_fallback(*args, **kwargs):
 
 
 @pytest.mark.parametrize("actor", ["a_sales", "a_supervisor", "a_admin"])
-def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(
-    actor, users, store_a, in_store, stored, access_of, monkeypatch
-):
-    access = access_of(users[actor])
+def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(actor, users, store_a, in_store, stored, monkeypatch):
+    access = access_of(users[actor], store_a)
     monkeypatch.setattr(batch_services, "_create_one_by_one", no_fallback)
     rows = mixed_rows(users, owner_rows=True)
     stored_ids = {customer.pk: f"stored {key}" for key, customer in stored.items()}
@@ -133,7 +132,7 @@ def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(
             single = comparable(one_by_one(rows, access), stored_ids)
             single_customers = customers_made(stored_ids)
             transaction.set_rollback(True)
-        batch_outcomes = services.customer_create_many(rows=rows, by=access)
+        batch_outcomes = services.customer_create_many(rows=rows, access=access)
         batch = comparable([(o.outcome, o.customer_id, o.error) for o in batch_outcomes], stored_ids)
         batch_customers = customers_made(stored_ids)
 
@@ -143,7 +142,7 @@ def test_a_batch_has_the_outcomes_of_the_rows_created_one_by_one(
     assert kinds.count("created") >= 5 and kinds.count("duplicate") == 8 and kinds.count("invalid") >= 4
 
 
-def test_the_importer_reports_a_batch_as_it_reports_its_rows_one_by_one(users, store_a, in_store, stored, access_of):
+def test_the_importer_reports_a_batch_as_it_reports_its_rows_one_by_one(users, store_a, in_store, stored):
     lines = [
         {
             "name": "A",
@@ -224,15 +223,15 @@ def _rows(count: int, users) -> list[dict]:
     return rows
 
 
-def test_the_queries_of_a_batch_do_not_grow_with_its_size(users, store_a, in_store, stored, access_of, monkeypatch):
-    access = access_of(users.a_supervisor)
+def test_the_queries_of_a_batch_do_not_grow_with_its_size(users, store_a, in_store, stored, monkeypatch):
+    access = access_of(users.a_supervisor, store_a)
     monkeypatch.setattr(batch_services, "_create_one_by_one", no_fallback)
     counts = []
     with in_store(store_a):
         for size in (100, 400):
             rows = _rows(size, users)
             with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-                outcomes = services.customer_create_many(rows=rows, by=access)
+                outcomes = services.customer_create_many(rows=rows, access=access)
                 transaction.set_rollback(True)
             assert {o.outcome for o in outcomes} == {"created", "duplicate", "invalid"}
             counts.append(len([q for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]))
@@ -264,7 +263,9 @@ def test_an_import_batch_costs_the_same_queries_for_100_and_400_rows(
                 for r in _rows(size, users)
             )
             with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-                job = import_services.import_start(kind="customers", file=csv_stream(text), by=users.a_supervisor)
+                job = import_services.import_start(
+                    kind="customers", file=csv_stream(text), access=access_of(users.a_supervisor)
+                )
                 transaction.set_rollback(True)
             assert job.status == "done" and job.processed_rows == size
             counts.append(len(queries))
@@ -291,7 +292,9 @@ def test_a_customer_inserted_by_another_connection_after_the_check_makes_its_row
     def insert_elsewhere():
         try:
             with tenant_context(store):
-                rival["customer"] = services.customer_create(data={"name": "Rival", "mobile": mobiles[1]}, by=sales2)
+                rival["customer"] = services.customer_create(
+                    data={"name": "Rival", "mobile": mobiles[1]}, access=access_of(sales2)
+                )
         finally:
             connections.close_all()
 
@@ -305,7 +308,7 @@ def test_a_customer_inserted_by_another_connection_after_the_check_makes_its_row
     monkeypatch.setattr(Customer.objects, "bulk_create", bulk_create_after_a_rival)
     try:
         with tenant_context(store):
-            outcomes = services.customer_create_many(rows=rows, by=sales)
+            outcomes = services.customer_create_many(rows=rows, access=access_of(sales))
             holders = list(Customer.objects.filter(mobile_normalized__in=mobiles).order_by("mobile_normalized"))
 
         assert "customer" in rival

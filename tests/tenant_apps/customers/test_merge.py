@@ -10,6 +10,7 @@ from django.utils import timezone
 from shared_apps.platform.errors import Conflict, ValidationFailed
 from tenant_apps.customers import panels, services
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ MERGE_URL = "/api/v1/customers/merge"
 
 
 @pytest.fixture
-def pair(store_a, users, make_customer, in_store, access_of):
+def pair(store_a, users, make_customer, in_store):
     """Two records of one person, each with a follow-up and a tag."""
     survivor = make_customer(store_a, owner=users.a_sales, name="王总", company="", tags=["重点客户"])
     merged = make_customer(
@@ -33,7 +34,9 @@ def pair(store_a, users, make_customer, in_store, access_of):
     )
     with in_store(store_a):
         for customer in (survivor, merged):
-            services.follow_up_add(customer=customer, by=access_of(users.a_admin), kind="call", content=customer.name)
+            services.follow_up_add(
+                customer=customer, access=access_of(users.a_admin), kind="call", content=customer.name
+            )
     return survivor, merged
 
 
@@ -103,21 +106,23 @@ def test_merged_id_answers_404_naming_the_survivor(api, users, store_a, pair):
     assert response.json()["merged_into"] == survivor.pk
 
 
-def test_merged_record_no_longer_blocks_its_identifiers(store_a, users, in_store, make_customer, access_of):
+def test_merged_record_no_longer_blocks_its_identifiers(store_a, users, in_store, make_customer):
     survivor = make_customer(store_a, owner=users.a_sales, mobile="13900139000")
     merged = make_customer(store_a, owner=users.a_sales, wechat_id="freed_id", mobile="13800138000")
     with in_store(store_a):
-        services.customer_merge(survivor=survivor, merged=merged, by=access_of(users.a_admin))
+        services.customer_merge(survivor=survivor, merged=merged, access=access_of(users.a_admin))
         survivor.refresh_from_db()
         assert survivor.mobile_normalized == "+8613900139000"  # its own is kept
         assert survivor.wechat_id == "freed_id"
 
         # The merged record's mobile is held by nobody live now.
-        created = services.customer_create(data={"name": "新", "mobile": "13800138000"}, by=access_of(users.a_sales))
+        created = services.customer_create(
+            data={"name": "新", "mobile": "13800138000"}, access=access_of(users.a_sales)
+        )
         assert created.mobile_normalized == "+8613800138000"
 
 
-def test_merge_takes_the_earliest_next_and_latest_last_follow_up(store_a, users, in_store, make_customer, access_of):
+def test_merge_takes_the_earliest_next_and_latest_last_follow_up(store_a, users, in_store, make_customer):
     now = timezone.now()
     survivor = make_customer(
         store_a,
@@ -132,45 +137,45 @@ def test_merge_takes_the_earliest_next_and_latest_last_follow_up(store_a, users,
         next_follow_up_at=now + timedelta(days=1),
     )
     with in_store(store_a):
-        services.customer_merge(survivor=survivor, merged=merged, by=access_of(users.a_admin))
+        services.customer_merge(survivor=survivor, merged=merged, access=access_of(users.a_admin))
         survivor.refresh_from_db()
         assert survivor.last_follow_up_at == now - timedelta(days=1)
         assert survivor.next_follow_up_at == now + timedelta(days=1)
 
 
-def test_pool_survivor_takes_the_merged_records_owner(store_a, users, in_store, make_customer, access_of):
+def test_pool_survivor_takes_the_merged_records_owner(store_a, users, in_store, make_customer):
     survivor = make_customer(store_a, owner=None)
     merged = make_customer(store_a, owner=users.a_sales2)
     with in_store(store_a):
-        services.customer_merge(survivor=survivor, merged=merged, by=access_of(users.a_supervisor))
+        services.customer_merge(survivor=survivor, merged=merged, access=access_of(users.a_supervisor))
         survivor.refresh_from_db()
         assert survivor.owner_id == users.a_sales2.pk
 
 
-def test_merging_a_record_into_itself_is_refused(store_a, users, in_store, make_customer, access_of):
+def test_merging_a_record_into_itself_is_refused(store_a, users, in_store, make_customer):
     customer = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a), pytest.raises(ValidationFailed):
-        services.customer_merge(survivor=customer, merged=customer, by=access_of(users.a_admin))
+        services.customer_merge(survivor=customer, merged=customer, access=access_of(users.a_admin))
 
 
-def test_merging_into_a_merged_record_is_refused(store_a, users, in_store, make_customer, access_of):
+def test_merging_into_a_merged_record_is_refused(store_a, users, in_store, make_customer):
     first = make_customer(store_a, owner=users.a_sales)
     second = make_customer(store_a, owner=users.a_sales)
     third = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
-        services.customer_merge(survivor=first, merged=second, by=access_of(users.a_admin))
+        services.customer_merge(survivor=first, merged=second, access=access_of(users.a_admin))
         with pytest.raises(Conflict) as exc:
-            services.customer_merge(survivor=second, merged=third, by=access_of(users.a_admin))
+            services.customer_merge(survivor=second, merged=third, access=access_of(users.a_admin))
         assert exc.value.code == "customer_merged"
         assert Customer.objects.get(pk=third.pk).merged_into_id is None
 
 
-def test_merge_api_with_a_merged_id_is_404(api, users, store_a, make_customer, in_store, access_of):
+def test_merge_api_with_a_merged_id_is_404(api, users, store_a, make_customer, in_store):
     first = make_customer(store_a, owner=users.a_sales)
     second = make_customer(store_a, owner=users.a_sales)
     third = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
-        services.customer_merge(survivor=first, merged=second, by=access_of(users.a_admin))
+        services.customer_merge(survivor=first, merged=second, access=access_of(users.a_admin))
 
     response = _merge(api, users.a_admin, store_a, second, third)
 
@@ -178,14 +183,14 @@ def test_merge_api_with_a_merged_id_is_404(api, users, store_a, make_customer, i
     assert response.json()["merged_into"] == first.pk
 
 
-def test_merge_runs_registered_merge_handlers(store_a, users, in_store, make_customer, access_of):
+def test_merge_runs_registered_merge_handlers(store_a, users, in_store, make_customer):
     survivor = make_customer(store_a, owner=users.a_sales)
     merged = make_customer(store_a, owner=users.a_sales)
     calls = []
     panels.register_merge_handler("orders", lambda *, survivor, merged: calls.append((survivor.pk, merged.pk)) or 2)
     try:
         with in_store(store_a):
-            record = services.customer_merge(survivor=survivor, merged=merged, by=access_of(users.a_admin))
+            record = services.customer_merge(survivor=survivor, merged=merged, access=access_of(users.a_admin))
     finally:
         panels.unregister_merge_handler("orders")
 
@@ -193,12 +198,12 @@ def test_merge_runs_registered_merge_handlers(store_a, users, in_store, make_cus
     assert record.snapshot["moved"]["orders"] == 2
 
 
-def test_records_merged_earlier_point_to_the_new_survivor(store_a, users, in_store, make_customer, access_of):
+def test_records_merged_earlier_point_to_the_new_survivor(store_a, users, in_store, make_customer):
     first = make_customer(store_a, owner=users.a_sales)
     second = make_customer(store_a, owner=users.a_sales)
     third = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
-        services.customer_merge(survivor=second, merged=third, by=access_of(users.a_admin))
-        services.customer_merge(survivor=first, merged=second, by=access_of(users.a_admin))
+        services.customer_merge(survivor=second, merged=third, access=access_of(users.a_admin))
+        services.customer_merge(survivor=first, merged=second, access=access_of(users.a_admin))
 
         assert Customer.objects.get(pk=third.pk).merged_into_id == first.pk

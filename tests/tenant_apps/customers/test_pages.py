@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.factories import access_of
+
 ROLES = ["a_admin", "a_supervisor", "a_sales", "a_sales2", "a_finance", "a_warehouse", "hq_exec"]
 
 
@@ -236,14 +238,14 @@ def test_editing_into_a_duplicate_is_refused(page_client, users, store_a, in_sto
 # --- the 360° page ----------------------------------------------------------------------------
 
 
-def test_the_360_page_shows_profile_summary_and_timeline(page_client, users, store_a, make_customer, access_of):
+def test_the_360_page_shows_profile_summary_and_timeline(page_client, users, store_a, make_customer):
     from django_tenants.utils import tenant_context
 
     from tenant_apps.customers.services import follow_up_add
 
     customer = make_customer(store_a, owner=users.a_sales, name="Full view", mobile="13800138000", tags=["VIP"])
     with tenant_context(store_a):
-        follow_up_add(customer=customer, by=access_of(users.a_sales), kind="call", content="Talked about pallets")
+        follow_up_add(customer=customer, access=access_of(users.a_sales), kind="call", content="Talked about pallets")
 
     response = page_client(users.a_sales, store_a).get(f"/customers/{customer.pk}/")
 

@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.factories import access_of
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 RAW_KEYS = ("lifetime_value", "latest_orders", "net_received", "order_count", ">count<", ">open<")
 
@@ -221,7 +223,7 @@ def test_a_file_that_is_not_an_image_or_pdf_is_refused_and_nothing_is_written(
         assert not FollowUp.objects.filter(customer_id=customer.pk).exists()
 
 
-def test_an_attachment_of_another_customer_is_404(page_client, users, store_a, in_store, make_customer, access_of):
+def test_an_attachment_of_another_customer_is_404(page_client, users, store_a, in_store, make_customer):
     from django_tenants.utils import tenant_context
 
     from tenant_apps.customers.services import follow_up_add
@@ -230,7 +232,7 @@ def test_an_attachment_of_another_customer_is_404(page_client, users, store_a, i
     other = make_customer(store_a, owner=users.a_sales, name="Other")
     with tenant_context(store_a), time_machine.travel(datetime(2026, 11, 26, 5, 0, tzinfo=UTC), tick=False):
         follow_up = follow_up_add(
-            customer=other, by=access_of(users.a_sales), kind="call", content="x", attachments=[io.BytesIO(PNG)]
+            customer=other, access=access_of(users.a_sales), kind="call", content="x", attachments=[io.BytesIO(PNG)]
         )
         attachment_id = follow_up.attachments.get().pk
 

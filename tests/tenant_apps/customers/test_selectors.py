@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from tenant_apps.customers import panels, selectors
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +25,18 @@ def test_due_follow_ups_lists_overdue_first_then_the_rest_of_today(store_a, user
     make_customer(store_a, owner=users.a_sales, name="no plan")
 
     with in_store(store_a):
-        names = [c.name for c in selectors.due_follow_ups(user=users.a_sales)]
+        names = [c.name for c in selectors.due_follow_ups(access=access_of(users.a_sales))]
 
     assert names == ["last week", "this morning", "tonight"]
 
 
-def test_summary_counts_follow_ups_and_names_the_owner(store_a, users, in_store, make_customer, access_of):
+def test_summary_counts_follow_ups_and_names_the_owner(store_a, users, in_store, make_customer):
     from tenant_apps.customers import services
 
     customer = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
         for text in ("one", "two"):
-            services.follow_up_add(customer=customer, by=access_of(users.a_sales), kind="call", content=text)
+            services.follow_up_add(customer=customer, access=access_of(users.a_sales), kind="call", content=text)
         summary = selectors.customer_summary(customer=customer)
 
     assert summary["follow_up_count"] == 2
@@ -68,14 +69,14 @@ def test_detail_endpoint_includes_the_summary(api, users, store_a, make_customer
     assert response.json()["summary"]["owner"]["id"] == users.a_sales.pk
 
 
-def test_customer_id_that_is_not_a_number_is_404(store_a, users, in_store, access_of):
+def test_customer_id_that_is_not_a_number_is_404(store_a, users, in_store):
     from shared_apps.platform.errors import NotFound
 
     with in_store(store_a), pytest.raises(NotFound):
         selectors.customer_get_for_user(customer_id="abc", access=access_of(users.a_admin))
 
 
-def test_detail_summary_carries_the_pool_history(api, users, store_a, in_store, make_customer, access_of):
+def test_detail_summary_carries_the_pool_history(api, users, store_a, in_store, make_customer):
     from tenant_apps.pool.services import release_customer
 
     customer = make_customer(store_a, owner=users.a_sales)
@@ -89,7 +90,7 @@ def test_detail_summary_carries_the_pool_history(api, users, store_a, in_store, 
     assert [(row["type"], row["reason"]) for row in history] == [("release", "联系不上")]
 
 
-def test_merge_moves_pool_records_to_the_survivor(store_a, users, in_store, make_customer, access_of):
+def test_merge_moves_pool_records_to_the_survivor(store_a, users, in_store, make_customer):
     from tenant_apps.customers import services
     from tenant_apps.pool.services import release_customer
 
@@ -97,7 +98,7 @@ def test_merge_moves_pool_records_to_the_survivor(store_a, users, in_store, make
     merged = make_customer(store_a, owner=users.a_sales)
     with in_store(store_a):
         release_customer(customer_id=merged.pk, access=access_of(users.a_sales), reason="放回")
-        record = services.customer_merge(survivor=survivor, merged=merged, by=access_of(users.a_admin))
+        record = services.customer_merge(survivor=survivor, merged=merged, access=access_of(users.a_admin))
         history = selectors.customer_summary(customer=survivor)["pool_history"]
 
     assert [row["reason"] for row in history] == ["放回"]

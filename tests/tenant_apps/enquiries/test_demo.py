@@ -7,7 +7,7 @@ import random
 import pytest
 from django.utils import timezone
 
-from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.enquiries.demo import DAYS, seed_enquiries
 from tenant_apps.enquiries.models import ContactRecord, DailyEnquiry
 from tenant_apps.kanban.reporting import enquiry_stats_body

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.kanban.reporting import enquiry_stats_body
 from tests.tenant_apps.kanban.kanban_data import NOW, TZ, generate, local_days, ratio
 

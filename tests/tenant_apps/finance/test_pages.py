@@ -10,7 +10,8 @@ import pytest
 
 from tenant_apps.finance import services
 from tenant_apps.finance.models import Invoice, Payment
-from tests.tenant_apps.finance.helpers import PDF, access_of, order_of, record, upload
+from tests.factories import access_of
+from tests.tenant_apps.finance.helpers import PDF, order_of, record, upload
 
 
 @pytest.fixture
@@ -122,12 +123,11 @@ def test_invoice_pages_request_issue_and_show(page_client, store_a, users, order
 
 
 def test_order_panel_provider_gives_the_money_summary(store_a, users, order, in_store):
-    from shared_apps.accounts.access import resolve_store_access
     from tenant_apps.finance.panels import order_finance_panel
 
     _pending(store_a, in_store, order, users, amount="250.00")
     with in_store(store_a):
-        panel = order_finance_panel(order=order, access=resolve_store_access(user=users.a_sales, store=store_a))
+        panel = order_finance_panel(order=order, access=access_of(users.a_sales, store_a))
     assert panel["money"]["outstanding"] == "1000.00" and panel["money"]["pending"]["collection"] == "250.00"
     assert panel["can_add_payment"] and not panel["can_confirm"]
     assert [p["amount"] for p in panel["payments"]] == ["250.00"]
@@ -146,7 +146,6 @@ def test_order_forms_render_as_pages_and_as_htmx_fragments(page_client, store_a,
 def test_order_panel_template_renders_records_vouchers_and_invoices(store_a, users, order, in_store, rf):
     from django.template.loader import render_to_string
 
-    from shared_apps.accounts.access import resolve_store_access
     from tenant_apps.finance.panels import order_finance_panel
 
     with in_store(store_a):
@@ -160,7 +159,7 @@ def test_order_panel_template_renders_records_vouchers_and_invoices(store_a, use
             invoice_type="vat_general",
             address="A",
         )
-        panel = order_finance_panel(order=order, access=resolve_store_access(user=users.a_sales, store=store_a))
+        panel = order_finance_panel(order=order, access=access_of(users.a_sales, store_a))
         html = render_to_string("finance/order_panel.html", {"panel": panel, "order": order}, request=rf.get("/"))
     assert 'data-testid="finance-panel"' in html
     assert panel["payments"][0]["vouchers"][0]["url"] in html

@@ -35,7 +35,7 @@ class TagImporter(Importer):
     def process_row(self, values):
         from tenant_apps.customers.services import tag_create
 
-        tag = tag_create(name=values["name"], by=self.access)
+        tag = tag_create(name=values["name"], access=self.access)
         if values.get("fail"):
             raise ValidationFailed("refused", errors={"fail": ["told to fail"]})
         return RowResult(outcome="created", object_id=tag.pk)

@@ -7,6 +7,7 @@ import pytest
 
 from tenant_apps.imports import services
 from tenant_apps.imports.services import running
+from tests.factories import access_of
 from tests.tenant_apps.imports.conftest import csv_stream
 
 
@@ -16,7 +17,7 @@ def job_of(users, store_a, in_store):
 
     def make(user, text="name,mobile\nAda,13800138000\n"):
         with in_store(store_a):
-            return services.import_start(kind="customers", file=csv_stream(text), options={}, by=user)
+            return services.import_start(kind="customers", file=csv_stream(text), options={}, access=access_of(user))
 
     return make
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from tenant_apps.imports import services
 from tenant_apps.imports.services import running
 from tenant_apps.imports.tasks import run_import
+from tests.factories import access_of
 from tests.tenant_apps.imports.conftest import csv_stream
 
 # Row 8 repeats the mobile number of row 2 (an earlier batch); row 5 is invalid.
@@ -59,7 +60,9 @@ def crashed_job(users, store_a, in_store, monkeypatch, django_capture_on_commit_
 
     with in_store(store_a):
         with django_capture_on_commit_callbacks(execute=False):
-            job = services.import_start(kind="customers", file=csv_stream(TEXT), options={}, by=users.a_sales)
+            job = services.import_start(
+                kind="customers", file=csv_stream(TEXT), options={}, access=access_of(users.a_sales)
+            )
         monkeypatch.setattr(running, "_run_batch", die_at_the_third_batch)
         with pytest.raises(WorkerDied):
             services.import_run(job_id=job.pk)

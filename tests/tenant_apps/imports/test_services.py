@@ -12,6 +12,7 @@ from shared_apps.platform.errors import PermissionDenied, ValidationFailed
 from shared_apps.platform.spreadsheets import FileTooLarge, InvalidColumns, InvalidFile
 from tenant_apps.imports import services
 from tenant_apps.imports.services import running
+from tests.factories import access_of
 from tests.tenant_apps.imports.conftest import csv_stream
 
 
@@ -40,7 +41,9 @@ def report_rows(in_store, store, job):
 
 def test_small_import_runs_at_once_and_reports_each_row(tag_importer, users, store_a, in_store, media_root):
     with in_store(store_a):
-        job = services.import_start(kind="test_tags", file=csv_stream("name\nvip\nnew\n"), options={}, by=users.a_admin)
+        job = services.import_start(
+            kind="test_tags", file=csv_stream("name\nvip\nnew\n"), options={}, access=access_of(users.a_admin)
+        )
 
     assert job.status == "done"
     assert job.total_rows == job.processed_rows == 2
@@ -55,7 +58,7 @@ def test_small_import_runs_at_once_and_reports_each_row(tag_importer, users, sto
 def test_report_lists_row_outcome_message_id_and_the_cells(tag_importer, users, store_a, in_store):
     with in_store(store_a):
         job = services.import_start(
-            kind="test_tags", file=csv_stream("name,fail\nok,\nbad,1\n"), options={}, by=users.a_admin
+            kind="test_tags", file=csv_stream("name,fail\nok,\nbad,1\n"), options={}, access=access_of(users.a_admin)
         )
 
     rows = report_rows(in_store, store_a, job)
@@ -70,7 +73,7 @@ def test_a_bad_row_keeps_the_good_rows_and_leaves_nothing_itself(tag_importer, u
             kind="test_tags",
             file=csv_stream("name,fail\nfirst,\nwritten-then-refused,yes\nlast,\n"),
             options={},
-            by=users.a_admin,
+            access=access_of(users.a_admin),
         )
 
     assert job.outcome_counts == {"created": 2, "invalid": 1}
@@ -81,7 +84,9 @@ def test_a_bad_row_keeps_the_good_rows_and_leaves_nothing_itself(tag_importer, u
 
 def test_wrong_columns_store_nothing(tag_importer, users, store_a, in_store, media_root):
     with in_store(store_a), pytest.raises(InvalidColumns) as error:
-        services.import_start(kind="test_tags", file=csv_stream("colour\nred\n"), options={}, by=users.a_admin)
+        services.import_start(
+            kind="test_tags", file=csv_stream("colour\nred\n"), options={}, access=access_of(users.a_admin)
+        )
 
     assert error.value.extra["missing"] == ["name"]
     assert error.value.extra["unknown"] == ["colour"]
@@ -94,7 +99,7 @@ def test_an_unreadable_file_stores_nothing(tag_importer, users, store_a, in_stor
     stream.name = "customers.xlsx"
 
     with in_store(store_a), pytest.raises(InvalidFile):
-        services.import_start(kind="test_tags", file=stream, options={}, by=users.a_admin)
+        services.import_start(kind="test_tags", file=stream, options={}, access=access_of(users.a_admin))
 
     assert jobs(in_store, store_a) == []
     assert stored_files(media_root) == []
@@ -104,21 +109,25 @@ def test_an_oversized_file_is_refused(tag_importer, users, store_a, in_store, se
     settings.IMPORT_MAX_BYTES = 8
 
     with in_store(store_a), pytest.raises(FileTooLarge):
-        services.import_start(kind="test_tags", file=csv_stream("name\nvip\n"), options={}, by=users.a_admin)
+        services.import_start(
+            kind="test_tags", file=csv_stream("name\nvip\n"), options={}, access=access_of(users.a_admin)
+        )
 
     assert jobs(in_store, store_a) == []
 
 
 def test_a_header_without_rows_is_refused(tag_importer, users, store_a, in_store):
     with in_store(store_a), pytest.raises(ValidationFailed) as error:
-        services.import_start(kind="test_tags", file=csv_stream("name\n"), options={}, by=users.a_admin)
+        services.import_start(kind="test_tags", file=csv_stream("name\n"), options={}, access=access_of(users.a_admin))
 
     assert error.value.code == "invalid_file"
 
 
 def test_a_user_without_the_importer_permission_is_refused(tag_importer, users, store_a, in_store):
     with in_store(store_a), pytest.raises(PermissionDenied):
-        services.import_start(kind="test_tags", file=csv_stream("name\nvip\n"), options={}, by=users.a_sales)
+        services.import_start(
+            kind="test_tags", file=csv_stream("name\nvip\n"), options={}, access=access_of(users.a_sales)
+        )
 
     assert jobs(in_store, store_a) == []
 
@@ -140,7 +149,9 @@ def test_large_import_runs_as_a_task_after_commit_with_progress(
     text = "name\n" + "".join(f"tag{i}\n" for i in range(7))
 
     with in_store(store_a), django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.import_start(kind="test_tags", file=csv_stream(text), options={}, by=users.a_admin)
+        job = services.import_start(
+            kind="test_tags", file=csv_stream(text), options={}, access=access_of(users.a_admin)
+        )
     assert job.status == "pending"
     assert job.row_results is None
     assert len(callbacks) == 1
@@ -159,7 +170,9 @@ def test_large_import_runs_as_a_task_after_commit_with_progress(
 
 def test_running_a_job_twice_does_nothing_the_second_time(tag_importer, users, store_a, in_store):
     with in_store(store_a):
-        job = services.import_start(kind="test_tags", file=csv_stream("name\nvip\n"), options={}, by=users.a_admin)
+        job = services.import_start(
+            kind="test_tags", file=csv_stream("name\nvip\n"), options={}, access=access_of(users.a_admin)
+        )
         again = services.import_run(job_id=job.pk, collect=True)
 
     assert again is None
@@ -169,7 +182,9 @@ def test_running_a_job_twice_does_nothing_the_second_time(tag_importer, users, s
 def test_a_job_whose_user_lost_the_permission_fails(tag_importer, users, store_a, in_store, monkeypatch):
     monkeypatch.setattr(running, "SYNC_MAX_ROWS", 0)
     with in_store(store_a):
-        job = services.import_start(kind="test_tags", file=csv_stream("name\nvip\n"), options={}, by=users.a_admin)
+        job = services.import_start(
+            kind="test_tags", file=csv_stream("name\nvip\n"), options={}, access=access_of(users.a_admin)
+        )
         job.created_by = users.a_sales
         job.save()
         services.import_run(job_id=job.pk)
@@ -197,7 +212,10 @@ def test_a_database_error_in_a_row_without_savepoint_fails_the_job_and_keeps_no_
     monkeypatch.setattr(running, "get_importer", lambda kind: NoSavepointImporter)
     with in_store(store_a):
         job = services.import_start(
-            kind="test_tags", file=csv_stream("name\nfirst\nsecond\nthird\nboom\n"), options={}, by=users.a_admin
+            kind="test_tags",
+            file=csv_stream("name\nfirst\nsecond\nthird\nboom\n"),
+            options={},
+            access=access_of(users.a_admin),
         )
 
     assert job.status == "failed"

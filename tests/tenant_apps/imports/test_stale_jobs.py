@@ -16,6 +16,7 @@ from shared_apps.platform.jobs import get_job, run_in_store
 from tenant_apps.imports import services
 from tenant_apps.imports.models import ImportJob
 from tenant_apps.imports.services import running
+from tests.factories import access_of
 from tests.tenant_apps.imports.conftest import csv_stream
 from tests.tenant_apps.imports.test_resume import TEXT, crashed_job, customer_names  # noqa: F401 - a fixture
 
@@ -58,7 +59,9 @@ def test_a_pending_job_whose_message_was_lost_is_sent_again(
     monkeypatch.setattr(running, "SYNC_MAX_ROWS", 0)
     # the task message never reached a worker
     with in_store(store_a), django_capture_on_commit_callbacks(execute=False):
-        job = services.import_start(kind="customers", file=csv_stream(TEXT), options={}, by=users.a_sales)
+        job = services.import_start(
+            kind="customers", file=csv_stream(TEXT), options={}, access=access_of(users.a_sales)
+        )
     later = timezone.now() + services.STALE_AFTER + timedelta(minutes=1)
 
     with time_machine.travel(later, tick=False):

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared_apps.platform.periods import resolve_period
 from shared_apps.reporting.catalogue import KANBAN_KEYS
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.kanban.reporting import kanban_body
 from tests.factories.sales import make_customer, make_order, make_product
 from tests.tenant_apps.kanban.kanban_data import NOW, TZ, generate, reference, reference_analysis, to_api

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import F
 
-from shared_apps.platform.periods import resolve_period
+from shared_apps.reporting.periods import resolve_period
 from tenant_apps.customers.models import Customer
 from tenant_apps.finance.models import Payment
 from tenant_apps.kanban import metrics, rollups

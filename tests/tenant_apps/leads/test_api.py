@@ -8,6 +8,7 @@ import pytest
 from tenant_apps.customers.models import Customer
 from tenant_apps.leads.models import Lead, LeadAssignment
 from tenant_apps.outbox.models import OutboxEvent
+from tests.factories import access_of
 from tests.tenant_apps.pool.helpers import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -172,5 +173,5 @@ def test_a_merge_moves_the_leads_to_the_surviving_customer(api, store_a, users, 
     lead = _post(api(users.a_admin, store_a), wechat_id="wx-merged").json()
     assert lead["customer"] == merged.pk
     with in_store(store_a):
-        customer_merge(survivor=survivor, merged=merged, by=users.a_admin)
+        customer_merge(survivor=survivor, merged=merged, access=access_of(users.a_admin))
         assert Lead.objects.get(pk=lead["id"]).customer_id == survivor.pk

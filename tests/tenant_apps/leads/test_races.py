@@ -9,7 +9,6 @@ from collections import Counter
 import pytest
 from django_tenants.utils import tenant_context
 
-from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
 from tenant_apps.leads import services
 from tenant_apps.leads.models import Lead, LeadAgent, LeadAssignment, LeadSettings
@@ -17,6 +16,7 @@ from tenant_apps.notifications.models import Notification
 from tenant_apps.outbox.models import OutboxEvent
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 from tests.races import at_once
 
 
@@ -39,7 +39,7 @@ def world(committed_db):
 
 def test_concurrent_intake_is_spread_evenly(world):
     store, admin, sales = world
-    access = resolve_store_access(user=admin, store=store)
+    access = access_of(admin, store)
     with tenant_context(store):
         # Committed tests before this one may have turned the rotation already.
         start = LeadSettings.objects.get().rotation if LeadSettings.objects.exists() else 0

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from shared_apps.accounts.access import resolve_store_access
 from shared_apps.platform.errors import PermissionDenied, ValidationFailed
 from tenant_apps.automation import actions as rule_actions
 from tenant_apps.notifications import services
 from tenant_apps.notifications.models import SmsMessage, SmsTemplate
 from tenant_apps.notifications.sms import AliyunSmsBackend, ConsoleSmsBackend, Sms
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,7 @@ def test_store_b_sees_none_of_store_as_templates(api, users, store_a, store_b, i
 
 def test_services_refuse_anyone_but_a_store_admin(users, store_a, in_store):
     with in_store(store_a):
-        access = resolve_store_access(user=users.a_supervisor, store=store_a)
+        access = access_of(users.a_supervisor, store_a)
         with pytest.raises(PermissionDenied):
             services.sms_template_create(access=access, data=GOOD)
         assert SmsTemplate.objects.count() == 0
@@ -226,7 +226,7 @@ def test_services_refuse_anyone_but_a_store_admin(users, store_a, in_store):
 
 def test_service_create_and_update_check_everything_first(users, store_a, in_store):
     with in_store(store_a):
-        access = resolve_store_access(user=users.a_admin, store=store_a)
+        access = access_of(users.a_admin, store_a)
         row = services.sms_template_create(access=access, data={**GOOD, "body": "{{literal}} {title}"})
         assert services.sms_placeholders(row.body) == ["title"]
         with pytest.raises(ValidationFailed) as refused:
@@ -279,7 +279,7 @@ class Occurrence:
 def _send_by_rule(users, django_capture_on_commit_callbacks):
     rule = Rule([{"type": "sms", "users": [users.a_sales.pk]}])
     with django_capture_on_commit_callbacks(execute=True):
-        rule_actions.execute(rule=rule, occurrence=Occurrence(), run=None, actor=None)
+        rule_actions.execute(rule=rule, occurrence=Occurrence(), run=None, access=None)
 
 
 def test_an_automation_sms_uses_the_stores_enabled_template(

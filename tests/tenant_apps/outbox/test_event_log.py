@@ -11,7 +11,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from shared_apps.accounts.access import resolve_store_access
 from tenant_apps.aftersales import services as aftersales
 from tenant_apps.customers import services as customer_services
 from tenant_apps.finance import services as finance
@@ -22,6 +21,7 @@ from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.pool import services as pool_services
 from tenant_apps.sales import services as sales
 from tenant_apps.sales.inputs import LineInput
+from tests.factories import access_of
 from tests.factories.sales import make_customer, make_order, make_product
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +29,6 @@ pytestmark = pytest.mark.django_db
 
 class Rollback(Exception):
     pass
-
-
-def _access(user, store):
-    return resolve_store_access(user=user, store=store)
 
 
 def _order(owner, *, status="pending_outbound", payment_mode="credit", collected="0.00"):
@@ -51,7 +47,9 @@ def _order(owner, *, status="pending_outbound", payment_mode="credit", collected
 # Each scenario: (prepare(store, users) -> context, act(store, users, context) -> (entity id, API path)).
 def _customer_created(store, users):
     return None, lambda: _path(
-        customer_services.customer_create(data={"name": "张三", "mobile": "13800138011"}, by=users.a_sales),
+        customer_services.customer_create(
+            data={"name": "张三", "mobile": "13800138011"}, access=access_of(users.a_sales)
+        ),
         "customers",
     )
 
@@ -59,7 +57,9 @@ def _customer_created(store, users):
 def _customer_updated(store, users):
     customer = make_customer(owner=users.a_sales, province="浙江")
     return customer, lambda: _path(
-        customer_services.customer_update(customer=customer, data={"province": "广东"}, by=users.a_admin),
+        customer_services.customer_update(
+            customer=customer, data={"province": "广东"}, access=access_of(users.a_admin)
+        ),
         "customers",
     )
 
@@ -68,7 +68,9 @@ def _customer_released(store, users):
     customer = make_customer(owner=users.a_sales)
 
     def act():
-        pool_services.release_customer(customer_id=customer.pk, access=_access(users.a_sales, store), reason="not now")
+        pool_services.release_customer(
+            customer_id=customer.pk, access=access_of(users.a_sales, store), reason="not now"
+        )
         return customer.pk, f"/api/v1/customers/{customer.pk}"
 
     return customer, act
@@ -76,13 +78,13 @@ def _customer_released(store, users):
 
 def _customer_claimed(store, users):
     customer = make_customer(owner=users.a_sales)
-    pool_services.release_customer(customer_id=customer.pk, access=_access(users.a_sales, store), reason="not now")
+    pool_services.release_customer(customer_id=customer.pk, access=access_of(users.a_sales, store), reason="not now")
 
     def act():
         claim = pool_services.claim_create(
-            customer_id=customer.pk, access=_access(users.a_sales2, store), reason="mine"
+            customer_id=customer.pk, access=access_of(users.a_sales2, store), reason="mine"
         )
-        pool_services.claim_approve(claim_id=claim.pk, access=_access(users.a_supervisor, store))
+        pool_services.claim_approve(claim_id=claim.pk, access=access_of(users.a_supervisor, store))
         return customer.pk, f"/api/v1/customers/{customer.pk}"
 
     return customer, act
@@ -92,7 +94,7 @@ def _customer_merged(store, users):
     keeper, gone = make_customer(owner=users.a_sales), make_customer(owner=users.a_sales)
 
     def act():
-        customer_services.customer_merge(survivor=keeper, merged=gone, by=users.a_admin)
+        customer_services.customer_merge(survivor=keeper, merged=gone, access=access_of(users.a_admin))
         return keeper.pk, f"/api/v1/customers/{keeper.pk}"
 
     return keeper, act
@@ -100,7 +102,7 @@ def _customer_merged(store, users):
 
 def _lead_created(store, users):
     return None, lambda: _path(
-        lead_services.lead_create(data={"name": "王五", "wechat_id": "wx-event"}, by=_access(users.a_admin, store)),
+        lead_services.lead_create(data={"name": "王五", "wechat_id": "wx-event"}, by=access_of(users.a_admin, store)),
         "leads",
     )
 
@@ -113,13 +115,13 @@ def _order_created(store, users):
         "lines": [LineInput(product.pk, 3, Decimal("95.50"))],
         "payment_mode": "prepaid",
     }
-    return None, lambda: _path(sales.order_create(access=_access(users.a_sales, store), **data), "orders")
+    return None, lambda: _path(sales.order_create(access=access_of(users.a_sales, store), **data), "orders")
 
 
 def _order_status_changed(store, users):
     order = _order(users.a_sales)
     return order, lambda: _path(
-        sales.order_transition(order_id=order.pk, access=_access(users.a_warehouse, store), to="pending_delivery"),
+        sales.order_transition(order_id=order.pk, access=access_of(users.a_warehouse, store), to="pending_delivery"),
         "orders",
     )
 
@@ -127,7 +129,9 @@ def _order_status_changed(store, users):
 def _order_cancelled(store, users):
     order = _order(users.a_sales)
     return order, lambda: _path(
-        sales.order_transition(order_id=order.pk, access=_access(users.a_admin, store), to="cancelled", reason="gone"),
+        sales.order_transition(
+            order_id=order.pk, access=access_of(users.a_admin, store), to="cancelled", reason="gone"
+        ),
         "orders",
     )
 
@@ -135,14 +139,14 @@ def _order_cancelled(store, users):
 def _payment(store, users):
     order = _order(users.a_sales, status="pending_receipt")
     return finance.payment_create(
-        access=_access(users.a_sales, store), order=order, kind="collection", amount=Decimal("50.00"), method="cash"
+        access=access_of(users.a_sales, store), order=order, kind="collection", amount=Decimal("50.00"), method="cash"
     )
 
 
 def _payment_confirmed(store, users):
     payment = _payment(store, users)
     return payment, lambda: _path(
-        finance.payment_confirm(access=_access(users.a_finance, store), payment_id=payment.pk), "payments"
+        finance.payment_confirm(access=access_of(users.a_finance, store), payment_id=payment.pk), "payments"
     )
 
 
@@ -150,7 +154,7 @@ def _payment_rejected(store, users):
     payment = _payment(store, users)
     return payment, lambda: _path(
         finance.payment_reject(
-            access=_access(users.a_finance, store), payment_id=payment.pk, reason="no such transfer"
+            access=access_of(users.a_finance, store), payment_id=payment.pk, reason="no such transfer"
         ),
         "payments",
     )
@@ -164,7 +168,7 @@ def _aftersales_created(store, users):
     order = _shipped(users)
     return order, lambda: _path(
         aftersales.case_apply(
-            access=_access(users.a_sales, store),
+            access=access_of(users.a_sales, store),
             order_id=order.pk,
             type="refund_only",
             amount=Decimal("20.00"),
@@ -177,36 +181,36 @@ def _aftersales_created(store, users):
 def _approved_case(store, users):
     order = _shipped(users)
     case = aftersales.case_apply(
-        access=_access(users.a_sales, store),
+        access=access_of(users.a_sales, store),
         order_id=order.pk,
         type="refund_only",
         amount=Decimal("20.00"),
         reason="dent",
     )
-    return aftersales.case_approve(case_id=case.pk, access=_access(users.a_supervisor, store), comment="OK")
+    return aftersales.case_approve(case_id=case.pk, access=access_of(users.a_supervisor, store), comment="OK")
 
 
 def _aftersales_approved(store, users):
     order = _shipped(users)
     case = aftersales.case_apply(
-        access=_access(users.a_sales, store),
+        access=access_of(users.a_sales, store),
         order_id=order.pk,
         type="refund_only",
         amount=Decimal("20.00"),
         reason="dent",
     )
     return case, lambda: _path(
-        aftersales.case_approve(case_id=case.pk, access=_access(users.a_supervisor, store), comment="OK"),
+        aftersales.case_approve(case_id=case.pk, access=access_of(users.a_supervisor, store), comment="OK"),
         "after-sales",
     )
 
 
 def _aftersales_completed(store, users):
     case = _approved_case(store, users)
-    case = aftersales.case_process(case_id=case.pk, access=_access(users.a_admin, store))
+    case = aftersales.case_process(case_id=case.pk, access=access_of(users.a_admin, store))
 
     def act():
-        finance.payment_confirm(access=_access(users.a_finance, store), payment_id=case.refund_payment_id)
+        finance.payment_confirm(access=access_of(users.a_finance, store), payment_id=case.refund_payment_id)
         done = aftersales.refund_confirmed(payment_id=case.refund_payment_id, case_id=case.pk)
         return done.pk, f"/api/v1/after-sales/{done.pk}"
 
@@ -216,7 +220,7 @@ def _aftersales_completed(store, users):
 def _quotation_approved(store, users):
     customer = make_customer(owner=users.a_sales)
     product = make_product(list_price="100.00")
-    access = _access(users.a_sales, store)
+    access = access_of(users.a_sales, store)
     quotation = sales.quotation_create(
         access=access,
         customer_id=customer.pk,
@@ -225,7 +229,7 @@ def _quotation_approved(store, users):
     )
     sales.quotation_submit(quotation_id=quotation.pk, access=access)
     return quotation, lambda: _path(
-        sales.quotation_approve(quotation_id=quotation.pk, access=_access(users.a_admin, store), comment="fine"),
+        sales.quotation_approve(quotation_id=quotation.pk, access=access_of(users.a_admin, store), comment="fine"),
         "quotations",
     )
 

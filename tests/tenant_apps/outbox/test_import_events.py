@@ -14,6 +14,7 @@ from tenant_apps.customers.services import imports as customer_batches
 from tenant_apps.imports import services as import_services
 from tenant_apps.outbox import services as outbox
 from tenant_apps.outbox.models import OutboxEvent
+from tests.factories import access_of
 from tests.factories.sales import make_category, make_product
 from tests.tenant_apps.imports.conftest import csv_stream
 
@@ -157,9 +158,11 @@ CUSTOMERS = (
 
 def test_a_customer_import_writes_one_created_event_per_new_customer(api, users, store_a, in_store):
     with in_store(store_a):
-        customer_services.tag_create(name="VIP", by=users.a_admin)
+        customer_services.tag_create(name="VIP", access=access_of(users.a_admin))
         last = _last_id()
-        job = import_services.import_start(kind="customers", file=csv_stream(CUSTOMERS), by=users.a_supervisor)
+        job = import_services.import_start(
+            kind="customers", file=csv_stream(CUSTOMERS), access=access_of(users.a_supervisor)
+        )
         created = [row["id"] for row in job.row_results if row["outcome"] == "created"]
         assert [row["outcome"] for row in job.row_results] == [
             "created",
@@ -183,7 +186,9 @@ def test_a_customer_import_of_refused_rows_writes_no_event(users, store_a, in_st
     text = "name,mobile,wechat\n,123,\n,,wx-z\n"
     with in_store(store_a):
         last = _last_id()
-        job = import_services.import_start(kind="customers", file=csv_stream(text), by=users.a_supervisor)
+        job = import_services.import_start(
+            kind="customers", file=csv_stream(text), access=access_of(users.a_supervisor)
+        )
         assert {row["outcome"] for row in job.row_results} == {"invalid"}
         assert _after(last) == []
 
@@ -204,7 +209,7 @@ def test_a_batch_rolled_back_after_its_events_leaves_one_event_per_customer(stor
     rows = [{"name": "甲", "mobile": "13900000011"}, {"name": "乙", "mobile": "13900000012"}]
     with in_store(store_a):
         last = _last_id()
-        outcomes = customer_services.customer_create_many(rows=rows, by=users.a_admin)
+        outcomes = customer_services.customer_create_many(rows=rows, access=access_of(users.a_admin))
         events = _after(last)
     assert len(calls) == 1
     assert [(e.type, e.topic, e.entity_id) for e in events] == [

@@ -20,22 +20,29 @@ def events(topic: str) -> list[int]:
 
 def test_creating_a_customer_publishes_it(store_a, users, in_store):
     with in_store(store_a):
-        customer = customer_services.customer_create(data={"name": "张三", "mobile": "13800138001"}, by=users.a_sales)
+        customer = customer_services.customer_create(
+            data={"name": "张三", "mobile": "13800138001"}, access=access_of(users.a_sales)
+        )
         assert events("customer") == [customer.pk]
 
 
 def test_a_refused_customer_publishes_nothing(store_a, users, in_store):
     with in_store(store_a):
-        customer_services.customer_create(data={"name": "张三", "mobile": "13800138002"}, by=users.a_sales)
+        customer_services.customer_create(
+            data={"name": "张三", "mobile": "13800138002"}, access=access_of(users.a_sales)
+        )
         with pytest.raises(DuplicateCustomer):
-            customer_services.customer_create(data={"name": "李四", "mobile": "13800138002"}, by=users.a_sales)
+            customer_services.customer_create(
+                data={"name": "李四", "mobile": "13800138002"}, access=access_of(users.a_sales)
+            )
         assert len(events("customer")) == 1
 
 
 def test_an_import_batch_publishes_every_new_customer(store_a, users, in_store):
     with in_store(store_a):
         outcomes = customer_services.customer_create_many(
-            rows=[{"name": "甲", "mobile": "13800138003"}, {"name": "乙", "mobile": "13800138004"}], by=users.a_admin
+            rows=[{"name": "甲", "mobile": "13800138003"}, {"name": "乙", "mobile": "13800138004"}],
+            access=access_of(users.a_admin),
         )
         assert sorted(events("customer")) == sorted(o.customer_id for o in outcomes)
 
@@ -43,23 +50,25 @@ def test_an_import_batch_publishes_every_new_customer(store_a, users, in_store):
 def test_editing_a_customer_publishes_it_only_when_something_changed(store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer(owner=users.a_sales, province="浙江")
-        customer_services.customer_update(customer=customer, data={"province": "浙江"}, by=users.a_admin)
+        customer_services.customer_update(customer=customer, data={"province": "浙江"}, access=access_of(users.a_admin))
         assert events("customer") == []
-        customer_services.customer_update(customer=customer, data={"province": "广东"}, by=users.a_admin)
+        customer_services.customer_update(customer=customer, data={"province": "广东"}, access=access_of(users.a_admin))
         assert events("customer") == [customer.pk]
 
 
 def test_a_follow_up_is_published(store_a, users, in_store):
     with in_store(store_a):
         customer = make_customer(owner=users.a_sales)
-        follow_up = customer_services.follow_up_add(customer=customer, by=users.a_sales, kind="call", content="hi")
+        follow_up = customer_services.follow_up_add(
+            customer=customer, access=access_of(users.a_sales), kind="call", content="hi"
+        )
         assert events("follow_up") == [follow_up.pk]
 
 
 def test_a_merge_publishes_both_customers(store_a, users, in_store):
     with in_store(store_a):
         keeper, gone = make_customer(owner=users.a_sales), make_customer(owner=users.a_sales)
-        customer_services.customer_merge(survivor=keeper, merged=gone, by=users.a_admin)
+        customer_services.customer_merge(survivor=keeper, merged=gone, access=access_of(users.a_admin))
         assert sorted(events("customer")) == sorted([keeper.pk, gone.pk])
 
 

@@ -35,7 +35,9 @@ def owned_with_follow_up_due(store, in_store, owner, due: datetime):
     """A customer followed up at START whose next follow-up falls at ``due``."""
     with time_machine.travel(START, tick=False), in_store(store):
         customer = make_customer(owner=owner)
-        follow_up_add(customer=customer, by=owner, kind="call", content="First call", next_follow_up_at=due)
+        follow_up_add(
+            customer=customer, access=access_of(owner), kind="call", content="First call", next_follow_up_at=due
+        )
     return customer
 
 
@@ -50,7 +52,11 @@ def test_follow_up_one_second_before_the_overdue_deadline_keeps_the_customer(sto
     customer = owned_with_follow_up_due(store_a, in_store, users.a_sales, due)
     with time_machine.travel(due + GRACE - SECOND, tick=False), in_store(store_a):
         follow_up_add(
-            customer=customer, by=users.a_sales, kind="call", content="Just in time", next_follow_up_at=due + GRACE * 3
+            customer=customer,
+            access=access_of(users.a_sales),
+            kind="call",
+            content="Just in time",
+            next_follow_up_at=due + GRACE * 3,
         )
 
     result = run("pool.release", store_a, due + GRACE + SECOND)
@@ -125,7 +131,7 @@ def test_idle_counts_from_the_last_follow_up(store_a, users, in_store):
     with time_machine.travel(START, tick=False), in_store(store_a):
         customer = make_customer(owner=users.a_sales)
     with time_machine.travel(START + timedelta(days=20), tick=False), in_store(store_a):
-        follow_up_add(customer=customer, by=users.a_sales, kind="wechat", content="Chatted")
+        follow_up_add(customer=customer, access=access_of(users.a_sales), kind="wechat", content="Chatted")
 
     assert run("pool.release", store_a, START + timedelta(days=31))["released"] == 0
     assert run("pool.release", store_a, START + timedelta(days=50, seconds=1))["released"] == 1
@@ -157,7 +163,7 @@ def test_claimed_customer_without_return_visit_goes_back_after_the_deadline(stor
 def test_return_visit_before_the_deadline_keeps_the_claimed_customer(store_a, users, in_store):
     customer = approved_claim(store_a, in_store, users, START)
     with time_machine.travel(START + timedelta(days=2), tick=False), in_store(store_a):
-        follow_up_add(customer=customer, by=users.a_sales, kind="visit", content="Visited the plant")
+        follow_up_add(customer=customer, access=access_of(users.a_sales), kind="visit", content="Visited the plant")
 
     assert run("pool.return_deadline", store_a, START + timedelta(days=8))["released"] == 0
     with in_store(store_a):
@@ -197,7 +203,9 @@ def test_a_new_deadline_is_warned_again(store_a, users, in_store):
     assert run("pool.release_warnings", store_a, warned_at)["warned"] == 1
     next_due = due + timedelta(days=5)
     with time_machine.travel(warned_at + timedelta(hours=1), tick=False), in_store(store_a):
-        follow_up_add(customer=customer, by=users.a_sales, kind="call", content="Again", next_follow_up_at=next_due)
+        follow_up_add(
+            customer=customer, access=access_of(users.a_sales), kind="call", content="Again", next_follow_up_at=next_due
+        )
 
     assert run("pool.release_warnings", store_a, next_due + GRACE - timedelta(days=1))["warned"] == 1
     with in_store(store_a):

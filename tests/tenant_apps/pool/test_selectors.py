@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from shared_apps.accounts.access import resolve_store_access
 from tenant_apps.customers.models import Customer
 from tenant_apps.pool import selectors, services
 from tenant_apps.pool.models import GradePolicy
@@ -37,7 +36,7 @@ def test_pool_customers_filter_by_days_in_pool(store_a, users, in_store):
     with in_store(store_a):
         old = make_customer(released_at=now - timedelta(days=10))
         make_customer(released_at=now - timedelta(days=1))
-        access = resolve_store_access(user=users.a_sales, store=store_a)
+        access = access_of(users.a_sales, store_a)
         found = list(selectors.pool_customers(access=access, filters={"days_in_pool": "5"}))
     assert [c.pk for c in found] == [old.pk]
 
@@ -46,8 +45,8 @@ def test_pool_customers_mark_the_callers_pending_claim(store_a, users, in_store)
     with in_store(store_a):
         customer = make_customer()
         services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
-        mine = selectors.pool_customers(access=resolve_store_access(user=users.a_sales, store=store_a)).get()
-        theirs = selectors.pool_customers(access=resolve_store_access(user=users.a_sales2, store=store_a)).get()
+        mine = selectors.pool_customers(access=access_of(users.a_sales, store_a)).get()
+        theirs = selectors.pool_customers(access=access_of(users.a_sales2, store_a)).get()
     assert (mine.pending_claims, mine.my_pending_claim) == (1, True)
     assert (theirs.pending_claims, theirs.my_pending_claim) == (1, False)
 
@@ -58,7 +57,7 @@ def test_supervisor_does_not_see_claims_of_another_team(store_a, users, in_store
         customer = make_customer()
         services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
         services.claim_create(customer_id=customer.pk, access=access_of(outsider.user), reason="r")
-        access = resolve_store_access(user=users.a_supervisor, store=store_a)
+        access = access_of(users.a_supervisor, store_a)
         applicants = set(selectors.claim_list(access=access).values_list("applicant_id", flat=True))
     assert applicants == {users.a_sales.pk}
 
@@ -68,7 +67,7 @@ def test_pending_claims_to_decide_leave_out_the_approvers_own(store_a, users, in
         customer = make_customer()
         services.claim_create(customer_id=customer.pk, access=access_of(users.a_supervisor), reason="r")
         services.claim_create(customer_id=customer.pk, access=access_of(users.a_sales), reason="r")
-        access = resolve_store_access(user=users.a_supervisor, store=store_a)
+        access = access_of(users.a_supervisor, store_a)
         queue = list(selectors.pending_claims_to_decide(access=access).values_list("applicant_id", flat=True))
     assert queue == [users.a_sales.pk]
 

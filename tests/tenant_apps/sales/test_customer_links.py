@@ -9,6 +9,7 @@ import pytest
 from tenant_apps.customers.services import customer_merge
 from tenant_apps.sales.models import Order, Quotation
 from tenant_apps.sales.selectors import customer_sales_summary
+from tests.factories import access_of
 from tests.factories.sales import make_customer, make_order
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,6 @@ def test_merge_moves_quotations_and_orders(api, users, store_a, catalogue, custo
     }
     quotation_id = api(users.a_sales, store_a).post("/api/v1/quotations", body, format="json").json()["id"]
     with in_store(store_a):
-        customer_merge(survivor=customer, merged=other, by=users.a_supervisor)
+        customer_merge(survivor=customer, merged=other, access=access_of(users.a_supervisor))
         assert Order.objects.get(pk=order.pk).customer_id == customer.pk
         assert Quotation.objects.get(pk=quotation_id).customer_id == customer.pk

@@ -9,13 +9,13 @@ import pytest
 from django_tenants.utils import tenant_context
 from openpyxl import load_workbook
 
-from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
 from tenant_apps.customers.models import Customer
 from tenant_apps.sales import services
 from tenant_apps.sales.models import Delivery, Order, OrderEvent, Product
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 from tests.factories.sales import make_customer, make_order, make_product
 from tests.races import at_once
 
@@ -84,7 +84,7 @@ def test_two_warehouse_users_ship_same_order_one_wins(world):
         )
 
     def ship(user, tracking):
-        access = resolve_store_access(user=user, store=store)
+        access = access_of(user, store)
 
         def call():
             services.order_transition(

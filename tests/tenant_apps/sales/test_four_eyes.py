@@ -14,8 +14,9 @@ from tenant_apps.finance.models import Payment
 from tenant_apps.pool import services as pool_services
 from tenant_apps.sales.models import Quotation
 from tests.dates import iso_day
+from tests.factories import access_of
 from tests.factories.sales import make_customer
-from tests.tenant_apps.aftersales.helpers import access_of, lines_of, shipped_order
+from tests.tenant_apps.aftersales.helpers import lines_of, shipped_order
 from tests.tenant_apps.finance.helpers import order_of
 from tests.tenant_apps.pool.helpers import make_customer as pool_customer
 from tests.tenant_apps.sales.conftest import lines

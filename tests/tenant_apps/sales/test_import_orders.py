@@ -17,6 +17,7 @@ from django.utils import translation
 
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.services import running as import_running
+from tests.factories import access_of
 from tests.factories.sales import make_customer
 
 URL = "/api/v1/orders/import"
@@ -409,7 +410,6 @@ def test_the_import_page_is_refused_to_a_salesperson(page_client, users, store_a
 def test_without_the_prescan_later_lines_of_an_order_already_written_are_refused(
     users, store_a, in_store, catalogue, monkeypatch
 ):
-    from shared_apps.accounts.access import resolve_store_access
     from tenant_apps.sales import importing
 
     importing.register()
@@ -420,8 +420,8 @@ def test_without_the_prescan_later_lines_of_an_order_already_written_are_refused
         "S-2,13800138000,,张三,,,,TP-1111,1,200.00,2025-04-01,pending_collection,,prepaid,,\n"
     )
     with in_store(store_a), translation.override("en"):
-        access = resolve_store_access(user=users.a_admin, store=store_a)
-        job = import_services.import_start(kind="orders", file=csv_file(text), by=users.a_admin, access=access)
+        access = access_of(users.a_admin, store_a)
+        job = import_services.import_start(kind="orders", file=csv_file(text), access=access)
 
     assert [row["outcome"] for row in job.row_results] == ["created", "created", "invalid"]
     assert "keep the lines of an order together" in job.row_results[2]["message"]

@@ -7,7 +7,6 @@ import random
 import pytest
 from django.utils import timezone
 
-from hq_console.models import HqAnnouncement
 from tenant_apps.teamwork.demo import TASKS, seed_team_work
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
 from tenant_apps.workspace.demo import DemoContext
@@ -32,25 +31,6 @@ def test_seeder_makes_announcements_tasks_and_reports(store_a, users, in_store):
         assert set(WorkTask.objects.values_list("status", flat=True)) == {"open", "in_progress", "done"}
         assert DailyReport.objects.count() == 6
         assert DailyReport.objects.filter(author_id=users.a_sales.pk).values("date").distinct().count() == 3
-    assert HqAnnouncement.objects.filter(all_stores=True).count() == 1
-
-
-def test_the_hq_announcement_is_made_once(store_a, store_b, users, in_store):
-    for store in (store_a, store_b):
-        ctx = DemoContext(
-            store=store,
-            members={"salesperson": (users.a_sales,), "admin": (users.a_admin,)}
-            if store is store_a
-            else {"salesperson": (users.b_sales,), "admin": (users.b_admin,)},
-            rng=random.Random(1),
-            customers=0,
-            orders=0,
-            seed=1,
-            now=timezone.now(),
-        )
-        with in_store(store):
-            seed_team_work(ctx)
-    assert HqAnnouncement.objects.count() == 1
 
 
 def test_seeder_skips_a_store_without_salespeople(store_a, users, in_store):

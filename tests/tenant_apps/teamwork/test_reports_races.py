@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import tenant_context
 
-from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
 from tenant_apps.notifications.models import Notification
 from tenant_apps.teamwork import services
 from tenant_apps.teamwork.models import DailyReport
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 from tests.races import at_once
 
 
@@ -30,7 +30,7 @@ def world(committed_db):
 
 def test_two_submissions_at_once_make_one_report(world):
     store, users = world
-    access = resolve_store_access(user=users["a_sales"], store=store)
+    access = access_of(users["a_sales"], store)
 
     def submit(index: int):
         return lambda: services.report_submit(access=access, done_today=f"version {index}")[1]

@@ -9,8 +9,8 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from shared_apps.accounts.access import resolve_store_access
 from tenant_apps.teamwork import services
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_every_declared_index_and_unique_constraint_exists(store_a, in_store):
 
 def test_the_renames_keep_the_rows_both_ways(store_a, users, in_store):
     with in_store(store_a):
-        admin = resolve_store_access(user=users.a_admin, store=store_a)
+        admin = access_of(users.a_admin, store_a)
         services.task_create(access=admin, title="Count the pallets", assignee_id=users.a_sales.pk)
         services.report_submit(access=admin, done_today="Quoted 3")
         before = {table: _count(table) for table in TABLES}

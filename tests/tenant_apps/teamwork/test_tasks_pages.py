@@ -5,15 +5,11 @@ from __future__ import annotations
 import pytest
 
 from hq_console.services import hq_announcement_create
-from shared_apps.accounts.access import resolve_store_access
 from tenant_apps.teamwork import services
 from tenant_apps.teamwork.models import Announcement, AnnouncementReceipt, DailyReport, WorkTask
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
-
-
-def access_of(user, store):
-    return resolve_store_access(user=user, store=store)
 
 
 def test_announcement_list_shows_store_and_hq_ones(page_client, users, store_a, in_store):

@@ -18,6 +18,7 @@ from tenant_apps.webhooks import services
 from tenant_apps.webhooks.models import Delivery, Endpoint
 from tenants.models import Store
 from tests.conftest import STORE_A
+from tests.factories import access_of
 
 
 @pytest.fixture
@@ -81,7 +82,9 @@ def test_the_customers_of_a_committed_import_reach_an_endpoint_subscribed_to_cus
         endpoint = services.endpoint_create(data={"url": receiver.url("/customers"), "events": ["customer.created"]})
         receiver.secrets["/customers"] = endpoint.secret
         job = import_services.import_start(
-            kind="customers", file=csv_stream(text), by=User.objects.get(email=user_email("a_supervisor"))
+            kind="customers",
+            file=csv_stream(text),
+            access=access_of(User.objects.get(email=user_email("a_supervisor"))),
         )
         created = {row["id"] for row in job.row_results if row["outcome"] == "created"}
         assert len(created) == 3
