@@ -18,7 +18,7 @@ nothing. Notifications are written with the change; their emails go after commit
 
 The services take their fields parsed (``aftersales.inputs`` reads the API's bodies and the
 pages' forms) and the caller's ``access``; approving and rejecting follow the steps of
-``shared_apps.platform.transitions``.
+``shared_apps.accounts.transitions``.
 
 One module per part: ``common`` (the order-wide checks, the case's lock, timeline and
 notifications), ``applying``, ``decisions``, ``processing`` and ``reports`` (what finance and

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
-from shared_apps.platform.transitions import FourEyes, Transition, decide
+from shared_apps.accounts.transitions import FourEyes, Transition, decide
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
 from tenant_apps.aftersales.services.common import (

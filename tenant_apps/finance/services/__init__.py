@@ -18,7 +18,7 @@ outbox; notifications and the ``payment_confirmed`` / ``payment_rejected`` signa
 The services take their fields parsed (``finance.inputs`` reads the API's bodies and the pages'
 forms: ``Decimal`` amounts, checked files) and the caller's ``access``; they check the rules
 before writing anything, and take ``at`` (None means now). Confirming and rejecting follow the
-steps of ``shared_apps.platform.transitions``.
+steps of ``shared_apps.accounts.transitions``.
 
 One module per part: ``common`` (the money checks, locks, vouchers, signals),
 ``payments``, ``invoices`` and ``reminders``. This package exports what other modules call.

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
+from shared_apps.accounts.transitions import FourEyes, Transition, decide
 from shared_apps.platform.errors import ValidationFailed
-from shared_apps.platform.transitions import FourEyes, Transition, decide
 from tenant_apps.finance import files
 from tenant_apps.finance.models import Payment
 from tenant_apps.finance.services.common import (

@@ -8,7 +8,8 @@ import pytest
 
 from tenant_apps.aftersales.models import Case, CaseItem
 from tenant_apps.sales.models import OrderEvent
-from tests.tenant_apps.aftersales.helpers import access_of, items_of, notifications_of, shipped_order
+from tests.factories import access_of
+from tests.tenant_apps.aftersales.helpers import items_of, notifications_of, shipped_order
 
 pytestmark = pytest.mark.django_db
 

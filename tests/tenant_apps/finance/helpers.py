@@ -6,11 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
-from shared_apps.accounts.access import resolve_store_access
 from tenant_apps.finance import services
 from tenant_apps.finance.inputs import PaymentCreateSerializer
+from tests.factories import access_of
 from tests.factories.sales import make_customer, make_order, make_product
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
@@ -36,11 +35,6 @@ def notifications_of(user, kind: str | None = None):
     if kind:
         qs = qs.filter(kind=kind)
     return list(qs)
-
-
-def access_of(user):
-    """``user``'s access to the store whose schema is active."""
-    return resolve_store_access(user=user, store=connection.tenant)
 
 
 def record(order, user, *, vouchers=(), **body):

@@ -10,7 +10,8 @@ import pytest
 from tenant_apps.finance import services
 from tenant_apps.finance.models import Payment, PaymentVoucher
 from tenant_apps.sales.models import Order
-from tests.tenant_apps.finance.helpers import JPEG, PDF, PNG, access_of, order_of, record, upload
+from tests.factories import access_of
+from tests.tenant_apps.finance.helpers import JPEG, PDF, PNG, order_of, record, upload
 
 
 def _create(api_client, order, **data):

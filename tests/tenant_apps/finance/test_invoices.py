@@ -8,8 +8,9 @@ import pytest
 from tenant_apps.finance import services
 from tenant_apps.finance.models import Invoice
 from tenant_apps.sales.models import OrderEvent
+from tests.factories import access_of
 from tests.factories.sales import make_customer
-from tests.tenant_apps.finance.helpers import JPEG, PDF, access_of, notifications_of, order_of, record, upload
+from tests.tenant_apps.finance.helpers import JPEG, PDF, notifications_of, order_of, record, upload
 
 REQUEST = {
     "title": "上海托盘贸易有限公司",

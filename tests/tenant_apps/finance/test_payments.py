@@ -16,7 +16,8 @@ from tenant_apps.finance.models import Payment
 from tenant_apps.finance.signals import payment_confirmed, payment_rejected
 from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.sales.models import Order, OrderEvent
-from tests.tenant_apps.finance.helpers import access_of, notifications_of, order_of, record
+from tests.factories import access_of
+from tests.tenant_apps.finance.helpers import notifications_of, order_of, record
 
 
 def _record(order, actor, kind="collection", amount="100.00", method="bank_transfer"):

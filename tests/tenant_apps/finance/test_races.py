@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 
-from shared_apps.accounts.access import resolve_store_access
 from shared_apps.accounts.models import User
 from tenant_apps.customers.models import Customer
 from tenant_apps.finance import services
@@ -19,6 +18,7 @@ from tenant_apps.outbox.models import OutboxEvent
 from tenant_apps.sales.models import Order, Product
 from tenants.models import Store
 from tests.conftest import STORE_A, user_email
+from tests.factories import access_of
 from tests.races import at_once
 from tests.tenant_apps.finance.helpers import order_of
 
@@ -52,7 +52,7 @@ def test_two_finance_users_confirming_collections_over_the_amount_at_once_confir
         first = Payment.objects.create(order=order, kind="collection", amount="700.00", method="cash")
         second = Payment.objects.create(order=order, kind="collection", amount="600.00", method="alipay")
 
-    finance = resolve_store_access(user=users["a_finance"], store=store)
+    finance = access_of(users["a_finance"], store)
     outcomes = at_once(
         store,
         lambda: services.payment_confirm(access=finance, payment_id=first.pk),
@@ -73,7 +73,7 @@ def test_two_collections_recorded_at_once_cannot_both_pass_the_limit(world):
     with tenant_context(store):
         order = order_of(users["a_sales"], "1000.00")
 
-    sales = resolve_store_access(user=users["a_sales"], store=store)
+    sales = access_of(users["a_sales"], store)
     outcomes = at_once(
         store,
         *[

@@ -1,4 +1,4 @@
-"""Deciding a pending row (approving, rejecting, confirming): one order of steps for every app.
+"""Deciding a pending row (approving, rejecting, confirming): one order of steps for every store app.
 
 ``decide`` runs inside the caller's transaction:
 
