@@ -19,7 +19,6 @@ KEEP_DRAINED = timedelta(days=7)
 @job(
     name="hq.rollup",
     per_store=True,
-    on_activity=True,
     schedule=timedelta(seconds=10),
     description=_("Drain the store's outbox into the HQ report facts."),
 )

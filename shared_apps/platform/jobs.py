@@ -11,12 +11,13 @@ any moment to replay. A per-store job runs once for every store that is not susp
 inside that store's schema; a global job runs once in the public schema. Jobs must be idempotent:
 a run may be retried, replayed or overlap with the next one.
 
-``on_activity=True`` is for the jobs that poll a store for the events it wrote (the HQ drain, the
-event consumers' sweep): beat's dispatch sends them only to the stores that wrote events since the
+``on_activity=True`` is for the jobs that only poll a store for the events it wrote (the event
+consumers' sweep): beat's dispatch sends them only to the stores that wrote events since the
 previous dispatch (``note_activity``, called after each commit that wrote events, keeps the time in
 the shared cache), and to every store once every ``JOBS_ACTIVITY_SWEEP_SECONDS`` in case a mark
-was lost. Idle stores then cost nothing every 10 seconds: at 1,000 stores the drain alone would
-otherwise be 100 tasks a second of polling.
+was lost. The HQ drain is not one of them: each of its runs is also the record HQ's "as of" rests
+on (a store it has not reached for a minute shows as behind), which a mark in a cache cannot vouch
+for.
 
 ``batch=True`` sends a job's runs to the batch queue (``settings.CELERY_BATCH_QUEUE``): long
 nightly work (reconciliations, backups, model scoring, store provisioning) that a worker of its own
