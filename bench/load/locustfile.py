@@ -79,8 +79,11 @@ class StoreUser(HttpUser):
 
     @task(6)
     def browse_customers(self):
-        page = self.rng.randint(1, 3)
-        self._get(f"/api/v1/customers?page={page}&page_size=20", name="/api/v1/customers")
+        # One of the first three pages the store has (a small store has fewer than three).
+        page = self.rng.randint(1, getattr(self, "customer_pages", 1))
+        found = self._get(f"/api/v1/customers?page={page}&page_size=20", name="/api/v1/customers")
+        if found is not None:
+            self.customer_pages = max(1, min(3, -(-int(found.get("count", 0)) // 20)))
 
     @task(4)
     def search_customers(self):

@@ -45,6 +45,22 @@ def _get(port: int, host: str, token: str) -> int:
         return response.status
 
 
+QUEUES = ("celery", "webhooks", "batch")
+
+
+def _queued(broker: str) -> dict[str, int]:
+    """Messages waiting in each queue (a Redis broker's lists), to see whether the workers keep up."""
+    if not broker.startswith("redis"):
+        return {}
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    try:
+        return {queue: int(client.llen(queue)) for queue in QUEUES}
+    finally:
+        client.close()
+
+
 def _rows(path) -> list[dict]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
@@ -101,7 +117,17 @@ def _run(args, stack, bouncer) -> int:
     os.makedirs(env["CRM_RUN_DIR"], exist_ok=True)
     if args.celery_workers:
         for command in (
-            ["worker", "--concurrency", str(args.celery_workers), "--loglevel", "WARNING"],
+            # One worker on every queue (default, webhooks, batch): the load machine has no room for
+            # the three kinds of worker deployed apart.
+            [
+                "worker",
+                "-Q",
+                "celery,webhooks,batch",
+                "--concurrency",
+                str(args.celery_workers),
+                "--loglevel",
+                "WARNING",
+            ],
             ["beat", "--loglevel", "WARNING", "--schedule", os.path.join(env["CRM_RUN_DIR"], "load-beat-schedule")],
         ):
             helpers.append(
@@ -159,6 +185,7 @@ def _run(args, stack, bouncer) -> int:
                 samples.append(
                     {
                         "t": time.monotonic(),
+                        "queued": _queued(env["CELERY_BROKER_URL"]) if args.celery_workers else {},
                         "rss_mb": [round(m.rss / 2**20) for m in memory],
                         "uss_mb": [round(m.uss / 2**20) for m in memory],
                         "cpu_s": cpu,
@@ -268,6 +295,10 @@ def _run(args, stack, bouncer) -> int:
         "pool_clients_max": max((s["pool"].get("clients", 0) for s in samples), default=None),
         "pool_clients_waiting_max": max((s["pool"].get("clients_waiting", 0) for s in samples), default=None),
         "pool_server_connections_max": max((s["pool"].get("servers", 0) for s in samples), default=None),
+        "celery_queued_max": {queue: max((s["queued"].get(queue, 0) for s in samples), default=0) for queue in QUEUES}
+        if args.celery_workers
+        else {},
+        "celery_queued_last": samples[-1]["queued"] if samples and args.celery_workers else {},
     }
     common.print_table(
         ["endpoint", "requests", "failures", "req/s", "median ms", "p95 ms", "p99 ms"],

@@ -58,7 +58,7 @@ def _store_entry(store, *, customers: int, orders: int, seed: int) -> dict:
     }
 
 
-def build(*, stores: int, customers: int, orders: int, reset: bool) -> dict:
+def build(*, stores: int, customers: int, orders: int, reset: bool, fill: int | None = None) -> dict:
     from django.conf import settings
     from django.db import connections
 
@@ -74,7 +74,7 @@ def build(*, stores: int, customers: int, orders: int, reset: bool) -> dict:
     made = common.ensure_stores(stores)
     connections.close_all()
     entries = []
-    for index, store in enumerate(Store.objects.stores().order_by("id")[:stores]):
+    for index, store in enumerate(Store.objects.stores().order_by("id")[: min(stores, fill or stores)]):
         entries.append(_store_entry(store, customers=customers, orders=orders, seed=index + 1))
         if (index + 1) % 10 == 0:
             print(f"  {index + 1} stores filled", flush=True)
@@ -99,10 +99,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--reset", action="store_true", help="recreate the database of DATABASE_URL first")
+    parser.add_argument(
+        "--fill", type=int, default=None, help="fill (and put users in) only the first N stores; the rest stay empty"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
     common.setup_django()
-    world = build(stores=args.stores, customers=args.customers, orders=args.orders, reset=args.reset)
+    world = build(stores=args.stores, customers=args.customers, orders=args.orders, reset=args.reset, fill=args.fill)
     users = sum(len(s["users"]) for s in world["stores"])
     print(f"{len(world['stores'])} stores, {users} store users, world in {WORLD} ({world['seconds']} s)")
     return 0
