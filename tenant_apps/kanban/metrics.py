@@ -497,23 +497,36 @@ def _days(period: Period) -> tuple[date, date]:
     return days[0], days[-1]
 
 
-def enquiry_counts(period: Period, filters: Filters) -> dict:
-    """``enquiries`` / ``new_enquiries`` of P and P' (store-wide or of the channel)."""
+def _two_sums(period: Period, filters: Filters, *, view: str, columns: tuple[str, str], where: str) -> dict:
+    """The sums of ``columns`` of the daily view ``view`` over P and over P' (``where``: an extra
+    condition on ``r``, given when its filter is set)."""
     first, last = _days(period)
     pfirst, _ = _days(period.previous())
-    channel = " AND e.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
+    a, b = columns
     sql = f"""
-        SELECT e.date >= %(first)s AS cur, coalesce(sum(e.enquiries), 0), coalesce(sum(e.new_enquiries), 0)
-        FROM enquiries_reporting_dailyenquiry e
-        WHERE e.date >= %(pfirst)s AND e.date <= %(last)s {channel}
+        SELECT r.date >= %(first)s AS cur, coalesce(sum(r.{a}), 0), coalesce(sum(r.{b}), 0)
+        FROM {view} r
+        WHERE r.date >= %(pfirst)s AND r.date <= %(last)s {where}
         GROUP BY 1
     """
     params = {**filters.params(), "first": first, "last": last, "pfirst": pfirst}
     cur, prev = _split(_rows(sql, params), (0, 0))
     return {
-        "current": {"enquiries": int(cur[0]), "new_enquiries": int(cur[1])},
-        "previous": {"enquiries": int(prev[0]), "new_enquiries": int(prev[1])},
+        "current": {a: int(cur[0]), b: int(cur[1])},
+        "previous": {a: int(prev[0]), b: int(prev[1])},
     }
+
+
+def enquiry_counts(period: Period, filters: Filters) -> dict:
+    """``enquiries`` / ``new_enquiries`` of P and P' (store-wide or of the channel)."""
+    channel = " AND r.channel_id = %(channel_id)s" if filters.channel_id is not None else ""
+    return _two_sums(
+        period,
+        filters,
+        view="enquiries_reporting_dailyenquiry",
+        columns=("enquiries", "new_enquiries"),
+        where=channel,
+    )
 
 
 def enquiries_by_channel(period: Period) -> dict[int, tuple[int, int]]:
@@ -526,21 +539,15 @@ def enquiries_by_channel(period: Period) -> dict[int, tuple[int, int]]:
 
 
 def contact_counts(period: Period, filters: Filters) -> dict:
-    first, last = _days(period)
-    pfirst, _ = _days(period.previous())
+    """``wechat_added`` / ``phone_contacts`` of P and P' (the team's or the salesperson's)."""
     who = " AND r.user_id = %(salesperson_id)s" if filters.salesperson_id is not None else ""
-    sql = f"""
-        SELECT r.date >= %(first)s AS cur, coalesce(sum(r.wechat_added), 0), coalesce(sum(r.phone_contacts), 0)
-        FROM enquiries_reporting_contactrecord r
-        WHERE r.date >= %(pfirst)s AND r.date <= %(last)s {who}
-        GROUP BY 1
-    """
-    params = {**filters.params(), "first": first, "last": last, "pfirst": pfirst}
-    cur, prev = _split(_rows(sql, params), (0, 0))
-    return {
-        "current": {"wechat_added": int(cur[0]), "phone_contacts": int(cur[1])},
-        "previous": {"wechat_added": int(prev[0]), "phone_contacts": int(prev[1])},
-    }
+    return _two_sums(
+        period,
+        filters,
+        view="enquiries_reporting_contactrecord",
+        columns=("wechat_added", "phone_contacts"),
+        where=who,
+    )
 
 
 def contacts_by_salesperson(period: Period) -> dict[int, tuple[int, int]]:
