@@ -487,9 +487,6 @@ CELERY_TASK_ACKS_LATE = True
 # Webhook deliveries wait on other systems' servers: their own queue (and, in production, their own
 # workers, deploy/), so that a slow receiver never delays the store's other work.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-# Jobs that poll the stores for their events (declared ``on_activity``) go only to the stores that
-# wrote events since the last dispatch, and to every store this often (shared_apps/platform/jobs.py).
-JOBS_ACTIVITY_SWEEP_SECONDS = env_int("JOBS_ACTIVITY_SWEEP_SECONDS", 300)
 # Long nightly jobs (declared with ``batch=True``: reconciliation, backups, scoring, provisioning
 # spares) go to their own queue, consumed in production by a worker of its own, so that they never
 # hold the threads that drain the stores' events to HQ every 10 seconds.

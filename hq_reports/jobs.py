@@ -1,4 +1,5 @@
-"""HQ feed jobs: the outbox drain (every 10 s) and the nightly reconciliation, per store; the fold of
+"""HQ feed jobs: the outbox drain (every 10 s, sent only to the stores with events waiting; the
+others' feeds record that nothing waited) and the nightly reconciliation, per store; the fold of
 the day rollups (every 10 s) and their nightly check against the facts."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ KEEP_DRAINED = timedelta(days=7)
 @job(
     name="hq.rollup",
     per_store=True,
+    due=rollups.drain_due_sql,
+    idle=rollups.vouch_idle,
     schedule=timedelta(seconds=10),
     description=_("Drain the store's outbox into the HQ report facts."),
 )

@@ -509,6 +509,33 @@ def drain(*, at: datetime | None = None, batch_size: int = BATCH_SIZE, max_batch
     return {"events": events, "batches": batches}
 
 
+def drain_due_sql(schema: str, store) -> str:
+    """The drain's probe in beat's dispatch (``shared_apps.platform.jobs``): a SQL expression over
+    the store schema ``schema`` (quoted), true while events wait for the drain, or while the store's
+    return-visit window is not the one its feed was drained with (or it has no feed yet)."""
+    return f"""({outbox_selectors.pending_sql(schema)} OR NOT EXISTS (
+        SELECT 1 FROM {StoreFeed._meta.db_table}
+         WHERE store_id = {int(store.pk)} AND return_visit_window_days = {reporting.window_sql(schema)}))"""
+
+
+def vouch_idle(stores: list, checked_at: datetime) -> list:
+    """The drain's idle hook: the probe found nothing waiting in ``stores`` when its snapshot was
+    taken, after ``checked_at``; so their facts hold every change committed before ``checked_at``,
+    and their feeds say so (``last_drained_at``; nothing pending). A feed already more recent is
+    left as it is. Returns the stores to drain anyway: those whose facts are summed in another zone
+    than the store's (its zone changed; the drain batch moves them)."""
+    zones = dict(
+        StoreFeed.objects.filter(store_id__in=[store.pk for store in stores]).values_list("store_id", "rollup_zone")
+    )
+    moved = [store for store in stores if zones.get(store.pk) != store_zone(store).key]
+    vouched = [store.pk for store in stores if store.pk in zones and store not in moved]
+    if vouched:
+        StoreFeed.objects.filter(store_id__in=vouched).filter(
+            models.Q(last_drained_at__isnull=True) | models.Q(last_drained_at__lt=checked_at)
+        ).update(last_drained_at=checked_at, pending_since=None)
+    return moved
+
+
 # Scratch tables of one reconciliation step (this session only, dropped after each kind).
 TRUTH_TABLE = "hq_reconcile_truth"
 DIFF_TABLE = "hq_reconcile_diff"

@@ -11,13 +11,19 @@ any moment to replay. A per-store job runs once for every store that is not susp
 inside that store's schema; a global job runs once in the public schema. Jobs must be idempotent:
 a run may be retried, replayed or overlap with the next one.
 
-``on_activity=True`` is for the jobs that only poll a store for the events it wrote (the event
-consumers' sweep): beat's dispatch sends them only to the stores that wrote events since the
-previous dispatch (``note_activity``, called after each commit that wrote events, keeps the time in
-the shared cache), and to every store once every ``JOBS_ACTIVITY_SWEEP_SECONDS`` in case a mark
-was lost. The HQ drain is not one of them: each of its runs is also the record HQ's "as of" rests
-on (a store it has not reached for a minute shows as behind), which a mark in a cache cannot vouch
-for.
+``due=`` is for the jobs that run often but have work in few stores (the HQ drain, the event
+consumers, webhook retries): a function ``due(schema, store) -> str`` giving a SQL boolean expression
+over the store's schema (``schema`` is its quoted name; ``%(at)s`` is the job's "now") that is true
+when the job has work there. Beat's dispatch evaluates it for every active store in one statement
+per few hundred stores (``probe``) and sends the job only where it is true: an idle store costs a
+line of SQL, not a task. The probe reads the stores' own rows, in one snapshot, so it cannot miss
+work committed before its statement began (a probe that fails sends the job everywhere, as
+without one).
+``idle=`` may add a function ``idle(stores, checked_at) -> stores`` called with the stores found
+idle and the moment up to which they were (taken before the probe's statements began): it
+records what the idleness vouches for and returns those it could not vouch for, which get the job
+anyway (the HQ drain records that an idle store's facts hold every change committed before that
+moment, which is what the dashboard's "as of" rests on).
 
 ``batch=True`` sends a job's runs to the batch queue (``settings.CELERY_BATCH_QUEUE``): long
 nightly work (reconciliations, backups, model scoring, store provisioning) that a worker of its own
@@ -35,9 +41,8 @@ from typing import Any
 from celery.schedules import crontab
 from celery.schedules import schedule as interval_schedule
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django_tenants.utils import schema_context, tenant_context
@@ -51,6 +56,11 @@ logger = logging.getLogger(__name__)
 
 JobFunction = Callable[..., Any]
 Schedule = crontab | timedelta | interval_schedule | None
+# ``due(schema, store)``: a SQL boolean expression, true where the job has work (see the module).
+DueProbe = Callable[[str, Store], str]
+# ``idle(stores, checked_at)``: records what the stores' idleness vouches for; returns the stores
+# that get the job anyway.
+IdleHook = Callable[[list[Store], datetime], list[Store]]
 
 
 class UnknownJob(LookupError):
@@ -67,7 +77,8 @@ class Job:
     schedule: Schedule
     description: str
     batch: bool = False
-    on_activity: bool = False
+    due: DueProbe | None = None
+    idle: IdleHook | None = None
 
     @property
     def queue(self) -> str:
@@ -115,12 +126,15 @@ def job(
     schedule: Schedule = None,
     description: Any = "",
     batch: bool = False,
-    on_activity: bool = False,
+    due: DueProbe | None = None,
+    idle: IdleHook | None = None,
 ) -> Callable:
-    """Register ``fn(*, at) -> dict | int | None`` as the job ``name`` (``batch``, ``on_activity``:
+    """Register ``fn(*, at) -> dict | int | None`` as the job ``name`` (``batch``, ``due``, ``idle``:
     see the module)."""
-    if on_activity and not per_store:
-        raise ImproperlyConfigured(f"job {name!r}: only a per-store job can run on the stores' activity")
+    if (due is not None or idle is not None) and not per_store:
+        raise ImproperlyConfigured(f"job {name!r}: only a per-store job can be sent where it has work")
+    if idle is not None and due is None:
+        raise ImproperlyConfigured(f"job {name!r}: an idle hook needs a due probe")
     if not name or any(ch.isspace() for ch in name):
         raise ImproperlyConfigured(f"job name {name!r} must be a non-empty word such as 'pool.release'")
     if schedule is not None and not isinstance(schedule, (crontab, timedelta, interval_schedule)):
@@ -139,7 +153,8 @@ def job(
             schedule=schedule,
             description=description,
             batch=bool(batch),
-            on_activity=bool(on_activity),
+            due=due,
+            idle=idle,
         )
         return fn
 
@@ -216,42 +231,48 @@ def active_stores() -> list[Store]:
     return list(Store.objects.active().order_by("subdomain"))
 
 
-# A mark is compared with the previous dispatch less this margin (clocks of several machines).
-ACTIVITY_MARGIN_SECONDS = 5.0
+# Stores probed by one statement (a UNION ALL of one line per store).
+PROBE_CHUNK = 250
 
 
-def _activity_key(schema: str) -> str:
-    return f"jobs:activity:{schema}"
+def probe(job_: Job, stores: list[Store], *, at: datetime) -> tuple[set[int], datetime]:
+    """The ids of the ``stores`` where ``job_``'s ``due`` expression is true, and the moment the
+    others were idle at (taken before any of the statements' snapshots).
+
+    A statement that fails (a store schema without the table yet, a migration under way) counts all
+    its stores as due: they get the job, as without a probe."""
+    quote = connection.ops.quote_name
+    due: set[int] = set()
+    checked_at = timezone.now()
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic(), connection.cursor() as cursor:
+        for offset in range(0, len(stores), PROBE_CHUNK):
+            chunk = stores[offset : offset + PROBE_CHUNK]
+            sql = "\nUNION ALL ".join(
+                f"SELECT {store.pk} WHERE {job_.due(quote(store.schema_name), store)}" for store in chunk
+            )
+            try:
+                with transaction.atomic():
+                    cursor.execute(sql, {"at": at})
+                    due.update(row[0] for row in cursor.fetchall())
+            except DatabaseError:
+                logger.warning("job %s: could not probe %d stores; sending it to them all", job_.name, len(chunk))
+                due.update(store.pk for store in chunk)
+    return due, checked_at
 
 
-def note_activity(schema: str) -> None:
-    """``schema``'s store has just committed events: its ``on_activity`` jobs run at the next dispatch.
-    A cache that cannot be reached loses only the mark (the periodic sweep runs everywhere)."""
-    try:
-        cache.set(_activity_key(schema), timezone.now().timestamp(), timeout=24 * 3600)
-    except Exception:  # the mark is an optimisation, never a reason to fail a request
-        logger.warning("could not mark activity of %s", schema, exc_info=True)
-
-
-def stores_due(job_: Job, stores: list[Store]) -> list[Store]:
-    """Of ``stores``, those where beat's dispatch sends ``job_`` now (see the module: on_activity)."""
-    if not job_.on_activity:
+def stores_due(job_: Job, stores: list[Store], *, at: datetime) -> list[Store]:
+    """Of ``stores``, those where beat's dispatch sends ``job_`` now (see the module: ``due``)."""
+    if job_.due is None or not stores:
         return stores
-    now = timezone.now().timestamp()
-    dispatched_key, swept_key = f"jobs:dispatched:{job_.name}", f"jobs:swept:{job_.name}"
     try:
-        found = cache.get_many([dispatched_key, swept_key])
-        previous, swept = found.get(dispatched_key), found.get(swept_key)
-        if previous is None or swept is None or now - swept >= settings.JOBS_ACTIVITY_SWEEP_SECONDS:
-            cache.set_many({dispatched_key: now, swept_key: now}, timeout=None)
-            return stores
-        marks = cache.get_many([_activity_key(store.schema_name) for store in stores])
-        cache.set(dispatched_key, now, timeout=None)
-    except Exception:  # no cache: every store, as without marks
-        logger.warning("could not read the activity marks for %s", job_.name, exc_info=True)
+        due, checked_at = probe(job_, stores, at=at)
+    except DatabaseError:
+        logger.warning("job %s: the probe failed; sending it to every store", job_.name, exc_info=True)
         return stores
-    since = previous - ACTIVITY_MARGIN_SECONDS
-    return [store for store in stores if marks.get(_activity_key(store.schema_name), float("-inf")) >= since]
+    idle = [store for store in stores if store.pk not in due]
+    if job_.idle is not None and idle:
+        due.update(store.pk for store in job_.idle(idle, checked_at))
+    return [store for store in stores if store.pk in due]
 
 
 def _run(job_: Job, *, at: datetime, store: Store | None, propagate: bool) -> JobRun:

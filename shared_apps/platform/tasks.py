@@ -1,7 +1,8 @@
 """Celery side of the job registry (shared_apps.platform.jobs).
 
 ``platform.dispatch_job`` is what beat sends. It fixes the job's "now" once and fans out: one
-``platform.run_store_job`` message per active store, each sent with that store's schema active so
+``platform.run_store_job`` message per active store (for a job with a ``due`` probe, per store
+where it has work), each sent with that store's schema active so
 that tenant-schemas-celery runs it in that schema (retried per store; one failing store does not
 stop the others), or one ``platform.run_global_job`` for a global job. The runs go to the job's
 queue (``Job.queue``): batch jobs to the batch queue, the others to the default one.
@@ -27,13 +28,14 @@ RETRYABLE = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 def dispatch_job(name: str, at_iso: str | None = None) -> int:
     """Send the job's runs; returns how many messages were sent."""
     job = jobs.get_job(name)
-    at_iso = jobs.parse_at(at_iso).isoformat()
+    at = jobs.parse_at(at_iso)
+    at_iso = at.isoformat()
     if not job.per_store:
         with schema_context(settings.PUBLIC_SCHEMA_NAME):
             run_global_job.apply_async((name, at_iso), queue=job.queue)
         return 1
     sent = 0
-    for store in jobs.stores_due(job, jobs.active_stores()):
+    for store in jobs.stores_due(job, jobs.active_stores(), at=at):
         with schema_context(store.schema_name):
             run_store_job.apply_async((name, at_iso), queue=job.queue)
         sent += 1

@@ -1,4 +1,6 @@
-"""Periodic jobs of the event log: the consumers' sweep and retention."""
+"""Periodic jobs of the event log: the consumers' sweep (sent only to the stores with events a
+consumer has not read: a commit wakes the consumers at once, the sweep catches a wake that was lost)
+and retention."""
 
 from __future__ import annotations
 
@@ -9,13 +11,17 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.jobs import job
-from tenant_apps.outbox import consumers, services
+from tenant_apps.outbox import consumers, selectors, services
+
+
+def _unread(schema: str, store) -> str:
+    return selectors.unread_sql(schema, consumers.names())
 
 
 @job(
     name="outbox.consume",
     per_store=True,
-    on_activity=True,
+    due=_unread,
     schedule=timedelta(seconds=30),
     description=_("Run the store's event consumers (webhooks, automation) over events not yet handled."),
 )

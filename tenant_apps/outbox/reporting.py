@@ -276,6 +276,12 @@ def every_row_sql(name: str) -> str | None:
 def return_visit_window_days() -> int:
     """The store's return-visit window (days after completion), 7 when the store never set it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT return_visit_window_days FROM workspace_reporting_storesettings LIMIT 1")
-        row = cursor.fetchone()
-    return int(row[0]) if row else 7
+        cursor.execute(f"SELECT {window_sql('')}")
+        return int(cursor.fetchone()[0])
+
+
+def window_sql(schema: str) -> str:
+    """The store's return-visit window as a SQL expression over the store schema ``schema`` (quoted;
+    "": the current one)."""
+    where = f"{schema}." if schema else ""
+    return f"coalesce((SELECT return_visit_window_days FROM {where}workspace_reporting_storesettings LIMIT 1), 7)"

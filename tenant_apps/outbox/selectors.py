@@ -38,6 +38,35 @@ def oldest_pending_at() -> datetime | None:
     return pending.values_list("created_at", flat=True).first()
 
 
+def pending_sql(schema: str) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while events wait for the
+    HQ drain (a read of the partial index of pending events): the drain's probe in beat's dispatch."""
+    return f"EXISTS (SELECT 1 FROM {schema}.{OutboxEvent._meta.db_table} WHERE drained_at IS NULL AND topic <> '')"
+
+
+def unread_sql(schema: str, consumers: list[str]) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while one of ``consumers``
+    has public events after its cursor, in the ``(txid, id)`` order it reads them (the
+    ``outbox_typed`` index): the cursor consumers' probe in beat's dispatch. Events of transactions
+    the consumers cannot read yet (see ``events_after``) count: the probe may send a run that finds
+    nothing, never miss one."""
+    if not consumers:
+        return "FALSE"
+    names = ", ".join("(" + _literal(name) + ")" for name in consumers)
+    events, cursors = OutboxEvent._meta.db_table, EventCursor._meta.db_table
+    return f"""EXISTS (
+        SELECT 1 FROM (VALUES {names}) AS consumer(name)
+          LEFT JOIN {schema}.{cursors} c ON c.consumer = consumer.name
+         WHERE EXISTS (SELECT 1 FROM {schema}.{events} e WHERE e.type <> ''
+                          AND (e.txid, e.id) > (coalesce(c.txid, '0'::xid8), coalesce(c.position, 0))))"""
+
+
+def _literal(text: str) -> str:
+    if not text.replace(".", "").replace("_", "").isalnum():
+        raise ValueError(f"unexpected consumer name {text!r}")
+    return f"'{text}'"
+
+
 def backlog() -> dict:
     """How many events wait, and since when."""
     pending = OutboxEvent.objects.filter(drained_at__isnull=True).exclude(topic="")

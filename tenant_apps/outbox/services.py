@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
-from shared_apps.platform.jobs import note_activity
 from tenant_apps.outbox.events import entity_of
 from tenant_apps.outbox.models import EventCursor, OutboxEvent
 
@@ -52,8 +51,6 @@ def publish(
     )
     if event:
         _wake_consumers_after_commit()
-    else:
-        _once_after_commit(_mark_activity)
     return row
 
 
@@ -102,17 +99,12 @@ def publish_many(*, topic: str, entity_ids: Iterable[int]) -> None:
     OutboxEvent.objects.bulk_create(
         [OutboxEvent(topic=topic, entity_id=entity_id) for entity_id in entity_ids], batch_size=1000
     )
-    _once_after_commit(_mark_activity)
 
 
 def _wake():
     from tenant_apps.outbox import consumers
 
     consumers.wake()
-
-
-def _mark_activity():
-    note_activity(connection.schema_name)
 
 
 def _once_after_commit(callback) -> None:
@@ -126,8 +118,7 @@ def _once_after_commit(callback) -> None:
 
 
 def _wake_consumers_after_commit() -> None:
-    """After the commit: the consumers run, and the jobs that poll for events run here next."""
-    _once_after_commit(_mark_activity)
+    """After the commit: the consumers run."""
     _once_after_commit(_wake)
 
 

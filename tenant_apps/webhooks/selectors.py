@@ -23,3 +23,15 @@ def backlog() -> dict:
     oldest = pending.aggregate(oldest=Min("created_at"))["oldest"]
     age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
     return {"pending": pending.count(), "oldest_age_seconds": max(age, 0.0)}
+
+
+def due_sql(schema: str, store=None) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while an active endpoint has
+    a delivery due by ``%(at)s`` (the ``webhooks_delivery_due`` index): what ``services.sweep``
+    queues, as the sweep's probe in beat's dispatch."""
+    deliveries, endpoints = Delivery._meta.db_table, Endpoint._meta.db_table
+    return f"""EXISTS (
+        SELECT 1 FROM {schema}.{endpoints} e
+         WHERE e.active AND EXISTS (SELECT 1 FROM {schema}.{deliveries} d
+                                     WHERE d.endpoint_id = e.id AND d.status = '{Delivery.Status.PENDING}'
+                                       AND d.next_attempt_at <= %(at)s))"""

@@ -10,10 +10,12 @@ from celery.schedules import crontab
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from shared_apps.platform import jobs
 from shared_apps.platform.tasks import dispatch_job, run_global_job, run_store_job
 from tenants.models import Store
+from tests.dispatch import dispatched
 
 pytestmark = pytest.mark.django_db
 
@@ -253,74 +255,83 @@ def test_dispatcher_sends_each_run_to_the_jobs_queue(store_a, store_b, monkeypat
 
 
 @pytest.fixture
-def polling(store_a, store_b):
-    """``test.poll``: a per-store job that runs on the stores' activity; yields the schemas it ran in."""
-    ran: list[str] = []
-    jobs.job(name="test.poll", per_store=True, schedule=timedelta(seconds=10), on_activity=True)(
-        lambda *, at: ran.append(connection.schema_name)
-    )
-    yield ran
-    jobs._registry.pop("test.poll", None)
+def probed(store_a, store_b):
+    """``test.probed``: a per-store job sent only where its store's settings row says 9 days."""
+    jobs.job(
+        name="test.probed",
+        per_store=True,
+        schedule=timedelta(seconds=10),
+        due=lambda schema, store: (
+            f"EXISTS (SELECT 1 FROM {schema}.workspace_storesettings WHERE return_visit_window_days = 9)"
+        ),
+    )(lambda *, at: None)
+    yield "test.probed"
+    jobs._registry.pop("test.probed", None)
 
 
-def dispatched(ran: list[str]) -> list[str]:
-    ran.clear()
-    dispatch_job.delay("test.poll").get()
-    return sorted(ran)
+def _window(store, days: int) -> None:
+    from tenant_apps.workspace.models import StoreSettings
+
+    with tenant_context(store):
+        settings_row = StoreSettings.objects.first() or StoreSettings.objects.create()
+        StoreSettings.objects.filter(pk=settings_row.pk).update(return_visit_window_days=days)
 
 
-def test_a_job_on_activity_runs_everywhere_first_then_only_where_events_were_written(polling, store_a, store_b):
-    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        assert dispatched(polling) == sorted([store_a.schema_name, store_b.schema_name])
-        clock.shift(10)
-        assert dispatched(polling) == []
-        clock.shift(3)
-        jobs.note_activity(store_b.schema_name)
-        clock.shift(7)
-        assert dispatched(polling) == [store_b.schema_name]
-        clock.shift(10)
-        assert dispatched(polling) == []
+def test_a_job_with_a_probe_goes_only_where_its_expression_is_true(probed, store_a, store_b):
+    _window(store_a, 7)
+    _window(store_b, 7)
+    assert dispatched(probed) == []
+    _window(store_b, 9)
+    assert dispatched(probed) == [store_b.schema_name]
+    _window(store_a, 9)
+    assert dispatched(probed) == sorted([store_a.schema_name, store_b.schema_name])
 
 
-def test_a_mark_written_just_before_the_previous_dispatch_still_counts_at_the_next(polling, store_a, store_b):
-    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        dispatched(polling)
-        clock.shift(9)
-        jobs.note_activity(store_a.schema_name)  # read, and missed, by a dispatch a moment later
-        clock.shift(1)
-        with time_machine.travel(start + timedelta(seconds=10), tick=False):
-            assert jobs.stores_due(jobs.get_job("test.poll"), [store_b]) == []
-        clock.shift(10)
-        assert dispatched(polling) == [store_a.schema_name]
+def test_the_probe_reads_stores_in_chunks_with_the_same_outcome(probed, store_a, store_b, monkeypatch):
+    _window(store_a, 9)
+    _window(store_b, 7)
+    monkeypatch.setattr(jobs, "PROBE_CHUNK", 1)
+    assert dispatched(probed) == [store_a.schema_name]
 
 
-def test_every_store_is_swept_once_the_sweep_interval_is_over(polling, store_a, store_b, settings):
-    settings.JOBS_ACTIVITY_SWEEP_SECONDS = 60
-    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        dispatched(polling)
-        clock.shift(50)
-        assert dispatched(polling) == []
-        clock.shift(10)
-        assert dispatched(polling) == sorted([store_a.schema_name, store_b.schema_name])
-        clock.shift(10)
-        assert dispatched(polling) == []
+def test_a_probe_that_fails_sends_the_job_everywhere(store_a, store_b):
+    jobs.job(
+        name="test.broken_probe",
+        per_store=True,
+        due=lambda schema, store: f"EXISTS (SELECT 1 FROM {schema}.no_such_table)",
+    )(lambda *, at: None)
+    try:
+        assert dispatched("test.broken_probe") == sorted([store_a.schema_name, store_b.schema_name])
+        assert Store.objects.count() >= 2  # the failed statement left the connection usable
+    finally:
+        jobs._registry.pop("test.broken_probe", None)
 
 
-def test_without_a_cache_a_job_on_activity_runs_everywhere(polling, store_a, store_b, monkeypatch):
-    from django.core.cache import cache
+def test_the_probe_is_given_the_jobs_time(store_a, store_b):
+    def due(schema, store):
+        return f"%(at)s::timestamptz = '2026-03-01T09:00:00+00:00'::timestamptz AND {store.pk} = {store_a.pk}"
 
-    dispatched(polling)
+    jobs.job(name="test.timed_probe", per_store=True, due=due)(lambda *, at: None)
+    try:
+        assert dispatched("test.timed_probe", "2026-03-01T09:00:00+00:00") == [store_a.schema_name]
+        assert dispatched("test.timed_probe", "2026-03-01T09:00:01+00:00") == []
+    finally:
+        jobs._registry.pop("test.timed_probe", None)
 
-    def broken(*args, **kwargs):
-        raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cache, "get_many", broken)
-    monkeypatch.setattr(cache, "set", broken)
-    jobs.note_activity(store_a.schema_name)  # logged, not raised
-    assert dispatched(polling) == sorted([store_a.schema_name, store_b.schema_name])
+def test_only_a_per_store_job_can_have_a_probe_and_an_idle_hook_needs_one():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="only a per-store job"):
+        jobs.job(name="test.global_probe", per_store=False, due=lambda schema, store: "TRUE")(lambda *, at: None)
+    with pytest.raises(ImproperlyConfigured, match="needs a due probe"):
+        jobs.job(name="test.idle_only", per_store=True, idle=lambda stores, at: [])(lambda *, at: None)
+
+
+def test_the_frequent_jobs_are_sent_only_where_they_have_work():
+    for name in ("outbox.consume", "hq.rollup", "webhooks.deliver"):
+        assert jobs.get_job(name).due is not None, name
+    assert jobs.get_job("hq.rollup").idle is not None  # idle stores' feeds record it
 
 
 def test_other_jobs_run_in_every_store_at_every_dispatch(recorder, store_a, store_b):
@@ -328,33 +339,3 @@ def test_other_jobs_run_in_every_store_at_every_dispatch(recorder, store_a, stor
         recorder.clear()
         dispatch_job.delay("test.record").get()
         assert sorted(schema for schema, _at in recorder) == sorted([store_a.schema_name, store_b.schema_name])
-
-
-def test_only_a_per_store_job_can_run_on_activity():
-    from django.core.exceptions import ImproperlyConfigured
-
-    with pytest.raises(ImproperlyConfigured, match="only a per-store job"):
-        jobs.job(name="test.global_poll", per_store=False, on_activity=True)(lambda *, at: None)
-
-
-def test_the_consumers_sweep_runs_on_activity_and_the_hq_drain_everywhere():
-    assert jobs.get_job("outbox.consume").on_activity
-    assert not jobs.get_job("hq.rollup").on_activity  # each run is the record HQ's "as of" rests on
-    assert not jobs.get_job("webhooks.deliver").on_activity  # retries fall due without new events
-
-
-def test_committing_events_marks_the_stores_activity(store_a, django_capture_on_commit_callbacks):
-    from django.core.cache import cache
-    from django_tenants.utils import tenant_context
-
-    from tenant_apps.outbox import services as outbox
-
-    moment = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    with (
-        time_machine.travel(moment, tick=False),
-        tenant_context(store_a),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        outbox.publish(topic="customer", entity_id=1)
-    with time_machine.travel(moment, tick=False):  # the mark expires a day after it was written
-        assert cache.get(f"jobs:activity:{store_a.schema_name}") == moment.timestamp()
