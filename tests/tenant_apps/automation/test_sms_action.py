@@ -177,7 +177,7 @@ def test_an_hq_default_naming_a_template_a_store_lacks_fails_there_and_works_whe
     store_a, store_b, users, in_store
 ):
     default = hq_services.default_rule_create(
-        by=users.hq_admin,
+        hq_user=users.hq_admin,
         name="HQ: overdue by SMS",
         template="receivable_overdue",
         actions=[{"type": "sms", "roles": ["admin"], "template": "hq.overdue"}],
