@@ -62,7 +62,7 @@ def _distribution(store, admin, people, *, leads: int, threads: int) -> dict:
 
     access = resolve_store_access(user=admin, store=store)
     with tenant_context(store):
-        services.lead_settings_update(by=access, data={"first_response_minutes": 30, "open_lead_cap": 0})
+        services.lead_settings_update(access=access, data={"first_response_minutes": 30, "open_lead_cap": 0})
     latencies: list[float] = []
     lock = threading.Lock()
     per_thread = [leads // threads + (1 if i < leads % threads else 0) for i in range(threads)]
@@ -80,7 +80,7 @@ def _distribution(store, admin, people, *, leads: int, threads: int) -> dict:
                         "message": "pallets",
                     }
                     started = time.perf_counter()
-                    services.lead_create(data=data, by=access)
+                    services.lead_create(data=data, access=access)
                     mine.append(time.perf_counter() - started)
         finally:
             connections.close_all()

@@ -198,7 +198,7 @@ class CompanyPolicyView(HQAPIView):
     def patch(self, request):
         serializer = CompanyPolicySerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        policy = services.company_policy_update(by=request.user, **serializer.validated_data)
+        policy = services.company_policy_update(hq_user=request.user, **serializer.validated_data)
         return Response(CompanyPolicySerializer(policy).data)
 
 
@@ -248,7 +248,7 @@ class HqAnnouncementsView(HQGenericAPIView):
         announcement = services.hq_announcement_create(
             title=data["title"],
             body=data.get("body", ""),
-            by=request.user,
+            hq_user=request.user,
             all_stores=data.get("all_stores", False),
             store_ids=data.get("stores", []),
         )
@@ -327,7 +327,7 @@ class StoreRestoreView(HQGenericAPIView):
             store=store,
             backup_id=serializer.validated_data["backup"],
             as_subdomain=serializer.validated_data["as_subdomain"],
-            by=request.user,
+            hq_user=request.user,
         )
         body = RestoreSerializer(restore).data
         body["status_url"] = f"/api/v1/hq/stores/{store.pk}/restores/{restore.pk}"
@@ -413,7 +413,7 @@ class StoreCloseView(HQGenericAPIView):
 
     @extend_schema(request=None, responses={200: ClosureSerializer})
     def post(self, request, pk):
-        closure = lifecycle.close_store(store=store_get(store_id=pk), by=request.user)
+        closure = lifecycle.close_store(store=store_get(store_id=pk), hq_user=request.user)
         return Response(ClosureSerializer(closure).data)
 
 
@@ -536,7 +536,7 @@ class HqDefaultRulesView(HQGenericAPIView):
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
         rule = services.default_rule_create(
-            by=request.user,
+            hq_user=request.user,
             name=data.get("name"),
             template=data.get("template"),
             params=data.get("params"),
@@ -558,7 +558,7 @@ class HqDefaultRuleDetailView(HQGenericAPIView):
         rule = selectors.default_rule_get(rule_id=pk)
         data = request.data if isinstance(request.data, dict) else {}
         return Response(
-            HqDefaultRuleSerializer(services.default_rule_update(rule=rule, by=request.user, changes=data)).data
+            HqDefaultRuleSerializer(services.default_rule_update(rule=rule, hq_user=request.user, changes=data)).data
         )
 
     def delete(self, request, pk):

@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
 from hq_console.models import StoreBackup, StoreRestore
+from shared_apps.accounts.models import User
 from shared_apps.platform import pgtools
 from shared_apps.platform.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Domain, Store
@@ -421,7 +422,9 @@ def fetch_verified(*, backup: StoreBackup, into: Path) -> dict:
 # --- restoring -------------------------------------------------------------------------------
 
 
-def restore_request(*, backup: StoreBackup, store: Store, as_subdomain: str = "", by=None) -> StoreRestore:
+def restore_request(
+    *, backup: StoreBackup, store: Store, as_subdomain: str = "", hq_user: User | None = None
+) -> StoreRestore:
     """Check what can be checked without reading the archive, and record the restore."""
     if backup.status != StoreBackup.Status.READY or backup.schema_name == settings.PUBLIC_SCHEMA_NAME:
         raise BackupRefused(_("This backup cannot be restored into a store."))
@@ -440,13 +443,20 @@ def restore_request(*, backup: StoreBackup, store: Store, as_subdomain: str = ""
 
         check_subdomain_available(as_subdomain)
     return StoreRestore.objects.create(
-        backup=backup, store=store, as_subdomain=as_subdomain, requested_by=by, started_at=timezone.now(), step="queued"
+        backup=backup,
+        store=store,
+        as_subdomain=as_subdomain,
+        requested_by=hq_user,
+        started_at=timezone.now(),
+        step="queued",
     )
 
 
-def restore_backup(*, backup: StoreBackup, store: Store, as_subdomain: str = "", by=None) -> StoreRestore:
+def restore_backup(
+    *, backup: StoreBackup, store: Store, as_subdomain: str = "", hq_user: User | None = None
+) -> StoreRestore:
     """Restore now, in this process. Raises on refusal or failure (the record says why)."""
-    return run_restore(restore=restore_request(backup=backup, store=store, as_subdomain=as_subdomain, by=by))
+    return run_restore(restore=restore_request(backup=backup, store=store, as_subdomain=as_subdomain, hq_user=hq_user))
 
 
 def run_restore(*, restore: StoreRestore) -> StoreRestore:
@@ -789,13 +799,13 @@ def backup_start(*, store: Store):
     return backup
 
 
-def restore_start(*, store: Store, backup_id, as_subdomain: str = "", by=None):
+def restore_start(*, store: Store, backup_id, as_subdomain: str = "", hq_user: User | None = None):
     """Check and record a restore of one of ``store``'s backups; run it on the worker after commit."""
     from hq_console.tasks import run_restore_task
 
     backup = StoreBackup.objects.filter(pk=backup_id, status=StoreBackup.Status.READY).first()
     if backup is None:
         raise ValidationFailed(_("No such backup."), errors={"backup": [_("Choose one of the store's backups.")]})
-    restore = restore_request(backup=backup, store=store, as_subdomain=as_subdomain, by=by)
+    restore = restore_request(backup=backup, store=store, as_subdomain=as_subdomain, hq_user=hq_user)
     transaction.on_commit(lambda: run_restore_task.delay(str(restore.pk)))
     return restore

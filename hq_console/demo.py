@@ -18,7 +18,7 @@ def seed_hq_announcement(ctx: DemoContext) -> str | None:
     hq_announcement_create(
         title="总部通知：年度盘点安排",
         body="各店铺请于月底前完成库存盘点并提交报告。",
-        by=hq_admin,
+        hq_user=hq_admin,
         all_stores=True,
     )
     return "1 HQ announcement to every store"

@@ -25,6 +25,7 @@ from django_tenants.utils import schema_exists
 
 from hq_console import backups
 from hq_console.models import StoreBackup, StoreClosure
+from shared_apps.accounts.models import User
 from shared_apps.platform.errors import Conflict, InvalidTransition
 from tenants.models import Domain, Store
 
@@ -35,7 +36,7 @@ def current_closure(*, store: Store) -> StoreClosure | None:
     return store.closures.filter(stage=StoreClosure.Stage.CLOSED).first()
 
 
-def close_store(*, store: Store, by=None, at: datetime | None = None) -> StoreClosure:
+def close_store(*, store: Store, hq_user: User | None = None, at: datetime | None = None) -> StoreClosure:
     """Make the store read-only now, take its final backup, and schedule the drop of its schema."""
     at = at or timezone.now()
     with transaction.atomic():
@@ -49,7 +50,7 @@ def close_store(*, store: Store, by=None, at: datetime | None = None) -> StoreCl
             previous_status=store.status,
             closed_at=at,
             drop_after=at + timedelta(days=settings.STORE_CLOSE_GRACE_DAYS),
-            closed_by=by,
+            closed_by=hq_user,
         )
         store.status = Store.Status.READ_ONLY
         store.save(update_fields=["status"])

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from hq_console.models import CompanyPolicy, HqAnnouncement, HqSignIn
 from shared_apps.accounts import services as account_services
-from shared_apps.accounts.models import Membership
+from shared_apps.accounts.models import Membership, User
 from shared_apps.platform.errors import Conflict, ValidationFailed
 from shared_apps.platform.policies import clean_policy_changes
 from tenants.models import Domain, Store
@@ -109,7 +109,7 @@ TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 20_000
 
 
-def company_policy_update(*, by, **changes: Any) -> CompanyPolicy:
+def company_policy_update(*, hq_user: User, **changes: Any) -> CompanyPolicy:
     """Change company-wide defaults. Every value is checked first; on any error nothing is saved.
     Stores that do not override a field use the new value from their next read."""
     clean = clean_policy_changes(changes)
@@ -117,13 +117,13 @@ def company_policy_update(*, by, **changes: Any) -> CompanyPolicy:
         policy, _created = CompanyPolicy.objects.select_for_update().get_or_create(singleton=True)
         for field, value in clean.items():
             setattr(policy, field, value)
-        policy.updated_by = by
+        policy.updated_by = hq_user
         policy.save()
     return policy
 
 
 def hq_announcement_create(
-    *, title: str, body: str = "", by, all_stores: bool = False, store_ids: Iterable[int] = ()
+    *, title: str, body: str = "", hq_user: User, all_stores: bool = False, store_ids: Iterable[int] = ()
 ) -> HqAnnouncement:
     """Broadcast an announcement to every store (``all_stores``) or to the stores named."""
     title = (title or "").strip()
@@ -148,7 +148,7 @@ def hq_announcement_create(
     if errors:
         raise ValidationFailed(_("Invalid input."), errors=errors)
     with transaction.atomic():
-        announcement = HqAnnouncement.objects.create(title=title, body=body, all_stores=all_stores, created_by=by)
+        announcement = HqAnnouncement.objects.create(title=title, body=body, all_stores=all_stores, created_by=hq_user)
         if ids:
             announcement.stores.set(ids)
     return announcement
@@ -207,14 +207,16 @@ def _clean_default_rule(*, name: Any, template: Any, params: Any, actions: Any, 
     }
 
 
-def default_rule_create(*, by, name: Any, template: Any, params: Any = None, actions: Any = None, active: Any = True):
+def default_rule_create(
+    *, hq_user: User, name: Any, template: Any, params: Any = None, actions: Any = None, active: Any = True
+):
     from hq_console.models import HqDefaultRule
 
     values = _clean_default_rule(name=name, template=template, params=params, actions=actions, active=active)
-    return HqDefaultRule.objects.create(updated_by=by, **values)
+    return HqDefaultRule.objects.create(updated_by=hq_user, **values)
 
 
-def default_rule_update(*, rule, by, changes: dict[str, Any]):
+def default_rule_update(*, rule, hq_user: User, changes: dict[str, Any]):
     from hq_console.models import HqDefaultRule
 
     changes = dict(changes)
@@ -231,7 +233,7 @@ def default_rule_update(*, rule, by, changes: dict[str, Any]):
         locked = HqDefaultRule.objects.select_for_update().get(pk=rule.pk)
         for key, value in values.items():
             setattr(locked, key, value)
-        locked.updated_by = by
+        locked.updated_by = hq_user
         locked.save()
     return locked
 

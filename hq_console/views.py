@@ -243,7 +243,7 @@ def policies(request):
         if form.is_valid():
             try:
                 services.company_policy_update(
-                    by=request.user, **{name: form.cleaned_data[name] for name in POLICY_FIELDS}
+                    hq_user=request.user, **{name: form.cleaned_data[name] for name in POLICY_FIELDS}
                 )
             except DomainError as exc:
                 _form_with_error(form, exc)
@@ -299,7 +299,7 @@ def announcements(request):
                 services.hq_announcement_create(
                     title=data["title"],
                     body=data["body"],
-                    by=request.user,
+                    hq_user=request.user,
                     all_stores=data["all_stores"],
                     store_ids=[store.pk for store in data["stores"]],
                 )
@@ -411,7 +411,7 @@ def store_close(request, store_id: int):
     return _lifecycle_action(
         request,
         store_id,
-        lambda store: lifecycle.close_store(store=store, by=request.user),
+        lambda store: lifecycle.close_store(store=store, hq_user=request.user),
         _("The store is closed and read-only; its schema is dropped after the grace period unless it is reopened."),
     )
 
@@ -527,7 +527,7 @@ def default_rules(request):
         try:
             if action in ("enable", "disable"):
                 rule = selectors.default_rule_get(rule_id=request.POST.get("rule"))
-                services.default_rule_update(rule=rule, by=request.user, changes={"active": action == "enable"})
+                services.default_rule_update(rule=rule, hq_user=request.user, changes={"active": action == "enable"})
                 done = (
                     _("The default rule was switched on.")
                     if action == "enable"
@@ -536,7 +536,7 @@ def default_rules(request):
             else:
                 template = request.POST.get("template", "")
                 services.default_rule_create(
-                    by=request.user,
+                    hq_user=request.user,
                     name=request.POST.get("name", ""),
                     template=template,
                     params=_posted_params(request.POST, template),
@@ -583,7 +583,7 @@ def default_rule(request, rule_id: int):
             "active": request.POST.get("active") == "1",
         }
         try:
-            services.default_rule_update(rule=rule, by=request.user, changes=changes)
+            services.default_rule_update(rule=rule, hq_user=request.user, changes=changes)
         except DomainError as exc:
             errors, general_errors = _rule_errors(exc)
             status = 422

@@ -192,7 +192,7 @@ def store_kanban_query(request, store) -> dict:
     salesperson_id = _int(asked, "salesperson") if asked not in (None, "") else None
     return store_kanban(
         store=store,
-        user=request.user,
+        hq_user=request.user,
         path=request.get_full_path(),
         period=period,
         channel=params.get("channel"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from shared_apps.accounts.models import User
 from shared_apps.platform.audit import record_hq_access
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.reporting.periods import Period
@@ -37,7 +38,7 @@ def _channel_id(value: str | int | None) -> int | None:
 def store_kanban(
     *,
     store: Store,
-    user,
+    hq_user: User,
     path: str,
     period: Period,
     channel: str | int | None = None,
@@ -46,7 +47,7 @@ def store_kanban(
 ) -> dict:
     """``store``'s Kanban body, computed in its schema over its own local days; the access is
     audited first."""
-    record_hq_access(user=user, store=store, method="GET", path=path, allowed=True)
+    record_hq_access(user=hq_user, store=store, method="GET", path=path, allowed=True)
     with schema_context(store.schema_name):
         channel_id = _channel_id(channel)
         body = kanban_body(

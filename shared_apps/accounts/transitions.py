@@ -1,4 +1,5 @@
-"""Deciding a pending row (approving, rejecting, confirming): one order of steps for every store app.
+"""Deciding on a row (approving, rejecting, confirming, cancelling): one order of steps for every
+store app.
 
 ``decide`` runs inside the caller's transaction:
 
@@ -11,8 +12,10 @@
 4. ``check(parent, row)``: the decision's own business rules under the locks (a refund still
    within what was received...), which may also bring the parent along (the order's money);
 5. the row's new status and its ``stamp`` (who decided, when, why) saved;
-6. ``timeline(parent, row, previous)`` writes the timeline entries, then ``publish(parent, row)``
-   the outbox event, in the same transaction as the change.
+6. ``timeline(parent, row, previous)`` writes the timeline entries (for a row that has one), then
+   ``publish(parent, row)`` the outbox event, in the same transaction as the change.
+
+A row without a parent (a quotation) gives None as its parent.
 
 What follows (notifications, signals after commit) stays with the caller.
 """
@@ -44,7 +47,8 @@ class FourEyes:
 @dataclass(frozen=True)
 class Transition:
     """A decision: the status it leads to, the state rule that allows it (``allowed(row)``) and the
-    refusal when it does not, and the four-eyes rule (None: whoever reaches the service decides)."""
+    refusal when it does not, and the four-eyes rule (None: none here; whoever reaches the service
+    decides, or the service checked it before taking the locks, as pool claims do)."""
 
     to_status: str
     allowed: Callable[[Any], bool]
@@ -62,7 +66,7 @@ def decide(
     lock: Callable[[], tuple[P, R]],
     access: StoreAccess,
     stamp: Mapping[str, Any],
-    timeline: Callable[[P, R, str], object],
+    timeline: Callable[[P, R, str], object] | None = None,
     check: Callable[[P, R], object] | None = None,
     publish: Callable[[P, R], object] | None = None,
 ) -> tuple[P, R]:
@@ -88,7 +92,8 @@ def decide(
     for name, value in stamp.items():
         setattr(record, name, value)
     record.save(update_fields=["status", *stamp, *_auto_now_fields(record)])
-    timeline(parent, row, previous)
+    if timeline is not None:
+        timeline(parent, row, previous)
     if publish is not None:
         publish(parent, row)
     return parent, row

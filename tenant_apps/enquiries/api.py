@@ -121,7 +121,7 @@ class DailyEnquiryListView(StoreGenericAPIView):
             channel=data.get("channel"),
             enquiries=data.get("enquiries"),
             new_enquiries=data.get("new_enquiries"),
-            actor=request.user,
+            access=self.access,
         )
         return Response(DailyEnquirySerializer(record).data, status=status.HTTP_200_OK)
 
@@ -149,7 +149,7 @@ class ContactListView(StoreGenericAPIView):
         data = _data(request)
         uploads = request.FILES.getlist("screenshots") if hasattr(request, "FILES") else []
         record = services.contact_record(
-            user=request.user,
+            access=self.access,
             day=data.get("date"),
             wechat_added=data.get("wechat_added"),
             phone_contacts=data.get("phone_contacts"),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import Conflict, ValidationFailed
 from tenant_apps.enquiries import files
 from tenant_apps.enquiries.error_codes import EnquiryErrorCode
@@ -58,7 +59,7 @@ def _count(value, field: str, errors: dict) -> int | None:
     return number
 
 
-def daily_enquiry_record(*, day, channel, enquiries, new_enquiries, actor) -> DailyEnquiry:
+def daily_enquiry_record(*, access: StoreAccess, day, channel, enquiries, new_enquiries) -> DailyEnquiry:
     """Record (or correct) the enquiries of ``day`` on ``channel`` (a channel id or code)."""
     errors: dict = {}
     day = _date(day, errors)
@@ -87,7 +88,7 @@ def daily_enquiry_record(*, day, channel, enquiries, new_enquiries, actor) -> Da
         record, _created = DailyEnquiry.objects.select_for_update().update_or_create(
             date=day,
             channel=found,
-            defaults={"enquiries": total, "new_enquiries": new, "recorded_by": actor},
+            defaults={"enquiries": total, "new_enquiries": new, "recorded_by": access.user},
         )
         publish(topic="enquiry", entity_id=record.pk)
     return record
@@ -105,8 +106,9 @@ def daily_enquiry_derive(*, day: date, channel_id: int, enquiries: int, new_enqu
     return record
 
 
-def contact_record(*, user, day, wechat_added, phone_contacts, screenshots=()) -> ContactRecord:
-    """Record (or correct) ``user``'s own contacts of ``day``; screenshots are added to the day's."""
+def contact_record(*, access: StoreAccess, day, wechat_added, phone_contacts, screenshots=()) -> ContactRecord:
+    """Record (or correct) the caller's own contacts of ``day``; screenshots are added to the day's."""
+    user = access.user
     errors: dict = {}
     day = _date(day, errors)
     wechat = _count(wechat_added, "wechat_added", errors)

@@ -88,7 +88,7 @@ def daily(request):
                             channel=channel.pk,
                             enquiries=total or 0,
                             new_enquiries=new or 0,
-                            actor=request.user,
+                            access=request.store_access,
                         )
                     except DomainError as exc:
                         errors[channel.pk] = "; ".join(e for msgs in exc.errors.values() for e in msgs) or exc.detail
@@ -122,7 +122,7 @@ def contacts(request):
     if request.method == "POST" and request.tenant.is_writable:
         try:
             services.contact_record(
-                user=request.user,
+                access=access,
                 day=request.POST.get("date"),
                 wechat_added=request.POST.get("wechat_added"),
                 phone_contacts=request.POST.get("phone_contacts"),

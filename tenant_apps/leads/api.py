@@ -126,7 +126,7 @@ class LeadViewSet(mixins.ListModelMixin, StoreViewSet):
 
     @extend_schema(request=LeadWriteSerializer, responses={201: LeadSerializer})
     def create(self, request):
-        lead = services.lead_create(data=request.data, by=self.access)
+        lead = services.lead_create(data=request.data, access=self.access)
         # The caller may not see the lead once it went to someone else: answer what was stored.
         return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
 
@@ -137,19 +137,19 @@ class LeadViewSet(mixins.ListModelMixin, StoreViewSet):
     @extend_schema(request=None, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
-        lead = services.lead_convert(lead_id=self.get_object().pk, by=self.access)
+        lead = services.lead_convert(lead_id=self.get_object().pk, access=self.access)
         return Response(self._fresh(lead))
 
     @extend_schema(request=LeadLoseSerializer, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
     def lose(self, request, pk=None):
-        lead = services.lead_lose(lead_id=self.get_object().pk, by=self.access, reason=_body(request).get("reason"))
+        lead = services.lead_lose(lead_id=self.get_object().pk, access=self.access, reason=_body(request).get("reason"))
         return Response(self._fresh(lead))
 
     @extend_schema(request=None, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
     def contact(self, request, pk=None):
-        lead = services.lead_contact(lead_id=self.get_object().pk, by=self.access)
+        lead = services.lead_contact(lead_id=self.get_object().pk, access=self.access)
         return Response(self._fresh(lead))
 
     @extend_schema(request=AssignSerializer, responses={200: LeadSerializer})
@@ -158,7 +158,7 @@ class LeadViewSet(mixins.ListModelMixin, StoreViewSet):
         body = _body(request)
         if "owner" not in body:
             raise ValidationFailed(_("Invalid input."), errors={"owner": [_("This field is required.")]})
-        lead = services.lead_assign(lead_id=self.get_object().pk, owner=body["owner"], by=self.access)
+        lead = services.lead_assign(lead_id=self.get_object().pk, owner=body["owner"], access=self.access)
         return Response(LeadSerializer(lead).data)
 
 
@@ -199,7 +199,9 @@ class LeadSettingsView(StoreAPIView):
 
     @extend_schema(request=LeadSettingsSerializer, responses={200: LeadSettingsSerializer})
     def patch(self, request):
-        return Response(LeadSettingsSerializer(services.lead_settings_update(by=self.access, data=request.data)).data)
+        return Response(
+            LeadSettingsSerializer(services.lead_settings_update(access=self.access, data=request.data)).data
+        )
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -224,7 +226,7 @@ class RuleListView(StoreAPIView):
 
     @extend_schema(request=RuleSerializer, responses={201: RuleSerializer})
     def post(self, request):
-        rule = services.rule_create(by=self.access, data=request.data)
+        rule = services.rule_create(access=self.access, data=request.data)
         return Response(RuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -234,7 +236,7 @@ class RuleDetailView(StoreAPIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        services.rule_delete(by=self.access, rule_id=pk)
+        services.rule_delete(access=self.access, rule_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -259,5 +261,5 @@ class AgentListView(StoreAPIView):
     @extend_schema(request=AgentSerializer, responses={200: AgentSerializer})
     def post(self, request):
         body = _body(request)
-        agent = services.agent_set_duty(by=self.access, user_id=body.get("user"), on_duty=body.get("on_duty"))
+        agent = services.agent_set_duty(access=self.access, user_id=body.get("user"), on_duty=body.get("on_duty"))
         return Response(AgentSerializer(agent).data)

@@ -58,7 +58,7 @@ def seed_leads(ctx: DemoContext) -> str | None:
     supervisor = (list(ctx.users(StoreRole.SUPERVISOR)) or [None])[0]
     if supervisor is not None:
         services.rule_create(
-            by=access,
+            access=access,
             data={
                 "name": "A 级大客户给主管",
                 "priority": 10,
@@ -67,7 +67,7 @@ def seed_leads(ctx: DemoContext) -> str | None:
                 "members": [supervisor.pk],
             },
         )
-    services.lead_settings_update(by=access, data={"first_response_minutes": 30, "open_lead_cap": 40})
+    services.lead_settings_update(access=access, data={"first_response_minutes": 30, "open_lead_cap": 40})
     counts: dict[str, int] = {}
     for index in range(LEADS):
         if index < LEADS - FRESH:
@@ -89,14 +89,14 @@ def seed_leads(ctx: DemoContext) -> str | None:
             data["mobile"] = _mobile(rng)
         else:
             data["wechat_id"] = f"wx_{rng.randint(100000, 999999)}"
-        lead = services.lead_create(data=data, by=access, at=received)
+        lead = services.lead_create(data=data, access=access, at=received)
         worked = min(received + timedelta(minutes=rng.randint(5, 90)), ctx.now)
         if outcome in ("contacted", "converted", "lost"):
-            services.lead_contact(lead_id=lead.pk, by=access, at=worked)
+            services.lead_contact(lead_id=lead.pk, access=access, at=worked)
             closed = min(worked + timedelta(hours=rng.randint(2, 72)), ctx.now)
             if outcome == "converted":
-                services.lead_convert(lead_id=lead.pk, by=access, at=closed)
+                services.lead_convert(lead_id=lead.pk, access=access, at=closed)
             elif outcome == "lost":
-                services.lead_lose(lead_id=lead.pk, by=access, reason=rng.choice(LOSS_REASONS), at=closed)
+                services.lead_lose(lead_id=lead.pk, access=access, reason=rng.choice(LOSS_REASONS), at=closed)
         counts[outcome] = counts.get(outcome, 0) + 1
     return f"{LEADS} leads: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

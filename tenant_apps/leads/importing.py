@@ -63,5 +63,5 @@ class LeadImporter(Importer):
             data["channel"] = self._channels.get(_clean_key(values["channel"]), values["channel"])
         if not data.get("received_at"):
             data.pop("received_at", None)
-        lead = lead_create(data=data, by=self.access)
+        lead = lead_create(data=data, access=self.access)
         return RowResult(outcome=Outcome.CREATED, object_id=lead.pk)

@@ -81,7 +81,7 @@ def lead_create(request):
     if request.method == "POST" and request.tenant.is_writable:
         values = {key: request.POST.get(key, "") for key in services.LEAD_FIELDS if request.POST.get(key, "") != ""}
         try:
-            lead = services.lead_create(data=values, by=request.store_access)
+            lead = services.lead_create(data=values, access=request.store_access)
         except DomainError as exc:
             error, errors = exc.detail, exc.errors
         else:
@@ -107,14 +107,14 @@ def lead_detail(request, lead_id: int):
         action = request.POST.get("action")
         try:
             if action == "contact":
-                services.lead_contact(lead_id=lead.pk, by=access)
+                services.lead_contact(lead_id=lead.pk, access=access)
             elif action == "convert":
-                services.lead_convert(lead_id=lead.pk, by=access)
+                services.lead_convert(lead_id=lead.pk, access=access)
             elif action == "lose":
-                services.lead_lose(lead_id=lead.pk, by=access, reason=request.POST.get("reason"))
+                services.lead_lose(lead_id=lead.pk, access=access, reason=request.POST.get("reason"))
             elif action == "assign":
                 owner = request.POST.get("owner") or None
-                services.lead_assign(lead_id=lead.pk, owner=owner, by=access)
+                services.lead_assign(lead_id=lead.pk, owner=owner, access=access)
             else:
                 raise NotFound(_("Unknown action."))
         except DomainError as exc:
@@ -155,7 +155,7 @@ def distribution_rules(request):
         try:
             if action == "settings":
                 services.lead_settings_update(
-                    by=access,
+                    access=access,
                     data={
                         "first_response_minutes": _int_or_text(request.POST.get("first_response_minutes")),
                         "open_lead_cap": _int_or_text(request.POST.get("open_lead_cap")),
@@ -168,15 +168,15 @@ def distribution_rules(request):
                 data = {key: value for key, value in rule_values.items() if value != ""}
                 data["priority"] = _int_or_text(data.get("priority", "100"))
                 data["members"] = [_int_or_text(v) for v in request.POST.getlist("members")]
-                services.rule_create(by=access, data=data)
+                services.rule_create(access=access, data=data)
                 rule_values = {}
                 messages.success(request, _("The rule was added."))
             elif action == "delete_rule":
-                services.rule_delete(by=access, rule_id=request.POST.get("rule"))
+                services.rule_delete(access=access, rule_id=request.POST.get("rule"))
                 messages.success(request, _("The rule was deleted."))
             elif action == "duty":
                 services.agent_set_duty(
-                    by=access, user_id=request.POST.get("user"), on_duty=request.POST.get("on_duty") == "true"
+                    access=access, user_id=request.POST.get("user"), on_duty=request.POST.get("on_duty") == "true"
                 )
                 messages.success(request, _("Duty was changed."))
             else:

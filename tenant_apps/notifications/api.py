@@ -65,7 +65,7 @@ class NotificationViewSet(mixins.ListModelMixin, StoreViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return selectors.notifications_for(user=self.request.user)
+        return selectors.notifications_for(access=self.access)
 
     @extend_schema(
         request=MarkReadSerializer,
@@ -80,8 +80,8 @@ class NotificationViewSet(mixins.ListModelMixin, StoreViewSet):
         """Mark your notifications read: those of ``ids``, or all of them when ``ids`` is left out."""
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        marked = services.mark_read(user=request.user, ids=serializer.validated_data.get("ids"))
-        return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})
+        marked = services.mark_read(access=self.access, ids=serializer.validated_data.get("ids"))
+        return Response({"marked": marked, "unread": selectors.unread_count(access=self.access)})
 
 
 class KindPreferenceSerializer(serializers.Serializer):
@@ -110,7 +110,7 @@ class PreferencesView(StoreAPIView):
 
     @extend_schema(responses={200: PreferencesSerializer})
     def get(self, request):
-        return Response(services.preferences_get(user=request.user))
+        return Response(services.preferences_get(access=self.access))
 
     @extend_schema(request=PreferencesSerializer, responses={200: PreferencesSerializer})
     def patch(self, request):
@@ -122,7 +122,7 @@ class PreferencesView(StoreAPIView):
             )
         return Response(
             services.preferences_update(
-                user=request.user,
+                access=self.access,
                 email=data.get("email"),
                 mobile=data.get("mobile"),
                 sms_opt_out=data.get("sms_opt_out"),

@@ -6,7 +6,7 @@ def unread_badge(request) -> int | None:
     """The navigation badge: the signed-in user's unread notifications in this store."""
     from tenant_apps.notifications.selectors import unread_count
 
-    return unread_count(user=request.user) or None
+    return unread_count(access=getattr(request, "store_access", None)) or None
 
 
 class NotificationsConfig(AppConfig):

@@ -5,21 +5,22 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import NotFound
 from tenant_apps.notifications.models import Notification, SmsTemplate
 
 
-def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(recipient_id=user.pk)
+def notifications_for(*, access: StoreAccess, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient_id=access.user.pk)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
 
 
-def unread_count(*, user) -> int:
-    if user is None or not user.is_authenticated:
+def unread_count(*, access: StoreAccess | None) -> int:
+    if access is None:
         return 0
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    return Notification.objects.filter(recipient_id=access.user.pk, read_at__isnull=True).count()
 
 
 def sms_template_list() -> QuerySet[SmsTemplate]:

@@ -29,14 +29,14 @@ def _check_access(request) -> None:
 
 def _list_context(request) -> dict:
     unread_only = request.GET.get("unread") in ("1", "true")
-    page = Paginator(selectors.notifications_for(user=request.user, unread_only=unread_only), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors.notifications_for(access=request.store_access, unread_only=unread_only), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return {
         "page_obj": page,
         "notifications": page.object_list,
         "unread_only": unread_only,
-        "unread_count": selectors.unread_count(user=request.user),
+        "unread_count": selectors.unread_count(access=request.store_access),
     }
 
 
@@ -54,9 +54,9 @@ def mark_read(request):
     _check_access(request)
     raw = request.POST.get("id")
     if raw is None or raw == "":
-        services.mark_read(user=request.user)
+        services.mark_read(access=request.store_access)
     elif raw.isdigit():
-        services.mark_read(user=request.user, ids=[int(raw)])
+        services.mark_read(access=request.store_access, ids=[int(raw)])
     # A malformed id marks nothing: the list is shown again as it is.
     if request.htmx:
         return render(request, "notifications/_list.html", _list_context(request))
@@ -76,7 +76,7 @@ def preferences(request):
         chosen = set(request.POST.getlist("email"))
         try:
             services.preferences_update(
-                user=request.user,
+                access=access,
                 email={kind.key: kind.key in chosen for kind in kinds.KINDS},
                 mobile=request.POST.get("mobile", ""),
                 sms_opt_out=request.POST.get("sms_opt_out") == "1",
@@ -89,7 +89,7 @@ def preferences(request):
     return render(
         request,
         "notifications/preferences.html",
-        {"preferences": services.preferences_get(user=request.user), "saved": saved, "errors": errors},
+        {"preferences": services.preferences_get(access=request.store_access), "saved": saved, "errors": errors},
         status=400 if errors else 200,
     )
 

@@ -270,7 +270,7 @@ def seed_sales(ctx: DemoContext) -> str | None:
         OrderLine.objects.bulk_create(_order_lines(order, lines))
         if fully:
             record_imported_collection(
-                order=order, amount=amount, confirmed_at=min(signed + timedelta(days=1), ctx.now), actor=None
+                order=order, amount=amount, confirmed_at=min(signed + timedelta(days=1), ctx.now), access=None
             )
         events.append(OrderEvent(order=order, kind="created", actor_id=customer.owner_id, to_status=path[0], at=signed))
         if status == S.CANCELLED:
@@ -379,7 +379,7 @@ def _history_order(rng, customer, signed, lines, seq: int, channels) -> list[Ord
         created_by_id=customer.owner_id,
     )
     OrderLine.objects.bulk_create(_order_lines(order, lines))
-    record_imported_collection(order=order, amount=amount, confirmed_at=signed + timedelta(days=1), actor=None)
+    record_imported_collection(order=order, amount=amount, confirmed_at=signed + timedelta(days=1), access=None)
     return [
         OrderEvent(order=order, kind="created", actor_id=customer.owner_id, to_status=S.PENDING_COLLECTION, at=signed),
         OrderEvent(

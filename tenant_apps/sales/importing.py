@@ -852,7 +852,7 @@ class OrderImporter(Importer):
                     order=order,
                     amount=collected,
                     confirmed_at=order.completed_at or order.signed_at,
-                    actor=self.user,
+                    access=self.access,
                 )
         # One row per order, as ``order_create`` writes it: the HQ fact and the public event together.
         emit_many(

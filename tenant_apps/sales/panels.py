@@ -8,7 +8,7 @@ else as a plain list of its values; the order detail API returns them under ``pa
 
 ``register_collection_recorder(recorder)``: how the money an imported (or demo) order had
 already received is recorded: ``record_imported_collection(order=..., amount=..., confirmed_at=...,
-actor=...)`` calls ``recorder`` with them (finance writes a confirmed collection), inside the
+access=...)`` calls ``recorder`` with them (finance writes a confirmed collection), inside the
 caller's transaction.
 
 Modules register in their ``AppConfig.ready()``.

@@ -23,6 +23,7 @@ from shared_apps.accounts.models import User
 from tenant_apps.workspace import demo
 from tenants.models import Store
 from tenants.routing import hq_url, store_url
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +95,9 @@ def test_every_demo_member_finds_a_welcome_notification(fresh_demo, in_store):
     sales = User.objects.get(email="sales1@tmall-pallets.demo")
 
     with in_store(store):
-        admin_kinds = [n.kind for n in notification_selectors.notifications_for(user=admin)]
-        sales_kinds = [n.kind for n in notification_selectors.notifications_for(user=sales)]
-        assert notification_selectors.unread_count(user=admin) >= 1
+        admin_kinds = [n.kind for n in notification_selectors.notifications_for(access=access_of(admin))]
+        sales_kinds = [n.kind for n in notification_selectors.notifications_for(access=access_of(sales))]
+        assert notification_selectors.unread_count(access=access_of(admin)) >= 1
 
     assert admin_kinds.count("demo.welcome") == 1
     assert sales_kinds.count("demo.welcome") == 1

@@ -25,7 +25,7 @@ def default_rule(e2e_db):
 
         admin = User.objects.get(email=user_email("hq_admin"))
         made["rule"] = services.default_rule_create(
-            by=admin, name="E2E: quiet customers", template="customer_quiet", params={"days": 20}
+            hq_user=admin, name="E2E: quiet customers", template="customer_quiet", params={"days": 20}
         )
 
     run_in_thread(make)

@@ -16,7 +16,7 @@ PAGE = "/automation/"
 @pytest.fixture
 def quiet_rule(users):
     return services.default_rule_create(
-        by=users.hq_admin, name="HQ: quiet customers", template="customer_quiet", params={"days": 20}
+        hq_user=users.hq_admin, name="HQ: quiet customers", template="customer_quiet", params={"days": 20}
     )
 
 

@@ -35,8 +35,8 @@ def test_public_schema_has_the_console_tables_and_no_platform_ones():
 
 
 def test_the_renames_keep_the_rows_both_ways(users, store_a):
-    company_policy_update(by=users.hq_admin, pool_grace_days=9)
-    hq_announcement_create(title="Stocktaking", by=users.hq_admin, store_ids=[store_a.pk])
+    company_policy_update(hq_user=users.hq_admin, pool_grace_days=9)
+    hq_announcement_create(title="Stocktaking", hq_user=users.hq_admin, store_ids=[store_a.pk])
     before = {table: _count(table) for table in TABLES}
     with connection.cursor() as cursor:
         cursor.execute(MIGRATION.BACKWARD)

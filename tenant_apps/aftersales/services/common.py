@@ -195,6 +195,11 @@ def _refuse(case: Case, action: str, access: StoreAccess) -> None:
     four eyes (403) before the state rule."""
     if not rules.state_allows(case, action):
         raise _wrong_state(case, action)
+    _refuse_role(case, action, access)
+
+
+def _refuse_role(case: Case, action: str, access: StoreAccess) -> None:
+    """409 ``invalid_transition`` when the caller's role does not allow ``action`` on the case."""
     if not rules.role_allows(case, action, access):
         detail = _("Your role cannot %(action)s this case.") % {"action": ACTION_INFINITIVES[action]}
         raise InvalidTransition(detail, extra={"case_status": case.status})

@@ -24,8 +24,7 @@ from tenant_apps.aftersales.services.common import (
     _members_with_role,
     _notify,
     _order_event,
-    _refuse,
-    _set,
+    _refuse_role,
     _wrong_state,
 )
 
@@ -35,17 +34,19 @@ from tenant_apps.aftersales.services.common import (
 FOUR_EYES = FourEyes(permission="aftersales.approve", subject="aftersales_case", applicants=("applicant_id",))
 
 
-def _decision(action: str, to_status: str) -> Transition:
+def _decision(action: str, to_status: str, four_eyes: FourEyes | None = FOUR_EYES) -> Transition:
     return Transition(
         to_status=to_status,
         allowed=lambda case: rules.state_allows(case, action),
         refusal=lambda case: _wrong_state(case, action),
-        four_eyes=FOUR_EYES,
+        four_eyes=four_eyes,
     )
 
 
 APPROVE = _decision(rules.APPROVE, Case.Status.APPROVED)
 REJECT = _decision(rules.REJECT, Case.Status.REJECTED)
+# The applicant (or a supervisor) withdraws a case: no four eyes; the role rule is the check.
+CANCEL = _decision(rules.CANCEL, Case.Status.CANCELLED, four_eyes=None)
 
 
 def _on_timelines(order, case: Case, previous: str, *, kind: str, message, access: StoreAccess, at, comment: str):
@@ -143,14 +144,11 @@ def case_reject(*, access: StoreAccess, case_id: int, comment: str, at: datetime
 def case_cancel(*, access: StoreAccess, case_id: int, at: datetime | None = None) -> Case:
     """The applicant (or a supervisor) withdraws a case before it is processed."""
     at = at or timezone.now()
-    with transaction.atomic():
-        order, case = _lock_case(case_id)
-        _refuse(case, rules.CANCEL, access)
-        previous = case.status
-        case.status = Case.Status.CANCELLED
-        case.cancelled_at = at
-        case.cancelled_by = access.user
-        _set(case, ["status", "cancelled_at", "cancelled_by"])
+    was_pending = False
+
+    def on_timelines(order, case: Case, previous: str) -> None:
+        nonlocal was_pending
+        was_pending = previous == Case.Status.PENDING_APPROVAL
         _event(case, kind=CaseEvent.Kind.CANCELLED, actor=access.user, at=at, from_status=previous)
         _order_event(
             order=order,
@@ -159,8 +157,18 @@ def case_cancel(*, access: StoreAccess, case_id: int, at: datetime | None = None
             data={"case": case.pk, "status": case.status},
             at=at,
         )
+
+    with transaction.atomic():
+        order, case = decide(
+            CANCEL,
+            lock=lambda: _lock_case(case_id),
+            access=access,
+            stamp={"cancelled_at": at, "cancelled_by": access.user},
+            check=lambda order, case: _refuse_role(case, rules.CANCEL, access),
+            timeline=on_timelines,
+        )
         told = {case.applicant_id, case.decided_by_id}
-        if previous == Case.Status.PENDING_APPROVAL:
+        if was_pending:
             told |= set(_approvers_for(owner_id=order.owner_id))
         _notify(
             told - {access.user.pk, None},

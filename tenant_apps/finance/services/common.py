@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
@@ -144,8 +145,8 @@ def _save_file(record, checked: files.CheckedFile) -> None:
     files.save_checked_file(record, checked)
 
 
-def _add_vouchers(payment: Payment, checked: Iterable[files.CheckedFile], actor) -> list[PaymentVoucher]:
-    return [PaymentVoucher.upload(item, payment=payment, uploaded_by=actor) for item in checked]
+def _add_vouchers(payment: Payment, checked: Iterable[files.CheckedFile], access: StoreAccess) -> list[PaymentVoucher]:
+    return [PaymentVoucher.upload(item, payment=payment, uploaded_by=access.user) for item in checked]
 
 
 def _lock_payment(payment_id: int) -> tuple[Order, Payment]:

@@ -84,19 +84,19 @@ def _invoice_source_of_quotation(quotation: Quotation, amount: Decimal) -> dict:
     return {"quotation": locked}
 
 
-def _announce_invoice_request(invoice: Invoice, *, order: Order | None, actor, at: datetime) -> None:
+def _announce_invoice_request(invoice: Invoice, *, order: Order | None, access: StoreAccess, at: datetime) -> None:
     """The order's timeline, and finance told (but the one who asked)."""
     amount = _money_text(invoice.amount)
     if order is not None:
         sales_services.order_event_add(
             order=order,
             kind=OrderEvent.Kind.INVOICE,
-            actor=actor,
+            actor=access.user,
             message=_("Invoice of %(amount)s requested") % {"amount": amount},
             data={"invoice": invoice.pk, "status": invoice.status, "amount": amount},
             at=at,
         )
-    recipients = [pk for pk in finance_member_ids() if pk != getattr(actor, "pk", None)]
+    recipients = [pk for pk in finance_member_ids() if pk != access.user.pk]
     if recipients:
         notify(
             recipients=recipients,
@@ -129,7 +129,6 @@ def invoice_request(
     """
     if (order is None) == (quotation is None):
         raise ValueError("an invoice is requested on an order or on a quotation")
-    actor = access.user
     fields = {"title": title, "tax_number": tax_number, "address": address, "note": note}
     at = at or timezone.now()
     with transaction.atomic():
@@ -142,9 +141,9 @@ def invoice_request(
             **fields,
             amount=amount,
             invoice_type=invoice_type,
-            requested_by=actor,
+            requested_by=access.user,
         )
-        _announce_invoice_request(invoice, order=source.get("order"), actor=actor, at=at)
+        _announce_invoice_request(invoice, order=source.get("order"), access=access, at=at)
     return invoice
 
 
@@ -165,13 +164,13 @@ def _invoice_wrong_status(invoice: Invoice, expected: str) -> InvalidTransition:
     )
 
 
-def _invoice_event(order: Order | None, *, invoice: Invoice, actor, message: str, at: datetime) -> None:
+def _invoice_event(order: Order | None, *, invoice: Invoice, access: StoreAccess, message: str, at: datetime) -> None:
     if order is None:
         return
     sales_services.order_event_add(
         order=order,
         kind=OrderEvent.Kind.INVOICE,
-        actor=actor,
+        actor=access.user,
         message=message,
         data={"invoice": invoice.pk, "status": invoice.status, "number": invoice.number},
         at=at,
@@ -182,7 +181,6 @@ def invoice_issue(
     *, access: StoreAccess, invoice_id: int, number: str, file: files.CheckedFile, at: datetime | None = None
 ) -> Invoice:
     """Finance issues a requested invoice: its number (unique in the store) and its (checked) file."""
-    actor = access.user
     at = at or timezone.now()
     with transaction.atomic():
         order, invoice = _lock_invoice(invoice_id)
@@ -197,7 +195,7 @@ def invoice_issue(
             raise duplicate
         invoice.number = number
         invoice.status = Invoice.Status.ISSUED
-        invoice.issued_by = actor
+        invoice.issued_by = access.user
         invoice.issued_at = at
         try:
             with transaction.atomic():
@@ -206,11 +204,11 @@ def invoice_issue(
             raise duplicate from None
         _save_file(invoice, file)
         invoice.save(update_fields=["file"])
-        _invoice_event(order, invoice=invoice, actor=actor, message=_("Invoice %(n)s issued") % {"n": number}, at=at)
+        _invoice_event(order, invoice=invoice, access=access, message=_("Invoice %(n)s issued") % {"n": number}, at=at)
         title = format_lazy(gettext_lazy("Invoice {number} was issued"), number=number)
         body = format_lazy(gettext_lazy("{title}, {amount}"), title=invoice.title, amount=_money_text(invoice.amount))
         requester = invoice.requested_by_id
-        if requester != getattr(actor, "pk", None):
+        if requester != access.user.pk:
             notify(
                 recipients=[requester],
                 kind="finance.invoice_issued",
@@ -226,7 +224,6 @@ def invoice_mail(
     *, access: StoreAccess, invoice_id: int, courier: str, tracking_number: str, at: datetime | None = None
 ) -> Invoice:
     """Finance records the mailing of an issued invoice (courier and tracking number)."""
-    actor = access.user
     at = at or timezone.now()
     with transaction.atomic():
         order, invoice = _lock_invoice(invoice_id)
@@ -240,7 +237,7 @@ def invoice_mail(
         _invoice_event(
             order,
             invoice=invoice,
-            actor=actor,
+            access=access,
             message=_("Invoice %(n)s mailed by %(courier)s, %(tracking)s")
             % {"n": invoice.number, "courier": courier, "tracking": tracking_number},
             at=at,
@@ -250,7 +247,7 @@ def invoice_mail(
             gettext_lazy("{courier}, tracking number {tracking}"), courier=courier, tracking=tracking_number
         )
         requester = invoice.requested_by_id
-        if requester != getattr(actor, "pk", None):
+        if requester != access.user.pk:
             notify(
                 recipients=[requester],
                 kind="finance.invoice_mailed",
@@ -264,15 +261,14 @@ def invoice_mail(
 
 def invoice_cancel(*, access: StoreAccess, invoice_id: int, at: datetime | None = None) -> Invoice:
     """Withdraw a requested invoice: its requester, or finance (who may issue invoices)."""
-    actor = access.user
     at = at or timezone.now()
     with transaction.atomic():
         order, invoice = _lock_invoice(invoice_id)
-        if not access.can("invoices.issue") and invoice.requested_by_id != actor.pk:
+        if not access.can("invoices.issue") and invoice.requested_by_id != access.user.pk:
             raise InvalidTransition(_("Only the requester or finance can cancel this invoice request."))
         if invoice.status != Invoice.Status.REQUESTED:
             raise _invoice_wrong_status(invoice, Invoice.Status.REQUESTED)
         invoice.status = Invoice.Status.CANCELLED
         invoice.save(update_fields=["status"])
-        _invoice_event(order, invoice=invoice, actor=actor, message=_("Invoice request cancelled"), at=at)
+        _invoice_event(order, invoice=invoice, access=access, message=_("Invoice request cancelled"), at=at)
     return invoice

@@ -57,9 +57,9 @@ REJECT = Transition(to_status=Payment.Status.REJECTED, allowed=_is_pending, refu
 # --- payment records ------------------------------------------------------------------------------
 
 
-def _tell_finance(payment: Payment, *, order: Order, actor) -> None:
+def _tell_finance(payment: Payment, *, order: Order, access: StoreAccess) -> None:
     """Finance is told of a new record (but the one who recorded it)."""
-    recipients = [pk for pk in finance_member_ids() if pk != getattr(actor, "pk", None)]
+    recipients = [pk for pk in finance_member_ids() if pk != access.user.pk]
     if recipients:
         title = format_lazy(
             gettext_lazy("{kind} of {amount} on order {number} waits for confirmation"),
@@ -92,7 +92,6 @@ def payment_create(
 
     Finance is told on commit; the record counts once finance confirms it.
     """
-    actor = access.user
     backdated = at is not None
     at = at or timezone.now()
     with transaction.atomic():
@@ -105,22 +104,22 @@ def payment_create(
             method=method,
             note=note,
             aftersales_case_id=aftersales_case_id,
-            created_by=actor,
+            created_by=access.user,
         )
         if backdated:  # recorded earlier (demo data, replays): the record says when
             Payment.objects.filter(pk=payment.pk).update(created_at=at)
             payment.created_at = at
-        _add_vouchers(payment, vouchers, actor)
+        _add_vouchers(payment, vouchers, access)
         sales_services.order_event_add(
             order=locked,
             kind=OrderEvent.Kind.PAYMENT,
-            actor=actor,
+            actor=access.user,
             message=_("%(kind)s of %(amount)s recorded, waiting for finance")
             % {"kind": KIND_LABELS[kind], "amount": _money_text(amount)},
             data={"payment": payment.pk, "kind": kind, "amount": _money_text(amount), "status": payment.status},
             at=at,
         )
-        _tell_finance(payment, order=locked, actor=actor)
+        _tell_finance(payment, order=locked, access=access)
     return payment
 
 
@@ -168,11 +167,11 @@ def _count_in_order(order: Order, payment: Payment, *, at: datetime) -> None:
     order.save(update_fields=fields)
 
 
-def _on_order_timeline(order: Order, payment: Payment, *, actor, at: datetime, message: str) -> None:
+def _on_order_timeline(order: Order, payment: Payment, *, access: StoreAccess, at: datetime, message: str) -> None:
     sales_services.order_event_add(
         order=order,
         kind=OrderEvent.Kind.PAYMENT,
-        actor=actor,
+        actor=access.user,
         message=message,
         data={
             "payment": payment.pk,
@@ -184,9 +183,9 @@ def _on_order_timeline(order: Order, payment: Payment, *, actor, at: datetime, m
     )
 
 
-def _tell_decided(order: Order, payment: Payment, *, actor, kind: str, title, body="") -> None:
+def _tell_decided(order: Order, payment: Payment, *, access: StoreAccess, kind: str, title, body="") -> None:
     """The order's owner and the one who recorded the payment are told (but the one who decided)."""
-    recipients = {order.owner_id, payment.created_by_id} - {None, getattr(actor, "pk", None)}
+    recipients = {order.owner_id, payment.created_by_id} - {None, access.user.pk}
     if recipients:
         notify(
             recipients=sorted(recipients),
@@ -204,14 +203,13 @@ def payment_confirm(*, access: StoreAccess, payment_id: int, at: datetime | None
     """Finance confirms a pending record: it counts from now on (``confirmed_at``), and sales moves
     the order on when it is now fully collected."""
     at = at or timezone.now()
-    actor = access.user
 
     def timeline(order: Order, payment: Payment, previous: str) -> None:
         message = _("%(kind)s of %(amount)s confirmed") % {
             "kind": KIND_LABELS[payment.kind],
             "amount": _money_text(payment.amount),
         }
-        _on_order_timeline(order, payment, actor=actor, at=at, message=message)
+        _on_order_timeline(order, payment, access=access, at=at, message=message)
         sales_services.order_payment_changed(order=order, at=at)
 
     def publish_confirmed(order: Order, payment: Payment) -> None:
@@ -223,13 +221,13 @@ def payment_confirm(*, access: StoreAccess, payment_id: int, at: datetime | None
             CONFIRM,
             lock=lambda: _lock_payment(payment_id),
             access=access,
-            stamp={"confirmed_at": at, "decided_by": actor},
+            stamp={"confirmed_at": at, "decided_by": access.user},
             check=lambda order, payment: _count_in_order(order, payment, at=at),
             timeline=timeline,
             publish=publish_confirmed,
         )
         title = gettext_lazy("{kind} of {amount} on order {number} was confirmed")
-        _tell_decided(order, payment, actor=actor, kind="finance.payment_confirmed", title=title)
+        _tell_decided(order, payment, access=access, kind="finance.payment_confirmed", title=title)
         _send_after_commit(payment_confirmed, payment)
     return payment
 
@@ -237,7 +235,6 @@ def payment_confirm(*, access: StoreAccess, payment_id: int, at: datetime | None
 def payment_reject(*, access: StoreAccess, payment_id: int, reason: str, at: datetime | None = None) -> Payment:
     """Finance rejects a pending record (with a reason): it never counts."""
     at = at or timezone.now()
-    actor = access.user
 
     def timeline(order: Order, payment: Payment, previous: str) -> None:
         message = _("%(kind)s of %(amount)s rejected: %(reason)s") % {
@@ -245,7 +242,7 @@ def payment_reject(*, access: StoreAccess, payment_id: int, reason: str, at: dat
             "amount": _money_text(payment.amount),
             "reason": reason,
         }
-        _on_order_timeline(order, payment, actor=actor, at=at, message=message)
+        _on_order_timeline(order, payment, access=access, at=at, message=message)
 
     def publish_rejected(order: Order, payment: Payment) -> None:
         publish(topic="payment", entity_id=payment.pk, event="payment.rejected", data=payment_event_data(payment))
@@ -255,13 +252,13 @@ def payment_reject(*, access: StoreAccess, payment_id: int, reason: str, at: dat
             REJECT,
             lock=lambda: _lock_payment(payment_id),
             access=access,
-            stamp={"rejected_at": at, "reject_reason": reason, "decided_by": actor},
+            stamp={"rejected_at": at, "reject_reason": reason, "decided_by": access.user},
             timeline=timeline,
             publish=publish_rejected,
         )
         title = gettext_lazy("{kind} of {amount} on order {number} was rejected")
         body = format_lazy(gettext_lazy("Reason: {reason}"), reason=reason)
-        _tell_decided(order, payment, actor=actor, kind="finance.payment_rejected", title=title, body=body)
+        _tell_decided(order, payment, access=access, kind="finance.payment_rejected", title=title, body=body)
         _send_after_commit(payment_rejected, payment)
     return payment
 
@@ -271,7 +268,7 @@ def record_imported_collection(
     order: Order,
     amount: Decimal,
     confirmed_at: datetime,
-    actor,
+    access: StoreAccess | None,
     method: str = Payment.Method.BANK_TRANSFER,
     note: str = "",
 ) -> Payment:
@@ -279,8 +276,9 @@ def record_imported_collection(
 
     The order's money columns include it at once; nobody is notified and the order does not move
     (its imported status is kept). Refused like any collection when it would exceed the amount.
-    ``actor`` is the one who imports (None for demo data).
+    ``access`` is the one who imports (None for demo data).
     """
+    importer = access.user if access is not None else None
     if not isinstance(confirmed_at, datetime) or timezone.is_naive(confirmed_at):
         message = _("A time with its time zone is required.")
         raise ValidationFailed(message, errors={"confirmed_at": [message]})
@@ -297,8 +295,8 @@ def record_imported_collection(
             note=note,
             status=Payment.Status.CONFIRMED,
             confirmed_at=confirmed_at,
-            created_by=actor,
-            decided_by=actor,
+            created_by=importer,
+            decided_by=importer,
         )
         Payment.objects.filter(pk=payment.pk).update(created_at=confirmed_at)
         payment.created_at = confirmed_at
@@ -311,7 +309,7 @@ def record_imported_collection(
         sales_services.order_event_add(
             order=locked,
             kind=OrderEvent.Kind.PAYMENT,
-            actor=actor,
+            actor=importer,
             message=_("Imported collection of %(amount)s") % {"amount": _money_text(amount)},
             data={"payment": payment.pk, "kind": payment.kind, "amount": _money_text(amount), "status": "confirmed"},
             at=confirmed_at,

@@ -19,10 +19,10 @@ from tenant_apps.leads.services.distribution import _lock_settings
 SETTINGS_FIELDS = {"first_response_minutes": (0, 7 * 24 * 60), "open_lead_cap": (0, 100_000)}
 
 
-def lead_settings_update(*, by: StoreAccess, data: Any) -> LeadSettings:
+def lead_settings_update(*, access: StoreAccess, data: Any) -> LeadSettings:
     """Change the store's distribution settings (``first_response_minutes``, ``open_lead_cap``,
     ``enquiries_from_leads``); every value checked first."""
-    _require(by, "leads.rules.manage")
+    _require(access, "leads.rules.manage")
     if not isinstance(data, dict):
         raise ValidationFailed(_("Invalid input."), errors={"non_field_errors": [_("An object is expected.")]})
     errors: dict[str, list[str]] = {}
@@ -100,8 +100,8 @@ def _clean_rule(data: Any, errors: dict) -> dict[str, Any]:
     return clean
 
 
-def rule_create(*, by: StoreAccess, data: Any) -> DistributionRule:
-    _require(by, "leads.rules.manage")
+def rule_create(*, access: StoreAccess, data: Any) -> DistributionRule:
+    _require(access, "leads.rules.manage")
     errors: dict = {}
     clean = _clean_rule(data, errors)
     if errors:
@@ -109,20 +109,20 @@ def rule_create(*, by: StoreAccess, data: Any) -> DistributionRule:
     return DistributionRule.objects.create(**clean)
 
 
-def rule_delete(*, by: StoreAccess, rule_id: Any) -> None:
-    _require(by, "leads.rules.manage")
+def rule_delete(*, access: StoreAccess, rule_id: Any) -> None:
+    _require(access, "leads.rules.manage")
     rule = selectors.rule_list().filter(pk=int(rule_id) if str(rule_id).isdigit() else 0).first()
     if rule is None:
         raise NotFound(_("No such rule."))
     rule.delete()
 
 
-def agent_set_duty(*, by: StoreAccess, user_id: Any, on_duty: Any) -> LeadAgent:
+def agent_set_duty(*, access: StoreAccess, user_id: Any, on_duty: Any) -> LeadAgent:
     """Put a salesperson on or off duty (off duty: passed over by round-robin)."""
-    _require(by, "leads.assign")
+    _require(access, "leads.assign")
     errors: dict = {}
     owner_id = _assignable_owner(user_id, errors)
-    if owner_id is not None and not can_see_owner(by, owner_id):
+    if owner_id is not None and not can_see_owner(access, owner_id):
         errors["owner"] = [_("You may only manage your team.")]
     if not isinstance(on_duty, bool):
         errors["on_duty"] = [_("Enter true or false.")]

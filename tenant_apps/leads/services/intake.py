@@ -34,22 +34,22 @@ def _new_lead(clean: dict[str, Any], *, created_by) -> Lead:
     return lead
 
 
-def lead_create(*, data: Any, by: StoreAccess, at: datetime | None = None) -> Lead:
+def lead_create(*, data: Any, access: StoreAccess, at: datetime | None = None) -> Lead:
     """Take in one lead (by hand or by API) and distribute it by the store's rules."""
-    _require(by, "leads.create")
-    return lead_create_many(rows=[data], by=by, at=at)[0]
+    _require(access, "leads.create")
+    return lead_create_many(rows=[data], access=access, at=at)[0]
 
 
-def lead_create_many(*, rows: list[Any], by: StoreAccess, at: datetime | None = None) -> list[Lead]:
+def lead_create_many(*, rows: list[Any], access: StoreAccess, at: datetime | None = None) -> list[Lead]:
     """Take in several valid leads in one transaction (every row is checked first: one invalid row
     refuses them all), each distributed in turn."""
-    _require(by, "leads.create")
+    _require(access, "leads.create")
     at = at or timezone.now()
     cleaned = [clean_lead(row, at=at) for row in rows]
     with transaction.atomic():
         leads = []
         for clean in cleaned:
-            lead = _new_lead(clean, created_by=by.user)
+            lead = _new_lead(clean, created_by=access.user)
             lead.save()
             _event(lead, "lead.created", channel=lead.channel_id, source=lead.source, is_new=lead.is_new)
             leads.append(lead)

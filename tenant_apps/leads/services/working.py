@@ -42,14 +42,14 @@ def _closed(lead: Lead) -> InvalidTransition:
     )
 
 
-def lead_assign(*, lead_id: int, owner: Any, by: StoreAccess, at: datetime | None = None) -> Lead:
+def lead_assign(*, lead_id: int, owner: Any, access: StoreAccess, at: datetime | None = None) -> Lead:
     """A supervisor or admin gives an open lead to a salesperson or supervisor of the store
     (``owner`` null: back to the queue)."""
-    _require(by, "leads.assign")
+    _require(access, "leads.assign")
     at = at or timezone.now()
     errors: dict = {}
     owner_id = None if owner is None else _assignable_owner(owner, errors)
-    if owner_id is not None and not can_see_owner(by, owner_id):
+    if owner_id is not None and not can_see_owner(access, owner_id):
         errors["owner"] = [_("You may only assign leads within your team.")]
     if errors:
         raise ValidationFailed(_("Invalid owner."), errors=errors)
@@ -59,16 +59,18 @@ def lead_assign(*, lead_id: int, owner: Any, by: StoreAccess, at: datetime | Non
         if not lead.is_open:
             raise _closed(lead)
         if lead.owner_id != owner_id:
-            _set_owner(lead, owner_id, cause=LeadAssignment.Cause.MANUAL, at=at, settings_row=settings_row, by=by.user)
+            _set_owner(
+                lead, owner_id, cause=LeadAssignment.Cause.MANUAL, at=at, settings_row=settings_row, by=access.user
+            )
     return lead
 
 
-def lead_contact(*, lead_id: int, by: StoreAccess, at: datetime | None = None) -> Lead:
+def lead_contact(*, lead_id: int, access: StoreAccess, at: datetime | None = None) -> Lead:
     """The first contact is made: the lead is no longer waiting for its first response."""
     at = at or timezone.now()
     with transaction.atomic():
         lead = _lock(lead_id)
-        _require_works_on(by, lead)
+        _require_works_on(access, lead)
         if lead.status != Lead.Status.NEW:
             raise InvalidTransition(_("Only a new lead can be marked contacted."))
         lead.status = Lead.Status.CONTACTED
@@ -79,18 +81,18 @@ def lead_contact(*, lead_id: int, by: StoreAccess, at: datetime | None = None) -
     return lead
 
 
-def lead_convert(*, lead_id: int, by: StoreAccess, at: datetime | None = None) -> Lead:
+def lead_convert(*, lead_id: int, access: StoreAccess, at: datetime | None = None) -> Lead:
     """Make the lead a customer: the customer it matched (or one matching now), else a new one
     owned by the lead's holder."""
     at = at or timezone.now()
     with transaction.atomic():
         lead = _lock(lead_id)
-        _require_works_on(by, lead)
+        _require_works_on(access, lead)
         if not lead.is_open:
             raise _closed(lead)
         customer = lead.customer if lead.customer_id is not None else None
         if customer is not None and customer.merged_into_id is not None:
-            customer = customer_selectors.customer_get_for_user(customer_id=customer.merged_into_id, access=by)
+            customer = customer_selectors.customer_get_for_user(customer_id=customer.merged_into_id, access=access)
         if customer is None:
             found = customer_services.find_duplicate(
                 mobile_normalized=lead.mobile_normalized,
@@ -110,9 +112,9 @@ def lead_convert(*, lead_id: int, by: StoreAccess, at: datetime | None = None) -
                 data["channel"] = lead.channel.code
             if lead.grade:
                 data["grade"] = lead.grade
-            if by.role != StoreRole.SALESPERSON:
+            if access.role != StoreRole.SALESPERSON:
                 data["owner"] = lead.owner_id
-            customer = customer_services.customer_create(data=data, access=by, at=at)
+            customer = customer_services.customer_create(data=data, access=access, at=at)
         lead.customer = customer
         lead.status = Lead.Status.CONVERTED
         lead.closed_at = at
@@ -123,7 +125,7 @@ def lead_convert(*, lead_id: int, by: StoreAccess, at: datetime | None = None) -
     return lead
 
 
-def lead_lose(*, lead_id: int, by: StoreAccess, reason: Any, at: datetime | None = None) -> Lead:
+def lead_lose(*, lead_id: int, access: StoreAccess, reason: Any, at: datetime | None = None) -> Lead:
     """Close the lead as lost, with its reason."""
     at = at or timezone.now()
     text = reason.strip() if isinstance(reason, str) else ""
@@ -135,7 +137,7 @@ def lead_lose(*, lead_id: int, by: StoreAccess, reason: Any, at: datetime | None
         )
     with transaction.atomic():
         lead = _lock(lead_id)
-        _require_works_on(by, lead)
+        _require_works_on(access, lead)
         if not lead.is_open:
             raise _closed(lead)
         lead.status = Lead.Status.LOST

@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.models import Membership, User
 from shared_apps.platform.errors import ValidationFailed
 from tenant_apps.notifications import kinds, messages
@@ -217,9 +218,9 @@ def _queue_emails(*, schema: str, notification_ids: list[int]) -> None:
     send_notification_emails.apply_async(args=[notification_ids], headers={"_schema_name": schema})
 
 
-def mark_read(*, user: User, ids: Iterable[int] | None = None, at: datetime | None = None) -> int:
-    """Mark the user's unread notifications (all, or those of ``ids``) read. Others' ids are ignored."""
-    qs = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+def mark_read(*, access: StoreAccess, ids: Iterable[int] | None = None, at: datetime | None = None) -> int:
+    """Mark the caller's unread notifications (all, or those of ``ids``) read. Others' ids are ignored."""
+    qs = Notification.objects.filter(recipient_id=access.user.pk, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=at or timezone.now())

@@ -7,14 +7,15 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.models import User
+from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform.errors import ValidationFailed
 from tenant_apps.notifications import kinds
 from tenant_apps.notifications.models import MessagingProfile, NotificationPreference
 
 
-def preferences_get(*, user: User) -> dict[str, Any]:
+def preferences_get(*, access: StoreAccess) -> dict[str, Any]:
     """The member's choices: every declared kind with its email setting, the SMS number and opt-out."""
+    user = access.user
     chosen = dict(NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "email"))
     profile = MessagingProfile.objects.filter(user_id=user.pk).first()
     return {
@@ -28,9 +29,10 @@ def preferences_get(*, user: User) -> dict[str, Any]:
 
 
 def preferences_update(
-    *, user: User, email: dict[str, Any] | None = None, mobile: Any = None, sms_opt_out: Any = None
+    *, access: StoreAccess, email: dict[str, Any] | None = None, mobile: Any = None, sms_opt_out: Any = None
 ) -> dict[str, Any]:
     """Set the member's email choice per kind, SMS number and opt-out; all checked before any write."""
+    user = access.user
     errors: dict[str, list[str]] = {}
     email = email or {}
     if not isinstance(email, dict):
@@ -58,7 +60,7 @@ def preferences_update(
             if sms_opt_out is not None:
                 profile.sms_opt_out = sms_opt_out
             profile.save()
-    return preferences_get(user=user)
+    return preferences_get(access=access)
 
 
 def _normalize_mobile(value: Any, errors: dict[str, list[str]]) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.approvals import check_approver
+from shared_apps.accounts.transitions import Transition, decide
 from shared_apps.platform.errors import Conflict, NotFound, PermissionDenied
 from tenant_apps.customers.models import Customer
 from tenant_apps.customers.serializers import customer_event_data
@@ -119,12 +120,27 @@ def claim_create(*, customer_id, access: StoreAccess, reason, at: datetime | Non
     return claim
 
 
-def _decide(claim: Claim, *, status: str, decided_by, at: datetime, reason: str = "") -> None:
-    claim.status = status
-    claim.decided_by = decided_by
-    claim.decided_at = at
-    claim.decision_reason = reason
-    claim.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+def _is_pending(claim: Claim) -> bool:
+    return claim.status == Claim.Status.PENDING
+
+
+# A pending claim is approved, rejected (by a supervisor, or because another claim on its customer
+# won) or withdrawn by its applicant; a decided one answers 409 ``invalid_transition``. Whether the
+# caller may approve or reject (four eyes) is checked first, from the claim as read before any lock
+# (``_check_approver``): a caller who may not decide takes no lock, not even the applicant's.
+APPROVE = Transition(to_status=Claim.Status.APPROVED, allowed=_is_pending, refusal=_already_decided)
+REJECT = Transition(to_status=Claim.Status.REJECTED, allowed=_is_pending, refusal=_already_decided)
+CANCEL = Transition(to_status=Claim.Status.CANCELLED, allowed=_is_pending, refusal=_already_decided)
+
+
+def _lock_decision(ref: dict) -> tuple[Customer, Claim]:
+    """The claim's customer, then the claim, both locked."""
+    customer = _lock_customer(ref["customer_id"])
+    return customer, _lock_claim(ref["pk"], customer.pk)
+
+
+def _stamp(access: StoreAccess, at: datetime, reason: str = "") -> dict:
+    return {"decided_by": access.user, "decided_at": at, "decision_reason": reason}
 
 
 def _notify_rejected(claim: Claim, customer: Customer) -> None:
@@ -154,6 +170,30 @@ def _check_approver(*, access: StoreAccess, ref: dict) -> None:
     )
 
 
+def _give_customer(customer: Customer, claim: Claim, *, store, at: datetime) -> None:
+    """The approved claim's applicant owns the (locked) customer from ``at``, within the store's cap."""
+    _require_member(store=store, user_id=claim.applicant_id)
+    policy = pool_policy(grade=customer.grade)
+    if policy.ownership_cap:
+        owned = _owned_count(claim.applicant_id)
+        if owned + 1 > policy.ownership_cap:
+            raise _cap_error(cap=policy.ownership_cap, owned=owned)
+    customer.owner_id = claim.applicant_id
+    customer.owner_since = at
+    customer.return_visit_deadline = at + timedelta(days=policy.return_visit_days)
+    customer.released_at = None
+    customer.next_follow_up_at = None
+    customer.reminded_for = None
+    customer.release_warned_for = None
+    customer.save(update_fields=CUSTOMER_RESET_FIELDS)
+    publish(
+        topic="customer",
+        entity_id=customer.pk,
+        event="customer.claimed",
+        data=customer_event_data(customer),
+    )
+
+
 def claim_approve(*, claim_id, access: StoreAccess, at: datetime | None = None) -> Claim:
     """Assign the customer to the applicant; every other pending claim on it is rejected.
 
@@ -167,36 +207,22 @@ def claim_approve(*, claim_id, access: StoreAccess, at: datetime | None = None) 
     lost_to_another = False
     with transaction.atomic():
         _lock_applicant(ref["applicant_id"])
-        customer = _lock_customer(ref["customer_id"])
-        claim = _lock_claim(ref["pk"], customer.pk)
-        if claim.status != Claim.Status.PENDING:
-            raise _already_decided(claim)
-        if customer.owner_id is not None:
-            _decide(claim, status=Claim.Status.REJECTED, decided_by=access.user, at=at, reason=CLAIMED_BY_ANOTHER)
+        # The locked customer tells which decision this is: approved, or rejected "claimed by another".
+        locked = _lock_decision(ref)
+        if locked[0].owner_id is not None:
+            customer, claim = decide(
+                REJECT, lock=lambda: locked, access=access, stamp=_stamp(access, at, CLAIMED_BY_ANOTHER)
+            )
             _notify_rejected(claim, customer)
             lost_to_another = True
         else:
-            _require_member(store=store, user_id=claim.applicant_id)
-            policy = pool_policy(grade=customer.grade)
-            if policy.ownership_cap:
-                owned = _owned_count(claim.applicant_id)
-                if owned + 1 > policy.ownership_cap:
-                    raise _cap_error(cap=policy.ownership_cap, owned=owned)
-            customer.owner_id = claim.applicant_id
-            customer.owner_since = at
-            customer.return_visit_deadline = at + timedelta(days=policy.return_visit_days)
-            customer.released_at = None
-            customer.next_follow_up_at = None
-            customer.reminded_for = None
-            customer.release_warned_for = None
-            customer.save(update_fields=CUSTOMER_RESET_FIELDS)
-            publish(
-                topic="customer",
-                entity_id=customer.pk,
-                event="customer.claimed",
-                data=customer_event_data(customer),
+            customer, claim = decide(
+                APPROVE,
+                lock=lambda: locked,
+                access=access,
+                stamp=_stamp(access, at),
+                check=lambda customer, claim: _give_customer(customer, claim, store=store, at=at),
             )
-            _decide(claim, status=Claim.Status.APPROVED, decided_by=access.user, at=at)
             others = list(
                 Claim.objects.select_for_update()
                 .filter(customer=customer, status=Claim.Status.PENDING)
@@ -204,7 +230,12 @@ def claim_approve(*, claim_id, access: StoreAccess, at: datetime | None = None) 
                 .order_by("pk")
             )
             for other in others:
-                _decide(other, status=Claim.Status.REJECTED, decided_by=access.user, at=at, reason=CLAIMED_BY_ANOTHER)
+                decide(
+                    REJECT,
+                    lock=lambda other=other: (customer, other),
+                    access=access,
+                    stamp=_stamp(access, at, CLAIMED_BY_ANOTHER),
+                )
                 _notify_rejected(other, customer)
             notify(
                 recipients=[claim.applicant_id],
@@ -233,11 +264,9 @@ def claim_reject(*, claim_id, access: StoreAccess, reason, at: datetime | None =
     ref = _claim_ref(claim_id)
     _check_approver(access=access, ref=ref)
     with transaction.atomic():
-        customer = _lock_customer(ref["customer_id"])
-        claim = _lock_claim(ref["pk"], customer.pk)
-        if claim.status != Claim.Status.PENDING:
-            raise _already_decided(claim)
-        _decide(claim, status=Claim.Status.REJECTED, decided_by=access.user, at=at, reason=reason)
+        customer, claim = decide(
+            REJECT, lock=lambda: _lock_decision(ref), access=access, stamp=_stamp(access, at, reason)
+        )
         _notify_rejected(claim, customer)
     return claim
 
@@ -249,11 +278,7 @@ def claim_cancel(*, claim_id, access: StoreAccess, at: datetime | None = None) -
     if ref["applicant_id"] != access.user.pk:
         raise NotFound(_("No such claim."))
     with transaction.atomic():
-        customer = _lock_customer(ref["customer_id"])
-        claim = _lock_claim(ref["pk"], customer.pk)
-        if claim.status != Claim.Status.PENDING:
-            raise _already_decided(claim)
-        _decide(claim, status=Claim.Status.CANCELLED, decided_by=access.user, at=at)
+        _customer, claim = decide(CANCEL, lock=lambda: _lock_decision(ref), access=access, stamp=_stamp(access, at))
     return claim
 
 

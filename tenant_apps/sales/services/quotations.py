@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess, can_see_owner
-from shared_apps.accounts.approvals import check_approver
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
+from shared_apps.accounts.transitions import FourEyes, Transition, decide
 from shared_apps.platform.errors import ApprovalRequired, InvalidTransition, NotFound, ValidationFailed
 from shared_apps.platform.fields import Errors, raise_errors
 from tenant_apps.notifications.services import notify
@@ -219,25 +219,37 @@ def quotation_submit(*, quotation_id: int, access: StoreAccess, at: datetime | N
     return quotation
 
 
+def _is_pending(quotation: Quotation) -> bool:
+    return quotation.status == Quotation.Status.PENDING_APPROVAL
+
+
+def _not_pending(quotation: Quotation) -> InvalidTransition:
+    return InvalidTransition(_("Only a quotation pending approval can be decided."))
+
+
+# Supervisors and admins decide, never on a quotation they own or created (an admin when no one else may).
+FOUR_EYES = FourEyes(permission="quotations.approve", subject="quotation", applicants=("owner_id", "created_by_id"))
+APPROVE = Transition(
+    to_status=Quotation.Status.APPROVED, allowed=_is_pending, refusal=_not_pending, four_eyes=FOUR_EYES
+)
+REJECT = Transition(to_status=Quotation.Status.REJECTED, allowed=_is_pending, refusal=_not_pending, four_eyes=FOUR_EYES)
+
+
+def _publish_approved(_parent: None, quotation: Quotation) -> None:
+    emit("quotation.approved", entity="quotation", entity_id=quotation.pk, data=quotation_event_data(quotation))
+
+
 def _decide(quotation_id: int, access: StoreAccess, *, approve: bool, comment: str, at: datetime | None) -> Quotation:
+    """The supervisor's decision on a quotation pending approval (in the caller's transaction); the
+    owner is told."""
     at = at or timezone.now()
-    quotation = _visible_quotation_for_update(quotation_id, access)
-    check_approver(
+    _parent, quotation = decide(
+        APPROVE if approve else REJECT,
+        lock=lambda: (None, _visible_quotation_for_update(quotation_id, access)),
         access=access,
-        permission="quotations.approve",
-        applicant_ids=(quotation.owner_id, quotation.created_by_id),
-        subject="quotation",
-        object_id=quotation.pk,
+        stamp={"decided_by": access.user, "decided_at": at, "decision_comment": comment},
+        publish=_publish_approved if approve else None,
     )
-    if quotation.status != Quotation.Status.PENDING_APPROVAL:
-        raise InvalidTransition(_("Only a quotation pending approval can be decided."))
-    quotation.status = Quotation.Status.APPROVED if approve else Quotation.Status.REJECTED
-    quotation.decided_by_id = access.user.pk
-    quotation.decided_at = at
-    quotation.decision_comment = comment
-    quotation.save()
-    if approve:
-        emit("quotation.approved", entity="quotation", entity_id=quotation.pk, data=quotation_event_data(quotation))
     title = (
         gettext_lazy("Quotation {number} was approved") if approve else gettext_lazy("Quotation {number} was rejected")
     )

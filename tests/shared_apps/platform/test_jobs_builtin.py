@@ -12,6 +12,7 @@ from shared_apps.accounts.models import ApiToken
 from shared_apps.accounts.services import token_create
 from tenant_apps.notifications import services as notifications
 from tenant_apps.notifications.models import Notification
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_purge_read_for_one_store_leaves_other_stores_alone(store_a, store_b, us
         with in_store(store):
             read = notifications.notify(recipients=[user], kind="x.y", title="read")[0]
             notifications.notify(recipients=[user], kind="x.y", title="unread")
-            notifications.mark_read(user=user, ids=[read.pk])
+            notifications.mark_read(access=access_of(user), ids=[read.pk])
     out = run("notifications.purge_read", "--store", "alpha", "--at", "2099-01-01T00:00:00+08:00")
     assert "alpha: deleted=1" in out
     with in_store(store_a):
@@ -39,7 +40,7 @@ def test_purge_read_for_one_store_leaves_other_stores_alone(store_a, store_b, us
 def test_purge_read_keeps_notifications_read_recently(store_a, users, in_store):
     with in_store(store_a):
         read = notifications.notify(recipients=[users.a_sales], kind="x.y", title="read")[0]
-        notifications.mark_read(user=users.a_sales, ids=[read.pk])
+        notifications.mark_read(access=access_of(users.a_sales), ids=[read.pk])
     at = (timezone.now() + timedelta(days=89)).isoformat()
     assert "alpha: deleted=0" in run("notifications.purge_read", "--store", "alpha", "--at", at)
 

@@ -140,7 +140,7 @@ def test_tag_and_owner_actions_on_a_customer(store_a, users, in_store):
 
 def test_stores_inherit_hq_default_rules_until_they_override_them(store_a, store_b, users, in_store):
     default = hq_services.default_rule_create(
-        by=users.hq_admin, name="HQ: quiet customers", template="customer_quiet", params={"days": 20}
+        hq_user=users.hq_admin, name="HQ: quiet customers", template="customer_quiet", params={"days": 20}
     )
     with in_store(store_a):
         services.inherit_hq_rules()
@@ -150,14 +150,14 @@ def test_stores_inherit_hq_default_rules_until_they_override_them(store_a, store
         services.inherit_hq_rules()
         assert Rule.objects.filter(hq_rule_id=default.pk, source="hq").exists()
     # HQ changes its default: stores that follow it follow the change.
-    hq_services.default_rule_update(rule=default, by=users.hq_admin, changes={"params": {"days": 25}})
+    hq_services.default_rule_update(rule=default, hq_user=users.hq_admin, changes={"params": {"days": 25}})
     with in_store(store_a):
         services.inherit_hq_rules()
         copy.refresh_from_db()
         assert copy.params == {"days": 25}
         # The store changes its copy: it is the store's own from then on.
         services.rule_update(rule=copy, data={"params": {"days": 40}}, access=access_of(users.a_admin))
-    hq_services.default_rule_update(rule=default, by=users.hq_admin, changes={"params": {"days": 10}})
+    hq_services.default_rule_update(rule=default, hq_user=users.hq_admin, changes={"params": {"days": 10}})
     with in_store(store_a):
         services.inherit_hq_rules()
         copy.refresh_from_db()
@@ -196,7 +196,7 @@ def test_hq_default_rules_api(users, api):
 
 def test_a_store_deletes_its_copy_of_an_hq_default_only_once_hq_deleted_it(store_a, users, in_store, api):
     default = hq_services.default_rule_create(
-        by=users.hq_admin, name="HQ: quiet customers", template="customer_quiet", params={"days": 20}
+        hq_user=users.hq_admin, name="HQ: quiet customers", template="customer_quiet", params={"days": 20}
     )
     with in_store(store_a):
         services.inherit_hq_rules()

@@ -117,7 +117,7 @@ def occurrence(key: str = "event:1") -> templates.Occurrence:
 
 def test_a_rule_whose_template_was_deleted_records_a_clear_failure(store_a, users, in_store, api):
     with in_store(store_a):
-        notification_services.preferences_update(user=users.a_supervisor, mobile="13800138000")
+        notification_services.preferences_update(access=access_of(users.a_supervisor), mobile="13800138000")
         template = add_template("order.reminder")
     rule_id = post(api(users.a_admin, store_a), EVENT_RULE).json()["id"]
     with in_store(store_a), translation.override("en"):
@@ -177,7 +177,7 @@ def test_an_hq_default_naming_a_template_a_store_lacks_fails_there_and_works_whe
     store_a, store_b, users, in_store
 ):
     default = hq_services.default_rule_create(
-        by=users.hq_admin,
+        hq_user=users.hq_admin,
         name="HQ: overdue by SMS",
         template="receivable_overdue",
         actions=[{"type": "sms", "roles": ["admin"], "template": "hq.overdue"}],
@@ -192,7 +192,7 @@ def test_an_hq_default_naming_a_template_a_store_lacks_fails_there_and_works_whe
         )
         assert Notification.objects.filter(kind="automation.rule_failed", data__run=run.pk).exists()
     with in_store(store_b):
-        notification_services.preferences_update(user=users.b_admin, mobile="13800138001")
+        notification_services.preferences_update(access=access_of(users.b_admin), mobile="13800138001")
         add_template("hq.overdue")
         services.inherit_hq_rules()
         run = services.fire(rule=Rule.objects.get(hq_rule_id=default.pk), occurrence=occurrence(), at=timezone.now())

@@ -12,6 +12,7 @@ from shared_apps.platform.jobs import get_job, run_in_store
 from tenant_apps.customers.models import Customer
 from tenant_apps.notifications.models import Notification
 from tenant_apps.notifications.selectors import unread_count
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def _run(store, at):
 
 def _unread(in_store, store, user) -> int:
     with in_store(store):
-        return unread_count(user=user)
+        return unread_count(access=access_of(user))
 
 
 def test_job_is_registered_every_15_minutes():

@@ -66,12 +66,15 @@ def test_stats_page_colours_each_change_by_the_metric_catalogue(page_client, sto
     """Phone conversion 2/10 a week ago, 5/10 now: a rise of 30 points, good news."""
     from tenant_apps.enquiries import services
     from tests.dates import days_from_today
+    from tests.factories import access_of
 
     with in_store(store_a):
         for days, phone in ((-8, 2), (0, 5)):
             day = days_from_today(days).isoformat()
-            services.daily_enquiry_record(day=day, channel="tmall", enquiries=10, new_enquiries=10, actor=users.a_admin)
-            services.contact_record(user=users.a_sales, day=day, wechat_added=0, phone_contacts=phone)
+            services.daily_enquiry_record(
+                day=day, channel="tmall", enquiries=10, new_enquiries=10, access=access_of(users.a_admin)
+            )
+            services.contact_record(access=access_of(users.a_sales), day=day, wechat_added=0, phone_contacts=phone)
 
     html = page_client(users.a_admin, store_a).get("/enquiries/?range=7d").content.decode()
 

@@ -368,7 +368,7 @@ def test_record_imported_collection_is_confirmed_at_its_time_without_moving_the_
     when = timezone.now() - timedelta(days=400)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         payment = services.record_imported_collection(
-            order=order, amount=Decimal("1000.00"), confirmed_at=when, actor=users.a_admin
+            order=order, amount=Decimal("1000.00"), confirmed_at=when, access=access_of(users.a_admin)
         )
     payment.refresh_from_db()
     order.refresh_from_db()
@@ -386,7 +386,7 @@ def test_record_imported_collection_refuses_over_collection(store, users):
     order = order_of(users.a_sales, "1000.00")
     with pytest.raises(DomainError) as excinfo:
         services.record_imported_collection(
-            order=order, amount=Decimal("1000.01"), confirmed_at=timezone.now(), actor=users.a_admin
+            order=order, amount=Decimal("1000.01"), confirmed_at=timezone.now(), access=access_of(users.a_admin)
         )
     assert _code(excinfo) == "over_collection"
     assert not Payment.objects.filter(order=order).exists()

@@ -45,7 +45,7 @@ def test_concurrent_intake_is_spread_evenly(world):
         start = LeadSettings.objects.get().rotation if LeadSettings.objects.exists() else 0
 
     def intake(n: int):
-        return lambda: services.lead_create(data={"wechat_id": f"race-{n}"}, by=access).owner_id
+        return lambda: services.lead_create(data={"wechat_id": f"race-{n}"}, access=access).owner_id
 
     owners = at_once(store, *(intake(n) for n in range(12)))
     assert Counter(owners) == {sales[0].pk: 6, sales[1].pk: 6}

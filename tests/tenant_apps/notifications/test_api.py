@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tenant_apps.notifications import selectors, services
 from tenant_apps.notifications.models import Notification
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def inbox(store_a, users, in_store):
             Notification.objects.filter(pk=n.pk).update(created_at=now - timedelta(hours=age))
             made[title] = n.pk
         made["Other"] = services.notify(recipients=[users.a_sales2], kind="claim.filed", title="Other")[0].pk
-        services.mark_read(user=users.a_sales, ids=[made["Middle"]])
+        services.mark_read(access=access_of(users.a_sales), ids=[made["Middle"]])
     return made
 
 
@@ -54,7 +55,7 @@ def test_mark_read_by_ids_ignores_other_users_notifications(api, store_a, users,
     assert response.status_code == 200
     assert response.json() == {"marked": 1, "unread": 1}
     with in_store(store_a):
-        assert selectors.unread_count(user=users.a_sales2) == 1
+        assert selectors.unread_count(access=access_of(users.a_sales2)) == 1
 
 
 def test_mark_read_without_ids_marks_all(api, store_a, users, inbox):
@@ -69,7 +70,7 @@ def test_mark_read_with_bad_ids_is_a_validation_error(api, store_a, users, inbox
     assert response["Content-Type"].startswith("application/problem+json")
     assert response.json()["code"] == "validation_error"
     with in_store(store_a):
-        assert selectors.unread_count(user=users.a_sales) == 2
+        assert selectors.unread_count(access=access_of(users.a_sales)) == 2
 
 
 def test_every_store_role_may_read_its_notifications(api, store_a, users):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from tenant_apps.notifications import services
 from tenant_apps.notifications.models import Notification, SmsMessage
 from tenant_apps.notifications.sms import AliyunSmsBackend, ConsoleSmsBackend, Sms, SmsError
+from tests.factories import access_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def test_email_follows_the_members_choice_for_the_kind(
     store_a, users, in_store, mailoutbox, django_capture_on_commit_callbacks
 ):
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, email={"kanban.task_assigned": False})
+        services.preferences_update(access=access_of(users.a_sales), email={"kanban.task_assigned": False})
         with django_capture_on_commit_callbacks(execute=True):
             services.notify(recipients=[users.a_sales, users.a_sales2], kind="kanban.task_assigned", title="Do it")
     # a_sales said no; a_sales2 keeps the kind's default (email on).
@@ -29,7 +30,7 @@ def test_a_kind_off_by_default_is_emailed_to_who_asked_for_it(
     store_a, users, in_store, mailoutbox, django_capture_on_commit_callbacks
 ):
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, email={"sales.order_shipped": True})
+        services.preferences_update(access=access_of(users.a_sales), email={"sales.order_shipped": True})
         with django_capture_on_commit_callbacks(execute=True):
             services.notify(recipients=[users.a_sales, users.a_sales2], kind="sales.order_shipped", title="Shipped")
     assert [m.to for m in mailoutbox] == [[users.a_sales.email]]
@@ -67,7 +68,7 @@ def test_preferences_page_saves_choices(store_a, users, page_client, in_store):
     response = client.post("/notifications/preferences/", {"email": ["sales.order_shipped"], "mobile": ""})
     assert response.status_code == 200
     with in_store(store_a):
-        kinds = {k["kind"]: k["email"] for k in services.preferences_get(user=users.a_sales)["kinds"]}
+        kinds = {k["kind"]: k["email"] for k in services.preferences_get(access=access_of(users.a_sales))["kinds"]}
     assert kinds["sales.order_shipped"] is True and kinds["pool.released"] is False
 
 
@@ -124,7 +125,7 @@ def test_sms_goes_with_the_store_signature_and_template(
     store_a, users, in_store, console_outbox, django_capture_on_commit_callbacks
 ):
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, mobile="13800138000")
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000")
         services.sms_settings_update(signature="托盘商城")
         services.sms_template_set(code="automation.alert", body="提醒:{title}", provider_template_code="SMS_1")
         with django_capture_on_commit_callbacks(execute=True):
@@ -146,7 +147,7 @@ def test_sms_goes_with_the_store_signature_and_template(
 
 def test_opted_out_members_get_no_sms(store_a, users, in_store, console_outbox, django_capture_on_commit_callbacks):
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, mobile="13800138000", sms_opt_out=True)
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000", sms_opt_out=True)
         with django_capture_on_commit_callbacks(execute=True):
             made = services.sms_send(recipients=[users.a_sales], template="notification", params={"title": "x"})
         assert [m.status for m in made] == ["opted_out"]
@@ -159,7 +160,7 @@ def test_sms_rate_limit_per_number(
     settings.SMS_RATE_LIMIT_PER_HOUR = 2
     start = timezone.now()
     with in_store(store_a), time_machine.travel(start, tick=False) as clock:
-        services.preferences_update(user=users.a_sales, mobile="13800138000")
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000")
         with django_capture_on_commit_callbacks(execute=True):
             statuses = [
                 services.sms_send(recipients=[users.a_sales], template="notification", params={"title": n})[0].status
@@ -220,7 +221,7 @@ def test_a_refused_sms_is_logged_failed_with_the_reason(
     fake = FakeAliyunClient(code="isv.MOBILE_NUMBER_ILLEGAL", message="bad number")
     monkeypatch.setattr(AliyunSmsBackend, "client", lambda self: fake)
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, mobile="13800138000")
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000")
         services.sms_template_set(code="notification", body="{title}", provider_template_code="SMS_1")
         with django_capture_on_commit_callbacks(execute=True):
             services.sms_send(recipients=[users.a_sales], template="notification", params={"title": "x"})

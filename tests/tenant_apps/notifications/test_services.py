@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from shared_apps.platform.errors import ValidationFailed
 from tenant_apps.notifications import selectors, services
 from tenant_apps.notifications.models import Notification
+from tests.factories import access_of
 from tests.factories.accounts import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_notify_skips_users_who_are_not_members_of_the_current_store(store_a, st
         assert [n.recipient_id for n in created] == [users.a_sales.pk]
     with in_store(store_b):
         assert not Notification.objects.exists()
-        assert selectors.unread_count(user=users.b_sales) == 0
+        assert selectors.unread_count(access=access_of(users.b_sales)) == 0
 
 
 def test_notify_skips_deactivated_members(store_a, users, in_store):
@@ -115,7 +116,7 @@ def test_mark_read_marks_only_the_users_own_notifications(store_a, users, in_sto
     with in_store(store_a):
         mine = services.notify(recipients=[users.a_sales], kind="x.y", title="Mine")[0]
         theirs = services.notify(recipients=[users.a_sales2], kind="x.y", title="Theirs")[0]
-        assert services.mark_read(user=users.a_sales, ids=[mine.pk, theirs.pk]) == 1
+        assert services.mark_read(access=access_of(users.a_sales), ids=[mine.pk, theirs.pk]) == 1
         mine.refresh_from_db()
         theirs.refresh_from_db()
         assert mine.read_at is not None
@@ -126,9 +127,9 @@ def test_mark_read_without_ids_marks_all_of_the_users_notifications(store_a, use
     with in_store(store_a):
         for title in ("One", "Two"):
             services.notify(recipients=[users.a_sales, users.a_sales2], kind="x.y", title=title)
-        assert services.mark_read(user=users.a_sales) == 2
-        assert selectors.unread_count(user=users.a_sales) == 0
-        assert selectors.unread_count(user=users.a_sales2) == 2
+        assert services.mark_read(access=access_of(users.a_sales)) == 2
+        assert selectors.unread_count(access=access_of(users.a_sales)) == 0
+        assert selectors.unread_count(access=access_of(users.a_sales2)) == 2
 
 
 def test_unread_count_counts_only_unread_of_the_user(store_a, users, in_store):
@@ -136,8 +137,8 @@ def test_unread_count_counts_only_unread_of_the_user(store_a, users, in_store):
         first = services.notify(recipients=[users.a_sales], kind="x.y", title="One")[0]
         services.notify(recipients=[users.a_sales], kind="x.y", title="Two")
         services.notify(recipients=[users.a_finance], kind="x.y", title="Other")
-        services.mark_read(user=users.a_sales, ids=[first.pk])
-        assert selectors.unread_count(user=users.a_sales) == 1
+        services.mark_read(access=access_of(users.a_sales), ids=[first.pk])
+        assert selectors.unread_count(access=access_of(users.a_sales)) == 1
 
 
 def test_notifications_for_lists_newest_first_and_filters_unread(store_a, users, in_store):
@@ -146,9 +147,11 @@ def test_notifications_for_lists_newest_first_and_filters_unread(store_a, users,
         Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1))
         new = services.notify(recipients=[users.a_sales], kind="x.y", title="New")[0]
         services.notify(recipients=[users.a_finance], kind="x.y", title="Not mine")
-        assert [n.title for n in selectors.notifications_for(user=users.a_sales)] == ["New", "Old"]
-        services.mark_read(user=users.a_sales, ids=[new.pk])
-        assert [n.title for n in selectors.notifications_for(user=users.a_sales, unread_only=True)] == ["Old"]
+        assert [n.title for n in selectors.notifications_for(access=access_of(users.a_sales))] == ["New", "Old"]
+        services.mark_read(access=access_of(users.a_sales), ids=[new.pk])
+        assert [n.title for n in selectors.notifications_for(access=access_of(users.a_sales), unread_only=True)] == [
+            "Old"
+        ]
 
 
 def test_purge_read_deletes_only_notifications_read_long_ago(store_a, users, in_store):

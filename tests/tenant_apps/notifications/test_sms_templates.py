@@ -286,7 +286,7 @@ def test_an_automation_sms_uses_the_stores_enabled_template(
     store_a, users, in_store, console_outbox, capsys, django_capture_on_commit_callbacks
 ):
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, mobile="13800138000")
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000")
         services.sms_settings_update(signature="托盘商城")
         services.sms_template_set(
             code="automation.alert", body="【提醒】{rule}:{title}", provider_template_code="SMS_9"
@@ -307,7 +307,7 @@ def test_an_automation_sms_uses_the_stores_enabled_template(
 
 def test_a_disabled_template_is_not_used(store_a, users, in_store, console_outbox, django_capture_on_commit_callbacks):
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, mobile="13800138000")
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000")
         services.sms_template_set(code="automation.alert", body="{rule}", provider_template_code="SMS_9", enabled=False)
         _send_by_rule(users, django_capture_on_commit_callbacks)
     ((message,),) = [console_outbox]
@@ -318,7 +318,7 @@ def test_without_a_template_the_sms_goes_as_before(
     store_a, users, in_store, console_outbox, django_capture_on_commit_callbacks
 ):
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, mobile="13800138000")
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000")
         _send_by_rule(users, django_capture_on_commit_callbacks)
     assert [(m.template_code, m.text) for m in console_outbox] == [("", "Order SO-1 not shipped")]
 
@@ -341,7 +341,7 @@ def test_aliyun_gets_the_templates_provider_code_and_the_parameters(
     fake = FakeAliyunClient()
     monkeypatch.setattr(AliyunSmsBackend, "client", lambda self: fake)
     with in_store(store_a):
-        services.preferences_update(user=users.a_sales, mobile="13800138000")
+        services.preferences_update(access=access_of(users.a_sales), mobile="13800138000")
         services.sms_settings_update(signature="托盘商城")
         services.sms_template_set(code="automation.alert", body="{title}", provider_template_code="SMS_154950909")
         _send_by_rule(users, django_capture_on_commit_callbacks)

@@ -102,7 +102,9 @@ def _customer_merged(store, users):
 
 def _lead_created(store, users):
     return None, lambda: _path(
-        lead_services.lead_create(data={"name": "王五", "wechat_id": "wx-event"}, by=access_of(users.a_admin, store)),
+        lead_services.lead_create(
+            data={"name": "王五", "wechat_id": "wx-event"}, access=access_of(users.a_admin, store)
+        ),
         "leads",
     )
 

@@ -148,9 +148,9 @@ def test_another_store_cannot_see_the_announcement(api, store_a, store_b, users)
 
 
 def test_hq_announcements_to_this_store_are_listed_read_only(api, store_a, store_b, users):
-    to_a = hq_announcement_create(title="Holiday schedule", by=users.hq_admin, store_ids=[store_a.pk])
-    to_b = hq_announcement_create(title="Only B", by=users.hq_admin, store_ids=[store_b.pk])
-    to_all = hq_announcement_create(title="Everyone", by=users.hq_admin, all_stores=True)
+    to_a = hq_announcement_create(title="Holiday schedule", hq_user=users.hq_admin, store_ids=[store_a.pk])
+    to_b = hq_announcement_create(title="Only B", hq_user=users.hq_admin, store_ids=[store_b.pk])
+    to_all = hq_announcement_create(title="Everyone", hq_user=users.hq_admin, all_stores=True)
     response = api(users.a_sales, store_a).get("/api/v1/announcements?source=hq")
     rows = response.json()["results"]
     assert {row["id"] for row in rows} == {to_a.pk, to_all.pk}
@@ -159,7 +159,7 @@ def test_hq_announcements_to_this_store_are_listed_read_only(api, store_a, store
 
 
 def test_the_feed_mixes_store_and_hq_announcements_newest_first(api, store_a, users):
-    hq_announcement_create(title="HQ first", by=users.hq_admin, all_stores=True)
+    hq_announcement_create(title="HQ first", hq_user=users.hq_admin, all_stores=True)
     post(api, users.a_admin, store_a, title="Store second", audience="everyone")
     titles = [row["title"] for row in api(users.a_sales, store_a).get("/api/v1/announcements").json()["results"]]
     assert titles[:2] == ["Store second", "HQ first"]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_announcement_list_shows_store_and_hq_ones(page_client, users, store_a, in_store):
-    hq_announcement_create(title="From the head office", by=users.hq_admin, all_stores=True)
+    hq_announcement_create(title="From the head office", hq_user=users.hq_admin, all_stores=True)
     with in_store(store_a):
         services.announcement_create(
             access=access_of(users.a_admin, store_a), title="Team meeting", audience="everyone"

@@ -21,7 +21,7 @@ def _reset_all(store, in_store):
 
 def test_a_store_inherits_a_changed_hq_default(users, store_a, in_store):
     _reset_all(store_a, in_store)
-    company_policy_update(by=users.hq_admin, pool_max_idle_days=12, discount_threshold="0.8")
+    company_policy_update(hq_user=users.hq_admin, pool_max_idle_days=12, discount_threshold="0.8")
     with in_store(store_a):
         effective = store_settings_get()
         assert (effective.pool_max_idle_days, effective.discount_threshold) == (12, Decimal("0.800"))
@@ -34,7 +34,7 @@ def test_an_overriding_store_keeps_its_own_value(users, store_a, store_b, in_sto
     _reset_all(store_b, in_store)
     with in_store(store_a):
         services.store_settings_update(pool_max_idle_days=45)
-    company_policy_update(by=users.hq_admin, pool_max_idle_days=12)
+    company_policy_update(hq_user=users.hq_admin, pool_max_idle_days=12)
     with in_store(store_a):
         assert store_settings_get().pool_max_idle_days == 45
         assert "pool_max_idle_days" not in store_settings_get().inherited
@@ -43,7 +43,7 @@ def test_an_overriding_store_keeps_its_own_value(users, store_a, store_b, in_sto
 
 
 def test_reset_puts_a_field_back_on_the_hq_default(users, store_a, in_store):
-    company_policy_update(by=users.hq_admin, pool_grace_days=9)
+    company_policy_update(hq_user=users.hq_admin, pool_grace_days=9)
     with in_store(store_a):
         services.store_settings_update(pool_grace_days=2)
         assert store_settings_get().pool_grace_days == 2
@@ -69,7 +69,7 @@ def test_api_patch_marks_overrides_and_reset_clears_them(api, users, store_a, in
     assert body["pool_ownership_cap"] == 80
     assert body["overrides"] == ["pool_ownership_cap"]
     assert "pool_ownership_cap" not in body["inherited"]
-    company_policy_update(by=users.hq_admin, pool_ownership_cap=300)
+    company_policy_update(hq_user=users.hq_admin, pool_ownership_cap=300)
     assert client.get("/api/v1/settings").json()["pool_ownership_cap"] == 80
     body = client.patch("/api/v1/settings", {"reset": ["pool_ownership_cap"]}, format="json").json()
     assert (body["pool_ownership_cap"], body["overrides"]) == (300, [])
