@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection
 
+from shared_apps.platform import runners
+
 logger = logging.getLogger(__name__)
 
 _CONSUMERS: dict[str, Callable[[], Any]] = {}
@@ -42,19 +44,15 @@ def wake() -> None:
 
 
 def run(name: str) -> Any:
-    """Run the consumer ``name`` in the current store unless it is already running there
-    (a session advisory lock per store and consumer). Returns what the consumer returned, or
+    """Run the consumer ``name`` in the current store unless it is already running there (a
+    session advisory lock per store and consumer), and again if events arrived as it finished
+    (``platform.runners``). Returns what the consumer returned (its last round), or
     ``{"skipped": "busy"}``."""
+    from tenant_apps.outbox import selectors
+
     key = f"{connection.schema_name}:events:{name}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
-        if not cursor.fetchone()[0]:
-            return {"skipped": "busy"}
-    try:
-        return _CONSUMERS[name]()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+    rounds = runners.run_alone(key, _CONSUMERS[name], more=lambda: bool(selectors.events_after(name, limit=1)))
+    return rounds[-1] if rounds else runners.BUSY
 
 
 def run_all() -> dict:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
+from shared_apps.platform import runners
 from tenant_apps.notifications.services import notify
 from tenant_apps.webhooks import sending
 from tenant_apps.webhooks.models import Delivery, Endpoint
@@ -73,36 +74,52 @@ def _lock_key(endpoint_id: int) -> str:
 
 
 def deliver_due(*, endpoint_id: int, budget_seconds: float = TASK_BUDGET_SECONDS) -> dict:
-    """Send the endpoint's due deliveries (one runner per endpoint at a time). Returns counts, and
-    ``more: True`` when the time budget ran out with deliveries still due."""
-    key = _lock_key(endpoint_id)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
-        if not cursor.fetchone()[0]:
-            return {"skipped": "busy"}
+    """Send the endpoint's due deliveries (one runner per endpoint at a time, running again if
+    deliveries fell due as it finished: ``platform.runners``). Returns counts, and ``more: True``
+    when the time budget ran out with deliveries still due."""
+    started = timezone.now()
+    totals = {"sent": 0, "succeeded": 0}
+
+    def work() -> dict:
+        left = budget_seconds - (timezone.now() - started).total_seconds()
+        outcome = _deliver_for(endpoint_id, budget_seconds=max(left, 0.0))
+        totals["sent"] += outcome["sent"]
+        totals["succeeded"] += outcome["succeeded"]
+        return outcome
+
+    def more() -> bool:
+        if (timezone.now() - started).total_seconds() > budget_seconds:
+            return False  # the next task takes over (``_deliver_for`` queued it)
+        active = Endpoint.objects.filter(pk=endpoint_id, active=True).exists()
+        return active and bool(due(endpoint_id=endpoint_id, at=timezone.now(), limit=1))
+
+    rounds = runners.run_alone(_lock_key(endpoint_id), work, more=more)
+    if rounds is None:
+        return dict(runners.BUSY)
+    return {**totals, **({"more": True} if any(r.get("more") for r in rounds) else {})}
+
+
+def _deliver_for(endpoint_id: int, *, budget_seconds: float) -> dict:
+    """One runner's round: send due batches until none is left or the budget is spent."""
     sent = succeeded = 0
     started = timezone.now()
-    try:
-        while True:
-            endpoint = Endpoint.objects.filter(pk=endpoint_id, active=True).first()
-            if endpoint is None:
-                break
-            batch = due(endpoint_id=endpoint_id, at=timezone.now())
-            if not batch:
-                break
-            outcomes = _send_all(endpoint, batch)
-            for delivery, outcome in zip(batch, outcomes, strict=True):
-                _record(endpoint_id=endpoint_id, delivery_id=delivery.pk, outcome=outcome)
-            sent += len(batch)
-            succeeded += sum(1 for outcome in outcomes if outcome.ok)
-            if (timezone.now() - started).total_seconds() > budget_seconds:
-                if due(endpoint_id=endpoint_id, at=timezone.now(), limit=1):
-                    _after_commit_deliver({endpoint_id})
-                    return {"sent": sent, "succeeded": succeeded, "more": True}
-                break
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+    while True:
+        endpoint = Endpoint.objects.filter(pk=endpoint_id, active=True).first()
+        if endpoint is None:
+            break
+        batch = due(endpoint_id=endpoint_id, at=timezone.now())
+        if not batch:
+            break
+        outcomes = _send_all(endpoint, batch)
+        for delivery, outcome in zip(batch, outcomes, strict=True):
+            _record(endpoint_id=endpoint_id, delivery_id=delivery.pk, outcome=outcome)
+        sent += len(batch)
+        succeeded += sum(1 for outcome in outcomes if outcome.ok)
+        if (timezone.now() - started).total_seconds() > budget_seconds:
+            if due(endpoint_id=endpoint_id, at=timezone.now(), limit=1):
+                _after_commit_deliver({endpoint_id})
+                return {"sent": sent, "succeeded": succeeded, "more": True}
+            break
     return {"sent": sent, "succeeded": succeeded}
 
 
