@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
 from shared_apps.platform.listing import BulkAction, Column, ListSpec, register_list
+from shared_apps.platform.navigation import NavEntry, register_entries
 from shared_apps.reporting.catalogue import Kind
 from shared_apps.reporting.display import value_text
 from shared_apps.reporting.periods import rate
@@ -719,42 +720,17 @@ def delivery_fail(request, delivery_id):
     return redirect("sales:order-detail", delivery.order_id)
 
 
+NAVIGATION = (
+    # key, label, URL name, permission, icon, order
+    NavEntry("quotations", gettext_lazy("Quotations"), "sales:quotations", "quotations.view", "file-text", 40),
+    NavEntry("orders", gettext_lazy("Orders"), "sales:orders", "orders.view", "shopping-bag", 42),
+    NavEntry("warehouse", gettext_lazy("Warehouse"), "sales:warehouse", "orders.outbound", "package", 44),
+    NavEntry("products", gettext_lazy("Products"), "sales:products", "products.view", "layers", 46),
+)
+
+
 def register_pages() -> None:
     """Navigation entries of sales and the declaration of the order list (from ``ready()``)."""
-    from shared_apps.platform.navigation import register_nav
-
     register_list(ORDER_LIST)
     register_list(QUOTATION_LIST)
-
-    register_nav(
-        key="quotations",
-        label=gettext_lazy("Quotations"),
-        url_name="sales:quotations",
-        permission="quotations.view",
-        icon="file-text",
-        order=40,
-    )
-    register_nav(
-        key="orders",
-        label=gettext_lazy("Orders"),
-        url_name="sales:orders",
-        permission="orders.view",
-        icon="shopping-bag",
-        order=42,
-    )
-    register_nav(
-        key="warehouse",
-        label=gettext_lazy("Warehouse"),
-        url_name="sales:warehouse",
-        permission="orders.outbound",
-        icon="package",
-        order=44,
-    )
-    register_nav(
-        key="products",
-        label=gettext_lazy("Products"),
-        url_name="sales:products",
-        permission="products.view",
-        icon="layers",
-        order=46,
-    )
+    register_entries(NAVIGATION)
