@@ -10,12 +10,14 @@ when one field is wrong, "Invalid input." with every field's messages when more 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shared_apps.platform.dates import day_in_range, out_of_range_message
 from shared_apps.platform.errors import ValidationFailed
@@ -92,6 +94,34 @@ def clean_text_fields(
     return clean
 
 
+@dataclass(frozen=True)
+class MoneyWords:
+    """How an answer refuses a malformed amount (each app's answers keep their words, api.md): the
+    message of a value that is no number, of one with too many decimals, of one not more than
+    zero; ``as_written``: the decimals are counted as written ("1.000" has three) and checked
+    before the sign and the size."""
+
+    invalid: str
+    places: str
+    not_positive: str
+    as_written: bool = False
+
+
+# Prices, costs and refunds (sales, after-sales, imports).
+MONEY = MoneyWords(
+    invalid=gettext_noop("Not a valid amount."),
+    places=gettext_noop("At most 2 decimal places."),
+    not_positive=gettext_noop("Must be greater than zero."),
+)
+# Finance's amounts of payment records and invoices.
+PAYMENT_AMOUNT = MoneyWords(
+    invalid=gettext_noop("Enter an amount such as 1280.00."),
+    places=gettext_noop("An amount has at most 2 decimals."),
+    not_positive=gettext_noop("The amount must be greater than 0."),
+    as_written=True,
+)
+
+
 def parse_money(
     value: Any,
     *,
@@ -100,37 +130,42 @@ def parse_money(
     positive: bool = True,
     maximum: Decimal = MAX_MONEY,
     negative_message: str | None = None,
+    words: MoneyWords = MONEY,
 ) -> Decimal | None:
-    """A money amount: a number or decimal string with at most 2 decimals (never a float's noise).
+    """A money amount: a number or decimal string with at most 2 decimals (never a float's noise),
+    as a ``Decimal`` with 2 places.
 
     The checks, in this order, each stopping at the first failure: present, a finite number, not
     negative (only with ``negative_message``, which is then the message), at most ``maximum`` in
-    size, at most 2 decimal places, more than zero (only when ``positive``)."""
+    size, at most 2 decimal places, more than zero (only when ``positive``). With
+    ``words.as_written`` the last three come as: at most 2 decimals as written, more than zero, the
+    size."""
     if value is None or value == "" or isinstance(value, bool):
         _add(errors, field, _("An amount is required."))
         return None
     if isinstance(value, float):
         value = repr(value)
     try:
-        amount = Decimal(str(value).strip())
+        amount: Decimal | None = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        _add(errors, field, _("Not a valid amount."))
-        return None
-    if not amount.is_finite():
-        _add(errors, field, _("Not a valid amount."))
+        amount = None
+    if amount is None or not amount.is_finite():
+        _add(errors, field, _(words.invalid))
         return None
     if negative_message is not None and amount < 0:
         _add(errors, field, negative_message)
         return None
-    if abs(amount) > maximum:
-        _add(errors, field, _("The amount is too large."))
-        return None
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        _add(errors, field, _("At most 2 decimal places."))
-        return None
-    if positive and amount <= 0:
-        _add(errors, field, _("Must be greater than zero."))
-        return None
+    too_large = (abs(amount) > maximum, _("The amount is too large."))
+    if words.as_written:
+        places = (int(amount.as_tuple().exponent) < -2, _(words.places))
+    else:  # (a value too large to quantize is refused for its size first)
+        places = (not too_large[0] and amount != amount.quantize(CENT, rounding=ROUND_HALF_UP), _(words.places))
+    not_positive = (positive and amount <= 0, _(words.not_positive))
+    checks = (places, not_positive, too_large) if words.as_written else (too_large, places, not_positive)
+    for failed, message in checks:
+        if failed:
+            _add(errors, field, message)
+            return None
     return amount.quantize(CENT)
 
 
@@ -213,31 +248,3 @@ def parse_moment(value: Any, *, field: str, errors: Errors, zone: tzinfo) -> dat
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, zone)
     return moment
-
-
-def parse_amount(value: Any, *, field: str, errors: Errors) -> Decimal | None:
-    """A payment's or an invoice's amount: more than 0, written with at most 2 decimals, as a
-    ``Decimal`` with 2 places.
-
-    The checks, in this order, each stopping at the first failure: present, a finite number, at
-    most 2 decimals as written ("1.000" is refused), more than 0, at most ``MAX_MONEY``."""
-    if value is None or value == "" or isinstance(value, bool):
-        _add(errors, field, _("An amount is required."))
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite():
-        _add(errors, field, _("Enter an amount such as 1280.00."))
-        return None
-    if int(amount.as_tuple().exponent) < -2:
-        _add(errors, field, _("An amount has at most 2 decimals."))
-        return None
-    if amount <= 0:
-        _add(errors, field, _("The amount must be greater than 0."))
-        return None
-    if amount > MAX_MONEY:
-        _add(errors, field, _("The amount is too large."))
-        return None
-    return amount.quantize(CENT)

@@ -1,9 +1,18 @@
 """The navigation registry: each app declares its own menu entries, the page shell shows them.
 
-An app registers its entries in ``AppConfig.ready()``::
+An app declares its entries as one tuple and registers them in ``AppConfig.ready()``::
 
     from django.utils.translation import gettext_lazy as _
-    from shared_apps.platform.navigation import register_nav
+    from shared_apps.platform.navigation import NavEntry, register_entries
+
+    NAVIGATION = (
+        # key, label, URL name, permission, icon, order
+        NavEntry("members", _("Team"), "workspace:members", "members.view", "users", 900),
+        NavEntry("channels", _("Channels"), "workspace:channels", "channels.view", "shopping-bag", 910),
+    )
+    register_entries(NAVIGATION)
+
+or one entry at a time::
 
     register_nav(
         key="notifications",
@@ -25,7 +34,7 @@ yet is simply absent. Icons are the names of the symbols in ``static/img/icons.s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,8 +88,6 @@ def register_nav(
     badge: Badge | None = None,
 ) -> NavEntry:
     """Add (or replace, when ``ready()`` runs twice) the entry ``key`` of ``area``."""
-    if area not in AREAS:
-        raise ValueError(f"unknown navigation area {area!r}")
     entry = NavEntry(
         key=key,
         label=label,
@@ -91,8 +98,18 @@ def register_nav(
         area=area,
         badge=badge,
     )
-    _registry[(area, key)] = entry
+    register_entries((entry,))
     return entry
+
+
+def register_entries(entries: Iterable[NavEntry]) -> None:
+    """Add (or replace, when ``ready()`` runs twice) each of ``entries``, under its key and area."""
+    entries = tuple(entries)
+    for entry in entries:
+        if entry.area not in AREAS:
+            raise ValueError(f"unknown navigation area {entry.area!r}")
+    for entry in entries:
+        _registry[(entry.area, entry.key)] = entry
 
 
 def unregister_nav(*, key: str, area: str = STORE) -> None:

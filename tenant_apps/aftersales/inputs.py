@@ -24,7 +24,6 @@ from shared_apps.platform.fields import (
     parse_money,
     parse_quantity,
     parse_text,
-    raise_errors,
 )
 from shared_apps.platform.inputs import InputSerializer
 from tenant_apps.aftersales import services
@@ -118,9 +117,8 @@ class CaseCreateSerializer(InputSerializer):
     )
     reissue_invoice = serializers.BooleanField(required=False, default=False)
 
-    def parse(self, data: Mapping[str, Any]) -> dict[str, Any]:
+    def parse(self, data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
         """Every field of an application, or 400 naming every malformed one."""
-        errors: Errors = {}
         case_type = parse_choice(data.get("type"), field="type", errors=errors, choices=Case.Type.values)
         reason = parse_text(
             data.get("reason"), field="reason", errors=errors, max_length=services.REASON_MAX, required=True
@@ -131,7 +129,6 @@ class CaseCreateSerializer(InputSerializer):
         order_id = parse_id(data.get("order"), whole_floats=True)
         if order_id is None:
             errors.setdefault("order", []).append(_("No such order."))
-        raise_errors(errors)
         return {
             "order_id": order_id,
             "type": case_type,
@@ -145,22 +142,18 @@ class CaseCreateSerializer(InputSerializer):
 class CaseCommentSerializer(InputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=services.COMMENT_MAX)
 
-    def parse(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        errors: Errors = {}
+    def parse(self, data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
         comment = parse_text(data.get("comment", ""), field="comment", errors=errors, max_length=services.COMMENT_MAX)
-        raise_errors(errors)
         return {"comment": comment}
 
 
 class CaseRejectSerializer(InputSerializer):
     comment = serializers.CharField(max_length=services.COMMENT_MAX, help_text="Why the case is rejected.")
 
-    def parse(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        errors: Errors = {}
+    def parse(self, data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
         comment = parse_text(
             data.get("comment"), field="comment", errors=errors, max_length=services.COMMENT_MAX, required=True
         )
-        raise_errors(errors)
         return {"comment": comment}
 
 
@@ -171,12 +164,10 @@ class CaseProcessSerializer(InputSerializer):
         "(bank_transfer, alipay, wechat_pay, cash, platform); default bank_transfer.",
     )
 
-    def parse(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        errors: Errors = {}
+    def parse(self, data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
         method = data.get("method")
         if method in (None, ""):  # the default method
             method = None
         else:
             method = parse_choice(method, field="method", errors=errors, choices=services.REFUND_METHODS)
-        raise_errors(errors)
         return {"method": method}

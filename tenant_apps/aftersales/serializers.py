@@ -5,12 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shared_apps.accounts.serializers import UserNameField
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent, CaseItem
-
-
-def _label(user) -> str:
-    return (user.name or user.email) if user is not None else ""
 
 
 class CaseItemSerializer(serializers.ModelSerializer):
@@ -27,16 +24,12 @@ class CaseItemSerializer(serializers.ModelSerializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
-    actor_name = serializers.SerializerMethodField()
+    actor_name = UserNameField(source="actor")
 
     class Meta:
         model = CaseEvent
         fields = ["id", "kind", "from_status", "to_status", "actor", "actor_name", "message", "data", "at"]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_actor_name(self, obj: CaseEvent) -> str:
-        return _label(obj.actor) if obj.actor_id else ""
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -48,9 +41,9 @@ class CaseSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
     items = CaseItemSerializer(many=True, read_only=True)
     applicant = serializers.IntegerField(source="applicant_id", read_only=True)
-    applicant_name = serializers.SerializerMethodField()
+    applicant_name = UserNameField(source="applicant")
     decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
-    decided_by_name = serializers.SerializerMethodField()
+    decided_by_name = UserNameField(source="decided_by")
     refund_payment = serializers.IntegerField(source="refund_payment_id", read_only=True, allow_null=True)
     delivery = serializers.IntegerField(source="delivery_id", read_only=True, allow_null=True)
     actions = serializers.SerializerMethodField(help_text="The actions the caller may take on this case now.")
@@ -89,14 +82,6 @@ class CaseSerializer(serializers.ModelSerializer):
             "actions",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_applicant_name(self, obj: Case) -> str:
-        return _label(obj.applicant)
-
-    @extend_schema_field(serializers.CharField())
-    def get_decided_by_name(self, obj: Case) -> str:
-        return _label(obj.decided_by) if obj.decided_by_id else ""
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=rules.ACTIONS)))
     def get_actions(self, obj: Case) -> list[str]:

@@ -14,21 +14,16 @@ from collections.abc import Iterable
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shared_apps.accounts.serializers import UserNameField
 from tenant_apps.customers import selectors
 from tenant_apps.customers.models import Customer, CustomerMerge, FollowUp, Grade, Intention, Tag
-
-
-def _user_label(user) -> str:
-    if user is None:
-        return ""
-    return user.name or user.email
 
 
 class CustomerSerializer(serializers.ModelSerializer):
     channel = serializers.SerializerMethodField(help_text="The channel's code, or null.")
     tags = serializers.SerializerMethodField(help_text="Tag names.")
     owner = serializers.IntegerField(source="owner_id", read_only=True, allow_null=True, help_text="User id, or null.")
-    owner_name = serializers.SerializerMethodField()
+    owner_name = UserNameField(source="owner")
     in_pool = serializers.BooleanField(read_only=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
     # Blank until someone records an intention: the document lists "" among the values.
@@ -75,10 +70,6 @@ class CustomerSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, obj: Customer) -> list[str]:
         return [tag.name for tag in obj.tags.all()]
-
-    @extend_schema_field(serializers.CharField())
-    def get_owner_name(self, obj: Customer) -> str:
-        return _user_label(obj.owner) if obj.owner_id else ""
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -146,7 +137,7 @@ class CustomerWriteSerializer(serializers.Serializer):
 
 class FollowUpSerializer(serializers.ModelSerializer):
     author = serializers.IntegerField(source="author_id", read_only=True)
-    author_name = serializers.SerializerMethodField()
+    author_name = UserNameField(source="author")
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     at = serializers.DateTimeField(source="created_at", read_only=True)
 
@@ -154,10 +145,6 @@ class FollowUpSerializer(serializers.ModelSerializer):
         model = FollowUp
         fields = ["id", "customer", "author", "author_name", "kind", "content", "outcome", "next_follow_up_at", "at"]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_author_name(self, obj: FollowUp) -> str:
-        return _user_label(obj.author)
 
 
 class FollowUpCreateSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from shared_apps.accounts.serializers import UserNameField
 from shared_apps.platform.api import StrictFormParser as FormParser
 from shared_apps.platform.api import StrictJSONParser as JSONParser
 from shared_apps.platform.api import StrictMultiPartParser as MultiPartParser
@@ -29,7 +30,7 @@ from tenant_apps.finance.inputs import (
     PaymentRejectSerializer,
 )
 from tenant_apps.finance.models import Invoice, Payment
-from tenant_apps.finance.serializers import PaymentSerializer, _label
+from tenant_apps.finance.serializers import PaymentSerializer
 from tenant_apps.sales.selectors import order_get_for_user
 
 # --- serializers ----------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     order_number = serializers.SerializerMethodField()
     quotation = serializers.IntegerField(source="quotation_id", read_only=True, allow_null=True)
     requested_by = serializers.IntegerField(source="requested_by_id", read_only=True)
-    requested_by_name = serializers.SerializerMethodField()
+    requested_by_name = UserNameField(source="requested_by")
     issued_by = serializers.IntegerField(source="issued_by_id", read_only=True, allow_null=True)
     file_url = serializers.SerializerMethodField()
     aftersales_case = serializers.IntegerField(source="aftersales_case_id", read_only=True, allow_null=True)
@@ -96,10 +97,6 @@ class InvoiceSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField())
     def get_order_number(self, obj: Invoice) -> str:
         return obj.order.number if obj.order_id else ""
-
-    @extend_schema_field(serializers.CharField())
-    def get_requested_by_name(self, obj: Invoice) -> str:
-        return _label(obj.requested_by)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_file_url(self, obj: Invoice) -> str | None:

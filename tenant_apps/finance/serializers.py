@@ -5,11 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shared_apps.accounts.serializers import UserNameField
 from tenant_apps.finance.models import Payment, PaymentVoucher
-
-
-def _label(user) -> str:
-    return (user.name or user.email) if user is not None else ""
 
 
 class VoucherSerializer(serializers.ModelSerializer):
@@ -34,9 +31,9 @@ class PaymentSerializer(serializers.ModelSerializer):
     vouchers = VoucherSerializer(many=True, read_only=True)
     aftersales_case = serializers.IntegerField(source="aftersales_case_id", read_only=True, allow_null=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
-    created_by_name = serializers.SerializerMethodField()
+    created_by_name = UserNameField(source="created_by")
     decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
-    decided_by_name = serializers.SerializerMethodField()
+    decided_by_name = UserNameField(source="decided_by")
 
     class Meta:
         model = Payment
@@ -63,11 +60,3 @@ class PaymentSerializer(serializers.ModelSerializer):
             "reject_reason",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_created_by_name(self, obj: Payment) -> str:
-        return _label(obj.created_by) if obj.created_by_id else ""
-
-    @extend_schema_field(serializers.CharField())
-    def get_decided_by_name(self, obj: Payment) -> str:
-        return _label(obj.decided_by) if obj.decided_by_id else ""

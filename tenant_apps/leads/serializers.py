@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shared_apps.accounts.serializers import UserNameField
 from tenant_apps.leads.models import Lead
-
-
-def _label(user) -> str:
-    return (user.name or user.email) if user is not None else ""
 
 
 class LeadSerializer(serializers.ModelSerializer):
     channel = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     owner = serializers.IntegerField(source="owner_id", read_only=True, allow_null=True)
-    owner_name = serializers.SerializerMethodField()
+    owner_name = UserNameField(source="owner")
     customer = serializers.IntegerField(source="customer_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -46,7 +42,3 @@ class LeadSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_owner_name(self, obj: Lead) -> str:
-        return _label(obj.owner) if obj.owner_id else ""

@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shared_apps.accounts.serializers import UserNameField
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.viewsets import StoreAPIView, StoreGenericAPIView, StoreViewSet
 from tenant_apps.customers.selectors import customer_get_for_user
@@ -21,10 +22,6 @@ from tenant_apps.customers.serializers import CustomerSerializer
 from tenant_apps.pool import selectors, services
 from tenant_apps.pool.models import Claim, Release
 from tenant_apps.pool.policies import GRADES
-
-
-def _label(user) -> str:
-    return (user.name or user.email) if user is not None else ""
 
 
 class PoolCustomerSerializer(CustomerSerializer):
@@ -40,9 +37,9 @@ class ClaimSerializer(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     applicant = serializers.IntegerField(source="applicant_id", read_only=True)
-    applicant_name = serializers.SerializerMethodField()
+    applicant_name = UserNameField(source="applicant")
     decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
-    decided_by_name = serializers.SerializerMethodField()
+    decided_by_name = UserNameField(source="decided_by")
 
     class Meta:
         model = Claim
@@ -61,14 +58,6 @@ class ClaimSerializer(serializers.ModelSerializer):
             "decision_reason",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_applicant_name(self, obj: Claim) -> str:
-        return _label(obj.applicant)
-
-    @extend_schema_field(serializers.CharField())
-    def get_decided_by_name(self, obj: Claim) -> str:
-        return _label(obj.decided_by) if obj.decided_by_id else ""
 
 
 class ClaimCreateSerializer(serializers.Serializer):

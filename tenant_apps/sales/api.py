@@ -130,14 +130,14 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
 
     @extend_schema(request=CategoryInputSerializer, responses={201: CategorySerializer})
     def create(self, request):
-        category = services.category_create(access=self.access, **CategoryInputSerializer.parsed(_body(request)))
+        category = services.category_create(access=self.access, **CategoryInputSerializer.read(_body(request)))
         return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CategoryInputSerializer, responses={200: CategorySerializer})
     def partial_update(self, request, pk=None):
         body = _body(request)
         category = self.get_object()
-        values = CategoryInputSerializer.parsed(body, partial=True)
+        values = CategoryInputSerializer.read(body, partial=True)
         category = services.category_update(category_id=category.pk, access=self.access, **values)
         return Response(CategorySerializer(selectors.category_get(category_id=category.pk)).data)
 
@@ -184,14 +184,14 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreView
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer})
     def create(self, request):
-        product = services.product_create(access=self.access, **ProductInputSerializer.parsed(_body(request)))
+        product = services.product_create(access=self.access, **ProductInputSerializer.read(_body(request)))
         return self._product(product, status.HTTP_201_CREATED)
 
     @extend_schema(request=ProductInputSerializer, responses={200: ProductSerializer})
     def partial_update(self, request, pk=None):
         body = _body(request)
         product = self.get_object()
-        values = ProductInputSerializer.parsed(body, partial=True)
+        values = ProductInputSerializer.read(body, partial=True)
         product = services.product_update(product_id=product.pk, access=self.access, **values)
         return self._product(product)
 
@@ -202,7 +202,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreView
         if request.method == "POST":
             body = _body(request)
             product = self.get_object()
-            values = ProductCostInputSerializer.parsed(body)
+            values = ProductCostInputSerializer.read(body)
             cost = services.product_cost_add(product_id=product.pk, access=self.access, **values)
             return Response(ProductCostSerializer(cost).data, status=status.HTTP_201_CREATED)
         return Response(ProductCostSerializer(selectors.product_costs(product_id=pk), many=True).data)
@@ -269,13 +269,13 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVi
 
     @extend_schema(request=QuotationInputSerializer, responses={201: QuotationSerializer})
     def create(self, request):
-        quotation = services.quotation_create(access=self.access, **QuotationInputSerializer.parsed(_body(request)))
+        quotation = services.quotation_create(access=self.access, **QuotationInputSerializer.read(_body(request)))
         return self._fresh(quotation, status.HTTP_201_CREATED)
 
     @extend_schema(request=QuotationInputSerializer, responses={200: QuotationSerializer})
     def partial_update(self, request, pk=None):
         quotation = self.get_object()
-        values = QuotationInputSerializer.parsed(_body(request), partial=True)
+        values = QuotationInputSerializer.read(_body(request), partial=True)
         quotation = services.quotation_update(quotation_id=quotation.pk, access=self.access, **values)
         return self._fresh(quotation)
 
@@ -283,7 +283,7 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVi
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The live figures of a line editor (nothing is stored)."""
-        preview = services.quotation_preview(**QuotationPreviewInputSerializer.parsed(_body(request)))
+        preview = services.quotation_preview(**QuotationPreviewInputSerializer.read(_body(request)))
         return Response(QuotationPreviewSerializer(preview).data)
 
     @extend_schema(request=None, responses={200: QuotationSerializer})
@@ -295,7 +295,7 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVi
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         quotation = self.get_object()
-        values = CommentSerializer.parsed(_body(request))
+        values = CommentSerializer.read(_body(request))
         quotation = services.quotation_approve(quotation_id=quotation.pk, access=self.access, **values)
         return self._fresh(quotation)
 
@@ -303,7 +303,7 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVi
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         quotation = self.get_object()
-        values = CommentSerializer.parsed(_body(request))
+        values = CommentSerializer.read(_body(request))
         quotation = services.quotation_reject(quotation_id=quotation.pk, access=self.access, **values)
         return self._fresh(quotation)
 
@@ -377,7 +377,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
 
     @extend_schema(request=OrderInputSerializer, responses={201: OrderDetailSerializer})
     def create(self, request):
-        order = services.order_create(access=self.access, **OrderInputSerializer.parsed(_body(request)))
+        order = services.order_create(access=self.access, **OrderInputSerializer.read(_body(request)))
         return self._detail(order, status.HTTP_201_CREATED)
 
     @extend_schema(request=TransitionInputSerializer, responses={200: OrderDetailSerializer})
@@ -385,7 +385,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
     def transition(self, request, pk=None):
         body = _body(request)
         order = self.get_object()
-        values = TransitionInputSerializer.parsed(body)
+        values = TransitionInputSerializer.read(body)
         order = services.order_transition(order_id=order.pk, access=self.access, **values)
         return self._detail(order)
 
@@ -394,7 +394,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSe
     def feedback(self, request, pk=None):
         body = _body(request)
         order = self.get_object()
-        values = FeedbackInputSerializer.parsed(body)
+        values = FeedbackInputSerializer.read(body)
         order = services.order_feedback(order_id=order.pk, access=self.access, **values)
         return self._detail(order)
 
@@ -448,7 +448,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
         """Mark a delivery that left the warehouse as failed, with the reason."""
         body = _body(request)
         delivery = self.get_object()
-        values = DeliveryFailInputSerializer.parsed(body)
+        values = DeliveryFailInputSerializer.read(body)
         delivery = services.delivery_fail(delivery=delivery, access=self.access, **values)
         return Response(
             DeliverySerializer(selectors.delivery_get_for_user(delivery_id=delivery.pk, access=self.access)).data
@@ -459,7 +459,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreVie
     def transition(self, request, pk=None):
         body = _body(request)
         delivery = self.get_object()
-        values = DeliveryTransitionInputSerializer.parsed(body)
+        values = DeliveryTransitionInputSerializer.read(body)
         delivery = services.delivery_transition(delivery=delivery, access=self.access, **values)
         return Response(
             DeliverySerializer(selectors.delivery_get_for_user(delivery_id=delivery.pk, access=self.access)).data

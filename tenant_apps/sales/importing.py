@@ -55,14 +55,14 @@ from shared_apps.accounts.models import Membership
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.dates import day_in_range
 from shared_apps.platform.errors import DomainError, ValidationFailed
-from shared_apps.platform.fields import parse_quantity
+from shared_apps.platform.fields import parse_money, parse_quantity
 from shared_apps.platform.spreadsheets import open_spreadsheet
 from tenant_apps.customers.error_codes import DuplicateCustomer
 from tenant_apps.customers.services import CREATED, customer_create_many, find_duplicate, normalize_mobile
 from tenant_apps.imports import services as import_services
 from tenant_apps.imports.registry import Column, Importer, Outcome, RowResult, resolve_mapping
 from tenant_apps.outbox.services import emit_many
-from tenant_apps.sales.inputs import parse_cost, parse_money
+from tenant_apps.sales.inputs import MAX_UNIT_PRICE, parse_cost
 from tenant_apps.sales.models import Order, OrderEvent, OrderLine, Product
 from tenant_apps.sales.serializers import order_event_data_many
 from tenant_apps.sales.services import discount_rate, order_cost
@@ -536,7 +536,9 @@ class OrderImporter(Importer):
             elif product is None:
                 errors["sku"] = [_("Unknown SKU %(sku)s.") % {"sku": sku}]
             quantity = parse_quantity((row.get("quantity") or "").strip(), field="quantity", errors=errors)
-            unit_price = parse_money((row.get("unit_price") or "").strip(), field="unit_price", errors=errors)
+            unit_price = parse_money(
+                (row.get("unit_price") or "").strip(), field="unit_price", errors=errors, maximum=MAX_UNIT_PRICE
+            )
             raw_cost = (row.get("unit_cost") or "").strip()
             unit_cost = parse_cost(raw_cost, field="unit_cost", errors=errors) if raw_cost else None
             if errors:
@@ -697,7 +699,9 @@ class OrderImporter(Importer):
         money_errors: dict[str, list[str]] = {}
         collected = Decimal("0.00")
         if merged.get("collected"):
-            collected = parse_money(merged["collected"], field="collected", errors=money_errors, positive=False)
+            collected = parse_money(
+                merged["collected"], field="collected", errors=money_errors, positive=False, maximum=MAX_UNIT_PRICE
+            )
             if collected is not None and collected < 0:
                 money_errors["collected"] = [_("Must not be negative.")]
         for name, messages in money_errors.items():

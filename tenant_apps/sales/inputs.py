@@ -1,13 +1,14 @@
 """The input of the sales writes, parsed once, at the edge.
 
-Each input serializer below describes a body to OpenAPI (its declared fields) and turns it into
-typed values (its ``parse``): ``Decimal`` amounts, ``date`` and ``datetime`` values, ``int`` ids,
-``LineInput`` lines, with the shared parsers of ``shared_apps.platform.fields``. The API passes
-``request.data`` through them and the pages their forms' values, so both refuse the same input
-with the same messages. Every field's problem is gathered and the write is refused at once
-(``raise_errors``) before any service runs; the validated data are the keyword arguments of the
-service, which checks only the rules of the business (what the ids name and whether the caller
-may see it, states, roles, the discount threshold).
+Each input serializer below (a ``shared_apps.platform.inputs.InputSerializer``) describes a body
+to OpenAPI (its declared fields) and turns it into typed values (its ``parse``): ``Decimal``
+amounts, ``date`` and ``datetime`` values, ``int`` ids, ``LineInput`` lines, with the shared
+parsers of ``shared_apps.platform.fields``. The API passes ``request.data`` through them and the
+pages their forms' values, so both refuse the same input with the same messages. Every field's
+problem is gathered and the write is refused at once, naming every malformed field, before any
+service runs (so a malformed field is answered before any business rule); the validated data
+are the keyword arguments of the service, which checks only the rules of the business (what the
+ids name and whether the caller may see it, states, roles, the discount threshold).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any, TypedDict
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from shared_apps.platform import fields
 from shared_apps.platform.errors import ValidationFailed
 from shared_apps.platform.fields import (
     Errors,
@@ -30,11 +30,12 @@ from shared_apps.platform.fields import (
     parse_flag,
     parse_id,
     parse_moment,
+    parse_money,
     parse_quantity,
     parse_text,
     parse_whole,
-    raise_errors,
 )
+from shared_apps.platform.inputs import InputSerializer
 from tenant_apps.sales.models import Delivery, Order
 from tenant_apps.sales.rules import DELIVERY_PERMISSION
 from tenants.storetime import store_zone
@@ -95,16 +96,9 @@ class ProductFields(TypedDict, total=False):
 # --- the parsers of sales' own fields ----------------------------------------------------------
 
 
-def parse_money(
-    value: Any, *, field: str, errors: Errors, positive: bool = True, maximum: Decimal = MAX_UNIT_PRICE
-) -> Decimal | None:
-    """A money amount (``fields.parse_money``) that is at most a unit price unless told otherwise."""
-    return fields.parse_money(value, field=field, errors=errors, positive=positive, maximum=maximum)
-
-
 def parse_cost(value: Any, *, field: str, errors: Errors) -> Decimal | None:
-    """A cost price: an amount of at most 2 decimals, zero or more."""
-    cost = parse_money(value, field=field, errors=errors, positive=False)
+    """A cost price: an amount of at most 2 decimals, zero or more (at most a unit price)."""
+    cost = parse_money(value, field=field, errors=errors, positive=False, maximum=MAX_UNIT_PRICE)
     if cost is not None and cost < 0:
         errors.setdefault(field, []).append(_("A cost cannot be negative."))
         return None
@@ -159,7 +153,9 @@ def parse_lines(value: Any, errors: Errors) -> list[LineInput]:
         if product_id is None:
             errors.setdefault(f"lines.{index}.product", []).append(_("No such product."))
         quantity = parse_quantity(raw.get("quantity"), field=f"lines.{index}.quantity", errors=errors)
-        unit_price = parse_money(raw.get("unit_price"), field=f"lines.{index}.unit_price", errors=errors)
+        unit_price = parse_money(
+            raw.get("unit_price"), field=f"lines.{index}.unit_price", errors=errors, maximum=MAX_UNIT_PRICE
+        )
         if product_id is not None and quantity is not None and unit_price is not None:
             lines.append(LineInput(product_id, quantity, unit_price))
     return lines
@@ -168,31 +164,7 @@ def parse_lines(value: Any, errors: Errors) -> list[LineInput]:
 # --- the input serializers ---------------------------------------------------------------------
 
 
-# An input serializer whose ``parse`` makes the validated data: the typed keyword arguments of a
-# service. A body that is not an object, or any refused field, raises ``ValidationFailed``
-# (problem+json in the API, a message on the pages). (A comment, not a docstring: OpenAPI would
-# show a docstring as the description of every body.)
-class ParsedInput(serializers.Serializer):
-    def parse(self, data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if not isinstance(data, Mapping):
-            raise ValidationFailed(_("A JSON object is expected."))
-        errors: Errors = {}
-        values = self.parse(data, errors)
-        raise_errors(errors)
-        return values
-
-    @classmethod
-    def parsed(cls, data: Any, *, partial: bool = False) -> dict[str, Any]:
-        """The validated data of ``data`` (a partial update parses only the fields it gives)."""
-        serializer = cls(data=data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-
-class CategoryInputSerializer(ParsedInput):
+class CategoryInputSerializer(InputSerializer):
     name = serializers.CharField(required=False, allow_blank=True)
     position = serializers.IntegerField(required=False)
 
@@ -218,7 +190,7 @@ def _cost(data: Mapping[str, Any], errors: Errors, *, price: str, since: str) ->
     return CostInput(unit_cost, effective_from) if unit_cost is not None else None
 
 
-class ProductInputSerializer(ParsedInput):
+class ProductInputSerializer(InputSerializer):
     sku = serializers.CharField(required=False, allow_blank=True)
     name = serializers.CharField(required=False, allow_blank=True)
     category = serializers.IntegerField(required=False, allow_null=True)
@@ -246,7 +218,9 @@ class ProductInputSerializer(ParsedInput):
         if "unit" in data or not self.partial:
             values["unit"] = parse_text(data.get("unit", "件"), field="unit", errors=errors, max_length=20) or "件"
         if "list_price" in data or not self.partial:
-            values["list_price"] = parse_money(data.get("list_price"), field="list_price", errors=errors)
+            values["list_price"] = parse_money(
+                data.get("list_price"), field="list_price", errors=errors, maximum=MAX_UNIT_PRICE
+            )
         if "category" in data:
             values["category_id"] = _reference(
                 data.get("category"), field="category", errors=errors, missing=_("No such category."), required=False
@@ -259,7 +233,7 @@ class ProductInputSerializer(ParsedInput):
         return values
 
 
-class ProductCostInputSerializer(ParsedInput):
+class ProductCostInputSerializer(InputSerializer):
     unit_cost = serializers.CharField(help_text='A decimal string >= 0 such as "86.50".')
     effective_from = serializers.DateTimeField(required=False, help_text="Default: now.")
 
@@ -273,7 +247,7 @@ class LineInputSerializer(serializers.Serializer):
     unit_price = serializers.CharField(help_text='A decimal string such as "118.50".')
 
 
-class QuotationInputSerializer(ParsedInput):
+class QuotationInputSerializer(InputSerializer):
     customer = serializers.IntegerField(required=False)
     channel = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="A channel code.")
     valid_until = serializers.CharField(required=False, help_text="A date, e.g. 2026-12-31.")
@@ -299,14 +273,14 @@ class QuotationInputSerializer(ParsedInput):
         return values
 
 
-class QuotationPreviewInputSerializer(ParsedInput):
+class QuotationPreviewInputSerializer(InputSerializer):
     lines = LineInputSerializer(many=True)
 
     def parse(self, data, errors):
         return {"lines": parse_lines(data.get("lines"), errors)}
 
 
-class CommentSerializer(ParsedInput):
+class CommentSerializer(InputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True)
 
     def parse(self, data, errors):
@@ -317,7 +291,7 @@ class CommentSerializer(ParsedInput):
         }
 
 
-class OrderInputSerializer(ParsedInput):
+class OrderInputSerializer(InputSerializer):
     quotation = serializers.IntegerField(required=False, allow_null=True)
     customer = serializers.IntegerField(required=False)
     lines = LineInputSerializer(many=True, required=False)
@@ -358,7 +332,7 @@ class OrderInputSerializer(ParsedInput):
         return values
 
 
-class TransitionInputSerializer(ParsedInput):
+class TransitionInputSerializer(InputSerializer):
     to = serializers.CharField(help_text="The target status.")
     carrier = serializers.CharField(required=False, allow_blank=True)
     tracking_number = serializers.CharField(required=False, allow_blank=True)
@@ -389,7 +363,7 @@ def parse_shipment(data: Mapping[str, Any], errors: Errors) -> dict[str, str]:
     }
 
 
-class FeedbackInputSerializer(ParsedInput):
+class FeedbackInputSerializer(InputSerializer):
     rating = serializers.IntegerField(help_text="1 to 5.")
     comment = serializers.CharField(required=False, allow_blank=True)
 
@@ -400,7 +374,7 @@ class FeedbackInputSerializer(ParsedInput):
         }
 
 
-class DeliveryFailInputSerializer(ParsedInput):
+class DeliveryFailInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300, help_text="Why the delivery failed (lost, refused, returned...).")
 
     def parse(self, data, errors):
@@ -412,7 +386,7 @@ class DeliveryFailInputSerializer(ParsedInput):
         return {"reason": reason}
 
 
-class DeliveryTransitionInputSerializer(ParsedInput):
+class DeliveryTransitionInputSerializer(InputSerializer):
     to = serializers.ChoiceField(choices=[str(step) for step in DELIVERY_PERMISSION])
     carrier = serializers.CharField(required=False, allow_blank=True)
     tracking_number = serializers.CharField(required=False, allow_blank=True)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shared_apps.accounts.serializers import UserNameField
 from shared_apps.reporting.periods import money, rate
 from tenant_apps.sales.models import (
     Category,
@@ -29,10 +30,6 @@ from tenant_apps.sales.models import (
     QuotationLine,
 )
 from tenant_apps.sales.rules import allowed_transitions
-
-
-def _user_label(user) -> str:
-    return (user.name or user.email) if user is not None else ""
 
 
 class CostFieldsMixin:
@@ -102,16 +99,12 @@ class ProductSerializer(CostFieldsMixin, serializers.ModelSerializer):
 class ProductCostSerializer(serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id", read_only=True)
     set_by = serializers.IntegerField(source="set_by_id", read_only=True, allow_null=True)
-    set_by_name = serializers.SerializerMethodField()
+    set_by_name = UserNameField(source="set_by")
 
     class Meta:
         model = ProductCost
         fields = ["id", "product", "unit_cost", "effective_from", "set_by", "set_by_name", "created_at"]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_set_by_name(self, obj) -> str:
-        return _user_label(obj.set_by) if obj.set_by_id else ""
 
 
 class PriceRowSerializer(serializers.Serializer):
@@ -147,15 +140,25 @@ class QuotationLineSerializer(LineSerializer, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QuotationSerializer(serializers.ModelSerializer):
+# The fields a quotation and an order both show: their customer, channel (its code), owner and
+# discount rate. (A comment, not a docstring: OpenAPI would show a docstring as the description of
+# both records.)
+class QuotationOrderFields(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     channel = serializers.SerializerMethodField()
     owner = serializers.IntegerField(source="owner_id", read_only=True)
-    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
     discount_rate = serializers.DecimalField(
         max_digits=6, decimal_places=4, coerce_to_string=False, allow_null=True, read_only=True
     )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_channel(self, obj) -> str | None:
+        return obj.channel.code if obj.channel_id else None
+
+
+class QuotationSerializer(QuotationOrderFields):
+    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
     lines = QuotationLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -184,10 +187,6 @@ class QuotationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_channel(self, obj) -> str | None:
-        return obj.channel.code if obj.channel_id else None
 
 
 class QuotationListSerializer(QuotationSerializer):
@@ -225,18 +224,11 @@ class OrderLineSerializer(CostFieldsMixin, LineSerializer, serializers.ModelSeri
         read_only_fields = fields
 
 
-class OrderSerializer(CostFieldsMixin, serializers.ModelSerializer):
+class OrderSerializer(CostFieldsMixin, QuotationOrderFields):
     COST_FIELDS = ("cost", "gross_profit", "gross_margin", "lines_without_cost")
-    customer = serializers.IntegerField(source="customer_id", read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
     quotation = serializers.IntegerField(source="quotation_id", read_only=True, allow_null=True)
-    channel = serializers.SerializerMethodField()
-    owner = serializers.IntegerField(source="owner_id", read_only=True)
     outstanding = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     net_received = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
-    discount_rate = serializers.DecimalField(
-        max_digits=6, decimal_places=4, coerce_to_string=False, allow_null=True, read_only=True
-    )
     cost = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, required=False)
     gross_profit = serializers.SerializerMethodField(
         help_text="amount - cost (lines without a cost count at 0); admins, supervisors, finance and HQ only."
@@ -287,10 +279,6 @@ class OrderSerializer(CostFieldsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_channel(self, obj) -> str | None:
-        return obj.channel.code if obj.channel_id else None
-
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_gross_profit(self, obj) -> str:
         return money(obj.amount - obj.cost)
@@ -331,17 +319,13 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 class OrderEventSerializer(serializers.ModelSerializer):
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
-    actor_name = serializers.SerializerMethodField()
+    actor_name = UserNameField(source="actor")
     data = serializers.DictField(read_only=True)
 
     class Meta:
         model = OrderEvent
         fields = ["id", "kind", "from_status", "to_status", "actor", "actor_name", "message", "data", "at"]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_actor_name(self, obj) -> str:
-        return _user_label(obj.actor) if obj.actor_id else ""
 
 
 class OrderDetailSerializer(OrderSerializer):

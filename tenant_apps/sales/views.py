@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shared_apps.accounts.views import store_page
 from shared_apps.platform.errors import DomainError, NotFound
 from shared_apps.platform.listing import BulkAction, Column, ListSpec, register_list
+from shared_apps.platform.navigation import NavEntry, register_entries
 from shared_apps.reporting.catalogue import Kind
 from shared_apps.reporting.display import value_text
 from shared_apps.reporting.periods import rate
@@ -166,9 +167,9 @@ def product_edit(request, product_id=None):
     if request.method == "POST":
         try:
             if product is None:
-                services.product_create(access=_access(request), **ProductInputSerializer.parsed(values))
+                services.product_create(access=_access(request), **ProductInputSerializer.read(values))
             else:
-                changes = ProductInputSerializer.parsed(values, partial=True)
+                changes = ProductInputSerializer.read(values, partial=True)
                 services.product_update(product_id=product.pk, access=_access(request), **changes)
         except DomainError as exc:
             messages.error(request, _error_text(exc))
@@ -193,7 +194,7 @@ def product_edit(request, product_id=None):
 @store_page("products.manage")
 def category_create(request):
     try:
-        values = CategoryInputSerializer.parsed({"name": request.POST.get("name", "")})
+        values = CategoryInputSerializer.read({"name": request.POST.get("name", "")})
         services.category_create(access=_access(request), **values)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
@@ -313,10 +314,10 @@ def quotation_create(request, quotation_id=None):
             del data["valid_until"]
         try:
             if quotation is None:
-                quotation = services.quotation_create(access=_access(request), **QuotationInputSerializer.parsed(data))
+                quotation = services.quotation_create(access=_access(request), **QuotationInputSerializer.read(data))
             else:
                 data.pop("customer")
-                changes = QuotationInputSerializer.parsed(data, partial=True)
+                changes = QuotationInputSerializer.read(data, partial=True)
                 services.quotation_update(quotation_id=quotation.pk, access=_access(request), **changes)
         except DomainError as exc:
             messages.error(request, _error_text(exc))
@@ -336,7 +337,7 @@ def quotation_preview(request):
     error = ""
     if lines:
         try:
-            preview = services.quotation_preview(**QuotationPreviewInputSerializer.parsed({"lines": lines}))
+            preview = services.quotation_preview(**QuotationPreviewInputSerializer.read({"lines": lines}))
         except DomainError as exc:
             error = _error_text(exc)
     histories = []
@@ -410,7 +411,7 @@ def quotation_action(request, quotation_id, action):
     try:
         values = {}
         if action in ("approve", "reject"):
-            values = CommentSerializer.parsed({"comment": request.POST.get("comment", "")})
+            values = CommentSerializer.read({"comment": request.POST.get("comment", "")})
         service(quotation_id=quotation.pk, access=access, **values)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
@@ -425,7 +426,7 @@ def order_from_quotation(request, quotation_id):
     data = {k: request.POST.get(k, "") for k in ("payment_mode", "due_date", "device", "notes")}
     data["quotation"] = quotation.pk
     try:
-        order = services.order_create(access=access, **OrderInputSerializer.parsed(data))
+        order = services.order_create(access=access, **OrderInputSerializer.read(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
         return redirect("sales:quotation-detail", quotation_id=quotation.pk)
@@ -444,7 +445,7 @@ def order_create(request):
         if request.POST.get("channel"):
             data["channel"] = request.POST["channel"]
         try:
-            order = services.order_create(access=_access(request), **OrderInputSerializer.parsed(data))
+            order = services.order_create(access=_access(request), **OrderInputSerializer.read(data))
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -643,7 +644,7 @@ def order_transition(request, order_id):
     data = {k: request.POST.get(k, "") for k in ("to", "tracking_number", "reason")}
     data["carrier"] = carrier_from_form(request.POST)
     try:
-        services.order_transition(order_id=order.pk, access=access, **TransitionInputSerializer.parsed(data))
+        services.order_transition(order_id=order.pk, access=access, **TransitionInputSerializer.read(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -661,7 +662,7 @@ def order_feedback(request, order_id):
     rating = request.POST.get("rating", "")
     data = {"rating": int(rating) if rating.isdecimal() else None, "comment": request.POST.get("comment", "")}
     try:
-        services.order_feedback(order_id=order.pk, access=access, **FeedbackInputSerializer.parsed(data))
+        services.order_feedback(order_id=order.pk, access=access, **FeedbackInputSerializer.read(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:order-detail", order_id=order.pk)
@@ -700,7 +701,7 @@ def delivery_transition(request, delivery_id):
         "tracking_number": request.POST.get("tracking_number", ""),
     }
     try:
-        services.delivery_transition(delivery=delivery, access=access, **DeliveryTransitionInputSerializer.parsed(data))
+        services.delivery_transition(delivery=delivery, access=access, **DeliveryTransitionInputSerializer.read(data))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:warehouse")
@@ -712,49 +713,24 @@ def delivery_fail(request, delivery_id):
     access = _access(request)
     delivery = _found(selectors.delivery_get_for_user, delivery_id=delivery_id, access=access)
     try:
-        values = DeliveryFailInputSerializer.parsed({"reason": request.POST.get("reason", "")})
+        values = DeliveryFailInputSerializer.read({"reason": request.POST.get("reason", "")})
         services.delivery_fail(delivery=delivery, access=access, **values)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     return redirect("sales:order-detail", delivery.order_id)
 
 
+NAVIGATION = (
+    # key, label, URL name, permission, icon, order
+    NavEntry("quotations", gettext_lazy("Quotations"), "sales:quotations", "quotations.view", "file-text", 40),
+    NavEntry("orders", gettext_lazy("Orders"), "sales:orders", "orders.view", "shopping-bag", 42),
+    NavEntry("warehouse", gettext_lazy("Warehouse"), "sales:warehouse", "orders.outbound", "package", 44),
+    NavEntry("products", gettext_lazy("Products"), "sales:products", "products.view", "layers", 46),
+)
+
+
 def register_pages() -> None:
     """Navigation entries of sales and the declaration of the order list (from ``ready()``)."""
-    from shared_apps.platform.navigation import register_nav
-
     register_list(ORDER_LIST)
     register_list(QUOTATION_LIST)
-
-    register_nav(
-        key="quotations",
-        label=gettext_lazy("Quotations"),
-        url_name="sales:quotations",
-        permission="quotations.view",
-        icon="file-text",
-        order=40,
-    )
-    register_nav(
-        key="orders",
-        label=gettext_lazy("Orders"),
-        url_name="sales:orders",
-        permission="orders.view",
-        icon="shopping-bag",
-        order=42,
-    )
-    register_nav(
-        key="warehouse",
-        label=gettext_lazy("Warehouse"),
-        url_name="sales:warehouse",
-        permission="orders.outbound",
-        icon="package",
-        order=44,
-    )
-    register_nav(
-        key="products",
-        label=gettext_lazy("Products"),
-        url_name="sales:products",
-        permission="products.view",
-        icon="layers",
-        order=46,
-    )
+    register_entries(NAVIGATION)

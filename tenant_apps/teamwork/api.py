@@ -15,13 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.accounts.serializers import UserNameField, user_label
 from shared_apps.platform.viewsets import StoreViewSet
 from tenant_apps.teamwork import selectors, services
 from tenant_apps.teamwork.models import Announcement, DailyReport, WorkTask
-
-
-def _label(user) -> str:
-    return user.display_name if user is not None else ""
 
 
 def _query(request, keys) -> dict[str, str]:
@@ -100,7 +97,7 @@ def _store_item(announcement) -> selectors.FeedItem:
         title=announcement.title,
         body=announcement.body,
         author=announcement.author_id,
-        author_name=_label(announcement.author),
+        author_name=user_label(announcement.author),
         audience=announcement.audience,
         roles=list(announcement.roles or []),
         created_at=announcement.created_at,
@@ -190,9 +187,9 @@ class AnnouncementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Stor
 
 class TaskSerializer(serializers.ModelSerializer):
     assignee = serializers.IntegerField(source="assignee_id", read_only=True)
-    assignee_name = serializers.SerializerMethodField()
+    assignee_name = UserNameField(source="assignee")
     created_by = serializers.IntegerField(source="created_by_id", read_only=True)
-    created_by_name = serializers.SerializerMethodField()
+    created_by_name = UserNameField(source="created_by")
     is_overdue = serializers.BooleanField(read_only=True, help_text="Open or in progress after its due date.")
 
     class Meta:
@@ -213,14 +210,6 @@ class TaskSerializer(serializers.ModelSerializer):
             "completed_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_assignee_name(self, task) -> str:
-        return _label(task.assignee)
-
-    @extend_schema_field(serializers.CharField())
-    def get_created_by_name(self, task) -> str:
-        return _label(task.created_by)
 
 
 class TaskCreateSerializer(serializers.Serializer):
@@ -316,7 +305,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet
 
 class ReportSerializer(serializers.ModelSerializer):
     author = serializers.IntegerField(source="author_id", read_only=True)
-    author_name = serializers.SerializerMethodField()
+    author_name = UserNameField(source="author")
 
     class Meta:
         model = DailyReport
@@ -332,10 +321,6 @@ class ReportSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField())
-    def get_author_name(self, report) -> str:
-        return _label(report.author)
 
 
 class ReportWriteSerializer(serializers.Serializer):

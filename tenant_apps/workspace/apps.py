@@ -1,6 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.platform.navigation import NavEntry, register_entries
+
+NAVIGATION = (
+    # key, label, URL name, permission, icon, order
+    NavEntry("home", _("Home"), "workspace:home", "store.view", "home", 0),
+    NavEntry("members", _("Team"), "workspace:members", "members.view", "users", 900),
+    NavEntry("channels", _("Channels"), "workspace:channels", "channels.view", "shopping-bag", 910),
+    NavEntry("settings", _("Store settings"), "workspace:settings", "settings.view", "sliders", 920),
+)
+
 
 class WorkspaceConfig(AppConfig):
     name = "tenant_apps.workspace"
@@ -8,35 +18,7 @@ class WorkspaceConfig(AppConfig):
     verbose_name = _("Store workspace")
 
     def ready(self) -> None:
-        from shared_apps.platform.navigation import register_nav
         from tenant_apps.workspace import first_run, receivers  # noqa: F401
 
         first_run.register()
-
-        register_nav(
-            key="home", label=_("Home"), url_name="workspace:home", permission="store.view", icon="home", order=0
-        )
-        register_nav(
-            key="members",
-            label=_("Team"),
-            url_name="workspace:members",
-            permission="members.view",
-            icon="users",
-            order=900,
-        )
-        register_nav(
-            key="channels",
-            label=_("Channels"),
-            url_name="workspace:channels",
-            permission="channels.view",
-            icon="shopping-bag",
-            order=910,
-        )
-        register_nav(
-            key="settings",
-            label=_("Store settings"),
-            url_name="workspace:settings",
-            permission="settings.view",
-            icon="sliders",
-            order=920,
-        )
+        register_entries(NAVIGATION)

@@ -1,5 +1,5 @@
-"""The shared parser of payment and invoice amounts (finance's edge), and the word an answer gives
-to a value that is not text."""
+"""The money parser as finance words it (payment and invoice amounts, finance's edge), and the word
+an answer gives to a value that is not text."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def parsed(parser, value, **options):
     return parser(value, field="f", errors=errors, **options), errors
 
 
-# --- parse_amount -----------------------------------------------------------------------------------
+# --- parse_money with PAYMENT_AMOUNT --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ def parsed(parser, value, **options):
     [("1280.00", "1280.00"), (" 10.5 ", "10.50"), (100, "100.00"), (1.5, "1.50"), ("1e2", "100.00"), ("0.01", "0.01")],
 )
 def test_parse_amount_takes_positive_amounts_with_two_places(value, amount):
-    assert parsed(fields.parse_amount, value) == (Decimal(amount), {})
+    assert parsed(fields.parse_money, value, words=fields.PAYMENT_AMOUNT) == (Decimal(amount), {})
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,19 @@ def test_parse_amount_takes_positive_amounts_with_two_places(value, amount):
     ],
 )
 def test_parse_amount_refuses_with_one_message(value, message):
-    assert parsed(fields.parse_amount, value) == (None, {"f": [message]})
+    assert parsed(fields.parse_money, value, words=fields.PAYMENT_AMOUNT) == (None, {"f": [message]})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1000000000000.001", "An amount has at most 2 decimals."),
+        ("-10000000000000", "The amount must be greater than 0."),
+        ("-0.001", "An amount has at most 2 decimals."),
+    ],
+)
+def test_parse_amount_checks_the_decimals_then_the_sign_then_the_size(value, message):
+    assert parsed(fields.parse_money, value, words=fields.PAYMENT_AMOUNT) == (None, {"f": [message]})
 
 
 # --- parse_text's word for a value that is not text ------------------------------------------

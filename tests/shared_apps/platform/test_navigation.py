@@ -7,7 +7,16 @@ from django.test import RequestFactory
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.platform import navigation
-from shared_apps.platform.navigation import HQ, STORE, badge_for, nav_for, register_nav, unregister_nav
+from shared_apps.platform.navigation import (
+    HQ,
+    STORE,
+    NavEntry,
+    badge_for,
+    nav_for,
+    register_entries,
+    register_nav,
+    unregister_nav,
+)
 
 TEST_KEYS = ("t_first", "t_second", "t_locked", "t_missing", "t_badge", "t_broken", "t_hq", "t_hq_admin")
 
@@ -117,6 +126,27 @@ def test_registering_a_key_again_replaces_the_entry():
 def test_unknown_area_is_refused():
     with pytest.raises(ValueError, match="area"):
         register_nav(key="t_first", label="X", url_name="workspace:members", area="elsewhere")
+
+
+def test_an_apps_entries_are_registered_in_one_call():
+    register_entries(
+        (
+            NavEntry("t_second", "Second", "workspace:channels", "x.view", "dot", 20),
+            NavEntry("t_first", "First", "workspace:members", "x.view", "dot", 10),
+        )
+    )
+    assert keys(nav_for(store_request())) == ["t_first", "t_second"]
+
+
+def test_entries_with_an_unknown_area_register_none_of_them():
+    with pytest.raises(ValueError, match="area"):
+        register_entries(
+            (
+                NavEntry("t_first", "First", "workspace:members", "x.view"),
+                NavEntry("t_second", "X", "workspace:members", area="elsewhere"),
+            )
+        )
+    assert keys(nav_for(store_request())) == []
 
 
 def test_workspace_registers_its_pages():
