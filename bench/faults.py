@@ -81,6 +81,7 @@ def setup_django() -> None:
 def child_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ, CELERY_BROKER_URL=BROKER, CRM_RUN_DIR=str(RUN_DIR), SECRET_KEY=SECRET)
     env.setdefault("LOG_LEVEL", "WARNING")
+    env.setdefault("DB_CONN_MAX_AGE", "60")  # as deploy/ runs them
     env.update(extra)
     return env
 

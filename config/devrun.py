@@ -77,12 +77,16 @@ def main() -> int:
         # The worker and beat are restarted when they die (config/supervise.py): one of them
         # crashing must not take the web server and the other down with it.
         supervised = f"{PYTHON} -m config.supervise"
+        # The workers keep their database connections between tasks (a task is a few queries: a new
+        # connection for each would cost more than the task); the web server is runserver, whose
+        # thread per request would not reuse them.
+        worker_env = {"DB_CONN_MAX_AGE": "60", **env}
         for name, queues, threads in WORKERS:
             manager.add_process(
                 name,
                 f"{supervised} {name} -- {PYTHON} -m celery -A config worker -l {level} --pool threads"
                 f" --concurrency {threads} -Q {queues} -n {name}@%h",
-                env=env,
+                env=worker_env,
                 cwd=str(BASE_DIR),
             )
         manager.add_process(

@@ -22,7 +22,7 @@ def _unread(schema: str, store) -> str:
     name="outbox.consume",
     per_store=True,
     due=_unread,
-    schedule=timedelta(seconds=30),
+    schedule=timedelta(seconds=10),
     description=_("Run the store's event consumers (webhooks, automation) over events not yet handled."),
 )
 def consume(*, at: datetime) -> dict:

@@ -126,9 +126,7 @@ def test_emit_many_wakes_the_consumers_once_after_the_commit(store_a, in_store, 
     assert callbacks == [outbox._wake]
 
 
-def test_events_for_hq_alone_wake_no_consumer(
-    store_a, in_store, django_capture_on_commit_callbacks
-):
+def test_events_for_hq_alone_wake_no_consumer(store_a, in_store, django_capture_on_commit_callbacks):
     with in_store(store_a), django_capture_on_commit_callbacks() as callbacks:
         outbox.publish(topic="customer", entity_id=1)
         outbox.publish_many(topic="customer", entity_ids=[2, 3])
