@@ -38,9 +38,14 @@ def wake() -> None:
 
     for name in names():
         try:
-            tasks.run_consumer.delay(name)
+            runners.wake_once(wake_key(name), lambda name=name: tasks.run_consumer.delay(name))
         except Exception:
             logger.warning("could not wake the event consumer %s", name, exc_info=True)
+
+
+def wake_key(name: str) -> str:
+    """The work of the consumer ``name`` in the current store, for ``runners.wake_once``."""
+    return f"{connection.schema_name}:events:{name}"
 
 
 def run(name: str) -> Any:
@@ -50,8 +55,9 @@ def run(name: str) -> Any:
     ``{"skipped": "busy"}``."""
     from tenant_apps.outbox import selectors
 
-    key = f"{connection.schema_name}:events:{name}"
-    rounds = runners.run_alone(key, _CONSUMERS[name], more=lambda: bool(selectors.events_after(name, limit=1)))
+    rounds = runners.run_alone(
+        wake_key(name), _CONSUMERS[name], more=lambda: bool(selectors.events_after(name, limit=1))
+    )
     return rounds[-1] if rounds else runners.BUSY
 
 

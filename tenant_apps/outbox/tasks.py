@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from shared_apps.platform import runners
 from tenant_apps.outbox import consumers, selectors
 
 RETRY_SECONDS = 1
@@ -15,6 +16,7 @@ MAX_RETRIES = 120
 
 @shared_task(name="outbox.run_consumer", acks_late=True, bind=True)
 def run_consumer(self, name: str, retries: int = 0) -> None:
+    runners.woken(consumers.wake_key(name))
     consumers.run(name)
     if self.app.conf.task_always_eager or retries >= MAX_RETRIES:
         return  # the sweep (outbox.consume) takes over

@@ -7,9 +7,10 @@ import json
 import logging
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from shared_apps.platform import runners
 from tenant_apps.outbox.events import EVENT_TYPES
 from tenants.storetime import current_store, store_zone
 
@@ -45,6 +46,12 @@ def body_for(*, event_id, event_type: str, created_at: datetime, data: dict) -> 
     )
 
 
+def endpoint_key(endpoint_id: int) -> str:
+    """The sending of an endpoint's deliveries in the current store (its runner's lock, and its
+    wake-up's mark: ``shared_apps.platform.runners``)."""
+    return f"{connection.schema_name}:webhook-endpoint:{endpoint_id}"
+
+
 def _after_commit_deliver(endpoint_ids) -> None:
     from tenant_apps.webhooks import tasks
 
@@ -53,7 +60,9 @@ def _after_commit_deliver(endpoint_ids) -> None:
     def send_tasks():
         for endpoint_id in ids:
             try:
-                tasks.deliver_endpoint.delay(endpoint_id)
+                runners.wake_once(
+                    endpoint_key(endpoint_id), lambda endpoint_id=endpoint_id: tasks.deliver_endpoint.delay(endpoint_id)
+                )
             except Exception:
                 logger.warning("could not queue the deliveries of webhook endpoint %s", endpoint_id, exc_info=True)
 

@@ -7,7 +7,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from shared_apps.platform import runners
 from tenant_apps.notifications.services import notify
 from tenant_apps.webhooks import sending
 from tenant_apps.webhooks.models import Delivery, Endpoint
-from tenant_apps.webhooks.services.common import _after_commit_deliver
+from tenant_apps.webhooks.services.common import _after_commit_deliver, endpoint_key
 from tenants.storetime import current_store
 
 logger = logging.getLogger(__name__)
@@ -69,10 +69,6 @@ def next_attempt(*, first_attempt_at: datetime, attempts: int, at: datetime) -> 
     return min(at + delay, deadline)
 
 
-def _lock_key(endpoint_id: int) -> str:
-    return f"{connection.schema_name}:webhook-endpoint:{endpoint_id}"
-
-
 def deliver_due(*, endpoint_id: int, budget_seconds: float = TASK_BUDGET_SECONDS) -> dict:
     """Send the endpoint's due deliveries (one runner per endpoint at a time, running again if
     deliveries fell due as it finished: ``platform.runners``). Returns counts, and ``more: True``
@@ -93,7 +89,7 @@ def deliver_due(*, endpoint_id: int, budget_seconds: float = TASK_BUDGET_SECONDS
         active = Endpoint.objects.filter(pk=endpoint_id, active=True).exists()
         return active and bool(due(endpoint_id=endpoint_id, at=timezone.now(), limit=1))
 
-    rounds = runners.run_alone(_lock_key(endpoint_id), work, more=more)
+    rounds = runners.run_alone(endpoint_key(endpoint_id), work, more=more)
     if rounds is None:
         return dict(runners.BUSY)
     return {**totals, **({"more": True} if any(r.get("more") for r in rounds) else {})}

@@ -68,3 +68,54 @@ def test_after_the_runner_lets_go_another_takes_the_lock(committed_db):
     thread.start()
     thread.join(timeout=30)
     assert outcome == [["second"]]
+
+
+def test_a_wake_up_is_sent_once_until_its_task_starts(settings):
+    from shared_apps.platform.runners import wake_once, woken
+
+    sent: list[int] = []
+    key = "test:wake"
+    woken(key)
+    assert wake_once(key, lambda: sent.append(1)) is True
+    assert wake_once(key, lambda: sent.append(2)) is False  # queued, not started: it will see this work too
+    woken(key)  # the task starts
+    assert wake_once(key, lambda: sent.append(3)) is True
+    assert wake_once("test:other", lambda: sent.append(4)) is True
+    woken(key)
+    woken("test:other")
+    assert sent == [1, 3, 4]
+
+
+def test_a_wake_up_that_could_not_be_sent_leaves_no_mark():
+    import pytest
+
+    from shared_apps.platform.runners import wake_once, woken
+
+    key = "test:unsent"
+    woken(key)
+
+    def broker_down():
+        raise ConnectionError("broker down")
+
+    with pytest.raises(ConnectionError):
+        wake_once(key, broker_down)
+    sent: list[int] = []
+    assert wake_once(key, lambda: sent.append(1)) is True
+    woken(key)
+    assert sent == [1]
+
+
+def test_without_a_cache_every_wake_up_is_sent(monkeypatch):
+    from django.core.cache import cache
+
+    from shared_apps.platform.runners import wake_once
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "add", down)
+    monkeypatch.setattr(cache, "delete", down)
+    sent: list[int] = []
+    assert wake_once("test:nocache", lambda: sent.append(1)) is True
+    assert wake_once("test:nocache", lambda: sent.append(2)) is True
+    assert sent == [1, 2]
