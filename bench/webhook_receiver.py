@@ -87,7 +87,10 @@ class Receiver:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the sender gave up (its timeout)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A listen backlog for many senders at once (socketserver's default of 5 resets connections
+        # that a real receiver behind a load balancer would have accepted).
+        server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
+        self.server = server_class(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BUSY = {"skipped": "busy"}
+# A periodic sweep looks only for work older than this: newer work has its wake-up on the way, and
+# a sweep that ran it too would only compete with it.
+WAKE_GRACE_SECONDS = 5
 # How long a wake-up's mark stands when its task never starts (lost, or its worker died).
 WAKE_MARK_SECONDS = 60
 # Rounds one call runs at the most before it leaves the rest to the next task or sweep.

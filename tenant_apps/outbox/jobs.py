@@ -1,6 +1,6 @@
 """Periodic jobs of the event log: the consumers' sweep (sent only to the stores with events a
-consumer has not read: a commit wakes the consumers at once, the sweep catches a wake that was lost)
-and retention."""
+consumer has not read for a few seconds: a commit wakes the consumers at once, the sweep catches a
+wake-up that was lost) and retention."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from shared_apps.platform import runners
 from shared_apps.platform.jobs import job
 from tenant_apps.outbox import consumers, selectors, services
 
 
 def _unread(schema: str, store) -> str:
-    return selectors.unread_sql(schema, consumers.names())
+    # Events newer than the grace have their consumers' wake-up on the way.
+    return selectors.unread_sql(schema, consumers.names(), older_than_seconds=runners.WAKE_GRACE_SECONDS)
 
 
 @job(

@@ -44,21 +44,22 @@ def pending_sql(schema: str) -> str:
     return f"EXISTS (SELECT 1 FROM {schema}.{OutboxEvent._meta.db_table} WHERE drained_at IS NULL AND topic <> '')"
 
 
-def unread_sql(schema: str, consumers: list[str]) -> str:
+def unread_sql(schema: str, consumers: list[str], *, older_than_seconds: int = 0) -> str:
     """A SQL expression over the store schema ``schema`` (quoted), true while one of ``consumers``
     has public events after its cursor, in the ``(txid, id)`` order it reads them (the
-    ``outbox_typed`` index): the cursor consumers' probe in beat's dispatch. Events of transactions
-    the consumers cannot read yet (see ``events_after``) count: the probe may send a run that finds
-    nothing, never miss one."""
+    ``outbox_typed`` index), written at least ``older_than_seconds`` before ``%(at)s``: the cursor
+    consumers' probe in beat's dispatch. Events of transactions the consumers cannot read yet (see
+    ``events_after``) count: the probe may send a run that finds nothing, never miss one."""
     if not consumers:
         return "FALSE"
     names = ", ".join("(" + _literal(name) + ")" for name in consumers)
     events, cursors = OutboxEvent._meta.db_table, EventCursor._meta.db_table
+    old_enough = f" AND e.created_at <= %(at)s - interval '{int(older_than_seconds)} seconds'"
     return f"""EXISTS (
         SELECT 1 FROM (VALUES {names}) AS consumer(name)
           LEFT JOIN {schema}.{cursors} c ON c.consumer = consumer.name
          WHERE EXISTS (SELECT 1 FROM {schema}.{events} e WHERE e.type <> ''
-                          AND (e.txid, e.id) > (coalesce(c.txid, '0'::xid8), coalesce(c.position, 0))))"""
+                          AND (e.txid, e.id) > (coalesce(c.txid, '0'::xid8), coalesce(c.position, 0)){old_enough}))"""
 
 
 def _literal(text: str) -> str:

@@ -21,4 +21,7 @@ def run_consumer(self, name: str, retries: int = 0) -> None:
     if self.app.conf.task_always_eager or retries >= MAX_RETRIES:
         return  # the sweep (outbox.consume) takes over
     if selectors.waiting(name):
-        run_consumer.apply_async((name, retries + 1), countdown=RETRY_SECONDS)
+        runners.wake_once(
+            consumers.wake_key(name),
+            lambda: run_consumer.apply_async((name, retries + 1), countdown=RETRY_SECONDS),
+        )

@@ -16,17 +16,23 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def delivery(store, *, next_attempt_at, status=Delivery.Status.PENDING, active=True) -> Delivery:
+def delivery(
+    store, *, next_attempt_at, status=Delivery.Status.PENDING, active=True, attempt=1, created_at=None
+) -> Delivery:
+    """A delivery (by default a retry: one attempt made) of a new endpoint of ``store``."""
     with tenant_context(store):
         endpoint = Endpoint.objects.create(url="https://hooks.example.com/in", events=["*"], secret="s", active=active)
-        return Delivery.objects.create(
+        made = Delivery.objects.create(
             endpoint=endpoint,
             event_id=uuid.uuid4(),
             event_type="order.created",
             body="{}",
             status=status,
+            attempt=attempt,
             next_attempt_at=next_attempt_at,
         )
+        Delivery.objects.filter(pk=made.pk).update(created_at=created_at or next_attempt_at - timedelta(hours=1))
+        return made
 
 
 def sweep_at(moment: datetime) -> list[str]:
@@ -56,3 +62,16 @@ def test_deliveries_done_or_of_inactive_endpoints_are_not_due(store_a, store_b):
     assert sweep_at(AT) == []
     delivery(store_a, next_attempt_at=AT - timedelta(seconds=1))
     assert sweep_at(AT) == [store_a.schema_name]
+
+
+def test_a_first_attempt_is_left_to_its_wake_up_for_the_grace(store_a, store_b):
+    from shared_apps.platform.runners import WAKE_GRACE_SECONDS
+
+    with tenant_context(store_a):
+        Delivery.objects.all().delete()
+    with tenant_context(store_b):
+        Delivery.objects.all().delete()
+    delivery(store_a, next_attempt_at=AT, attempt=0, created_at=AT)  # made now, its task queued
+    assert sweep_at(AT) == []
+    assert sweep_at(AT + timedelta(seconds=WAKE_GRACE_SECONDS - 1)) == []
+    assert sweep_at(AT + timedelta(seconds=WAKE_GRACE_SECONDS)) == [store_a.schema_name]
