@@ -159,6 +159,20 @@ class Customer(models.Model):
                 name="customer_owned_since",
             ),
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
+            # The owned customers whose next follow-up was not reminded yet (the reminders' job and
+            # its probe): a reminded follow-up leaves it.
+            models.Index(
+                fields=["next_follow_up_at"],
+                condition=Q(merged_into__isnull=True, owner__isnull=False)
+                & (Q(reminded_for__isnull=True) | ~Q(reminded_for=F("next_follow_up_at"))),
+                name="customer_to_remind",
+            ),
+            # The owned customers with a return visit to make (the return deadline's job and its probe).
+            models.Index(
+                fields=["return_visit_deadline"],
+                condition=Q(merged_into__isnull=True, owner__isnull=False, return_visit_deadline__isnull=False),
+                name="customer_return_visit",
+            ),
             models.Index(fields=["province"], name="customer_province"),
             # The list filtered by province and grade, newest first, without walking the whole table.
             models.Index(

@@ -389,3 +389,31 @@ def customers_by_ids(*, ids) -> QuerySet[Customer]:
 def owned_customers() -> QuerySet[Customer]:
     """Live customers with an owner (store-wide)."""
     return Customer.objects.live().filter(owner__isnull=False).order_by("pk")
+
+
+# --- probes of the periodic jobs in beat's dispatch -------------------------------------------------
+
+
+def reminders_due_sql(schema: str, store=None) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while an owned live customer's
+    next follow-up is due by ``%(at)s`` and its owner was not reminded of it (the
+    ``customer_to_remind`` index, whose condition this repeats): what
+    ``services.follow_up_reminders_send`` reminds, as its probe in beat's dispatch."""
+    return f"""EXISTS (
+        SELECT 1 FROM {schema}.{Customer._meta.db_table}
+         WHERE merged_into_id IS NULL AND owner_id IS NOT NULL
+           AND (reminded_for IS NULL OR NOT (reminded_for = next_follow_up_at AND reminded_for IS NOT NULL
+                                             AND next_follow_up_at IS NOT NULL))
+           AND next_follow_up_at <= %(at)s)"""
+
+
+def return_visits_due_sql(schema: str, store=None) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while an owned live customer
+    has a return-visit deadline that is settled (a follow-up after the customer became its owner's)
+    or passed before ``%(at)s`` (the ``customer_return_visit`` index): what the pool's return
+    deadline job clears or releases, as its probe in beat's dispatch."""
+    return f"""EXISTS (
+        SELECT 1 FROM {schema}.{Customer._meta.db_table}
+         WHERE merged_into_id IS NULL AND owner_id IS NOT NULL AND return_visit_deadline IS NOT NULL
+           AND (return_visit_deadline < %(at)s
+                OR (last_follow_up_at IS NOT NULL AND (owner_since IS NULL OR last_follow_up_at > owner_since))))"""

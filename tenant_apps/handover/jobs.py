@@ -9,12 +9,17 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.jobs import job
-from tenant_apps.handover import services
+from tenant_apps.handover import selectors, services
+
+
+def _stale(schema: str, store) -> str:
+    return selectors.stale_sql(schema, stale_after=services.STALE_AFTER)
 
 
 @job(
     name="handover.redispatch_stale",
     per_store=True,
+    due=_stale,
     schedule=crontab(minute="*/5"),
     description=_("Send again the handovers left waiting or running for too long."),
 )

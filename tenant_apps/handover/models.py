@@ -57,6 +57,11 @@ class Handover(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("handover")
         verbose_name_plural = _("handovers")
+        # The handovers still waiting or running (``redispatch_stale`` and its probe).
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(status="pending"), name="handover_pending"),
+            models.Index(fields=["started_at"], condition=models.Q(status="running"), name="handover_running"),
+        ]
         # The job's progress is not logged (like an import's); the request, its status and totals are.
         triggers = tracked(ignore=("processed",))
 

@@ -3,6 +3,7 @@ a customer's handovers are part of its page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -55,3 +56,16 @@ def customer_handover_panel(*, customer) -> dict | None:
             for row in rows
         ]
     }
+
+
+def stale_sql(schema: str, *, stale_after: timedelta) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while a handover has been
+    waiting since, or running since, ``stale_after`` before ``%(at)s`` or earlier (the
+    ``handover_pending`` and ``handover_running`` indexes): what ``services.redispatch_stale`` sends
+    again, as its probe in beat's dispatch."""
+    table, seconds = Handover._meta.db_table, int(stale_after.total_seconds())
+    before = f"%(at)s::timestamptz - make_interval(secs => {seconds})"
+    return f"""(EXISTS (SELECT 1 FROM {schema}.{table}
+                  WHERE status = '{Handover.Status.PENDING}' AND created_at <= {before})
+             OR EXISTS (SELECT 1 FROM {schema}.{table}
+                  WHERE status = '{Handover.Status.RUNNING}' AND started_at <= {before}))"""

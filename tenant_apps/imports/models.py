@@ -50,6 +50,11 @@ class ImportJob(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("import")
         verbose_name_plural = _("imports")
+        # The imports still waiting or running (``redispatch_stale`` and its probe).
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(status="pending"), name="import_pending"),
+            models.Index(fields=["progress_at"], condition=models.Q(status="running"), name="import_running"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.original_name} ({self.status})"

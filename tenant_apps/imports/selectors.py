@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -84,3 +85,17 @@ def import_report_preview(*, job: ImportJob, limit: int = 200) -> list[dict]:
                 }
             )
     return rows
+
+
+def stale_sql(schema: str, *, stale_after: timedelta) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while an import has been
+    running without progress, or waiting, since more than ``stale_after`` before ``%(at)s`` (the
+    ``import_running`` and ``import_pending`` indexes): what ``services.redispatch_stale`` sends
+    again, as its probe in beat's dispatch."""
+    table, seconds = ImportJob._meta.db_table, int(stale_after.total_seconds())
+    before = f"%(at)s::timestamptz - make_interval(secs => {seconds})"
+    return f"""(EXISTS (SELECT 1 FROM {schema}.{table}
+                  WHERE status = '{ImportJob.Status.RUNNING}'
+                    AND (progress_at < {before} OR (progress_at IS NULL AND started_at < {before})))
+             OR EXISTS (SELECT 1 FROM {schema}.{table}
+                  WHERE status = '{ImportJob.Status.PENDING}' AND created_at < {before}))"""

@@ -9,12 +9,13 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.jobs import job
-from tenant_apps.leads import services
+from tenant_apps.leads import selectors, services
 
 
 @job(
     name="leads.reassign_unanswered",
     per_store=True,
+    due=selectors.unanswered_sql,
     schedule=crontab(minute="*"),
     description=_("Re-assign new leads not contacted within the first-response time, and tell the supervisor."),
 )
@@ -25,6 +26,7 @@ def reassign_unanswered(*, at: datetime) -> dict:
 @job(
     name="leads.distribute_queue",
     per_store=True,
+    due=selectors.waiting_sql,
     schedule=crontab(minute="*/5"),
     description=_("Give waiting leads to salespeople who have room again."),
 )

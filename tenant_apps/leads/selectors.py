@@ -151,3 +151,24 @@ def daily_counts(*, start: datetime, end: datetime, channel_id: int) -> tuple[in
         total=Count("id"), new=Count("id", filter=Q(is_new=True))
     )
     return counts["total"], counts["new"]
+
+
+# --- probes of the periodic jobs in beat's dispatch -------------------------------------------------
+
+
+def waiting_sql(schema: str, store=None) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while a new lead waits with
+    no owner (the ``lead_queue`` index): what ``services.distribute_queue`` hands out, as its probe
+    in beat's dispatch (true as well where nobody has room: the run then finds no one)."""
+    return f"""EXISTS (
+        SELECT 1 FROM {schema}.{Lead._meta.db_table}
+         WHERE owner_id IS NULL AND status = '{Lead.Status.NEW}')"""
+
+
+def unanswered_sql(schema: str, store=None) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while an owned lead is still
+    new at its first-response time, ``%(at)s`` (the ``lead_respond_by`` index): what
+    ``services.reassign_unanswered`` moves, as its probe in beat's dispatch."""
+    return f"""EXISTS (
+        SELECT 1 FROM {schema}.{Lead._meta.db_table}
+         WHERE status = '{Lead.Status.NEW}' AND owner_id IS NOT NULL AND respond_by <= %(at)s)"""

@@ -8,7 +8,12 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.jobs import job
-from tenant_apps.notifications import services
+from tenant_apps.notifications import selectors, services
+from tenant_apps.notifications.services.common import digest_window
+
+
+def _digests_due(schema: str, store) -> str:
+    return selectors.digests_due_sql(schema, window=digest_window())
 
 
 @job(
@@ -24,6 +29,7 @@ def purge_read(*, at: datetime) -> dict:
 @job(
     name="notifications.send_digests",
     per_store=True,
+    due=_digests_due,
     schedule=timedelta(minutes=1),
     description=_("Email the notification digests whose window has closed."),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,10 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["recipient", "read_at", "-created_at"], name="notif_recipient_unread_idx"),
+            # The digests waiting for their window to close (``send_digests`` and its probe).
+            models.Index(
+                fields=["created_at"], condition=Q(email_wanted=True, emailed_at__isnull=True), name="notif_digest_due"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -34,3 +36,14 @@ def sms_template_get(*, template_id, for_update: bool = False) -> SmsTemplate:
         return qs.get(pk=int(template_id))
     except (SmsTemplate.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("No such SMS template.")) from None
+
+
+def digests_due_sql(schema: str, *, window: timedelta) -> str:
+    """A SQL expression over the store schema ``schema`` (quoted), true while a digest waits for its
+    email and was made at least ``window`` before ``%(at)s`` (the ``notif_digest_due`` index):
+    what ``services.send_digests`` emails, as its probe in beat's dispatch."""
+    seconds = int(window.total_seconds())
+    return f"""EXISTS (
+        SELECT 1 FROM {schema}.{Notification._meta.db_table}
+         WHERE email_wanted AND emailed_at IS NULL
+           AND created_at <= %(at)s::timestamptz - make_interval(secs => {seconds}))"""

@@ -9,6 +9,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.platform.jobs import job
+from tenant_apps.customers import selectors as customer_selectors
 from tenant_apps.pool import services
 
 
@@ -25,6 +26,7 @@ def release(*, at: datetime) -> dict:
 @job(
     name="pool.return_deadline",
     per_store=True,
+    due=customer_selectors.return_visits_due_sql,
     schedule=crontab(minute="*/15"),
     description=_("Return claimed customers with no return visit by the deadline to the shared pool."),
 )
