@@ -3,6 +3,7 @@
 
 import os
 
+from celery.signals import task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -23,3 +24,17 @@ def _schedule_jobs(sender, **kwargs) -> None:
     from shared_apps.platform.jobs import beat_schedule
 
     sender.conf.beat_schedule = {**beat_schedule(), **(sender.conf.beat_schedule or {})}
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_connections(sender=None, **kwargs) -> None:
+    """Around each task, close the database connections that are broken or older than
+    ``DB_CONN_MAX_AGE`` (what Django does around each request; Celery's own fixup closes them all
+    unless ``CELERY_DB_REUSE_MAX`` is set, see config/settings.py)."""
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.close_if_unusable_or_obsolete()

@@ -498,6 +498,12 @@ CELERY_TASK_ROUTES = {
     "tenants.refill_spares": {"queue": CELERY_BATCH_QUEUE},
 }
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Celery's Django fixup closes the database connections before and after every task unless it is
+# told how many tasks they may serve. With DB_CONN_MAX_AGE the workers keep them, as the web
+# processes do: a task is a few queries, and a new connection would cost more than they do
+# (config/celery.py still closes, around each task, a connection that is broken or older than that).
+if DATABASES["default"].get("CONN_MAX_AGE"):
+    CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 10_000)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
