@@ -59,6 +59,8 @@ from pathlib import Path
 from bench import common
 
 BROKER = os.environ.get("FAULTS_BROKER", "redis://127.0.0.1:6379/7")
+# The cache the processes share, as deploy/ sets it (CACHE_URL): rate limits, wake-up marks.
+CACHE = os.environ.get("FAULTS_CACHE", "redis://127.0.0.1:6379/8")
 RUN_DIR = Path(tempfile.gettempdir()) / "crm-faults-run"
 CELERY = str(common.REPO / ".venv" / "bin" / "celery")
 SECRET = "bench-only-secret-key-not-for-production-0123456789abcdef"
@@ -67,6 +69,7 @@ SECRET = "bench-only-secret-key-not-for-production-0123456789abcdef"
 def setup_django() -> None:
     common.database_url()
     os.environ["CELERY_BROKER_URL"] = BROKER
+    os.environ.setdefault("CACHE_URL", CACHE)
     os.environ["CRM_RUN_DIR"] = str(RUN_DIR)
     os.environ.setdefault("SECRET_KEY", SECRET)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -82,6 +85,7 @@ def child_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ, CELERY_BROKER_URL=BROKER, CRM_RUN_DIR=str(RUN_DIR), SECRET_KEY=SECRET)
     env.setdefault("LOG_LEVEL", "WARNING")
     env.setdefault("DB_CONN_MAX_AGE", "60")  # as deploy/ runs them
+    env.setdefault("CACHE_URL", CACHE)
     env.update(extra)
     return env
 

@@ -15,8 +15,8 @@ verifies every signature with the ``standardwebhooks`` library.
   committed at once, store by store, and timed from their store's commit (a burst, whose latency is
   the backlog's).
 
-The worker processes: one on the default queue (the event log consumers) and one on ``webhooks``
-(threads, 16), and beat, whose sweep retries what failed, as in deploy/. The broker is Redis at
+The worker processes, as deploy/ runs them: one on the default queue (the event log consumers;
+prefork, 2 processes) and one on ``webhooks`` (threads, 32), and beat, whose sweep retries what failed, as in deploy/. The broker is Redis at
 ``FAULTS_BROKER`` (emptied first).
 Results: bench/results/webhooks.json.
 """
@@ -34,12 +34,14 @@ PREFIX = "hooks"
 
 
 def _workers() -> list[faults.Proc]:
+    # As deploy/ runs them: the default queue on a prefork worker of one process per core, the
+    # webhooks queue on threads (they wait on the receivers).
     consumers = faults.Proc(
-        "worker", "-Q", "celery", "-P", "threads", "-c", "4", "-n", "hooks-default@localhost",
+        "worker", "-Q", "celery", "-P", "prefork", "-c", "2", "-n", "hooks-default@localhost",
         "--without-gossip", "--without-mingle", "--loglevel", "info", name="hooks-default",
     )  # fmt: skip
     senders = faults.Proc(
-        "worker", "-Q", "webhooks", "-P", "threads", "-c", "16", "-n", "hooks-send@localhost",
+        "worker", "-Q", "webhooks", "-P", "threads", "-c", "32", "-n", "hooks-send@localhost",
         "--without-gossip", "--without-mingle", "--loglevel", "info", name="hooks-send",
     )  # fmt: skip
     for proc in (consumers, senders):
