@@ -3,7 +3,7 @@
     DATABASE_URL=postgresql://... .venv/bin/python -m bench <name> [options]
 
 Names: provisioning, migrations, routing, customers, customer_import, pool_release, orders, kanban,
-hq, insights, backups, leads, actionlog, automation, webhooks, all.
+hq, insights, backups, leads, actionlog, automation, webhooks, probes, all.
 ``<name> --help`` lists the options. Each prints a table and writes bench/results/<name>.json.
 The database of DATABASE_URL is changed (stores made and dropped; ``--reset`` recreates it): use
 a throwaway one.
@@ -30,6 +30,7 @@ BENCHMARKS = (
     "actionlog",
     "automation",
     "webhooks",
+    "probes",
 )
 
 
