@@ -16,8 +16,9 @@ verifies every signature with the ``standardwebhooks`` library.
   the backlog's).
 
 The worker processes, as deploy/ runs them: one on the default queue (the event log consumers;
-prefork, 2 processes) and one on ``webhooks`` (threads, 32), and beat, whose sweep retries what failed, as in deploy/. The broker is Redis at
-``FAULTS_BROKER`` (emptied first).
+prefork, 2 processes) and one on ``webhooks`` (threads, 32), and beat, whose sweep retries what
+failed. The broker is Redis at ``FAULTS_BROKER`` (emptied first), the cache Redis at
+``FAULTS_CACHE``.
 Results: bench/results/webhooks.json.
 """
 

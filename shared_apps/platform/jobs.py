@@ -244,7 +244,7 @@ def probe(job_: Job, stores: list[Store], *, at: datetime) -> tuple[set[int], da
     quote = connection.ops.quote_name
     due: set[int] = set()
     checked_at = timezone.now()
-    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic(), connection.cursor() as cursor:
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), connection.cursor() as cursor:
         for offset in range(0, len(stores), PROBE_CHUNK):
             chunk = stores[offset : offset + PROBE_CHUNK]
             sql = "\nUNION ALL ".join(
