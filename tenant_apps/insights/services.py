@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.access import StoreAccess
+from shared_apps.platform.commits import after_commit
 from shared_apps.platform.errors import Conflict, PermissionDenied, ValidationFailed
 from tenant_apps.customers import selectors as customer_selectors
 from tenant_apps.customers import services as customer_services
@@ -209,7 +210,7 @@ def scoring_request(*, access: StoreAccess) -> None:
 
     at = timezone.now().isoformat()
     queue = get_job("insights.score").queue
-    transaction.on_commit(lambda: run_store_job.apply_async(("insights.score", at), queue=queue))
+    after_commit(lambda: run_store_job.apply_async(("insights.score", at), queue=queue))
 
 
 # --- the at-risk list's actions -----------------------------------------------------------------

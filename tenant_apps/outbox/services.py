@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from shared_apps.platform.commits import after_commit
 from tenant_apps.outbox.events import entity_of
 from tenant_apps.outbox.models import EventCursor, OutboxEvent
 
@@ -110,11 +111,12 @@ def _wake():
 def _once_after_commit(callback) -> None:
     """Schedule ``callback`` once per transaction (a rolled-back savepoint takes its callback with
     it, and the next event of the transaction schedules it again)."""
+    key = (callback, connection.schema_name)
     if connection.in_atomic_block and any(
-        registered is callback for _sids, registered, _robust in connection.run_on_commit
+        getattr(registered, "key", None) == key for _sids, registered, _robust in connection.run_on_commit
     ):
         return
-    transaction.on_commit(callback, robust=True)
+    after_commit(callback, robust=True)
 
 
 def _wake_consumers_after_commit() -> None:

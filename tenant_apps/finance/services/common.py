@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,13 +14,13 @@ from django.utils.translation import gettext_lazy
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
+from shared_apps.platform.commits import after_commit
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
 from tenant_apps.finance import files
 from tenant_apps.finance.error_codes import FinanceErrorCode
 from tenant_apps.finance.models import Payment, PaymentVoucher
 from tenant_apps.sales import services as sales_services
 from tenant_apps.sales.models import Order
-from tenants.models import Store
 from tenants.storetime import current_store
 
 logger = logging.getLogger(__name__)
@@ -169,11 +168,6 @@ def _already_decided(payment: Payment) -> InvalidTransition:
 def _send_after_commit(signal, payment: Payment) -> None:
     """Send ``signal`` once the transaction commits, in this store's schema (the commit may come
     after the caller moved on to another schema, as the demo seeding of several stores does)."""
-    from django.db import connection
-    from django_tenants.utils import schema_context, tenant_context
-
-    tenant = getattr(connection, "tenant", None)
-    schema = connection.schema_name
 
     def dispatch() -> None:
         for receiver, response in signal.send_robust(sender=Payment, payment=payment):
@@ -182,12 +176,4 @@ def _send_after_commit(signal, payment: Payment) -> None:
                     "finance signal receiver %r failed for payment %s", receiver, payment.pk, exc_info=response
                 )
 
-    def send() -> None:
-        if connection.schema_name == schema:
-            dispatch()
-            return
-        scope = tenant_context(tenant) if isinstance(tenant, Store) else schema_context(schema)
-        with scope:
-            dispatch()
-
-    transaction.on_commit(send)
+    after_commit(dispatch)

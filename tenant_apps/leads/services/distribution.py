@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import F
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform.commits import after_commit
 from tenant_apps.customers import selectors as customer_selectors
 from tenant_apps.enquiries import services as enquiry_services
 from tenant_apps.leads import selectors
@@ -131,7 +131,7 @@ def _set_owner(
         # After commit: the notification is no part of the distribution (nor of its lock).
         title = format_lazy(gettext_lazy("New lead: {name}"), name=str(lead))
         body, url, data = lead.message[:200], lead_url(lead.pk), {"lead": lead.pk, "cause": cause}
-        transaction.on_commit(
+        after_commit(
             lambda: notify(recipients=[owner_id], kind="leads.assigned", title=title, body=body, url=url, data=data)
         )
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess, can_see_owner
+from shared_apps.platform.commits import after_commit
 from shared_apps.platform.errors import ApprovalRequired, Conflict, InvalidTransition, NotFound
 from shared_apps.platform.fields import Errors, raise_errors
 from tenant_apps.customers.selectors import customer_get_for_user
@@ -197,7 +198,7 @@ def _original_delivery(order: Order) -> Delivery:
 
 
 def _send_received(delivery: Delivery) -> None:
-    transaction.on_commit(lambda: delivery_received.send(sender=Delivery, delivery=delivery))
+    after_commit(lambda: delivery_received.send(sender=Delivery, delivery=delivery))
 
 
 def _require(**texts: tuple[str, str]) -> None:

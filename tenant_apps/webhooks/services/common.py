@@ -7,10 +7,11 @@ import json
 import logging
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from shared_apps.platform import runners
+from shared_apps.platform.commits import after_commit
 from tenant_apps.outbox.events import EVENT_TYPES
 from tenants.storetime import current_store, store_zone
 
@@ -66,4 +67,4 @@ def _after_commit_deliver(endpoint_ids) -> None:
             except Exception:
                 logger.warning("could not queue the deliveries of webhook endpoint %s", endpoint_id, exc_info=True)
 
-    transaction.on_commit(send_tasks, robust=True)
+    after_commit(send_tasks, robust=True)
