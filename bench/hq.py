@@ -9,9 +9,12 @@
   daily enquiries), first over 1,000 stores, then again over 10 stores. The stores' feeds are then
   written with their zone, so that the feed's trigger sums every fact into the day rollups as a
   store's first drain does; ``refresh_derived`` and the fold of the day rollups follow, as the drain
-  and the job ``hq.fold_day_rollups`` would. For each size: p50/p95 of the 30-day dashboard
+  and the job ``hq.fold_day_rollups`` would. Each size's facts are in a database of their own (the
+  first size's in DATABASE_URL, each other one's in a sibling named ``<database>_s<stores>``) and
+  served by a process of their own; the sizes' requests alternate, two at a time, so that a drift
+  of the machine's speed weighs on every size alike. For each size: p50/p95 of the 30-day dashboard
   (``dashboard_query``, the API's whole computation including the per-store rows), with and without
-  a channel filter; and the ratio p95(1,000) / p95(10).
+  a channel filter, and of 7 days; and the ratios p95(1,000) / p95(10).
 * ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
   ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
   the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
@@ -25,7 +28,8 @@
   sums), then of a reconciliation that finds nothing to fix; then the fold of what the rebuild
   appended to the day rollups and their check against the facts (the nightly job).
 
-The bench stores of the dashboard phase are rows only (no schema): they are removed at the end.
+The bench stores of the dashboard phase are rows only (no schema): they are removed at the end
+(``--keep`` leaves them, ``--reuse`` takes them again when their sizes match).
 Results go to bench/results/hq.json.
 """
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import subprocess
@@ -289,28 +294,39 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def time_dashboard(query: str, runs: int = DASHBOARD_RUNS) -> dict:
+def time_dashboard(query: str, runs: int) -> dict:
+    """``runs`` dashboards of ``query`` in this process: each one's seconds and the statements per request."""
     from django.db import connection
     from django.http import QueryDict
 
     from hq_reports.api_dashboard import dashboard_query
 
     params = QueryDict(query)
-    for _ in range(3):
-        dashboard_query(params)
     timings = []
-    load_before = _load()
     log = StatementLog()
     with connection.execute_wrapper(log):
         for _ in range(runs):
             started = time.perf_counter()
             body = dashboard_query(params)
             timings.append(time.perf_counter() - started)
-    stats = common.summary(timings)
-    stats["orders_in_period"] = body["metrics"]["orders"]["value"]
-    stats["queries_per_request"] = round(len(log.statements) / runs, 1)
-    stats["load_average"] = {"before": load_before, "after": _load()}
-    return stats
+    return {
+        "timings": timings,
+        "statements": len(log.statements),
+        "orders_in_period": body["metrics"]["orders"]["value"],
+    }
+
+
+def warm_dashboard(query: str) -> None:
+    """A few dashboards first (connections, caches, the side read's thread), then what every web
+    worker does once it has loaded the project (deploy/gunicorn.conf.py)."""
+    from django.http import QueryDict
+
+    from config.runtime import freeze_loaded_objects
+    from hq_reports.api_dashboard import dashboard_query
+
+    for _ in range(3):
+        dashboard_query(QueryDict(query))
+    freeze_loaded_objects()
 
 
 def explain_slowest(query: str, top: int = 5) -> dict:
@@ -350,43 +366,142 @@ def _facts_in_place(stores: int, orders: int) -> bool:
     return held == stores and OrderFact.objects.count() == (orders // stores) * stores
 
 
+DASHBOARD_QUERIES = {"30d": "range=30d", "30d_channel": "range=30d&channel=tmall", "7d": "range=7d"}
+PROTOCOL = "@@bench "  # the lines of a size's process meant for the phase (the rest is passed on)
+
+
+def _size_url(index: int, stores: int) -> str:
+    """The database of a size: the first size's is DATABASE_URL, each other one a sibling of it."""
+    return common.database_url() if index == 0 else common.sibling_database_url(f"_s{stores}")
+
+
+def _ensure_database(url: str) -> None:
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(urlunparse(parsed._replace(path="/postgres")), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class SizeProcess:
+    """One size's facts in a database of their own, and a process that serves its dashboards
+    (``python -m bench.hq --phase dashboard-size``), so that the sizes' requests can alternate: on a
+    shared machine whose speed drifts by tens of percent over minutes, only requests timed side by
+    side compare."""
+
+    def __init__(self, stores: int, url: str, args):
+        _ensure_database(url)
+        command = [sys.executable, "-m", "bench.hq", "--phase", "dashboard-size", "--stores", str(stores)]
+        command += ["--orders", str(args.orders)] + (["--reuse"] if args.reuse else [])
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+        self.stores = stores
+        self.process = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.ready = self._answer()
+
+    def _answer(self):
+        for line in self.process.stdout:
+            if line.startswith(PROTOCOL):
+                return json.loads(line[len(PROTOCOL) :])
+            print("  " + line.rstrip(), flush=True)
+        raise RuntimeError(f"the process of {self.stores} stores stopped (exit {self.process.wait()})")
+
+    def ask(self, **command):
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def close(self, *, keep: bool) -> None:
+        with contextlib.suppress(Exception):
+            self.ask(quit=True, keep=keep)
+        self.process.wait(timeout=600)
+
+
+def phase_dashboard_size(args) -> dict:
+    """The process of one size (see ``SizeProcess``): its facts, then the parent's commands."""
+    if args.reuse and _facts_in_place(args.stores_one, args.orders):
+        generated = {"stores": args.stores_one, "reused": True}
+    else:
+        print(f"generating {args.orders:,} orders of facts over {args.stores_one} stores...", flush=True)
+        generated = generate_facts(stores=args.stores_one, orders=args.orders)
+
+    def reply(value) -> None:
+        print(PROTOCOL + json.dumps(value, default=str), flush=True)
+
+    reply(generated)
+    for line in sys.stdin:
+        command = json.loads(line)
+        if "warm" in command:
+            warm_dashboard(command["warm"])
+            reply({"load": _load()})
+        elif "time" in command:
+            reply(time_dashboard(command["time"], command["runs"]))
+        elif "explain" in command:
+            reply(explain_slowest(command["explain"]))
+        elif "quit" in command:
+            if not command.get("keep"):
+                remove_fake_stores()
+            reply({})
+            break
+    return {}
+
+
 def phase_dashboard(args) -> dict:
-    results = {}
+    """Each size's dashboards, the sizes taking turns of two requests each (see ``SizeProcess``)."""
     sizes = [int(n) for n in args.stores.split(",")]
-    for stores in sizes:
-        if args.reuse and _facts_in_place(stores, args.orders):
-            print(f"reusing the {args.orders:,} orders of facts over {stores} stores in place", flush=True)
-            generated = {"stores": stores, "reused": True}
-        else:
-            print(f"generating {args.orders:,} orders of facts over {stores} stores...", flush=True)
-            generated = generate_facts(stores=stores, orders=args.orders)
-        print(f"  {generated}", flush=True)
-        timings = {
-            "30d": time_dashboard("range=30d"),
-            "30d_channel": time_dashboard("range=30d&channel=tmall"),
-            "7d": time_dashboard("range=7d"),
-        }
-        for name, stats in timings.items():
-            print(
-                f"  {stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms, "
-                f"{stats['queries_per_request']} queries/request, load {stats['load_average']}",
-                flush=True,
-            )
-        explained = explain_slowest("range=30d")
-        print("  slowest statements of one 30d dashboard:")
-        for item in explained["slowest"]:
-            print(f"    {item['ms']:8.1f} ms  {item['sql']}")
-        if args.explain:
-            print("  EXPLAIN ANALYZE of the slowest:")
-            for line in explained["explain_slowest"]:
-                print("    " + line)
-        results[str(stores)] = {**generated, "timings": timings, "statements": explained}
-    if not args.keep:
-        remove_fake_stores()
+    # One size at a time: generating facts takes both cores.
+    processes = [SizeProcess(stores, _size_url(index, stores), args) for index, stores in enumerate(sizes)]
+    results = {
+        str(p.stores): {**p.ready, "database": _size_url(i, p.stores).rsplit("/", 1)[-1]}
+        for i, p in enumerate(processes)
+    }
+    for p in processes:
+        print(f"  {p.stores} stores: {p.ready}", flush=True)
+    turn = 2
+    try:
+        for name, query in DASHBOARD_QUERIES.items():
+            for p in processes:
+                p.ask(warm=query)
+            load_before = _load()
+            timings = {p.stores: [] for p in processes}
+            statements = {p.stores: 0 for p in processes}
+            for _ in range(DASHBOARD_RUNS // turn):
+                for p in processes:
+                    answer = p.ask(time=query, runs=turn)
+                    timings[p.stores] += answer["timings"]
+                    statements[p.stores] += answer["statements"]
+            for p in processes:
+                stats = common.summary(timings[p.stores])
+                stats["queries_per_request"] = round(statements[p.stores] / DASHBOARD_RUNS, 1)
+                stats["load_average"] = {"before": load_before, "after": _load()}
+                results[str(p.stores)].setdefault("timings", {})[name] = stats
+                print(
+                    f"  {p.stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms, "
+                    f"{stats['queries_per_request']} queries/request, load {stats['load_average']}",
+                    flush=True,
+                )
+        for p in processes:
+            explained = p.ask(explain="range=30d")
+            results[str(p.stores)]["statements"] = explained
+            print(f"  slowest statements of one 30d dashboard over {p.stores} stores:")
+            for item in explained["slowest"]:
+                print(f"    {item['ms']:8.1f} ms  {item['sql']}")
+            if args.explain and p is processes[0]:
+                print("  EXPLAIN ANALYZE of the slowest:")
+                for line in explained["explain_slowest"]:
+                    print("    " + line)
+    finally:
+        for p in processes:
+            p.close(keep=args.keep)
     if "1000" in results and "10" in results:
-        ratio = results["1000"]["timings"]["30d"]["p95"] / results["10"]["timings"]["30d"]["p95"]
-        results["ratio_p95_1000_over_10"] = round(ratio, 2)
-        print(f"ratio p95(1000 stores) / p95(10 stores), 30d: {ratio:.2f}")
+        for name in DASHBOARD_QUERIES:
+            ratio = results["1000"]["timings"][name]["p95"] / results["10"]["timings"][name]["p95"]
+            results[f"ratio_p95_1000_over_10_{name}"] = round(ratio, 2)
+            print(f"ratio p95(1000 stores) / p95(10 stores), {name}: {ratio:.2f}")
+        results["ratio_p95_1000_over_10"] = results["ratio_p95_1000_over_10_30d"]
     return results
 
 
@@ -716,7 +831,9 @@ def phase_reconcile(args) -> dict:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hq", description=__doc__.splitlines()[0])
-    parser.add_argument("--phase", choices=["dashboard", "freshness", "reconcile", "all"], default="all")
+    parser.add_argument(
+        "--phase", choices=["dashboard", "freshness", "reconcile", "all", "dashboard-size"], default="all"
+    )
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--reconcile-orders", type=int, default=100_000)
     parser.add_argument("--freshness-samples", type=int, default=20)
@@ -734,6 +851,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/5")
     args = parser.parse_args(argv)
     broker = args.broker
+    if args.phase == "dashboard-size":
+        args.stores_one = int(args.stores)
     common.setup_django()
     if args.reuse:
         # Bench stores (rows without a schema) may be in place: migrate the public schema only.
@@ -745,6 +864,9 @@ def main(argv: list[str]) -> int:
         common.prepare(reset=False)
     results = {}
     phases = ("dashboard", "reconcile", "freshness") if args.phase == "all" else (args.phase,)
+    if phases == ("dashboard-size",):
+        phase_dashboard_size(args)
+        return 0
     for phase in phases:
         print(f"== {phase}", flush=True)
         args.broker = broker

@@ -25,3 +25,14 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%({host}i)s" "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the project: the objects made so far (modules, settings, URL
+    patterns, templates) live as long as the process, so the garbage collector stops scanning them
+    (``gc.freeze``). Without this, each full collection walks every one of them, tens of
+    milliseconds, in whichever request happens to trigger it: a request that builds a thousand
+    store rows (the HQ dashboard) triggers them often."""
+    from config.runtime import freeze_loaded_objects
+
+    freeze_loaded_objects()

@@ -45,6 +45,8 @@ of the stores'. Both come from what the drain records in ``StoreFeed`` (``store_
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -53,14 +55,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from hq_reports import side_read
 from hq_reports.rollups import HELD_DAY_ROLLUPS
 from shared_apps.platform.replica import REPLICA, read_alias, read_connection, replica_state
-from shared_apps.reporting.catalogue import KANBAN, metric, metrics_body
-from shared_apps.reporting.periods import Period, local_midnight, money, rate, relative_change
+from shared_apps.reporting.catalogue import KANBAN, Trend, metric, metrics_body
+from shared_apps.reporting.periods import RATE_PLACES, Period, local_midnight, money, rate
 from tenants.models import Store
 from tenants.routing import store_url
 from tenants.storetime import zone_named
@@ -216,17 +218,14 @@ class _FiguresReader:
             "pstart": self.previous.start,
             "pfirst_day": self.previous.start.astimezone(period.tz).date(),
         }
-        self.out: tuple[dict, dict] = ({}, {})
+        # A group's figures are made on first use (a thousand store rows per statement).
+        self.out: tuple[dict, dict] = (defaultdict(Figures), defaultdict(Figures))
         # With ``channels``, the customer and net revenue figures are also grouped by platform (current
         # period only) in the same statements, into ``channels``.
         self.sets = "(g, cur), (platform, cur)" if channels is not None else "(g, cur)"
 
     def slot(self, key, cur: bool) -> Figures:
-        held = self.out[0 if cur else 1]
-        figures = held.get(key)
-        if figures is None:
-            figures = held[key] = Figures()
-        return figures
+        return self.out[0 if cur else 1][key]
 
     @staticmethod
     def bounds(column: str) -> tuple[str, str]:
@@ -238,9 +237,10 @@ class _FiguresReader:
         )
 
     def spread(self, rows, assign) -> None:
+        current, previous = self.out
         for by_platform, key, platform, cur, *values in rows:
             if not by_platform:
-                assign(self.slot(key, cur), *values)
+                assign((current if cur else previous)[key], *values)
             elif cur:
                 assign(self.channels.setdefault(platform, Figures()), *values)
 
@@ -527,13 +527,17 @@ def figures_by(
     channels: dict | None = None,
     breakdown: dict | None = None,
     platforms: dict | None = None,
+    while_waiting=None,
 ) -> tuple[dict, dict]:
     """Figures over ``period`` and over the previous period, for each value of ``group``
     (``store_id`` or ``platform``): ``(current, previous)``. Each statement reads both periods in
     one pass (``cur`` flag); ``parts`` limits the figures computed (``net_current``: the net revenue
     of the current period only). ``channels`` (a dict) also receives the current figures of
     ``CHANNEL_PARTS`` by platform; ``platforms`` (a dict) the gmv, orders and paying customers of
-    the current period by platform (``breakdown["platforms"]``, without the other breakdowns)."""
+    the current period by platform (``breakdown["platforms"]``, without the other breakdowns).
+    ``while_waiting(current)``, when the orders pass runs on the side connection, is called once
+    every other part is in ``current`` (a group without any is missing from it), before waiting
+    for that pass: what depends on nothing else can be done meanwhile."""
     reader = _FiguresReader(period, scope, group=group, channels=channels, breakdown=breakdown, platforms=platforms)
     # The orders pass, the longest statement, runs on the side connection when there is one
     # (``side_read``) while this one reads the other parts; its figures are written after them.
@@ -545,8 +549,11 @@ def figures_by(
         if part in parts:
             getattr(reader, part)()
     if pending is not None:
+        if while_waiting is not None:
+            while_waiting(reader.out[0])
         reader.orders_apply(side_read.result(pending, lambda: _rows(*orders)))
-    return reader.out
+    current, previous = reader.out
+    return dict(current), dict(previous)
 
 
 def total(figures: dict) -> Figures:
@@ -821,10 +828,35 @@ class StoreRef(NamedTuple):
     timezone: str = ""
 
 
+_REF_FIELDS = ("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name", "status", "created_at", "timezone")
+# {(SQL, parameters) of a store list: (fingerprint of its rows, its StoreRef rows)}, per process.
+_held_refs: dict[tuple, tuple[str, list[StoreRef]]] = {}
+_HELD_LISTS = 16
+
+
 def store_refs(stores) -> list[StoreRef]:
-    """``StoreRef`` rows of a ``Store`` queryset, in its order."""
-    fields_ = ("pk", "name", "subdomain", "subsidiary_id", "subsidiary__name", "status", "created_at", "timezone")
-    return [StoreRef(*row) for row in stores.values_list(*fields_)]
+    """``StoreRef`` rows of a ``Store`` queryset, in its order.
+
+    A dashboard over a thousand stores would spend more time turning the store rows into Python
+    values (their creation times above all) than reading them: the database computes a
+    fingerprint of the rows instead (an md5 of their text, in the list's order), and the rows are
+    read again only when it differs from the one of the list this process last read. A renamed,
+    added, moved or removed store changes it at once."""
+    rows = stores.values_list(*_REF_FIELDS)
+    sql, params = rows.query.sql_with_params()
+    key = (sql, tuple(params))
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"SELECT md5(string_agg(t::text, '|')) FROM ({sql}) t", params)
+        fingerprint = cursor.fetchone()[0] or ""
+    held = _held_refs.get(key)
+    if held is not None and held[0] == fingerprint:
+        return list(held[1])
+    refs = [StoreRef(*row) for row in rows]
+    if len(_held_refs) >= _HELD_LISTS:
+        _held_refs.clear()
+    # The fingerprint was read first: rows changed in between make the next request read them again.
+    _held_refs[key] = (fingerprint, refs)
+    return list(refs)
 
 
 # --- freshness: how far the facts of each store lag behind the store --------------------------------
@@ -905,7 +937,13 @@ def _iso(moment: datetime | None, tz=None) -> str | None:
     """``moment`` in ``tz`` (default: the current time zone), ISO 8601."""
     if moment is None:
         return None
-    return moment.astimezone(tz or timezone.get_current_timezone()).isoformat()
+    return _iso_in(moment, tz or timezone.get_current_timezone())
+
+
+@lru_cache(maxsize=4096)
+def _iso_in(moment: datetime, tz) -> str:
+    """``moment`` in ``tz``, ISO 8601: the stores a drain vouched for at once share their ``as_of``."""
+    return moment.astimezone(tz).isoformat()
 
 
 def _subsidiary_name(store) -> str | None:
@@ -916,6 +954,14 @@ def _subsidiary_name(store) -> str | None:
 
 def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Freshness, tz=None, url_parts=None) -> dict:
     """A store's row; ``tz`` and ``url_parts`` (``_url_parts``) computed once for many rows."""
+    row = _store_row_begun(store, cur, fresh, tz, url_parts)
+    row.update(_orders_headline(cur, prev))
+    return row
+
+
+def _store_row_begun(store: Store | StoreRef, cur: Figures, fresh: Freshness, tz=None, url_parts=None) -> dict:
+    """A store's row with every figure but those of the orders pass (``_orders_headline`` writes
+    them in their places), for a row begun before that pass has ended."""
     head, tail = url_parts or _url_parts()
     return {
         "id": store.pk,
@@ -925,7 +971,8 @@ def _store_row(store: Store | StoreRef, cur: Figures, prev: Figures, fresh: Fres
         "subsidiary_name": _subsidiary_name(store),
         "status": store.status,
         "url": head + store.subdomain + tail,
-        **_headline(cur, prev),
+        **_UNWRITTEN_HEADLINE,
+        **_other_headline(cur),
         "as_of": _iso(fresh.as_of, tz),
         "behind": fresh.behind,
     }
@@ -958,40 +1005,54 @@ HEADLINE_KEYS = (
 def _headline(cur: Figures, prev: Figures) -> dict:
     """The figures of a store or subsidiary row (``HEADLINE_KEYS``, as the catalogue writes them, and
     of the previous period only the gmv), written directly: a thousand rows per dashboard."""
-    gmv, orders = cur.gmv, cur.orders
-    change = relative_change(gmv, prev.gmv)
-    trend = _GMV.trend(change)
+    row = {**_UNWRITTEN_HEADLINE, **_other_headline(cur)}
+    row.update(_orders_headline(cur, prev))
+    return row
+
+
+def _orders_headline(cur: Figures, prev: Figures) -> dict:
+    """The row figures of the orders pass."""
+    gmv, orders, previous = cur.gmv, cur.orders, prev.gmv
+    change = _change(gmv, previous) if previous else None
+    profit = gmv - cur.cost
     return {
-        "gmv": _amount(gmv),
+        "gmv": str(gmv.quantize(CENT)),
         "orders": orders,
         "aov": str((gmv / orders).quantize(CENT)) if orders else None,
         "paying_customers": cur.paying,
         "repurchase_rate": _rate(cur.repurchasers, cur.paying),
-        "new_customers": cur.new_customers,
-        "conversion_rate": _rate(cur.converted, cur.new_customers),
-        "lost_rate": _rate(cur.released, cur.owned_at_start),
-        "net_revenue": _amount(cur.net_revenue),
-        "receivable_overdue": _amount(cur.overdue),
-        "gross_profit": _amount(gmv - cur.cost),
-        "gross_margin": _rate(gmv - cur.cost, gmv),
+        "gross_profit": str(profit.quantize(CENT)),
+        "gross_margin": _rate(profit, gmv),
         "lines_without_cost": cur.uncosted,
-        "gmv_previous": _money(prev.gmv),
+        "gmv_previous": str((previous or ZERO).quantize(CENT)),
         "gmv_change": change,
-        "gmv_trend": None if trend is None else str(trend),
+        "gmv_trend": _GMV_TRENDS[_GMV.trend(change)],
     }
 
 
-def _money(value) -> str:
-    """``money`` of an amount (the same text, for a thousand rows)."""
-    return str((value or ZERO).quantize(CENT))
+def _other_headline(cur: Figures) -> dict:
+    """The row figures of every other part."""
+    net, overdue = cur.net_revenue, cur.overdue
+    return {
+        "new_customers": cur.new_customers,
+        "conversion_rate": _rate(cur.converted, cur.new_customers),
+        "lost_rate": _rate(cur.released, cur.owned_at_start),
+        "net_revenue": None if net is None else str(net.quantize(CENT)),
+        "receivable_overdue": None if overdue is None else str(overdue.quantize(CENT)),
+    }
 
 
-def _amount(value) -> str | None:
-    """An amount figure as the catalogue writes it (``Metric.json_value``): None stays None."""
-    return None if value is None else str(value.quantize(CENT))
+# The row's figures in their order (``HEADLINE_KEYS``, then the previous gmv and its change).
+_UNWRITTEN_HEADLINE = dict.fromkeys((*HEADLINE_KEYS, "gmv_previous", "gmv_change", "gmv_trend"))
+
+
+def _change(current: Decimal, previous: Decimal) -> float:
+    """``relative_change`` of two amounts, the second not zero."""
+    return round(float((current - previous) / previous), RATE_PLACES)
 
 
 _GMV = metric("gmv")
+_GMV_TRENDS = {None: None, **{trend: str(trend) for trend in Trend}}
 
 
 def dashboard_body(
@@ -1013,6 +1074,7 @@ def dashboard_body(
     side = side_read.available(alias)
     with transaction.atomic(using=alias), read_connection().cursor() as cursor:
         cursor.execute(DASHBOARD_SETTINGS)
+        _native_timestamps(cursor)
         token = _cursor.set(cursor)
         try:
             with side_read.side_reads(cursor, alias=alias, settings_sql=DASHBOARD_SETTINGS) if side else nullcontext():
@@ -1023,6 +1085,16 @@ def dashboard_body(
             _cursor.reset(token)
     body["replica"] = _replica_body(alias)
     return body
+
+
+def _native_timestamps(cursor) -> None:
+    """Read ``timestamptz`` values on this cursor with psycopg's own loader (its C implementation)
+    rather than Django's (Python, one call per value): a thousand store feeds per dashboard. Both
+    give the same aware moment; the session's zone is UTC either way."""
+    from psycopg.types.datetime import TimestamptzLoader
+
+    raw = getattr(cursor, "cursor", cursor)
+    raw.adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 def _replica_body(alias: str) -> dict | None:
@@ -1130,14 +1202,23 @@ class _ZoneReads:
 
 
 def _read_zones(
-    period: Period, stores: list, *, platform: str | None, limit: int, all_stores: bool, feeds: dict
+    period: Period,
+    stores: list,
+    *,
+    platform: str | None,
+    limit: int,
+    all_stores: bool,
+    feeds: dict,
+    while_waiting=None,
 ) -> _ZoneReads:
     """The figures of each store, by zone group: over whole local days of a zone whose day rollups
     sum its stores, the figures of each store row from the facts and the rest from the day rollups;
-    otherwise everything from the facts."""
+    otherwise everything from the facts. ``while_waiting`` (see ``figures_by``) is used when all the
+    stores are in one group."""
     reads = _ZoneReads()
     rollup_zones = day_rollup_zones(stores, feeds) if all_stores else set()
     groups = zone_groups(period, stores, all_stores=all_stores)
+    waiting = while_waiting if len(groups) == 1 else None
     for zone_period, store_ids in groups:
         scope = Scope(store_ids=store_ids, platform=platform)
         channels: dict = {}
@@ -1146,7 +1227,14 @@ def _read_zones(
         zone = zone_period.tz.key
         if zone in rollup_zones and covers_whole_days(zone_period):
             platforms: dict = {}
-            cur, prev = figures_by(zone_period, scope, parts=ROLLUP_PARTS, channels=channels, platforms=platforms)
+            cur, prev = figures_by(
+                zone_period,
+                scope,
+                parts=ROLLUP_PARTS,
+                channels=channels,
+                platforms=platforms,
+                while_waiting=waiting,
+            )
             day = day_rollup_figures(zone_period, zone, platform, limit=ranking_limit)
             for key, amount in day.channel_net.items():
                 channels.setdefault(key, Figures()).net_revenue = amount
@@ -1157,7 +1245,7 @@ def _read_zones(
             reads.rankings.append((day.products, day.categories))
         else:
             breakdown: dict = {}
-            cur, prev = figures_by(zone_period, scope, channels=channels, breakdown=breakdown)
+            cur, prev = figures_by(zone_period, scope, channels=channels, breakdown=breakdown, while_waiting=waiting)
             reads.breakdowns.append(breakdown)
             reads.rankings.append(rankings(zone_period, scope, limit=ranking_limit))
         reads.cur_by_store.update(cur)
@@ -1167,16 +1255,40 @@ def _read_zones(
     return reads
 
 
-def _store_and_subsidiary_rows(stores: list, reads: _ZoneReads, fresh: dict) -> tuple[list[dict], list[dict]]:
+def _begin_store_rows(stores: list, fresh: dict) -> Callable[[dict], None]:
+    """``while_waiting`` of ``figures_by`` (see ``_read_zones``): each store's row begun with the
+    figures already read, kept in ``begun``."""
+
+    def begin(current: dict) -> None:
+        tz, url_parts, nothing = timezone.get_current_timezone(), _url_parts(), Figures()
+        begin.rows = {
+            store.pk: _store_row_begun(store, current.get(store.pk, nothing), fresh[store.pk], tz, url_parts)
+            for store in stores
+        }
+
+    begin.rows = None
+    return begin
+
+
+def _store_and_subsidiary_rows(
+    stores: list, reads: _ZoneReads, fresh: dict, begun: dict | None = None
+) -> tuple[list[dict], list[dict]]:
     """A row per store, by gmv (the row's own amount, to the cent) then name, and a row per
     subsidiary, whose figures are added to the totals (each store is in one subsidiary; facts of
-    stores outside the list, a store deleted since, never count)."""
+    stores outside the list, a store deleted since, never count). ``begun``: the stores' rows begun
+    while the orders pass ran (``_begin_store_rows``), finished here."""
     store_rows, subsidiaries = [], {}
     tz, url_parts = timezone.get_current_timezone(), _url_parts()
+    cur_by_store, prev_by_store, nothing = reads.cur_by_store, reads.prev_by_store, Figures()
     for store in stores:
-        cur = reads.cur_by_store.get(store.pk) or Figures()
-        prev = reads.prev_by_store.get(store.pk) or Figures()
-        store_rows.append((cur.gmv, _store_row(store, cur, prev, fresh[store.pk], tz, url_parts)))
+        cur = cur_by_store.get(store.pk, nothing)
+        prev = prev_by_store.get(store.pk, nothing)
+        if begun is not None:
+            row = begun[store.pk]
+            row.update(_orders_headline(cur, prev))
+        else:
+            row = _store_row(store, cur, prev, fresh[store.pk], tz, url_parts)
+        store_rows.append((cur.gmv, row))
         key = store.subsidiary_id
         group = subsidiaries.get(key)
         if group is None:
@@ -1236,8 +1348,12 @@ def _dashboard_body(
     # Read before the facts: every change the feeds vouch for is in the figures that follow.
     feeds = store_feeds(stores, every=all_stores)
     fresh = store_freshness(stores, now=period.now, feeds=feeds)
-    reads = _read_zones(period, stores, platform=platform, limit=limit, all_stores=all_stores, feeds=feeds)
-    store_rows, subsidiary_rows = _store_and_subsidiary_rows(stores, reads, fresh)
+    # The store rows are begun while the orders pass runs on the side connection, if it does.
+    begin = _begin_store_rows(stores, fresh)
+    reads = _read_zones(
+        period, stores, platform=platform, limit=limit, all_stores=all_stores, feeds=feeds, while_waiting=begin
+    )
+    store_rows, subsidiary_rows = _store_and_subsidiary_rows(stores, reads, fresh, begin.rows)
     parts = _merge_breakdowns(reads.breakdowns, period)
     products, categories = _merge_rankings(reads.rankings, limit)
     return {

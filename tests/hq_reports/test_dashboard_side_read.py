@@ -14,7 +14,7 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from hq_reports import rollups, side_read
+from hq_reports import dashboard, rollups, side_read
 from hq_reports.dashboard import DASHBOARD_SETTINGS, dashboard_body
 from hq_reports.models import StoreFeed, StoreTotals
 from shared_apps.accounts.models import User
@@ -69,12 +69,15 @@ def test_a_dashboard_with_the_side_read_equals_one_read_on_one_connection(commit
         alone = dashboard_body(period=period, stores=committed_history, all_stores=False)
     assert spy.call_count == 0
 
-    with _spy() as spy:
+    with _spy() as spy, mock.patch.object(dashboard, "_store_row", wraps=dashboard._store_row) as whole_rows:
         split = dashboard_body(period=period, stores=committed_history, all_stores=False)
 
     assert spy.call_count == 1  # the orders pass went to the side connection
+    assert whole_rows.call_count == 0  # the store rows were begun while it ran
     assert alone["metrics"]["orders"]["value"] > 0
     assert split == alone
+    # the rows begun while the side read ran have the keys of the others, in the same order
+    assert [list(row) for row in split["stores"]] == [list(row) for row in alone["stores"]]
 
 
 def test_the_side_read_sees_the_snapshot_the_request_exported_not_later_commits(committed_db):
