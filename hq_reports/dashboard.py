@@ -1257,7 +1257,8 @@ def _read_zones(
 
 def _begin_store_rows(stores: list, fresh: dict) -> Callable[[dict], None]:
     """``while_waiting`` of ``figures_by`` (see ``_read_zones``): each store's row begun with the
-    figures already read, kept in ``begun``."""
+    figures already read, kept in the function's ``rows`` (None when it was never called: no side
+    connection, or stores in several zone groups)."""
 
     def begin(current: dict) -> None:
         tz, url_parts, nothing = timezone.get_current_timezone(), _url_parts(), Figures()
