@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -73,11 +74,15 @@ def dashboard(request):
         context["error"] = exc
         return render(request, "hq/dashboard.html", context, status=400 if exc.status == 400 else exc.status)
     behind = _behind(body["stores"])
+    store_page = Paginator(body["stores"], STORES_PER_PAGE).get_page(request.GET.get("page"))
     context.update(
         body=body,
+        chart_body=_chart_body(body),
         period_label=_period_label(body["period"]),
         cards=figure_cards(KANBAN, body["metrics"]),
-        store_rows=_rows(body["stores"]),
+        store_rows=_rows(store_page.object_list),
+        store_page=store_page,
+        page_query=_without(request, "page"),
         subsidiary_rows=_rows(body["subsidiaries"]),
         query=request.GET.urlencode(),
         drill_query=_drill_query(request),
@@ -90,6 +95,30 @@ def dashboard(request):
 
 # Stores named in the "behind" warning; the others are counted.
 BEHIND_LISTED = 20
+# Store rows per page of the store table, by transaction amount (a thousand stores would make a page
+# of megabytes); the API gives them all.
+STORES_PER_PAGE = 50
+# Stores in the "Top stores" chart.
+CHART_STORES = 10
+
+
+def _chart_body(body: dict) -> dict:
+    """What the page's charts draw (hq/dashboard.js), not the whole body: its store rows are the table's."""
+    return {
+        "period": body["period"],
+        "sales_trend": body["sales_trend"],
+        "stores": [{"name": row["name"], "gmv": row["gmv"]} for row in body["stores"][:CHART_STORES]],
+        "product_ranking": body["product_ranking"],
+        "category_ranking": body["category_ranking"],
+    }
+
+
+def _without(request, *names: str) -> str:
+    """The request's query string without ``names``."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _moment(value: str | None) -> datetime | None:
@@ -112,10 +141,7 @@ def _period_label(period: dict) -> str:
 
 
 def _drill_query(request) -> str:
-    query = request.GET.copy()
-    for name in ("store", "subsidiary"):
-        query.pop(name, None)
-    return query.urlencode()
+    return _without(request, "store", "subsidiary", "page")
 
 
 @hq_page

@@ -73,3 +73,69 @@ def test_a_rising_lost_rate_is_shown_red_and_a_rising_gmv_green(page_client, sto
     assert 'class="metric-change trend-bad"' in lost and "▲ 50.0" in lost
     assert 'class="metric-change trend-good"' in gmv and "▲ 200.0%" in gmv
     assert 'title="¥300.00">¥300.00<' in gmv
+
+
+@pytest.fixture
+def many_stores(monkeypatch):
+    """Seven more stores (rows of the public schema, no facts) and pages of three store rows."""
+    from hq_reports import views_dashboard
+    from tenants.models import Store
+
+    monkeypatch.setattr(views_dashboard, "STORES_PER_PAGE", 3)
+    monkeypatch.setattr(views_dashboard, "CHART_STORES", 2)
+    Store.objects.bulk_create(
+        [Store(schema_name=f"paged_{i}", name=f"Paged {i}", subdomain=f"paged-{i}") for i in range(7)]
+    )
+    return Store.objects.stores().count()
+
+
+def _table_store_ids(html: str) -> list[int]:
+    table = html.split('data-testid="hq-store-table"', 1)[1].split("</table>", 1)[0]
+    return [int(pk) for pk in re.findall(r'href="/dashboard/stores/(\d+)/', table)]
+
+
+def _chart_body(html: str) -> dict:
+    import json
+
+    return json.loads(re.search(r'<script id="hq-body" type="application/json">(.*?)</script>', html, re.S).group(1))
+
+
+def test_the_store_table_is_paged_in_the_api_order_and_keeps_the_filters(page_client, users, many_stores):
+    client = page_client(users.hq_exec)
+    order = [row["id"] for row in client.get("/api/v1/hq/dashboard", {"range": "7d"}).json()["stores"]]
+    assert len(order) == many_stores
+    last_number = -(-many_stores // 3)
+
+    pages = []
+    for number in range(1, last_number + 1):
+        html = client.get("/dashboard/", {"range": "7d", "page": number}).content.decode()
+        pages.append(_table_store_ids(html))
+        if number == 1:
+            pager = html.split('data-testid="hq-store-pages"', 1)[1]
+            assert "?range=7d&amp;page=2" in pager  # the next page keeps the range
+
+    assert [len(ids) for ids in pages[:-1]] == [3] * (last_number - 1)
+    assert [pk for ids in pages for pk in ids] == order
+
+
+@pytest.mark.parametrize("page", ["x", "0", "-1", "999"])
+def test_a_page_number_out_of_range_shows_the_first_or_the_last_page(page_client, users, many_stores, page):
+    """As Django's ``Paginator.get_page``: not a number, the first page; out of range, the last."""
+    client = page_client(users.hq_exec)
+    first = _table_store_ids(client.get("/dashboard/", {"range": "7d", "page": 1}).content.decode())
+    last_number = -(-many_stores // 3)
+    last = _table_store_ids(client.get("/dashboard/", {"range": "7d", "page": last_number}).content.decode())
+
+    response = client.get("/dashboard/", {"range": "7d", "page": page})
+
+    assert response.status_code == 200
+    assert _table_store_ids(response.content.decode()) == (first if page == "x" else last)
+
+
+def test_the_page_embeds_for_its_charts_only_the_top_stores(page_client, users, many_stores):
+    html = page_client(users.hq_exec).get("/dashboard/", {"range": "7d"}).content.decode()
+
+    chart = _chart_body(html)
+    assert len(chart["stores"]) == 2 and all(set(row) == {"name", "gmv"} for row in chart["stores"])
+    assert {"period", "sales_trend", "product_ranking", "category_ranking"} <= set(chart)
+    assert "subsidiaries" not in chart and "metrics" not in chart
