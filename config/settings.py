@@ -133,7 +133,8 @@ if _cache_url:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's database cache, with an atomic ``incr`` for the rate limits' counters.
+            "BACKEND": "shared_apps.platform.cache.DatabaseCache",
             "LOCATION": CACHE_TABLE,
             "KEY_PREFIX": "crm",
             "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 10_000)},

@@ -497,15 +497,9 @@ def _run_restore(restore: StoreRestore) -> Store:
             )
         if not restore.as_subdomain:
             return _restore_in_place(restore, folder=folder, manifest=manifest, store=store, migrate=bool(missing))
-        target = _restore_as_sandbox(restore, folder=folder, manifest=manifest, source=backup.store or store)
-        if missing:
-            _step(restore, "migrating")
-            _migrate(target.schema_name)
-        _step(restore, "files")
-        _restore_files(folder / MEDIA, prefix=target.schema_name)
-        _step(restore, "reconciling")
-        _reconcile(target)
-    return target
+        return _restore_as_sandbox(
+            restore, folder=folder, manifest=manifest, source=backup.store or store, migrate=bool(missing)
+        )
 
 
 def _migrate(schema: str) -> None:
@@ -713,7 +707,35 @@ def _release_writes(store: Store, previous: str | None) -> None:
         store.refresh_from_db(fields=["status"])
 
 
-def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, source: Store) -> Store:
+class SandboxRestoreFailed(RuntimeError):
+    """A restore as a new store failed at ``step``; nothing of the new store was kept."""
+
+    def __init__(self, *, subdomain: str, step: str, cause: BaseException) -> None:
+        self.step = step
+        reason = str(getattr(cause, "detail", cause)) or type(cause).__name__
+        self.detail = _(
+            "The restore as the new store %(subdomain)s failed at the step %(step)s: %(cause)s. Nothing of the "
+            "new store was kept (no store, schema, files or HQ figures) and the source store was not touched; "
+            "the same restore can be run again."
+        ) % {"subdomain": subdomain, "step": step, "cause": reason}
+        super().__init__(self.detail)
+
+
+def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, source: Store, migrate: bool) -> Store:
+    """Restore the backup as a new store on ``restore.as_subdomain``, built first and then made
+    visible, so that it ends either whole or not at all.
+
+    1. The dump, its schema name replaced, is replayed by one ``psql --single-transaction`` into
+       the new schema. No store row points at that schema yet: no host reaches it, no job sees it.
+    2. The migrations the backup lacks run in that schema, and the files are written under its
+       media prefix.
+    3. One transaction makes the store row, its domain and the source store's memberships, and
+       builds its HQ facts (the reconciliation): the store appears whole or not at all.
+
+    A failure at any step drops the new schema and its files (the transaction of step 3 leaves no
+    row) and raises ``SandboxRestoreFailed`` naming the step and the cause. The source store is
+    only read (its memberships). A process killed between steps 1 and 3 leaves the schema without
+    a store, which keeps the subdomain taken until it is dropped."""
     from hq_console.selectors import store_members
     from shared_apps.accounts.services import membership_create
     from tenants.provisioning import check_subdomain_available
@@ -732,6 +754,12 @@ def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, 
             target_sql.write(pattern.sub(new, line))
     try:
         _run_sql_file(tools, rewritten)
+        if migrate:
+            _step(restore, "migrating")
+            _migrate(new)
+        _step(restore, "files")
+        _restore_files(folder / MEDIA, prefix=new)
+        _step(restore, "reconciling")
         with transaction.atomic():
             sandbox = Store.objects.create(
                 schema_name=new,
@@ -744,11 +772,25 @@ def _restore_as_sandbox(restore: StoreRestore, *, folder: Path, manifest: dict, 
             Domain.objects.create(domain=store_host(subdomain), tenant=sandbox, is_primary=True)
             for member in store_members(store=source):
                 membership_create(user=member.user, store=sandbox, role=member.role, supervisor=member.supervisor)
-    except Exception:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{new}" CASCADE')
-        raise
+            _reconcile(sandbox)
+    except Exception as exc:
+        connection.set_schema_to_public()
+        try:
+            _discard_unowned(new)
+        except Exception:  # logged for an operator to drop; the failure itself is what is raised
+            logger.exception("restore %s: the new schema %s could not be discarded", restore.pk, new)
+        raise SandboxRestoreFailed(subdomain=subdomain, step=restore.step, cause=exc) from exc
     return sandbox
+
+
+def _discard_unowned(schema: str) -> None:
+    """Drop ``schema`` and delete the files under its media prefix, unless a store owns it."""
+    connection.set_schema_to_public()
+    if Store.objects.filter(schema_name=schema).exists():
+        return
+    for name in media_files(schema):
+        default_storage.delete(name)
+    _drop_schema(schema)
 
 
 def _archive_files(prefix: str, *, into: Path, names: list[str] | None = None) -> int:

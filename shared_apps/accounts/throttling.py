@@ -46,7 +46,50 @@ class IpFailureLimitBackend(AxesStandaloneBackend):
         return None
 
 
-class ClientAddressThrottle(SimpleRateThrottle):
+class AtomicRateThrottle(SimpleRateThrottle):
+    """DRF's rates (``"20/min"``) counted atomically in the shared cache, in fixed windows.
+
+    DRF's ``SimpleRateThrottle`` reads the caller's history and then writes it back, so requests
+    arriving together all read the same history and all pass. Here a caller's window opens with
+    its first request and lasts the rate's period; the window's start is recorded once
+    (``cache.add``) and each request takes its number in the window from one atomic increment of
+    the window's own counter (``cache.add`` + ``cache.incr``: Redis ``SET NX`` / ``INCR``, an
+    upsert and a row lock in the database cache, a lock in memory). Exactly ``num_requests``
+    requests of a window pass, however many arrive at once; a refused one waits until the window
+    ends (``wait``, sent as ``Retry-After``)."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        started = f"{self.key}:window"
+        self.cache.add(started, self.now, self.duration)
+        start = self.cache.get(started, self.now)
+        self.window_ends = start + self.duration
+        # The counter is the window's own (named after its start), never one of an earlier window.
+        if self._count(f"{self.key}:{start!r}") > self.num_requests:
+            return self.throttle_failure()
+        return True
+
+    def _count(self, counter: str) -> int:
+        """This request's number in the window; a counter evicted between ``add`` and ``incr`` is
+        made again."""
+        for _attempt in range(2):
+            self.cache.add(counter, 0, self.duration)
+            try:
+                return self.cache.incr(counter)
+            except ValueError:
+                continue
+        return 1  # a cache that keeps nothing cannot count: the request goes through
+
+    def wait(self):
+        return min(max(self.window_ends - self.now, 1.0), float(self.duration))
+
+
+class ClientAddressThrottle(AtomicRateThrottle):
     """A throttle per client address, as ``client_ip`` finds it (never a forged header)."""
 
     def get_ident(self, request):
@@ -56,7 +99,7 @@ class ClientAddressThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class CallerRateThrottle(SimpleRateThrottle):
+class CallerRateThrottle(AtomicRateThrottle):
     """A rate per API key (scope ``api_key``) or per bearer token (scope ``api_token``).
 
     Requests with neither (sessions, anonymous) are not limited here. The rates are settings

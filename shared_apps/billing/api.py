@@ -11,11 +11,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from shared_apps.accounts.authentication import BearerTokenAuthentication, SessionAuthentication
-from shared_apps.accounts.throttling import ClientAddressThrottle
+from shared_apps.accounts.throttling import AtomicRateThrottle, ClientAddressThrottle
 from shared_apps.billing import selectors, services
 from shared_apps.billing.models import Account, Plan
 from shared_apps.platform.viewsets import StoreAPIView
@@ -31,7 +30,7 @@ class SignupIPThrottle(ClientAddressThrottle):
     scope = "signup_ip"
 
 
-class SignupEmailThrottle(SimpleRateThrottle):
+class SignupEmailThrottle(AtomicRateThrottle):
     """Signups per owner email (``SIGNUP_THROTTLE_EMAIL_RATE``), whatever the address."""
 
     scope = "signup_email"

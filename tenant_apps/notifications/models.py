@@ -12,6 +12,11 @@ from tenant_apps.audit.tracking import tracked
 from tenant_apps.notifications import messages
 
 
+class EmailSkipped(models.TextChoices):
+    NO_ADDRESS = "no_address", _("No email address")
+    INACTIVE = "inactive", _("Recipient inactive or removed")
+
+
 class Notification(models.Model):
     """One message to one user in this store. ``read_at`` null means unread.
 
@@ -45,6 +50,12 @@ class Notification(models.Model):
     last_at = models.DateTimeField(_("last at"), null=True, blank=True)
     # A digest's email waits for its window to close (``notifications.send_digests``).
     email_wanted = models.BooleanField(_("email wanted"), default=False)
+    # Why an email the recipient wanted was not sent (and never will be): they have no address, or
+    # are no longer an active user. Such a row is not wanted by email any more, so it keeps no
+    # store due for ``send_digests``; it stays in the app like any other.
+    email_skipped = models.CharField(_("email skipped"), max_length=20, choices=EmailSkipped.choices, blank=True)
+
+    EmailSkipped = EmailSkipped
 
     class Meta:
         ordering = ["-created_at", "-id"]

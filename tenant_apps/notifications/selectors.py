@@ -41,7 +41,10 @@ def sms_template_get(*, template_id, for_update: bool = False) -> SmsTemplate:
 def digests_due_sql(schema: str, *, window: timedelta) -> str:
     """A SQL expression over the store schema ``schema`` (quoted), true while a digest waits for its
     email and was made at least ``window`` before ``%(at)s`` (the ``notif_digest_due`` index):
-    what ``services.send_digests`` emails, as its probe in beat's dispatch."""
+    what ``services.send_digests`` emails, as its probe in beat's dispatch. A digest to someone
+    without an email address is never wanted by email (``notify`` records ``email_skipped``), and
+    one whose recipient lost their address or was deactivated since is settled by the sender's
+    next run: neither keeps a store due."""
     seconds = int(window.total_seconds())
     return f"""EXISTS (
         SELECT 1 FROM {schema}.{Notification._meta.db_table}

@@ -21,8 +21,9 @@ from shared_apps.accounts.models import User
 from shared_apps.accounts.services import membership_create
 from shared_apps.platform import pgtools
 from tenant_apps.customers import services as customer_services
-from tenants.models import Store
+from tenants.models import Domain, Store
 from tenants.provisioning import create_store_now
+from tenants.routing import schema_name_for, store_host
 from tests.conftest import STORE_A, STORE_B, user_email
 from tests.factories import access_of
 
@@ -436,3 +437,92 @@ def test_the_manifest_counts_the_rows_of_the_dump_while_the_store_writes(gamma, 
     assert table_checksums(gamma.schema_name)["customers_customer"][0] == 4
     assert backups.restore_backup(backup=backup, store=gamma).status == StoreRestore.Status.DONE
     assert table_checksums(gamma.schema_name)["customers_customer"][0] == 3
+
+
+@pytest.fixture
+def no_copy_left():
+    """Whatever a failed restore as ``gamma-copy`` may have left (a schema without a store, files)
+    is removed afterwards, so that one failing test does not fail the next."""
+    yield
+    connection.set_schema_to_public()
+    schema = schema_name_for("gamma-copy")
+    for name in backups.media_files(schema):
+        default_storage.delete(name)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.mark.parametrize("step", ["restoring", "migrating", "files", "reconciling"])
+def test_a_restore_as_a_new_store_failing_at_any_step_leaves_nothing_of_it(
+    gamma, backup_root, monkeypatch, no_copy_left, step
+):
+    """A failure after the dump is replayed into the new schema (psql's commit, a migration, the
+    file storage midway, the store's rows and HQ facts) leaves no store, domain, membership, schema,
+    file or fact of the new store, and the source store untouched; the restore's error names the
+    step and the cause, and the same restore then succeeds."""
+    from hq_reports.models import CustomerFact
+    from shared_apps.accounts.models import Membership
+
+    backup = backups.take_backup(store=gamma)
+    schema, copy_schema = gamma.schema_name, schema_name_for("gamma-copy")
+    if step == "restoring":
+        replay = backups._run_sql_file
+
+        def run_sql_file(*args, **kwargs):
+            replay(*args, **kwargs)  # psql has committed the new schema
+            raise RuntimeError("connection lost after the replay")
+
+        monkeypatch.setattr(backups, "_run_sql_file", run_sql_file)
+        cause = "connection lost after the replay"
+    elif step == "migrating":
+        manifest_path = backup_root / backup.location / backups.MANIFEST
+        manifest = json.loads(manifest_path.read_text())
+        manifest["migrations"]["customers"] = manifest["migrations"]["customers"][:-1]
+        manifest_path.write_text(json.dumps(manifest))
+
+        def migrate(*args, **kwargs):
+            raise RuntimeError("migration failed")
+
+        monkeypatch.setattr(backups, "call_command", migrate)
+        cause = "migration failed"
+    elif step == "files":
+        _fail_on_second_save(monkeypatch)
+        cause = "disk full"
+    else:
+        from hq_reports import rollups
+
+        original = rollups.reconcile
+
+        def reconcile(**kwargs):
+            original(**kwargs)  # the new store's facts are built, then the transaction fails
+            raise RuntimeError("reconciliation failed")
+
+        monkeypatch.setattr(rollups, "reconcile", reconcile)
+        cause = "reconciliation failed"
+    before_source = (table_checksums(schema), file_checksums(schema))
+    before_neighbours = neighbours()
+    before_facts = sorted(CustomerFact.objects.values_list("store_id", "customer_id"))
+    before_memberships = sorted(Membership.objects.values_list("store_id", "user_id"))
+
+    with pytest.raises((RuntimeError, OSError), match=cause):
+        backups.restore_backup(backup=backup, store=gamma, as_subdomain="gamma-copy")
+
+    monkeypatch.undo()
+    assert not Store.objects.filter(subdomain="gamma-copy").exists()
+    assert not Domain.objects.filter(domain=store_host("gamma-copy")).exists()
+    assert _schemas_like(copy_schema) == []
+    assert backups.media_files(copy_schema) == []
+    assert sorted(CustomerFact.objects.values_list("store_id", "customer_id")) == before_facts
+    assert sorted(Membership.objects.values_list("store_id", "user_id")) == before_memberships
+    assert (table_checksums(schema), file_checksums(schema)) == before_source
+    assert neighbours() == before_neighbours
+    gamma.refresh_from_db()
+    assert gamma.status == Store.Status.ACTIVE
+    failed = StoreRestore.objects.get(as_subdomain="gamma-copy")
+    assert failed.status == StoreRestore.Status.FAILED and failed.store_id == gamma.pk
+    assert step in failed.error and cause in failed.error and "gamma-copy" in failed.error
+    # nothing is in the way of the same restore
+    done = backups.restore_backup(backup=backup, store=gamma, as_subdomain="gamma-copy")
+    assert done.status == StoreRestore.Status.DONE
+    assert table_checksums(copy_schema)["customers_customer"][0] == 3
+    assert file_checksums(copy_schema) == before_source[1]

@@ -27,23 +27,35 @@ def _store_link(store: Store | None, url: str) -> str:
     return store_url(store.subdomain).rstrip("/") + url
 
 
+def _unreachable(recipient: User | None) -> str:
+    """Why ``recipient`` cannot be emailed (an ``EmailSkipped`` value), or "" when they can."""
+    if recipient is None or not recipient.is_active:
+        return Notification.EmailSkipped.INACTIVE
+    if not recipient.email:
+        return Notification.EmailSkipped.NO_ADDRESS
+    return ""
+
+
 def email_notification(*, notification_id: int) -> bool:
     """Send one notification by email unless it was already sent. Returns True when sent.
 
     The row is locked while sending, so two workers never send the same notification; a failure
-    to send leaves ``emailed_at`` empty for the retry.
+    to send leaves ``emailed_at`` empty for the retry. A recipient who cannot be emailed (no
+    address, an inactive or removed user) is not an error: the row records why
+    (``email_skipped``) and is no longer wanted by email, so a digest never stays due for it.
     """
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient")
-            .filter(pk=notification_id, emailed_at__isnull=True)
-            .first()
+            Notification.objects.select_for_update().filter(pk=notification_id, emailed_at__isnull=True).first()
         )
         if notification is None:
             return False
-        recipient = notification.recipient
-        if not recipient.email or not recipient.is_active:
+        recipient = User.objects.filter(pk=notification.recipient_id).first()
+        reason = _unreachable(recipient)
+        if reason:
+            notification.email_wanted = False
+            notification.email_skipped = reason
+            notification.save(update_fields=["email_wanted", "email_skipped"])
             return False
         store = current_store()
         with translation.override(recipient.language or settings.LANGUAGE_CODE):
@@ -73,7 +85,12 @@ def email_notifications(*, notification_ids: Iterable[int]) -> int:
 
 
 def send_digests(*, at: datetime) -> int:
-    """Email the digests whose window has closed (made at least the window before ``at``)."""
+    """Email the digests whose window has closed (made at least the window before ``at``).
+
+    A digest whose recipient cannot be emailed any more (no address, inactive or removed since it
+    was made) is settled instead: ``email_skipped`` says why and ``email_wanted`` is cleared, so
+    the store is not due again for it (``selectors.digests_due_sql``). It is not sent later should
+    the person get an address back: it stays in the app, as every notification does."""
     due = Notification.objects.filter(
         email_wanted=True, emailed_at__isnull=True, created_at__lte=at - digest_window()
     ).values_list("pk", flat=True)

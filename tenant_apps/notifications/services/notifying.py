@@ -96,8 +96,9 @@ def notify(
 
     Only active members of the current store receive anything; anyone else is skipped, so a
     module can never reach a user of another store. In-app always; by email when the member's
-    preference for ``kind`` says so (else the kind's default, else ``email``). A kind declared as
-    a digest is folded into the recipient's unread notification of that kind from the last
+    preference for ``kind`` says so (else the kind's default, else ``email``) and they have an
+    address (without one the row records ``email_skipped``). A kind declared as a digest is folded
+    into the recipient's unread notification of that kind from the last
     ``NOTIFICATION_DIGEST_MINUTES`` (not yet emailed) instead of making another one. Returns the
     notifications created or folded into.
     """
@@ -120,6 +121,7 @@ def notify(
             ids = [pk for pk in ids if pk not in {row.recipient_id for row in folded}]
         created = _create(members, ids=ids, kind=kind, title=title, body=body, url=url, data=data, now=now)
         emailed = _wants_email(kind=kind, ids=[n.recipient_id for n in created], default=email) if created else set()
+        emailed = _with_address(members, created=created, wanted=emailed)
     _email_later(schema=schema, notification_ids=[n.pk for n in created if n.recipient_id in emailed], digest=digest)
     return created + folded
 
@@ -133,8 +135,17 @@ def _active_members(*, schema: str, ids: list[int]) -> dict[int, User]:
                 "user_id"
             ),
             is_active=True,
-        ).only("id", "language")
+        ).only("id", "language", "email")
     }
+
+
+def _with_address(members: dict[int, User], *, created: list[Notification], wanted: set[int]) -> set[int]:
+    """Those of ``wanted`` who have an email address. The others' new rows record why no email goes
+    out (``EmailSkipped.NO_ADDRESS``): such a row is never waited for by ``send_digests``."""
+    without = [n.pk for n in created if n.recipient_id in wanted and not members[n.recipient_id].email]
+    if without:
+        Notification.objects.filter(pk__in=without).update(email_skipped=Notification.EmailSkipped.NO_ADDRESS)
+    return {pk for pk in wanted if members[pk].email}
 
 
 def _fold_into_open(

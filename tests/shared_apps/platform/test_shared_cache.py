@@ -20,12 +20,12 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from shared_apps.accounts.throttling import CallerRateThrottle
 from shared_apps.platform import replica
+from shared_apps.platform.cache import DatabaseCache
 
 ROOT = Path(settings.BASE_DIR)
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -59,7 +59,7 @@ def test_settings_fall_back_to_redis_url(monkeypatch):
 def test_settings_without_a_cache_server_use_the_public_cache_table(monkeypatch):
     caches = _settings_with(monkeypatch)["CACHES"]
 
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert caches["default"]["BACKEND"] == "shared_apps.platform.cache.DatabaseCache"
     assert caches["default"]["LOCATION"] == '"public"."crm_cache"'
 
 
