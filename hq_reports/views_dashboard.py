@@ -21,6 +21,7 @@ from shared_apps.accounts.views import hq_page
 from shared_apps.platform.errors import DomainError
 from shared_apps.reporting.catalogue import KANBAN, Kind, metric
 from shared_apps.reporting.display import change_view, figure_cards, value_text
+from tenants.provisioning import CHANNEL_LABELS
 
 RANGES = (("today", _("Today")), ("7d", _("7 days")), ("30d", _("30 days")), ("custom", _("Custom")))
 
@@ -54,7 +55,9 @@ def _query_context(request) -> dict:
         "start": params.get("start", ""),
         "end": params.get("end", ""),
         "channel": params.get("channel", ""),
-        "platforms": PLATFORMS,
+        # Channel platforms by their names in the reader's language ("Tmall" / "天猫"), not their codes.
+        "platform_choices": [(code, CHANNEL_LABELS.get(code, code)) for code in PLATFORMS],
+        "platform_labels": {code: str(label) for code, label in CHANNEL_LABELS.items()},
     }
 
 

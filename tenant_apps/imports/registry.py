@@ -72,6 +72,13 @@ class Column:
     aliases: tuple[str, ...] = ()
     help_text: Any = ""
 
+    @property
+    def other_names(self) -> list[str]:
+        """Up to three aliases that differ from the label in the active language, for the import
+        pages' side column ("手机 · 手机号, 手机号码" rather than "手机 · 手机, 手机号")."""
+        label = str(self.label).casefold()
+        return [alias for alias in self.aliases if alias.casefold() != label][:3]
+
 
 @dataclass(frozen=True)
 class RowResult:

@@ -16,7 +16,7 @@ from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
 from shared_apps.platform.errors import NotFound
 from tenant_apps.imports.models import ImportJob
-from tenant_apps.imports.registry import OUTCOME_LABELS, find_importer
+from tenant_apps.imports.registry import OUTCOME_LABELS, find_importer, outcome_label
 
 
 def can_see_import(*, job: ImportJob, access: StoreAccess) -> bool:
@@ -74,11 +74,13 @@ def import_report_preview(*, job: ImportJob, limit: int = 200) -> list[dict]:
             cells = [*cells, "", "", "", ""][:4]
             number, label, message, object_id = cells
             object_id = int(object_id) if object_id.isdigit() else None
+            outcome = codes.get(label, label)
             rows.append(
                 {
                     "row": number,
-                    "outcome": codes.get(label, label),
-                    "outcome_label": label,
+                    "outcome": outcome,
+                    # In the reader's language, whichever language the report was written in.
+                    "outcome_label": outcome_label(outcome) if outcome in OUTCOME_LABELS else label,
                     "message": message.removeprefix("'") if message[:2] in ("'=", "'+", "'-", "'@") else message,
                     "id": object_id,
                     "url": importer.object_url(object_id) if importer is not None and object_id else None,

@@ -25,7 +25,9 @@
     c.setOption({
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", axisLabel: { formatter: money.axis } },
+      // A narrow chart (a third of a row) has no room for every amount of the axis: labels that
+      // would overlap ("¥50万¥100万") are left out.
+      xAxis: { type: "value", axisLabel: { formatter: money.axis, hideOverlap: true } },
       yAxis: { type: "category", data: list.map((r) => r[nameKey] || "–") },
       series: [{ type: "bar", name: labels.amount, tooltip: amountTooltip, data: list.map((r) => Number(r[valueKey])) }],
     });

@@ -6,7 +6,7 @@ Load with ``{% load crm %}``.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms, template
@@ -135,6 +135,16 @@ def money_compact(value) -> str:
 def money_spec():
     """``{% money_spec %}``: the compact form's rule of the active language for static/js/money.js."""
     return json_script(display_spec(), "money-spec")
+
+
+@register.filter(expects_localtime=True)
+def nowrap_date(value, fmt: str = "Y-m-d H:i"):
+    """``{{ moment|nowrap_date:"Y-m-d H:i:s" }}``: as the ``date`` filter (in the active time zone),
+    in an element that never breaks the date across lines (``2026-12-06 05:16:34`` inside a Chinese
+    sentence would otherwise break after any hyphen). Safe to pass to ``blocktranslate``."""
+    if not isinstance(value, date):
+        return value
+    return format_html('<span class="text-nowrap">{}</span>', date_format(value, fmt))
 
 
 @register.filter

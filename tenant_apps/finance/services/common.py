@@ -16,6 +16,7 @@ from shared_apps.accounts.roles import StoreRole
 from shared_apps.accounts.selectors import member_list
 from shared_apps.platform.commits import after_commit
 from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
+from shared_apps.platform.money_display import money_full
 from tenant_apps.finance import files
 from tenant_apps.finance.error_codes import FinanceErrorCode
 from tenant_apps.finance.models import Payment, PaymentVoucher
@@ -62,7 +63,13 @@ def invoice_url(invoice_id: int) -> str:
 
 
 def _money_text(amount: Decimal) -> str:
+    """An amount as the API and event data write it: ``35579.00``."""
     return f"{amount:.2f}"
+
+
+def _money_shown(amount: Decimal) -> str:
+    """An amount in a sentence people read (an order's timeline, a notification): ``¥35,579.00``."""
+    return money_full(amount)
 
 
 def _pending_sum(order_id: int, kind: str) -> Decimal:

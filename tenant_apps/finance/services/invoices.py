@@ -17,7 +17,14 @@ from shared_apps.platform.errors import Conflict, InvalidTransition, NotFound
 from tenant_apps.finance import files
 from tenant_apps.finance.error_codes import FinanceErrorCode
 from tenant_apps.finance.models import Invoice
-from tenant_apps.finance.services.common import ZERO, _money_text, _save_file, finance_member_ids, invoice_url
+from tenant_apps.finance.services.common import (
+    ZERO,
+    _money_shown,
+    _money_text,
+    _save_file,
+    finance_member_ids,
+    invoice_url,
+)
 from tenant_apps.notifications.services import notify
 from tenant_apps.sales import services as sales_services
 from tenant_apps.sales.models import Order, OrderEvent, Quotation
@@ -86,13 +93,13 @@ def _invoice_source_of_quotation(quotation: Quotation, amount: Decimal) -> dict:
 
 def _announce_invoice_request(invoice: Invoice, *, order: Order | None, access: StoreAccess, at: datetime) -> None:
     """The order's timeline, and finance told (but the one who asked)."""
-    amount = _money_text(invoice.amount)
+    amount, shown = _money_text(invoice.amount), _money_shown(invoice.amount)
     if order is not None:
         sales_services.order_event_add(
             order=order,
             kind=OrderEvent.Kind.INVOICE,
             actor=access.user,
-            message=_("Invoice of %(amount)s requested") % {"amount": amount},
+            message=_("Invoice of %(amount)s requested") % {"amount": shown},
             data={"invoice": invoice.pk, "status": invoice.status, "amount": amount},
             at=at,
         )
@@ -102,7 +109,7 @@ def _announce_invoice_request(invoice: Invoice, *, order: Order | None, access: 
             recipients=recipients,
             kind="finance.invoice_requested",
             title=format_lazy(
-                gettext_lazy("Invoice of {amount} requested for {title}"), amount=amount, title=invoice.title
+                gettext_lazy("Invoice of {amount} requested for {title}"), amount=shown, title=invoice.title
             ),
             url=invoice_url(invoice.pk),
             data={"invoice": invoice.pk},
@@ -206,7 +213,7 @@ def invoice_issue(
         invoice.save(update_fields=["file"])
         _invoice_event(order, invoice=invoice, access=access, message=_("Invoice %(n)s issued") % {"n": number}, at=at)
         title = format_lazy(gettext_lazy("Invoice {number} was issued"), number=number)
-        body = format_lazy(gettext_lazy("{title}, {amount}"), title=invoice.title, amount=_money_text(invoice.amount))
+        body = format_lazy(gettext_lazy("{title}, {amount}"), title=invoice.title, amount=_money_shown(invoice.amount))
         requester = invoice.requested_by_id
         if requester != access.user.pk:
             notify(

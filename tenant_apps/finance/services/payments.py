@@ -25,6 +25,7 @@ from tenant_apps.finance.services.common import (
     _check_confirmation,
     _check_new_record,
     _lock_payment,
+    _money_shown,
     _money_text,
     _over_collection,
     _pending_sum,
@@ -64,7 +65,7 @@ def _tell_finance(payment: Payment, *, order: Order, access: StoreAccess) -> Non
         title = format_lazy(
             gettext_lazy("{kind} of {amount} on order {number} waits for confirmation"),
             kind=KIND_LABELS[payment.kind],
-            amount=_money_text(payment.amount),
+            amount=_money_shown(payment.amount),
             number=order.number,
         )
         notify(
@@ -115,7 +116,7 @@ def payment_create(
             kind=OrderEvent.Kind.PAYMENT,
             actor=access.user,
             message=_("%(kind)s of %(amount)s recorded, waiting for finance")
-            % {"kind": KIND_LABELS[kind], "amount": _money_text(amount)},
+            % {"kind": KIND_LABELS[kind], "amount": _money_shown(amount)},
             data={"payment": payment.pk, "kind": kind, "amount": _money_text(amount), "status": payment.status},
             at=at,
         )
@@ -191,7 +192,7 @@ def _tell_decided(order: Order, payment: Payment, *, access: StoreAccess, kind: 
             recipients=sorted(recipients),
             kind=kind,
             title=format_lazy(
-                title, kind=KIND_LABELS[payment.kind], amount=_money_text(payment.amount), number=order.number
+                title, kind=KIND_LABELS[payment.kind], amount=_money_shown(payment.amount), number=order.number
             ),
             body=body,
             url=order_url(order.pk),
@@ -207,7 +208,7 @@ def payment_confirm(*, access: StoreAccess, payment_id: int, at: datetime | None
     def timeline(order: Order, payment: Payment, previous: str) -> None:
         message = _("%(kind)s of %(amount)s confirmed") % {
             "kind": KIND_LABELS[payment.kind],
-            "amount": _money_text(payment.amount),
+            "amount": _money_shown(payment.amount),
         }
         _on_order_timeline(order, payment, access=access, at=at, message=message)
         sales_services.order_payment_changed(order=order, at=at)
@@ -239,7 +240,7 @@ def payment_reject(*, access: StoreAccess, payment_id: int, reason: str, at: dat
     def timeline(order: Order, payment: Payment, previous: str) -> None:
         message = _("%(kind)s of %(amount)s rejected: %(reason)s") % {
             "kind": KIND_LABELS[payment.kind],
-            "amount": _money_text(payment.amount),
+            "amount": _money_shown(payment.amount),
             "reason": reason,
         }
         _on_order_timeline(order, payment, access=access, at=at, message=message)
@@ -310,7 +311,7 @@ def record_imported_collection(
             order=locked,
             kind=OrderEvent.Kind.PAYMENT,
             actor=importer,
-            message=_("Imported collection of %(amount)s") % {"amount": _money_text(amount)},
+            message=_("Imported collection of %(amount)s") % {"amount": _money_shown(amount)},
             data={"payment": payment.pk, "kind": payment.kind, "amount": _money_text(amount), "status": "confirmed"},
             at=confirmed_at,
         )

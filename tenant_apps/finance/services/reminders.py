@@ -9,7 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from tenant_apps.finance.models import ReceivableReminder
-from tenant_apps.finance.services.common import _money_text, finance_member_ids, order_url
+from tenant_apps.finance.services.common import _money_shown, finance_member_ids, order_url
 from tenant_apps.notifications.services import notify
 
 # --- receivable reminders -------------------------------------------------------------------------
@@ -40,7 +40,7 @@ def send_receivable_reminders(*, at: datetime) -> dict:
                 title=format_lazy(
                     gettext_lazy("Order {number} is overdue: {outstanding} outstanding"),
                     number=order.number,
-                    outstanding=_money_text(order.outstanding),
+                    outstanding=_money_shown(order.outstanding),
                 ),
                 body=format_lazy(
                     gettext_lazy("{customer}: due on {due} ({days} days ago)."),

@@ -148,12 +148,30 @@ def test_collections_and_supplements_are_refused_on_a_cancelled_order_but_refund
 
 
 def test_recording_writes_a_timeline_entry_and_tells_finance(store, users, django_capture_on_commit_callbacks):
-    order = order_of(users.a_sales, "1000.00")
+    order = order_of(users.a_sales, "100000.00")
     with django_capture_on_commit_callbacks(execute=True):
-        payment = _record(order, users.a_sales, amount="100.00")
+        payment = _record(order, users.a_sales, amount="35579.00")
     event = OrderEvent.objects.filter(order=order, kind="payment").get()
     assert event.actor_id == users.a_sales.pk and event.data["payment"] == payment.pk
-    assert len(notifications_of(users.a_finance, "finance.payment_recorded")) == 1
+    # People read the amount as money; the event's data keeps the API's decimal text.
+    assert "¥35,579.00" in event.message and event.data["amount"] == "35579.00"
+    (note,) = notifications_of(users.a_finance, "finance.payment_recorded")
+    assert "¥35,579.00" in note.title
+
+
+def test_deciding_writes_the_amount_as_money_on_the_timeline_and_in_the_notice(
+    store, users, django_capture_on_commit_callbacks
+):
+    order = order_of(users.a_sales, "100000.00")
+    confirmed, rejected = (_record(order, users.a_sales, amount="12345.60") for _ in range(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        _confirm(confirmed.pk, users.a_finance)
+        _reject(rejected.pk, users.a_finance, "blurred voucher")
+    messages = list(OrderEvent.objects.filter(order=order, kind="payment").values_list("message", flat=True))
+    assert len(messages) == 4 and all("¥12,345.60" in message for message in messages)
+    for kind in ("finance.payment_confirmed", "finance.payment_rejected"):
+        (note,) = notifications_of(users.a_sales, kind)
+        assert "¥12,345.60" in note.title
 
 
 # --- confirmation ---------------------------------------------------------------------------------

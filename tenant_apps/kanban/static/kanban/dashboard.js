@@ -41,12 +41,24 @@
   // Amounts in tooltips in the compact form, on axes without needless decimals.
   const amountTooltip = { valueFormatter: money.compact };
 
+  // Pies: each share written on its slice (the legend names them, the tooltip gives the count).
+  // Labels outside the slices do not fit a third of a row: ECharts cut them to "Unkn..." or
+  // dropped them altogether.
+  const pieSeries = {
+    type: "pie",
+    center: ["50%", "45%"],
+    percentPrecision: 0,
+    minShowLabelAngle: 12,
+    label: { position: "inside", formatter: "{d}%", color: "#fff", fontWeight: 600, textBorderColor: "rgba(0, 0, 0, 0.45)", textBorderWidth: 2 },
+    labelLine: { show: false },
+  };
+
   function bars(chart, rows, nameKey) {
     const list = rows.slice().reverse();
     chart.setOption({
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", axisLabel: { formatter: money.axis } },
+      xAxis: { type: "value", axisLabel: { formatter: money.axis, hideOverlap: true } },
       yAxis: { type: "category", data: list.map((r) => r[nameKey] || labels.unknown_province) },
       series: [{ type: "bar", name: labels.amount, tooltip: amountTooltip, data: list.map((r) => Number(r.amount ?? r.gmv)) }],
     }, true);
@@ -70,7 +82,11 @@
       const value = card.querySelector(".metric-value");
       value.textContent = fmt[kind](m.value);
       value.title = kind === "amount" ? money.full(m.value) : "";
-      card.querySelector(".metric-previous").textContent = labels.previous + " " + fmt[kind](m.previous);
+      // The previous value in an element that never wraps: "¥184.40万" stays on one line.
+      const previous = document.createElement("span");
+      previous.className = "money";
+      previous.textContent = fmt[kind](m.previous);
+      card.querySelector(".metric-previous").replaceChildren(labels.previous + " ", previous);
       const c = change(kind, m);
       const el = card.querySelector(".metric-change");
       el.textContent = c.text;
@@ -91,7 +107,7 @@
     charts.mix.setOption({
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
-      series: [{ type: "pie", radius: ["40%", "70%"], data: [
+      series: [{ ...pieSeries, radius: ["40%", "68%"], data: [
         { name: labels.new, value: body.customer_mix.new.count },
         { name: labels.returning, value: body.customer_mix.returning.count },
       ] }],
@@ -102,7 +118,7 @@
     charts.devices.setOption({
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
-      series: [{ type: "pie", radius: "65%", data: body.devices.map((r) => ({ name: labels.devices[r.device] || r.device, value: r.orders })) }],
+      series: [{ ...pieSeries, radius: [0, "65%"], data: body.devices.map((r) => ({ name: labels.devices[r.device] || r.device, value: r.orders })) }],
     }, true);
   }
 
