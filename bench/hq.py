@@ -14,7 +14,9 @@
   served by a process of their own; the sizes' requests alternate, two at a time, so that a drift
   of the machine's speed weighs on every size alike. For each size: p50/p95 of the 30-day dashboard
   (``dashboard_query``, the API's whole computation including the per-store rows), with and without
-  a channel filter, and of 7 days; and the ratios p95(1,000) / p95(10).
+  a channel filter, and of 7 days; of the whole HTTP request for the 30-day API body and for the
+  HTML page (Django's test client, an HQ executive signed in; with the response's size); and the
+  ratios p95(1,000) / p95(10).
 * ``freshness``: a real Celery worker and beat on Redis (``CELERY_BROKER_URL``, default
   ``redis://127.0.0.1:6379/5``): seconds from signing an order in a store (``order_create``) to
   the order counting on the HQ dashboard, while (``--load-rate``, default 20) real orders are
@@ -294,38 +296,56 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def time_dashboard(query: str, runs: int) -> dict:
-    """``runs`` dashboards of ``query`` in this process: each one's seconds and the statements per request."""
+def time_dashboard(query: str, runs: int, kind: str = "body") -> dict:
+    """``runs`` dashboards of ``query`` in this process: each one's seconds and the statements per
+    request. ``kind``: ``body`` (``dashboard_query``, the computation), ``api`` (the HTTP request
+    ``GET /api/v1/hq/dashboard``, rendered as JSON) or ``page`` (``GET /dashboard/``, the HTML page),
+    the last two through Django's test client as a signed-in HQ executive."""
     from django.db import connection
     from django.http import QueryDict
 
     from hq_reports.api_dashboard import dashboard_query
 
     params = QueryDict(query)
-    timings = []
+    client = _hq_client() if kind != "body" else None
+    path = {"api": "/api/v1/hq/dashboard?", "page": "/dashboard/?"}.get(kind, "") + query
+    timings, size = [], 0
     log = StatementLog()
     with connection.execute_wrapper(log):
         for _ in range(runs):
             started = time.perf_counter()
-            body = dashboard_query(params)
+            if client is None:
+                dashboard_query(params)
+            else:
+                response = client.get(path)
+                size = len(response.content)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path}: {response.status_code}")
             timings.append(time.perf_counter() - started)
-    return {
-        "timings": timings,
-        "statements": len(log.statements),
-        "orders_in_period": body["metrics"]["orders"]["value"],
-    }
+    return {"timings": timings, "statements": len(log.statements), "bytes": size}
 
 
-def warm_dashboard(query: str) -> None:
-    """A few dashboards first (connections, caches, the side read's thread), then what every web
-    worker does once it has loaded the project (deploy/gunicorn.conf.py)."""
-    from django.http import QueryDict
+def _hq_client():
+    """A test client on the HQ host, signed in as an HQ executive (made once)."""
+    from django.conf import settings
+    from django.test import Client
 
+    from shared_apps.accounts.models import HQRole, User
+
+    user, _created = User.objects.update_or_create(
+        email="bench-hq-executive@example.com", defaults={"hq_role": HQRole.EXECUTIVE}
+    )
+    client = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    client.force_login(user)
+    return client
+
+
+def warm_dashboard(query: str, kind: str = "body") -> None:
+    """A few dashboards first (connections, caches, templates, the side read's thread), then what
+    every web worker does once it has loaded the project (deploy/gunicorn.conf.py)."""
     from config.runtime import freeze_loaded_objects
-    from hq_reports.api_dashboard import dashboard_query
 
-    for _ in range(3):
-        dashboard_query(QueryDict(query))
+    time_dashboard(query, 3, kind)
     freeze_loaded_objects()
 
 
@@ -366,7 +386,14 @@ def _facts_in_place(stores: int, orders: int) -> bool:
     return held == stores and OrderFact.objects.count() == (orders // stores) * stores
 
 
-DASHBOARD_QUERIES = {"30d": "range=30d", "30d_channel": "range=30d&channel=tmall", "7d": "range=7d"}
+# name: (what is timed, the query); see ``time_dashboard``.
+DASHBOARD_QUERIES = {
+    "30d": ("body", "range=30d"),
+    "30d_channel": ("body", "range=30d&channel=tmall"),
+    "7d": ("body", "range=7d"),
+    "30d_api": ("api", "range=30d"),
+    "30d_page": ("page", "range=30d"),
+}
 PROTOCOL = "@@bench "  # the lines of a size's process meant for the phase (the rest is passed on)
 
 
@@ -435,10 +462,10 @@ def phase_dashboard_size(args) -> dict:
     for line in sys.stdin:
         command = json.loads(line)
         if "warm" in command:
-            warm_dashboard(command["warm"])
+            warm_dashboard(command["warm"], command.get("kind", "body"))
             reply({"load": _load()})
         elif "time" in command:
-            reply(time_dashboard(command["time"], command["runs"]))
+            reply(time_dashboard(command["time"], command["runs"], command.get("kind", "body")))
         elif "explain" in command:
             reply(explain_slowest(command["explain"]))
         elif "quit" in command:
@@ -462,25 +489,31 @@ def phase_dashboard(args) -> dict:
         print(f"  {p.stores} stores: {p.ready}", flush=True)
     turn = 2
     try:
-        for name, query in DASHBOARD_QUERIES.items():
+        for name, (kind, query) in DASHBOARD_QUERIES.items():
             for p in processes:
-                p.ask(warm=query)
+                p.ask(warm=query, kind=kind)
             load_before = _load()
             timings = {p.stores: [] for p in processes}
             statements = {p.stores: 0 for p in processes}
+            sizes_in_bytes = {p.stores: 0 for p in processes}
             for _ in range(DASHBOARD_RUNS // turn):
                 for p in processes:
-                    answer = p.ask(time=query, runs=turn)
+                    answer = p.ask(time=query, runs=turn, kind=kind)
                     timings[p.stores] += answer["timings"]
                     statements[p.stores] += answer["statements"]
+                    sizes_in_bytes[p.stores] = answer["bytes"]
             for p in processes:
                 stats = common.summary(timings[p.stores])
                 stats["queries_per_request"] = round(statements[p.stores] / DASHBOARD_RUNS, 1)
                 stats["load_average"] = {"before": load_before, "after": _load()}
+                if sizes_in_bytes[p.stores]:
+                    stats["response_bytes"] = sizes_in_bytes[p.stores]
                 results[str(p.stores)].setdefault("timings", {})[name] = stats
                 print(
                     f"  {p.stores} stores {name}: p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms, "
-                    f"{stats['queries_per_request']} queries/request, load {stats['load_average']}",
+                    f"{stats['queries_per_request']} queries/request, "
+                    + (f"{stats['response_bytes']:,} bytes, " if "response_bytes" in stats else "")
+                    + f"load {stats['load_average']}",
                     flush=True,
                 )
         for p in processes:
