@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from shared_apps.accounts.access import StoreAccess
 from shared_apps.accounts.roles import StoreRole
+from shared_apps.platform.money_display import money_full
 from tenant_apps.aftersales import rules
 from tenant_apps.aftersales.models import Case, CaseEvent
 from tenant_apps.aftersales.services.common import (
@@ -61,7 +62,7 @@ def _create_refund(*, order, case: Case, access: StoreAccess, at: datetime) -> N
         message=format_lazy(
             gettext_lazy("After-sales {number}: refund of {amount} recorded for finance"),
             number=case.number,
-            amount=f"{case.amount:.2f}",
+            amount=money_full(case.amount),
         ),
         data={"case": case.pk, "payment": payment.pk},
         at=at,
@@ -71,7 +72,7 @@ def _create_refund(*, order, case: Case, access: StoreAccess, at: datetime) -> N
         kind="refund_to_confirm",
         title=format_lazy(
             gettext_lazy("Refund of {amount} on order {order} to confirm (after-sales {number})"),
-            amount=f"{case.amount:.2f}",
+            amount=money_full(case.amount),
             order=order.number,
             number=case.number,
         ),

@@ -18,6 +18,7 @@ from shared_apps.accounts.selectors import member_list
 from shared_apps.accounts.transitions import FourEyes, Transition, decide
 from shared_apps.platform.errors import ApprovalRequired, InvalidTransition, NotFound, ValidationFailed
 from shared_apps.platform.fields import Errors, raise_errors
+from shared_apps.platform.money_display import money_full
 from tenant_apps.notifications.services import notify
 from tenant_apps.outbox.services import emit
 from tenant_apps.sales.inputs import LineInput, QuotationFields
@@ -207,7 +208,7 @@ def quotation_submit(*, quotation_id: int, access: StoreAccess, at: datetime | N
             body=format_lazy(
                 gettext_lazy("{customer}: {amount}, discount rate {rate}"),
                 customer=quotation.customer.name,
-                amount=quotation.amount,
+                amount=money_full(quotation.amount),
                 rate=quotation.discount_rate,
             ),
             url=quotation_url(quotation.pk),

@@ -31,19 +31,23 @@ def _process(store, user, case, **kwargs) -> Case:
 
 
 def test_processing_a_refund_creates_a_pending_refund_for_finance(a, users):
-    order = shipped_order(users.a_sales)
-    case = _approved(a, users, order, type="refund_only", amount="120.50")
+    order = shipped_order(users.a_sales, quantities=(100,))
+    case = _approved(a, users, order, type="refund_only", amount="1234.50")
     case = _process(a, users.a_supervisor, case, method="alipay")
     payment = Payment.objects.get(aftersales_case_id=case.pk)
     assert (payment.kind, payment.status, payment.amount, payment.method, payment.order_id) == (
         "refund",
         "pending",
-        Decimal("120.50"),
+        Decimal("1234.50"),
         "alipay",
         order.pk,
     )
     assert (case.status, case.refund_payment_id) == ("processing", payment.pk)
-    assert notifications_of(users.a_finance, "aftersales.refund_to_confirm")
+    notices = notifications_of(users.a_finance, "aftersales.refund_to_confirm")
+    # the amount as people read it; the event data keeps the decimal text
+    assert notices and all("¥1,234.50" in str(n.title) for n in notices)
+    event = order.events.filter(data__case=case.pk).latest("id")
+    assert "¥1,234.50" in str(event.message)
 
 
 def test_confirmed_refund_completes_the_case_and_counts_once(a, users, api, django_capture_on_commit_callbacks):

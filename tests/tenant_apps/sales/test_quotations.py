@@ -51,9 +51,8 @@ def test_approval_flow_below_threshold(api, users, store_a, catalogue, customer,
     sales = api(users.a_sales, store_a)
     assert sales.post(f"/api/v1/quotations/{q['id']}/submit").json()["status"] == "pending_approval"
     with in_store(store_a):
-        assert Notification.objects.filter(
-            kind="sales.quotation_submitted", recipient_id=users.a_supervisor.pk
-        ).exists()
+        notice = Notification.objects.get(kind="sales.quotation_submitted", recipient_id=users.a_supervisor.pk)
+    assert "¥899.90" in str(notice.body)  # ten at 89.99, written as money
     sent = sales.post(f"/api/v1/quotations/{q['id']}/send")
     assert sent.status_code == 409
     assert sent.json()["code"] == "approval_required"
