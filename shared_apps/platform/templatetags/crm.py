@@ -182,3 +182,13 @@ def percent(value) -> str:
         return str(value)
     text = f"{number:f}"
     return f"{text[:-2] if text.endswith('.0') else text}%"
+
+
+@register.filter
+def count(value) -> str:
+    """A count with thousands separators, as the figure cards write counts: ``12904`` → ``12,904``;
+    anything that is not a whole number as it is."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
