@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hq_reports import selectors
 from hq_reports.api_dashboard import PLATFORMS, dashboard_query, store_kanban_query
-from hq_reports.dashboard import HEADLINE_KEYS
+from hq_reports.dashboard import HEADLINE_KEYS, store_refs
 from shared_apps.accounts.views import hq_page
 from shared_apps.platform.errors import DomainError
 from shared_apps.reporting.catalogue import KANBAN, Kind, metric
@@ -66,7 +66,9 @@ def dashboard(request):
     context = {
         **_query_context(request),
         "subsidiaries": selectors.subsidiary_list(),
-        "stores": selectors.store_list(),
+        # (value, name) of the store filter's options, from the dashboard's own store list (read again
+        # only when a store changed: a thousand options would otherwise be a thousand model rows).
+        "store_options": [(str(ref.pk), ref.name) for ref in store_refs(selectors.store_list())],
         "subsidiary": request.GET.get("subsidiary", ""),
         "store": request.GET.get("store", ""),
         "labels": _labels(),

@@ -139,3 +139,16 @@ def test_the_page_embeds_for_its_charts_only_the_top_stores(page_client, users, 
     assert len(chart["stores"]) == 2 and all(set(row) == {"name", "gmv"} for row in chart["stores"])
     assert {"period", "sales_trend", "product_ranking", "category_ranking"} <= set(chart)
     assert "subsidiaries" not in chart and "metrics" not in chart
+
+
+def test_the_store_filter_lists_every_store_and_marks_the_chosen_one(page_client, users, many_stores):
+    from tenants.models import Store
+
+    chosen = Store.objects.get(subdomain="paged-4")
+    html = page_client(users.hq_exec).get("/dashboard/", {"range": "7d", "store": chosen.pk}).content.decode()
+
+    select = html.split('id="hq-store"', 1)[1].split("</select>", 1)[0]
+    values = re.findall(r'<option value="(\d*)"', select)
+    assert values[0] == "" and len(values) == many_stores + 1
+    assert re.findall(r'<option value="(\d+)" selected>', select) == [str(chosen.pk)]
+    assert ">Paged 4</option>" in select
