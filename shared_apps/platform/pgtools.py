@@ -95,15 +95,18 @@ def find_tools(major: int | None = None) -> PgTools:
 
 
 def connection_env() -> dict[str, str]:
-    """Environment for a client program to reach the database Django uses (libpq variables)."""
+    """Environment for a client program to reach the database Django uses (libpq variables). A
+    ``DATABASE_URL`` whose host is a query parameter (``postgresql://postgres@/db?host=/run/pg``, as
+    the embedded server's URL is) leaves ``HOST`` empty and the socket directory in ``OPTIONS``."""
     params = connection.settings_dict
+    options = params.get("OPTIONS") or {}
     env = dict(os.environ)
     env.update(
         {
             "PGDATABASE": str(params.get("NAME") or ""),
             "PGUSER": str(params.get("USER") or ""),
-            "PGHOST": str(params.get("HOST") or ""),
-            "PGPORT": str(params.get("PORT") or ""),
+            "PGHOST": str(params.get("HOST") or options.get("host") or ""),
+            "PGPORT": str(params.get("PORT") or options.get("port") or ""),
         }
     )
     if params.get("PASSWORD"):
