@@ -31,6 +31,7 @@ from tenant_apps.finance.inputs import (
 )
 from tenant_apps.finance.models import Invoice, Payment
 from tenant_apps.lists.selectors import list_state
+from tenant_apps.sales.models import Order
 from tenant_apps.sales.selectors import order_get_for_user
 
 PER_PAGE = 50
@@ -349,6 +350,10 @@ def order_payment_add(request, order_id: int):
     """The add-payment form of one order (with voucher files); on success, back to the order."""
     order = _order(request, order_id)
     form = PaymentForm(request.POST or None)
+    if order.status == Order.Status.CANCELLED:
+        # Nothing but a refund can be recorded on a cancelled order (finance.services): the form
+        # offers nothing else.
+        form.fields["kind"].choices = [(Payment.Kind.REFUND, Payment.Kind.REFUND.label)]
     status = 200
     if request.method == "POST":
         if form.is_valid():

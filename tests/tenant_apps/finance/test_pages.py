@@ -179,3 +179,25 @@ def test_confirm_on_a_cancelled_order_is_refused(store_a, users, order, in_store
             services.payment_confirm(access=access_of(users.a_finance), payment_id=payment.pk)
         assert excinfo.value.code == "order_cancelled"
         assert Payment.objects.get(pk=payment.pk).status == "pending"
+
+
+def test_the_add_payment_form_of_a_cancelled_order_offers_only_a_refund(page_client, store_a, users, order, in_store):
+    from tenant_apps.sales.models import Order
+
+    client = page_client(users.a_sales, store_a)
+    before = client.get(f"/finance/orders/{order.pk}/payments/new/").content.decode()
+    assert 'value="collection"' in before and 'value="refund"' in before
+    with in_store(store_a):
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+
+    html = client.get(f"/finance/orders/{order.pk}/payments/new/").content.decode()
+    kinds = html.split('name="kind"', 1)[1].split("</select>", 1)[0]
+    assert 'value="refund"' in kinds
+    assert 'value="collection"' not in kinds and 'value="supplement"' not in kinds
+
+    refused = client.post(
+        f"/finance/orders/{order.pk}/payments/new/", {"kind": "collection", "amount": "10.00", "method": "cash"}
+    )
+    assert refused.status_code == 422
+    with in_store(store_a):
+        assert not Payment.objects.filter(order=order).exists()
