@@ -169,3 +169,19 @@ def screenshot_path():
         return str(settings.RUN_DIR / f"{name}.png")
 
     return path
+
+
+@pytest.fixture
+def store_rows(e2e_db):
+    """Every row a journey adds to the session's store schemas is removed afterwards."""
+    from tests.e2e.test_sales_journey import removing_new_store_rows
+
+    yield from removing_new_store_rows()
+
+
+@pytest.fixture
+def as_user(browser, site, e2e_db):
+    """``as_user("a_finance", "/finance/")``: a page signed in on store alpha (``hq=True``: on HQ)."""
+    from tests.e2e.test_sales_journey import signed_in_pages
+
+    yield from signed_in_pages(browser, site)

@@ -11,23 +11,11 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_sales_journey import (
     in_alpha,
-    removing_new_store_rows,
-    signed_in_pages,
     status_label,
     user_id,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def store_rows(e2e_db):
-    yield from removing_new_store_rows()
-
-
-@pytest.fixture
-def as_user(browser, site, e2e_db):
-    yield from signed_in_pages(browser, site)
 
 
 @pytest.fixture

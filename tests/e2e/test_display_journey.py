@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_hq_journey import hq_facts, reconcile_alpha  # noqa: F401 - the fixture is used here
-from tests.e2e.test_sales_journey import in_alpha, removing_new_store_rows, signed_in_pages, user_id
+from tests.e2e.test_sales_journey import in_alpha, user_id
 
 pytestmark = pytest.mark.e2e
 
@@ -47,16 +47,6 @@ BROKEN_AMOUNTS = """(selector) => {
 }"""
 
 PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-@pytest.fixture
-def store_rows(e2e_db):
-    yield from removing_new_store_rows()
-
-
-@pytest.fixture
-def as_user(browser, site, e2e_db):
-    yield from signed_in_pages(browser, site)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.e2e.test_sales_journey import in_alpha, removing_new_store_rows, signed_in_pages, user_id
+from tests.e2e.test_sales_journey import in_alpha, user_id
 
 pytestmark = pytest.mark.e2e
 
@@ -22,16 +22,6 @@ FIGURES_TIMEOUT = 12_000
 # A card's amount: in full below 10,000, compact from there on (the exact amount is its title).
 MONEY = re.compile(r"^-?¥[\d,]+\.\d{2}(万|亿|K|M|B)?$")
 EXACT = re.compile(r"^-?¥[\d,]+\.\d{2}$")
-
-
-@pytest.fixture
-def store_rows(e2e_db):
-    yield from removing_new_store_rows()
-
-
-@pytest.fixture
-def as_user(browser, site, e2e_db):
-    yield from signed_in_pages(browser, site)
 
 
 @pytest.fixture

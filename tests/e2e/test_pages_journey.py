@@ -14,18 +14,12 @@ from playwright.sync_api import expect
 from tests.conftest import user_email
 from tests.e2e.conftest import run_in_thread, share_the_clock
 from tests.e2e.test_journeys import sign_in
-from tests.e2e.test_sales_journey import removing_new_store_rows
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(".run/screenshots")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 INVITED = "e2e.invited.colleague@example.com"
-
-
-@pytest.fixture
-def store_rows(e2e_db):
-    yield from removing_new_store_rows()
 
 
 @pytest.fixture

@@ -129,16 +129,6 @@ def signed_in_pages(browser, site):
     assert outside == [], f"requests left the app: {outside}"
 
 
-@pytest.fixture
-def store_rows(e2e_db):
-    yield from removing_new_store_rows()
-
-
-@pytest.fixture
-def as_user(browser, site, e2e_db):
-    yield from signed_in_pages(browser, site)
-
-
 # --- the journey ----------------------------------------------------------------------------------
 
 
