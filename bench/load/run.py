@@ -10,11 +10,19 @@ connections every 5 s, then stops gunicorn (by its pid) and prints locust's figu
 requests, failures, req/s, median, p95 and p99. Writes bench/results/load.json and locust's CSV
 files (bench/results/load_*.csv). Run ``bench.load.setup`` first.
 
+CPU is reported in cores used over the steady part of the run (after its first 30 s), per process
+group: the gunicorn workers, locust, and with the options below the Celery worker, beat, PgBouncer
+and the load database's PostgreSQL backends. A group's CPU counts the processes that have exited
+since (a gunicorn worker recycled after ``max_requests``, a backend closed), not only those alive
+at the last sample.
+
 ``--pgbouncer`` puts PgBouncer (session mode, tests/servers.py) between every process and the
 database and samples its pools (clients, server connections in use) with the database's own
 count; ``--celery-workers N`` also runs a Celery worker with N processes and beat (every periodic
 job, per store) through it, on ``LOAD_BROKER``. The figures then say how many server connections
-session mode needs for that load.
+session mode needs for that load. The Celery processes log to bench/results/load_celery.log
+(``--celery-log-level INFO``: with the number of tasks each dispatch sent, summed per job in the
+results); a Redis broker's queue lengths are sampled every 5 s and kept as a series.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import csv
 import json
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 
 from bench import common
 from bench.load.setup import WORLD
@@ -61,6 +71,75 @@ def _queued(broker: str) -> dict[str, int]:
         client.close()
 
 
+def tree_cpu_seconds(process) -> float:
+    """CPU seconds (user + system) used by ``process`` and its descendants since they started.
+
+    A child that has exited and been waited for is no longer among ``children()``: the kernel has
+    added its times to its parent's ``children_user``/``children_system``, which are counted here,
+    so the total never drops when a gunicorn worker is recycled or a pool process replaced."""
+    import psutil
+
+    try:
+        times = process.cpu_times()
+        children = process.children()
+    except psutil.NoSuchProcess:
+        return 0.0
+    own = times.user + times.system + times.children_user + times.children_system
+    return own + sum(tree_cpu_seconds(child) for child in children)
+
+
+class CpuMeter:
+    """CPU seconds used by a set of processes that is not a tree of ours (the PostgreSQL backends of
+    one database: the postmaster's other children belong to other databases) since the first call.
+
+    Each process is followed by pid and start time: one that has exited keeps what it had used when
+    last seen, one first seen after the first call (it started since) counts from zero."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[int, float], float] = {}
+        self.last: dict[tuple[int, float], float] = {}
+        self.calls = 0
+
+    def seconds(self, pids) -> float:
+        import psutil
+
+        for pid in pids:
+            try:
+                process = psutil.Process(pid)
+                with process.oneshot():
+                    key = (process.pid, process.create_time())
+                    times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used = times.user + times.system
+            self.first.setdefault(key, used if self.calls == 0 else 0.0)
+            self.last[key] = used
+        self.calls += 1
+        return sum(self.last[key] - self.first[key] for key in self.last)
+
+
+def cores_used(samples: list[dict], key: str) -> float | None:
+    """Cores used between the first and the last of ``samples`` by the group ``key`` of their
+    ``cpu_s``; None where the group was not sampled."""
+    timed = [s for s in samples if key in s["cpu_s"]]
+    if len(timed) < 2 or timed[-1]["t"] <= timed[0]["t"]:
+        return None
+    return round((timed[-1]["cpu_s"][key] - timed[0]["cpu_s"][key]) / (timed[-1]["t"] - timed[0]["t"]), 2)
+
+
+DISPATCHED = re.compile(r"job (\S+) dispatched to (\d+) stores")
+
+
+def dispatches(log_text: str) -> dict[str, dict[str, int]]:
+    """Per job, beat's dispatches and the tasks they sent, from the worker's INFO lines."""
+    runs: Counter = Counter()
+    tasks: Counter = Counter()
+    for name, sent in DISPATCHED.findall(log_text):
+        runs[name] += 1
+        tasks[name] += int(sent)
+    return {name: {"dispatches": runs[name], "tasks": tasks[name]} for name in sorted(runs)}
+
+
 def _rows(path) -> list[dict]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
@@ -75,6 +154,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     parser.add_argument("--pgbouncer", action="store_true", help="every process through PgBouncer in session mode")
     parser.add_argument("--celery-workers", type=int, default=0, help="also a Celery worker with N processes, and beat")
+    parser.add_argument(
+        "--celery-log-level",
+        default="WARNING",
+        help="the Celery processes' log level (INFO counts the tasks each dispatch sent)",
+    )
     args = parser.parse_args(argv)
     common.setup_django()  # this process only (results and the machine's description)
     with contextlib.ExitStack() as stack:
@@ -115,6 +199,10 @@ def _run(args, stack, bouncer) -> int:
         env["DATABASE_POOL_MODE"] = "session"
     helpers = []
     os.makedirs(env["CRM_RUN_DIR"], exist_ok=True)
+    common.RESULTS.mkdir(parents=True, exist_ok=True)
+    celery_log_path = common.RESULTS / "load_celery.log"
+    celery_log = stack.enter_context(open(celery_log_path, "wb"))  # noqa: SIM115 - closed by the stack
+    celery_env = dict(env, LOG_LEVEL=args.celery_log_level.upper())
     if args.celery_workers:
         for command in (
             # One worker on every queue (default, webhooks, batch): the load machine has no room for
@@ -126,16 +214,22 @@ def _run(args, stack, bouncer) -> int:
                 "--concurrency",
                 str(args.celery_workers),
                 "--loglevel",
-                "WARNING",
+                args.celery_log_level,
             ],
-            ["beat", "--loglevel", "WARNING", "--schedule", os.path.join(env["CRM_RUN_DIR"], "load-beat-schedule")],
+            [
+                "beat",
+                "--loglevel",
+                args.celery_log_level,
+                "--schedule",
+                os.path.join(env["CRM_RUN_DIR"], "load-beat-schedule"),
+            ],
         ):
             helpers.append(
                 subprocess.Popen(
                     [str(common.REPO / ".venv" / "bin" / "celery"), "-A", "config", *command],
                     cwd=common.REPO,
-                    env=env,
-                    stdout=log,
+                    env=celery_env,
+                    stdout=celery_log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
@@ -158,6 +252,8 @@ def _run(args, stack, bouncer) -> int:
     )
     samples: list[dict] = []
     stop = threading.Event()
+    locust: list[subprocess.Popen] = []
+    backends = CpuMeter()
 
     def sample():
         import psycopg
@@ -166,12 +262,20 @@ def _run(args, stack, bouncer) -> int:
             try:
                 workers = psutil.Process(server.pid).children()
                 memory = [w.memory_full_info() for w in workers]
-                cpu = sum(w.cpu_times().user + w.cpu_times().system for w in workers)
+                cpu = {"gunicorn": tree_cpu_seconds(psutil.Process(server.pid))}
+                for name, helper in zip(("celery_worker", "beat"), helpers, strict=False):
+                    cpu[name] = tree_cpu_seconds(psutil.Process(helper.pid))
+                if bouncer is not None:
+                    cpu["pgbouncer"] = tree_cpu_seconds(psutil.Process(bouncer.process.pid))
+                if locust:
+                    cpu["locust"] = tree_cpu_seconds(psutil.Process(locust[0].pid))
                 with psycopg.connect(common.database_url(), autocommit=True) as conn:
-                    connections, busy = conn.execute(
-                        "SELECT count(*) - 1, count(*) FILTER (WHERE state <> 'idle') - 1 "
+                    connections, busy, pids = conn.execute(
+                        "SELECT count(*) - 1, count(*) FILTER (WHERE state <> 'idle') - 1, "
+                        "array_agg(pid) FILTER (WHERE pid <> pg_backend_pid()) "
                         "FROM pg_stat_activity WHERE datname = current_database()"
                     ).fetchone()
+                cpu["postgres_backends"] = backends.seconds(pids or [])
                 pools = {}
                 if bouncer is not None:
                     # database, user, cl_active, cl_waiting, cl_active_cancel_req, cl_waiting_cancel_req,
@@ -195,7 +299,7 @@ def _run(args, stack, bouncer) -> int:
                         "pool": pools,
                     }
                 )
-            except (psutil.Error, OSError, subprocess.CalledProcessError):
+            except (psutil.Error, OSError, subprocess.CalledProcessError, psycopg.Error):
                 continue
 
     prefix = common.RESULTS / "load"
@@ -214,33 +318,39 @@ def _run(args, stack, bouncer) -> int:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         started = time.monotonic()
-        code = subprocess.call(
-            [
-                str(common.REPO / ".venv" / "bin" / "locust"),
-                "-f",
-                "bench/load/locustfile.py",
-                "--host",
-                f"http://127.0.0.1:{port}",
-                "--headless",
-                "-u",
-                str(args.users + 2),
-                "-r",
-                "20",
-                "-t",
-                f"{int(args.minutes * 60)}s",
-                "--csv",
-                str(prefix),
-                "--only-summary",
-                "--world",
-                str(WORLD),
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=common.REPO,
+        locust.append(
+            subprocess.Popen(
+                [
+                    str(common.REPO / ".venv" / "bin" / "locust"),
+                    "-f",
+                    "bench/load/locustfile.py",
+                    "--host",
+                    f"http://127.0.0.1:{port}",
+                    "--headless",
+                    "-u",
+                    str(args.users + 2),
+                    "-r",
+                    "20",
+                    "-t",
+                    f"{int(args.minutes * 60)}s",
+                    "--csv",
+                    str(prefix),
+                    "--only-summary",
+                    "--world",
+                    str(WORLD),
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=common.REPO,
+            )
         )
+        code = locust[0].wait()
         seconds = time.monotonic() - started
     finally:
         stop.set()
+        if locust and locust[0].poll() is None:
+            locust[0].terminate()
+            locust[0].wait(60)
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(60)
@@ -248,7 +358,10 @@ def _run(args, stack, bouncer) -> int:
     failures = _rows(f"{prefix}_failures.csv")
     total = next(r for r in stats if r["Name"] == "Aggregated")
     steady = [s for s in samples if s["t"] - started > 30]
-    cpu_rate = (steady[-1]["cpu_s"] - steady[0]["cpu_s"]) / (steady[-1]["t"] - steady[0]["t"]) if len(steady) > 1 else 0
+    cpu = {
+        group: cores_used(steady, group)
+        for group in ("gunicorn", "celery_worker", "beat", "pgbouncer", "postgres_backends", "locust")
+    }
     results = {
         "minutes": args.minutes,
         "users": args.users,
@@ -283,7 +396,8 @@ def _run(args, stack, bouncer) -> int:
         "worker_rss_mb_max": max((max(s["rss_mb"]) for s in samples if s["rss_mb"]), default=None),
         "worker_uss_mb_max": max((max(s["uss_mb"]) for s in samples if s["uss_mb"]), default=None),
         "worker_rss_mb_last": samples[-1]["rss_mb"] if samples else None,
-        "workers_cpu_cores_used": round(cpu_rate, 2),
+        "workers_cpu_cores_used": cpu["gunicorn"],
+        "cpu_cores_used": {group: cores for group, cores in cpu.items() if cores is not None},
         "load_average_max": round(max((s["load"] for s in samples), default=0), 1),
         "db_connections_max": max((s["db_connections"] for s in samples), default=None),
         "db_connections_busy_max": max((s["db_connections_busy"] for s in samples), default=None),
@@ -299,6 +413,10 @@ def _run(args, stack, bouncer) -> int:
         if args.celery_workers
         else {},
         "celery_queued_last": samples[-1]["queued"] if samples and args.celery_workers else {},
+        "celery_queued_samples": [
+            {"s": round(s["t"] - started), **s["queued"], "load": round(s["load"], 1)} for s in samples if s["queued"]
+        ],
+        "celery_dispatches": dispatches(celery_log_path.read_text(errors="replace")) if args.celery_workers else {},
     }
     common.print_table(
         ["endpoint", "requests", "failures", "req/s", "median ms", "p95 ms", "p99 ms"],
@@ -318,7 +436,7 @@ def _run(args, stack, bouncer) -> int:
             ]
         ],
     )
-    summary = {k: v for k, v in results.items() if k not in {"endpoints"}}
+    summary = {k: v for k, v in results.items() if k not in {"endpoints", "celery_queued_samples"}}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     common.write_results("load", results)
     return 0
